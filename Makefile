@@ -1,0 +1,48 @@
+# Quick start:  make run   (sets up .venv, installs, migrates, starts the bot)
+#               make test  (sets up .venv, installs, runs the whole test suite)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+LOCALES := bot/locales
+
+.PHONY: run test lint i18n i18n-extract i18n-compile clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/resident-bot run
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+# Re-extract every translatable string, merge into the catalogs, compile them.
+i18n: i18n-extract i18n-compile
+
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k __ -k lazy_gettext --project "Resident Service Bot" --version 0.1 \
+		--no-location --sort-output -o $(LOCALES)/messages.pot .
+	for lang in zh_CN en; do \
+		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot \
+				-d $(LOCALES) -D messages -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l $$lang; \
+		fi; \
+	done
+
+i18n-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages --statistics
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,230 @@
+"""Application wiring and lifecycle: the one place that builds everything.
+
+``Application.start()`` loads and checks the organisation file, migrates the
+database, syncs the directory, connects to the Bot API, and starts the update
+poller, the update worker, the outbox sender and the scheduler.
+``Application.stop()`` stops them in the reverse order, letting work in hand
+finish for a short grace period; anything cut short is retried after restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import uuid
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.i18n import SUPPORTED_LOCALES, normalise_locale, translate
+from bot.orgfile import Organisation, load_organisation
+from bot.runtime.apology import apology_sender
+from bot.runtime.polling import UpdatePoller
+from bot.runtime.worker import UpdateWorker
+from bot.services.directory import sync_organisation
+from bot.settings import Settings
+from handlers import setup_dispatcher
+from handlers.commands import bot_commands
+from scheduler.jobs import register_jobs
+from scheduler.outbox_sender import OutboxSender
+from storage import inbox, outbox_queue
+from storage.db import create_engine, create_sessionmaker
+from storage.fsm import SqlStorage
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 10.0
+
+
+class Application:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        instance_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.instance_id = (
+            instance_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        )
+        self.organisation: Organisation | None = None
+        self.engine: AsyncEngine | None = None
+        self.sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self.bot: Bot | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.worker: UpdateWorker | None = None
+        self.sender: OutboxSender | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._stopped = asyncio.Event()
+
+    @property
+    def default_locale(self) -> str:
+        assert self.organisation is not None
+        return normalise_locale(self.organisation.default_language) or "zh_CN"
+
+    async def start(self) -> None:
+        settings = self.settings
+        self.organisation = load_organisation(settings.bot_config)
+        self.engine = create_engine(settings.database_url)
+        self.sessionmaker = create_sessionmaker(self.engine)
+        await upgrade(self.engine)
+        async with self.sessionmaker() as session, session.begin():
+            report = await sync_organisation(session, self.organisation, self.clock.now())
+            if settings.is_sqlite:
+                # SQLite means one instance: leases left by a crashed run are void.
+                await inbox.release_all_locks(session)
+                await outbox_queue.release_all_locks(session)
+        log.info("Organisation synced: %s", report.summary())
+
+        self.bot = Bot(
+            settings.token,
+            session=AiohttpSession(
+                api=TelegramAPIServer.from_base(settings.telegram_api_url),
+                timeout=settings.request_timeout,
+            ),
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+        )
+        me = await self.bot.get_me()
+        log.info("Connected as @%s", me.username)
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self._publish_commands()
+
+        self.dispatcher = self._build_dispatcher()
+        await self.dispatcher.emit_startup(bot=self.bot, **self.dispatcher.workflow_data)
+        self._start_loops()
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        register_jobs(self.scheduler, self)
+        self.scheduler.start()
+        log.info("Resident Service Bot started (instance %s)", self.instance_id)
+
+    def _build_dispatcher(self) -> Dispatcher:
+        assert self.sessionmaker is not None
+        dispatcher = Dispatcher(storage=SqlStorage(self.sessionmaker, self.clock.now))
+        dispatcher["clock"] = self.clock
+        dispatcher["settings"] = self.settings
+        dispatcher["organisation"] = self.organisation
+        setup_dispatcher(dispatcher, self.default_locale)
+        return dispatcher
+
+    async def _publish_commands(self) -> None:
+        assert self.bot is not None
+        scope = BotCommandScopeAllPrivateChats()
+        for locale in SUPPORTED_LOCALES:
+            commands = [
+                BotCommand(command=name, description=translate(locale, description))
+                for name, description in bot_commands()
+            ]
+            language = None if locale == self.default_locale else locale.split("_")[0]
+            await self.bot.set_my_commands(commands, scope=scope, language_code=language)
+
+    def _start_loops(self) -> None:
+        assert self.bot and self.dispatcher and self.sessionmaker
+        settings = self.settings
+        self.sender = OutboxSender(
+            self.bot,
+            self.sessionmaker,
+            self.clock,
+            sender_id=self.instance_id,
+            max_attempts=settings.outbox_max_attempts,
+            poll_interval=settings.outbox_poll_interval,
+            rng=self.rng,
+        )
+        self.worker = UpdateWorker(
+            self.dispatcher,
+            self.bot,
+            self.sessionmaker,
+            self.clock,
+            worker_id=self.instance_id,
+            lease=timedelta(seconds=settings.update_lock_seconds),
+            max_attempts=settings.update_max_attempts,
+            poll_interval=settings.worker_poll_interval,
+            max_concurrent_chats=settings.max_concurrent_chats,
+            on_gave_up=apology_sender(self.clock, self.default_locale),
+            after_batch=self.sender.wake,
+        )
+        poller = UpdatePoller(
+            self.bot,
+            self.sessionmaker,
+            self.clock,
+            timeout=settings.polling_timeout,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            on_stored=self.worker.wake,
+        )
+        self._tasks = {
+            "poller": asyncio.create_task(poller.run(), name="poller"),
+            "worker": asyncio.create_task(self.worker.run(), name="worker"),
+            "sender": asyncio.create_task(self.sender.run(), name="sender"),
+        }
+        for task in self._tasks.values():
+            task.add_done_callback(self._on_loop_exit)
+
+    def _on_loop_exit(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        log.critical(
+            "%s stopped unexpectedly: %r; shutting down", task.get_name(), task.exception()
+        )
+        self.request_stop()
+
+    def request_stop(self) -> None:
+        self._stopped.set()
+
+    async def wait_until_stopped(self) -> None:
+        await self._stopped.wait()
+
+    async def stop(self) -> None:
+        """Stop in reverse order of start; safe to call more than once."""
+        self._stopped.set()
+        poller = self._tasks.pop("poller", None)
+        if poller is not None:
+            poller.cancel()
+        for name, component in (("worker", self.worker), ("sender", self.sender)):
+            task = self._tasks.pop(name, None)
+            if task is None or component is None:
+                continue
+            component.stop_soon()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
+            except (TimeoutError, Exception):
+                task.cancel()
+        for task in (poller,):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.dispatcher is not None and self.bot is not None:
+            await self.dispatcher.emit_shutdown(bot=self.bot, **self.dispatcher.workflow_data)
+            self.dispatcher = None
+        if self.bot is not None:
+            await self.bot.session.close()
+            self.bot = None
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None
+        log.info("Resident Service Bot stopped")
+
+    async def run(self) -> None:
+        """Start, run until :meth:`request_stop`, then stop cleanly."""
+        try:
+            await self.start()
+            await self.wait_until_stopped()
+        finally:
+            await self.stop()

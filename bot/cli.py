@@ -1,0 +1,167 @@
+"""The ``resident-bot`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.logging_setup import configure_logging
+from bot.settings import MissingTokenError, Settings
+
+NO_TOKEN_MESSAGE = """\
+BOT_TOKEN is not set, so the bot cannot connect to Telegram.
+
+How to get a token:
+  1. In Telegram, open a chat with @BotFather and send /newbot.
+  2. Choose a name and a username; BotFather answers with a token like 123456789:AAE...
+Where to put it:
+  - in a file named .env in this folder:   BOT_TOKEN=123456789:AAE...
+  - or in the environment:                 export BOT_TOKEN=123456789:AAE...
+Then run the same command again.
+
+未设置 BOT_TOKEN。请在 Telegram 中向 @BotFather 发送 /newbot 获取令牌,
+然后写入本目录下的 .env 文件(BOT_TOKEN=...)或设置环境变量后重新运行。
+"""
+
+
+def _load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(f"Invalid settings:\n{error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_run(_args: argparse.Namespace) -> int:
+    settings = _load_settings()
+    try:
+        token = settings.token
+    except MissingTokenError:
+        print(NO_TOKEN_MESSAGE, file=sys.stderr)
+        return 2
+    if _report_problems(settings.bot_config) != 0:
+        return 1
+    configure_logging(settings.log_level, secrets=[token])
+    return asyncio.run(_run(settings))
+
+
+async def _run(settings: Settings) -> int:
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    from bot.app import Application
+
+    app = Application(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, app.request_stop)
+    try:
+        await app.run()
+    except TelegramUnauthorizedError:
+        print("Telegram rejected BOT_TOKEN. Check the token from @BotFather.", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    settings = _load_settings()
+    configure_logging(settings.log_level)
+
+    async def migrate() -> str | None:
+        from storage.db import create_engine
+        from storage.migrate import current_revision, upgrade
+
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"Database is at revision {asyncio.run(migrate())}")
+    return 0
+
+
+def _report_problems(path: Path) -> int:
+    from bot.orgfile import check_organisation
+
+    problems = check_organisation(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{path}: {len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    path = args.file or _load_settings().bot_config
+    if _report_problems(path):
+        return 1
+    from bot.orgfile import load_organisation
+
+    org = load_organisation(path)
+    print(
+        f"{path}: OK — {len(org.regions)} regions, {len(org.projects)} projects, "
+        f"{len(org.staff)} staff, {len(org.categories)} categories"
+    )
+    return 0
+
+
+def cmd_sync_config(args: argparse.Namespace) -> int:
+    settings = _load_settings()
+    path = args.file or settings.bot_config
+    if _report_problems(path):
+        return 1
+    configure_logging(settings.log_level)
+
+    async def sync() -> str:
+        from bot.clock import SystemClock
+        from bot.orgfile import load_organisation
+        from bot.services.directory import sync_organisation
+        from storage.db import create_engine, create_sessionmaker
+        from storage.migrate import upgrade
+
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            async with create_sessionmaker(engine)() as session, session.begin():
+                report = await sync_organisation(
+                    session, load_organisation(path), SystemClock().now()
+                )
+            return report.summary()
+        finally:
+            await engine.dispose()
+
+    print(f"Synced: {asyncio.run(sync())}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="resident-bot", description="Resident Service Bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    commands.add_parser("migrate", help="upgrade the database schema").set_defaults(
+        func=cmd_migrate
+    )
+    for name, func, text in (
+        ("check-config", cmd_check_config, "validate the organisation file"),
+        ("sync-config", cmd_sync_config, "load the organisation file into the database"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--file", type=Path, help="organisation file (default: BOT_CONFIG)")
+        sub.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

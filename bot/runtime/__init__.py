@@ -1,0 +1,1 @@
+"""Getting updates in and handling them: polling, the inbox worker, transactions."""

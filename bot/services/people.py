@@ -1,0 +1,89 @@
+"""Who is talking to us: resolving a Telegram user to a person and their roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.i18n import SUPPORTED_LOCALES
+from storage.models import OrgLevel, OrgUnit, Person, StaffMembership, StaffRole
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role: StaffRole
+    org_unit_id: int
+    org_unit_key: str
+    level: OrgLevel
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The sender of the current update, as the domain sees them."""
+
+    telegram_id: int
+    person_id: int | None
+    chosen_language: str | None
+    roles: tuple[RoleGrant, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles)
+
+    @property
+    def is_manager(self) -> bool:
+        return any(g.role in (StaffRole.MANAGER, StaffRole.ADMIN) for g in self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return any(g.role is StaffRole.ADMIN for g in self.roles)
+
+
+async def resolve_actor(session: AsyncSession, telegram_id: int) -> Actor:
+    person = await session.scalar(
+        select(Person)
+        .where(Person.telegram_id == telegram_id)
+        .options(selectinload(Person.roles).selectinload(StaffMembership.org_unit))
+    )
+    if person is None:
+        return Actor(telegram_id=telegram_id, person_id=None, chosen_language=None)
+    grants = tuple(
+        RoleGrant(m.role, m.org_unit_id, m.org_unit.key, m.org_unit.level)
+        for m in person.roles
+        if m.active and m.org_unit.active
+    )
+    return Actor(telegram_id, person.id, person.language, grants)
+
+
+async def person_by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def set_language(
+    session: AsyncSession, telegram_id: int, language: str, now: datetime
+) -> Person:
+    """Remember the language a person chose; it wins over Telegram's from now on.
+
+    Only the Telegram id and the choice are stored: a person who has not
+    registered yet has given no consent for anything more.
+    """
+    if language not in SUPPORTED_LOCALES:
+        raise ValueError(f"unsupported language {language!r}")
+    person = await person_by_telegram_id(session, telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, created_at=now, reachable=True)
+        session.add(person)
+    person.language = language
+    person.last_seen_at = now
+    await session.flush()
+    return person
+
+
+async def org_unit_by_group_chat(session: AsyncSession, chat_id: int) -> OrgUnit | None:
+    return await session.scalar(
+        select(OrgUnit).where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
+    )

@@ -1,0 +1,23 @@
+"""The Telegram layer: thin aiogram routers that parse input, call a service, render the answer."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher, Router
+
+from handlers.common import cancel, fallback, language, start
+from handlers.middlewares.actor import ActorMiddleware
+from handlers.middlewares.i18n import ActorI18nMiddleware, build_i18n
+
+
+def build_root_router() -> Router:
+    root = Router(name="root")
+    # Order matters: specific routers first, the fallback last.
+    root.include_routers(cancel.router, start.router, language.router, fallback.router)
+    return root
+
+
+def setup_dispatcher(dispatcher: Dispatcher, default_locale: str) -> None:
+    dispatcher.update.outer_middleware(ActorMiddleware())
+    i18n = build_i18n(default_locale)
+    ActorI18nMiddleware(i18n).setup(dispatcher)
+    dispatcher.include_router(build_root_router())

@@ -1,0 +1,221 @@
+"""Delivers the outbox: at least once, in order per chat, never dropping a message.
+
+Telegram's answers decide what happens to a message:
+- success → sent;
+- 429 → wait ``retry_after`` and try again (not counted as a failure);
+- 5xx, network errors, time-outs → retry with capped exponential back-off and
+  jitter; after ``max_attempts`` the message is parked as *dead* for admins;
+- 403 (blocked, kicked) → the recipient is marked inactive, no retry loop;
+- group upgraded to a supergroup → follow ``migrate_to_chat_id`` and retry;
+- "can't parse entities" → resend once as plain text;
+- any other 400 → dead at once (retrying cannot help).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import random
+import re
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, methods
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods.base import TelegramMethod
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.services import delivery_outcomes
+from scheduler.rate_limits import SendPacer
+from storage import outbox_queue
+from storage.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]+>")
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 600.0
+
+
+def build_method(method: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
+    """Turn a stored ``(method, payload)`` into an aiogram method object."""
+    cls = getattr(methods, method[0].upper() + method[1:], None)
+    if cls is None or not isinstance(cls, type) or not issubclass(cls, TelegramMethod):
+        raise ValueError(f"unknown Bot API method {method!r}")
+    return cls.model_validate(payload)
+
+
+def as_plain_text(payload: dict[str, Any]) -> dict[str, Any]:
+    """The same message without formatting, for when Telegram refuses the markup."""
+    plain = {k: v for k, v in payload.items() if k != "parse_mode"}
+    for field in ("text", "caption"):
+        if isinstance(plain.get(field), str):
+            plain[field] = html.unescape(_TAG.sub("", plain[field]))
+    return plain
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        sender_id: str,
+        max_attempts: int,
+        poll_interval: float,
+        rng: random.Random | None = None,
+        pacer: SendPacer | None = None,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        self._bot = bot
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._sender_id = sender_id
+        self._max_attempts = max_attempts
+        self._poll_interval = poll_interval
+        self._rng = rng or random.Random()
+        self._pacer = pacer or SendPacer()
+        self._lease = lease
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def stop_soon(self) -> None:
+        """Finish the batch in hand, then leave :meth:`run`."""
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            if await self.send_due():
+                continue
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+            except TimeoutError:
+                pass
+            self._wakeup.clear()
+
+    async def send_due(self) -> int:
+        """Deliver one batch of due messages; returns how many were attempted."""
+        async with self._sessionmaker() as session, session.begin():
+            batch = await outbox_queue.claim_due(
+                session, self._sender_id, self._clock.now(), self._lease
+            )
+        await asyncio.gather(*(self._deliver(message) for message in batch))
+        return len(batch)
+
+    async def _deliver(self, message: OutboxMessage) -> None:
+        await self._pacer.wait_turn(message.chat_id)
+        try:
+            result = await self._bot(
+                build_method(message.method, {**message.payload, "chat_id": message.chat_id})
+            )
+        except asyncio.CancelledError:
+            # Shutting down mid-send: leave the claim to expire; it is retried after restart.
+            raise
+        except TelegramRetryAfter as error:
+            await self._retry_later(
+                message,
+                timedelta(seconds=error.retry_after),
+                count=False,
+                error=f"429 retry after {error.retry_after}s",
+            )
+        except TelegramMigrateToChat as error:
+            await self._follow_migration(message, error.migrate_to_chat_id)
+        except TelegramForbiddenError as error:
+            await self._recipient_inactive(message, str(error))
+        except TelegramBadRequest as error:
+            await self._bad_request(message, error)
+        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
+            await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
+        except Exception as error:
+            log.exception("Outbox message %s failed unexpectedly", message.id)
+            await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
+        else:
+            await self._sent(message, result)
+
+    async def _settle(self, message: OutboxMessage, **values: Any) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            await outbox_queue.settle(session, message.id, **values)
+
+    async def _sent(self, message: OutboxMessage, result: Any) -> None:
+        message_id = getattr(result, "message_id", None)
+        if isinstance(result, list) and result:
+            message_id = getattr(result[0], "message_id", None)
+        await self._settle(
+            message,
+            status=OutboxStatus.SENT,
+            sent_at=self._clock.now(),
+            attempts=message.attempts + 1,
+            telegram_message_id=message_id,
+            last_error=None,
+        )
+
+    async def _retry_later(
+        self, message: OutboxMessage, delay: timedelta, *, count: bool, error: str
+    ) -> None:
+        attempts = message.attempts + (1 if count else 0)
+        await self._settle(
+            message, attempts=attempts, next_attempt_at=self._clock.now() + delay, last_error=error
+        )
+
+    async def _retry_with_backoff(self, message: OutboxMessage, error: str) -> None:
+        attempts = message.attempts + 1
+        if attempts >= self._max_attempts:
+            log.error(
+                "Outbox message %s is dead after %s attempts: %s", message.id, attempts, error
+            )
+            await self._settle(
+                message, status=OutboxStatus.DEAD, attempts=attempts, last_error=error
+            )
+            return
+        ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+        delay = timedelta(seconds=ceiling * (0.5 + self._rng.random() / 2))
+        await self._settle(
+            message, attempts=attempts, next_attempt_at=self._clock.now() + delay, last_error=error
+        )
+
+    async def _follow_migration(self, message: OutboxMessage, new_chat_id: int) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            await delivery_outcomes.group_migrated(session, message.chat_id, new_chat_id)
+            await outbox_queue.settle(session, message.id, last_error=f"migrated to {new_chat_id}")
+
+    async def _recipient_inactive(self, message: OutboxMessage, error: str) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            await delivery_outcomes.recipient_unreachable(session, message.chat_id)
+            await outbox_queue.settle(
+                session,
+                message.id,
+                status=OutboxStatus.INACTIVE,
+                attempts=message.attempts + 1,
+                last_error=error,
+            )
+
+    async def _bad_request(self, message: OutboxMessage, error: TelegramBadRequest) -> None:
+        text = str(error).lower()
+        if "message is not modified" in text:
+            await self._sent(message, None)  # the chat already shows exactly this
+        elif "can't parse entities" in text and "parse_mode" in message.payload:
+            await self._settle(
+                message, payload=as_plain_text(message.payload), last_error=str(error)
+            )
+        else:
+            log.error("Outbox message %s refused by Telegram: %s", message.id, error)
+            await self._settle(
+                message,
+                status=OutboxStatus.DEAD,
+                attempts=message.attempts + 1,
+                last_error=str(error),
+            )

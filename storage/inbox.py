@@ -1,0 +1,187 @@
+"""The inbox of Telegram updates: store first, confirm to Telegram after, handle once.
+
+An update is committed here before the poller asks Telegram for the next batch
+(which is what confirms the previous one), so a crash can never lose it. The
+worker claims rows with a conditional update and a lease, handles each in one
+transaction that also marks it done, and a re-delivered ``update_id`` is
+ignored by the primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert_ignoring_duplicates
+from storage.models import InboundStatus, InboundUpdate
+
+# Where the chat of an update is, for each update type that has one.
+_CHAT_PATHS: tuple[tuple[str, ...], ...] = (
+    ("message", "chat", "id"),
+    ("edited_message", "chat", "id"),
+    ("channel_post", "chat", "id"),
+    ("callback_query", "message", "chat", "id"),
+    ("callback_query", "from", "id"),
+    ("my_chat_member", "chat", "id"),
+    ("chat_member", "chat", "id"),
+    ("chat_join_request", "chat", "id"),
+    ("inline_query", "from", "id"),
+    ("pre_checkout_query", "from", "id"),
+    ("poll_answer", "user", "id"),
+)
+
+
+def chat_key_of(update: dict[str, Any]) -> str:
+    """The key that orders updates: those with the same key are handled one by one."""
+    for path in _CHAT_PATHS:
+        node: Any = update
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            return f"chat:{node}"
+    return "other"
+
+
+async def store_updates(
+    session: AsyncSession, updates: Iterable[dict[str, Any]], now: datetime
+) -> int:
+    """Insert new updates; ones already stored (re-delivered) are skipped."""
+    rows = [
+        {
+            "update_id": u["update_id"],
+            "payload": u,
+            "chat_key": chat_key_of(u),
+            "status": InboundStatus.PENDING.value,
+            "attempts": 0,
+            "received_at": now,
+            "available_at": now,
+        }
+        for u in updates
+    ]
+    return await insert_ignoring_duplicates(
+        session, InboundUpdate.__table__, rows, conflict_columns=["update_id"]
+    )
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        InboundUpdate.status == InboundStatus.PENDING,
+        InboundUpdate.available_at <= now,
+        or_(InboundUpdate.locked_until.is_(None), InboundUpdate.locked_until < now),
+    )
+
+
+async def claim_batch(
+    session: AsyncSession, worker_id: str, now: datetime, lease: timedelta, limit: int = 100
+) -> list[InboundUpdate]:
+    """Claim the oldest claimable updates, at most one chat's worth at a time per chat.
+
+    A chat whose earlier update is still pending but not claimable (backing
+    off, or held by another worker) is skipped entirely, so one chat's updates
+    are never handled out of order.
+    """
+    blocked_chats = (
+        select(InboundUpdate.chat_key)
+        .where(InboundUpdate.status == InboundStatus.PENDING, ~_claimable(now))
+        .scalar_subquery()
+    )
+    candidates: Sequence[InboundUpdate] = (
+        await session.scalars(
+            select(InboundUpdate)
+            .where(_claimable(now), InboundUpdate.chat_key.not_in(blocked_chats))
+            .order_by(InboundUpdate.update_id)
+            .limit(limit)
+        )
+    ).all()
+    claimed: list[InboundUpdate] = []
+    for row in candidates:
+        result = await session.execute(
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id == row.update_id, _claimable(now))
+            .values(locked_by=worker_id, locked_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed.append(row)
+    return claimed
+
+
+async def is_pending(session: AsyncSession, update_id: int) -> bool:
+    status = await session.scalar(
+        select(InboundUpdate.status).where(InboundUpdate.update_id == update_id)
+    )
+    return status is InboundStatus.PENDING
+
+
+async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Mark handled, inside the handler's transaction. False if someone else already did."""
+    result = await session.execute(
+        update(InboundUpdate)
+        .where(
+            InboundUpdate.update_id == update_id,
+            InboundUpdate.status == InboundStatus.PENDING,
+        )
+        .values(status=InboundStatus.DONE, processed_at=now, locked_by=None, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+async def record_failure(
+    session: AsyncSession,
+    update_id: int,
+    error: str,
+    now: datetime,
+    retry_at: datetime,
+    max_attempts: int,
+) -> InboundStatus:
+    """Count a failed attempt; after ``max_attempts`` the update is parked as failed."""
+    row = await session.get(InboundUpdate, update_id)
+    if row is None or row.status is not InboundStatus.PENDING:
+        return row.status if row else InboundStatus.FAILED
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.locked_by = None
+    row.locked_until = None
+    if row.attempts >= max_attempts:
+        row.status = InboundStatus.FAILED
+        row.processed_at = now
+    else:
+        row.available_at = retry_at
+    await session.flush()
+    return row.status
+
+
+async def release_all_locks(session: AsyncSession) -> int:
+    """Single-instance start (SQLite): leases left by a crashed process are void."""
+    result = await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.status == InboundStatus.PENDING, InboundUpdate.locked_by.is_not(None))
+        .values(locked_by=None, locked_until=None)
+    )
+    return result.rowcount or 0
+
+
+async def purge_handled(session: AsyncSession, older_than: datetime) -> int:
+    """Forget handled updates Telegram can no longer re-deliver (it keeps them 24 h)."""
+    result = await session.execute(
+        delete(InboundUpdate).where(
+            InboundUpdate.status == InboundStatus.DONE, InboundUpdate.processed_at < older_than
+        )
+    )
+    return result.rowcount or 0
+
+
+async def release(session: AsyncSession, update_ids: list[int]) -> None:
+    """Give back claimed-but-unhandled updates so they are picked up again in order."""
+    await session.execute(
+        update(InboundUpdate)
+        .where(
+            InboundUpdate.update_id.in_(update_ids), InboundUpdate.status == InboundStatus.PENDING
+        )
+        .values(locked_by=None, locked_until=None)
+    )

@@ -1,0 +1,82 @@
+"""The organisation: HQ → regional centres → projects, and the buildings and
+units (apartments, shops) of each project."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, BigIntPk
+
+
+class OrgLevel(enum.StrEnum):
+    HQ = "hq"
+    REGION = "region"
+    PROJECT = "project"
+
+
+class ProjectKind(enum.StrEnum):
+    RESIDENTIAL = "residential"
+    COMMERCIAL = "commercial"
+    PUBLIC = "public"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (no native ENUM type) so migrations stay simple on both databases.
+    return Enum(
+        cls, name=name, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class OrgUnit(Base):
+    """One node of the three-level organisation; each has its own staff group."""
+
+    __tablename__ = "org_units"
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    level: Mapped[OrgLevel] = mapped_column(_enum(OrgLevel, "org_level"))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    project_kind: Mapped[ProjectKind | None] = mapped_column(_enum(ProjectKind, "project_kind"))
+    ticket_prefix: Mapped[str | None] = mapped_column(String(8), unique=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    group_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    next_ticket_number: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side="OrgUnit.id")
+    buildings: Mapped[list[Building]] = relationship(back_populates="project")
+
+
+class Building(Base):
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("project_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    project: Mapped[OrgUnit] = relationship(back_populates="buildings")
+    units: Mapped[list[PropertyUnit]] = relationship(back_populates="building")
+
+
+class PropertyUnit(Base):
+    """An apartment, shop or office that residents bind to."""
+
+    __tablename__ = "property_units"
+    __table_args__ = (UniqueConstraint("building_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    floor: Mapped[int | None] = mapped_column(Integer)
+    unit_kind: Mapped[str] = mapped_column(String(32), default="apartment")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    building: Mapped[Building] = relationship(back_populates="units")

@@ -1,0 +1,117 @@
+"""Tickets (repair requests, complaints, suggestions, inquiries), their history,
+attachments and followers. Deadlines are columns, indexed for the SLA sweep."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, BigIntPk
+from storage.models.org import _enum
+from storage.types import UtcDateTime
+
+
+class TicketKind(enum.StrEnum):
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    INQUIRY = "inquiry"
+
+
+class TicketStatus(enum.StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_RESIDENT = "waiting_on_resident"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("project_id", "seq"),
+        Index("ix_tickets_project_status", "project_id", "status"),
+        Index("ix_tickets_first_response_due", "first_response_due_at"),
+        Index("ix_tickets_resolution_due", "resolution_due_at"),
+        Index("ix_tickets_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[TicketKind] = mapped_column(_enum(TicketKind, "ticket_kind"))
+    category_key: Mapped[str | None] = mapped_column(String(64))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus, "ticket_status"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    property_unit_id: Mapped[int | None] = mapped_column(ForeignKey("property_units.id"))
+    location_text: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    affected_count: Mapped[int] = mapped_column(Integer, default=1)
+
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    first_responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped on every change: stale buttons and concurrent presses compare it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket")
+
+
+class TicketEvent(Base):
+    """One line of a ticket's history: who did what, when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    body: Mapped[str | None] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str | None] = mapped_column(String(128))
+    media_kind: Mapped[str] = mapped_column(String(16), default="photo")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+
+
+class TicketFollower(Base):
+    """A resident who joined someone else's ticket and receives its updates."""
+
+    __tablename__ = "ticket_followers"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime)

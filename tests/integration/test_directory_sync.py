@@ -1,0 +1,67 @@
+"""The organisation file is mirrored into the database, and re-syncing is safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.orgfile import load_organisation
+from bot.services.directory import sync_organisation
+from bot.services.people import resolve_actor
+from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, StaffRole
+
+
+async def test_sync_builds_the_three_level_tree(sessionmaker, clock, org_file: Path) -> None:
+    org = load_organisation(org_file)
+    async with sessionmaker() as session, session.begin():
+        report = await sync_organisation(session, org, clock.now())
+    assert report.org_units == 4 and report.buildings == 3 and report.property_units == 6
+    async with sessionmaker() as session:
+        units = {u.key: u for u in (await session.scalars(select(OrgUnit))).all()}
+        assert units["hq"].level is OrgLevel.HQ and units["hq"].parent_id is None
+        assert units["east"].parent_id == units["hq"].id
+        assert units["sunshine"].parent_id == units["east"].id
+        assert units["sunshine"].ticket_prefix == "SG"
+        assert units["plaza"].group_chat_id == -1009000000200
+        manager = await resolve_actor(session, 5002)
+        assert manager.is_manager and not manager.is_admin
+        assert [(g.role, g.org_unit_key) for g in manager.roles] == [
+            (StaffRole.MANAGER, "sunshine")
+        ]
+        admin = await resolve_actor(session, 5100)
+        assert admin.is_admin
+        stranger = await resolve_actor(session, 999)
+        assert not stranger.is_staff and stranger.person_id is None
+
+
+async def test_resync_is_idempotent_and_deactivates_what_left(
+    sessionmaker, clock, org_file: Path, tmp_path: Path
+) -> None:
+    org = load_organisation(org_file)
+    async with sessionmaker() as session, session.begin():
+        await sync_organisation(session, org, clock.now())
+    async with sessionmaker() as session, session.begin():
+        await sync_organisation(session, org, clock.now())
+    async with sessionmaker() as session:
+        assert len((await session.scalars(select(OrgUnit))).all()) == 4
+        assert len((await session.scalars(select(PropertyUnit))).all()) == 6
+
+    # Remove the plaza project and the agent 5001 from the file.
+    text = org_file.read_text(encoding="utf-8")
+    start = text.index('[[projects]]\nkey = "plaza"')
+    end = text.index("[[staff]]")
+    text = text[:start] + text[end:]
+    text = text.replace(
+        '[[staff]]\ntelegram_id = 5001\nname = "王芳"\nrole = "agent"\nunit = "sunshine"\n', ""
+    )
+    smaller = tmp_path / "org.toml"
+    smaller.write_text(text, encoding="utf-8")
+    async with sessionmaker() as session, session.begin():
+        report = await sync_organisation(session, load_organisation(smaller), clock.now())
+    assert "plaza" in report.deactivated
+    async with sessionmaker() as session:
+        plaza = await session.scalar(select(OrgUnit).where(OrgUnit.key == "plaza"))
+        assert plaza is not None and not plaza.active  # kept for history, no longer active
+        assert (await session.scalar(select(Building).where(Building.key == "A"))) is not None
+        assert not (await resolve_actor(session, 5001)).is_staff

@@ -1,0 +1,115 @@
+"""The inbox stores each update once and hands it out in order per chat."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from storage import inbox
+from storage.models import InboundStatus, InboundUpdate
+
+
+def message_update(update_id: int, chat_id: int) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": chat_id, "type": "private"},
+            "text": f"hi {update_id}",
+        },
+    }
+
+
+LEASE = timedelta(minutes=2)
+
+
+async def test_redelivered_update_is_stored_once(sessionmaker, clock) -> None:
+    async with sessionmaker() as session, session.begin():
+        assert await inbox.store_updates(session, [message_update(1, 10)], clock.now()) == 1
+    async with sessionmaker() as session, session.begin():
+        assert (
+            await inbox.store_updates(
+                session, [message_update(1, 10), message_update(2, 10)], clock.now()
+            )
+            == 1
+        )
+    async with sessionmaker() as session:
+        ids = (await session.scalars(select(InboundUpdate.update_id))).all()
+    assert sorted(ids) == [1, 2]
+
+
+async def test_claims_are_exclusive_and_leased(sessionmaker, clock) -> None:
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(
+            session, [message_update(1, 10), message_update(2, 20)], clock.now()
+        )
+    async with sessionmaker() as session, session.begin():
+        first = await inbox.claim_batch(session, "a", clock.now(), LEASE)
+    async with sessionmaker() as session, session.begin():
+        second = await inbox.claim_batch(session, "b", clock.now(), LEASE)
+    assert [r.update_id for r in first] == [1, 2]
+    assert second == []
+    clock.advance(LEASE + timedelta(seconds=1))  # worker "a" died; its lease ran out
+    async with sessionmaker() as session, session.begin():
+        third = await inbox.claim_batch(session, "b", clock.now(), LEASE)
+    assert [r.update_id for r in third] == [1, 2]
+
+
+async def test_a_chat_waits_while_its_earlier_update_is_retrying(sessionmaker, clock) -> None:
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(
+            session,
+            [message_update(1, 10), message_update(2, 10), message_update(3, 20)],
+            clock.now(),
+        )
+        await inbox.record_failure(
+            session, 1, "boom", clock.now(), clock.now() + timedelta(seconds=4), 5
+        )
+    async with sessionmaker() as session, session.begin():
+        claimed = await inbox.claim_batch(session, "a", clock.now(), LEASE)
+    assert [r.update_id for r in claimed] == [3]  # chat 10 is held back behind update 1
+    clock.advance(seconds=5)
+    async with sessionmaker() as session, session.begin():
+        claimed = await inbox.claim_batch(session, "a", clock.now(), LEASE)
+    assert [r.update_id for r in claimed] == [1, 2]
+
+
+async def test_mark_done_happens_once_and_failures_are_parked(sessionmaker, clock) -> None:
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(
+            session, [message_update(1, 10), message_update(2, 11)], clock.now()
+        )
+    async with sessionmaker() as session, session.begin():
+        assert await inbox.mark_done(session, 1, clock.now())
+        assert not await inbox.mark_done(session, 1, clock.now())
+        assert not await inbox.is_pending(session, 1)
+    for _ in range(3):
+        async with sessionmaker() as session, session.begin():
+            status = await inbox.record_failure(session, 2, "boom", clock.now(), clock.now(), 3)
+    assert status is InboundStatus.FAILED
+
+
+async def test_handled_updates_are_purged_after_retention(sessionmaker, clock) -> None:
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(
+            session, [message_update(1, 10), message_update(2, 10)], clock.now()
+        )
+        await inbox.mark_done(session, 1, clock.now())
+    clock.advance(days=3)
+    async with sessionmaker() as session, session.begin():
+        assert await inbox.purge_handled(session, clock.now() - timedelta(days=2)) == 1
+    async with sessionmaker() as session:
+        assert (await session.scalars(select(InboundUpdate.update_id))).all() == [2]
+
+
+def test_chat_key_covers_messages_buttons_and_membership() -> None:
+    assert inbox.chat_key_of(message_update(1, 5)) == "chat:5"
+    callback = {
+        "update_id": 2,
+        "callback_query": {"id": "x", "from": {"id": 7}, "message": {"chat": {"id": -3}}},
+    }
+    assert inbox.chat_key_of(callback) == "chat:-3"
+    assert inbox.chat_key_of({"update_id": 3, "my_chat_member": {"chat": {"id": -9}}}) == "chat:-9"
+    assert inbox.chat_key_of({"update_id": 4}) == "other"
