@@ -6,7 +6,7 @@ import logging
 import re
 
 # A Bot API token: digits, a colon, 30+ URL-safe characters.
-_TOKEN_PATTERN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+_TOKEN_PATTERN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}")
 
 
 class RedactingFormatter(logging.Formatter):
