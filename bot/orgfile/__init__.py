@@ -1,0 +1,81 @@
+"""The organisation file: HQ → regions → projects, staff, ticket categories and SLA.
+
+Typical use::
+
+    from bot.orgfile import load_organisation
+
+    org = load_organisation("organisation.toml")       # raises OrgFileError
+    targets = org.sla.targets_for("repair", "water", urgent=True)
+
+``check_organisation(path)`` returns every problem instead of raising; run
+``python -m bot.orgfile PATH`` to check a file from the command line.
+"""
+
+from .durations import Duration, format_duration, parse_duration
+from .loader import EXAMPLE_ORGANISATION_PATH, check_organisation, load_organisation
+from .models import (
+    LANGUAGES,
+    PROJECT_KINDS,
+    ROLES,
+    SEGMENTS,
+    TICKET_KINDS,
+    UNIT_KINDS,
+    Building,
+    Category,
+    CategoryKeywords,
+    Hq,
+    Language,
+    LocalizedText,
+    Organisation,
+    OrgUnit,
+    Project,
+    ProjectKind,
+    Region,
+    Role,
+    Segment,
+    SlaPolicy,
+    SlaRule,
+    SlaTargets,
+    Staff,
+    TicketKind,
+    UnitKind,
+    UnitSpec,
+)
+from .problems import OrgFileError, Problem
+
+__all__ = [
+    "EXAMPLE_ORGANISATION_PATH",
+    "LANGUAGES",
+    "PROJECT_KINDS",
+    "ROLES",
+    "SEGMENTS",
+    "TICKET_KINDS",
+    "UNIT_KINDS",
+    "Building",
+    "Category",
+    "CategoryKeywords",
+    "Duration",
+    "Hq",
+    "Language",
+    "LocalizedText",
+    "OrgFileError",
+    "OrgUnit",
+    "Organisation",
+    "Problem",
+    "Project",
+    "ProjectKind",
+    "Region",
+    "Role",
+    "Segment",
+    "SlaPolicy",
+    "SlaRule",
+    "SlaTargets",
+    "Staff",
+    "TicketKind",
+    "UnitKind",
+    "UnitSpec",
+    "check_organisation",
+    "format_duration",
+    "load_organisation",
+    "parse_duration",
+]
