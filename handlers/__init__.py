@@ -12,7 +12,12 @@ from handlers.middlewares.i18n import ActorI18nMiddleware, build_i18n
 def build_root_router() -> Router:
     root = Router(name="root")
     # Order matters: specific routers first, the fallback last.
-    root.include_routers(cancel.router, start.router, language.router, fallback.router)
+    root.include_routers(
+        cancel.build_router(),
+        start.build_router(),
+        language.build_router(),
+        fallback.build_router(),
+    )
     return root
 
 

@@ -8,14 +8,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
-router = Router(name="common.cancel")
-router.message.filter(F.chat.type == "private")
 
-
-@router.message(Command("cancel"))
 async def cancel_conversation(message: Message, state: FSMContext) -> None:
     if await state.get_state() is None:
         await message.answer(_("There is nothing to cancel."), reply_markup=ReplyKeyboardRemove())
         return
     await state.clear()
     await message.answer(_("Cancelled."), reply_markup=ReplyKeyboardRemove())
+
+
+def build_router() -> Router:
+    router = Router(name="common.cancel")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(cancel_conversation, Command("cancel"))
+    return router

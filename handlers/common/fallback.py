@@ -6,27 +6,31 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-router = Router(name="common.fallback")
-router.message.filter(F.chat.type == "private")
 
-
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
     await message.answer(_("I don't know that command. Send /help to see what I can do."))
 
 
-@router.message(F.text)
 async def unexpected_text(message: Message) -> None:
     await message.answer(_("I didn't understand that. Send /help to see what I can do."))
 
 
-@router.message()
 async def unsupported_content(message: Message) -> None:
     await message.answer(
         _("I can only read text messages and photos here. Send /help to see what I can do.")
     )
 
 
-@router.callback_query()
 async def stale_button(callback: CallbackQuery) -> None:
     await callback.answer(_("This button is no longer valid."), show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="common.fallback")
+    router.message.filter(F.chat.type == "private")
+    # Order matters: the first matching registration answers.
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(unexpected_text, F.text)
+    router.message.register(unsupported_content)
+    router.callback_query.register(stale_button)
+    return router

@@ -15,9 +15,6 @@ from bot.clock import Clock
 from bot.i18n import LANGUAGE_NAMES
 from bot.services.people import set_language
 
-router = Router(name="common.language")
-router.message.filter(F.chat.type == "private")
-
 
 class ChoosingLanguage(StatesGroup):
     waiting_for_choice = State()
@@ -31,15 +28,11 @@ def _language_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-@router.message(Command("language"))
 async def ask_language(message: Message, state: FSMContext) -> None:
     await state.set_state(ChoosingLanguage.waiting_for_choice)
     await message.answer(_("Choose your language:"), reply_markup=_language_keyboard())
 
 
-@router.message(
-    StateFilter(ChoosingLanguage.waiting_for_choice), F.text.in_(LANGUAGE_NAMES.values())
-)
 async def save_language(
     message: Message, state: FSMContext, session: AsyncSession, clock: Clock, i18n: I18n
 ) -> None:
@@ -54,9 +47,23 @@ async def save_language(
         )
 
 
-@router.message(StateFilter(ChoosingLanguage.waiting_for_choice))
 async def repeat_language_question(message: Message) -> None:
     await message.answer(
         _("Please choose one of the languages on the keyboard below."),
         reply_markup=_language_keyboard(),
     )
+
+
+def build_router() -> Router:
+    router = Router(name="common.language")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(ask_language, Command("language"))
+    router.message.register(
+        save_language,
+        StateFilter(ChoosingLanguage.waiting_for_choice),
+        F.text.in_(LANGUAGE_NAMES.values()),
+    )
+    router.message.register(
+        repeat_language_question, StateFilter(ChoosingLanguage.waiting_for_choice)
+    )
+    return router

@@ -9,11 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.people import Actor
 
-router = Router(name="common.start")
-router.message.filter(F.chat.type == "private")
 
-
-@router.message(CommandStart())
 async def greet(message: Message) -> None:
     await message.answer(
         _(
@@ -25,7 +21,6 @@ async def greet(message: Message) -> None:
     )
 
 
-@router.message(Command("help"))
 async def show_help(message: Message, actor: Actor) -> None:
     lines = [
         _("What I can do:"),
@@ -38,3 +33,11 @@ async def show_help(message: Message, actor: Actor) -> None:
         lines.append("")
         lines.append(_("You are registered as staff; staff commands work in your staff group."))
     await message.answer("\n".join(lines))
+
+
+def build_router() -> Router:
+    router = Router(name="common.start")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(greet, CommandStart())
+    router.message.register(show_help, Command("help"))
+    return router

@@ -1,0 +1,97 @@
+"""End-to-end harness: the real Application against the fake Telegram Bot API.
+
+Tests act as residents, staff and managers through ``FakeTelegramServer`` and
+read what the bot did from the calls it made. Time is a ``ManualClock``; the
+background loops poll every few milliseconds so tests never sleep long.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Application
+from bot.clock import ManualClock
+from bot.settings import Settings
+from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
+
+TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
+GROUPS = {
+    -1009000000001: "总部工作群",
+    -1009000000010: "华东区域中心",
+    -1009000000100: "阳光花园项目部",
+    -1009000000200: "星河广场项目部",
+}
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegramServer]:
+    server = FakeTelegramServer(token=TOKEN, bot_id=123456, bot_username="resident_test_bot")
+    await server.start()
+    for chat_id, title in GROUPS.items():
+        server.add_group(chat_id, title)
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, telegram: FakeTelegramServer, org_file: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        database_url=database_url,
+        telegram_api_url=telegram.base_url,
+        bot_config=org_file,
+        polling_timeout=2,
+        request_timeout=5,
+        worker_poll_interval=0.02,
+        outbox_poll_interval=0.02,
+        update_lock_seconds=30,
+    )
+
+
+AppFactory = Callable[..., Awaitable[Application]]
+
+
+@pytest.fixture
+async def start_app(settings: Settings, clock: ManualClock) -> AsyncIterator[AppFactory]:
+    """Start an Application (more than one for restart tests); all are stopped at the end."""
+    started: list[Application] = []
+
+    async def start(**overrides: Any) -> Application:
+        app = Application(settings.model_copy(update=overrides), clock=clock)
+        started.append(app)
+        await app.start()
+        return app
+
+    yield start
+    for app in reversed(started):
+        await app.stop()
+
+
+@pytest.fixture
+async def app(start_app: AppFactory) -> Application:
+    return await start_app()
+
+
+@pytest.fixture
+def resident_zh(telegram: FakeTelegramServer) -> FakeUser:
+    return telegram.user(id=7001, first_name="小明", language_code="zh-hans")
+
+
+@pytest.fixture
+def resident_en(telegram: FakeTelegramServer) -> FakeUser:
+    return telegram.user(id=7002, first_name="Alice", language_code="en")
+
+
+async def say(
+    telegram: FakeTelegramServer, user: FakeUser, text: str, *, timeout: float = 5.0
+) -> ApiCall:
+    """Send ``text`` in the user's private chat and return the bot's next message there."""
+    mark = telegram.mark()
+    telegram.send_text(user, text)
+    return await telegram.wait_for("sendMessage", chat_id=user.id, since=mark, timeout=timeout)

@@ -1,0 +1,111 @@
+"""A resident's first minutes with the bot, in Chinese and English."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.app import Application
+from fake_telegram import FakeTelegramServer, FakeUser
+from storage.models import InboundStatus, InboundUpdate
+from tests.e2e.conftest import AppFactory, say
+
+
+async def test_start_greets_in_chinese_by_default(
+    app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
+) -> None:
+    reply = await say(telegram, resident_zh, "/start")
+    assert "物业服务中心" in reply.params["text"]
+    assert "/help" in reply.params["text"]
+
+
+async def test_start_and_help_follow_the_telegram_language(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    greeting = await say(telegram, resident_en, "/start")
+    assert greeting.params["text"].startswith("Hello!")
+    help_text = (await say(telegram, resident_en, "/help")).params["text"]
+    assert "What I can do:" in help_text and "/language" in help_text
+
+
+async def test_unsupported_language_gets_the_organisation_default(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ivan = telegram.user(id=7003, first_name="Ivan", language_code="ru")
+    assert "我可以为您做这些" in (await say(telegram, ivan, "/help")).params["text"]
+
+
+async def test_staff_see_a_staff_hint_in_help(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    agent = telegram.user(id=5001, first_name="王芳", language_code="zh-hans")
+    assert "工作人员" in (await say(telegram, agent, "/help")).params["text"]
+
+
+async def test_unknown_command_and_sticker_get_helpful_replies(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, resident_zh: FakeUser
+) -> None:
+    unknown = await say(telegram, resident_en, "/frobnicate")
+    assert unknown.params["text"] == "I don't know that command. Send /help to see what I can do."
+
+    mark = telegram.mark()
+    telegram.send_sticker(resident_zh)
+    sticker_reply = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=mark)
+    assert "只能接收文字消息和照片" in sticker_reply.params["text"]
+
+    mark = telegram.mark()
+    telegram.send_voice(resident_en)
+    voice_reply = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=mark)
+    assert voice_reply.params["text"].startswith("I can only read text messages and photos")
+
+
+async def test_stale_button_is_answered_with_an_alert(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await say(telegram, resident_en, "/start")
+    mark = telegram.mark()
+    telegram.press_raw(resident_en, resident_en.id, 1, "t:999:take")
+    answer = await telegram.wait_for("answerCallbackQuery", since=mark)
+    assert answer.params["text"] == "This button is no longer valid."
+    assert answer.params["show_alert"] is True
+
+
+async def test_language_choice_sticks_after_a_restart(
+    start_app: AppFactory, telegram: FakeTelegramServer, resident_zh: FakeUser
+) -> None:
+    first = await start_app()
+    question = await say(telegram, resident_zh, "/language")
+    assert question.params["text"] == "请选择语言:"
+    buttons = [b["text"] for row in question.params["reply_markup"]["keyboard"] for b in row]
+    assert buttons == ["简体中文", "English"]
+
+    wrong = await say(telegram, resident_zh, "Klingon")
+    assert wrong.params["text"] == "请在下方键盘中选择一种语言。"
+
+    confirmed = await say(telegram, resident_zh, "English")
+    assert confirmed.params["text"] == "Language set to English."
+    await first.stop()
+
+    await start_app()
+    # A Chinese Telegram client, but the person's own choice wins.
+    assert (await say(telegram, resident_zh, "/help")).params["text"].startswith("What I can do:")
+
+
+async def test_every_update_is_marked_handled(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await say(telegram, resident_en, "/start")
+    await say(telegram, resident_en, "/help")
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        statuses = (await session.scalars(select(InboundUpdate.status))).all()
+    assert statuses == [InboundStatus.DONE, InboundStatus.DONE]
+
+
+async def test_commands_menu_is_published_in_both_languages(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    calls = telegram.calls_of("setMyCommands")
+    by_language = {c.params.get("language_code"): c.params["commands"] for c in calls}
+    assert {c["command"] for c in by_language[None]} >= {"start", "help", "language", "cancel"}
+    assert by_language[None][0]["description"] == "重新开始"
+    assert by_language["en"][0]["description"] == "Start over"
