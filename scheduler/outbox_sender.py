@@ -56,7 +56,8 @@ def build_method(method: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
 
 def as_plain_text(payload: dict[str, Any]) -> dict[str, Any]:
     """The same message without formatting, for when Telegram refuses the markup."""
-    plain = {k: v for k, v in payload.items() if k != "parse_mode"}
+    # An explicit None: leaving the key out would let the bot's default (HTML) apply again.
+    plain = {**payload, "parse_mode": None}
     for field in ("text", "caption"):
         if isinstance(plain.get(field), str):
             plain[field] = html.unescape(_TAG.sub("", plain[field]))
@@ -207,7 +208,7 @@ class OutboxSender:
         text = str(error).lower()
         if "message is not modified" in text:
             await self._sent(message, None)  # the chat already shows exactly this
-        elif "can't parse entities" in text and "parse_mode" in message.payload:
+        elif "can't parse entities" in text and message.payload.get("parse_mode"):
             await self._settle(
                 message, payload=as_plain_text(message.payload), last_error=str(error)
             )

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from bot.app import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import InboundStatus, InboundUpdate
+from tests.conftest import eventually
 from tests.e2e.conftest import AppFactory, say
 
 
@@ -96,9 +97,18 @@ async def test_every_update_is_marked_handled(
     await say(telegram, resident_en, "/start")
     await say(telegram, resident_en, "/help")
     assert app.sessionmaker is not None
-    async with app.sessionmaker() as session:
-        statuses = (await session.scalars(select(InboundUpdate.status))).all()
-    assert statuses == [InboundStatus.DONE, InboundStatus.DONE]
+
+    async def statuses() -> list[InboundStatus]:
+        async with app.sessionmaker() as session:
+            return list((await session.scalars(select(InboundUpdate.status))).all())
+
+    # The reply goes out just before the transaction commits.
+    await eventually(lambda: _all_done(statuses))
+    assert await statuses() == [InboundStatus.DONE, InboundStatus.DONE]
+
+
+async def _all_done(statuses) -> bool:
+    return all(s is InboundStatus.DONE for s in await statuses())
 
 
 async def test_commands_menu_is_published_in_both_languages(

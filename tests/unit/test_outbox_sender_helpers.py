@@ -19,4 +19,8 @@ def test_stored_calls_become_aiogram_methods() -> None:
 
 def test_plain_text_fallback_strips_markup_and_unescapes() -> None:
     payload = {"chat_id": 1, "text": "<b>SG-000001</b> a &lt; b &amp; c", "parse_mode": "HTML"}
-    assert as_plain_text(payload) == {"chat_id": 1, "text": "SG-000001 a < b & c"}
+    assert as_plain_text(payload) == {
+        "chat_id": 1,
+        "text": "SG-000001 a < b & c",
+        "parse_mode": None,
+    }

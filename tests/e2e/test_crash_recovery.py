@@ -1,0 +1,144 @@
+"""The bot process is killed (SIGKILL) mid-conversation and mid-update; nothing is lost.
+
+These run the real ``resident-bot run`` command in a subprocess against the fake
+Bot API served by the test, so the kill is a real crash: no shutdown code runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from fake_telegram import FakeTelegramServer, FakeUser
+from storage.db import create_engine, create_sessionmaker
+from storage.models import FsmRecord, InboundStatus, InboundUpdate, Person
+from tests.conftest import eventually
+from tests.e2e.conftest import TOKEN, say
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def bot_process(
+    database_url: str, telegram: FakeTelegramServer, org_file: Path, tmp_path: Path
+) -> AsyncIterator[Callable[[], subprocess.Popen]]:
+    processes: list[subprocess.Popen] = []
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "BOT_CONFIG"}},
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_API_URL": telegram.base_url,
+        "BOT_CONFIG": str(org_file),
+        "POLLING_TIMEOUT": "1",
+        "WORKER_POLL_INTERVAL": "0.05",
+        "OUTBOX_POLL_INTERVAL": "0.05",
+        "UPDATE_LOCK_SECONDS": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp_path / f"bot{len(processes)}.log", "wb"),
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+async def read(database_url: str, query):
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return (await session.scalars(query)).all()
+    finally:
+        await engine.dispose()
+
+
+async def handled_count(database_url: str, expected: int) -> None:
+    done = select(InboundUpdate).where(InboundUpdate.status == InboundStatus.DONE)
+    await eventually(lambda: _has(database_url, done, expected), timeout=10)
+
+
+async def _has(database_url: str, query, expected: int) -> bool:
+    return len(await read(database_url, query)) == expected
+
+
+async def wait_until_polling(telegram: FakeTelegramServer, since: int) -> None:
+    await telegram.wait_for("getUpdates", since=since, timeout=30)
+
+
+async def test_conversation_survives_a_crash_between_steps(
+    bot_process, telegram: FakeTelegramServer, database_url: str
+) -> None:
+    resident: FakeUser = telegram.user(id=7101, first_name="小红", language_code="zh-hans")
+    first = bot_process()
+    await wait_until_polling(telegram, 0)
+    assert (await say(telegram, resident, "/language", timeout=15)).params["text"] == "请选择语言:"
+    await handled_count(database_url, 1)  # the step is committed; the process dies before the next
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+
+    mark = telegram.mark()
+    bot_process()
+    await wait_until_polling(telegram, mark)
+    reply = await say(telegram, resident, "English", timeout=15)
+    assert reply.params["text"] == "Language set to English."
+
+
+async def test_update_being_handled_when_the_process_dies_is_handled_once_after_restart(
+    bot_process, telegram: FakeTelegramServer, database_url: str
+) -> None:
+    resident: FakeUser = telegram.user(id=7102, first_name="Bob", language_code="en")
+    first = bot_process()
+    await wait_until_polling(telegram, 0)
+    await say(telegram, resident, "/language", timeout=15)
+    await handled_count(database_url, 1)
+
+    # The answer to "English" hangs inside the handler: the process dies mid-update.
+    telegram.delay_next("sendMessage", 60, chat_id=resident.id, apply=False)
+    mark = telegram.mark()
+    telegram.send_text(resident, "English")
+    await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=15)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+
+    people = await read(database_url, select(Person).where(Person.telegram_id == resident.id))
+    assert people == [] or people[0].language is None  # nothing of the half-done update stuck
+
+    telegram.clear_faults()
+    mark = telegram.mark()
+    bot_process()
+    reply = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=30)
+    assert reply.params["text"] == "Language set to English."
+
+    people = await read(database_url, select(Person).where(Person.telegram_id == resident.id))
+    assert [p.language for p in people] == ["en"]
+    states = await read(database_url, select(FsmRecord.state))
+    assert states == [None]  # the conversation finished exactly once
+    rows = await eventually(
+        lambda: read(
+            database_url, select(InboundUpdate).where(InboundUpdate.status == InboundStatus.DONE)
+        ),
+        timeout=10,
+    )
+    assert len(rows) == 2  # "/language" and "English", each handled once
+    await asyncio.sleep(0.3)  # a duplicate would have been sent by now
+    replies = [c for c in telegram.calls_of("sendMessage", chat_id=resident.id) if c.seq >= mark]
+    assert [c.params["text"] for c in replies] == ["Language set to English."]
