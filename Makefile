@@ -30,14 +30,14 @@ lint: $(VENV)/.installed
 i18n: i18n-extract i18n-compile
 
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k __ -k lazy_gettext --project "Resident Service Bot" --version 0.1 \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k N_ -k __ -k lazy_gettext --project "Resident Service Bot" --version 0.1 \
 		--no-location --sort-output -o $(LOCALES)/messages.pot .
 	for lang in zh_CN en; do \
 		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel update --no-fuzzy-matching -i $(LOCALES)/messages.pot \
+			$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALES)/messages.pot \
 				-d $(LOCALES) -D messages -l $$lang; \
 		else \
-			$(BIN)/pybabel init -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l $$lang; \
+			$(BIN)/pybabel -q init -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l $$lang; \
 		fi; \
 	done
 

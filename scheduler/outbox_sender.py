@@ -120,9 +120,8 @@ class OutboxSender:
     async def _deliver(self, message: OutboxMessage) -> None:
         await self._pacer.wait_turn(message.chat_id)
         try:
-            result = await self._bot(
-                build_method(message.method, {**message.payload, "chat_id": message.chat_id})
-            )
+            method, params = await self._resolve(message)
+            result = await self._bot(build_method(method, params))
         except asyncio.CancelledError:
             # Shutting down mid-send: leave the claim to expire; it is retried after restart.
             raise
@@ -145,24 +144,42 @@ class OutboxSender:
             log.exception("Outbox message %s failed unexpectedly", message.id)
             await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
         else:
-            await self._sent(message, result)
+            await self._sent(message, result, sent_as=method)
+
+    async def _resolve(self, message: OutboxMessage) -> tuple[str, dict[str, Any]]:
+        """The call to make now: an edit by ``ref`` needs the id of the message it edits."""
+        params = {**message.payload, "chat_id": message.chat_id}
+        if not message.method.startswith("edit") or "message_id" in params or not message.ref:
+            return message.method, params
+        async with self._sessionmaker() as session:
+            target = await delivery_outcomes.delivered_message_for(session, message.ref)
+        if target is None:
+            # The original never arrived (it was parked as dead): post the current version anew.
+            return "sendMessage", params
+        chat_id, message_id = target
+        return message.method, {**params, "chat_id": chat_id, "message_id": message_id}
 
     async def _settle(self, message: OutboxMessage, **values: Any) -> None:
         async with self._sessionmaker() as session, session.begin():
             await outbox_queue.settle(session, message.id, **values)
 
-    async def _sent(self, message: OutboxMessage, result: Any) -> None:
-        message_id = getattr(result, "message_id", None)
-        if isinstance(result, list) and result:
-            message_id = getattr(result[0], "message_id", None)
-        await self._settle(
-            message,
-            status=OutboxStatus.SENT,
-            sent_at=self._clock.now(),
-            attempts=message.attempts + 1,
-            telegram_message_id=message_id,
-            last_error=None,
-        )
+    async def _sent(self, message: OutboxMessage, result: Any, sent_as: str = "") -> None:
+        first = result[0] if isinstance(result, list) and result else result
+        message_id = getattr(first, "message_id", None)
+        chat = getattr(first, "chat", None)
+        async with self._sessionmaker() as session, session.begin():
+            if message.ref and message_id is not None and sent_as.startswith("send"):
+                chat_id = chat.id if chat is not None else message.chat_id
+                await delivery_outcomes.message_delivered(session, message.ref, chat_id, message_id)
+            await outbox_queue.settle(
+                session,
+                message.id,
+                status=OutboxStatus.SENT,
+                sent_at=self._clock.now(),
+                attempts=message.attempts + 1,
+                telegram_message_id=message_id,
+                last_error=None,
+            )
 
     async def _retry_later(
         self, message: OutboxMessage, delay: timedelta, *, count: bool, error: str

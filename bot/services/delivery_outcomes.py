@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OrgUnit, OutboxMessage, OutboxStatus, Person
+from storage.models import OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
 
 
 async def group_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
@@ -28,3 +28,25 @@ async def recipient_unreachable(session: AsyncSession, chat_id: int) -> None:
         await session.execute(
             update(Person).where(Person.telegram_id == chat_id).values(reachable=False)
         )
+
+
+CARD_REF_PREFIX = "ticket-card:"
+
+
+async def message_delivered(session: AsyncSession, ref: str, chat_id: int, message_id: int) -> None:
+    """Remember where a message about something landed, so it can be edited later."""
+    if ref.startswith(CARD_REF_PREFIX):
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.id == int(ref.removeprefix(CARD_REF_PREFIX)))
+            .values(card_chat_id=chat_id, card_message_id=message_id)
+        )
+
+
+async def delivered_message_for(session: AsyncSession, ref: str) -> tuple[int, int] | None:
+    """``(chat_id, message_id)`` of the message sent for ``ref``, if it was delivered."""
+    if ref.startswith(CARD_REF_PREFIX):
+        ticket = await session.get(Ticket, int(ref.removeprefix(CARD_REF_PREFIX)))
+        if ticket is not None and ticket.card_message_id is not None and ticket.card_chat_id:
+            return ticket.card_chat_id, ticket.card_message_id
+    return None

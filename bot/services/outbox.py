@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_ignoring_duplicates
@@ -39,8 +39,14 @@ async def enqueue(
     payload: dict[str, Any],
     now: datetime,
     dedup_key: str | None = None,
+    ref: str | None = None,
 ) -> bool:
-    """Queue one Bot API call. Returns False when ``dedup_key`` was queued before."""
+    """Queue one Bot API call. Returns False when ``dedup_key`` was queued before.
+
+    ``ref`` names what the message is about (``ticket-card:42``): an edit queued
+    with a ref and no ``message_id`` is applied to the message first sent with
+    that ref, whenever that one is delivered.
+    """
     if method not in DELIVERABLE_METHODS:
         raise ValueError(f"{method} is not a method the outbox delivers")
     row = {
@@ -48,6 +54,7 @@ async def enqueue(
         "method": method,
         "payload": {k: v for k, v in payload.items() if k != "chat_id"},
         "dedup_key": dedup_key,
+        "ref": ref,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "created_at": now,
@@ -85,6 +92,18 @@ async def enqueue_text(
         payload=payload,
         now=now,
         dedup_key=dedup_key,
+    )
+
+
+async def replace_pending_edit(session: AsyncSession, ref: str) -> None:
+    """Drop not-yet-sent edits of the same message: only the newest content matters."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.method == "editMessageText",
+            OutboxMessage.locked_by.is_(None),
+        )
     )
 
 

@@ -1,5 +1,6 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.delivery import (
     FsmRecord,
@@ -15,6 +16,7 @@ from storage.models.tickets import (
     Attachment,
     Ticket,
     TicketEvent,
+    TicketEventKind,
     TicketFollower,
     TicketKind,
     TicketStatus,
@@ -22,6 +24,7 @@ from storage.models.tickets import (
 
 __all__ = [
     "Attachment",
+    "AuditEntry",
     "Base",
     "Building",
     "FsmRecord",
@@ -39,6 +42,7 @@ __all__ = [
     "SurveyResponse",
     "Ticket",
     "TicketEvent",
+    "TicketEventKind",
     "TicketFollower",
     "TicketKind",
     "TicketStatus",

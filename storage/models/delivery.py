@@ -63,6 +63,9 @@ class OutboxMessage(Base):
     # Telegram method name (sendMessage, sendPhoto, ...) and its parameters.
     method: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What the message is about, e.g. "ticket-card:42": lets an edit find the
+    # message id of a card that is delivered later, and delivery be reported back.
+    ref: Mapped[str | None] = mapped_column(String(64), index=True)
     # Optional idempotency key: enqueuing the same key twice keeps one row.
     dedup_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"))

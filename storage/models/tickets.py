@@ -7,7 +7,17 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, BigIntPk
@@ -40,6 +50,8 @@ class Ticket(Base):
         Index("ix_tickets_first_response_due", "first_response_due_at"),
         Index("ix_tickets_resolution_due", "resolution_due_at"),
         Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_next_sla_check", "next_sla_check_at"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
@@ -56,14 +68,30 @@ class Ticket(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     affected_count: Mapped[int] = mapped_column(Integer, default=1)
+    # The resident's segment when the ticket was filed (owner / tenant / commercial / vip).
+    segment: Mapped[str | None] = mapped_column(String(32))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set while the resident owes staff an update; staff owe an answer by then.
+    update_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     first_responded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Waiting on the resident pauses the resolution clock.
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # Escalation ladders: the level reached on each (0 = not escalated).
+    response_escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    resolution_escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # When the SLA sweep must next look at this ticket (warning or escalation); NULL = never.
+    next_sla_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The ticket's card in its project's staff group, edited in place as the ticket changes.
+    card_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # Bumped on every change: stale buttons and concurrent presses compare it.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -73,10 +101,27 @@ class Ticket(Base):
     attachments: Mapped[list[Attachment]] = relationship(back_populates="ticket")
 
 
+class TicketEventKind(enum.StrEnum):
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    REPLY = "reply"  # staff → resident
+    COMMENT = "comment"  # resident → staff
+    NOTE = "note"  # internal, never shown to residents
+    REASSIGNED = "reassigned"
+    REOPENED = "reopened"
+    CANCELLED = "cancelled"
+    FOLLOWER_JOINED = "follower_joined"
+    WARNED = "warned"
+    ESCALATED = "escalated"  # data: {"ladder": "response"|"resolution", "level": n}
+    DEADLINES_CHANGED = "deadlines_changed"
+
+
 class TicketEvent(Base):
     """One line of a ticket's history: who did what, when."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)

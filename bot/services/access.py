@@ -1,0 +1,88 @@
+"""Who may do what: the single access policy every handler goes through.
+
+Staff act on tickets of the organisation units they belong to and everything
+below them (a regional manager on every project of the region, HQ on all).
+Residents see only tickets they filed or joined. Phone numbers are personal
+data: only the ticket's assignee and managers above the project see them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.people import Actor
+from storage.models import OrgUnit, StaffRole, Ticket, TicketFollower
+
+
+class AccessDenied(Exception):
+    """Refused; ``reason`` is a msgid the caller translates."""
+
+    def __init__(self, reason: str, *, code: str) -> None:
+        super().__init__(code)
+        self.reason = reason
+        self.code = code
+
+
+async def unit_chain(session: AsyncSession, org_unit_id: int) -> list[OrgUnit]:
+    """The unit and its parents, nearest first: project → region → HQ."""
+    chain: list[OrgUnit] = []
+    current: int | None = org_unit_id
+    while current is not None:
+        unit = await session.get(OrgUnit, current)
+        if unit is None:
+            break
+        chain.append(unit)
+        current = unit.parent_id
+    return chain
+
+
+async def units_below(session: AsyncSession, org_unit_ids: set[int]) -> set[int]:
+    """The given units and all their descendants (the tree has three levels)."""
+    found = set(org_unit_ids)
+    frontier = set(org_unit_ids)
+    while frontier:
+        children = set(
+            (await session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))).all()
+        )
+        frontier = children - found
+        found |= children
+    return found
+
+
+async def staff_project_ids(session: AsyncSession, actor: Actor) -> set[int]:
+    """Every unit (projects included) the staff member may work in."""
+    return await units_below(session, {g.org_unit_id for g in actor.roles})
+
+
+def _grants_in(actor: Actor, chain: list[OrgUnit]) -> list:
+    ids = {unit.id for unit in chain}
+    return [g for g in actor.roles if g.org_unit_id in ids]
+
+
+async def may_work_on(session: AsyncSession, actor: Actor, ticket: Ticket) -> bool:
+    return bool(_grants_in(actor, await unit_chain(session, ticket.project_id)))
+
+
+async def may_manage(session: AsyncSession, actor: Actor, org_unit_id: int) -> bool:
+    """Manager or admin of this unit or of a unit above it."""
+    return any(
+        g.role in (StaffRole.MANAGER, StaffRole.ADMIN)
+        for g in _grants_in(actor, await unit_chain(session, org_unit_id))
+    )
+
+
+async def may_see_phone(session: AsyncSession, actor: Actor, ticket: Ticket) -> bool:
+    if actor.person_id is not None and actor.person_id == ticket.assignee_id:
+        return True
+    return await may_manage(session, actor, ticket.project_id)
+
+
+async def is_resident_party(session: AsyncSession, actor: Actor, ticket: Ticket) -> bool:
+    """The resident filed the ticket or joined it as a follower."""
+    if actor.person_id is None:
+        return False
+    if ticket.resident_id == actor.person_id:
+        return True
+    follower = await session.get(TicketFollower, (ticket.id, actor.person_id))
+    return follower is not None

@@ -1,0 +1,50 @@
+"""Writing the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.people import Actor
+from storage.models import AuditEntry
+
+ALLOWED = "allowed"
+REFUSED = "refused"
+
+
+async def record(
+    session: AsyncSession,
+    now: datetime,
+    actor: Actor | None,
+    action: str,
+    *,
+    outcome: str = ALLOWED,
+    reason: str | None = None,
+    org_unit_id: int | None = None,
+    ticket_id: int | None = None,
+    subject_person_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now,
+            actor_telegram_id=actor.telegram_id if actor else None,
+            actor_person_id=actor.person_id if actor else None,
+            action=action,
+            outcome=outcome,
+            reason=reason,
+            org_unit_id=org_unit_id,
+            ticket_id=ticket_id,
+            subject_person_id=subject_person_id,
+            data=data,
+        )
+    )
+    await session.flush()
+
+
+async def refused(
+    session: AsyncSession, now: datetime, actor: Actor | None, action: str, reason: str, **kw: Any
+) -> None:
+    await record(session, now, actor, action, outcome=REFUSED, reason=reason, **kw)

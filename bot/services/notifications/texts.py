@@ -1,0 +1,51 @@
+"""Names of statuses, kinds and categories in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.i18n import N_, translate
+from bot.orgfile import Organisation
+from storage.models import TicketKind, TicketStatus
+
+STATUS_NAMES = {
+    TicketStatus.NEW: N_("new"),
+    TicketStatus.ACKNOWLEDGED: N_("taken"),
+    TicketStatus.IN_PROGRESS: N_("in progress"),
+    TicketStatus.WAITING_ON_RESIDENT: N_("waiting for your answer"),
+    TicketStatus.RESOLVED: N_("resolved"),
+    TicketStatus.CLOSED: N_("closed"),
+    TicketStatus.CANCELLED: N_("cancelled"),
+}
+
+KIND_NAMES = {
+    TicketKind.REPAIR: N_("Repair"),
+    TicketKind.COMPLAINT: N_("Complaint"),
+    TicketKind.SUGGESTION: N_("Suggestion"),
+    TicketKind.INQUIRY: N_("Question"),
+}
+
+
+def status_name(locale: str, status: TicketStatus) -> str:
+    return translate(locale, STATUS_NAMES[status])
+
+
+def kind_name(locale: str, kind: TicketKind) -> str:
+    return translate(locale, KIND_NAMES[kind])
+
+
+def category_name(org: Organisation, locale: str, key: str | None) -> str:
+    if key is None:
+        return "—"
+    try:
+        return org.category(key).name.get(locale)
+    except KeyError:
+        return key
+
+
+def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A time in the reader's timezone, to the minute."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,1 @@
+"""The company's promise: deadlines, warnings and the escalation ladder."""

@@ -1,0 +1,1 @@
+"""Tickets: the one state machine, numbering, and every change with its history."""

@@ -1,0 +1,538 @@
+"""Every change to a ticket: checked, recorded in its history, and announced.
+
+Each function takes the update's session and commits nothing itself: the
+change, its history event and the notifications it causes are committed
+together by the caller's transaction. Tickets are locked for the change
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers), so two
+staff pressing "Take" at once see exactly one winner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, normalise_locale
+from bot.orgfile import Organisation
+from bot.services import access
+from bot.services.notifications import residents as notify_residents
+from bot.services.notifications import staff as notify_staff
+from bot.services.people import Actor
+from bot.services.sla import deadlines
+from bot.services.tickets.numbering import allocate_number
+from bot.services.tickets.transitions import TicketAction, is_open, next_status
+from storage.models import (
+    Attachment,
+    OrgUnit,
+    Person,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketFollower,
+    TicketKind,
+    TicketStatus,
+)
+
+
+class TicketNotFound(Exception):
+    reason = N_("This ticket does not exist.")
+
+
+class StaleAction(Exception):
+    """The button belongs to an older state of the ticket."""
+
+    reason = N_("This ticket has changed since this button was shown. Please look again.")
+
+
+class AlreadyTaken(Exception):
+    def __init__(self, holder_name: str | None) -> None:
+        super().__init__(holder_name or "someone")
+        self.holder_name = holder_name
+
+
+@dataclass(frozen=True)
+class Photo:
+    file_id: str
+    file_unique_id: str | None = None
+
+
+@dataclass
+class TicketDraft:
+    project_id: int
+    kind: TicketKind
+    description: str
+    category_key: str | None = None
+    urgent: bool = False
+    property_unit_id: int | None = None
+    location_text: str | None = None
+    photos: list[Photo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every change needs besides the session."""
+
+    org: Organisation
+    now: datetime
+
+    @property
+    def group_locale(self) -> str:
+        return normalise_locale(self.org.default_language) or "zh_CN"
+
+
+# ------------------------------------------------------------------ reading
+
+
+async def load_for_update(session: AsyncSession, ticket_id: int) -> Ticket:
+    ticket = await session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if ticket is None:
+        raise TicketNotFound
+    return ticket
+
+
+async def find_by_number(session: AsyncSession, number: str) -> Ticket | None:
+    return await session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and ticket.version != expected_version:
+        raise StaleAction
+
+
+async def _require_staff(session: AsyncSession, actor: Actor, ticket: Ticket) -> None:
+    if not await access.may_work_on(session, actor, ticket):
+        raise access.AccessDenied(
+            N_("Only staff of this ticket's project can do that."), code="not_project_staff"
+        )
+
+
+async def _require_resident(session: AsyncSession, actor: Actor, ticket: Ticket) -> None:
+    if not await access.is_resident_party(session, actor, ticket):
+        raise access.AccessDenied(N_("This is not one of your tickets."), code="not_own_ticket")
+
+
+def _event(
+    ticket: Ticket,
+    ctx: Context,
+    kind: TicketEventKind,
+    actor_id: int | None,
+    *,
+    body: str | None = None,
+    internal: bool = False,
+    from_status: TicketStatus | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        at=ctx.now,
+        actor_id=actor_id,
+        kind=kind.value,
+        body=body,
+        internal=internal,
+        from_status=from_status.value if from_status else None,
+        to_status=ticket.status.value if from_status else None,
+        data=data,
+    )
+    return event
+
+
+async def _change(
+    session: AsyncSession,
+    ctx: Context,
+    ticket: Ticket,
+    action: TicketAction,
+    actor_id: int | None,
+    *,
+    body: str | None = None,
+    kind: TicketEventKind | None = None,
+) -> TicketStatus:
+    """Apply a status transition (or refuse it) and write its history line."""
+    before = ticket.status
+    ticket.status = next_status(before, action)
+    ticket.version += 1
+    session.add(
+        _event(
+            ticket,
+            ctx,
+            kind or TicketEventKind.STATUS_CHANGED,
+            actor_id,
+            body=body,
+            from_status=before,
+        )
+    )
+    return before
+
+
+async def _attach(
+    session: AsyncSession,
+    ticket: Ticket,
+    event: TicketEvent,
+    photos: list[Photo],
+    author_id: int | None,
+    now: datetime,
+) -> None:
+    for photo in photos:
+        session.add(
+            Attachment(
+                ticket_id=ticket.id,
+                event_id=event.id,
+                author_id=author_id,
+                file_id=photo.file_id,
+                file_unique_id=photo.file_unique_id,
+                media_kind="photo",
+                created_at=now,
+            )
+        )
+
+
+async def _announce_change(
+    session: AsyncSession, ctx: Context, ticket: Ticket, *, resident_actor_id: int | None = None
+) -> None:
+    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await notify_residents.status_changed(
+        session, ticket, ctx.now, ctx.group_locale, exclude_person_id=resident_actor_id
+    )
+
+
+# ------------------------------------------------------------------ residents
+
+
+async def create_ticket(
+    session: AsyncSession, ctx: Context, resident: Person, draft: TicketDraft
+) -> Ticket:
+    project = await session.get(OrgUnit, draft.project_id)
+    if project is None or not project.active or project.ticket_prefix is None:
+        raise ValueError("tickets are filed against an active project")
+    seq, number = await allocate_number(session, project.id)
+    ticket = Ticket(
+        number=number,
+        project_id=project.id,
+        seq=seq,
+        kind=draft.kind,
+        category_key=draft.category_key,
+        urgent=draft.urgent,
+        status=TicketStatus.NEW,
+        resident_id=resident.id,
+        property_unit_id=draft.property_unit_id,
+        location_text=draft.location_text,
+        description=draft.description,
+        affected_count=1,
+        segment=resident.segment,
+        created_at=ctx.now,
+        version=1,
+        reopen_count=0,
+        paused_seconds=0,
+        response_escalation_level=0,
+        resolution_escalation_level=0,
+    )
+    deadlines.arm_new_ticket(ticket, ctx.org, ctx.now)
+    session.add(ticket)
+    await session.flush()
+    event = _event(ticket, ctx, TicketEventKind.CREATED, resident.id, body=draft.description)
+    session.add(event)
+    await session.flush()
+    await _attach(session, ticket, event, draft.photos, resident.id, ctx.now)
+    await notify_staff.post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    for photo in draft.photos:
+        await notify_staff.send_photo_to_group(session, ticket, ctx.now, photo.file_id)
+    await session.flush()
+    return ticket
+
+
+async def join_as_follower(
+    session: AsyncSession, ctx: Context, ticket_id: int, resident: Person
+) -> Ticket:
+    """A neighbour with the same problem joins the ticket instead of filing a duplicate."""
+    ticket = await load_for_update(session, ticket_id)
+    if not is_open(ticket.status):
+        raise StaleAction
+    if ticket.resident_id == resident.id or await session.get(
+        TicketFollower, (ticket.id, resident.id)
+    ):
+        return ticket  # already in: joining twice changes nothing
+    session.add(TicketFollower(ticket_id=ticket.id, person_id=resident.id, joined_at=ctx.now))
+    ticket.affected_count += 1
+    ticket.version += 1
+    session.add(_event(ticket, ctx, TicketEventKind.FOLLOWER_JOINED, resident.id))
+    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    return ticket
+
+
+async def add_resident_comment(
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor,
+    text: str,
+    photos: list[Photo] | None = None,
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    await _require_resident(session, actor, ticket)
+    if not is_open(ticket.status):
+        raise StaleAction
+    event = _event(ticket, ctx, TicketEventKind.COMMENT, actor.person_id, body=text)
+    session.add(event)
+    await session.flush()
+    await _attach(session, ticket, event, photos or [], actor.person_id, ctx.now)
+    if ticket.status is TicketStatus.WAITING_ON_RESIDENT:
+        await _change(session, ctx, ticket, TicketAction.RESIDENT_ANSWERED, actor.person_id)
+        deadlines.resume(ticket, ctx.now)
+    ticket.version += 1
+    await notify_staff.resident_commented(session, ticket, ctx.now, ctx.group_locale, text)
+    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    return ticket
+
+
+async def confirm_fixed(
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, expected_version: int | None
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    await _require_resident(session, actor, ticket)
+    _check_version(ticket, expected_version)
+    await _change(session, ctx, ticket, TicketAction.CONFIRM, actor.person_id)
+    ticket.closed_at = ctx.now
+    deadlines.stop_all(ticket)
+    await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
+    return ticket
+
+
+async def reopen(
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor,
+    reason: str,
+    expected_version: int | None = None,
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    await _require_resident(session, actor, ticket)
+    _check_version(ticket, expected_version)
+    await _change(
+        session,
+        ctx,
+        ticket,
+        TicketAction.REOPEN,
+        actor.person_id,
+        body=reason,
+        kind=TicketEventKind.REOPENED,
+    )
+    ticket.reopen_count += 1
+    deadlines.rearm_after_reopen(ticket, ctx.org, ctx.now)
+    await notify_staff.reopened(session, ticket, ctx.now, ctx.group_locale, reason)
+    await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
+    return ticket
+
+
+async def cancel_by_resident(
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, reason: str
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    if ticket.resident_id != actor.person_id:
+        raise access.AccessDenied(
+            N_("Only the resident who filed a ticket can cancel it."), code="not_ticket_owner"
+        )
+    await _change(
+        session,
+        ctx,
+        ticket,
+        TicketAction.CANCEL,
+        actor.person_id,
+        body=reason,
+        kind=TicketEventKind.CANCELLED,
+    )
+    ticket.cancel_reason = reason
+    ticket.closed_at = ctx.now
+    deadlines.stop_all(ticket)
+    await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
+    return ticket
+
+
+# ------------------------------------------------------------------ staff
+
+
+async def take(
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, expected_version: int | None
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    if ticket.assignee_id is not None:
+        if ticket.assignee_id == actor.person_id:
+            return ticket
+        holder = await session.get(Person, ticket.assignee_id)
+        raise AlreadyTaken(holder.full_name if holder else None)
+    _check_version(ticket, expected_version)
+    await _change(
+        session, ctx, ticket, TicketAction.TAKE, actor.person_id, kind=TicketEventKind.ASSIGNED
+    )
+    ticket.assignee_id = actor.person_id
+    deadlines.record_first_response(ticket, ctx.now)
+    await _announce_change(session, ctx, ticket)
+    return ticket
+
+
+async def start_work(
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, expected_version: int | None
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    _check_version(ticket, expected_version)
+    await _change(session, ctx, ticket, TicketAction.START, actor.person_id)
+    await _announce_change(session, ctx, ticket)
+    return ticket
+
+
+async def reply_to_resident(
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor,
+    text: str,
+    photos: list[Photo] | None = None,
+    *,
+    ask_for_answer: bool = False,
+) -> Ticket:
+    """Staff answer the resident (and followers); the first answer is the first response."""
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    if not is_open(ticket.status):
+        raise StaleAction
+    if ticket.status is TicketStatus.NEW:  # answering means taking it
+        await _change(
+            session, ctx, ticket, TicketAction.TAKE, actor.person_id, kind=TicketEventKind.ASSIGNED
+        )
+        ticket.assignee_id = ticket.assignee_id or actor.person_id
+    event = _event(ticket, ctx, TicketEventKind.REPLY, actor.person_id, body=text)
+    session.add(event)
+    await session.flush()
+    await _attach(session, ticket, event, photos or [], actor.person_id, ctx.now)
+    deadlines.record_first_response(ticket, ctx.now)
+    ticket.update_due_at = None
+    if ask_for_answer:
+        await _change(session, ctx, ticket, TicketAction.ASK_RESIDENT, actor.person_id)
+        deadlines.pause(ticket, ctx.now)
+    ticket.version += 1
+    await notify_residents.staff_replied(
+        session, ticket, ctx.now, ctx.group_locale, text, photos or [], asking=ask_for_answer
+    )
+    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    return ticket
+
+
+async def add_note(
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, text: str
+) -> Ticket:
+    """An internal note: in the history, never shown to residents."""
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    session.add(
+        _event(ticket, ctx, TicketEventKind.NOTE, actor.person_id, body=text, internal=True)
+    )
+    return ticket
+
+
+async def resolve(
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor,
+    what_was_done: str,
+    expected_version: int | None = None,
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    _check_version(ticket, expected_version)
+    await _change(session, ctx, ticket, TicketAction.RESOLVE, actor.person_id, body=what_was_done)
+    ticket.assignee_id = ticket.assignee_id or actor.person_id
+    deadlines.record_first_response(ticket, ctx.now)
+    deadlines.stop_on_resolve(ticket, ctx.now)
+    await notify_residents.resolved(session, ticket, ctx.now, ctx.group_locale, what_was_done)
+    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    return ticket
+
+
+async def cancel_by_staff(
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, reason: str
+) -> Ticket:
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    await _change(
+        session,
+        ctx,
+        ticket,
+        TicketAction.CANCEL,
+        actor.person_id,
+        body=reason,
+        kind=TicketEventKind.CANCELLED,
+    )
+    ticket.cancel_reason = reason
+    ticket.closed_at = ctx.now
+    deadlines.stop_all(ticket)
+    await notify_residents.cancelled_by_staff(session, ticket, ctx.now, ctx.group_locale, reason)
+    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    return ticket
+
+
+async def reassign(
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor,
+    *,
+    to_person_id: int | None = None,
+    to_project_id: int | None = None,
+) -> Ticket:
+    """Hand the ticket to another staff member, or move it to another project."""
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    if not is_open(ticket.status):
+        raise StaleAction
+    data: dict[str, Any] = {"from_person": ticket.assignee_id, "from_project": ticket.project_id}
+    if to_project_id is not None and to_project_id != ticket.project_id:
+        target = await session.get(OrgUnit, to_project_id)
+        if target is None or target.ticket_prefix is None or not target.active:
+            raise ValueError("tickets can only move to an active project")
+        ticket.project_id = to_project_id
+        ticket.assignee_id = None
+        ticket.card_chat_id = ticket.card_message_id = None  # a new card in the new group
+        data["to_project"] = to_project_id
+    if to_person_id is not None:
+        ticket.assignee_id = to_person_id
+        data["to_person"] = to_person_id
+    ticket.version += 1
+    session.add(_event(ticket, ctx, TicketEventKind.REASSIGNED, actor.person_id, data=data))
+    if "to_project" in data:
+        await notify_staff.post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    else:
+        await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    return ticket
+
+
+# ------------------------------------------------------------------ the system
+
+
+async def auto_close(session: AsyncSession, ctx: Context, ticket_id: int) -> Ticket:
+    """The resident did not answer "is it fixed?" in time."""
+    ticket = await load_for_update(session, ticket_id)
+    await _change(session, ctx, ticket, TicketAction.AUTO_CLOSE, None)
+    ticket.closed_at = ctx.now
+    deadlines.stop_all(ticket)
+    await _announce_change(session, ctx, ticket)
+    return ticket
+
+
+async def history(
+    session: AsyncSession, ticket_id: int, *, include_internal: bool
+) -> list[TicketEvent]:
+    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    if not include_internal:
+        query = query.where(TicketEvent.internal.is_(False))
+    return list((await session.scalars(query)).all())
