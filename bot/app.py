@@ -23,6 +23,11 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -101,8 +106,7 @@ class Application:
             ),
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
-        me = await self.bot.get_me()
-        log.info("Connected as @%s", me.username)
+        await self._connect()
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self._publish_commands()
 
@@ -113,6 +117,23 @@ class Application:
         register_jobs(self.scheduler, self)
         self.scheduler.start()
         log.info("Resident Service Bot started (instance %s)", self.instance_id)
+
+    async def _connect(self) -> None:
+        """Reach the Bot API, waiting out network trouble; a rejected token is fatal."""
+        assert self.bot is not None
+        delay = 1.0
+        while True:
+            try:
+                me = await self.bot.get_me()
+            except TelegramUnauthorizedError:
+                raise
+            except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as error:
+                log.warning("Bot API not reachable (%s); retrying in %.0fs", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+                continue
+            log.info("Connected as @%s", me.username)
+            return
 
     def _build_dispatcher(self) -> Dispatcher:
         assert self.sessionmaker is not None

@@ -29,6 +29,21 @@ Then run the same command again.
 """
 
 
+BAD_TOKEN_MESSAGE = """\
+BOT_TOKEN does not look like a Telegram bot token (digits, a colon, then letters,
+digits, '-' or '_', e.g. 123456789:AAE...). Copy it again from @BotFather.
+
+BOT_TOKEN 格式不正确,请从 @BotFather 重新复制令牌。
+"""
+
+
+def looks_like_token(token: str) -> bool:
+    left, sep, right = token.partition(":")
+    return bool(sep) and left.isdigit() and bool(right) and right.replace("-", "").replace(
+        "_", ""
+    ).isalnum()
+
+
 def _load_settings() -> Settings:
     try:
         return Settings()
@@ -43,6 +58,9 @@ def cmd_run(_args: argparse.Namespace) -> int:
         token = settings.token
     except MissingTokenError:
         print(NO_TOKEN_MESSAGE, file=sys.stderr)
+        return 2
+    if not looks_like_token(token):
+        print(BAD_TOKEN_MESSAGE, file=sys.stderr)
         return 2
     if _report_problems(settings.bot_config) != 0:
         return 1

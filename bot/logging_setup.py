@@ -12,7 +12,8 @@ _TOKEN_PATTERN = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}")
 class RedactingFormatter(logging.Formatter):
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
-        self._secrets = [s for s in secrets if s]
+        # Very short "secrets" would shred ordinary text; real ones are long.
+        self._secrets = [s for s in secrets if len(s) >= 8]
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))
@@ -31,5 +32,7 @@ def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiogram logs one INFO line per update; keep it at our level but not below WARNING chatter.
-    logging.getLogger("aiogram.event").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Library chatter (a line per migration plugin, per update) only when debugging.
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for name in ("alembic", "aiogram.event", "apscheduler"):
+        logging.getLogger(name).setLevel(quiet)

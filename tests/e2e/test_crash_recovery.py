@@ -142,3 +142,15 @@ async def test_update_being_handled_when_the_process_dies_is_handled_once_after_
     await asyncio.sleep(0.3)  # a duplicate would have been sent by now
     replies = [c for c in telegram.calls_of("sendMessage", chat_id=resident.id) if c.seq >= mark]
     assert [c.params["text"] for c in replies] == ["Language set to English."]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+async def test_sigterm_and_sigint_stop_cleanly_with_exit_code_0(
+    bot_process, telegram: FakeTelegramServer, signum: signal.Signals
+) -> None:
+    process = bot_process()
+    await wait_until_polling(telegram, 0)
+    process.send_signal(signum)
+    loop = asyncio.get_running_loop()
+    code = await loop.run_in_executor(None, process.wait, 30)
+    assert code == 0

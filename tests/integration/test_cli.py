@@ -75,3 +75,11 @@ def test_sync_config_loads_the_example(tmp_path: Path, database_url: str) -> Non
     )
     assert result.returncode == 0, result.stderr
     assert "organisation units" in result.stdout
+
+
+@pytest.mark.parametrize("token", [":", "not-a-token", "123:", "12 34:abc"])
+def test_run_with_a_malformed_token_says_so(tmp_path: Path, token: str) -> None:
+    result = run_cli("run", cwd=tmp_path, env={"BOT_TOKEN": token})
+    assert result.returncode == 2
+    assert "does not look like a Telegram bot token" in result.stderr
+    assert "Traceback" not in result.stderr

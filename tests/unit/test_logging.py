@@ -26,3 +26,8 @@ def test_configured_secret_and_any_token_shape_are_redacted() -> None:
     line = formatter.format(make_record("token %s and %s", TOKEN, "s3cret-value", exc=True))
     assert TOKEN not in line and "s3cret-value" not in line
     assert "***" in line and "RuntimeError" in line
+
+
+def test_short_values_are_not_treated_as_secrets() -> None:
+    formatter = RedactingFormatter("%(message)s", secrets=[":", "ab"])
+    assert formatter.format(make_record("at 21:16:04 ab")) == "at 21:16:04 ab"
