@@ -33,6 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.encryption_keys import configure_encryption
 from bot.i18n import SUPPORTED_LOCALES, normalise_locale, translate
 from bot.orgfile import Organisation, load_organisation
 from bot.runtime.apology import apology_sender
@@ -44,6 +45,8 @@ from handlers import setup_dispatcher
 from handlers.commands import bot_commands
 from scheduler.jobs import register_jobs
 from scheduler.outbox_sender import OutboxSender
+from scheduler.rate_limits import SendPacer
+from scheduler.sla_sweep import SlaSweeper
 from storage import inbox, outbox_queue
 from storage.db import create_engine, create_sessionmaker
 from storage.fsm import SqlStorage
@@ -76,6 +79,7 @@ class Application:
         self.worker: UpdateWorker | None = None
         self.sender: OutboxSender | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.sla_sweeper: SlaSweeper | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopped = asyncio.Event()
 
@@ -87,6 +91,7 @@ class Application:
     async def start(self) -> None:
         settings = self.settings
         self.organisation = load_organisation(settings.bot_config)
+        configure_encryption(settings)
         self.engine = create_engine(settings.database_url)
         self.sessionmaker = create_sessionmaker(self.engine)
         await upgrade(self.engine)
@@ -166,6 +171,12 @@ class Application:
             max_attempts=settings.outbox_max_attempts,
             poll_interval=settings.outbox_poll_interval,
             rng=self.rng,
+            pacer=SendPacer(
+                settings.outbox_per_second,
+                settings.outbox_group_per_minute,
+                settings.outbox_chat_per_second,
+            ),
+            locale=self.default_locale,
         )
         self.worker = UpdateWorker(
             self.dispatcher,
@@ -231,6 +242,8 @@ class Application:
                     await task
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.sla_sweeper is not None:
+            await self.sla_sweeper.stop()  # let a batch in hand commit
         if self.dispatcher is not None and self.bot is not None:
             await self.dispatcher.emit_shutdown(bot=self.bot, **self.dispatcher.workflow_data)
             self.dispatcher = None

@@ -11,7 +11,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.logging_setup import configure_logging
+from bot.outbox_cli import add_outbox_command
 from bot.settings import MissingTokenError, Settings
+from bot.unit_codes_cli import add_unit_codes_command
 
 NO_TOKEN_MESSAGE = """\
 BOT_TOKEN is not set, so the bot cannot connect to Telegram.
@@ -39,9 +41,12 @@ BOT_TOKEN 格式不正确,请从 @BotFather 重新复制令牌。
 
 def looks_like_token(token: str) -> bool:
     left, sep, right = token.partition(":")
-    return bool(sep) and left.isdigit() and bool(right) and right.replace("-", "").replace(
-        "_", ""
-    ).isalnum()
+    return (
+        bool(sep)
+        and left.isdigit()
+        and bool(right)
+        and right.replace("-", "").replace("_", "").isalnum()
+    )
 
 
 def _load_settings() -> Settings:
@@ -65,6 +70,13 @@ def cmd_run(_args: argparse.Namespace) -> int:
     if _report_problems(settings.bot_config) != 0:
         return 1
     configure_logging(settings.log_level, secrets=[token])
+    try:
+        from bot.encryption_keys import load_keys
+
+        load_keys(settings)
+    except Exception as error:  # noqa: BLE001 - any key problem is reported the same way
+        print(f"Cannot set up personal-data encryption: {error}", file=sys.stderr)
+        return 2
     return asyncio.run(_run(settings))
 
 
@@ -173,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--file", type=Path, help="organisation file (default: BOT_CONFIG)")
         sub.set_defaults(func=func)
+    add_unit_codes_command(commands)
+    add_outbox_command(commands)
     return parser
 
 

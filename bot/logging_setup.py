@@ -32,7 +32,19 @@ def configure_logging(level: str, secrets: list[str] | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Library chatter (a line per migration plugin, per update) only when debugging.
+    apply_logger_levels(level)
+
+
+# Loggers that print SQL parameters or request bodies (personal data, unit codes) at
+# DEBUG/INFO: kept at WARNING whatever LOG_LEVEL says.
+DATA_BEARING_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+# Library chatter (a line per migration plugin, per update): only when debugging.
+CHATTY_LOGGERS = ("alembic", "aiogram.event", "apscheduler")
+
+
+def apply_logger_levels(level: str) -> None:
+    for name in DATA_BEARING_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
-    for name in ("alembic", "aiogram.event", "apscheduler"):
+    for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)

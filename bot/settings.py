@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH.as_posix()}"
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     bot_config: Path = EXAMPLE_ORG_FILE
+    # Fernet keys for personal data at rest, newest first, comma-separated (rotation).
+    # Unset with SQLite: a key file is created beside the database on first run.
+    data_encryption_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     # Runtime tuning; the defaults suit production, tests shorten them.
@@ -41,6 +44,13 @@ class Settings(BaseSettings):
     update_max_attempts: int = Field(default=5, ge=1)
     outbox_max_attempts: int = Field(default=8, ge=1)
     max_concurrent_chats: int = Field(default=16, ge=1)
+    # The SLA sweep (warnings, escalations): how often, and tickets per transaction.
+    sla_sweep_interval: float = Field(default=30.0, gt=0)
+    sla_sweep_batch: int = Field(default=500, ge=1)
+    # Telegram's limits, kept by the outbox sender: overall, per group, per chat.
+    outbox_per_second: float = Field(default=30.0, gt=0)
+    outbox_group_per_minute: int = Field(default=20, ge=1)
+    outbox_chat_per_second: float = Field(default=1.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -9,6 +9,8 @@ def bot_commands() -> list[tuple[str, str]]:
     return [
         ("start", N_("Start over")),
         ("help", N_("What I can do")),
+        ("tickets", N_("My tickets")),
+        ("profile", N_("Your profile and units")),
         ("language", N_("Choose your language")),
         ("cancel", N_("Stop what you are doing")),
     ]

@@ -5,7 +5,8 @@ Telegram's answers decide what happens to a message:
 - 429 → wait ``retry_after`` and try again (not counted as a failure);
 - 5xx, network errors, time-outs → retry with capped exponential back-off and
   jitter; after ``max_attempts`` the message is parked as *dead* for admins;
-- 403 (blocked, kicked) → the recipient is marked inactive, no retry loop;
+- 403 (blocked, kicked) → the recipient is marked inactive, no retry loop; an
+  escalation refused by a staff group goes to the group one level up;
 - group upgraded to a supergroup → follow ``migrate_to_chat_id`` and retry;
 - "can't parse entities" → resend once as plain text;
 - any other 400 → dead at once (retrying cannot help).
@@ -34,6 +35,7 @@ from aiogram.methods.base import TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.i18n import DEFAULT_LOCALE
 from bot.services import delivery_outcomes
 from scheduler.rate_limits import SendPacer
 from storage import outbox_queue
@@ -77,6 +79,7 @@ class OutboxSender:
         rng: random.Random | None = None,
         pacer: SendPacer | None = None,
         lease: timedelta = timedelta(minutes=2),
+        locale: str = DEFAULT_LOCALE,
     ) -> None:
         self._bot = bot
         self._sessionmaker = sessionmaker
@@ -87,6 +90,7 @@ class OutboxSender:
         self._rng = rng or random.Random()
         self._pacer = pacer or SendPacer()
         self._lease = lease
+        self._locale = locale
         self._wakeup = asyncio.Event()
         self._stopping = False
 
@@ -112,7 +116,11 @@ class OutboxSender:
         """Deliver one batch of due messages; returns how many were attempted."""
         async with self._sessionmaker() as session, session.begin():
             batch = await outbox_queue.claim_due(
-                session, self._sender_id, self._clock.now(), self._lease
+                session,
+                self._sender_id,
+                self._clock.now(),
+                self._lease,
+                exclude_chats=self._pacer.busy_chats(),
             )
         await asyncio.gather(*(self._deliver(message) for message in batch))
         return len(batch)
@@ -171,6 +179,7 @@ class OutboxSender:
             if message.ref and message_id is not None and sent_as.startswith("send"):
                 chat_id = chat.id if chat is not None else message.chat_id
                 await delivery_outcomes.message_delivered(session, message.ref, chat_id, message_id)
+            await delivery_outcomes.group_reachable(session, message.chat_id)
             await outbox_queue.settle(
                 session,
                 message.id,
@@ -211,8 +220,20 @@ class OutboxSender:
             await outbox_queue.settle(session, message.id, last_error=f"migrated to {new_chat_id}")
 
     async def _recipient_inactive(self, message: OutboxMessage, error: str) -> None:
+        now = self._clock.now()
         async with self._sessionmaker() as session, session.begin():
-            await delivery_outcomes.recipient_unreachable(session, message.chat_id)
+            await delivery_outcomes.recipient_unreachable(session, message.chat_id, now, error)
+            forwarded = await delivery_outcomes.forward_refused_escalation(
+                session, message, now, self._locale
+            )
+            if forwarded is not None:
+                log.warning(
+                    "Group %s refused escalation %s (%s); forwarded to %s",
+                    message.chat_id,
+                    message.id,
+                    error,
+                    forwarded,
+                )
             await outbox_queue.settle(
                 session,
                 message.id,

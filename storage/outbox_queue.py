@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,9 +18,17 @@ def _free(now: datetime) -> Any:
 
 
 async def claim_due(
-    session: AsyncSession, sender_id: str, now: datetime, lease: timedelta, limit: int = 50
+    session: AsyncSession,
+    sender_id: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int = 50,
+    exclude_chats: Sequence[int] = (),
 ) -> list[OutboxMessage]:
-    """Claim due messages, only the oldest pending one per chat so a chat's order holds."""
+    """Claim due messages, only the oldest pending one per chat so a chat's order holds.
+
+    ``exclude_chats`` are chats that cannot take a message yet (rate limits).
+    """
     earlier = aliased(OutboxMessage)
     has_earlier_pending = exists().where(
         earlier.chat_id == OutboxMessage.chat_id,
@@ -35,6 +43,7 @@ async def claim_due(
                 OutboxMessage.next_attempt_at <= now,
                 _free(now),
                 ~has_earlier_pending,
+                *([OutboxMessage.chat_id.not_in(list(exclude_chats))] if exclude_chats else []),
             )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
@@ -72,3 +81,43 @@ async def release_all_locks(session: AsyncSession) -> None:
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.locked_by.is_not(None))
         .values(locked_by=None, locked_until=None)
     )
+
+
+async def list_messages(
+    session: AsyncSession, status: OutboxStatus, limit: int = 20
+) -> list[OutboxMessage]:
+    """The newest messages in one state (dead letters, unreachable recipients...)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == status)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def count_by_status(session: AsyncSession) -> dict[OutboxStatus, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return {OutboxStatus(status): count for status, count in rows}
+
+
+async def requeue(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> int:
+    """Give dead (or inactive) messages another chance, from scratch."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(message_ids)),
+            OutboxMessage.status.in_([OutboxStatus.DEAD, OutboxStatus.INACTIVE]),
+        )
+        .values(
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            locked_by=None,
+            locked_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0

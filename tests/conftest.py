@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
+from storage.crypto import configure_cipher
 from storage.db import create_engine, create_sessionmaker
 from tests.db import ON_POSTGRES, TestDatabase
 
@@ -26,6 +27,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not ON_POSTGRES:
             item.add_marker(skip)
+
+
+TEST_ENCRYPTION_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtbG9uZy1rZXk="
+
+
+@pytest.fixture(scope="session", autouse=True)
+def personal_data_cipher() -> None:
+    configure_cipher([TEST_ENCRYPTION_KEY])
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,7 @@ def cross_reference_findings(
     categories: list[Category | None],
     sla_rules: list[SlaRule | None],
     invalid_keys: Mapping[str, Collection[str]] | None = None,
+    sla_calendars: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
     """Check references and uniqueness.
 
@@ -172,4 +173,24 @@ def cross_reference_findings(
                     "has urgent_allowed = true",
                 )
             )
+    findings += _calendar_findings(sla_calendars or {}, projects, invalid.get("projects", ()))
+    return findings
+
+
+def _calendar_findings(
+    calendars: Mapping[str, Any], projects: list[Project | None], invalid: Collection[str]
+) -> list[Finding]:
+    """Each business calendar names known projects; a project counts in one calendar."""
+    findings: list[Finding] = []
+    known = [key for p in projects if (key := _get(p, "key")) is not None]
+    owner: dict[str, str] = {}
+    for name, calendar in calendars.items():
+        for index, key in enumerate(_get(calendar, "projects") or []):
+            place: KeyPath = ("sla", "calendars", name, "projects", index)
+            if key not in known and key not in invalid:
+                findings.append((place, f'unknown project "{key}" (defined: {_quoted(known)})'))
+            elif key in owner:
+                findings.append((place, f'project "{key}" is already in calendar "{owner[key]}"'))
+            else:
+                owner[key] = name
     return findings

@@ -367,6 +367,7 @@ class _Loader:
             categories=partial.get("categories") or [],
             sla_rules=list(getattr(sla, "rules", None) or []),
             invalid_keys=self.invalid_keys,
+            sla_calendars=getattr(sla, "calendars", None) or {},
         )
         for path, message in findings:
             self.report(path, message)

@@ -14,9 +14,11 @@ models; cross-reference checks live in ``checks.py``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
+from datetime import time as clock_time
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +47,9 @@ __all__ = [
     "Building",
     "Category",
     "CategoryKeywords",
+    "DigestPolicy",
+    "EscalationLadders",
+    "EscalationLevel",
     "Hq",
     "Language",
     "LocalizedText",
@@ -53,11 +58,14 @@ __all__ = [
     "Project",
     "ProjectKind",
     "Region",
+    "ResidentPolicy",
     "Role",
     "Segment",
+    "SlaCalendar",
     "SlaPolicy",
     "SlaRule",
     "SlaTargets",
+    "SlaWarning",
     "Staff",
     "TicketKind",
     "UnitKind",
@@ -389,6 +397,207 @@ class SlaRule(_Model):
         )
 
 
+# --------------------------------------------------------------------------- SLA: ladders,
+# warnings and business calendars
+
+
+EscalationTarget = Literal["project", "region", "hq"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+MAX_LADDER_LEVELS = 6
+_HOURS_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])", re.ASCII)
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+class EscalationLevel(_Model):
+    """One rung of a ladder: who is told, and how long after the missed deadline."""
+
+    to: EscalationTarget
+    after: Duration | None = None  # None: at the deadline itself
+
+    @property
+    def offset(self) -> timedelta:
+        return self.after or timedelta(0)
+
+
+def _check_ladder(levels: list[EscalationLevel]) -> list[EscalationLevel]:
+    if len(levels) > MAX_LADDER_LEVELS:
+        raise ValueError(f"a ladder has at most {MAX_LADDER_LEVELS} levels, got {len(levels)}")
+    for previous, level in itertools.pairwise(levels):
+        if level.offset <= previous.offset:
+            raise ValueError(
+                "each level must come later than the one before it (increasing `after`)"
+            )
+    return levels
+
+
+Ladder = Annotated[list[EscalationLevel], AfterValidator(_check_ladder)]
+
+
+def _default_response_ladder() -> list[EscalationLevel]:
+    return [
+        EscalationLevel(to="project"),
+        EscalationLevel(to="region", after=timedelta(hours=8)),
+        EscalationLevel(to="hq", after=timedelta(hours=24)),
+    ]
+
+
+def _default_resolution_ladder() -> list[EscalationLevel]:
+    return [
+        EscalationLevel(to="project"),
+        EscalationLevel(to="region", after=timedelta(hours=12)),
+        EscalationLevel(to="hq", after=timedelta(hours=24)),
+        EscalationLevel(to="hq", after=timedelta(hours=72)),
+    ]
+
+
+class EscalationLadders(_Model):
+    """Who hears about a missed first response and a missed resolution, and when."""
+
+    response: Ladder = Field(default_factory=_default_response_ladder)
+    resolution: Ladder = Field(default_factory=_default_resolution_ladder)
+
+    def for_ladder(self, ladder: str) -> list[EscalationLevel]:
+        return self.response if ladder == "response" else self.resolution
+
+
+class SlaWarning(_Model):
+    """A reminder before a deadline: a fixed time before it, or at a share of the target."""
+
+    before: Duration | None = None
+    percent: Annotated[int, Field(ge=1, le=99)] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SlaWarning:
+        if (self.before is None) == (self.percent is None):
+            raise ValueError('give exactly one of "before" (e.g. "2h") or "percent" (e.g. 75)')
+        return self
+
+    def lead(self, target: timedelta) -> timedelta:
+        """How long before the deadline the warning goes out, for a given target."""
+        if self.before is not None:
+            return self.before
+        assert self.percent is not None
+        return target * (100 - self.percent) / 100
+
+
+def _hours_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _check_hours(value: list[str]) -> list[str]:
+    spans = []
+    for text in value:
+        match = _HOURS_RE.fullmatch(text.strip())
+        if match is None:
+            raise ValueError(
+                f'invalid opening hours "{text}": expected "HH:MM-HH:MM", e.g. "09:00-18:00"'
+            )
+        start = int(match[1]) * 60 + int(match[2])
+        end = int(match[3]) * 60 + int(match[4])
+        if end > 24 * 60 or end <= start:
+            raise ValueError(f'opening hours "{text}" must end after they start (24:00 at most)')
+        spans.append((start, end))
+    spans.sort()
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        if start < end:
+            raise ValueError(f"opening hours overlap: {', '.join(value)}")
+    return [text.strip() for text in value]
+
+
+OpeningHours = Annotated[list[str], BeforeValidator(_hours_list), AfterValidator(_check_hours)]
+
+
+def parse_hours(value: list[str]) -> list[tuple[int, int]]:
+    """``["09:00-12:00", "13:00-18:00"]`` → minutes after midnight, sorted."""
+    spans = []
+    for text in value:
+        start, end = text.split("-")
+        spans.append((_minutes(start), _minutes(end)))
+    return sorted(spans)
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _check_closure(value: str) -> str:
+    parts = [part.strip() for part in value.split("..")]
+    if len(parts) not in (1, 2) or not all(_DATE_RE.fullmatch(part) for part in parts):
+        raise ValueError(
+            f'invalid closure "{value}": expected a date "2026-12-24" or a range '
+            '"2026-12-24..2026-12-26"'
+        )
+    try:
+        days = [date.fromisoformat(part) for part in parts]
+    except ValueError as error:
+        raise ValueError(f'invalid closure "{value}": {error}') from None
+    if days[-1] < days[0]:
+        raise ValueError(f'closure "{value}" ends before it starts')
+    return value
+
+
+def _check_holiday_region(value: str) -> str:
+    country, _, subdivision = value.partition("-")
+    if not re.fullmatch(r"[A-Z]{2}", country, re.ASCII):
+        raise ValueError(
+            f'invalid holidays "{value}": expected an ISO country code such as "CN" or "SG", '
+            'optionally with a subdivision ("DE-BY")'
+        )
+    import holidays  # imported here: only files that use holidays pay for it
+
+    try:
+        holidays.country_holidays(country, subdiv=subdivision or None)
+    except NotImplementedError as error:
+        raise ValueError(f'unknown holidays "{value}": {error}') from None
+    return value
+
+
+class SlaCalendar(_Model):
+    """Business hours of some projects, counted in each project's own timezone.
+
+    Days without an entry in ``hours`` are closed. ``holidays = "CN"`` closes
+    mainland China's statutory holidays and opens its make-up working days
+    (``makeup_hours``, by default the Monday hours); other countries close their
+    public holidays. ``closures`` are extra local closed days.
+    """
+
+    projects: list[Key] = Field(min_length=1)
+    hours: dict[Weekday, OpeningHours] = Field(min_length=1)
+    makeup_hours: OpeningHours | None = None
+    holidays: Annotated[str, AfterValidator(_check_holiday_region)] | None = None
+    closures: list[Annotated[str, AfterValidator(_check_closure)]] = []
+
+    @field_validator("projects")
+    @classmethod
+    def _unique_projects(cls, projects: list[str]) -> list[str]:
+        return _unique(projects, "project")
+
+    def weekly_minutes(self) -> dict[int, list[tuple[int, int]]]:
+        """Opening spans per ISO weekday index (0 = Monday)."""
+        return {WEEKDAYS.index(day): parse_hours(spans) for day, spans in self.hours.items()}
+
+    def makeup_minutes(self) -> list[tuple[int, int]]:
+        if self.makeup_hours is not None:
+            return parse_hours(self.makeup_hours)
+        weekly = self.weekly_minutes()
+        for weekday in range(5):
+            if weekly.get(weekday):
+                return weekly[weekday]
+        return [(9 * 60, 18 * 60)]
+
+    def closed_days(self) -> set[date]:
+        days: set[date] = set()
+        for closure in self.closures:
+            parts = [date.fromisoformat(part.strip()) for part in closure.split("..")]
+            day = parts[0]
+            while day <= parts[-1]:
+                days.add(day)
+                day += timedelta(days=1)
+        return days
+
+
 class SlaPolicy(_Model):
     """Service-level promise: defaults plus rules.
 
@@ -402,12 +611,25 @@ class SlaPolicy(_Model):
     resolution: Duration = timedelta(hours=48)
     update: Duration | None = None
     rules: list[SlaRule] = []
+    warning: SlaWarning | None = SlaWarning(percent=75)
+    escalation: EscalationLadders = EscalationLadders()
+    # Business-hours calendars by name; projects not listed in any count 24/7.
+    calendars: dict[Key, SlaCalendar] = {}
+    # This many escalations (or warnings) for one chat in one sweep become one digest message.
+    digest_threshold: Annotated[int, Field(ge=2)] = 5
 
     @model_validator(mode="after")
     def _check_defaults(self) -> SlaPolicy:
         if self.first_response > self.resolution:
             raise ValueError("default first_response is longer than default resolution")
         return self
+
+    def calendar_for(self, project_key: str) -> tuple[str, SlaCalendar] | None:
+        """The business calendar a project counts in, or None for 24/7."""
+        for name, calendar in self.calendars.items():
+            if project_key in calendar.projects:
+                return name, calendar
+        return None
 
     def matching_rules(
         self,
@@ -446,6 +668,207 @@ class SlaPolicy(_Model):
         return SlaTargets(first_response, resolution, pick("update", self.update))
 
 
+# --------------------------------------------------------------------------- residents
+
+NoticeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3000)]
+
+
+class NoticeTexts(_Model):
+    """A long text in both languages (the privacy notice)."""
+
+    zh: NoticeText
+    en: NoticeText
+
+    def get(self, language: str) -> str:
+        return getattr(self, _language_field(language))
+
+
+class ResidentPolicy(_Model):
+    """``[residents]``: the rules of residents' conversations with the bot."""
+
+    # Bump the version when the notice changes: residents are asked to agree again.
+    privacy_notice_version: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)
+    ] = "1"
+    privacy_notice: NoticeTexts | None = None  # replaces the built-in notice
+    personal_data_kept_for: Duration = timedelta(days=730)
+    # Personal text and photos of tickets closed longer than this are removed (retention job).
+    closed_ticket_text_kept_for: Duration = timedelta(days=365)
+    description_max_length: Annotated[int, Field(ge=20, le=3000)] = 1000
+    max_photos: Annotated[int, Field(ge=0, le=10)] = 5
+    max_tickets_per_day: Annotated[int, Field(ge=1, le=1000)] = 10
+    duplicate_threshold: Annotated[int, Field(ge=1, le=100)] = 70
+    category_threshold: Annotated[int, Field(ge=1, le=100)] = 75
+    unit_code_ttl: Duration = timedelta(days=30)
+    unit_code_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    unit_code_attempt_window: Duration = timedelta(hours=1)
+    max_messages_per_minute: Annotated[int, Field(ge=5, le=1000)] = 60
+    flood_backlog: Annotated[int, Field(ge=2, le=1000)] = 10
+
+
+# --------------------------------------------------------------------------- surveys
+
+SurveyQuestionKind = Literal["rating", "nps", "text"]
+NPS_QUESTION_KEY = "nps"
+
+
+class SurveyQuestion(_Model):
+    """A question of the periodic questionnaire (appendix B).
+
+    ``rating`` is answered 1–5, ``nps`` ("would you recommend us?") 0–10 and must
+    have the key "nps", ``text`` is a free-text answer the resident may skip.
+    """
+
+    key: Key
+    kind: SurveyQuestionKind = "rating"
+    text: LocalizedText
+
+    @model_validator(mode="after")
+    def _nps_key(self) -> SurveyQuestion:
+        if (self.kind == "nps") != (self.key == NPS_QUESTION_KEY):
+            raise ValueError('the "nps" question (0–10) has key "nps" and kind "nps"')
+        return self
+
+
+class ReasonChip(_Model):
+    """A reason a resident can tick after rating a ticket ("too slow", "polite")."""
+
+    key: Key
+    name: LocalizedText
+
+
+def _question(key: str, kind: str, zh: str, en: str) -> SurveyQuestion:
+    return SurveyQuestion(key=key, kind=kind, text=LocalizedText(zh=zh, en=en))
+
+
+def _chip(key: str, zh: str, en: str) -> ReasonChip:
+    return ReasonChip(key=key, name=LocalizedText(zh=zh, en=en))
+
+
+def _default_questions() -> list[SurveyQuestion]:
+    return [
+        _question("overall", "rating", "总体而言,您对我们的物业服务满意吗?",
+                  "Overall, how satisfied are you with our property services?"),
+        _question("cleanliness", "rating", "您对公共区域的清洁卫生满意吗?",
+                  "How satisfied are you with the cleanliness of common areas?"),
+        _question("security", "rating", "您对小区的安全与秩序维护满意吗?",
+                  "How satisfied are you with security and safety?"),
+        _question("repairs", "rating", "您对维修和设施维护满意吗?",
+                  "How satisfied are you with repairs and maintenance?"),
+        _question("staff_attitude", "rating", "您对工作人员的服务态度满意吗?",
+                  "How satisfied are you with our staff's attitude?"),
+        _question("communication", "rating", "您对我们的沟通和信息通知满意吗?",
+                  "How satisfied are you with how we keep you informed?"),
+        _question(NPS_QUESTION_KEY, "nps", "您有多大可能向亲友或邻居推荐我们的物业服务?",
+                  "How likely are you to recommend us to a friend or neighbour?"),
+        _question("suggestion", "text", "您对我们还有什么意见或建议?",
+                  "What should we improve? Any suggestion is welcome."),
+    ]  # fmt: skip
+
+
+def _default_low_reasons() -> list[ReasonChip]:
+    return [
+        _chip("slow", "处理太慢", "Too slow"),
+        _chip("not_fixed_properly", "没有修好", "Not fixed properly"),
+        _chip("rude", "态度不好", "Staff were rude"),
+        _chip("no_updates", "没有进度通知", "No updates"),
+    ]
+
+
+def _default_high_reasons() -> list[ReasonChip]:
+    return [
+        _chip("fast", "处理迅速", "Fast"),
+        _chip("polite", "态度友好", "Polite staff"),
+        _chip("good_quality", "维修质量好", "Good quality work"),
+    ]
+
+
+def _check_cron(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = value.split()
+    if len(fields) == 5 and re.search(r"\d", re.sub(r"/\d+", "", fields[4])):
+        # Cron counts weekdays from Sunday = 0, the scheduler from Monday = 0: names are clear.
+        raise ValueError(
+            f'write the weekday of "{value}" as a name (mon, tue, wed, thu, fri, sat, sun), '
+            'e.g. "0 10 * * mon" or "0 9 * * mon-fri"'
+        )
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as error:
+        raise ValueError(
+            f'invalid cron schedule "{value}" ({error}): expected five fields '
+            '"minute hour day month weekday", e.g. "0 10 1 */3 *"'
+        ) from None
+    return value
+
+
+Score5 = Annotated[int, Field(ge=1, le=5)]
+
+
+class SurveyPolicy(_Model):
+    """``[survey]``: the survey after each ticket and the periodic questionnaire."""
+
+    # After a ticket is resolved: one reminder, then closed if nobody answers.
+    reminder_after: Duration = timedelta(days=2)
+    auto_close_after: Duration = timedelta(days=3)
+    # A resident who stops in the middle of the rating is taken as finished after this.
+    abandon_after: Duration = timedelta(hours=1)
+    # Ratings at or below start the complaint follow-up; from praise_from up the
+    # reasons offered are what went well, below it what went wrong.
+    low_score: Annotated[int, Field(ge=1, le=4)] = 2
+    praise_from: Annotated[int, Field(ge=2, le=5)] = 4
+    low_reasons: list[ReasonChip] = Field(default_factory=_default_low_reasons)
+    high_reasons: list[ReasonChip] = Field(default_factory=_default_high_reasons)
+    # The periodic questionnaire.
+    questions: list[SurveyQuestion] = Field(default_factory=_default_questions, min_length=1)
+    campaign_reminder_after: Duration = timedelta(days=3)
+    schedule: Annotated[str | None, AfterValidator(_check_cron)] = None
+
+    @model_validator(mode="after")
+    def _check(self) -> SurveyPolicy:
+        if self.reminder_after >= self.auto_close_after:
+            raise ValueError("reminder_after must be shorter than auto_close_after")
+        if self.low_score >= self.praise_from:
+            raise ValueError("low_score must be below praise_from")
+        _unique([q.key for q in self.questions], "question key")
+        _unique([c.key for c in self.low_reasons], "reason key")
+        _unique([c.key for c in self.high_reasons], "reason key")
+        return self
+
+    def reasons_for(self, score: int) -> list[ReasonChip]:
+        return self.high_reasons if score >= self.praise_from else self.low_reasons
+
+    def is_low(self, score: int) -> bool:
+        return score <= self.low_score
+
+
+# --------------------------------------------------------------------------- daily digest
+
+_TIME_OF_DAY_RE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])", re.ASCII)
+
+
+def _check_time_of_day(value: str) -> str:
+    if not _TIME_OF_DAY_RE.fullmatch(value):
+        raise ValueError(f'time must be "HH:MM" (24-hour clock), got "{value}"')
+    return value
+
+
+class DigestPolicy(_Model):
+    """The daily digest each staff group gets: yesterday's figures, what is overdue
+    now and the lowest ratings. ``time`` is local (the organisation's timezone)."""
+
+    enabled: bool = False
+    time: Annotated[str, AfterValidator(_check_time_of_day)] = "08:30"
+
+    @property
+    def time_of_day(self) -> clock_time:
+        hours, minutes = self.time.split(":")
+        return clock_time(int(hours), int(minutes))
+
+
 # --------------------------------------------------------------------------- organisation
 
 
@@ -460,6 +883,9 @@ class Organisation(_Model):
     staff: list[Staff] = []
     categories: list[Category] = []
     sla: SlaPolicy = SlaPolicy()
+    residents: ResidentPolicy = ResidentPolicy()
+    survey: SurveyPolicy = SurveyPolicy()
+    digest: DigestPolicy = DigestPolicy()
 
     @model_validator(mode="after")
     def _cross_references(self) -> Organisation:
@@ -470,6 +896,7 @@ class Organisation(_Model):
             staff=list(self.staff),
             categories=list(self.categories),
             sla_rules=list(self.sla.rules),
+            sla_calendars=self.sla.calendars,
         )
         if findings:
             raise ValueError(

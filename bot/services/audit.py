@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.people import Actor
@@ -48,3 +49,23 @@ async def refused(
     session: AsyncSession, now: datetime, actor: Actor | None, action: str, reason: str, **kw: Any
 ) -> None:
     await record(session, now, actor, action, outcome=REFUSED, reason=reason, **kw)
+
+
+async def entries_visible_to(
+    session: AsyncSession,
+    scope_unit_ids: set[int] | None,
+    *,
+    since: datetime,
+    action_prefix: str | None = None,
+    only_refused: bool = False,
+    limit: int = 30,
+) -> list[AuditEntry]:
+    """Newest first. ``scope_unit_ids=None`` means everything (headquarters)."""
+    query = select(AuditEntry).where(AuditEntry.at >= since)
+    if scope_unit_ids is not None:
+        query = query.where(AuditEntry.org_unit_id.in_(scope_unit_ids))
+    if action_prefix:
+        query = query.where(AuditEntry.action.startswith(action_prefix))
+    if only_refused:
+        query = query.where(AuditEntry.outcome == REFUSED)
+    return list((await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))).all())

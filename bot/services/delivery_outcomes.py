@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
+from storage.models import InactiveChat, OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
 
 
 async def group_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
@@ -20,14 +22,55 @@ async def group_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: i
         .where(OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == OutboxStatus.PENDING)
         .values(chat_id=new_chat_id)
     )
+    # Messages of the old chat cannot be edited in the new one: cards there are detached,
+    # so the next edit of each posts the current card in the supergroup instead.
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.card_chat_id == old_chat_id)
+        .values(card_chat_id=None, card_message_id=None)
+    )
 
 
-async def recipient_unreachable(session: AsyncSession, chat_id: int) -> None:
-    """Telegram answered 403: the person blocked us, or the group removed us."""
+async def recipient_unreachable(
+    session: AsyncSession, chat_id: int, now: datetime | None = None, reason: str | None = None
+) -> None:
+    """Telegram answered 403: the person blocked us, or the group removed us.
+
+    A group is remembered as inactive: escalations skip it (they go one level up)
+    until a message reaches it again.
+    """
     if chat_id > 0:
         await session.execute(
             update(Person).where(Person.telegram_id == chat_id).values(reachable=False)
         )
+    elif now is not None:
+        await session.execute(delete(InactiveChat).where(InactiveChat.chat_id == chat_id))
+        session.add(InactiveChat(chat_id=chat_id, since=now, reason=reason))
+
+
+async def group_reachable(session: AsyncSession, chat_id: int) -> None:
+    """A message reached the group: it is active again."""
+    if chat_id < 0:
+        await session.execute(delete(InactiveChat).where(InactiveChat.chat_id == chat_id))
+
+
+async def forward_refused_escalation(
+    session: AsyncSession, message: OutboxMessage, now: datetime, locale: str
+) -> int | None:
+    """An escalation a group refused (403) goes one level up; returns the new chat."""
+    from bot.services.notifications import escalations  # here: notifications import the outbox
+
+    if not message.ref or not message.ref.startswith(escalations.ESCALATION_REF_PREFIX):
+        return None
+    inactive = set((await session.scalars(select(InactiveChat.chat_id))).all()) | {message.chat_id}
+    return await escalations.forward_up(
+        session,
+        ref=message.ref,
+        payload=message.payload,
+        now=now,
+        locale=locale,
+        inactive=inactive,
+    )
 
 
 CARD_REF_PREFIX = "ticket-card:"

@@ -57,9 +57,11 @@ async def sync_organisation(session: AsyncSession, org: Organisation, now: datet
             session.add(unit)
             units[key] = unit
         unit.level, unit.name, unit.parent, unit.active = level, name, parent, True
-        # A group named in the file wins; one bound in chat (or migrated) is kept otherwise.
-        if group_chat_id:
+        # The file's group applies when the file changes it; a group bound in chat
+        # (/bindgroup) or followed through a supergroup migration is kept across restarts.
+        if group_chat_id and group_chat_id != unit.config_group_chat_id:
             unit.group_chat_id = group_chat_id
+            unit.config_group_chat_id = group_chat_id
         seen.add(key)
         report.org_units += 1
         return unit

@@ -8,12 +8,21 @@ Payloads are Telegram Bot API parameters as plain JSON.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.message_split import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    split_html,
+    truncate_html,
+    units,
+)
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -49,6 +58,12 @@ async def enqueue(
     """
     if method not in DELIVERABLE_METHODS:
         raise ValueError(f"{method} is not a method the outbox delivers")
+    payload = _fit(method, payload)
+    text = payload.get("text")
+    if method == "sendMessage" and isinstance(text, str) and units(text) > TEXT_LIMIT:
+        return await _enqueue_parts(
+            session, chat_id=chat_id, payload=payload, now=now, dedup_key=dedup_key, ref=ref
+        )
     row = {
         "chat_id": chat_id,
         "method": method,
@@ -68,6 +83,52 @@ async def enqueue(
         session, OutboxMessage.__table__, [row], conflict_columns=["dedup_key"]
     )
     return inserted == 1
+
+
+def _fit(method: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Texts that cannot be split (edits, captions) are shortened to what Telegram takes."""
+    if method == "editMessageText" and isinstance(payload.get("text"), str):
+        return {**payload, "text": truncate_html(payload["text"], TEXT_LIMIT)}
+    if isinstance(payload.get("caption"), str):
+        return {**payload, "caption": truncate_html(payload["caption"], CAPTION_LIMIT)}
+    return payload
+
+
+async def _enqueue_parts(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    dedup_key: str | None,
+    ref: str | None,
+) -> bool:
+    """A text over Telegram's limit becomes several messages, in order.
+
+    The buttons and the ``ref`` go with the last part (the one people act on);
+    the first part carries the ``dedup_key``, so a repeat queues nothing.
+    """
+    parts = split_html(payload["text"], TEXT_LIMIT)
+    markup = payload.get("reply_markup")
+    base = {k: v for k, v in payload.items() if k not in ("text", "reply_markup")}
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        piece = {**base, "text": part}
+        if last and markup is not None:
+            piece["reply_markup"] = markup
+        key = dedup_key if index == 0 or dedup_key is None else f"{dedup_key}#{index + 1}"
+        queued = await enqueue(
+            session,
+            chat_id=chat_id,
+            method="sendMessage",
+            payload=piece,
+            now=now,
+            dedup_key=key,
+            ref=ref if last else None,
+        )
+        if index == 0 and not queued:
+            return False
+    return True
 
 
 async def enqueue_text(
@@ -93,6 +154,56 @@ async def enqueue_text(
         now=now,
         dedup_key=dedup_key,
     )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a mailing (see :func:`enqueue_many`)."""
+
+    chat_id: int
+    payload: dict[str, Any]
+    method: str = "sendMessage"
+    dedup_key: str | None = None
+
+
+MAILING_CHUNK = 1000
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    messages: Sequence[Outgoing],
+    *,
+    now: datetime,
+    ref: str | None = None,
+    per_second: float | None = None,
+) -> int:
+    """Queue a mailing (a survey to thousands of residents) in a few statements.
+
+    With ``per_second`` the first attempts are spread at that rate, so a big
+    mailing trickles out below Telegram's limit and messages queued meanwhile
+    (due now) are not stuck behind all of it. Dedup keys must be new.
+    """
+    rows = []
+    for index, message in enumerate(messages):
+        if message.method not in DELIVERABLE_METHODS:
+            raise ValueError(f"{message.method} is not a method the outbox delivers")
+        due = now + timedelta(seconds=index / per_second) if per_second else now
+        rows.append(
+            {
+                "chat_id": message.chat_id,
+                "method": message.method,
+                "payload": {k: v for k, v in message.payload.items() if k != "chat_id"},
+                "dedup_key": message.dedup_key,
+                "ref": ref,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "created_at": now,
+                "next_attempt_at": due,
+            }
+        )
+    for start in range(0, len(rows), MAILING_CHUNK):
+        await session.execute(insert(OutboxMessage), rows[start : start + MAILING_CHUNK])
+    return len(rows)
 
 
 async def replace_pending_edit(session: AsyncSession, ref: str) -> None:

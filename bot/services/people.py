@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -86,4 +86,20 @@ async def set_language(
 async def org_unit_by_group_chat(session: AsyncSession, chat_id: int) -> OrgUnit | None:
     return await session.scalar(
         select(OrgUnit).where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
+    )
+
+
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
+
+
+async def touch_last_seen(session: AsyncSession, person_id: int, now: datetime) -> None:
+    """Remember activity (retention counts inactivity from it); at most one write an hour."""
+    await session.execute(
+        update(Person)
+        .where(
+            Person.id == person_id,
+            or_(Person.last_seen_at.is_(None), Person.last_seen_at < now - LAST_SEEN_RESOLUTION),
+        )
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
     )

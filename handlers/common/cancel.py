@@ -7,14 +7,27 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.orgfile import Organisation
+from bot.services.registration import registered_resident
+from handlers.resident.keyboards import main_menu
 
 
-async def cancel_conversation(message: Message, state: FSMContext) -> None:
+async def cancel_conversation(
+    message: Message, state: FSMContext, session: AsyncSession, organisation: Organisation
+) -> None:
+    assert message.from_user is not None
+    # Registered residents get their main menu back; anyone else a clean keyboard.
+    resident = await registered_resident(
+        session, message.from_user.id, organisation.residents.privacy_notice_version
+    )
+    keyboard = main_menu() if resident is not None else ReplyKeyboardRemove()
     if await state.get_state() is None:
-        await message.answer(_("There is nothing to cancel."), reply_markup=ReplyKeyboardRemove())
+        await message.answer(_("There is nothing to cancel."), reply_markup=keyboard)
         return
     await state.clear()
-    await message.answer(_("Cancelled."), reply_markup=ReplyKeyboardRemove())
+    await message.answer(_("Cancelled."), reply_markup=keyboard)
 
 
 def build_router() -> Router:

@@ -1,30 +1,25 @@
-"""First contact and help."""
+"""/help. (/start, the registration, lives in handlers/resident/registration.py.)"""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.people import Actor
 
 
-async def greet(message: Message) -> None:
-    await message.answer(
-        _(
-            "Hello! I am the resident service assistant of your property management office.\n"
-            "Here you can report repairs, make complaints or suggestions, ask questions, "
-            "and follow your requests until they are done.\n\n"
-            "Send /help to see what I can do, or /language to change the language."
-        )
-    )
-
-
 async def show_help(message: Message, actor: Actor) -> None:
     lines = [
         _("What I can do:"),
+        _(
+            "Use the menu buttons to report a repair, make a complaint or a suggestion, "
+            "ask a question, or follow your tickets."
+        ),
         _("/start – start over"),
+        _("/tickets – your tickets"),
+        _("/profile – your name, phone number and units"),
         _("/help – this list"),
         _("/language – choose your language"),
         _("/cancel – stop what you are doing"),
@@ -38,6 +33,5 @@ async def show_help(message: Message, actor: Actor) -> None:
 def build_router() -> Router:
     router = Router(name="common.start")
     router.message.filter(F.chat.type == "private")
-    router.message.register(greet, CommandStart())
     router.message.register(show_help, Command("help"))
     return router

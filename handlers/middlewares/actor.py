@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from bot.services.people import resolve_actor
+from bot.services.people import resolve_actor, touch_last_seen
 
 
 class ActorMiddleware(BaseMiddleware):
@@ -20,5 +20,8 @@ class ActorMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
-            data["actor"] = await resolve_actor(data["session"], user.id)
+            actor = await resolve_actor(data["session"], user.id)
+            if actor.person_id is not None:
+                await touch_last_seen(data["session"], actor.person_id, data["clock"].now())
+            data["actor"] = actor
         return await handler(event, data)

@@ -9,9 +9,24 @@ from storage.models.delivery import (
     OutboxMessage,
     OutboxStatus,
 )
+from storage.models.invites import StaffInvite
 from storage.models.org import Building, OrgLevel, OrgUnit, ProjectKind, PropertyUnit
 from storage.models.people import Person, StaffMembership, StaffRole
-from storage.models.surveys import SurveyResponse
+from storage.models.residents import (
+    BindingRequest,
+    BindingStatus,
+    ResidentUnit,
+    UnitCode,
+    UnitCodeAttempt,
+)
+from storage.models.sla import InactiveChat, SlaNotice
+from storage.models.surveys import (
+    InvitationKind,
+    InvitationStage,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from storage.models.tickets import (
     Attachment,
     Ticket,
@@ -26,10 +41,15 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "BindingRequest",
+    "BindingStatus",
     "Building",
     "FsmRecord",
+    "InactiveChat",
     "InboundStatus",
     "InboundUpdate",
+    "InvitationKind",
+    "InvitationStage",
     "OrgLevel",
     "OrgUnit",
     "OutboxMessage",
@@ -37,8 +57,13 @@ __all__ = [
     "Person",
     "ProjectKind",
     "PropertyUnit",
+    "ResidentUnit",
+    "SlaNotice",
+    "StaffInvite",
     "StaffMembership",
     "StaffRole",
+    "SurveyCampaign",
+    "SurveyInvitation",
     "SurveyResponse",
     "Ticket",
     "TicketEvent",
@@ -46,4 +71,6 @@ __all__ = [
     "TicketFollower",
     "TicketKind",
     "TicketStatus",
+    "UnitCode",
+    "UnitCodeAttempt",
 ]

@@ -44,6 +44,9 @@ class OrgUnit(Base):
     ticket_prefix: Mapped[str | None] = mapped_column(String(8), unique=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The group named in the organisation file when it was last synced: a binding made in
+    # chat (/bindgroup, a supergroup migration) is kept until the file names another group.
+    config_group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     group_thread_id: Mapped[int | None] = mapped_column(BigInteger)
     next_ticket_number: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -7,8 +7,9 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from storage.crypto import EncryptedText, cipher, normalise_phone
 from storage.models.base import Base, BigIntPk
 from storage.models.org import OrgUnit, _enum
 from storage.types import UtcDateTime
@@ -27,7 +28,9 @@ class Person(Base):
     # Nullable so an erased person keeps their anonymous tickets but loses the link.
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted at rest; ``phone_index`` (a keyed hash) makes it searchable.
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     # Language the person chose with /language; None = follow Telegram's language_code.
     language: Mapped[str | None] = mapped_column(String(16))
     telegram_language: Mapped[str | None] = mapped_column(String(16))
@@ -37,9 +40,16 @@ class Person(Base):
     # False once Telegram answered 403 (blocked the bot / left the chat).
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # Set when the person's data was erased (/forgetme, withdrawn consent, retention).
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     roles: Mapped[list[StaffMembership]] = relationship(back_populates="person")
+
+    @validates("phone")
+    def _index_phone(self, _key: str, phone: str | None) -> str | None:
+        self.phone_index = cipher().blind_index(normalise_phone(phone)) if phone else None
+        return phone
 
 
 class StaffMembership(Base):

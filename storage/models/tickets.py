@@ -52,6 +52,13 @@ class Ticket(Base):
         Index("ix_tickets_created", "created_at"),
         Index("ix_tickets_next_sla_check", "next_sla_check_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        # Manager statistics (bot/services/stats): each cohort's time range, for all
+        # projects (HQ) and per project (regions, projects).
+        Index("ix_tickets_resolved", "resolved_at"),
+        Index("ix_tickets_first_responded", "first_responded_at"),
+        Index("ix_tickets_project_created", "project_id", "created_at"),
+        Index("ix_tickets_project_resolved", "project_id", "resolved_at"),
+        Index("ix_tickets_project_first_response", "project_id", "first_responded_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
@@ -72,6 +79,8 @@ class Ticket(Base):
     segment: Mapped[str | None] = mapped_column(String(32))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A follow-up (e.g. the complaint call-back after a low rating) points at its ticket.
+    parent_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     first_response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -92,6 +101,8 @@ class Ticket(Base):
     # The ticket's card in its project's staff group, edited in place as the ticket changes.
     card_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # When the retention job removed the personal text and photos of this closed ticket.
+    personal_data_stripped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Bumped on every change: stale buttons and concurrent presses compare it.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

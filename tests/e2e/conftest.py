@@ -18,6 +18,7 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
+from tests.conftest import TEST_ENCRYPTION_KEY
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 GROUPS = {
@@ -51,6 +52,7 @@ def settings(database_url: str, telegram: FakeTelegramServer, org_file: Path) ->
         worker_poll_interval=0.02,
         outbox_poll_interval=0.02,
         update_lock_seconds=30,
+        data_encryption_key=TEST_ENCRYPTION_KEY,
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.db import create_engine, create_sessionmaker
 from storage.models import FsmRecord, InboundStatus, InboundUpdate, Person
-from tests.conftest import eventually
+from tests.conftest import TEST_ENCRYPTION_KEY, eventually
 from tests.e2e.conftest import TOKEN, say
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ async def bot_process(
         "WORKER_POLL_INTERVAL": "0.05",
         "OUTBOX_POLL_INTERVAL": "0.05",
         "UPDATE_LOCK_SECONDS": "1",
+        "DATA_ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
         "PYTHONPATH": str(ROOT),
     }
 

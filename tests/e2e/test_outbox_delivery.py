@@ -10,7 +10,7 @@ from bot.app import Application
 from bot.clock import ManualClock
 from bot.services import outbox
 from fake_telegram import FakeTelegramServer
-from storage.models import OrgUnit, OutboxMessage, OutboxStatus, Person
+from storage.models import InactiveChat, OrgUnit, OutboxMessage, OutboxStatus, Person
 from tests.conftest import eventually
 from tests.e2e.conftest import AppFactory
 
@@ -187,3 +187,79 @@ async def test_pending_messages_survive_a_restart(
     clock.advance(timedelta(seconds=31))
     await start_app()
     await eventually(lambda: texts_in(telegram, GROUP) == ["after the restart"])
+
+
+async def test_a_message_over_4096_characters_arrives_whole_in_parts_in_order(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    lines = [f"• <b>SG-{i:06d}</b> · 首次响应 · 超时 1天2小时 · 第 1 级" for i in range(300)]
+    await queue(app, GROUP, "🔺 <b>300 张超时工单</b>:\n" + "\n".join(lines), "after it")
+    await eventually(lambda: texts_in(telegram, GROUP)[-1:] == ["after it"], timeout=10)
+    parts = texts_in(telegram, GROUP)[:-1]
+    assert len(parts) >= 3 and all(len(p) <= 4096 for p in parts)
+    delivered = "\n".join(parts)
+    assert [f"SG-{i:06d}" in delivered for i in range(300)] == [True] * 300
+    assert parts[0].startswith("🔺 300 张超时工单")
+    await settled(app)
+    assert {s for _, s, _ in await statuses(app)} == {OutboxStatus.SENT}
+
+
+async def test_a_burst_to_one_chat_is_paced_under_telegrams_limits(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    telegram.enforce_rate_limits = True  # the fake answers 429 past ~1 message/s per chat
+    resident = telegram.user(id=7301, first_name="Dora", language_code="en")
+    await queue(app, resident.id, *[f"update {i}" for i in range(6)])
+    await eventually(lambda: len(texts_in(telegram, resident.id)) == 6, timeout=15)
+    assert texts_in(telegram, resident.id) == [f"update {i}" for i in range(6)]
+    assert telegram.stats["rate_limited"] == 0
+
+
+async def test_an_escalation_refused_by_a_staff_group_goes_one_level_up(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    region_group = -1009000000010
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        project = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
+    assert project is not None
+    telegram.block_chat(GROUP)  # the bot was removed from the project's group
+    async with app.sessionmaker() as session, session.begin():
+        await outbox.enqueue(
+            session,
+            chat_id=GROUP,
+            method="sendMessage",
+            payload={"text": "🔺 <b>SG-000001</b> overdue", "parse_mode": "HTML"},
+            now=app.clock.now(),
+            ref=f"esc:{project.id}",
+        )
+    app.sender.wake()
+    await eventually(lambda: len(texts_in(telegram, region_group)) == 1)
+    (forwarded,) = texts_in(telegram, region_group)
+    assert forwarded.startswith("⚠️") and "阳光花园" in forwarded
+    assert forwarded.endswith("🔺 SG-000001 overdue")
+    await settled(app)
+    assert [s for _, s, _ in await statuses(app)] == [OutboxStatus.INACTIVE, OutboxStatus.SENT]
+    async with app.sessionmaker() as session:
+        assert await session.get(InactiveChat, GROUP) is not None
+    assert len(telegram.calls_of("sendMessage", chat_id=GROUP)) == 1  # no retry loop
+
+
+async def test_a_lost_answer_is_retried_and_only_that_can_repeat_a_message(
+    start_app: AppFactory, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    app = await start_app(request_timeout=0.5)
+    # Telegram applies the send but the answer never reaches us (client time-out).
+    telegram.delay_next("sendMessage", 3, chat_id=GROUP, apply=True)
+    await queue(app, GROUP, "answer lost", "next")
+
+    async def first_failed_once() -> bool:
+        rows = await statuses(app)
+        return bool(rows) and rows[0] == ("answer lost", OutboxStatus.PENDING, 1)
+
+    await eventually(first_failed_once, timeout=5)
+    clock.advance(minutes=10)
+    app.sender.wake()
+    await eventually(lambda: texts_in(telegram, GROUP)[-1:] == ["next"], timeout=10)
+    # At-least-once: the one whose answer was lost may show twice; nothing else does.
+    assert texts_in(telegram, GROUP) == ["answer lost", "answer lost", "next"]

@@ -65,3 +65,30 @@ async def test_resync_is_idempotent_and_deactivates_what_left(
         assert plaza is not None and not plaza.active  # kept for history, no longer active
         assert (await session.scalar(select(Building).where(Building.key == "A"))) is not None
         assert not (await resolve_actor(session, 5001)).is_staff
+
+
+async def test_a_group_bound_in_chat_survives_a_resync_until_the_file_changes(
+    sessionmaker, clock, org_file: Path, tmp_path: Path
+) -> None:
+    org = load_organisation(org_file)
+    async with sessionmaker() as session, session.begin():
+        await sync_organisation(session, org, clock.now())
+    async with sessionmaker() as session, session.begin():
+        sunshine = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
+        sunshine.group_chat_id = -1005555  # /bindgroup in chat, or a supergroup migration
+    async with sessionmaker() as session, session.begin():
+        await sync_organisation(session, org, clock.now())  # a restart
+    async with sessionmaker() as session:
+        sunshine = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
+        assert sunshine.group_chat_id == -1005555
+
+    changed = tmp_path / "org.toml"
+    changed.write_text(
+        org_file.read_text(encoding="utf-8").replace("-1009000000100", "-1007777777"),
+        encoding="utf-8",
+    )
+    async with sessionmaker() as session, session.begin():
+        await sync_organisation(session, load_organisation(changed), clock.now())
+    async with sessionmaker() as session:
+        sunshine = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
+        assert sunshine.group_chat_id == -1007777777  # the operator's new choice wins

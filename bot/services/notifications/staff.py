@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_formats import staff_ticket_button
-from bot.i18n import N_, translate
+from bot.i18n import DEFAULT_LOCALE, N_, normalise_locale, pick_locale, translate
 from bot.orgfile import Organisation
 from bot.services import outbox
 from bot.services.notifications.texts import category_name, kind_name, local_time, status_name
+from bot.services.people import Actor
 from storage.models import OrgUnit, Person, PropertyUnit, Ticket, TicketStatus
 
 CARD_BUTTONS = (
@@ -41,6 +42,8 @@ STATUS_ICONS = {
     TicketStatus.CANCELLED: "🚫",
 }
 CARD_REF = "ticket-card:{ticket_id}"
+# Other group messages about a ticket (comments, re-opens): found again when the resident is erased.
+TICKET_NEWS_REF = "ticket:{ticket_id}"
 
 
 def initials(name: str | None) -> str:
@@ -160,7 +163,12 @@ async def tell_group(session: AsyncSession, ticket: Ticket, now: datetime, text:
     if project.group_thread_id:
         payload["message_thread_id"] = project.group_thread_id
     await outbox.enqueue(
-        session, chat_id=project.group_chat_id, method="sendMessage", payload=payload, now=now
+        session,
+        chat_id=project.group_chat_id,
+        method="sendMessage",
+        payload=payload,
+        now=now,
+        ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),
     )
 
 
@@ -193,4 +201,82 @@ async def send_photo_to_group(
         payload["message_thread_id"] = project.group_thread_id
     await outbox.enqueue(
         session, chat_id=project.group_chat_id, method="sendPhoto", payload=payload, now=now
+    )
+
+
+ANSWERED_PRIVATELY = N_("↪️ {name} answered the resident about {number}:\n{text}")
+ASSIGNED_TO_YOU = N_("📌 {name} assigned ticket {number} to you.")
+MOVED_AWAY = N_("➡️ {number} was moved to {project}.")
+
+
+async def answered_privately(
+    session: AsyncSession,
+    ticket: Ticket,
+    now: datetime,
+    locale: str,
+    author_name: str | None,
+    text: str,
+) -> None:
+    """A reply written in a private chat also shows in the group, so colleagues know."""
+    line = translate(
+        locale,
+        ANSWERED_PRIVATELY,
+        name=html.escape(author_name or "—"),
+        number=ticket.number,
+        text=html.escape(text),
+    )
+    await tell_group(session, ticket, now, line)
+
+
+async def assigned_to_you(
+    session: AsyncSession,
+    org: Organisation,
+    ticket: Ticket,
+    now: datetime,
+    person_id: int,
+    by: Actor,
+) -> None:
+    """The new assignee hears about it privately, with the card to act on."""
+    person = await session.get(Person, person_id)
+    if person is None or person.telegram_id is None or not person.reachable:
+        return
+    if by.person_id == person_id:
+        return
+    author = await session.get(Person, by.person_id) if by.person_id else None
+    default = normalise_locale(org.default_language) or DEFAULT_LOCALE
+    locale = pick_locale(person.language, person.telegram_language, default)
+    line = translate(
+        locale,
+        ASSIGNED_TO_YOU,
+        name=html.escape((author.full_name if author else None) or "—"),
+        number=ticket.number,
+    )
+    text, markup = await render_card(session, org, ticket, locale)
+    await outbox.enqueue_text(
+        session, chat_id=person.telegram_id, text=f"{line}\n\n{text}", reply_markup=markup, now=now
+    )
+
+
+async def card_moved_away(
+    session: AsyncSession,
+    ticket: Ticket,
+    now: datetime,
+    locale: str,
+    old_chat_id: int,
+    old_message_id: int,
+) -> None:
+    """The old group's card says where the ticket went, and loses its buttons."""
+    project = await session.get(OrgUnit, ticket.project_id)
+    text = translate(
+        locale,
+        MOVED_AWAY,
+        number=ticket.number,
+        project=html.escape(project.name if project else "—"),
+    )
+    await outbox.enqueue(
+        session,
+        chat_id=old_chat_id,
+        method="editMessageText",
+        now=now,
+        payload={"message_id": old_message_id, "text": text, "parse_mode": "HTML"},
     )

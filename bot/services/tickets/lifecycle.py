@@ -23,6 +23,7 @@ from bot.services.notifications import residents as notify_residents
 from bot.services.notifications import staff as notify_staff
 from bot.services.people import Actor
 from bot.services.sla import deadlines
+from bot.services.surveys import invitations as survey_invitations
 from bot.services.tickets.numbering import allocate_number
 from bot.services.tickets.transitions import TicketAction, is_open, next_status
 from storage.models import (
@@ -234,7 +235,7 @@ async def create_ticket(
         response_escalation_level=0,
         resolution_escalation_level=0,
     )
-    deadlines.arm_new_ticket(ticket, ctx.org, ctx.now)
+    await deadlines.arm_new_ticket(session, ticket, ctx.org, ctx.now)
     session.add(ticket)
     await session.flush()
     event = _event(ticket, ctx, TicketEventKind.CREATED, resident.id, body=draft.description)
@@ -285,9 +286,12 @@ async def add_resident_comment(
     await _attach(session, ticket, event, photos or [], actor.person_id, ctx.now)
     if ticket.status is TicketStatus.WAITING_ON_RESIDENT:
         await _change(session, ctx, ticket, TicketAction.RESIDENT_ANSWERED, actor.person_id)
-        deadlines.resume(ticket, ctx.now)
+        await deadlines.resume(session, ticket, ctx.org, ctx.now)
+    await deadlines.resident_wrote(session, ticket, ctx.org, ctx.now)
     ticket.version += 1
     await notify_staff.resident_commented(session, ticket, ctx.now, ctx.group_locale, text)
+    for photo in photos or []:  # staff see the resident's photos where they work
+        await notify_staff.send_photo_to_group(session, ticket, ctx.now, photo.file_id)
     await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
     return ticket
 
@@ -326,7 +330,7 @@ async def reopen(
         kind=TicketEventKind.REOPENED,
     )
     ticket.reopen_count += 1
-    deadlines.rearm_after_reopen(ticket, ctx.org, ctx.now)
+    await deadlines.rearm_after_reopen(session, ticket, ctx.org, ctx.now)
     await notify_staff.reopened(session, ticket, ctx.now, ctx.group_locale, reason)
     await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
     return ticket
@@ -365,16 +369,25 @@ async def take(
     ticket = await load_for_update(session, ticket_id)
     await _require_staff(session, actor, ticket)
     if ticket.assignee_id is not None:
-        if ticket.assignee_id == actor.person_id:
+        if ticket.assignee_id != actor.person_id:
+            holder = await session.get(Person, ticket.assignee_id)
+            raise AlreadyTaken(holder.full_name if holder else None)
+        if ticket.status is not TicketStatus.NEW:
             return ticket
-        holder = await session.get(Person, ticket.assignee_id)
-        raise AlreadyTaken(holder.full_name if holder else None)
+        # Assigned to them by someone else while new: taking it acknowledges it.
     _check_version(ticket, expected_version)
+    if ticket.status is not TicketStatus.NEW and is_open(ticket.status):
+        # Open but held by nobody (it moved here from another project): assign only.
+        ticket.assignee_id = actor.person_id
+        ticket.version += 1
+        session.add(_event(ticket, ctx, TicketEventKind.ASSIGNED, actor.person_id))
+        await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+        return ticket
     await _change(
         session, ctx, ticket, TicketAction.TAKE, actor.person_id, kind=TicketEventKind.ASSIGNED
     )
     ticket.assignee_id = actor.person_id
-    deadlines.record_first_response(ticket, ctx.now)
+    await deadlines.record_first_response(session, ticket, ctx.org, ctx.now)
     await _announce_change(session, ctx, ticket)
     return ticket
 
@@ -414,11 +427,11 @@ async def reply_to_resident(
     session.add(event)
     await session.flush()
     await _attach(session, ticket, event, photos or [], actor.person_id, ctx.now)
-    deadlines.record_first_response(ticket, ctx.now)
+    await deadlines.record_first_response(session, ticket, ctx.org, ctx.now)
     ticket.update_due_at = None
     if ask_for_answer:
         await _change(session, ctx, ticket, TicketAction.ASK_RESIDENT, actor.person_id)
-        deadlines.pause(ticket, ctx.now)
+        await deadlines.pause(session, ticket, ctx.org, ctx.now)
     ticket.version += 1
     await notify_residents.staff_replied(
         session, ticket, ctx.now, ctx.group_locale, text, photos or [], asking=ask_for_answer
@@ -452,9 +465,10 @@ async def resolve(
     _check_version(ticket, expected_version)
     await _change(session, ctx, ticket, TicketAction.RESOLVE, actor.person_id, body=what_was_done)
     ticket.assignee_id = ticket.assignee_id or actor.person_id
-    deadlines.record_first_response(ticket, ctx.now)
-    deadlines.stop_on_resolve(ticket, ctx.now)
+    await deadlines.record_first_response(session, ticket, ctx.org, ctx.now)
+    await deadlines.stop_on_resolve(session, ticket, ctx.org, ctx.now)
     await notify_residents.resolved(session, ticket, ctx.now, ctx.group_locale, what_was_done)
+    await survey_invitations.ticket_resolved(session, ticket, ctx.now, ctx.group_locale)
     await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
     return ticket
 
@@ -489,10 +503,12 @@ async def reassign(
     *,
     to_person_id: int | None = None,
     to_project_id: int | None = None,
+    expected_version: int | None = None,
 ) -> Ticket:
     """Hand the ticket to another staff member, or move it to another project."""
     ticket = await load_for_update(session, ticket_id)
     await _require_staff(session, actor, ticket)
+    _check_version(ticket, expected_version)
     if not is_open(ticket.status):
         raise StaleAction
     data: dict[str, Any] = {"from_person": ticket.assignee_id, "from_project": ticket.project_id}
@@ -504,6 +520,8 @@ async def reassign(
         ticket.assignee_id = None
         ticket.card_chat_id = ticket.card_message_id = None  # a new card in the new group
         data["to_project"] = to_project_id
+        # Another project may count another calendar: deadlines follow from the history.
+        data["deadlines"] = await deadlines.recompute_from_history(session, ticket, ctx.org)
     if to_person_id is not None:
         ticket.assignee_id = to_person_id
         data["to_person"] = to_person_id
@@ -513,6 +531,38 @@ async def reassign(
         await notify_staff.post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
     else:
         await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    return ticket
+
+
+async def change_classification(
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor,
+    *,
+    category_key: str | None = None,
+    urgent: bool | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Staff correct the category or urgency; deadlines are recomputed from the history."""
+    ticket = await load_for_update(session, ticket_id)
+    await _require_staff(session, actor, ticket)
+    _check_version(ticket, expected_version)
+    if not is_open(ticket.status):
+        raise StaleAction
+    data: dict[str, Any] = {}
+    if category_key is not None and category_key != ticket.category_key:
+        data["category"] = [ticket.category_key, category_key]
+        ticket.category_key = category_key
+    if urgent is not None and urgent != ticket.urgent:
+        data["urgent"] = [ticket.urgent, urgent]
+        ticket.urgent = urgent
+    if not data:
+        return ticket
+    data["deadlines"] = await deadlines.recompute_from_history(session, ticket, ctx.org)
+    ticket.version += 1
+    session.add(_event(ticket, ctx, TicketEventKind.DEADLINES_CHANGED, actor.person_id, data=data))
+    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
     return ticket
 
 

@@ -28,6 +28,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_fsm_states")),
     )
     op.create_table(
+        "inactive_chats",
+        sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("since", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_inactive_chats")),
+    )
+    op.create_table(
         "inbound_updates",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
@@ -77,6 +84,7 @@ def upgrade() -> None:
         sa.Column("ticket_prefix", sa.String(length=8), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column("group_chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("config_group_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("group_thread_id", sa.BigInteger(), nullable=True),
         sa.Column("next_ticket_number", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
@@ -135,7 +143,8 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("telegram_id", sa.BigInteger(), nullable=True),
         sa.Column("full_name", sa.String(length=200), nullable=True),
-        sa.Column("phone", sa.String(length=64), nullable=True),
+        sa.Column("phone", storage.crypto.EncryptedText(), nullable=True),
+        sa.Column("phone_index", sa.String(length=64), nullable=True),
         sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("telegram_language", sa.String(length=16), nullable=True),
         sa.Column("segment", sa.String(length=32), nullable=True),
@@ -144,9 +153,25 @@ def upgrade() -> None:
         sa.Column("reachable", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UtcDateTime(), nullable=False),
         sa.Column("last_seen_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column("erased_at", storage.types.UtcDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_people_telegram_id")),
     )
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_people_last_seen_at"), ["last_seen_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_people_phone_index"), ["phone_index"], unique=False)
+
+    op.create_table(
+        "unit_code_attempts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("telegram_id", sa.BigInteger(), nullable=False),
+        sa.Column("at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("succeeded", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_code_attempts")),
+    )
+    with op.batch_alter_table("unit_code_attempts", schema=None) as batch_op:
+        batch_op.create_index("ix_unit_code_attempts_who_at", ["telegram_id", "at"], unique=False)
+
     op.create_table(
         "buildings",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -164,6 +189,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("buildings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_buildings_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
+        "staff_invites",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("agent", "manager", "admin", name="staff_role", native_enum=False, length=24),
+            nullable=False,
+        ),
+        sa.Column(
+            "org_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "created_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("expires_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("used_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column(
+            "used_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["people.id"], name=op.f("fk_staff_invites_created_by_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"], ["org_units.id"], name=op.f("fk_staff_invites_org_unit_id_org_units")
+        ),
+        sa.ForeignKeyConstraint(
+            ["used_by_id"], ["people.id"], name=op.f("fk_staff_invites_used_by_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_invites")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_staff_invites_token_hash")),
+    )
+    with op.batch_alter_table("staff_invites", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_staff_invites_org_unit_id"), ["org_unit_id"], unique=False
+        )
 
     op.create_table(
         "staff_memberships",
@@ -203,6 +266,47 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "survey_campaigns",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column(
+            "org_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("project_ids", sa.JSON(), nullable=False),
+        sa.Column("questions", sa.JSON(), nullable=False),
+        sa.Column("started_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column(
+            "started_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("scheduled_for", storage.types.UtcDateTime(), nullable=True),
+        sa.Column("invited_count", sa.Integer(), nullable=False),
+        sa.Column("reminder_due_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("reminded_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column("stopped_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column(
+            "stopped_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_unit_id"],
+            ["org_units.id"],
+            name=op.f("fk_survey_campaigns_org_unit_id_org_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["started_by_id"], ["people.id"], name=op.f("fk_survey_campaigns_started_by_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["stopped_by_id"], ["people.id"], name=op.f("fk_survey_campaigns_stopped_by_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_campaigns")),
+        sa.UniqueConstraint("key", name=op.f("uq_survey_campaigns_key")),
+        sa.UniqueConstraint("scheduled_for", name=op.f("uq_survey_campaigns_scheduled_for")),
+    )
+    with op.batch_alter_table("survey_campaigns", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_survey_campaigns_org_unit_id"), ["org_unit_id"], unique=False
+        )
+
+    op.create_table(
         "property_units",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -221,6 +325,38 @@ def upgrade() -> None:
     with op.batch_alter_table("property_units", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_property_units_building_id"), ["building_id"], unique=False
+        )
+
+    op.create_table(
+        "resident_units",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "property_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("via", sa.String(length=16), nullable=False),
+        sa.Column("bound_at", storage.types.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_resident_units_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["property_unit_id"],
+            ["property_units.id"],
+            name=op.f("fk_resident_units_property_unit_id_property_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resident_units")),
+        sa.UniqueConstraint(
+            "person_id", "property_unit_id", name=op.f("uq_resident_units_person_id")
+        ),
+    )
+    with op.batch_alter_table("resident_units", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_resident_units_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_resident_units_property_unit_id"), ["property_unit_id"], unique=False
         )
 
     op.create_table(
@@ -277,6 +413,9 @@ def upgrade() -> None:
         sa.Column("segment", sa.String(length=32), nullable=True),
         sa.Column("cancel_reason", sa.Text(), nullable=True),
         sa.Column("reopen_count", sa.Integer(), nullable=False),
+        sa.Column(
+            "parent_ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("created_at", storage.types.UtcDateTime(), nullable=False),
         sa.Column("first_response_due_at", storage.types.UtcDateTime(), nullable=True),
         sa.Column("resolution_due_at", storage.types.UtcDateTime(), nullable=True),
@@ -291,9 +430,13 @@ def upgrade() -> None:
         sa.Column("next_sla_check_at", storage.types.UtcDateTime(), nullable=True),
         sa.Column("card_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("card_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("personal_data_stripped_at", storage.types.UtcDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assignee_id"], ["people.id"], name=op.f("fk_tickets_assignee_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_ticket_id"], ["tickets.id"], name=op.f("fk_tickets_parent_ticket_id_tickets")
         ),
         sa.ForeignKeyConstraint(
             ["project_id"], ["org_units.id"], name=op.f("fk_tickets_project_id_org_units")
@@ -314,13 +457,115 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_tickets_assignee_id"), ["assignee_id"], unique=False)
         batch_op.create_index("ix_tickets_assignee_status", ["assignee_id", "status"], unique=False)
         batch_op.create_index("ix_tickets_created", ["created_at"], unique=False)
+        batch_op.create_index("ix_tickets_first_responded", ["first_responded_at"], unique=False)
         batch_op.create_index(
             "ix_tickets_first_response_due", ["first_response_due_at"], unique=False
         )
         batch_op.create_index("ix_tickets_next_sla_check", ["next_sla_check_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_tickets_parent_ticket_id"), ["parent_ticket_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tickets_project_created", ["project_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tickets_project_first_response", ["project_id", "first_responded_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tickets_project_resolved", ["project_id", "resolved_at"], unique=False
+        )
         batch_op.create_index("ix_tickets_project_status", ["project_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_tickets_resident_id"), ["resident_id"], unique=False)
         batch_op.create_index("ix_tickets_resolution_due", ["resolution_due_at"], unique=False)
+        batch_op.create_index("ix_tickets_resolved", ["resolved_at"], unique=False)
+
+    op.create_table(
+        "unit_binding_requests",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "property_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "project_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "approved",
+                "rejected",
+                name="binding_status",
+                native_enum=False,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column("requested_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("decided_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column(
+            "decided_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["people.id"],
+            name=op.f("fk_unit_binding_requests_decided_by_id_people"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_unit_binding_requests_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["org_units.id"],
+            name=op.f("fk_unit_binding_requests_project_id_org_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["property_unit_id"],
+            ["property_units.id"],
+            name=op.f("fk_unit_binding_requests_property_unit_id_property_units"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_binding_requests")),
+    )
+    with op.batch_alter_table("unit_binding_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_unit_binding_requests_person_status", ["person_id", "status"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_unit_binding_requests_project_id"), ["project_id"], unique=False
+        )
+
+    op.create_table(
+        "unit_codes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("selector", sa.String(length=16), nullable=False),
+        sa.Column("salt", sa.String(length=64), nullable=False),
+        sa.Column("verifier_hash", sa.String(length=128), nullable=False),
+        sa.Column(
+            "property_unit_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("created_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("expires_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("used_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column(
+            "used_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.ForeignKeyConstraint(
+            ["property_unit_id"],
+            ["property_units.id"],
+            name=op.f("fk_unit_codes_property_unit_id_property_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["used_by_id"], ["people.id"], name=op.f("fk_unit_codes_used_by_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_codes")),
+        sa.UniqueConstraint("selector", name=op.f("uq_unit_codes_selector")),
+    )
+    with op.batch_alter_table("unit_codes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_unit_codes_property_unit_id"), ["property_unit_id"], unique=False
+        )
 
     op.create_table(
         "audit_log",
@@ -360,6 +605,66 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_log_org_unit_at", ["org_unit_id", "at"], unique=False)
 
     op.create_table(
+        "sla_notices",
+        sa.Column(
+            "ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("ladder", sa.String(length=16), nullable=False),
+        sa.Column("deadline", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("sent_at", storage.types.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_sla_notices_ticket_id_tickets")
+        ),
+        sa.PrimaryKeyConstraint("ticket_id", "ladder", "deadline", name=op.f("pk_sla_notices")),
+    )
+    op.create_table(
+        "survey_invitations",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("campaign_key", sa.String(length=64), nullable=True),
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "project_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("sent_at", storage.types.UtcDateTime(), nullable=False),
+        sa.Column("reminded_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column("answered_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column("completed_at", storage.types.UtcDateTime(), nullable=True),
+        sa.Column("stage", sa.String(length=16), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("ticket_version", sa.Integer(), nullable=True),
+        sa.Column("updated_at", storage.types.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_survey_invitations_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["org_units.id"],
+            name=op.f("fk_survey_invitations_project_id_org_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["tickets.id"], name=op.f("fk_survey_invitations_ticket_id_tickets")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_invitations")),
+        sa.UniqueConstraint(
+            "campaign_key", "person_id", name=op.f("uq_survey_invitations_campaign_key")
+        ),
+        sa.UniqueConstraint("ticket_id", "person_id", name=op.f("uq_survey_invitations_ticket_id")),
+    )
+    with op.batch_alter_table("survey_invitations", schema=None) as batch_op:
+        batch_op.create_index("ix_survey_invitations_kind_stage", ["kind", "stage"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_survey_invitations_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_survey_invitations_project_id"), ["project_id"], unique=False
+        )
+        batch_op.create_index("ix_survey_invitations_sent_at", ["sent_at"], unique=False)
+
+    op.create_table(
         "survey_responses",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
@@ -383,6 +688,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_survey_responses_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_survey_responses_question_answered", ["question_key", "answered_at"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_survey_responses_ticket_id"), ["ticket_id"], unique=False
@@ -474,39 +782,84 @@ def downgrade() -> None:
     op.drop_table("ticket_events")
     with op.batch_alter_table("survey_responses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_survey_responses_ticket_id"))
+        batch_op.drop_index("ix_survey_responses_question_answered")
         batch_op.drop_index(batch_op.f("ix_survey_responses_person_id"))
         batch_op.drop_index(batch_op.f("ix_survey_responses_campaign_key"))
 
     op.drop_table("survey_responses")
+    with op.batch_alter_table("survey_invitations", schema=None) as batch_op:
+        batch_op.drop_index("ix_survey_invitations_sent_at")
+        batch_op.drop_index(batch_op.f("ix_survey_invitations_project_id"))
+        batch_op.drop_index(batch_op.f("ix_survey_invitations_person_id"))
+        batch_op.drop_index("ix_survey_invitations_kind_stage")
+
+    op.drop_table("survey_invitations")
+    op.drop_table("sla_notices")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_log_org_unit_at")
         batch_op.drop_index("ix_audit_log_at")
 
     op.drop_table("audit_log")
+    with op.batch_alter_table("unit_codes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unit_codes_property_unit_id"))
+
+    op.drop_table("unit_codes")
+    with op.batch_alter_table("unit_binding_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unit_binding_requests_project_id"))
+        batch_op.drop_index("ix_unit_binding_requests_person_status")
+
+    op.drop_table("unit_binding_requests")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_resolved")
         batch_op.drop_index("ix_tickets_resolution_due")
         batch_op.drop_index(batch_op.f("ix_tickets_resident_id"))
         batch_op.drop_index("ix_tickets_project_status")
+        batch_op.drop_index("ix_tickets_project_resolved")
+        batch_op.drop_index("ix_tickets_project_first_response")
+        batch_op.drop_index("ix_tickets_project_created")
+        batch_op.drop_index(batch_op.f("ix_tickets_parent_ticket_id"))
         batch_op.drop_index("ix_tickets_next_sla_check")
         batch_op.drop_index("ix_tickets_first_response_due")
+        batch_op.drop_index("ix_tickets_first_responded")
         batch_op.drop_index("ix_tickets_created")
         batch_op.drop_index("ix_tickets_assignee_status")
         batch_op.drop_index(batch_op.f("ix_tickets_assignee_id"))
 
     op.drop_table("tickets")
+    with op.batch_alter_table("resident_units", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resident_units_property_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_resident_units_person_id"))
+
+    op.drop_table("resident_units")
     with op.batch_alter_table("property_units", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_property_units_building_id"))
 
     op.drop_table("property_units")
+    with op.batch_alter_table("survey_campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_survey_campaigns_org_unit_id"))
+
+    op.drop_table("survey_campaigns")
     with op.batch_alter_table("staff_memberships", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_memberships_person_id"))
         batch_op.drop_index(batch_op.f("ix_staff_memberships_org_unit_id"))
 
     op.drop_table("staff_memberships")
+    with op.batch_alter_table("staff_invites", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_invites_org_unit_id"))
+
+    op.drop_table("staff_invites")
     with op.batch_alter_table("buildings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_buildings_project_id"))
 
     op.drop_table("buildings")
+    with op.batch_alter_table("unit_code_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_unit_code_attempts_who_at")
+
+    op.drop_table("unit_code_attempts")
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_people_phone_index"))
+        batch_op.drop_index(batch_op.f("ix_people_last_seen_at"))
+
     op.drop_table("people")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_ref"))
@@ -523,5 +876,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inbound_updates_pending")
 
     op.drop_table("inbound_updates")
+    op.drop_table("inactive_chats")
     op.drop_table("fsm_states")
     # ### end Alembic commands ###

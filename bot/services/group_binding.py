@@ -1,0 +1,222 @@
+"""Which Telegram group belongs to which organisation unit, and what follows from it.
+
+A group is bound to a project, region or HQ by a manager or admin of that unit
+(``/bindgroup``) or by the organisation file. The bot works only in bound
+groups: anyone else's group is refused and left. Telegram's own group admin
+status grants nothing here; only our roles count. When a basic group becomes a
+supergroup its id changes, and the binding, the queued messages and the cards
+of open tickets follow it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_
+from bot.orgfile import Organisation
+from bot.services import access, audit, delivery_outcomes, outbox
+from bot.services.access import AccessDenied
+from bot.services.notifications import staff as notify_staff
+from bot.services.people import Actor
+from bot.services.tickets.transitions import OPEN_STATUSES
+from storage.models import OrgUnit, StaffRole, Ticket
+
+MANAGER_ROLES = (StaffRole.MANAGER, StaffRole.ADMIN)
+MAX_LISTED_UNITS = 30
+NOT_MANAGER = N_("Only a manager or admin of a project, region or HQ can do that.")
+
+
+class Admission(enum.Enum):
+    BOUND = "bound"  # the group belongs to a unit: work here
+    MAY_BIND = "may_bind"  # unbound, but the person who added us could bind it: wait
+    REFUSED = "refused"  # unbound and nobody who could bind it is involved: leave
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    key: str
+    name: str
+
+
+class ChooseUnit(Exception):
+    """The manager manages several units: they must say which one."""
+
+    def __init__(self, options: list[UnitChoice]) -> None:
+        super().__init__("choose a unit")
+        self.options = options
+
+
+class UnknownUnit(Exception):
+    def __init__(self, key: str, options: list[UnitChoice]) -> None:
+        super().__init__(key)
+        self.key = key
+        self.options = options
+
+
+@dataclass(frozen=True)
+class Binding:
+    unit_id: int
+    unit_key: str
+    unit_name: str
+    thread_id: int | None
+    previous_chat_id: int | None  # the group the unit used before, if another
+    moved_from: str | None  # the unit this group served before, if another
+
+
+async def unit_for_chat(session: AsyncSession, chat_id: int) -> OrgUnit | None:
+    return await session.scalar(
+        select(OrgUnit)
+        .where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
+        .order_by(OrgUnit.id)
+        .limit(1)
+    )
+
+
+async def admission(session: AsyncSession, actor: Actor | None, chat_id: int) -> Admission:
+    """What to do in a group we were just added to (``actor``: who added us)."""
+    if await unit_for_chat(session, chat_id) is not None:
+        return Admission.BOUND
+    if actor is not None and actor.is_manager:
+        return Admission.MAY_BIND
+    return Admission.REFUSED
+
+
+async def manageable_units(session: AsyncSession, actor: Actor) -> list[OrgUnit]:
+    """Every active unit the person is manager or admin of, directly or from above."""
+    top = {g.org_unit_id for g in actor.roles if g.role in MANAGER_ROLES}
+    if not top:
+        return []
+    ids = await access.units_below(session, top)
+    return list(
+        (
+            await session.scalars(
+                select(OrgUnit)
+                .where(OrgUnit.id.in_(ids), OrgUnit.active.is_(True))
+                .order_by(OrgUnit.level, OrgUnit.key)
+            )
+        ).all()
+    )
+
+
+def _choices(units: list[OrgUnit]) -> list[UnitChoice]:
+    return [UnitChoice(u.key, u.name) for u in units[:MAX_LISTED_UNITS]]
+
+
+async def choose_unit(session: AsyncSession, actor: Actor, unit_key: str | None) -> OrgUnit:
+    """The unit a manager means: named, or the only one they manage directly.
+
+    Raises AccessDenied when they manage nothing (or not that unit), ChooseUnit
+    or UnknownUnit when they must say (another) which.
+    """
+    units = await manageable_units(session, actor)
+    if not units:
+        raise AccessDenied(NOT_MANAGER, code="not_manager")
+    if unit_key:
+        unit = await session.scalar(
+            select(OrgUnit).where(OrgUnit.key == unit_key.strip(), OrgUnit.active.is_(True))
+        )
+        if unit is None:
+            raise UnknownUnit(unit_key.strip(), _choices(units))
+        if unit.id not in {u.id for u in units}:
+            raise AccessDenied(
+                N_("You are not a manager or admin of that unit."), code="not_manager_of_unit"
+            )
+        return unit
+    direct = {g.org_unit_id for g in actor.roles if g.role in MANAGER_ROLES}
+    if len(direct) == 1:
+        return next(u for u in units if u.id in direct)
+    raise ChooseUnit(_choices(units))
+
+
+async def bind_group(
+    session: AsyncSession,
+    now: datetime,
+    actor: Actor,
+    chat_id: int,
+    thread_id: int | None,
+    unit_key: str | None,
+) -> Binding:
+    """Bind the group (and forum topic, if any) to a unit the actor manages."""
+    unit = await choose_unit(session, actor, unit_key)
+    current = await unit_for_chat(session, chat_id)
+    moved_from = None
+    if current is not None and current.id != unit.id:
+        # Taking a group away from another unit needs a say over that unit too.
+        if not await access.may_manage(session, actor, current.id):
+            raise AccessDenied(
+                N_("This group already belongs to another unit; only its managers can move it."),
+                code="group_bound_elsewhere",
+            )
+        current.group_chat_id = current.group_thread_id = None
+        moved_from = current.key
+    previous_chat_id = unit.group_chat_id if unit.group_chat_id != chat_id else None
+    unit.group_chat_id, unit.group_thread_id = chat_id, thread_id
+    await audit.record(
+        session,
+        now,
+        actor,
+        "group.bind",
+        org_unit_id=unit.id,
+        data={
+            "chat_id": chat_id,
+            "thread_id": thread_id,
+            "previous_chat_id": previous_chat_id,
+            "moved_from_unit": moved_from,
+        },
+    )
+    return Binding(unit.id, unit.key, unit.name, thread_id, previous_chat_id, moved_from)
+
+
+async def follow_migration(
+    session: AsyncSession,
+    org: Organisation,
+    now: datetime,
+    old_chat_id: int,
+    new_chat_id: int,
+    locale: str,
+) -> int:
+    """The group became a supergroup: move its binding and re-post open tickets' cards.
+
+    Idempotent (Telegram sends two service messages, and the outbox sender may
+    have noticed first). Returns how many cards were posted anew: the old cards
+    cannot be edited in the new chat.
+    """
+    open_cards = (
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.card_chat_id == old_chat_id, Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.id)
+            # Both service messages may be handled at once: the second waits, then finds none.
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    bound = await unit_for_chat(session, old_chat_id)
+    await delivery_outcomes.group_migrated(session, old_chat_id, new_chat_id)
+    for ticket in open_cards:
+        ticket.card_chat_id = ticket.card_message_id = None
+        await outbox.replace_pending_edit(
+            session, notify_staff.CARD_REF.format(ticket_id=ticket.id)
+        )
+        await notify_staff.post_card(session, org, ticket, now, locale)
+    if bound is not None or open_cards:
+        await audit.record(
+            session,
+            now,
+            None,
+            "group.migrated",
+            org_unit_id=bound.id if bound is not None else None,
+            data={"from_chat_id": old_chat_id, "to_chat_id": new_chat_id},
+        )
+    return len(open_cards)
+
+
+async def record_refused_group(
+    session: AsyncSession, now: datetime, actor: Actor | None, chat_id: int, why: str
+) -> None:
+    await audit.refused(session, now, actor, "group.refuse", why, data={"chat_id": chat_id})

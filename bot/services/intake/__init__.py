@@ -1,0 +1,1 @@
+"""Residents filing tickets: drafts, limits, category guessing and duplicate detection."""

@@ -1,0 +1,1 @@
+"""Residents' rights over their data: see it, take a copy, erase it; and storage limits."""

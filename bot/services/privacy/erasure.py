@@ -1,0 +1,162 @@
+"""Erasing a resident: the person goes, the anonymous record of what happened stays.
+
+Name, phone, the Telegram link, unit bindings, conversation state, the text they
+wrote and the photos they sent are removed; tickets keep their timings, status
+and ratings (scores, not comments), so the company's statistics stay true.
+Staff are told that the resident of a ticket left, never who.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, translate
+from bot.orgfile import Organisation
+from bot.services import audit
+from bot.services.notifications import staff as notify_staff
+from bot.services.people import Actor
+from bot.services.tickets.transitions import is_open
+from storage.models import (
+    Attachment,
+    FsmRecord,
+    InboundStatus,
+    InboundUpdate,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+)
+from storage.models.residents import BindingRequest, ResidentUnit, UnitCodeAttempt
+
+ERASED_TEXT = "[erased]"
+RESIDENT_LEFT = N_("ℹ️ {number}: the resident has left and their personal data was erased.")
+
+
+class CannotErase(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ErasureReport:
+    tickets_anonymised: int = 0
+    photos_removed: int = 0
+    texts_removed: int = 0
+
+
+async def erase_person(
+    session: AsyncSession,
+    org: Organisation,
+    person: Person,
+    now: datetime,
+    *,
+    reason: str,
+    group_locale: str,
+    actor: Actor | None = None,
+) -> ErasureReport:
+    if person.roles and any(m.active for m in person.roles):
+        raise CannotErase(N_("Staff accounts are removed by your administrator, not here."))
+    report = ErasureReport()
+    telegram_id = person.telegram_id
+    tickets = (await session.scalars(select(Ticket).where(Ticket.resident_id == person.id))).all()
+    for ticket in tickets:
+        ticket.description = ERASED_TEXT
+        ticket.location_text = None
+        ticket.property_unit_id = None
+        report.tickets_anonymised += 1
+        await _forget_group_messages(session, ticket)
+        # The card in the staff group is edited so it no longer shows what they wrote.
+        await notify_staff.refresh_card(session, org, ticket, now, group_locale)
+        if is_open(ticket.status):
+            line = translate(group_locale, RESIDENT_LEFT, number=ticket.number)
+            await notify_staff.tell_group(session, ticket, now, line)
+    report.texts_removed += (
+        await session.execute(
+            update(TicketEvent)
+            .where(TicketEvent.actor_id == person.id, TicketEvent.body.is_not(None))
+            .values(body=ERASED_TEXT)
+        )
+    ).rowcount or 0
+    report.photos_removed = (
+        await session.execute(delete(Attachment).where(Attachment.author_id == person.id))
+    ).rowcount or 0
+    await session.execute(
+        update(SurveyResponse).where(SurveyResponse.person_id == person.id).values(text=None)
+    )
+    await session.execute(delete(ResidentUnit).where(ResidentUnit.person_id == person.id))
+    await session.execute(delete(BindingRequest).where(BindingRequest.person_id == person.id))
+    if telegram_id is not None:
+        await _forget_chat(session, telegram_id)
+    person.full_name = None
+    person.phone = None
+    person.telegram_id = None
+    person.language = None
+    person.telegram_language = None
+    person.consent_version = None
+    person.consented_at = None
+    person.reachable = False
+    person.erased_at = now
+    await audit.record(
+        session,
+        now,
+        actor,
+        "personal_data.erase",
+        subject_person_id=person.id,
+        data={"reason": reason, "tickets": report.tickets_anonymised},
+    )
+    await session.flush()
+    return report
+
+
+async def _forget_group_messages(session: AsyncSession, ticket: Ticket) -> None:
+    """Queued or sent group messages about the ticket lose their text."""
+    refs = [
+        notify_staff.CARD_REF.format(ticket_id=ticket.id),
+        notify_staff.TICKET_NEWS_REF.format(ticket_id=ticket.id),
+    ]
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.ref.in_(refs),
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.locked_by.is_(None),
+        )
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ref.in_(refs), OutboxMessage.status != OutboxStatus.PENDING)
+        .values(payload={})
+    )
+
+
+async def _forget_chat(session: AsyncSession, telegram_id: int) -> None:
+    """Conversation state, stored updates and messages of the private chat."""
+    await session.execute(
+        delete(FsmRecord).where(
+            or_(
+                FsmRecord.key.like(f"%:{telegram_id}:{telegram_id}:%"),
+                FsmRecord.key.like(f"%:{telegram_id}:{telegram_id}"),
+            )
+        )
+    )
+    await session.execute(
+        delete(InboundUpdate).where(
+            InboundUpdate.chat_key == f"chat:{telegram_id}",
+            InboundUpdate.status != InboundStatus.PENDING,
+        )
+    )
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.chat_id == telegram_id, OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.chat_id == telegram_id).values(payload={})
+    )
+    await session.execute(delete(UnitCodeAttempt).where(UnitCodeAttempt.telegram_id == telegram_id))

@@ -1,0 +1,164 @@
+"""A resident's own tickets: the paged list, one ticket's detail and its history.
+
+A resident sees the tickets they filed or joined, nothing else; in a joined
+ticket, what other residents wrote stays private.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_
+from bot.orgfile import Organisation
+from bot.services import access
+from bot.services.people import Actor
+from bot.services.resident_units import unit_label
+from bot.services.tickets.lifecycle import TicketNotFound, history
+from bot.services.tickets.transitions import OPEN_STATUSES
+from storage.models import (
+    Attachment,
+    OrgUnit,
+    Ticket,
+    TicketEventKind,
+    TicketFollower,
+    TicketStatus,
+)
+
+PAGE_SIZE = 5
+HISTORY_LINES = 10
+# Open tickets (and resolved ones waiting for the resident's word) come first.
+ACTIVE_STATUSES = frozenset(OPEN_STATUSES | {TicketStatus.RESOLVED})
+SHOWN_EVENTS = frozenset(
+    {
+        TicketEventKind.CREATED,
+        TicketEventKind.STATUS_CHANGED,
+        TicketEventKind.ASSIGNED,
+        TicketEventKind.REPLY,
+        TicketEventKind.COMMENT,
+        TicketEventKind.REOPENED,
+        TicketEventKind.CANCELLED,
+        TicketEventKind.FOLLOWER_JOINED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    id: int
+    number: str
+    status: TicketStatus
+    category_key: str | None
+    description: str | None  # None for a joined ticket: a neighbour's words stay theirs
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    rows: list[TicketRow]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    kind: TicketEventKind
+    body: str | None
+    to_status: TicketStatus | None
+    mine: bool
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket: Ticket
+    is_owner: bool
+    place: str
+    zone: ZoneInfo
+    photos: int
+    history: list[HistoryLine]
+
+
+def _mine(person_id: int):
+    followed = select(TicketFollower.ticket_id).where(TicketFollower.person_id == person_id)
+    return or_(Ticket.resident_id == person_id, Ticket.id.in_(followed))
+
+
+async def my_tickets(session: AsyncSession, person_id: int, page: int) -> TicketPage:
+    total = int(await session.scalar(select(func.count()).where(_mine(person_id))) or 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    active_first = case((Ticket.status.in_(ACTIVE_STATUSES), 0), else_=1)
+    tickets = await session.scalars(
+        select(Ticket)
+        .where(_mine(person_id))
+        .order_by(active_first, Ticket.created_at.desc(), Ticket.id.desc())
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = [
+        TicketRow(
+            t.id,
+            t.number,
+            t.status,
+            t.category_key,
+            t.description if t.resident_id == person_id else None,
+        )
+        for t in tickets
+    ]
+    return TicketPage(rows, page, pages, total)
+
+
+async def _place(session: AsyncSession, ticket: Ticket) -> str:
+    parts = []
+    if ticket.property_unit_id is not None:
+        label = await unit_label(session, ticket.property_unit_id)
+        if label is not None:
+            parts.append(label.short)
+    if ticket.location_text:
+        parts.append(ticket.location_text)
+    return " / ".join(parts)
+
+
+async def ticket_view(
+    session: AsyncSession, org: Organisation, actor: Actor, ticket_id: int
+) -> TicketView:
+    """The ticket as its resident (or a neighbour who joined it) may see it."""
+    ticket = await session.get(Ticket, ticket_id, populate_existing=True)
+    if ticket is None:
+        raise TicketNotFound
+    if not await access.is_resident_party(session, actor, ticket):
+        raise access.AccessDenied(N_("This is not one of your tickets."), code="not_own_ticket")
+    events = await history(session, ticket.id, include_internal=False)
+    lines = []
+    for event in events:
+        kind = TicketEventKind(event.kind)
+        if kind not in SHOWN_EVENTS:
+            continue
+        mine = event.actor_id is not None and event.actor_id == actor.person_id
+        body = event.body
+        if kind in (TicketEventKind.COMMENT, TicketEventKind.CREATED) and not mine:
+            body = None  # a neighbour's own words stay theirs
+        to_status = TicketStatus(event.to_status) if event.to_status else None
+        lines.append(HistoryLine(event.at, kind, body, to_status, mine))
+    photos = await session.scalar(select(func.count()).where(Attachment.ticket_id == ticket.id))
+    return TicketView(
+        ticket=ticket,
+        is_owner=ticket.resident_id == actor.person_id,
+        place=await _place(session, ticket),
+        zone=await project_zone(session, org, ticket.project_id),
+        photos=int(photos or 0),
+        history=lines[-HISTORY_LINES:],
+    )
+
+
+async def project_zone(session: AsyncSession, org: Organisation, project_id: int) -> ZoneInfo:
+    project = await session.get(OrgUnit, project_id)
+    try:
+        return org.zone(project.key if project else None)
+    except KeyError:  # a project no longer in the organisation file
+        return org.zone()

@@ -1,0 +1,142 @@
+"""Which units a resident is bound to, and the directory they choose from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, ResidentUnit
+
+
+@dataclass(frozen=True)
+class UnitLabel:
+    unit_id: int
+    project_id: int
+    project_name: str
+    building_name: str
+    unit_key: str
+
+    @property
+    def short(self) -> str:
+        return f"{self.building_name} {self.unit_key}"
+
+    @property
+    def full(self) -> str:
+        return f"{self.project_name} {self.building_name} {self.unit_key}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    name: str
+
+
+def _label_query():
+    return (
+        select(PropertyUnit.id, OrgUnit.id, OrgUnit.name, Building.name, PropertyUnit.key)
+        .join(Building, PropertyUnit.building_id == Building.id)
+        .join(OrgUnit, Building.project_id == OrgUnit.id)
+    )
+
+
+async def unit_label(session: AsyncSession, unit_id: int) -> UnitLabel | None:
+    row = (await session.execute(_label_query().where(PropertyUnit.id == unit_id))).first()
+    return UnitLabel(*row) if row else None
+
+
+async def units_of(session: AsyncSession, person_id: int) -> list[UnitLabel]:
+    rows = await session.execute(
+        _label_query()
+        .join(ResidentUnit, ResidentUnit.property_unit_id == PropertyUnit.id)
+        .where(
+            ResidentUnit.person_id == person_id,
+            PropertyUnit.active.is_(True),
+            OrgUnit.active.is_(True),
+        )
+        .order_by(ResidentUnit.id)
+    )
+    return [UnitLabel(*row) for row in rows]
+
+
+async def is_bound(session: AsyncSession, person_id: int, unit_id: int) -> bool:
+    found = await session.scalar(
+        select(ResidentUnit.id).where(
+            ResidentUnit.person_id == person_id, ResidentUnit.property_unit_id == unit_id
+        )
+    )
+    return found is not None
+
+
+async def bind(
+    session: AsyncSession, person_id: int, unit_id: int, via: str, now: datetime
+) -> bool:
+    """Bind the resident to the unit; False if they already were."""
+    if await is_bound(session, person_id, unit_id):
+        return False
+    session.add(ResidentUnit(person_id=person_id, property_unit_id=unit_id, via=via, bound_at=now))
+    await session.flush()
+    return True
+
+
+async def unbind(session: AsyncSession, person_id: int, unit_id: int) -> bool:
+    result = await session.execute(
+        delete(ResidentUnit).where(
+            ResidentUnit.person_id == person_id, ResidentUnit.property_unit_id == unit_id
+        )
+    )
+    return bool(result.rowcount)
+
+
+# ------------------------------------------------------------------ the directory
+
+
+async def active_projects(session: AsyncSession) -> list[Choice]:
+    rows = await session.execute(
+        select(OrgUnit.id, OrgUnit.name)
+        .where(
+            OrgUnit.level == OrgLevel.PROJECT,
+            OrgUnit.active.is_(True),
+            OrgUnit.ticket_prefix.is_not(None),
+        )
+        .order_by(OrgUnit.id)
+    )
+    return [Choice(*row) for row in rows]
+
+
+async def project_name(session: AsyncSession, project_id: int) -> str:
+    return await session.scalar(select(OrgUnit.name).where(OrgUnit.id == project_id)) or "—"
+
+
+async def buildings_of(session: AsyncSession, project_id: int) -> list[Choice]:
+    rows = await session.execute(
+        select(Building.id, Building.name)
+        .where(Building.project_id == project_id, Building.active.is_(True))
+        .order_by(Building.id)
+    )
+    return [Choice(*row) for row in rows]
+
+
+async def units_in(session: AsyncSession, building_id: int) -> list[Choice]:
+    rows = await session.execute(
+        select(PropertyUnit.id, PropertyUnit.key)
+        .where(PropertyUnit.building_id == building_id, PropertyUnit.active.is_(True))
+        .order_by(PropertyUnit.id)
+    )
+    return [Choice(*row) for row in rows]
+
+
+async def find_unit(session: AsyncSession, building_id: int, key: str) -> Choice | None:
+    wanted = key.strip().lower()
+    for unit in await units_in(session, building_id):
+        if unit.name.lower() == wanted:
+            return unit
+    return None
+
+
+async def building_project(session: AsyncSession, building_id: int) -> int | None:
+    return await session.scalar(
+        select(Building.project_id).where(Building.id == building_id, Building.active.is_(True))
+    )

@@ -1,0 +1,154 @@
+"""The SLA sweep: warn before deadlines, escalate missed ones, remind about waiting residents.
+
+``sweep_due_tickets`` handles one batch of due tickets inside the caller's
+transaction (the scheduler job in ``scheduler/jobs.py`` runs batches until
+nothing is due). For each ticket it decides what is due (``policy.decide``),
+then applies the outcome with a conditional update: only the sweep that saw the
+ticket's current escalation levels and check time wins, so nothing is escalated
+twice at one level, however many sweeps run, late or at once. The ticket's
+history gets one ``escalated`` event per level reached and one ``warned`` event
+per notice; the messages go out through the outbox in the same transaction,
+grouped per chat (digests when many).
+
+After downtime the first sweep catches up: each ladder jumps straight to the
+highest level that is due, every group on the way is told once, with the real
+lateness.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import normalise_locale
+from bot.orgfile import Organisation
+from bot.services.notifications.escalations import Mailbag, load_people, load_units
+from bot.services.sla.deadlines import clock_of
+from bot.services.sla.policy import decide, plan_for
+from storage import sla_queue
+from storage.models import Ticket, TicketEvent, TicketEventKind
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH = 500
+# A group that answered 403 is skipped for this long, then tried again.
+INACTIVE_RECHECK = timedelta(hours=6)
+
+
+@dataclass
+class SweepResult:
+    examined: int = 0
+    escalations: int = 0
+    notices: int = 0
+    messages: int = 0
+    lost_races: int = 0
+
+    def add(self, other: SweepResult) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+async def sweep_due_tickets(
+    session: AsyncSession, org: Organisation, now: datetime, *, limit: int = DEFAULT_BATCH
+) -> SweepResult:
+    """Warn, escalate and remind for up to ``limit`` due tickets."""
+    result = SweepResult()
+    tickets = await sla_queue.claim_due_tickets(session, now, limit)
+    if not tickets:
+        return result
+    result.examined = len(tickets)
+    units = await load_units(session)
+    sent = await sla_queue.sent_notices(session, [t.id for t in tickets])
+    mail = Mailbag(
+        org=org,
+        units=units,
+        now=now,
+        group_locale=normalise_locale(org.default_language) or "zh_CN",
+        inactive=await sla_queue.inactive_chats(session, now - INACTIVE_RECHECK),
+        people=await load_people(session, {t.assignee_id for t in tickets if t.assignee_id}),
+    )
+    events: list[dict] = []
+    for ticket in tickets:
+        project = units.get(ticket.project_id)
+        plan = plan_for(
+            org,
+            project.key if project else None,
+            ticket.kind.value,
+            ticket.category_key,
+            bool(ticket.urgent),
+            ticket.segment,
+        )
+        outcome = decide(clock_of(ticket), plan, now, sent.get(ticket.id, set()))
+        won = await sla_queue.apply_outcome(
+            session,
+            ticket,
+            response_level=outcome.levels["response"],
+            resolution_level=outcome.levels["resolution"],
+            next_check_at=outcome.next_check_at,
+        )
+        if not won:
+            result.lost_races += 1
+            continue
+        for action in outcome.escalations:
+            unit = mail.escalate(
+                ticket, action.ladder, action.level, action.target, action.deadline
+            )
+            events.append(
+                _event(
+                    ticket,
+                    now,
+                    TicketEventKind.ESCALATED,
+                    {
+                        "ladder": action.ladder,
+                        "level": action.level,
+                        "to": action.target,
+                        "chat_id": unit.chat_id if unit else None,
+                        "unit": unit.key if unit else None,
+                        "deadline": action.deadline.isoformat(),
+                        "late_seconds": int((now - action.deadline).total_seconds()),
+                    },
+                )
+            )
+            result.escalations += 1
+        for action in outcome.notices:
+            if not await sla_queue.record_notice(
+                session, ticket.id, action.ladder, action.deadline, now
+            ):
+                continue  # sent by someone else already
+            mail.notify(ticket, action.ladder, action.deadline)
+            events.append(
+                _event(
+                    ticket,
+                    now,
+                    TicketEventKind.WARNED,
+                    {"ladder": action.ladder, "deadline": action.deadline.isoformat()},
+                )
+            )
+            result.notices += 1
+    if events:
+        await session.execute(insert(TicketEvent), events)
+    result.messages = await mail.send(session)
+    if result.escalations or result.notices:
+        log.info(
+            "SLA sweep: %s escalations, %s warnings/reminders, %s messages (%s tickets)",
+            result.escalations,
+            result.notices,
+            result.messages,
+            result.examined,
+        )
+    return result
+
+
+def _event(ticket: Ticket, now: datetime, kind: TicketEventKind, data: dict) -> dict:
+    return {
+        "ticket_id": ticket.id,
+        "at": now,
+        "actor_id": None,
+        "kind": kind.value,
+        "internal": True,
+        "data": data,
+    }

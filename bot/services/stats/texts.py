@@ -1,0 +1,297 @@
+"""The statistics as a chat message (HTML), in the reader's language."""
+
+from __future__ import annotations
+
+import html
+
+from bot.i18n import N_, translate
+from bot.orgfile import Organisation
+from bot.services.notifications.texts import category_name, kind_name
+from bot.services.stats.figures import Compliance, Durations, ResponseRate, Satisfaction, Volume
+from bot.services.stats.report import StatsReport
+from storage.models import OrgLevel, TicketKind, TicketStatus
+
+MESSAGE_LIMIT = 4096
+TABLE_ROWS = 10
+DASH = "–"
+
+STAFF_STATUS_NAMES = {
+    TicketStatus.NEW: N_("new"),
+    TicketStatus.ACKNOWLEDGED: N_("taken"),
+    TicketStatus.IN_PROGRESS: N_("in progress"),
+    TicketStatus.WAITING_ON_RESIDENT: N_("waiting on resident"),
+    TicketStatus.RESOLVED: N_("resolved"),
+    TicketStatus.CLOSED: N_("closed"),
+    TicketStatus.CANCELLED: N_("cancelled"),
+}
+LADDER_NAMES = {"response": N_("response"), "resolution": N_("resolution")}
+
+
+def pct(value: float | None) -> str:
+    return DASH if value is None else f"{value:.0f}%"
+
+
+def duration(locale: str, seconds: float | None) -> str:
+    """A length of time for people: minutes, hours or days."""
+    if seconds is None:
+        return DASH
+    minutes = seconds / 60
+    if minutes < 60:
+        return translate(locale, N_("{n} min"), n=f"{minutes:.0f}")
+    hours = minutes / 60
+    if hours < 48:
+        return translate(locale, N_("{n} h"), n=_short(hours))
+    return translate(locale, N_("{n} d"), n=_short(hours / 24))
+
+
+def _short(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def category_label(org: Organisation, locale: str, key: str | None) -> str:
+    if key is None:
+        return translate(locale, N_("no category"))
+    return category_name(org, locale, key)
+
+
+def scope_title(report: StatsReport) -> str:
+    return html.escape(report.scope.name)
+
+
+def compliance_text(locale: str, compliance: Compliance) -> str:
+    return translate(
+        locale,
+        N_("{rate} ({met} of {decided})"),
+        rate=pct(compliance.rate),
+        met=compliance.met,
+        decided=compliance.decided,
+    )
+
+
+def rate_text(locale: str, rate: ResponseRate) -> str:
+    return translate(
+        locale,
+        N_("{rate} ({answered} of {sent})"),
+        rate=pct(rate.rate),
+        answered=rate.answered,
+        sent=rate.sent,
+    )
+
+
+def csat_text(locale: str, satisfaction: Satisfaction) -> str:
+    if not satisfaction.ratings:
+        return DASH
+    return translate(
+        locale,
+        N_("{csat} ({count} ratings, mean {mean}/5)"),
+        csat=pct(satisfaction.csat),
+        count=satisfaction.ratings,
+        mean=f"{satisfaction.mean:.1f}",
+    )
+
+
+def durations_text(locale: str, durations: Durations) -> str:
+    if not durations.count:
+        return DASH
+    return translate(
+        locale,
+        N_("median {median} · 90th percentile {p90} (n={count})"),
+        median=duration(locale, durations.median),
+        p90=duration(locale, durations.p90),
+        count=durations.count,
+    )
+
+
+def volume_text(locale: str, volume: Volume) -> str:
+    return translate(
+        locale,
+        N_("opened {opened} · resolved {resolved} · open {open_now}"),
+        opened=volume.opened,
+        resolved=volume.resolved,
+        open_now=volume.open_now,
+    )
+
+
+def render_report(report: StatsReport, org: Organisation, locale: str) -> list[str]:
+    """The report as one or more messages (each within Telegram's 4096 characters)."""
+    t = lambda msgid, **values: translate(locale, msgid, **values)  # noqa: E731
+    totals = report.totals
+    sections: list[list[str]] = []
+    sections.append(
+        [
+            t(N_("📊 <b>Statistics · {scope}</b>"), scope=scope_title(report)),
+            t(
+                N_("Period: {period} ({zone})"),
+                period=report.period.label(),
+                zone=report.period.zone.key,
+            ),
+        ]
+    )
+    tickets = [
+        t(N_("<b>Tickets</b>")),
+        t(
+            N_(
+                "Opened {opened} · resolved {resolved} · open now {open_now} · "
+                "overdue now {overdue}"
+            ),
+            opened=totals.opened,
+            resolved=totals.resolved,
+            open_now=totals.open_now,
+            overdue=totals.overdue_now,
+        ),
+    ]
+    for kind in TicketKind:
+        volume = report.by_kind.get(kind.value)
+        if volume and (volume.opened or volume.resolved or volume.open_now):
+            tickets.append(
+                f"• {html.escape(kind_name(locale, kind))}: {volume_text(locale, volume)}"
+            )
+    sections.append(tickets)
+
+    top = report.top_categories
+    if top:
+        lines = [t(N_("<b>Top categories</b>"))]
+        for key, opened in top:
+            volume = report.by_category[key]
+            share = pct(100.0 * opened / totals.opened if totals.opened else None)
+            lines.append(
+                f"• {html.escape(category_label(org, locale, key))} ({share}): "
+                + volume_text(locale, volume)
+            )
+        sections.append(lines)
+
+    escalations = ", ".join(
+        t(
+            N_("{ladder} L{level} ×{count}"),
+            ladder=t(LADDER_NAMES.get(e.ladder, e.ladder)),
+            level=e.level,
+            count=e.count,
+        )
+        for e in report.escalations
+    )
+    sections.append(
+        [
+            t(N_("<b>Speed and deadlines</b>")),
+            t(N_("First response: {text}"), text=durations_text(locale, report.first_response)),
+            t(N_("Resolution time: {text}"), text=durations_text(locale, report.resolution_time)),
+            t(N_("Response on time: {text}"), text=compliance_text(locale, totals.response)),
+            t(N_("Resolved on time: {text}"), text=compliance_text(locale, totals.resolution)),
+            t(N_("Escalations: {text}"), text=escalations or "0"),
+            t(
+                N_("Re-opened: {rate} ({reopened} of {resolved})"),
+                rate=pct(totals.reopen_rate),
+                reopened=totals.reopened,
+                resolved=totals.ever_resolved,
+            ),
+        ]
+    )
+    nps = report.nps
+    sections.append(
+        [
+            t(N_("<b>Satisfaction</b>")),
+            t(N_("CSAT: {text}"), text=csat_text(locale, report.satisfaction)),
+            t(
+                N_("NPS: {score} ({count} answers)"),
+                score=DASH if nps.score is None else f"{nps.score:+.0f}",
+                count=nps.responses,
+            ),
+            t(
+                N_("Surveys answered: after tickets {tickets} · questionnaires {questionnaires}"),
+                tickets=rate_text(locale, report.response_rates["ticket"]),
+                questionnaires=rate_text(locale, report.response_rates["campaign"]),
+            ),
+        ]
+    )
+    if report.repeats:
+        lines = [t(N_("<b>Repeat complaints</b> (same unit, same category)"))]
+        for repeat in report.repeats:
+            where = repeat.unit_label
+            if report.scope.level is not OrgLevel.PROJECT:
+                where = f"{repeat.project_name} {where}"
+            lines.append(
+                f"• {html.escape(where)} · "
+                f"{html.escape(category_label(org, locale, repeat.category_key))} ×{repeat.tickets}"
+            )
+        sections.append(lines)
+    if report.projects:
+        lines = [t(N_("<b>Projects</b>"))]
+        for row in report.projects[:TABLE_ROWS]:
+            lines.append(
+                f"• {html.escape(row.name)}: "
+                + t(
+                    N_(
+                        "opened {opened} · resolved {resolved} · open {open_now} · "
+                        "overdue {overdue} · response {response} · resolution {resolution} · "
+                        "CSAT {csat}"
+                    ),
+                    opened=row.volume.opened,
+                    resolved=row.volume.resolved,
+                    open_now=row.volume.open_now,
+                    overdue=row.volume.overdue_now,
+                    response=pct(row.volume.response.rate),
+                    resolution=pct(row.volume.resolution.rate),
+                    csat=pct(row.satisfaction.csat),
+                )
+            )
+        if len(report.projects) > TABLE_ROWS:
+            lines.append(
+                t(N_("… and {count} more in /export"), count=len(report.projects) - TABLE_ROWS)
+            )
+        sections.append(lines)
+    if report.staff:
+        lines = [t(N_("<b>Staff</b>"))]
+        for row in report.staff[:TABLE_ROWS]:
+            lines.append(
+                f"• {html.escape(row.name)}: "
+                + t(
+                    N_(
+                        "handled {handled} · first response {first_response} · "
+                        "on time {on_time} · CSAT {csat}"
+                    ),
+                    handled=row.handled,
+                    first_response=duration(locale, row.first_response.median),
+                    on_time=pct(row.on_time.rate),
+                    csat=pct(row.satisfaction.csat),
+                )
+            )
+        if len(report.staff) > TABLE_ROWS:
+            lines.append(
+                t(N_("… and {count} more in /export"), count=len(report.staff) - TABLE_ROWS)
+            )
+        sections.append(lines)
+    return pack_messages(["\n".join(lines) for lines in sections])
+
+
+def pack_messages(sections: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join sections with blank lines into as few messages as fit; never split a line."""
+    messages: list[str] = []
+    current = ""
+    for section in sections:
+        for piece in _fit(section, limit):
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _fit(section: str, limit: int) -> list[str]:
+    if len(section) <= limit:
+        return [section]
+    pieces, current = [], ""
+    for line in section.split("\n"):
+        line = line[:limit]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            pieces.append(current)
+            current = line
+    if current:
+        pieces.append(current)
+    return pieces

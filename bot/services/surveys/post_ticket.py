@@ -1,0 +1,558 @@
+"""The survey after a resolved ticket.
+
+    "Is the problem fixed?" ─ fixed ──▶ rating 1–5 ─▶ reasons (optional) ─▶ comment
+                                                        (optional) ─▶ ticket closed
+                          └ not fixed ─▶ why? ─▶ ticket re-opened (deadline restarted)
+
+Each person asked has one ``SurveyInvitation`` whose ``stage`` says where they
+are, so a button from an earlier step, a second press or someone else's button
+changes nothing. The scheduler sweeps three things (``scheduler/survey_jobs``):
+one reminder after ``reminder_after``; auto-close after ``auto_close_after`` of
+silence; and answers left half-way for ``abandon_after`` are taken as given (a
+"fixed" closes the ticket, a "not fixed" re-opens it).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callback_formats import resident_ticket_button
+from bot.i18n import N_, translate
+from bot.orgfile import Organisation
+from bot.orgfile.models import ReasonChip
+from bot.services import access, outbox
+from bot.services.notifications.recipients import recipient_for
+from bot.services.notifications.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
+from bot.services.notifications.texts import local_time
+from bot.services.people import Actor
+from bot.services.surveys import complaints
+from bot.services.surveys.errors import NotYourSurvey, StaleSurvey, TicketChanged
+from bot.services.tickets import lifecycle
+from bot.services.tickets.lifecycle import Context, StaleAction
+from bot.services.tickets.transitions import IllegalTransition
+from storage.models import (
+    InvitationKind,
+    InvitationStage,
+    OrgUnit,
+    Person,
+    SurveyInvitation,
+    SurveyResponse,
+    Ticket,
+    TicketStatus,
+)
+
+RATING, REASON, COMMENT = "rating", "reason", "comment"
+Stage = InvitationStage
+MID_FLOW = (Stage.RATING, Stage.REASONS, Stage.COMMENT, Stage.NOT_FIXED)
+
+REMINDER = N_(
+    "⏰ Reminder: ticket {number} has been resolved. Is the problem fixed?\n"
+    "If we do not hear from you, the ticket will be closed on {close_at}."
+)
+REOPENED_FOR_ASSIGNEE = N_("↩️ The resident says {number} is not fixed: {reason}")
+NO_REASON_GIVEN = N_("(the resident did not say why)")
+
+
+@dataclass(frozen=True)
+class RatingPrompt:
+    invitation_id: int
+    ticket_number: str
+
+
+@dataclass(frozen=True)
+class ReasonsPrompt:
+    invitation_id: int
+    ticket_number: str
+    score: int
+    praise: bool  # the chips say what went well (else what went wrong)
+    chips: tuple[ReasonChip, ...]
+    selected: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CommentPrompt:
+    invitation_id: int
+    ticket_number: str
+
+
+@dataclass(frozen=True)
+class NotFixedPrompt:
+    invitation_id: int
+    ticket_number: str
+
+
+Prompt = RatingPrompt | ReasonsPrompt | CommentPrompt | NotFixedPrompt
+
+
+@dataclass(frozen=True)
+class Finished:
+    ticket_number: str
+    closed: bool  # the ticket is closed now (by this answer, or already before)
+    low_score: bool
+    followup_number: str | None
+
+
+# ------------------------------------------------------------------ helpers
+
+
+async def _locked_invitation(session: AsyncSession, invitation_id: int) -> SurveyInvitation | None:
+    return await session.scalar(
+        select(SurveyInvitation)
+        .where(SurveyInvitation.id == invitation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def _own(session: AsyncSession, actor: Actor, invitation_id: int) -> SurveyInvitation:
+    invitation = await _locked_invitation(session, invitation_id)
+    if invitation is None or invitation.kind != InvitationKind.TICKET:
+        raise StaleSurvey
+    if actor.person_id is None or invitation.person_id != actor.person_id:
+        raise NotYourSurvey
+    return invitation
+
+
+def _expect(invitation: SurveyInvitation, *stages: InvitationStage) -> None:
+    if invitation.stage not in stages:
+        raise StaleSurvey
+
+
+def _actor_for(person: Person) -> Actor:
+    """The resident as an actor, for answers the sweep completes on their behalf."""
+    return Actor(telegram_id=person.telegram_id or 0, person_id=person.id, chosen_language=None)
+
+
+async def _number(session: AsyncSession, invitation: SurveyInvitation) -> str:
+    return (
+        await session.scalar(select(Ticket.number).where(Ticket.id == invitation.ticket_id))
+    ) or ""
+
+
+def _mine(invitation: SurveyInvitation, question_key: str):
+    return (
+        SurveyResponse.ticket_id == invitation.ticket_id,
+        SurveyResponse.person_id == invitation.person_id,
+        SurveyResponse.question_key == question_key,
+    )
+
+
+async def _rating(session: AsyncSession, invitation: SurveyInvitation) -> int | None:
+    return await session.scalar(
+        select(SurveyResponse.score)
+        .where(*_mine(invitation, RATING))
+        .order_by(SurveyResponse.id.desc())
+        .limit(1)
+    )
+
+
+async def _texts(session: AsyncSession, invitation: SurveyInvitation, key: str) -> list[str]:
+    rows = await session.scalars(
+        select(SurveyResponse.text).where(*_mine(invitation, key)).order_by(SurveyResponse.id)
+    )
+    return [text for text in rows.all() if text]
+
+
+async def _reasons_prompt(
+    session: AsyncSession, org: Organisation, invitation: SurveyInvitation, score: int
+) -> ReasonsPrompt:
+    return ReasonsPrompt(
+        invitation_id=invitation.id,
+        ticket_number=await _number(session, invitation),
+        score=score,
+        praise=score >= org.survey.praise_from,
+        chips=tuple(org.survey.reasons_for(score)),
+        selected=frozenset(await _texts(session, invitation, REASON)),
+    )
+
+
+async def _expire_unanswered(session: AsyncSession, ticket_id: int) -> None:
+    """The ticket left "resolved": nobody still has to answer "is it fixed?"."""
+    await session.execute(
+        update(SurveyInvitation)
+        .where(SurveyInvitation.ticket_id == ticket_id, SurveyInvitation.stage == Stage.ASKED)
+        .values(stage=Stage.EXPIRED.value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# ------------------------------------------------------------------ "is it fixed?"
+
+
+async def _answer(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    ticket_id: int,
+    version: int,
+    stage: InvitationStage,
+) -> SurveyInvitation:
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise TicketChanged
+    if not await access.is_resident_party(session, actor, ticket):
+        raise NotYourSurvey
+    if ticket.status is not TicketStatus.RESOLVED or ticket.version != version:
+        raise TicketChanged
+    invitation = await session.scalar(
+        select(SurveyInvitation)
+        .where(
+            SurveyInvitation.ticket_id == ticket.id,
+            SurveyInvitation.person_id == actor.person_id,
+        )
+        .with_for_update()
+    )
+    if invitation is None:  # resolved before invitations existed: asked all the same
+        invitation = SurveyInvitation(
+            kind=InvitationKind.TICKET.value,
+            ticket_id=ticket.id,
+            person_id=actor.person_id,
+            project_id=ticket.project_id,
+            sent_at=ticket.resolved_at or ctx.now,
+            stage=Stage.ASKED.value,
+            position=0,
+        )
+        session.add(invitation)
+    _expect(invitation, Stage.ASKED)
+    invitation.stage = stage.value
+    invitation.ticket_version = version
+    invitation.updated_at = ctx.now
+    await session.flush()
+    return invitation
+
+
+async def answer_fixed(
+    session: AsyncSession, ctx: Context, actor: Actor, ticket_id: int, version: int
+) -> RatingPrompt:
+    invitation = await _answer(session, ctx, actor, ticket_id, version, Stage.RATING)
+    return RatingPrompt(invitation.id, await _number(session, invitation))
+
+
+async def answer_not_fixed(
+    session: AsyncSession, ctx: Context, actor: Actor, ticket_id: int, version: int
+) -> NotFixedPrompt:
+    invitation = await _answer(session, ctx, actor, ticket_id, version, Stage.NOT_FIXED)
+    return NotFixedPrompt(invitation.id, await _number(session, invitation))
+
+
+async def give_not_fixed_reason(
+    session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, reason: str
+) -> str:
+    """Re-open the ticket with the resident's reason; returns the ticket number."""
+    invitation = await _own(session, actor, invitation_id)
+    _expect(invitation, Stage.NOT_FIXED)
+    return await _reopen(session, ctx, invitation, actor, reason.strip())
+
+
+async def _reopen(
+    session: AsyncSession, ctx: Context, invitation: SurveyInvitation, actor: Actor, reason: str
+) -> str:
+    invitation.updated_at = ctx.now
+    try:
+        ticket = await lifecycle.reopen(
+            session, ctx, invitation.ticket_id, actor, reason, invitation.ticket_version
+        )
+    except (StaleAction, IllegalTransition, access.AccessDenied):
+        invitation.stage = Stage.EXPIRED.value
+        raise TicketChanged from None
+    invitation.stage = Stage.REOPENED.value
+    await _tell_assignee(session, ctx, ticket, reason)
+    return ticket.number
+
+
+async def _tell_assignee(session: AsyncSession, ctx: Context, ticket: Ticket, reason: str) -> None:
+    """The group hears of the re-open from the lifecycle; the assignee also hears it directly."""
+    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+    recipient = recipient_for(assignee, ctx.group_locale) if assignee else None
+    if recipient is None:
+        return
+    text = translate(
+        recipient.locale, REOPENED_FOR_ASSIGNEE, number=ticket.number, reason=html.escape(reason)
+    )
+    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=text, now=ctx.now)
+
+
+# ------------------------------------------------------------------ rating, reasons, comment
+
+
+async def rate(
+    session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, score: int
+) -> ReasonsPrompt | CommentPrompt:
+    invitation = await _own(session, actor, invitation_id)
+    _expect(invitation, Stage.RATING)
+    if not 1 <= score <= 5:
+        raise StaleSurvey
+    session.add(
+        SurveyResponse(
+            ticket_id=invitation.ticket_id,
+            person_id=invitation.person_id,
+            question_key=RATING,
+            score=score,
+            answered_at=ctx.now,
+        )
+    )
+    invitation.answered_at = invitation.answered_at or ctx.now
+    invitation.updated_at = ctx.now
+    await session.flush()
+    if ctx.org.survey.reasons_for(score):
+        invitation.stage = Stage.REASONS.value
+        return await _reasons_prompt(session, ctx.org, invitation, score)
+    invitation.stage = Stage.COMMENT.value
+    return CommentPrompt(invitation.id, await _number(session, invitation))
+
+
+async def toggle_reason(
+    session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, chip_key: str
+) -> ReasonsPrompt:
+    invitation = await _own(session, actor, invitation_id)
+    _expect(invitation, Stage.REASONS)
+    score = await _rating(session, invitation) or 0
+    if chip_key not in {chip.key for chip in ctx.org.survey.reasons_for(score)}:
+        raise StaleSurvey
+    ticked = await session.scalar(
+        select(SurveyResponse.id).where(*_mine(invitation, REASON), SurveyResponse.text == chip_key)
+    )
+    if ticked is None:
+        session.add(
+            SurveyResponse(
+                ticket_id=invitation.ticket_id,
+                person_id=invitation.person_id,
+                question_key=REASON,
+                text=chip_key,
+                answered_at=ctx.now,
+            )
+        )
+    else:
+        await session.execute(delete(SurveyResponse).where(SurveyResponse.id == ticked))
+    invitation.updated_at = ctx.now
+    await session.flush()
+    return await _reasons_prompt(session, ctx.org, invitation, score)
+
+
+async def reasons_done(
+    session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int
+) -> CommentPrompt:
+    invitation = await _own(session, actor, invitation_id)
+    _expect(invitation, Stage.REASONS)
+    invitation.stage = Stage.COMMENT.value
+    invitation.updated_at = ctx.now
+    return CommentPrompt(invitation.id, await _number(session, invitation))
+
+
+async def finish(
+    session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, comment: str | None
+) -> Finished:
+    """The comment (or none): the survey is over and the ticket is closed."""
+    invitation = await _own(session, actor, invitation_id)
+    _expect(invitation, Stage.COMMENT)
+    if comment and comment.strip():
+        session.add(
+            SurveyResponse(
+                ticket_id=invitation.ticket_id,
+                person_id=invitation.person_id,
+                question_key=COMMENT,
+                text=comment.strip(),
+                answered_at=ctx.now,
+            )
+        )
+        await session.flush()
+    return await _complete(session, ctx, invitation, actor)
+
+
+async def _complete(
+    session: AsyncSession, ctx: Context, invitation: SurveyInvitation, actor: Actor
+) -> Finished:
+    invitation.stage = Stage.DONE.value
+    invitation.completed_at = ctx.now
+    invitation.updated_at = ctx.now
+    ticket = await lifecycle.load_for_update(session, invitation.ticket_id)
+    closed = ticket.status is TicketStatus.CLOSED
+    if ticket.status is TicketStatus.RESOLVED and ticket.version == invitation.ticket_version:
+        try:
+            await lifecycle.confirm_fixed(session, ctx, ticket.id, actor, invitation.ticket_version)
+        except (StaleAction, IllegalTransition, access.AccessDenied):
+            pass
+        else:
+            closed = True
+            await _expire_unanswered(session, ticket.id)
+    score = await _rating(session, invitation)
+    low = score is not None and ctx.org.survey.is_low(score)
+    followup = None
+    if low:
+        assert score is not None
+        person = await session.get(Person, invitation.person_id)
+        assert person is not None
+        followup = await complaints.open_followup(
+            session,
+            ctx,
+            ticket,
+            person,
+            score,
+            reasons=await _texts(session, invitation, REASON),
+            comment=" / ".join(await _texts(session, invitation, COMMENT)) or None,
+        )
+    return Finished(ticket.number, closed, low, followup.number if followup else None)
+
+
+async def current_prompt(
+    session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int
+) -> Prompt:
+    """The question the resident should be answering now (to ask it again)."""
+    invitation = await _own(session, actor, invitation_id)
+    number = await _number(session, invitation)
+    if invitation.stage == Stage.RATING:
+        return RatingPrompt(invitation.id, number)
+    if invitation.stage == Stage.REASONS:
+        return await _reasons_prompt(
+            session, ctx.org, invitation, await _rating(session, invitation) or 0
+        )
+    if invitation.stage == Stage.COMMENT:
+        return CommentPrompt(invitation.id, number)
+    if invitation.stage == Stage.NOT_FIXED:
+        return NotFixedPrompt(invitation.id, number)
+    raise StaleSurvey
+
+
+# ------------------------------------------------------------------ the sweep
+
+
+async def invitations_to_remind(
+    session: AsyncSession, org: Organisation, now: datetime
+) -> list[int]:
+    statement = (
+        select(SurveyInvitation.id)
+        .join(Ticket, Ticket.id == SurveyInvitation.ticket_id)
+        .where(
+            SurveyInvitation.kind == InvitationKind.TICKET,
+            SurveyInvitation.stage == Stage.ASKED,
+            SurveyInvitation.reminded_at.is_(None),
+            Ticket.status == TicketStatus.RESOLVED,
+            Ticket.resolved_at <= now - org.survey.reminder_after,
+        )
+        .order_by(SurveyInvitation.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def send_reminder(session: AsyncSession, ctx: Context, invitation_id: int) -> bool:
+    """The one reminder; a second call (or a second instance) sends nothing."""
+    claimed = await session.execute(
+        update(SurveyInvitation)
+        .where(
+            SurveyInvitation.id == invitation_id,
+            SurveyInvitation.reminded_at.is_(None),
+            SurveyInvitation.stage == Stage.ASKED,
+        )
+        .values(reminded_at=ctx.now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    invitation = await session.get(SurveyInvitation, invitation_id)
+    assert invitation is not None
+    ticket = await session.get(Ticket, invitation.ticket_id)
+    person = await session.get(Person, invitation.person_id)
+    recipient = recipient_for(person, ctx.group_locale) if person else None
+    if ticket is None or ticket.status is not TicketStatus.RESOLVED or recipient is None:
+        return False
+    project = await session.get(OrgUnit, ticket.project_id)
+    zone = ctx.org.zone(project.key if project else None)
+    close_at = (ticket.resolved_at or ctx.now) + ctx.org.survey.auto_close_after
+    locale = recipient.locale
+    buttons = [
+        {
+            "text": translate(locale, FIXED_BUTTON),
+            "callback_data": resident_ticket_button("fixed", ticket.id, ticket.version),
+        },
+        {
+            "text": translate(locale, NOT_FIXED_BUTTON),
+            "callback_data": resident_ticket_button("notfixed", ticket.id, ticket.version),
+        },
+    ]
+    await outbox.enqueue_text(
+        session,
+        chat_id=recipient.chat_id,
+        text=translate(locale, REMINDER, number=ticket.number, close_at=local_time(close_at, zone)),
+        reply_markup={"inline_keyboard": [buttons]},
+        now=ctx.now,
+        dedup_key=f"survey-reminder:{invitation.id}",
+    )
+    return True
+
+
+def _answering(ticket_id_column):
+    return exists().where(
+        SurveyInvitation.ticket_id == ticket_id_column, SurveyInvitation.stage.in_(MID_FLOW)
+    )
+
+
+async def tickets_to_auto_close(
+    session: AsyncSession, org: Organisation, now: datetime
+) -> list[int]:
+    """Resolved tickets nobody answered in time (someone half-way through is waited for)."""
+    statement = (
+        select(Ticket.id)
+        .where(
+            Ticket.status == TicketStatus.RESOLVED,
+            Ticket.resolved_at <= now - org.survey.auto_close_after,
+            ~_answering(Ticket.id),
+        )
+        .order_by(Ticket.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def auto_close(session: AsyncSession, ctx: Context, ticket_id: int) -> bool:
+    ticket = await lifecycle.load_for_update(session, ticket_id)
+    due = ctx.now - ctx.org.survey.auto_close_after
+    if ticket.status is not TicketStatus.RESOLVED or ticket.resolved_at is None:
+        return False
+    if ticket.resolved_at > due or await session.scalar(select(_answering(ticket.id))):
+        return False
+    await lifecycle.auto_close(session, ctx, ticket_id)
+    await _expire_unanswered(session, ticket_id)
+    return True
+
+
+async def abandoned_invitations(
+    session: AsyncSession, org: Organisation, now: datetime
+) -> list[int]:
+    statement = (
+        select(SurveyInvitation.id)
+        .where(
+            SurveyInvitation.kind == InvitationKind.TICKET,
+            SurveyInvitation.stage.in_(MID_FLOW),
+            SurveyInvitation.updated_at <= now - org.survey.abandon_after,
+        )
+        .order_by(SurveyInvitation.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def finish_abandoned(session: AsyncSession, ctx: Context, invitation_id: int) -> bool:
+    """Take a half-finished answer as given: "fixed" closes, "not fixed" re-opens."""
+    invitation = await _locked_invitation(session, invitation_id)
+    if (
+        invitation is None
+        or invitation.stage not in MID_FLOW
+        or invitation.updated_at > ctx.now - ctx.org.survey.abandon_after
+    ):
+        return False
+    person = await session.get(Person, invitation.person_id)
+    assert person is not None
+    actor = _actor_for(person)
+    if invitation.stage == Stage.NOT_FIXED:
+        try:
+            await _reopen(
+                session, ctx, invitation, actor, translate(ctx.group_locale, NO_REASON_GIVEN)
+            )
+        except TicketChanged:
+            pass
+        return True
+    await _complete(session, ctx, invitation, actor)
+    return True

@@ -1,0 +1,94 @@
+"""/audit [days] [action-prefix] [refused]: the audit log, within the reader's own units."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.orgfile import Organisation
+from bot.services import audit
+from bot.services.access import staff_project_ids
+from bot.services.people import Actor
+from storage.models import OrgLevel
+
+DEFAULT_DAYS = 7
+
+
+def _parse(args: str | None) -> tuple[int, str | None, bool] | None:
+    days, prefix, refused = DEFAULT_DAYS, None, False
+    for word in (args or "").split():
+        if word.isdigit() and 0 < int(word) <= 3660:
+            days = int(word)
+        elif word.lower() == "refused":
+            refused = True
+        elif word.replace(".", "").replace("_", "").isalnum() and len(word) <= 64:
+            prefix = word.lower()
+        else:
+            return None
+    return days, prefix, refused
+
+
+async def show_audit(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    organisation: Organisation,
+) -> None:
+    now = clock.now()
+    if not actor.is_manager:
+        await audit.refused(session, now, actor, "audit.read", "not a manager or admin")
+        await message.answer(_("Only managers and administrators can read the audit log."))
+        return
+    parsed = _parse(command.args)
+    if parsed is None:
+        await message.answer(
+            _("Usage: /audit [days] [action] [refused] — e.g. /audit 30 ticket refused")
+        )
+        return
+    days, prefix, refused = parsed
+    managed = [g for g in actor.roles if g.role.value in ("manager", "admin")]
+    everything = any(g.level is OrgLevel.HQ for g in managed)
+    scope = None if everything else await staff_project_ids_for(session, actor, managed)
+    entries = await audit.entries_visible_to(
+        session,
+        scope,
+        since=now - timedelta(days=days),
+        action_prefix=prefix,
+        only_refused=refused,
+    )
+    await audit.record(session, now, actor, "audit.read", data={"days": days, "prefix": prefix})
+    if not entries:
+        await message.answer(_("No audit entries match."))
+        return
+    zone = organisation.zone()
+    lines = [_("Audit log, last {days} day(s), newest first:").format(days=days)]
+    for entry in entries:
+        who = entry.actor_telegram_id if entry.actor_telegram_id is not None else "—"
+        mark = "⛔" if entry.outcome == audit.REFUSED else "✅"
+        reason = f" — {html.escape(entry.reason)}" if entry.reason else ""
+        lines.append(
+            f"{mark} {entry.at.astimezone(zone):%m-%d %H:%M} {html.escape(entry.action)} "
+            f"by {who}{reason}"
+        )
+    await message.answer("\n".join(lines))
+
+
+async def staff_project_ids_for(session: AsyncSession, actor: Actor, managed) -> set[int]:
+    return await staff_project_ids(
+        session, Actor(actor.telegram_id, actor.person_id, actor.chosen_language, tuple(managed))
+    )
+
+
+def build_router() -> Router:
+    router = Router(name="privacy.audit")
+    router.message.register(show_audit, Command("audit"))
+    return router

@@ -1,0 +1,197 @@
+"""/privacy, /mydata and /forgetme in the resident's private chat."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.i18n import N_, normalise_locale
+from bot.orgfile import Organisation
+from bot.services import audit
+from bot.services.people import Actor, person_by_telegram_id
+from bot.services.privacy.erasure import CannotErase, erase_person
+from bot.services.privacy.export import personal_data, summary_lines
+from handlers.resident.registration import privacy_notice
+
+
+class PrivacyAction(CallbackData, prefix="pv"):
+    action: str  # mydata | erase | erase_yes | erase_no
+
+
+def _rights_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("📦 Get a copy of my data"),
+                    callback_data=PrivacyAction(action="mydata").pack(),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    text=_("🗑 Withdraw consent and erase my data"),
+                    callback_data=PrivacyAction(action="erase").pack(),
+                )
+            ],
+        ]
+    )
+
+
+async def show_privacy(
+    message: Message, session: AsyncSession, actor: Actor, organisation: Organisation, i18n: I18n
+) -> None:
+    person = await person_by_telegram_id(session, actor.telegram_id)
+    held = _("We hold no personal data about you.")
+    if person is not None and person.erased_at is None:
+        counts = summary_lines(await personal_data(session, person))
+        held = _(
+            "What we hold about you: your name and phone number (encrypted), your language, "
+            "{units} unit(s), {tickets} ticket(s), {answers} survey answer(s)."
+        ).format(**counts)
+        if person.consented_at:
+            held += "\n" + _("You agreed to notice version {version} on {date}.").format(
+                version=person.consent_version, date=person.consented_at.date().isoformat()
+            )
+    text = f"{privacy_notice(organisation, i18n.current_locale)}\n\n{held}"
+    await message.answer(text, reply_markup=_rights_keyboard() if person else None)
+
+
+async def _send_copy(target: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    person = await person_by_telegram_id(session, actor.telegram_id)
+    if person is None:
+        await target.answer(_("We hold no personal data about you."))
+        return
+    document = await personal_data(session, person)
+    counts = summary_lines(document)
+    payload = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    await audit.record(
+        session, clock.now(), actor, "personal_data.export", subject_person_id=person.id
+    )
+    await target.answer_document(
+        BufferedInputFile(payload, filename="my-data.json"),
+        caption=_(
+            "Everything we hold about you: profile, {units} unit(s), consents, {tickets} "
+            "ticket(s) with their history and {answers} survey answer(s)."
+        ).format(**counts),
+    )
+
+
+async def send_my_data(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    await _send_copy(message, session, actor, clock)
+
+
+async def my_data_button(
+    callback: CallbackQuery, session: AsyncSession, actor: Actor, clock: Clock
+) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await _send_copy(callback.message, session, actor, clock)
+
+
+def _confirm_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("Yes, erase everything"),
+                    callback_data=PrivacyAction(action="erase_yes").pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_("No, keep my data"),
+                    callback_data=PrivacyAction(action="erase_no").pack(),
+                ),
+            ]
+        ]
+    )
+
+
+ERASE_QUESTION = N_(
+    "Erase your personal data? Your name, phone number, units, what you wrote and the photos "
+    "you sent will be removed and you will leave the service. Your tickets stay as anonymous "
+    "records. This cannot be undone."
+)
+
+
+async def ask_to_forget(message: Message) -> None:
+    await message.answer(_(ERASE_QUESTION), reply_markup=_confirm_keyboard())
+
+
+async def erase_button(callback: CallbackQuery) -> None:
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(_(ERASE_QUESTION), reply_markup=_confirm_keyboard())
+
+
+async def confirm_erase(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    organisation: Organisation,
+    state: FSMContext,
+) -> None:
+    person = await person_by_telegram_id(session, actor.telegram_id)
+    if person is None or person.erased_at is not None:
+        await callback.answer(_("We hold no personal data about you."), show_alert=True)
+        return
+    await session.refresh(person, ["roles"])
+    try:
+        await erase_person(
+            session,
+            organisation,
+            person,
+            clock.now(),
+            reason="resident request",
+            actor=actor,
+            group_locale=normalise_locale(organisation.default_language) or "zh_CN",
+        )
+    except CannotErase as refused:
+        await callback.answer(_(refused.reason), show_alert=True)
+        return
+    await state.clear()
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+        await callback.message.answer(
+            _(
+                "Your personal data has been erased. Goodbye — send /start if you ever want to "
+                "use the service again."
+            ),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+
+
+async def cancel_erase(callback: CallbackQuery) -> None:
+    await callback.answer(_("Nothing was erased."))
+    if isinstance(callback.message, Message):
+        await callback.message.edit_reply_markup(reply_markup=None)
+
+
+def build_router() -> Router:
+    router = Router(name="privacy.rights")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(show_privacy, Command("privacy"))
+    router.message.register(send_my_data, Command("mydata"))
+    router.message.register(ask_to_forget, Command("forgetme"))
+    router.callback_query.register(my_data_button, PrivacyAction.filter(F.action == "mydata"))
+    router.callback_query.register(erase_button, PrivacyAction.filter(F.action == "erase"))
+    router.callback_query.register(confirm_erase, PrivacyAction.filter(F.action == "erase_yes"))
+    router.callback_query.register(cancel_erase, PrivacyAction.filter(F.action == "erase_no"))
+    return router

@@ -1,0 +1,250 @@
+"""Binding a resident to a unit: a one-time code, or project → building → unit for approval."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.orgfile import Organisation
+from bot.services import resident_units, unit_codes
+from bot.services.registration import registered_resident
+from bot.services.unit_binding import BindingError, request_binding
+from handlers.resident.callbacks import BindChoice
+from handlers.resident.common import clear_buttons, refusal, replace_text, resident_for
+from handlers.resident.keyboards import in_rows, inline
+from handlers.resident.states import Binding
+
+MAX_UNIT_BUTTONS = 40
+
+
+async def offer_binding(message: Message) -> None:
+    await message.answer(
+        _(
+            "Now tell me which unit (apartment or shop) is yours. With a unit code from "
+            "the property office it takes a second; otherwise choose your unit and the "
+            "office will confirm it."
+        ),
+        reply_markup=inline(
+            [
+                [(_("🔑 I have a unit code"), BindChoice(what="code").pack())],
+                [(_("🏠 Choose my unit"), BindChoice(what="pick").pack())],
+                [(_("Later"), BindChoice(what="later").pack())],
+            ]
+        ),
+    )
+
+
+async def redeem_code(
+    message: Message,
+    session: AsyncSession,
+    organisation: Organisation,
+    clock: Clock,
+    code: str,
+) -> bool:
+    """Try a unit code for the sender of ``message``."""
+    assert message.from_user is not None
+    person = await registered_resident(
+        session, message.from_user.id, organisation.residents.privacy_notice_version
+    )
+    if person is None:
+        await message.answer(_("Please register first: send /start."))
+        return False
+    try:
+        label = await unit_codes.redeem(
+            session, message.from_user.id, person.id, code, clock.now(), organisation.residents
+        )
+    except unit_codes.CodeRefused as error:
+        await message.answer(refusal(error))
+        return False
+    await message.answer(
+        _("✅ You are now registered for {unit}. You can file requests for it.").format(
+            unit=html.escape(label.full)
+        )
+    )
+    return True
+
+
+async def choose_method(
+    callback: CallbackQuery,
+    callback_data: BindChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    organisation: Organisation,
+) -> None:
+    assert isinstance(callback.message, Message)
+    if await resident_for(callback, session, organisation) is None:
+        return
+    await callback.answer()
+    if callback_data.what == "code":
+        await state.set_state(Binding.code)
+        await callback.message.answer(
+            _("Please type the unit code from the property office (it looks like ABCD-EFGH-JKMN).")
+        )
+    elif callback_data.what == "pick":
+        await state.clear()
+        projects = await resident_units.active_projects(session)
+        buttons = [(p.name, BindChoice(what="project", id=p.id).pack()) for p in projects]
+        await callback.message.answer(
+            _("Which property do you live or work in?"), reply_markup=inline(in_rows(buttons, 2))
+        )
+    else:
+        await state.clear()
+        await callback.message.answer(
+            _("All right. You can add a unit any time from your profile (/profile).")
+        )
+
+
+async def code_typed(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    organisation: Organisation,
+    clock: Clock,
+) -> None:
+    assert message.text is not None
+    if await redeem_code(message, session, organisation, clock, message.text):
+        await state.clear()
+
+
+async def project_chosen(
+    callback: CallbackQuery,
+    callback_data: BindChoice,
+    session: AsyncSession,
+    organisation: Organisation,
+) -> None:
+    assert isinstance(callback.message, Message)
+    if await resident_for(callback, session, organisation) is None:
+        return
+    buildings = await resident_units.buildings_of(session, callback_data.id)
+    if not buildings:
+        await callback.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await callback.answer()
+    buttons = [(b.name, BindChoice(what="building", id=b.id).pack()) for b in buildings]
+    await replace_text(
+        callback.message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3))
+    )
+
+
+async def building_chosen(
+    callback: CallbackQuery,
+    callback_data: BindChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    organisation: Organisation,
+) -> None:
+    assert isinstance(callback.message, Message)
+    if await resident_for(callback, session, organisation) is None:
+        return
+    units = await resident_units.units_in(session, callback_data.id)
+    if not units:
+        await callback.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(Binding.unit_number)
+    await state.set_data({"building_id": callback_data.id})
+    if len(units) > MAX_UNIT_BUTTONS:
+        await replace_text(callback.message, _("Please type your unit number, for example 1203."))
+        return
+    buttons = [(u.name, BindChoice(what="unit", id=u.id).pack()) for u in units]
+    await replace_text(
+        callback.message,
+        _("Which unit? (You can also type its number.)"),
+        reply_markup=inline(in_rows(buttons, 4)),
+    )
+
+
+async def _request(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    organisation: Organisation,
+    clock: Clock,
+    telegram_id: int,
+    unit_id: int,
+) -> None:
+    person = await registered_resident(
+        session, telegram_id, organisation.residents.privacy_notice_version
+    )
+    if person is None:
+        await state.clear()
+        await message.answer(_("Please register first: send /start."))
+        return
+    try:
+        label = await request_binding(session, organisation, person, unit_id, clock.now())
+    except BindingError as error:
+        await message.answer(refusal(error))
+        return
+    await state.clear()
+    await message.answer(
+        _(
+            "Your request for {unit} was sent to the property office. I will tell you "
+            "as soon as they confirm it."
+        ).format(unit=html.escape(label.full))
+    )
+
+
+async def unit_chosen(
+    callback: CallbackQuery,
+    callback_data: BindChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    organisation: Organisation,
+    clock: Clock,
+) -> None:
+    assert isinstance(callback.message, Message)
+    if await resident_for(callback, session, organisation) is None:
+        return
+    await callback.answer()
+    await clear_buttons(callback.message)
+    await _request(
+        callback.message,
+        state,
+        session,
+        organisation,
+        clock,
+        callback.from_user.id,
+        callback_data.id,
+    )
+
+
+async def unit_number_typed(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    organisation: Organisation,
+    clock: Clock,
+) -> None:
+    assert message.text is not None and message.from_user is not None
+    building_id = (await state.get_data()).get("building_id")
+    unit = await resident_units.find_unit(session, int(building_id or 0), message.text)
+    if unit is None:
+        await message.answer(
+            _("There is no unit with this number in this building. Please check it.")
+        )
+        return
+    await _request(message, state, session, organisation, clock, message.from_user.id, unit.id)
+
+
+def build_router() -> Router:
+    router = Router(name="resident.binding")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.callback_query.register(
+        choose_method, BindChoice.filter(F.what.in_({"code", "pick", "later"}))
+    )
+    router.callback_query.register(project_chosen, BindChoice.filter(F.what == "project"))
+    router.callback_query.register(building_chosen, BindChoice.filter(F.what == "building"))
+    router.callback_query.register(unit_chosen, BindChoice.filter(F.what == "unit"))
+    router.message.register(code_typed, StateFilter(Binding.code), F.text, ~F.text.startswith("/"))
+    router.message.register(
+        unit_number_typed, StateFilter(Binding.unit_number), F.text, ~F.text.startswith("/")
+    )
+    return router

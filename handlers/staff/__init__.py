@@ -1,0 +1,24 @@
+"""The staff desk: ticket cards in staff groups, the buttons on them, staff commands,
+invitations and the binding of staff groups."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.staff import cards, compose, groups, invites, lists
+
+
+def build_router() -> Router:
+    router = Router(name="staff")
+    # Order matters: the invitation deep link before anyone's /start; the group gate
+    # (migration, anonymous admins, unbound groups) before any other group command;
+    # our forged-button catcher last.
+    router.include_routers(
+        invites.build_router(),
+        groups.build_router(),
+        compose.build_router(),
+        cards.build_router(),
+        lists.build_router(),
+        cards.build_forged_router(),
+    )
+    return router

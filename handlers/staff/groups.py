@@ -1,0 +1,222 @@
+"""Staff groups: joining, binding (/bindgroup), refusing strangers' groups, migration.
+
+The bot works only in groups bound to a unit. Added to any other group it
+leaves, unless a manager or admin added it (they may bind it next). A command
+in an unbound group from anyone who cannot bind it is refused, and the bot
+leaves. Commands from anonymous admins are refused: we cannot tell who they
+are, and Telegram's group admin status grants nothing here anyway.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
+from aiogram.types import ChatMemberUpdated, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.i18n import DEFAULT_LOCALE, normalise_locale
+from bot.orgfile import Organisation
+from bot.services import audit, group_binding
+from bot.services.access import AccessDenied
+from bot.services.group_binding import NOT_MANAGER, Admission, ChooseUnit, UnitChoice, UnknownUnit
+from bot.services.people import Actor
+from bot.services.staff_desk import describe_refusal
+from handlers.staff.common import (
+    GROUP_TYPES,
+    is_anonymous,
+    is_command_for_us,
+    refusal_text,
+    thread_of,
+)
+
+JOINED = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.RESTRICTED}
+GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.KICKED}
+
+
+def _unit_list(options: list[UnitChoice]) -> str:
+    return "\n".join(
+        f"• <code>{html.escape(o.key)}</code> – {html.escape(o.name)}" for o in options
+    )
+
+
+async def _leave(bot: Bot, chat_id: int) -> None:
+    try:
+        await bot.leave_chat(chat_id)
+    except TelegramAPIError:
+        pass  # already gone
+
+
+# ------------------------------------------------------------------ joining
+
+
+async def bot_added_to_group(
+    event: ChatMemberUpdated,
+    bot: Bot,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor | None = None,
+) -> None:
+    decision = await group_binding.admission(session, actor, event.chat.id)
+    if decision is Admission.BOUND:
+        unit = await group_binding.unit_for_chat(session, event.chat.id)
+        await bot.send_message(
+            event.chat.id,
+            _("Hello! New tickets of {unit} will appear here.").format(
+                unit=html.escape(unit.name if unit else "")
+            ),
+        )
+    elif decision is Admission.MAY_BIND:
+        await bot.send_message(
+            event.chat.id,
+            _(
+                "Hello! This group is not a staff group yet. A manager or admin can bind it "
+                "to their project, region or HQ with /bindgroup (in a forum, send it in the "
+                "topic where tickets should go)."
+            ),
+        )
+    else:
+        await group_binding.record_refused_group(
+            session, clock.now(), actor, event.chat.id, "added_by_non_manager"
+        )
+        await bot.send_message(
+            event.chat.id,
+            _("I only work in staff groups of the property office, bound by a manager. Goodbye!"),
+        )
+        await _leave(bot, event.chat.id)
+
+
+# ------------------------------------------------------------------ migration
+
+
+async def group_upgraded(
+    message: Message, session: AsyncSession, clock: Clock, organisation: Organisation
+) -> None:
+    """A basic group became a supergroup (two service messages: both lead here)."""
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    else:
+        assert message.migrate_from_chat_id is not None
+        old, new = message.migrate_from_chat_id, message.chat.id
+    locale = normalise_locale(organisation.default_language) or DEFAULT_LOCALE
+    await group_binding.follow_migration(session, organisation, clock.now(), old, new, locale)
+
+
+# ------------------------------------------------------------------ refusals
+
+
+async def refuse_anonymous(message: Message, session: AsyncSession, clock: Clock) -> None:
+    await audit.refused(
+        session,
+        clock.now(),
+        None,
+        "group.command",
+        "anonymous_admin",
+        data={"chat_id": message.chat.id, "command": (message.text or "").split()[0][:64]},
+    )
+    await message.reply(
+        _(
+            "I can't tell who sent this: you are writing anonymously as the group. "
+            "Please turn off “Remain anonymous” in your admin rights, or send the command "
+            "from your own account."
+        )
+    )
+
+
+async def refuse_in_unbound_group(
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor | None = None,
+) -> None:
+    if actor is not None and actor.is_manager:
+        await message.reply(
+            _("This group is not a staff group yet. Bind it first with /bindgroup.")
+        )
+        return
+    await group_binding.record_refused_group(
+        session, clock.now(), actor, message.chat.id, "command_in_unbound_group"
+    )
+    await message.reply(
+        _("I only work in staff groups of the property office, bound by a manager. Goodbye!")
+    )
+    await _leave(bot, message.chat.id)
+
+
+# ------------------------------------------------------------------ binding
+
+
+async def bind_group(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor | None = None,
+) -> None:
+    was_bound = await group_binding.unit_for_chat(session, message.chat.id) is not None
+    try:
+        if actor is None or actor.person_id is None:
+            raise AccessDenied(NOT_MANAGER, code="no_role")
+        binding = await group_binding.bind_group(
+            session, clock.now(), actor, message.chat.id, thread_of(message), command.args
+        )
+    except ChooseUnit as choose:
+        await message.reply(
+            _("Which unit is this group for? Send one of:\n{units}").format(
+                units="\n".join(f"/bindgroup {html.escape(o.key)}" for o in choose.options)
+            )
+        )
+        return
+    except UnknownUnit as unknown:
+        await message.reply(
+            _("There is no unit “{key}”. You can bind this group to:\n{units}").format(
+                key=html.escape(unknown.key), units=_unit_list(unknown.options)
+            )
+        )
+        return
+    except AccessDenied as denied:
+        await audit.refused(
+            session,
+            clock.now(),
+            actor,
+            "group.bind",
+            denied.code,
+            data={"chat_id": message.chat.id},
+        )
+        await message.reply(refusal_text(describe_refusal(denied)))
+        if not was_bound:
+            await _leave(bot, message.chat.id)
+        return
+    if binding.thread_id is not None:
+        text = _("✅ This topic is now the staff desk of {unit}. New tickets will appear here.")
+    else:
+        text = _("✅ This group is now the staff group of {unit}. New tickets will appear here.")
+    await message.reply(text.format(unit=html.escape(binding.unit_name)))
+
+
+def build_router() -> Router:
+    router = Router(name="staff.groups")
+    router.message.filter(F.chat.type.in_(GROUP_TYPES))
+    router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES))
+    router.my_chat_member.register(
+        bot_added_to_group,
+        F.old_chat_member.status.in_(GONE),
+        F.new_chat_member.status.in_(JOINED),
+    )
+    # Order matters: service messages, then anonymous senders, then unbound groups.
+    router.message.register(group_upgraded, F.migrate_to_chat_id | F.migrate_from_chat_id)
+    router.message.register(refuse_anonymous, is_anonymous, is_command_for_us)
+    router.message.register(bind_group, Command("bindgroup"))
+    router.message.register(refuse_in_unbound_group, is_command_for_us, _unbound)
+    return router
+
+
+async def _unbound(message: Message, session: AsyncSession) -> bool:
+    return await group_binding.unit_for_chat(session, message.chat.id) is None

@@ -1,0 +1,82 @@
+"""The survey sweep: reminders, auto-close, abandoned answers, campaign reminders and
+scheduled campaigns. Each item is handled in its own transaction, so one that
+fails (or that another instance handled first) does not hold back the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.surveys import campaigns, post_ticket
+from bot.services.surveys.errors import SurveyError
+from bot.services.tickets.lifecycle import Context
+
+if TYPE_CHECKING:
+    from bot.app import Application
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SweepReport:
+    reminded: int = 0
+    auto_closed: int = 0
+    finished_abandoned: int = 0
+    campaign_reminders: int = 0
+    campaigns_started: int = 0
+
+
+async def _each(
+    app: Application,
+    ids: list[int],
+    step: Callable[[AsyncSession, Context, int], Awaitable[bool | int]],
+    what: str,
+) -> int:
+    assert app.sessionmaker is not None and app.organisation is not None
+    done = 0
+    for item in ids:
+        try:
+            async with app.sessionmaker() as session, session.begin():
+                done += int(await step(session, Context(app.organisation, app.clock.now()), item))
+        except Exception:
+            log.exception("Survey sweep: %s %s failed; it is retried on the next run", what, item)
+    return done
+
+
+async def run_survey_sweep(app: Application) -> SweepReport:
+    assert app.sessionmaker is not None and app.organisation is not None
+    org, now = app.organisation, app.clock.now()
+    async with app.sessionmaker() as session:
+        abandoned = await post_ticket.abandoned_invitations(session, org, now)
+        to_remind = await post_ticket.invitations_to_remind(session, org, now)
+        to_close = await post_ticket.tickets_to_auto_close(session, org, now)
+        campaign_ids = await campaigns.campaigns_to_remind(session, now)
+    report = SweepReport()
+    # Half-finished answers first: a "fixed" given before the deadline closes as fixed.
+    report.finished_abandoned = await _each(
+        app, abandoned, post_ticket.finish_abandoned, "abandoned answer"
+    )
+    report.reminded = await _each(app, to_remind, post_ticket.send_reminder, "reminder")
+    report.auto_closed = await _each(app, to_close, post_ticket.auto_close, "auto-close of ticket")
+    report.campaign_reminders = await _each(
+        app, campaign_ids, campaigns.send_reminders, "reminders of campaign"
+    )
+    try:
+        async with app.sessionmaker() as session, session.begin():
+            started = await campaigns.start_scheduled(session, Context(org, app.clock.now()))
+            report.campaigns_started = int(started is not None)
+    except IntegrityError:
+        pass  # another instance started this scheduled campaign first
+    except SurveyError as error:
+        log.warning("Survey sweep: no scheduled campaign: %s", error.reason)
+    except Exception:
+        log.exception("Survey sweep: the scheduled campaign failed; retried on the next run")
+    if app.sender is not None and any(vars(report).values()):
+        app.sender.wake()
+    return report

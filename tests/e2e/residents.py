@@ -1,0 +1,173 @@
+"""Helpers for resident end-to-end tests: act like a resident, read what the bot did."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.app import Application
+from bot.services import unit_codes
+from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
+from storage.models import (
+    InboundStatus,
+    InboundUpdate,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    PropertyUnit,
+    ResidentUnit,
+    Ticket,
+)
+from tests.conftest import eventually
+from tests.e2e.conftest import say
+
+SUNSHINE_GROUP = -1009000000100
+PLAZA_GROUP = -1009000000200
+
+
+def buttons(call: ApiCall) -> list[str]:
+    """Texts of the inline buttons of a sent or edited message."""
+    markup = call.params.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def reply_buttons(call: ApiCall) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("keyboard", []) for b in row]
+
+
+def message_of(call: ApiCall) -> dict[str, Any]:
+    """The message a sendMessage created (or an edit changed)."""
+    result = call.result
+    assert isinstance(result, dict), call
+    return result
+
+
+async def press(
+    telegram: FakeTelegramServer,
+    user: FakeUser,
+    call: ApiCall,
+    text: str,
+    *,
+    expect: str = "sendMessage",
+    timeout: float = 5.0,
+) -> ApiCall:
+    """Press the inline button labelled ``text`` on the message of ``call``; the bot's next call."""
+    mark = telegram.mark()
+    telegram.press(user, message_of(call), text=text)
+    return await telegram.wait_for(expect, chat_id=user.id, since=mark, timeout=timeout)
+
+
+async def alert_for(telegram: FakeTelegramServer, mark: int) -> ApiCall:
+    return await telegram.wait_for("answerCallbackQuery", since=mark)
+
+
+async def next_message(telegram: FakeTelegramServer, user: FakeUser, mark: int) -> ApiCall:
+    return await telegram.wait_for("sendMessage", chat_id=user.id, since=mark)
+
+
+async def register(
+    telegram: FakeTelegramServer,
+    user: FakeUser,
+    name: str,
+    *,
+    start: str = "/start",
+    agree: str | None = None,
+) -> ApiCall:
+    """/start, agree, name, own phone; returns what follows "you are registered" (a unit offer,
+    or the deep-link code's result)."""
+    notice = await say(telegram, user, start)
+    zh = (user.language_code or "").startswith("zh")
+    asked_name = await press(telegram, user, notice, agree or ("✅ 我同意" if zh else "✅ I agree"))
+    assert "姓名" in asked_name.params["text"] or "name" in asked_name.params["text"]
+    await say(telegram, user, name)
+    mark = telegram.mark()
+    telegram.send_contact(user, phone_number="8613912345678")
+    registered = await next_message(telegram, user, mark)
+    return await next_message(telegram, user, registered.seq + 1)
+
+
+async def issue_code(app: Application, project: str = "sunshine", building: str = "1") -> dict:
+    """A fresh code per unit of the building, as the CLI prints them: {unit key: code}."""
+    assert app.sessionmaker is not None and app.organisation is not None
+    async with app.sessionmaker() as session, session.begin():
+        issued = await unit_codes.issue_codes(
+            session,
+            project,
+            app.clock.now(),
+            app.organisation.residents.unit_code_ttl,
+            building_key=building,
+        )
+    return {code.unit: code.code for code in issued}
+
+
+async def bind_directly(app: Application, telegram_id: int, unit_key: str, building: str) -> None:
+    """Bind a resident to a unit behind the bot's back (to set up a scene quickly)."""
+    assert app.sessionmaker is not None
+    await settled(app)
+    async with app.sessionmaker() as session, session.begin():
+        person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        units = (
+            await session.scalars(select(PropertyUnit).where(PropertyUnit.key == unit_key))
+        ).all()
+        for unit in units:
+            await session.refresh(unit, ["building"])
+            if unit.building.key == building:
+                session.add(
+                    ResidentUnit(
+                        person_id=person.id,
+                        property_unit_id=unit.id,
+                        via="code",
+                        bound_at=app.clock.now(),
+                    )
+                )
+                return
+        raise AssertionError(f"no unit {building}/{unit_key}")
+
+
+async def settled(app: Application) -> None:
+    """Wait until every update received so far is handled and committed.
+
+    The bot answers just before its transaction commits, so a test reading the
+    database right after an answer must wait for this first.
+    """
+    assert app.sessionmaker is not None
+
+    async def nothing_pending() -> bool:
+        async with app.sessionmaker() as session:  # type: ignore[misc]
+            pending = await session.scalar(
+                select(func.count()).where(InboundUpdate.status == InboundStatus.PENDING)
+            )
+            return not pending
+
+    await eventually(nothing_pending)
+
+
+async def delivered(app: Application) -> None:
+    """Wait until the outbox has sent everything queued so far for residents (private chats)."""
+    assert app.sessionmaker is not None
+
+    async def outbox_empty() -> bool:
+        async with app.sessionmaker() as session:  # type: ignore[misc]
+            pending = await session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.chat_id > 0
+                )
+            )
+            return not pending
+
+    await eventually(outbox_empty)
+
+
+async def tickets_in_db(app: Application) -> list[Ticket]:
+    assert app.sessionmaker is not None
+    await settled(app)
+    async with app.sessionmaker() as session:
+        return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
+
+
+def advance_clock(app: Application, **delta: float) -> None:
+    app.clock.advance(timedelta(**delta))  # type: ignore[attr-defined]

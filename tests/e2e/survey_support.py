@@ -1,0 +1,209 @@
+"""Setting the scene for survey tests: residents bound to units, resolved tickets.
+
+Residents are written straight into the database (registration is another
+feature's test); everything the survey does is then driven through the fake
+Bot API like a real resident, agent or manager would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.app import Application
+from bot.services.people import resolve_actor
+from bot.services.tickets import lifecycle
+from bot.services.tickets.lifecycle import Context, TicketDraft
+from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
+from scheduler.survey_jobs import SweepReport, run_survey_sweep
+from storage.models import (
+    Building,
+    InboundStatus,
+    InboundUpdate,
+    OrgUnit,
+    Person,
+    PropertyUnit,
+    ResidentUnit,
+    SurveyInvitation,
+    SurveyResponse,
+    Ticket,
+    TicketKind,
+)
+from tests.conftest import eventually
+
+SUNSHINE_GROUP = -1009000000100
+AGENT, MANAGER = 5001, 5002
+
+
+async def settle(app: Application) -> None:
+    """Wait until every update received so far is handled and committed (a handler's
+    reply goes out just before its transaction commits)."""
+    assert app.sessionmaker is not None
+
+    async def nothing_pending() -> bool:
+        async with app.sessionmaker() as session:
+            pending = await session.scalar(
+                select(func.count()).where(InboundUpdate.status == InboundStatus.PENDING)
+            )
+        return pending == 0
+
+    await eventually(nothing_pending)
+
+
+def ctx(app: Application) -> Context:
+    assert app.organisation is not None
+    return Context(org=app.organisation, now=app.clock.now())
+
+
+async def add_resident(
+    app: Application,
+    telegram_id: int,
+    name: str,
+    *,
+    language: str | None = None,
+    project: str = "sunshine",
+    building: str = "1",
+    unit: str = "101",
+) -> int:
+    """A registered resident bound to a unit; returns their person id."""
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():
+        now = app.clock.now()
+        person = Person(
+            telegram_id=telegram_id,
+            full_name=name,
+            phone="+8613800138000",
+            language=language,
+            telegram_language=language,
+            created_at=now,
+            reachable=True,
+            consent_version="1",
+            consented_at=now,
+        )
+        session.add(person)
+        flat = await session.scalar(
+            select(PropertyUnit)
+            .join(Building, Building.id == PropertyUnit.building_id)
+            .join(OrgUnit, OrgUnit.id == Building.project_id)
+            .where(OrgUnit.key == project, Building.key == building, PropertyUnit.key == unit)
+        )
+        assert flat is not None
+        await session.flush()
+        session.add(
+            ResidentUnit(person_id=person.id, property_unit_id=flat.id, via="code", bound_at=now)
+        )
+        return person.id
+
+
+async def resolved_ticket(
+    app: Application, resident_telegram_id: int, *, description: str = "Kitchen tap leaks"
+) -> int:
+    """A repair ticket filed by the resident, taken and resolved by the agent."""
+    assert app.sessionmaker is not None and app.sender is not None
+    async with app.sessionmaker() as session, session.begin():
+        resident = await session.scalar(
+            select(Person).where(Person.telegram_id == resident_telegram_id)
+        )
+        project = await session.scalar(select(OrgUnit.id).where(OrgUnit.key == "sunshine"))
+        assert resident is not None and project is not None
+        ticket = await lifecycle.create_ticket(
+            session,
+            ctx(app),
+            resident,
+            TicketDraft(
+                project_id=project,
+                kind=TicketKind.REPAIR,
+                description=description,
+                category_key="water",
+            ),
+        )
+        agent = await resolve_actor(session, AGENT)
+        await lifecycle.take(session, ctx(app), ticket.id, agent, ticket.version)
+        await lifecycle.resolve(session, ctx(app), ticket.id, agent, "Replaced the washer")
+        ticket_id = ticket.id
+    app.sender.wake()
+    return ticket_id
+
+
+async def sweep(app: Application) -> SweepReport:
+    """Run the survey job once everything the users did so far is committed."""
+    await settle(app)
+    return await run_survey_sweep(app)
+
+
+async def ticket(app: Application, ticket_id: int) -> Ticket:
+    assert app.sessionmaker is not None
+    await settle(app)
+    async with app.sessionmaker() as session:
+        found = await session.get(Ticket, ticket_id)
+        assert found is not None
+        return found
+
+
+async def rows(app: Application, model: Any, *where: Any) -> list[Any]:
+    assert app.sessionmaker is not None
+    await settle(app)
+    async with app.sessionmaker() as session:
+        return list((await session.scalars(select(model).where(*where).order_by(model.id))).all())
+
+
+async def answers(app: Application, **where: Any) -> list[tuple[str, int | None, str | None]]:
+    found = await rows(
+        app,
+        SurveyResponse,
+        *(getattr(SurveyResponse, k) == v for k, v in where.items()),
+    )
+    return [(r.question_key, r.score, r.text) for r in found]
+
+
+async def invitation(app: Application, **where: Any) -> SurveyInvitation:
+    (found,) = await rows(
+        app, SurveyInvitation, *(getattr(SurveyInvitation, k) == v for k, v in where.items())
+    )
+    return found
+
+
+async def bot_says(
+    telegram: FakeTelegramServer, chat_id: int, fragment: str, *, since: int = 0
+) -> ApiCall:
+    """The bot's message in the chat containing ``fragment`` (sent or edited)."""
+    return await telegram.wait_for(
+        "sendMessage",
+        lambda call: fragment in call.params.get("text", ""),
+        chat_id=chat_id,
+        since=since,
+    )
+
+
+def message_of(call: ApiCall) -> dict[str, Any]:
+    return call.response["result"]
+
+
+def button_data(call: ApiCall) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def press(
+    telegram: FakeTelegramServer, user: FakeUser, call: ApiCall, data: str
+) -> dict[str, Any]:
+    """Press a button of the message ``call`` sent and wait for the bot's answer to it."""
+    mark = telegram.mark()
+    update = telegram.press(user, message_of(call), data=data)
+    query_id = update["callback_query"]["id"]
+    await telegram.wait_for("answerCallbackQuery", callback_query_id=query_id, since=mark)
+    return update
+
+
+async def press_stale(
+    telegram: FakeTelegramServer, user: FakeUser, call: ApiCall, data: str
+) -> ApiCall:
+    """Press with data the message may no longer show; returns the bot's answer."""
+    mark = telegram.mark()
+    message = message_of(call)
+    update = telegram.press_raw(user, message["chat"]["id"], message["message_id"], data)
+    return await telegram.wait_for(
+        "answerCallbackQuery", callback_query_id=update["callback_query"]["id"], since=mark
+    )

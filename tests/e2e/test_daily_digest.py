@@ -1,0 +1,100 @@
+"""The daily digest reaches every staff group at its configured local time, once a day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import Application
+from bot.clock import ManualClock
+from fake_telegram import FakeTelegramServer
+from scheduler.jobs import send_daily_digests
+from tests.conftest import FIXTURES
+from tests.e2e.conftest import GROUPS, AppFactory
+from tests.integration.stats_fixtures import World, build_world
+
+# 09:00 in Shanghai on 9 November; the digest is due at 10:00 and covers the 8th.
+BEFORE_TIME = datetime(2026, 11, 9, 1, 0, tzinfo=UTC)
+SUNSHINE_GROUP, PLAZA_GROUP = -1009000000100, -1009000000200
+
+
+@pytest.fixture
+def org_file(tmp_path: Path) -> Path:
+    text = (FIXTURES / "organisation.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        '[digest]\nenabled = false\ntime = "08:00"', '[digest]\nenabled = true\ntime = "10:00"'
+    )
+    assert 'time = "10:00"' in text
+    path = tmp_path / "organisation.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def digest_app(start_app: AppFactory, clock: ManualClock) -> Application:
+    clock.set(BEFORE_TIME)
+    return await start_app()
+
+
+@pytest.fixture
+async def world(digest_app: Application) -> World:
+    assert digest_app.sessionmaker is not None and digest_app.organisation is not None
+    async with digest_app.sessionmaker() as session, session.begin():
+        return await build_world(session, digest_app.organisation)
+
+
+def _run_digest_job_now(app: Application) -> None:
+    """Wake the registered scheduler job (it checks every minute of real time)."""
+    assert app.scheduler is not None
+    app.scheduler.get_job("daily_digest").modify(next_run_time=datetime.now(UTC))
+
+
+async def test_digest_is_posted_to_each_group_at_its_time_and_only_once(
+    digest_app: Application, world: World, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    assert await send_daily_digests(digest_app) == 0  # 09:00: not yet
+
+    clock.advance(hours=1)  # 10:00 in Shanghai
+    mark = telegram.mark()
+    _run_digest_job_now(digest_app)
+    sent = await telegram.wait_for(
+        "sendMessage", lambda c: c.params["chat_id"] in GROUPS, count=4, since=mark
+    )
+    texts = {call.params["chat_id"]: call.params["text"] for call in sent}
+    assert set(texts) == set(GROUPS)
+
+    sunshine = texts[SUNSHINE_GROUP]
+    assert "每日简报 · 阳光花园" in sunshine and "2026-11-08" in sunshine
+    assert "昨日:新建 0 · 解决 0" in sunshine
+    assert "<b>当前超时:1</b>" in sunshine
+    assert world.tickets["S3"].number in sunshine and "未分配" in sunshine
+    # S2 was rated 2 on the 8th with a comment; the comment's markup is shown literally.
+    assert world.tickets["S2"].number in sunshine and "★★☆☆☆" in sunshine
+    assert "too slow &lt;b&gt;really&lt;/b&gt;" in sunshine
+    plaza = texts[PLAZA_GROUP]
+    assert "每日简报 · 星河广场" in plaza and "<b>当前超时:0</b>" in plaza
+    assert "昨日没有低分评价。" in plaza
+    assert world.tickets["S3"].number in texts[-1009000000001]  # HQ sees every project
+
+    # Later the same day, or a second run: nothing twice.
+    clock.advance(hours=5)
+    assert await send_daily_digests(digest_app) == 0
+
+    # Next morning before the time: nothing; at the time: the next digest.
+    clock.set(BEFORE_TIME + timedelta(days=1))
+    assert await send_daily_digests(digest_app) == 0
+    clock.advance(hours=1)
+    mark = telegram.mark()
+    assert await send_daily_digests(digest_app) == 4
+    next_day = await telegram.wait_for("sendMessage", chat_id=SUNSHINE_GROUP, since=mark)
+    assert "2026-11-09" in next_day.params["text"]
+    assert "昨日:新建 1" in next_day.params["text"]  # S7 was filed on the 9th
+
+
+async def test_digest_off_posts_nothing(start_app: AppFactory, clock: ManualClock) -> None:
+    clock.set(BEFORE_TIME + timedelta(hours=5))
+    app = await start_app(bot_config=FIXTURES / "organisation.toml")
+    assert app.organisation is not None and not app.organisation.digest.enabled
+    assert await send_daily_digests(app) == 0

@@ -1,0 +1,124 @@
+"""A resident without a code chooses their unit; the project's staff group approves or rejects."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.app import Application
+from fake_telegram import FakeTelegramServer, FakeUser
+from storage.models import BindingRequest, BindingStatus, ResidentUnit
+from tests.e2e.conftest import say
+from tests.e2e.residents import SUNSHINE_GROUP, buttons, message_of, press, register, settled
+
+
+async def request_unit(
+    telegram: FakeTelegramServer, user: FakeUser, project: str, building: str, unit: str
+):
+    offer = await register(telegram, user, "张小明" if user.language_code == "zh-hans" else "Alice")
+    choose = "🏠 选择我的房屋" if user.language_code == "zh-hans" else "🏠 Choose my unit"
+    projects = await press(telegram, user, offer, choose)
+    buildings = await press(telegram, user, projects, project, expect="editMessageText")
+    units = await press(telegram, user, buildings, building, expect="editMessageText")
+    return await press(telegram, user, units, unit)
+
+
+async def group_card(telegram: FakeTelegramServer, mark: int = 0):
+    return await telegram.wait_for(
+        "sendMessage",
+        lambda c: "房屋绑定申请" in c.params["text"],
+        chat_id=SUNSHINE_GROUP,
+        since=mark,
+    )
+
+
+async def test_staff_of_the_project_approve_a_unit_request(
+    app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
+) -> None:
+    sent = await request_unit(telegram, resident_zh, "阳光花园", "1号楼", "201")
+    assert "已发送给物业" in sent.params["text"]
+
+    card = await group_card(telegram)
+    text = card.params["text"]
+    assert "张小明" in text and "阳光花园 1号楼 201" in text
+    assert "+861****5678" in text and "8613912345678" not in text  # phone masked in the group
+    assert buttons(card) == ["✅ 批准", "❌ 拒绝"]
+
+    stranger = telegram.user(id=7777, first_name="Eve")
+    telegram.set_member_status(SUNSHINE_GROUP, stranger, "member")
+    mark = telegram.mark()
+    telegram.press(stranger, message_of(card), text="✅ 批准")
+    refused = await telegram.wait_for("answerCallbackQuery", since=mark)
+    assert refused.params["text"] == "只有本项目的工作人员才能确认住户。"
+    assert refused.params["show_alert"] is True
+
+    agent = telegram.user(id=5001, first_name="王芳")
+    mark = telegram.mark()
+    telegram.press(agent, message_of(card), text="✅ 批准")
+    edited = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
+    assert "✅ 已由 王芳 批准" in edited.params["text"]
+    assert not buttons(edited)
+    told = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=mark)
+    assert (
+        told.params["text"] == "✅ 物业已确认您的房屋 阳光花园 1号楼 201,现在可以为它提交诉求了。"
+    )
+
+    # A second press (an old copy of the card) changes nothing.
+    manager = telegram.user(id=5002, first_name="李强")
+    mark = telegram.mark()
+    telegram.press_raw(manager, SUNSHINE_GROUP, message_of(card)["message_id"], "ub:no:1")
+    again = await telegram.wait_for("answerCallbackQuery", since=mark)
+    assert again.params["text"] == "该申请已处理。"
+    assert app.sessionmaker is not None
+    await settled(app)
+    async with app.sessionmaker() as session:
+        request = await session.scalar(select(BindingRequest))
+        assert request is not None and request.status is BindingStatus.APPROVED
+        assert len((await session.scalars(select(ResidentUnit))).all()) == 1
+
+    profile = await say(telegram, resident_zh, "👤 个人资料")
+    assert "阳光花园 1号楼 201" in profile.params["text"]
+
+
+async def test_a_rejected_request_binds_nothing_and_tells_the_resident(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await request_unit(telegram, resident_en, "阳光花园", "2号楼", "101")
+    card = await group_card(telegram)
+    regional = telegram.user(id=5010, first_name="陈静")  # a regional manager may decide too
+    mark = telegram.mark()
+    telegram.press(regional, message_of(card), text="❌ 拒绝")
+    edited = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
+    assert "❌ 已由 陈静 拒绝" in edited.params["text"]
+    told = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=mark)
+    assert told.params["text"].startswith("The property office could not confirm your unit")
+    assert app.sessionmaker is not None
+    await settled(app)
+    async with app.sessionmaker() as session:
+        assert (await session.scalars(select(ResidentUnit))).all() == []
+
+
+async def test_the_same_unit_cannot_be_requested_twice_while_waiting(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await request_unit(telegram, resident_en, "阳光花园", "1号楼", "101")
+    mark = telegram.mark()
+    telegram.press_raw(resident_en, resident_en.id, 1, "rb:unit:1")
+    again = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=mark)
+    assert again.params["text"] == (
+        "Your request for this unit is already waiting for the property office."
+    )
+
+
+async def test_typed_unit_number_is_accepted_after_choosing_the_building(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    offer = await register(telegram, resident_en, "Alice")
+    projects = await press(telegram, resident_en, offer, "🏠 Choose my unit")
+    buildings = await press(telegram, resident_en, projects, "星河广场", expect="editMessageText")
+    await press(telegram, resident_en, buildings, "A座", expect="editMessageText")
+    wrong = await say(telegram, resident_en, "S99")
+    assert wrong.params["text"].startswith("There is no unit with this number")
+    sent = await say(telegram, resident_en, "s02")
+    assert "星河广场 A座 S02" in sent.params["text"]
+    card = await telegram.wait_for("sendMessage", chat_id=-1009000000200)
+    assert "星河广场 A座 S02" in card.params["text"]

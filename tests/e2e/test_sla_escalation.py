@@ -1,0 +1,356 @@
+"""Deadlines enforced end to end: the clock moves, the sweep runs, the groups hear about it.
+
+Tickets are filed through the lifecycle service (the resident flows have their own
+tests); time is the app's ManualClock; the sweep is the scheduler's job function,
+called directly. What the groups receive is read from the fake Bot API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import Application
+from bot.clock import ManualClock
+from bot.services.tickets import lifecycle
+from bot.services.tickets.lifecycle import Context, TicketDraft
+from fake_telegram import FakeTelegramServer
+from scheduler import jobs
+from scheduler.sla_sweep import SlaSweeper
+from storage.db import create_engine, create_sessionmaker
+from storage.models import OutboxMessage, Ticket, TicketEvent, TicketKind
+from tests.conftest import eventually
+from tests.e2e.conftest import AppFactory
+from tests.integration.ticket_fixtures import actor, add_resident, project_id
+
+PROJECT = -1009000000100  # sunshine
+REGION = -1009000000010  # east
+HQ = -1009000000001
+AGENT = 5001
+
+
+def ctx(app: Application) -> Context:
+    assert app.organisation is not None
+    return Context(org=app.organisation, now=app.clock.now())
+
+
+async def file_complaints(
+    app: Application, count: int = 1, *, first_resident: int = 7100, **draft
+) -> list[Ticket]:
+    assert app.sessionmaker is not None
+    tickets = []
+    async with app.sessionmaker() as session, session.begin():
+        project = await project_id(session, "sunshine")
+        for i in range(count):
+            telegram_id = first_resident + i
+            resident = await add_resident(session, telegram_id, f"住户{i}", app.clock.now())
+            fields = {"kind": TicketKind.COMPLAINT, "description": f"楼道噪音 {i}"} | draft
+            tickets.append(
+                await lifecycle.create_ticket(
+                    session, ctx(app), resident, TicketDraft(project_id=project, **fields)
+                )
+            )
+    # Cards first: delivering a card writes its message id on the ticket, and a sweep
+    # on PostgreSQL skips (SKIP LOCKED) a ticket row another transaction holds.
+    await delivered(app)
+    return tickets
+
+
+async def take(app: Application, ticket: Ticket, telegram_id: int = AGENT) -> None:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():
+        staff = await actor(session, telegram_id)
+        await lifecycle.take(session, ctx(app), ticket.id, staff, None)
+
+
+async def resolve(app: Application, ticket: Ticket, telegram_id: int = AGENT) -> None:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():
+        staff = await actor(session, telegram_id)
+        await lifecycle.resolve(session, ctx(app), ticket.id, staff, "已处理")
+
+
+async def sweep_at(app: Application, clock: ManualClock, hours: float) -> None:
+    """Move the clock to ``hours`` after the start of the test and run the sweep."""
+    target = START + timedelta(hours=hours)
+    if target > clock.now():
+        clock.set(target)
+    await jobs.sweep_sla_deadlines(app)
+    assert app.sender is not None
+    app.sender.wake()
+
+
+START = ManualClock().now()
+
+
+def texts(telegram: FakeTelegramServer, chat_id: int) -> list[str]:
+    return [m.data.get("text") or "" for m in telegram.messages_in(chat_id)]
+
+
+def sla_texts(telegram: FakeTelegramServer, chat_id: int) -> list[str]:
+    """Messages about deadlines (not ticket cards)."""
+    return [t for t in texts(telegram, chat_id) if t.startswith(("🔺", "⏰", "💬", "⚠️"))]
+
+
+async def delivered(app: Application) -> None:
+    """Wait until the outbox is empty of pending messages."""
+    assert app.sessionmaker is not None
+
+    async def nothing_pending() -> bool:
+        async with app.sessionmaker() as session:
+            pending = await session.scalar(
+                select(func.count()).where(OutboxMessage.status == "pending")
+            )
+        return pending == 0
+
+    await eventually(nothing_pending, timeout=10)
+
+
+async def escalations(app: Application) -> list[tuple[str, int, str]]:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        events = (
+            await session.scalars(
+                select(TicketEvent).where(TicketEvent.kind == "escalated").order_by(TicketEvent.id)
+            )
+        ).all()
+    return [(e.data["ladder"], e.data["level"], e.data["to"]) for e in events]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respond(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    (ticket,) = await file_complaints(app)
+    await sweep_at(app, clock, 17.9)
+    await delivered(app)
+    assert sla_texts(telegram, PROJECT) == []
+
+    await sweep_at(app, clock, 18)  # 75 % of the 24 h target
+    await delivered(app)
+    (warning,) = sla_texts(telegram, PROJECT)
+    assert warning.startswith("⏰") and "SG-000001" in warning and "6小时" in warning
+
+    await sweep_at(app, clock, 24)
+    await delivered(app)
+    assert len(sla_texts(telegram, PROJECT)) == 2
+    escalation = sla_texts(telegram, PROJECT)[-1]
+    assert escalation.startswith("🔺") and "SG-000001" in escalation
+    buttons = telegram.messages_in(PROJECT)[-1].data["reply_markup"]["inline_keyboard"][0]
+    assert [b["callback_data"].split(":")[:3] for b in buttons] == [
+        ["tk", "take", str(ticket.id)],
+        ["tk", "reassign", str(ticket.id)],
+        ["tk", "details", str(ticket.id)],
+    ]
+    assert sla_texts(telegram, REGION) == [] and sla_texts(telegram, HQ) == []
+
+    await sweep_at(app, clock, 31.9)
+    await delivered(app)
+    assert sla_texts(telegram, REGION) == []
+    await sweep_at(app, clock, 32)  # region: 8 h after the deadline
+    await delivered(app)
+    (region,) = sla_texts(telegram, REGION)
+    assert "SG-000001" in region and "8小时" in region  # overdue by 8 h
+
+    await take(app, ticket)  # staff respond: the response ladder stops
+    await sweep_at(app, clock, 48)  # HQ would have been told now; the resolution deadline is due
+    await delivered(app)
+    assert sla_texts(telegram, HQ) == []
+    assert await escalations(app) == [
+        ("response", 1, "project"),
+        ("response", 2, "region"),
+        ("resolution", 1, "project"),
+    ]
+
+
+async def test_resolution_ladder_continues_until_resolved(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    (ticket,) = await file_complaints(app)
+    await sweep_at(app, clock, 1)
+    await take(app, ticket)
+    for hours in (36, 48, 60, 72):
+        await sweep_at(app, clock, hours)
+    await delivered(app)
+    assert await escalations(app) == [
+        ("resolution", 1, "project"),
+        ("resolution", 2, "region"),
+        ("resolution", 3, "hq"),
+    ]
+    assert len(sla_texts(telegram, HQ)) == 1
+    await resolve(app, ticket)
+    await sweep_at(app, clock, 120)  # level 4 would be due now
+    await delivered(app)
+    assert len(await escalations(app)) == 3
+    assert len(sla_texts(telegram, HQ)) == 1
+
+
+async def test_warning_goes_to_the_assignee_privately(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    agent = telegram.user(id=AGENT, first_name="王芳", language_code="zh-hans")
+    (ticket,) = await file_complaints(app)
+    await take(app, ticket)
+    await sweep_at(app, clock, 35.9)
+    await delivered(app)
+    assert sla_texts(telegram, agent.id) == []
+    await sweep_at(app, clock, 36)  # 75 % of 48 h
+    await delivered(app)
+    (warning,) = sla_texts(telegram, agent.id)
+    assert "SG-000001" in warning and "12小时" in warning
+    assert "2026-11-04 09:00" in warning  # the deadline, in the project's timezone
+    await sweep_at(app, clock, 37)
+    await delivered(app)
+    assert len(sla_texts(telegram, agent.id)) == 1  # once
+
+
+async def test_a_hundred_overdue_tickets_give_one_digest_per_group(
+    start_app: AppFactory, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    # 100 ticket cards would take five minutes at 20 a minute: pace for a fast test.
+    app = await start_app(outbox_group_per_minute=10_000, outbox_chat_per_second=1_000)
+    tickets = await file_complaints(app, 100)
+    await sweep_at(app, clock, 18)  # a hundred warnings: one digest
+    await sweep_at(app, clock, 24)
+    await sweep_at(app, clock, 32)
+    await delivered(app)
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.chat_id.in_([PROJECT, REGION]))
+            )
+        ).all()
+    sla_rows = [r for r in rows if r.payload["text"].startswith(("🔺", "⏰"))]
+    by_chat = {chat: [r for r in sla_rows if r.chat_id == chat] for chat in (PROJECT, REGION)}
+    headers = {
+        chat: [r for r in rs if "<b>100 " in r.payload["text"]] for chat, rs in by_chat.items()
+    }
+    assert len(headers[PROJECT]) == 2  # the warning digest and the escalation digest
+    assert len(headers[REGION]) == 1
+    region_text = "\n".join(texts(telegram, REGION))  # the digest, in two parts (4096 limit)
+    assert len(texts(telegram, REGION)) == 2
+    assert all(t.number in region_text for t in tickets)
+    assert len(await escalations(app)) == 200
+
+
+async def test_restart_after_three_days_of_downtime_catches_up_once(
+    start_app: AppFactory, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    first = await start_app()
+    tickets = await file_complaints(first, 3)
+    await delivered(first)
+    await first.stop()
+
+    clock.set(START + timedelta(days=3))
+    second = await start_app()  # the scheduler sweeps at start
+    await eventually(lambda: len(sla_texts(telegram, HQ)) >= 1, timeout=10)
+    await jobs.sweep_sla_deadlines(second)  # and a second sweep changes nothing
+    await delivered(second)
+    for chat in (PROJECT, REGION, HQ):
+        (digest,) = sla_texts(telegram, chat)
+        assert digest.startswith("🔺") and all(t.number in digest for t in tickets)
+    digest = sla_texts(telegram, PROJECT)[0]  # real lateness: 2 days (response), 1 day (resolution)
+    assert "首次响应 · 超时 2天" in digest and "解决 · 超时 1天" in digest
+    levels = sorted(await escalations(second))
+    assert levels == sorted(
+        [(ladder, level, to) for ladder, level, to in _ladder_to(3) for _ in tickets]
+    )
+
+
+def _ladder_to(level: int) -> list[tuple[str, int, str]]:
+    names = {1: "project", 2: "region", 3: "hq"}
+    return [(ladder, n, names[n]) for ladder in ("response", "resolution") for n in (1, 2, 3)][
+        : 2 * level
+    ]
+
+
+async def test_sweeping_twice_or_late_never_escalates_twice(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    await file_complaints(app, 3)
+    await sweep_at(app, clock, 24)
+    await jobs.sweep_sla_deadlines(app)
+    await asyncio.gather(jobs.sweep_sla_deadlines(app), jobs.sweep_sla_deadlines(app))
+    await delivered(app)
+    assert len(await escalations(app)) == 3
+
+
+@pytest.mark.postgres
+async def test_two_processes_sweeping_at_once_escalate_each_level_once(
+    start_app: AppFactory, telegram: FakeTelegramServer, clock: ManualClock, database_url: str
+) -> None:
+    app = await start_app(outbox_group_per_minute=10_000, outbox_chat_per_second=1_000)
+    tickets = await file_complaints(app, 60)
+    clock.set(START + timedelta(hours=48))  # three response levels and one resolution level due
+    engines = [create_engine(database_url) for _ in range(2)]
+    try:
+        assert app.organisation is not None
+        sweepers = [
+            SlaSweeper(create_sessionmaker(engine), app.organisation, clock, batch_size=7)
+            for engine in engines
+        ]
+        await asyncio.gather(*(s.run() for s in sweepers), *(s.run() for s in sweepers))
+        # A row one process held is skipped by the other (SKIP LOCKED) and left for the
+        # next sweep; the app's own scheduled sweep may also have taken part.
+        await sweepers[0].run()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert len(await escalations(app)) == 4 * len(tickets)
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        per_ticket = (
+            await session.execute(
+                select(TicketEvent.ticket_id, func.count())
+                .where(TicketEvent.kind == "escalated")
+                .group_by(TicketEvent.ticket_id)
+            )
+        ).all()
+    assert {count for _, count in per_ticket} == {4} and len(per_ticket) == len(tickets)
+    async with app.sessionmaker() as session:
+        events = (
+            await session.scalars(select(TicketEvent).where(TicketEvent.kind == "escalated"))
+        ).all()
+    levels = [(e.ticket_id, e.data["ladder"], e.data["level"]) for e in events]
+    assert len(levels) == len(set(levels))  # no level twice for any ticket
+
+
+async def test_when_the_project_group_removed_the_bot_escalations_go_one_level_up(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    telegram.block_chat(PROJECT)
+    await file_complaints(app)
+    # A refused escalation is forwarded by the sender to the next group up...
+    await sweep_at(app, clock, 24)
+    await delivered(app)
+    (forwarded,) = sla_texts(telegram, REGION)
+    assert forwarded.startswith("⚠️") and "阳光花园" in forwarded and "SG-000001" in forwarded
+    # ...and while the group is known to be gone, new escalations skip it at once.
+    clock.set(START + timedelta(hours=25))
+    (second,) = await file_complaints(app, first_resident=7900)
+    await sweep_at(app, clock, 48)  # the first ticket's resolution: refused again, forwarded
+    await delivered(app)
+    await sweep_at(app, clock, 49)  # the second ticket's response: straight to the region
+    await delivered(app)
+    direct = [t for t in sla_texts(telegram, REGION) if second.number in t]
+    assert len(direct) == 1 and direct[0].startswith("🔺")
+    tried_in_project = [c.params["text"] for c in telegram.calls_of("sendMessage", chat_id=PROJECT)]
+    assert not [t for t in tried_in_project if t.startswith("🔺") and second.number in t]
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        events = (
+            await session.scalars(
+                select(TicketEvent).where(
+                    TicketEvent.kind == "escalated", TicketEvent.ticket_id == second.id
+                )
+            )
+        ).all()
+    assert [e.data["unit"] for e in events] == ["east"]  # where it really went

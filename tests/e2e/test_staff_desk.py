@@ -1,0 +1,391 @@
+"""Staff work tickets from their group: cards, take, reply, note, resolve, reassign, lists."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from bot.app import Application
+from bot.clock import ManualClock
+from bot.runtime.handling import handle_update_once
+from bot.services.tickets import lifecycle
+from fake_telegram import FakeTelegramServer
+from storage.models import StaffRole, TicketEvent, TicketStatus
+from tests.conftest import eventually
+from tests.e2e.conftest import say
+from tests.e2e.staff_helpers import (
+    AGENT,
+    MANAGER,
+    PLAZA_GROUP,
+    REGION_MANAGER,
+    RESIDENT,
+    SUNSHINE_GROUP,
+    add_staff,
+    alert,
+    as_actor,
+    audit_entries,
+    bot_says,
+    card,
+    ctx,
+    file_ticket,
+    photo_file_id,
+    press,
+    queued_to,
+    reload,
+    send_photo_reply,
+    staff_user,
+    texts_to,
+)
+from tests.integration.ticket_fixtures import add_resident
+
+
+async def test_a_new_ticket_appears_in_its_project_group_as_a_card(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    sunshine = await file_ticket(app, telegram, description="天花板漏水 <b>急</b>")
+    plaza = await file_ticket(app, telegram, project="plaza", resident_id=7002, name="Alice Smith")
+    shown = await card(telegram, SUNSHINE_GROUP, sunshine.number)
+    assert "天花板漏水 <b>急</b>" in shown.text  # escaped, shown as typed
+    assert "张**" in shown.text and "张小明" not in shown.text  # initials only in groups
+    assert "+86" not in shown.text
+    assert shown.button_texts() == ["接单", "回复", "办结", "备注", "转派", "详情"]
+    other = await card(telegram, PLAZA_GROUP, plaza.number)
+    assert "A.S." in other.text
+    assert not [m for m in telegram.messages_in(SUNSHINE_GROUP) if plaza.number in (m.text or "")]
+
+
+async def test_take_assigns_the_ticket_and_the_card_shows_it(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    agent = staff_user(telegram, AGENT)
+    pressed = press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "take")
+    assert "SG-000001" in await alert(telegram, pressed)
+    refreshed = await eventually(
+        lambda: (
+            "王芳" in (telegram.messages_in(SUNSHINE_GROUP)[0].text or "")
+            and telegram.messages_in(SUNSHINE_GROUP)[0]
+        )
+    )
+    assert refreshed.text.startswith("👀")
+    taken = await reload(app, ticket.id)
+    assert taken.status is TicketStatus.ACKNOWLEDGED and taken.first_responded_at is not None
+    # The resident hears that someone is on it.
+    await telegram.wait_for("sendMessage", chat_id=RESIDENT)
+
+
+async def test_two_staff_pressing_take_together_one_wins_the_other_hears_who(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    agent, manager = staff_user(telegram, AGENT), staff_user(telegram, MANAGER)
+    first = press(telegram, agent, shown, "take")
+    second = press(telegram, manager, shown, "take")  # the same (now outdated) card
+    answers = [await alert(telegram, first), await alert(telegram, second)]
+    assert answers[1] == "王芳 已经接了这张工单。"
+    assert (await reload(app, ticket.id)).assignee_id is not None
+    assert await _assigned_events(app, ticket.id) == 1
+
+
+async def test_two_take_presses_handled_in_parallel_still_have_one_winner(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    """As if two bot instances handled the presses at the same moment."""
+    ticket = await file_ticket(app, telegram)
+    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    data = shown.buttons()[0]["callback_data"]
+    updates = []
+    for offset, telegram_id in enumerate((AGENT, MANAGER)):
+        query_id = telegram.state.new_callback_id()
+        telegram.state.callback_queries[query_id] = None
+        user = staff_user(telegram, telegram_id)
+        updates.append(
+            {
+                "update_id": 900_000 + offset,
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.to_dict(),
+                    "message": shown.data,
+                    "chat_instance": "1",
+                    "data": data,
+                },
+            }
+        )
+    assert app.dispatcher and app.bot and app.sessionmaker
+    await asyncio.gather(
+        *(
+            handle_update_once(
+                app.dispatcher, app.bot, app.sessionmaker, app.clock, u, from_inbox=False
+            )
+            for u in updates
+        )
+    )
+    texts = sorted(telegram.answer_for(u["callback_query"]["id"]).text for u in updates)
+    assert len([t for t in texts if "已经接了这张工单" in t]) == 1
+    assert await _assigned_events(app, ticket.id) == 1
+
+
+async def _assigned_events(app: Application, ticket_id: int) -> int:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        rows = await session.scalars(
+            select(TicketEvent).where(
+                TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "assigned"
+            )
+        )
+        return len(rows.all())
+
+
+async def test_reply_in_the_group_goes_to_the_resident_and_followers_with_photos(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    alice = telegram.user(id=7002, first_name="Alice", language_code="en")
+    await _join(app, ticket.id, alice.id, "Alice Smith")
+    joined = await eventually(lambda: _shows(telegram, "受影响住户:2"))
+    agent = staff_user(telegram, AGENT)
+    press(telegram, agent, joined, "reply")
+    prompt = await bot_says(telegram, SUNSHINE_GROUP, "✍️")
+    assert "请回复本条消息" in prompt.text
+
+    mark = telegram.mark()
+    telegram.send_text(agent, "大家先别急", chat_id=SUNSHINE_GROUP)  # chatter, not an answer
+    first = send_photo_reply(
+        telegram, agent, SUNSHINE_GROUP, prompt, caption="阀门坏了", media_group_id="album-1"
+    )
+    second = send_photo_reply(telegram, agent, SUNSHINE_GROUP, prompt, media_group_id="album-1")
+    ack = await bot_says(telegram, SUNSHINE_GROUP, "📎", since=mark)
+    telegram.send_text(agent, "师傅下午两点到", chat_id=SUNSHINE_GROUP, reply_to=ack)
+
+    confirmation = await bot_says(telegram, SUNSHINE_GROUP, "已发送给", since=mark)
+    assert ticket.number in confirmation.text
+    photos = await telegram.wait_for("sendPhoto", chat_id=RESIDENT, count=2, since=mark)
+    assert [p.params["photo"] for p in photos] == [photo_file_id(first), photo_file_id(second)]
+    to_resident = texts_to(telegram, RESIDENT, since=mark)
+    assert any("阀门坏了\n师傅下午两点到" in t for t in to_resident)
+    assert not any("别急" in t for t in to_resident)
+    await telegram.wait_for("sendPhoto", chat_id=alice.id, count=2, since=mark)
+    assert any(
+        t.startswith("Reply from the property office about SG-000001")
+        for t in texts_to(telegram, alice.id, since=mark)
+    )
+    assert len(telegram.calls_of("sendMessage", chat_id=RESIDENT)) >= 1
+    assert (await reload(app, ticket.id)).status is TicketStatus.ACKNOWLEDGED  # answering takes
+
+
+async def test_reply_from_a_private_chat_can_ask_and_wait_and_shows_in_the_group(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    await card(telegram, SUNSHINE_GROUP, ticket.number)
+    agent = staff_user(telegram, AGENT)
+    opened = await say(telegram, agent, f"/ticket {ticket.number}")
+    private_card = telegram.message(agent.id, opened.result["message_id"])
+    press(telegram, agent, private_card, "reply")
+    prompt = await bot_says(telegram, agent.id, "✍️")
+    assert "请在这里发送" in prompt.text
+    ask = telegram.press(agent, prompt, data=prompt.buttons()[0]["callback_data"])
+    await eventually(lambda: telegram.answer_for(ask))
+    mark = telegram.mark()
+    photo = telegram.send_photo(agent, caption="是厨房还是卫生间?")
+    await bot_says(telegram, agent.id, "等待住户答复", since=mark)
+    relayed = await telegram.wait_for("sendPhoto", chat_id=RESIDENT, since=mark)
+    assert relayed.params["photo"] == photo_file_id(photo)
+    assert any("是厨房还是卫生间?" in t for t in texts_to(telegram, RESIDENT, since=mark))
+    await bot_says(telegram, SUNSHINE_GROUP, "↪️ 王芳 回复了 SG-000001 的住户", since=mark)
+    assert (await reload(app, ticket.id)).status is TicketStatus.WAITING_ON_RESIDENT
+
+
+async def test_a_note_is_kept_in_the_history_but_never_reaches_the_resident(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    agent = staff_user(telegram, AGENT)
+    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    mark = telegram.mark()
+    press(telegram, agent, shown, "note")
+    prompt = await bot_says(telegram, SUNSHINE_GROUP, "📝")
+    telegram.send_text(agent, "住户家里有狗,上门先打电话", chat_id=SUNSHINE_GROUP, reply_to=prompt)
+    await bot_says(telegram, SUNSHINE_GROUP, "备注已保存", since=mark)
+    assert not any("狗" in t for t in texts_to(telegram, RESIDENT))
+    assert not any("狗" in str(m.payload) for m in await queued_to(app, RESIDENT))
+    press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "details")
+    details = await bot_says(telegram, agent.id, "处理记录")
+    assert "🔒 内部备注: 住户家里有狗,上门先打电话" in details.text
+
+
+async def test_resolve_asks_what_was_done_and_the_resident_to_confirm(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    agent = staff_user(telegram, AGENT)
+    taking = press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "take")
+    await alert(telegram, taking)
+    taken = await card_with(telegram, ticket.number, "👀")
+    mark = telegram.mark()
+    press(telegram, agent, taken, "resolve")
+    prompt = await bot_says(telegram, SUNSHINE_GROUP, "做了哪些处理", since=mark)
+    telegram.send_text(agent, "已更换阀门", chat_id=SUNSHINE_GROUP, reply_to=prompt)
+    await bot_says(telegram, SUNSHINE_GROUP, "已办结", since=mark)
+    question = await telegram.wait_for(
+        "sendMessage", lambda c: "已更换阀门" in c.params["text"], chat_id=RESIDENT, since=mark
+    )
+    assert question.params["reply_markup"]["inline_keyboard"]  # fixed / not fixed
+    resolved = await card_with(telegram, ticket.number, "✅")
+    assert (await reload(app, ticket.id)).status is TicketStatus.RESOLVED
+
+    # The resident says it is not fixed: the card and the group hear of it.
+    mark = telegram.mark()
+    await as_actor(
+        app,
+        RESIDENT,
+        lambda s, c, who: lifecycle.reopen(s, c, ticket.id, who, "还在漏水"),
+    )
+    await bot_says(telegram, SUNSHINE_GROUP, "还在漏水", since=mark)
+    reopened = await card_with(telegram, ticket.number, "🔧")
+    assert reopened.message_id == resolved.message_id  # the same card, edited in place
+    assert (await reload(app, ticket.id)).status is TicketStatus.IN_PROGRESS
+
+
+async def card_with(telegram: FakeTelegramServer, number: str, icon: str, chat_id=SUNSHINE_GROUP):
+    async def found():
+        shown = await card(telegram, chat_id, number)
+        return shown if shown.text.startswith(icon) else None
+
+    return await eventually(found)
+
+
+def _shows(telegram: FakeTelegramServer, fragment: str, chat_id: int = SUNSHINE_GROUP):
+    return next((m for m in telegram.messages_in(chat_id) if fragment in (m.text or "")), None)
+
+
+async def _join(app: Application, ticket_id: int, telegram_id: int, name: str) -> None:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():
+        person = await add_resident(session, telegram_id, name, app.clock.now(), "en")
+        await lifecycle.join_as_follower(session, ctx(app), ticket_id, person)
+
+
+async def test_reassign_to_a_colleague_tells_them_privately(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    manager, agent = staff_user(telegram, MANAGER), staff_user(telegram, AGENT)
+    press(telegram, manager, await card(telegram, SUNSHINE_GROUP, ticket.number), "reassign")
+    menu = await bot_says(telegram, SUNSHINE_GROUP, "转派给谁")
+    # The project's staff (minus whoever holds it), or another project.
+    assert menu.button_texts() == ["👤 李强", "👤 王芳", "➡️ 转到其他项目", "取消"]
+    mark = telegram.mark()
+    telegram.press(manager, menu, text="👤 王芳")
+    told = await bot_says(telegram, agent.id, "李强 将工单 SG-000001 分派给了您", since=mark)
+    assert told.buttons()  # the card, to act on it from the private chat
+    await eventually(lambda: _shows(telegram, "处理人:王芳"))
+    assert (await reload(app, ticket.id)).assignee_id is not None
+
+
+async def test_reassign_to_another_project_moves_the_card_to_its_group(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    region = staff_user(telegram, REGION_MANAGER)  # manages both projects
+    old = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    await eventually(lambda: _card_recorded(app, ticket.id))  # the card's id is on record
+    press(telegram, region, old, "reassign")
+    menu = await bot_says(telegram, SUNSHINE_GROUP, "转派给谁")
+    telegram.press(region, menu, text="➡️ 转到其他项目")
+    projects = await eventually(lambda: _edited_to(telegram, menu, "转到哪个项目"))
+    telegram.press(region, projects, text="🏢 星河广场")
+    moved = await card(telegram, PLAZA_GROUP, ticket.number)
+    assert moved.button_texts()[0] == "接单"
+    await eventually(lambda: _edited_to(telegram, old, "已转到 星河广场"))
+    assert not telegram.message(SUNSHINE_GROUP, old.message_id).buttons()  # old card: no buttons
+    # Plaza staff can now take it; sunshine's agent no longer can.
+    await add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
+    plaza_agent = telegram.user(id=5201, first_name="孙丽")
+    taken = press(telegram, plaza_agent, moved, "take")
+    assert "SG-000001" in await alert(telegram, taken)
+    moved_on = press(telegram, staff_user(telegram, AGENT), moved, "details")
+    assert await alert(telegram, moved_on) == "只有该工单所属项目的工作人员才能执行此操作。"
+
+
+async def _card_recorded(app: Application, ticket_id: int) -> bool:
+    return (await reload(app, ticket_id)).card_message_id is not None
+
+
+def _edited_to(telegram: FakeTelegramServer, message, fragment: str):
+    current = telegram.message(message.chat_id, message.message_id)
+    return current if current is not None and fragment in (current.text or "") else None
+
+
+async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    normal = await file_ticket(app, telegram, description="普通")  # respond within 24 h
+    clock.advance(minutes=1)
+    urgent = await file_ticket(app, telegram, resident_id=7003, description="急", urgent=True)
+    await file_ticket(app, telegram, project="plaza", resident_id=7004, description="别的项目")
+    clock.advance(minutes=1)
+    taken = await file_ticket(app, telegram, resident_id=7005, description="已接")
+    await as_actor(app, AGENT, lambda s, c, who: lifecycle.take(s, c, taken.id, who, None))
+    agent = staff_user(telegram, AGENT)
+    listed = await say_in_group(telegram, agent, "/queue", "未结工单")
+    order = [line.split(" · ")[0] for line in listed.text.split("\n")[1:] if "SG-" in line]
+    # Urgent (30 min) first, then the 24 h first responses; the taken one waits for 48 h.
+    assert order == [urgent.number, normal.number, taken.number]
+    assert "XH-" not in listed.text  # another project's ticket never shows in this group
+    assert [b["text"] for b in listed.buttons()] == [urgent.number, normal.number, taken.number]
+
+    region = staff_user(telegram, REGION_MANAGER)
+    everything = await said(telegram, region, "/queue")
+    assert "XH-000001" in everything.text
+
+    mine = await said(telegram, agent, "/mine")
+    assert taken.number in mine.text and normal.number not in mine.text
+
+    for i in range(8):
+        await file_ticket(app, telegram, resident_id=7100 + i, description=f"第{i}个")
+    first_page = await said(telegram, agent, "/queue")
+    assert "第 1 页,共 2 页" in first_page.text
+    telegram.press(agent, first_page, text="下一页 ▶")
+    second = await eventually(lambda: _edited_to(telegram, first_page, "第 2 页,共 2 页"))
+    assert len([line for line in second.text.split("\n") if "SG-" in line]) == 3
+
+
+async def said(telegram: FakeTelegramServer, user, text: str):
+    """The bot's answer to ``text`` in the user's private chat, as a stored message."""
+    call = await say(telegram, user, text)
+    return telegram.message(user.id, call.result["message_id"])
+
+
+async def say_in_group(
+    telegram: FakeTelegramServer, user, text: str, answer: str, chat_id=SUNSHINE_GROUP
+):
+    mark = telegram.mark()
+    telegram.send_text(user, text, chat_id=chat_id)
+    return await bot_says(telegram, chat_id, answer, since=mark)
+
+
+async def test_details_show_the_phone_only_privately_and_only_to_assignee_or_managers(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    ticket = await file_ticket(app, telegram)
+    agent, manager = staff_user(telegram, AGENT), staff_user(telegram, MANAGER)
+    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    group_before = len(telegram.messages_in(SUNSHINE_GROUP))
+    answer = press(telegram, agent, shown, "details")
+    assert await alert(telegram, answer) == "已通过私聊发送给您。"
+    for_agent = await bot_says(telegram, agent.id, "处理记录")
+    assert "+86" not in for_agent.text and "张小明" not in for_agent.text  # not the assignee
+    press(telegram, manager, shown, "details")
+    for_manager = await bot_says(telegram, manager.id, "处理记录")
+    assert "住户:张小明 · 电话:+8613800000000" in for_manager.text
+    assert len(telegram.messages_in(SUNSHINE_GROUP)) == group_before  # nothing in the group
+    assert not any("+86" in (m.text or "") for m in telegram.messages_in(SUNSHINE_GROUP))
+    views = await eventually(lambda: _personal_data_views(app))  # committed after the answer
+    assert [(v.actor_telegram_id, v.ticket_id) for v in views] == [(MANAGER, ticket.id)]
+
+
+async def _personal_data_views(app: Application):
+    return [e for e in await audit_entries(app) if e.action == "personal_data.view"]

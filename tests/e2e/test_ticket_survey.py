@@ -1,0 +1,288 @@
+"""After a ticket is resolved: the resident says whether it is fixed, rates it, and an
+unhappy resident gets a call back; silence closes the ticket after one reminder."""
+
+from __future__ import annotations
+
+from bot.app import Application
+from bot.clock import ManualClock
+from fake_telegram import FakeTelegramServer, FakeUser
+from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus
+from tests.e2e.conftest import say
+from tests.e2e.survey_support import (
+    MANAGER,
+    SUNSHINE_GROUP,
+    add_resident,
+    answers,
+    bot_says,
+    button_data,
+    invitation,
+    press,
+    press_stale,
+    resolved_ticket,
+    rows,
+    sweep,
+    ticket,
+)
+
+IS_IT_FIXED = "Is the problem fixed?"
+
+
+async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await add_resident(app, resident_en.id, "Alice Smith", language="en")
+    ticket_id = await resolved_ticket(app, resident_en.id)
+    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+    fixed, not_fixed = button_data(question)
+    assert fixed.startswith(f"rt:fixed:{ticket_id}:") and not_fixed.startswith("rt:notfixed:")
+
+    mark = telegram.mark()
+    await press(telegram, resident_en, question, fixed)
+    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
+    assert "SG-000001" in rating.params["text"]
+    assert [b.split(":")[-1] for b in button_data(rating)] == ["1", "2", "3", "4", "5"]
+    # The question's buttons are gone, and the ticket waits for the rest of the answer.
+    asked = telegram.message(resident_en.id, question.response["result"]["message_id"])
+    assert asked is not None and not asked.inline_keyboard
+    assert (await ticket(app, ticket_id)).status is TicketStatus.RESOLVED
+
+    mark = telegram.mark()
+    await press(telegram, resident_en, rating, button_data(rating)[4])
+    reasons = await bot_says(telegram, resident_en.id, "What went well?", since=mark)
+    chips = [b["text"] for row in reasons.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert chips == ["Fast", "Polite staff", "Good quality work", "Skip"]
+
+    fast = next(d for d in button_data(reasons) if d.endswith(":fast"))
+    mark = telegram.mark()
+    await press(telegram, resident_en, reasons, fast)
+    edited = await telegram.wait_for("editMessageReplyMarkup", chat_id=resident_en.id, since=mark)
+    labels = [b["text"] for row in edited.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == ["✅ Fast", "Polite staff", "Good quality work", "Done"]
+
+    mark = telegram.mark()
+    done = next(d for d in button_data(edited) if ":whydone:" in d)
+    await press(telegram, resident_en, reasons, done)
+    await bot_says(telegram, resident_en.id, "Would you like to add a comment?", since=mark)
+
+    thanks = await say(telegram, resident_en, "Quick and tidy, thank you!")
+    assert thanks.params["text"] == (
+        "Thank you for your feedback!\nTicket SG-000001 is now closed."
+    )
+    closed = await ticket(app, ticket_id)
+    assert closed.status is TicketStatus.CLOSED and closed.closed_at is not None
+    assert await answers(app, ticket_id=ticket_id) == [
+        ("rating", 5, None),
+        ("reason", None, "fast"),
+        ("comment", None, "Quick and tidy, thank you!"),
+    ]
+    asked = await invitation(app, ticket_id=ticket_id)
+    assert (asked.kind, asked.stage) == ("ticket", "done")
+    assert asked.sent_at <= asked.answered_at <= asked.completed_at
+    assert await rows(app, Ticket, Ticket.parent_ticket_id == ticket_id) == []  # no follow-up
+
+
+async def test_not_fixed_reopens_with_the_reason_and_a_fresh_resolution_deadline(
+    app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser, clock: ManualClock
+) -> None:
+    await add_resident(app, resident_zh.id, "张小明")
+    ticket_id = await resolved_ticket(app, resident_zh.id)
+    question = await bot_says(telegram, resident_zh.id, "问题解决了吗")
+    before = await ticket(app, ticket_id)
+    clock.advance(hours=5)
+
+    mark = telegram.mark()
+    await press(telegram, resident_zh, question, button_data(question)[1])
+    await bot_says(telegram, resident_zh.id, "还有什么问题", since=mark)
+    mark = telegram.mark()
+    reply = await say(telegram, resident_zh, "水龙头还在滴水")
+    assert "已重新打开" in reply.params["text"]
+
+    reopened = await ticket(app, ticket_id)
+    assert reopened.status is TicketStatus.IN_PROGRESS and reopened.reopen_count == 1
+    assert reopened.resolved_at is None and reopened.resolution_escalation_level == 0
+    resolution = app.organisation.sla.targets_for("repair", "water").resolution
+    assert reopened.resolution_due_at == clock.now() + resolution
+    assert reopened.resolution_due_at > before.resolution_due_at
+    # The project group and the assignee (the agent) hear the reason.
+    await bot_says(telegram, SUNSHINE_GROUP, "水龙头还在滴水", since=mark)
+    await bot_says(telegram, 5001, "水龙头还在滴水", since=mark)
+    assert (await invitation(app, ticket_id=ticket_id)).stage == "reopened"
+    assert await answers(app, ticket_id=ticket_id) == []  # not fixed: nothing to rate yet
+
+
+async def test_silence_gets_one_reminder_then_the_ticket_closes_itself(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
+) -> None:
+    await add_resident(app, resident_en.id, "Alice Smith", language="en")
+    ticket_id = await resolved_ticket(app, resident_en.id)
+    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+
+    clock.advance(days=1)
+    assert (await sweep(app)).reminded == 0  # too early
+    clock.advance(days=1)
+    assert (await sweep(app)).reminded == 1
+    reminder = await bot_says(telegram, resident_en.id, "Reminder: ticket SG-000001")
+    assert "will be closed on 2026-11-05 09:00" in reminder.params["text"]
+    assert [d.split(":")[1] for d in button_data(reminder)] == ["fixed", "notfixed"]
+    clock.advance(hours=12)
+    assert (await sweep(app)).reminded == 0  # never a second reminder
+    assert (await ticket(app, ticket_id)).status is TicketStatus.RESOLVED
+
+    clock.advance(hours=12)  # three days of silence
+    mark = telegram.mark()
+    report = await sweep(app)
+    assert (report.auto_closed, report.reminded) == (1, 0)
+    closed = await ticket(app, ticket_id)
+    assert closed.status is TicketStatus.CLOSED and closed.closed_at == clock.now()
+    await bot_says(telegram, resident_en.id, "status is now", since=mark)
+    assert (await invitation(app, ticket_id=ticket_id)).stage == "expired"
+    assert (await sweep(app)).auto_closed == 0
+
+    # The old question's button no longer counts: an alert, and nothing changes.
+    answer = await press_stale(telegram, resident_en, question, button_data(question)[0])
+    assert answer.params["show_alert"] is True
+    assert answer.params["text"].startswith("This ticket has changed")
+    reminders = [
+        m for m in telegram.messages_in(resident_en.id) if "Reminder" in (m.data.get("text") or "")
+    ]
+    assert len(reminders) == 1
+    assert await answers(app, ticket_id=ticket_id) == []
+
+
+async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await add_resident(app, resident_en.id, "Alice Smith", language="en")
+    ticket_id = await resolved_ticket(app, resident_en.id)
+    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+    mark = telegram.mark()
+    await press(telegram, resident_en, question, button_data(question)[0])
+    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
+    mark = telegram.mark()
+    await press(telegram, resident_en, rating, button_data(rating)[0])  # 1 star
+    reasons = await bot_says(telegram, resident_en.id, "What went wrong?", since=mark)
+    slow, rude = (d for d in button_data(reasons) if d.endswith((":slow", ":rude")))
+    await press(telegram, resident_en, reasons, slow)
+    await press(telegram, resident_en, reasons, rude)
+    mark = telegram.mark()
+    await press(telegram, resident_en, reasons, button_data(reasons)[-1])
+    await bot_says(telegram, resident_en.id, "add a comment", since=mark)
+    mark = telegram.mark()
+    thanks = await say(telegram, resident_en, "Nobody came for four days & the plumber shouted")
+    assert "The project manager will call you back." in thanks.params["text"]
+
+    alert = await bot_says(telegram, SUNSHINE_GROUP, "住户不满意", since=mark)
+    text = alert.params["text"]
+    assert "A.S. 对 SG-000001 的评分为 1/5" in text and "Alice" not in text  # initials only
+    assert "太慢" in text and "态度不好" in text  # the group reads the organisation's language
+    assert "Nobody came for four days &amp; the plumber shouted" in text
+    (followup,) = await rows(app, Ticket, Ticket.parent_ticket_id == ticket_id)
+    assert f"已创建回访工单 {followup.number}" in text
+    assert followup.kind is TicketKind.COMPLAINT and followup.status is TicketStatus.NEW
+    assert followup.first_response_due_at is not None and followup.resolution_due_at is not None
+    assert (await ticket(app, ticket_id)).status is TicketStatus.CLOSED
+    (call_back,) = button_data(alert)
+
+    # An agent may not take the call-back; the project manager may, and sees the phone.
+    agent = telegram.user(id=5001, first_name="王芳")
+    refused = await press_stale(telegram, agent, alert, call_back)
+    assert refused.params["text"] == "只有本项目的经理可以负责回访。"
+    manager = telegram.user(id=MANAGER, first_name="李强", language_code="en")
+    mark = telegram.mark()
+    update = await press(telegram, manager, alert, call_back)
+    answer = telegram.answer_for(update)
+    assert answer is not None and answer.show_alert
+    assert f"{followup.number} is yours" in answer.text and "+8613800138000" in answer.text
+    edit = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
+    assert "李强" in edit.params["text"] and not edit.params.get("reply_markup")
+    taken = await ticket(app, followup.id)
+    assert taken.status is TicketStatus.ACKNOWLEDGED and taken.assignee_id is not None
+    audited = await rows(app, AuditEntry, AuditEntry.action == "personal_data.view")
+    assert [a.ticket_id for a in audited] == [followup.id]
+
+
+async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_nothing(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await add_resident(app, resident_en.id, "Alice Smith", language="en")
+    ticket_id = await resolved_ticket(app, resident_en.id)
+    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+    mark = telegram.mark()
+    await press(telegram, resident_en, question, button_data(question)[0])
+    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
+
+    again = await say(telegram, resident_en, "five stars!")
+    assert again.params["text"].startswith("Please answer with the buttons.")
+    assert len(button_data(again)) == 5
+    assert await answers(app, ticket_id=ticket_id) == []
+
+    # Pressing "Fixed" a second time (the question is answered) is refused.
+    second = await press_stale(telegram, resident_en, question, button_data(question)[0])
+    assert second.params["show_alert"] and "already been answered" in second.params["text"]
+
+    mark = telegram.mark()
+    await press(telegram, resident_en, again, button_data(again)[3])  # 4 stars
+    reasons = await bot_says(telegram, resident_en.id, "What went well?", since=mark)
+    # The first rating keyboard is stale now: an alert, still one rating.
+    stale = await press_stale(telegram, resident_en, rating, button_data(rating)[0])
+    assert stale.params["show_alert"] and "already been answered" in stale.params["text"]
+    assert await answers(app, ticket_id=ticket_id) == [("rating", 4, None)]
+
+    # Someone else's buttons are refused too.
+    stranger = telegram.user(id=7999, first_name="Eve", language_code="en")
+    await add_resident(app, stranger.id, "Eve Stranger", language="en", unit="102")
+    foreign = await press_stale(telegram, stranger, rating, button_data(again)[0])
+    assert "someone else" in foreign.params["text"]
+
+    # At the comment step, a tap on the residents' menu is not taken as the comment.
+    mark = telegram.mark()
+    await press(telegram, resident_en, reasons, button_data(reasons)[-1])
+    await bot_says(telegram, resident_en.id, "add a comment", since=mark)
+    await say(telegram, resident_en, "📋 My tickets")
+    assert await answers(app, ticket_id=ticket_id) == [("rating", 4, None)]
+    assert (await invitation(app, ticket_id=ticket_id)).stage == "comment"
+
+
+async def test_an_answer_left_half_way_is_taken_as_given(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
+) -> None:
+    await add_resident(app, resident_en.id, "Alice Smith", language="en")
+    ticket_id = await resolved_ticket(app, resident_en.id)
+    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+    mark = telegram.mark()
+    await press(telegram, resident_en, question, button_data(question)[0])
+    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
+    await press(telegram, resident_en, rating, button_data(rating)[1])  # 2 stars, then silence
+
+    clock.advance(minutes=59)
+    assert (await sweep(app)).finished_abandoned == 0
+    clock.advance(days=3)  # well past the auto-close time: the answer wins over silence
+    report = await sweep(app)
+    assert (report.finished_abandoned, report.auto_closed, report.reminded) == (1, 0, 0)
+    closed = await ticket(app, ticket_id)
+    assert closed.status is TicketStatus.CLOSED
+    (followup,) = await rows(app, Ticket, Ticket.parent_ticket_id == ticket_id)
+    assert followup.kind is TicketKind.COMPLAINT
+    assert (await invitation(app, ticket_id=ticket_id)).stage == "done"
+
+    # Writing later does not revive the finished survey.
+    reply = await say(telegram, resident_en, "hello?")
+    assert "Thank you for your feedback" not in reply.params["text"]
+    assert await answers(app, ticket_id=ticket_id) == [("rating", 2, None)]
+
+
+async def test_not_fixed_without_a_reason_reopens_after_a_while(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
+) -> None:
+    await add_resident(app, resident_en.id, "Alice Smith", language="en")
+    ticket_id = await resolved_ticket(app, resident_en.id)
+    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+    mark = telegram.mark()
+    await press(telegram, resident_en, question, button_data(question)[1])
+    await bot_says(telegram, resident_en.id, "What is still wrong", since=mark)
+    clock.advance(hours=2)
+    mark = telegram.mark()
+    assert (await sweep(app)).finished_abandoned == 1
+    assert (await ticket(app, ticket_id)).status is TicketStatus.IN_PROGRESS
+    await bot_says(telegram, SUNSHINE_GROUP, "住户未说明原因", since=mark)
+    assert (await invitation(app, ticket_id=ticket_id)).stage == "reopened"
