@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from bot.logging_setup import configure_logging
 from bot.outbox_cli import add_outbox_command
 from bot.settings import MissingTokenError, Settings
+from bot.sla_cli import add_sla_command
 from bot.unit_codes_cli import add_unit_codes_command
 
 NO_TOKEN_MESSAGE = """\
@@ -74,7 +75,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
         from bot.encryption_keys import load_keys
 
         load_keys(settings)
-    except Exception as error:  # noqa: BLE001 - any key problem is reported the same way
+    except Exception as error:
         print(f"Cannot set up personal-data encryption: {error}", file=sys.stderr)
         return 2
     return asyncio.run(_run(settings))
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
     add_unit_codes_command(commands)
     add_outbox_command(commands)
+    add_sla_command(commands)
     return parser
 
 

@@ -128,6 +128,7 @@ async def test_update_being_handled_when_the_process_dies_is_handled_once_after_
     bot_process()
     reply = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=30)
     assert reply.params["text"] == "Language set to English."
+    await handled_count(database_url, 2)  # "/language" and "English", each handled once
 
     people = await read(database_url, select(Person).where(Person.telegram_id == resident.id))
     assert [p.language for p in people] == ["en"]
@@ -140,8 +141,13 @@ async def test_update_being_handled_when_the_process_dies_is_handled_once_after_
         timeout=10,
     )
     assert len(rows) == 2  # "/language" and "English", each handled once
-    await asyncio.sleep(0.3)  # a duplicate would have been sent by now
-    replies = [c for c in telegram.calls_of("sendMessage", chat_id=resident.id) if c.seq >= mark]
+    # A marker: once its answer is out, any duplicate of the earlier update would be too.
+    marker = await say(telegram, resident, "/help", timeout=15)
+    replies = [
+        c
+        for c in telegram.calls_of("sendMessage", chat_id=resident.id)
+        if mark <= c.seq < marker.seq
+    ]
     assert [c.params["text"] for c in replies] == ["Language set to English."]
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.orgfile import load_organisation
+from bot.services.sla.deadlines import recompute_open_tickets
 from bot.services.sla.sweep import sweep_due_tickets
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Context, TicketDraft
@@ -176,3 +177,28 @@ async def test_a_sweep_records_history_and_queues_messages_in_one_transaction(
 async def _unit_id(sessionmaker, key: str) -> int:
     async with sessionmaker() as session:
         return await project_id(session, key)
+
+
+async def test_after_a_policy_change_open_tickets_are_recomputed_from_history(
+    sessionmaker, org, org_file: Path
+) -> None:
+    open_ticket = await file(sessionmaker, org, MONDAY_9)
+    closed = await file(sessionmaker, org, MONDAY_9)
+    async with sessionmaker() as session, session.begin():
+        staff = await actor(session, 5001)
+        await lifecycle.take(session, at(org, MONDAY_9 + H), open_ticket.id, staff, None)
+        await lifecycle.cancel_by_staff(session, at(org, MONDAY_9), closed.id, staff, "重复")
+    stricter = org_file.read_text().replace(
+        'first_response = "24h"\nresolution = "48h"', 'first_response = "4h"\nresolution = "12h"'
+    )
+    org_file.write_text(stricter, encoding="utf-8")
+    new_policy = load_organisation(org_file)
+    assert new_policy.sla.resolution == 12 * H
+    async with sessionmaker() as session, session.begin():
+        after, changed = await recompute_open_tickets(session, new_policy, MONDAY_9 + 2 * H)
+    assert (after, changed) == (0, 1)
+    recomputed = await reload(sessionmaker, open_ticket.id)
+    assert recomputed.first_response_due_at == MONDAY_9 + 4 * H
+    assert recomputed.resolution_due_at == MONDAY_9 + 12 * H
+    assert recomputed.next_sla_check_at == MONDAY_9 + 9 * H  # 75 % of the new 12 h
+    assert (await reload(sessionmaker, closed.id)).resolution_due_at == MONDAY_9 + 48 * H

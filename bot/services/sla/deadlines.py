@@ -27,7 +27,7 @@ from bot.services.sla.policy import (
     plan_for,
     resume_deadline,
 )
-from bot.services.tickets.transitions import is_open
+from bot.services.tickets.transitions import OPEN_STATUSES, is_open
 from storage.models import OrgUnit, Ticket, TicketEvent, TicketEventKind, TicketStatus
 
 _KEYS = "sla.project_keys"
@@ -228,3 +228,37 @@ def _iso(moment: datetime | None) -> str | None:
 
 def overdue_by(due: datetime | None, now: datetime) -> timedelta | None:
     return now - due if due is not None and now > due else None
+
+
+async def recompute_open_tickets(
+    session: AsyncSession, org: Organisation, now: datetime, *, after_id: int = 0, limit: int = 500
+) -> tuple[int, int]:
+    """After the SLA policy changed: recompute a batch of open tickets from their history.
+
+    Returns ``(last ticket id seen, tickets changed)``; call again with ``after_id``
+    until the id is 0. Each change is a ``deadlines_changed`` event.
+    """
+    tickets = (
+        await session.scalars(
+            select(Ticket)
+            .where(Ticket.id > after_id, Ticket.status.in_(list(OPEN_STATUSES)))
+            .order_by(Ticket.id)
+            .limit(limit)
+            .with_for_update()
+        )
+    ).all()
+    changed = 0
+    for ticket in tickets:
+        changes = await recompute_from_history(session, ticket, org)
+        if changes:
+            changed += 1
+            session.add(
+                TicketEvent(
+                    ticket_id=ticket.id,
+                    at=now,
+                    kind=TicketEventKind.DEADLINES_CHANGED.value,
+                    internal=True,
+                    data={"policy": "changed", "deadlines": changes},
+                )
+            )
+    return (tickets[-1].id if len(tickets) == limit else 0), changed
