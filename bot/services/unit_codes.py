@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.orgfile.models import ResidentPolicy
+from bot.services import audit
 from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
 from storage.models import (
     Building,
@@ -232,4 +233,13 @@ async def redeem(
     if label is None:
         raise CodeRefused(N_("This code is not valid. Please check it and try again."))
     await bind(session, person_id, label.unit_id, "code", now)
+    await audit.record(
+        session,
+        now,
+        None,
+        "unit.bind",
+        org_unit_id=label.project_id,
+        subject_person_id=person_id,
+        data={"via": "code", "unit_id": label.unit_id},
+    )
     return label

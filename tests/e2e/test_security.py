@@ -165,6 +165,12 @@ async def test_expired_reused_and_brute_forced_codes(
     codes = await issue_code(app)
     await register(telegram, resident_en, "Alice")
     assert (await say(telegram, resident_en, codes["101"])).params["text"].startswith("✅")
+    await settled(app)
+    async with app.sessionmaker() as session:
+        bindings = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "unit.bind")
+        )
+    assert bindings == 1  # the binding is on record
     await register(telegram, resident_zh, "张小明")
     reused = await say(telegram, resident_zh, codes["101"])
     assert not reused.params["text"].startswith("✅")  # single use
