@@ -75,10 +75,13 @@ async def show_audit(
         who = entry.actor_telegram_id if entry.actor_telegram_id is not None else "—"
         mark = "⛔" if entry.outcome == audit.REFUSED else "✅"
         reason = f" — {html.escape(entry.reason)}" if entry.reason else ""
-        lines.append(
-            f"{mark} {entry.at.astimezone(zone):%m-%d %H:%M} {html.escape(entry.action)} "
-            f"by {who}{reason}"
+        line = _("{mark} {at} {action} by {who}").format(
+            mark=mark,
+            at=f"{entry.at.astimezone(zone):%m-%d %H:%M}",
+            action=html.escape(entry.action),
+            who=who,
         )
+        lines.append(line + reason)
     await message.answer("\n".join(lines))
 
 
