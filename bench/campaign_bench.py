@@ -34,10 +34,10 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import Application
+from bot.app.application import Application
+from bot.config.settings import Settings
 from bot.services import outbox
 from bot.services.surveys.campaigns import SENDS_PER_SECOND
-from bot.settings import Settings
 from fake_telegram import FakeTelegramServer
 from fake_telegram.rate_limits import GLOBAL_LIMIT, PRIVATE_LIMIT
 from storage.db import create_engine

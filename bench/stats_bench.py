@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.orgfile import Category, Hq, LocalizedText, Organisation
+from bot.config.orgfile import Category, Hq, LocalizedText, Organisation
 from bot.services.stats.chart import render_chart
 from bot.services.stats.periods import parse_period
 from bot.services.stats.report import build_report

@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.orgfile import load_organisation
+from bot.config.orgfile import load_organisation
 from bot.services.directory import sync_organisation
 from bot.services.sla.sweep import sweep_due_tickets
 from storage.db import create_engine, create_sessionmaker, is_sqlite_url

@@ -8,6 +8,7 @@ from handlers import admin_outbox, managers, privacy, resident, staff, surveys
 from handlers.common import cancel, fallback, language, start
 from handlers.middlewares.actor import ActorMiddleware
 from handlers.middlewares.i18n import ActorI18nMiddleware, build_i18n
+from handlers.middlewares.refusals import RefusalMiddleware
 from handlers.middlewares.throttling import ThrottlingMiddleware
 
 
@@ -34,4 +35,7 @@ def setup_dispatcher(dispatcher: Dispatcher, default_locale: str) -> None:
     dispatcher.update.outer_middleware(ThrottlingMiddleware())
     i18n = build_i18n(default_locale)
     ActorI18nMiddleware(i18n).setup(dispatcher)
+    refusals = RefusalMiddleware()
+    dispatcher.message.middleware(refusals)
+    dispatcher.callback_query.middleware(refusals)
     dispatcher.include_router(build_root_router())

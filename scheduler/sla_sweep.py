@@ -15,7 +15,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.sla.sweep import SweepResult, sweep_due_tickets
 
 log = logging.getLogger(__name__)

@@ -8,17 +8,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.context import Context
 from bot.services.surveys import campaigns, post_ticket
 from bot.services.surveys.errors import SurveyError
-from bot.services.tickets.lifecycle import Context
-
-if TYPE_CHECKING:
-    from bot.app import Application
+from scheduler.deps import JobDeps
 
 log = logging.getLogger(__name__)
 
@@ -33,26 +30,24 @@ class SweepReport:
 
 
 async def _each(
-    app: Application,
+    deps: JobDeps,
     ids: list[int],
     step: Callable[[AsyncSession, Context, int], Awaitable[bool | int]],
     what: str,
 ) -> int:
-    assert app.sessionmaker is not None and app.organisation is not None
     done = 0
     for item in ids:
         try:
-            async with app.sessionmaker() as session, session.begin():
-                done += int(await step(session, Context(app.organisation, app.clock.now()), item))
+            async with deps.sessionmaker() as session, session.begin():
+                done += int(await step(session, deps.context(), item))
         except Exception:
             log.exception("Survey sweep: %s %s failed; it is retried on the next run", what, item)
     return done
 
 
-async def run_survey_sweep(app: Application) -> SweepReport:
-    assert app.sessionmaker is not None and app.organisation is not None
-    org, now = app.organisation, app.clock.now()
-    async with app.sessionmaker() as session:
+async def run_survey_sweep(deps: JobDeps) -> SweepReport:
+    org, now = deps.organisation, deps.clock.now()
+    async with deps.sessionmaker() as session:
         abandoned = await post_ticket.abandoned_invitations(session, org, now)
         to_remind = await post_ticket.invitations_to_remind(session, org, now)
         to_close = await post_ticket.tickets_to_auto_close(session, org, now)
@@ -60,16 +55,16 @@ async def run_survey_sweep(app: Application) -> SweepReport:
     report = SweepReport()
     # Half-finished answers first: a "fixed" given before the deadline closes as fixed.
     report.finished_abandoned = await _each(
-        app, abandoned, post_ticket.finish_abandoned, "abandoned answer"
+        deps, abandoned, post_ticket.finish_abandoned, "abandoned answer"
     )
-    report.reminded = await _each(app, to_remind, post_ticket.send_reminder, "reminder")
-    report.auto_closed = await _each(app, to_close, post_ticket.auto_close, "auto-close of ticket")
+    report.reminded = await _each(deps, to_remind, post_ticket.send_reminder, "reminder")
+    report.auto_closed = await _each(deps, to_close, post_ticket.auto_close, "auto-close of ticket")
     report.campaign_reminders = await _each(
-        app, campaign_ids, campaigns.send_reminders, "reminders of campaign"
+        deps, campaign_ids, campaigns.send_reminders, "reminders of campaign"
     )
     try:
-        async with app.sessionmaker() as session, session.begin():
-            started = await campaigns.start_scheduled(session, Context(org, app.clock.now()))
+        async with deps.sessionmaker() as session, session.begin():
+            started = await campaigns.start_scheduled(session, deps.context())
             report.campaigns_started = int(started is not None)
     except IntegrityError:
         pass  # another instance started this scheduled campaign first
@@ -77,6 +72,6 @@ async def run_survey_sweep(app: Application) -> SweepReport:
         log.warning("Survey sweep: no scheduled campaign: %s", error.reason)
     except Exception:
         log.exception("Survey sweep: the scheduled campaign failed; retried on the next run")
-    if app.sender is not None and any(vars(report).values()):
-        app.sender.wake()
+    if any(vars(report).values()):
+        deps.wake_sender()
     return report

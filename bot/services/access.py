@@ -11,17 +11,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.errors import Refused
 from bot.services.people import Actor
 from storage.models import OrgUnit, StaffRole, Ticket, TicketFollower
 
 
-class AccessDenied(Exception):
-    """Refused; ``reason`` is a msgid the caller translates."""
+class AccessDenied(Refused):
+    """The actor has no right to this; ``code`` says which rule refused."""
 
-    def __init__(self, reason: str, *, code: str) -> None:
-        super().__init__(code)
-        self.reason = reason
-        self.code = code
+    code = "access_denied"
 
 
 async def unit_chain(session: AsyncSession, org_unit_id: int) -> list[OrgUnit]:

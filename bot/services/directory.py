@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.orgfile import Organisation, Project
+from bot.config.orgfile import Organisation, Project
 from storage.models import (
     Building,
     OrgLevel,

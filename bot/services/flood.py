@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.orgfile.models import ResidentPolicy
+from bot.config.orgfile.models import ResidentPolicy
 from storage.models import InboundStatus, InboundUpdate
 
 WINDOW = timedelta(minutes=1)

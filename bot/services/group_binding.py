@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_
-from bot.orgfile import Organisation
 from bot.services import access, audit, delivery_outcomes, outbox
 from bot.services.access import AccessDenied
 from bot.services.notifications import staff as notify_staff

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_
-from bot.orgfile import Organisation
 from bot.services import access
 from bot.services.people import Actor
 from bot.services.resident_units import unit_label

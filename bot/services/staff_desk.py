@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_
-from bot.orgfile import Organisation
 from bot.services import access, audit, outbox
 from bot.services.access import AccessDenied
+from bot.services.errors import Refused
 from bot.services.notifications import staff as notify_staff
 from bot.services.people import Actor
 from bot.services.tickets import lifecycle
@@ -58,22 +59,25 @@ TAKEN_BY_SOMEONE = N_("Someone has already taken this ticket.")
 FORGED = N_("This button is not valid.")
 
 
-class NotOpen(Exception):
+class NotOpen(Refused):
     """Replying to or moving a ticket that is resolved, closed or cancelled."""
 
+    code = "not_open"
+
     def __init__(self, status: TicketStatus) -> None:
-        super().__init__(status.value)
-        self.status = status
         # Every non-open status refuses a cancel, with the explanation of that status.
-        self.reason = IllegalTransition(status, TicketAction.CANCEL).reason
+        super().__init__(IllegalTransition(status, TicketAction.CANCEL).reason)
+        self.status = status
 
 
-class ForgedButton(Exception):
-    reason = FORGED
+class ForgedButton(Refused):
+    code = "forged"
+    default_reason = reason = FORGED
 
 
-class PromptNotYours(Exception):
-    reason = N_("This prompt is not yours, or it is no longer active.")
+class PromptNotYours(Refused):
+    code = "not_your_prompt"
+    default_reason = reason = N_("This prompt is not yours, or it is no longer active.")
 
 
 REFUSABLE = (
@@ -589,4 +593,7 @@ async def reassign_projects(session: AsyncSession, ticket: Ticket) -> list[Proje
 
 
 def context(org: Organisation, now: datetime) -> lifecycle.Context:
-    return lifecycle.Context(org=org, now=now)
+    # Transitional: handlers will receive the context from the middleware.
+    from bot.app.context import Context
+
+    return Context(org=org, now=now)

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, normalise_locale, translate
-from bot.orgfile import Organisation
 from bot.services import access, audit, outbox
 from bot.services.notifications.recipients import recipient_for
 from bot.services.people import Actor

@@ -22,8 +22,8 @@ from typing import TextIO
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile.models import ResidentPolicy
 from bot.i18n import N_
-from bot.orgfile.models import ResidentPolicy
 from bot.services import audit
 from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
 from storage.models import (

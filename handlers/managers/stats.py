@@ -20,7 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.access import AccessDenied
 from bot.services.people import Actor
 from bot.services.stats.chart import render_chart

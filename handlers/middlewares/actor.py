@@ -1,4 +1,4 @@
-"""Resolves the sender of every update to an :class:`bot.services.people.Actor`."""
+"""Gives every handler its ``actor`` (who sent the update) and ``ctx`` (the domain context)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class ActorMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        data["ctx"] = data["deps"].context()
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
             actor = await resolve_actor(data["session"], user.id)

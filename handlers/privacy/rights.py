@@ -21,8 +21,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, normalise_locale
-from bot.orgfile import Organisation
 from bot.services import audit
 from bot.services.people import Actor, person_by_telegram_id
 from bot.services.privacy.erasure import CannotErase, erase_person

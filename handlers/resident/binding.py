@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services import resident_units, unit_codes
 from bot.services.registration import registered_resident
 from bot.services.unit_binding import BindingError, request_binding

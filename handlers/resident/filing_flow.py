@@ -17,7 +17,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services import resident_units
 from bot.services.intake import categories, filing
 from bot.services.intake.drafts import Draft

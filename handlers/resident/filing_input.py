@@ -9,7 +9,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.intake import categories, filing
 from bot.services.intake.drafts import Draft, DraftRefused, clean_description, clean_location
 from handlers.resident.common import edit_sent, photo_of, refusal, resident_for

@@ -9,13 +9,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.context import Context
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.intake import filing
 from bot.services.intake.filing import FilingRefused
 from bot.services.notifications.texts import local_time
 from bot.services.resident_tickets import project_zone
-from bot.services.tickets.lifecycle import Context, StaleAction
+from bot.services.tickets.lifecycle import StaleAction
 from handlers.resident.callbacks import FilingChoice
 from handlers.resident.common import refusal, set_buttons
 from handlers.resident.filing_flow import (

@@ -12,14 +12,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.context import Context
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.access import AccessDenied
 from bot.services.intake.drafts import DraftRefused, clean_description
 from bot.services.people import Actor
 from bot.services.resident_tickets import ticket_view
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, Photo, StaleAction, TicketNotFound
+from bot.services.tickets.lifecycle import Photo, StaleAction, TicketNotFound
 from bot.services.tickets.transitions import IllegalTransition, is_open
 from handlers.callbacks import ResidentTicketAction
 from handlers.resident.callbacks import FollowUpChoice

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services import unit_codes
 from bot.services.intake import categories
 from bot.services.intake.drafts import DraftRefused, clean_description

@@ -12,8 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.config.orgfile import Organisation
 from bot.i18n import LANGUAGE_NAMES, pick_locale
-from bot.orgfile import Organisation
 from bot.services.registration import RegistrationError, set_full_name, set_own_phone
 from bot.services.resident_units import unbind, units_of
 from bot.services.unit_binding import pending_requests

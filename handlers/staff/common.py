@@ -12,8 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.config.orgfile import Organisation
 from bot.i18n import DEFAULT_LOCALE, normalise_locale
-from bot.orgfile import Organisation
 from bot.services import staff_desk
 from bot.services.people import Actor
 from bot.services.staff_desk import Refusal, Where

@@ -20,8 +20,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.config.orgfile import Organisation
 from bot.i18n import DEFAULT_LOCALE, normalise_locale
-from bot.orgfile import Organisation
 from bot.services import audit, group_binding
 from bot.services.access import AccessDenied
 from bot.services.group_binding import NOT_MANAGER, Admission, ChooseUnit, UnitChoice, UnknownUnit

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services import staff_desk
 from bot.services.notifications.staff import render_card
 from bot.services.people import Actor

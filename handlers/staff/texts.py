@@ -6,7 +6,7 @@ import html
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.notifications.texts import category_name, kind_name, local_time, status_name
 from bot.services.staff_desk import HistoryLine, QueuePage, TicketDetails
 from storage.models import TicketStatus

@@ -20,15 +20,15 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.context import Context
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.access import AccessDenied
 from bot.services.people import Actor
 from bot.services.surveys import buttons as b
 from bot.services.surveys import campaigns
 from bot.services.surveys.campaigns import CampaignSummary, QuestionPrompt
 from bot.services.surveys.errors import NoOpenSurvey, SurveyError
-from bot.services.tickets.lifecycle import Context
 from handlers.surveys import keyboards
 from handlers.surveys.callbacks import SurveyButton
 from handlers.surveys.states import INVITATION, Questionnaire

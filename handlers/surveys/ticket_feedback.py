@@ -16,15 +16,16 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.context import Context
 from bot.clock import Clock
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.access import AccessDenied
 from bot.services.people import Actor
 from bot.services.surveys import buttons as b
 from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, Finished, ReasonsPrompt
-from bot.services.tickets.lifecycle import AlreadyTaken, Context, StaleAction
+from bot.services.tickets.lifecycle import AlreadyTaken, StaleAction
 from bot.services.tickets.transitions import IllegalTransition
 from handlers.callbacks import ResidentTicketAction
 from handlers.resident.keyboards import all_menu_labels

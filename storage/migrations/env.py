@@ -30,7 +30,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_with_own_engine() -> None:
-    from bot.settings import Settings
+    from bot.config.settings import Settings
     from storage.db import create_engine
 
     engine = create_engine(Settings().database_url)

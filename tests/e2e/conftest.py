@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.clock import ManualClock
-from bot.settings import Settings
+from bot.config.settings import Settings
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from tests.conftest import TEST_ENCRYPTION_KEY

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.services import unit_codes
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall

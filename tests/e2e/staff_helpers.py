@@ -6,9 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
+from bot.app.context import Context
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, TicketDraft
+from bot.services.tickets.lifecycle import TicketDraft
 from fake_telegram import FakeTelegramServer, FakeUser, StoredMessage
 from fake_telegram.media import make_jpeg
 from fake_telegram.payloads import file_payload

@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.app import Application
+from bot.app.application import Application
+from bot.app.context import Context
 from bot.services.people import resolve_actor
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, TicketDraft
+from bot.services.tickets.lifecycle import TicketDraft
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from scheduler.survey_jobs import SweepReport, run_survey_sweep

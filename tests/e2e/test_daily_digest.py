@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from scheduler.jobs import send_daily_digests

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot.app import Application
-from bot.logging_setup import RedactingFormatter, apply_logger_levels
+from bot.app.application import Application
+from bot.app.logging_setup import RedactingFormatter, apply_logger_levels
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
 from tests.e2e.conftest import TOKEN, say

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from fake_telegram.media import image_size

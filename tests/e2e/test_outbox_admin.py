@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
 from fake_telegram import FakeTelegramServer
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage, OutboxStatus

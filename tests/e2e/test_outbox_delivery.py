@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.clock import ManualClock
 from bot.services import outbox
 from fake_telegram import FakeTelegramServer

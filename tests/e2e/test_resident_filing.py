@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import Attachment, TicketKind
 from tests.e2e.conftest import say

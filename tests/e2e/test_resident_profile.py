@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app import Application
+from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from tests.e2e.conftest import say
 from tests.e2e.residents import bind_directly, buttons, next_message, press, register

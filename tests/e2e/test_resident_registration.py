@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import Person, ResidentUnit
 from tests.conftest import eventually

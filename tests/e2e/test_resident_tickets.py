@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
+from bot.app.context import Context
 from bot.services.people import resolve_actor
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, TicketDraft
+from bot.services.tickets.lifecycle import TicketDraft
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import (
     OrgUnit,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import AuditEntry, Person, StaffRole, Ticket, TicketStatus

@@ -13,10 +13,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import Application
+from bot.app.application import Application
+from bot.app.context import Context
 from bot.clock import ManualClock
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, TicketDraft
+from bot.services.tickets.lifecycle import TicketDraft
 from fake_telegram import FakeTelegramServer
 from scheduler import jobs
 from scheduler.sla_sweep import SlaSweeper

@@ -6,9 +6,9 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot.app import Application
+from bot.app.application import Application
+from bot.app.runtime.handling import handle_update_once
 from bot.clock import ManualClock
-from bot.runtime.handling import handle_update_once
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer
 from storage.models import StaffRole, TicketEvent, TicketStatus

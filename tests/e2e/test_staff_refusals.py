@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from storage.models import StaffRole, Ticket, TicketStatus

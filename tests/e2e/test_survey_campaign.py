@@ -4,7 +4,7 @@ manager stops it."""
 
 from __future__ import annotations
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from storage.models import SurveyCampaign

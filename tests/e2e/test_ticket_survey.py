@@ -3,7 +3,7 @@ unhappy resident gets a call back; silence closes the ticket after one reminder.
 
 from __future__ import annotations
 
-from bot.app import Application
+from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.orgfile import load_organisation
+from bot.config.orgfile import load_organisation
 from bot.services.directory import sync_organisation
 from bot.services.people import resolve_actor
 from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, StaffRole

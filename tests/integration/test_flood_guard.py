@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.orgfile.models import ResidentPolicy
+from bot.config.orgfile.models import ResidentPolicy
 from bot.services.flood import FloodGuard, Verdict
 from storage import inbox
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bot.encryption_keys import EncryptionKeyError, key_file_for, load_keys
-from bot.settings import Settings
+from bot.app.encryption_keys import EncryptionKeyError, key_file_for, load_keys
+from bot.config.settings import Settings
 from storage.crypto import FieldCipher, cipher, generate_key, normalise_phone
 from storage.models import Person
 

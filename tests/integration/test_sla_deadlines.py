@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.orgfile import load_organisation
+from bot.app.context import Context
+from bot.config.orgfile import load_organisation
 from bot.services.sla.deadlines import recompute_open_tickets
 from bot.services.sla.sweep import sweep_due_tickets
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, TicketDraft
+from bot.services.tickets.lifecycle import TicketDraft
 from storage.models import OutboxMessage, Person, Ticket, TicketEvent, TicketKind
 from tests.conftest import FIXTURES
 from tests.integration.ticket_fixtures import actor, add_resident, project_id, setup_org

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.orgfile import load_organisation
+from bot.app.context import Context
+from bot.config.orgfile import load_organisation
 from bot.services import group_binding, invites, staff_desk
 from bot.services.access import AccessDenied
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, TicketDraft
+from bot.services.tickets.lifecycle import TicketDraft
 from storage.models import (
     OrgUnit,
     OutboxMessage,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.orgfile import load_organisation
+from bot.config.orgfile import load_organisation
 from bot.services.stats import satisfaction as sat
 from bot.services.stats import tickets
 from bot.services.stats.figures import Compliance, EscalationCount, RepeatComplaint

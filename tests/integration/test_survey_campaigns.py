@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.orgfile import load_organisation
+from bot.app.context import Context
+from bot.config.orgfile import load_organisation
 from bot.services.access import AccessDenied
 from bot.services.people import Actor, RoleGrant
 from bot.services.surveys import campaigns
 from bot.services.surveys.errors import UnitNeeded, UnknownCampaign
-from bot.services.tickets.lifecycle import Context
 from storage.models import (
     AuditEntry,
     Building,

@@ -7,10 +7,11 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
-from bot.orgfile import load_organisation
+from bot.app.context import Context
+from bot.config.orgfile import load_organisation
 from bot.services.access import AccessDenied
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, Photo, TicketDraft
+from bot.services.tickets.lifecycle import Photo, TicketDraft
 from bot.services.tickets.transitions import IllegalTransition
 from storage.models import (
     Attachment,

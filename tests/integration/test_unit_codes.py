@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.orgfile import load_organisation
+from bot.config.orgfile import load_organisation
 from bot.services import unit_codes
 from bot.services.resident_units import units_of
 from storage.models import UnitCode

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.directory import sync_organisation
 from bot.services.people import Actor, resolve_actor
 from storage.models import OrgUnit, Person

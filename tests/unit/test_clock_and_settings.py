@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock, SystemClock
-from bot.settings import DEFAULT_TELEGRAM_API_URL, MissingTokenError, Settings
+from bot.config.settings import DEFAULT_TELEGRAM_API_URL, MissingTokenError, Settings
 
 
 def test_manual_clock_moves_only_forward_when_told() -> None:

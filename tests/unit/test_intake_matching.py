@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.orgfile import load_organisation
-from bot.orgfile.loader import EXAMPLE_ORGANISATION_PATH
+from bot.config.orgfile import load_organisation
+from bot.config.orgfile.loader import EXAMPLE_ORGANISATION_PATH
 from bot.services.intake import categories
 from bot.services.intake.filing import snippet
 from bot.services.intake.matching import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.logging_setup import RedactingFormatter
+from bot.app.logging_setup import RedactingFormatter
 
 TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra"
 

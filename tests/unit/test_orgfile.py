@@ -9,7 +9,7 @@ from textwrap import dedent
 import pytest
 from pydantic import ValidationError
 
-from bot.orgfile import (
+from bot.config.orgfile import (
     EXAMPLE_ORGANISATION_PATH,
     Hq,
     Organisation,
@@ -21,8 +21,8 @@ from bot.orgfile import (
     check_organisation,
     load_organisation,
 )
-from bot.orgfile.__main__ import main as cli_main
-from bot.orgfile.models import check_timezone
+from bot.config.orgfile.__main__ import main as cli_main
+from bot.config.orgfile.models import check_timezone
 
 
 def write(directory: Path, name: str, text: str) -> Path:

@@ -7,8 +7,8 @@ from datetime import time
 import pytest
 from pydantic import ValidationError
 
-from bot.orgfile import EXAMPLE_ORGANISATION_PATH, load_organisation
-from bot.orgfile.models import DigestPolicy
+from bot.config.orgfile import EXAMPLE_ORGANISATION_PATH, load_organisation
+from bot.config.orgfile.models import DigestPolicy
 
 
 def test_digest_is_off_unless_the_file_turns_it_on() -> None:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.orgfile import format_duration, parse_duration
+from bot.config.orgfile import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-from bot.orgfile.locate import TomlLocator
-from bot.orgfile.places import format_place
+from bot.config.orgfile.locate import TomlLocator
+from bot.config.orgfile.places import format_place
 
 TEXT = '''\
 timezone = "Asia/Shanghai"

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from bot.orgfile import (
+from bot.config.orgfile import (
     EXAMPLE_ORGANISATION_PATH,
     SlaPolicy,
     SlaRule,

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.orgfile import EXAMPLE_ORGANISATION_PATH, SlaPolicy, check_organisation, load_organisation
+from bot.config.orgfile import (
+    EXAMPLE_ORGANISATION_PATH,
+    SlaPolicy,
+    check_organisation,
+    load_organisation,
+)
 from tests.conftest import FIXTURES
 
 

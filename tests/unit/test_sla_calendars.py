@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.orgfile.models import SlaCalendar
+from bot.config.orgfile.models import SlaCalendar
 from bot.services.sla.calendars import ALWAYS_OPEN, BusinessHours, business_hours
 
 H = timedelta(hours=1)

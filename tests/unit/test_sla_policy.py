@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.orgfile import SlaPolicy
-from bot.orgfile.models import SlaCalendar
+from bot.config.orgfile import SlaPolicy
+from bot.config.orgfile.models import SlaCalendar
 from bot.services.sla.calendars import ALWAYS_OPEN, business_hours
 from bot.services.sla.policy import (
     Plan,

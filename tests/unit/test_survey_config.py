@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.orgfile import EXAMPLE_ORGANISATION_PATH, check_organisation, load_organisation
-from bot.orgfile.models import SurveyPolicy
+from bot.app.context import Context
+from bot.config.orgfile import EXAMPLE_ORGANISATION_PATH, check_organisation, load_organisation
+from bot.config.orgfile.models import SurveyPolicy
 from bot.services.surveys import buttons
 from bot.services.surveys.campaigns import last_scheduled_time
-from bot.services.tickets.lifecycle import Context
 from handlers.surveys.callbacks import SurveyButton
 from tests.conftest import FIXTURES
 

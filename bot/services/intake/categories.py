@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.orgfile import Category, Organisation
+from bot.config.orgfile import Category, Organisation
 from bot.services.intake.matching import CategoryGuess, KeywordSet, guess_categories
 
 _NAME_PARTS = re.compile(r"[/()()、,,]")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot.config.orgfile.models import ResidentPolicy
 from bot.i18n import N_
-from bot.orgfile.models import ResidentPolicy
 from bot.services.tickets.lifecycle import Photo, TicketDraft
 from storage.models import TicketKind
 

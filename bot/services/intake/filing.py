@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_
-from bot.orgfile import Organisation
+from bot.services.context import Context
 from bot.services.intake import categories
 from bot.services.intake.drafts import Draft
 from bot.services.intake.matching import most_similar
 from bot.services.resident_units import active_projects, units_of
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context
 from bot.services.tickets.transitions import OPEN_STATUSES
 from storage.models import Person, Ticket, TicketFollower, TicketKind
 

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_formats import staff_ticket_button
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, pick_locale, translate
-from bot.orgfile import Organisation
 from bot.services import outbox
 from bot.services.notifications.texts import category_name, kind_name, local_time
 from storage.models import OrgLevel, OrgUnit, Person, Ticket

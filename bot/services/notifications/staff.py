@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_formats import staff_ticket_button
+from bot.config.orgfile import Organisation
 from bot.i18n import DEFAULT_LOCALE, N_, normalise_locale, pick_locale, translate
-from bot.orgfile import Organisation
 from bot.services import outbox
 from bot.services.notifications.texts import category_name, kind_name, local_time, status_name
 from bot.services.people import Actor

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.orgfile import Organisation
 from storage.models import TicketKind, TicketStatus
 
 STATUS_NAMES = {

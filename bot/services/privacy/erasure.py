@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.orgfile import Organisation
 from bot.services import audit
 from bot.services.notifications import staff as notify_staff
 from bot.services.people import Actor

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.privacy.erasure import ERASED_TEXT, erase_person
 from storage.models import Attachment, Person, StaffMembership, Ticket, TicketEvent, TicketStatus
 

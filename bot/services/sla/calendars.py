@@ -24,7 +24,7 @@ from enum import Enum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.orgfile.models import SlaCalendar
+from bot.config.orgfile.models import SlaCalendar
 
 log = logging.getLogger(__name__)
 

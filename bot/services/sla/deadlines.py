@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services.sla.policy import (
     Deadlines,
     Plan,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bot.orgfile.models import EscalationLadders, Organisation, SlaTargets, SlaWarning
+from bot.config.orgfile.models import EscalationLadders, Organisation, SlaTargets, SlaWarning
 from bot.services.sla.calendars import ALWAYS_OPEN, Calendar, business_hours
 
 Ladder = Literal["response", "resolution"]

@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import normalise_locale
-from bot.orgfile import Organisation
 from bot.services.notifications.escalations import Mailbag, load_people, load_units
 from bot.services.sla.deadlines import clock_of
 from bot.services.sla.policy import decide, plan_for

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, normalise_locale, translate
-from bot.orgfile import Organisation
 from bot.services import outbox
 from bot.services.stats import satisfaction as sat
 from bot.services.stats import tickets

@@ -18,8 +18,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.orgfile import Organisation
 from bot.services.notifications.texts import kind_name
 from bot.services.stats import filters as f
 from bot.services.stats.periods import Period

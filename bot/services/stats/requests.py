@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.orgfile import Organisation
+from bot.config.orgfile import Organisation
 from bot.services import audit
 from bot.services.people import Actor
 from bot.services.stats.export import TicketRows, ticket_rows

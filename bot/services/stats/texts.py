@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.orgfile import Organisation
 from bot.services.notifications.texts import category_name, kind_name
 from bot.services.stats.figures import Compliance, Durations, ResponseRate, Satisfaction, Volume
 from bot.services.stats.report import StatsReport

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, SUPPORTED_LOCALES, pick_locale, translate
 from bot.services import access, audit, outbox
+from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.surveys.buttons import OPEN, survey_button
 from bot.services.surveys.errors import (
@@ -37,7 +38,6 @@ from bot.services.surveys.errors import (
     UnknownCampaign,
     UnknownUnit,
 )
-from bot.services.tickets.lifecycle import Context
 from storage.models import (
     Building,
     InvitationKind,

@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
 from bot.services import access, audit, outbox
+from bot.services.context import Context
 from bot.services.notifications.staff import initials
 from bot.services.people import Actor
 from bot.services.surveys.buttons import FOLLOW_UP, survey_button
 from bot.services.surveys.errors import StaleSurvey
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, TicketDraft
+from bot.services.tickets.lifecycle import TicketDraft
 from storage.models import OrgUnit, Person, Ticket, TicketKind
 
 FOLLOWUP_DESCRIPTION = N_(

@@ -22,10 +22,11 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_formats import resident_ticket_button
+from bot.config.orgfile import Organisation
+from bot.config.orgfile.models import ReasonChip
 from bot.i18n import N_, translate
-from bot.orgfile import Organisation
-from bot.orgfile.models import ReasonChip
 from bot.services import access, outbox
+from bot.services.context import Context
 from bot.services.notifications.recipients import recipient_for
 from bot.services.notifications.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
 from bot.services.notifications.texts import local_time
@@ -33,7 +34,7 @@ from bot.services.people import Actor
 from bot.services.surveys import complaints
 from bot.services.surveys.errors import NotYourSurvey, StaleSurvey, TicketChanged
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import Context, StaleAction
+from bot.services.tickets.lifecycle import StaleAction
 from bot.services.tickets.transitions import IllegalTransition
 from storage.models import (
     InvitationKind,

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, normalise_locale
-from bot.orgfile import Organisation
+from bot.i18n import N_
 from bot.services import access
+from bot.services.context import Context
+from bot.services.errors import Refused
 from bot.services.notifications import residents as notify_residents
 from bot.services.notifications import staff as notify_staff
 from bot.services.people import Actor
@@ -39,19 +40,28 @@ from storage.models import (
 )
 
 
-class TicketNotFound(Exception):
-    reason = N_("This ticket does not exist.")
+class TicketNotFound(Refused):
+    code = "ticket_not_found"
+    default_reason = reason = N_("This ticket does not exist.")
 
 
-class StaleAction(Exception):
+class StaleAction(Refused):
     """The button belongs to an older state of the ticket."""
 
-    reason = N_("This ticket has changed since this button was shown. Please look again.")
+    code = "stale"
+    default_reason = reason = N_(
+        "This ticket has changed since this button was shown. Please look again."
+    )
 
 
-class AlreadyTaken(Exception):
+class AlreadyTaken(Refused):
+    code = "already_taken"
+
     def __init__(self, holder_name: str | None) -> None:
-        super().__init__(holder_name or "someone")
+        if holder_name:
+            super().__init__(N_("{name} has already taken this ticket."), name=holder_name)
+        else:
+            super().__init__(N_("Someone has already taken this ticket."))
         self.holder_name = holder_name
 
 
@@ -71,18 +81,6 @@ class TicketDraft:
     property_unit_id: int | None = None
     location_text: str | None = None
     photos: list[Photo] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every change needs besides the session."""
-
-    org: Organisation
-    now: datetime
-
-    @property
-    def group_locale(self) -> str:
-        return normalise_locale(self.org.default_language) or "zh_CN"
 
 
 # ------------------------------------------------------------------ reading

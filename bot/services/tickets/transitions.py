@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 
 from bot.i18n import N_
+from bot.services.errors import Refused
 from storage.models import TicketStatus
 
 S = TicketStatus
@@ -61,14 +62,15 @@ _REFUSALS: dict[TicketStatus, str] = {
 }
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Refused):
     """The action is not allowed in the ticket's current status."""
 
+    code = "illegal_transition"
+
     def __init__(self, status: TicketStatus, action: TicketAction) -> None:
-        super().__init__(f"cannot {action.value} a ticket that is {status.value}")
+        super().__init__(_REFUSALS[status])
         self.status = status
         self.action = action
-        self.reason = _REFUSALS[status]  # a msgid, for the user
 
 
 def next_status(status: TicketStatus, action: TicketAction) -> TicketStatus:

@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_SQLITE_PATH = Path("data") / "resident-bot.sqlite3"
-EXAMPLE_ORG_FILE = Path(__file__).parent / "examples" / "organisation.toml"
+EXAMPLE_ORG_FILE = Path(__file__).parents[1] / "examples" / "organisation.toml"
 
 
 class Settings(BaseSettings):

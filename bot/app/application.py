@@ -17,6 +17,7 @@ import random
 import socket
 import uuid
 from datetime import timedelta
+from typing import TypeVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -32,16 +33,18 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.app.context import Context
+from bot.app.deps import Deps
+from bot.app.dispatcher import build_dispatcher
+from bot.app.encryption_keys import configure_encryption
+from bot.app.runtime.apology import apology_sender
+from bot.app.runtime.polling import UpdatePoller
+from bot.app.runtime.worker import UpdateWorker
 from bot.clock import Clock, SystemClock
-from bot.encryption_keys import configure_encryption
+from bot.config.orgfile import Organisation, load_organisation
+from bot.config.settings import Settings
 from bot.i18n import SUPPORTED_LOCALES, normalise_locale, translate
-from bot.orgfile import Organisation, load_organisation
-from bot.runtime.apology import apology_sender
-from bot.runtime.polling import UpdatePoller
-from bot.runtime.worker import UpdateWorker
 from bot.services.directory import sync_organisation
-from bot.settings import Settings
-from handlers import setup_dispatcher
 from handlers.commands import bot_commands
 from scheduler.jobs import register_jobs
 from scheduler.outbox_sender import OutboxSender
@@ -49,7 +52,6 @@ from scheduler.rate_limits import SendPacer
 from scheduler.sla_sweep import SlaSweeper
 from storage import inbox, outbox_queue
 from storage.db import create_engine, create_sessionmaker
-from storage.fsm import SqlStorage
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -71,39 +73,85 @@ class Application:
         self.instance_id = (
             instance_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         )
-        self.organisation: Organisation | None = None
-        self.engine: AsyncEngine | None = None
-        self.sessionmaker: async_sessionmaker[AsyncSession] | None = None
-        self.bot: Bot | None = None
-        self.dispatcher: Dispatcher | None = None
-        self.worker: UpdateWorker | None = None
-        self.sender: OutboxSender | None = None
-        self.scheduler: AsyncIOScheduler | None = None
-        self.sla_sweeper: SlaSweeper | None = None
+        self._deps: Deps | None = None
+        self._engine: AsyncEngine | None = None
+        self._bot: Bot | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._worker: UpdateWorker | None = None
+        self._sender: OutboxSender | None = None
+        self._scheduler: AsyncIOScheduler | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopped = asyncio.Event()
 
+    # What the running application is made of; each raises NotStarted before start().
+    @property
+    def deps(self) -> Deps:
+        return _started(self._deps)
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.deps.organisation
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        return self.deps.sessionmaker
+
+    @property
+    def sla_sweeper(self) -> SlaSweeper:
+        return self.deps.sla_sweeper
+
+    @property
+    def bot(self) -> Bot:
+        return _started(self._bot)
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        return _started(self._dispatcher)
+
+    @property
+    def worker(self) -> UpdateWorker:
+        return _started(self._worker)
+
+    @property
+    def sender(self) -> OutboxSender:
+        return _started(self._sender)
+
+    @property
+    def scheduler(self) -> AsyncIOScheduler:
+        return _started(self._scheduler)
+
     @property
     def default_locale(self) -> str:
-        assert self.organisation is not None
-        return normalise_locale(self.organisation.default_language) or "zh_CN"
+        return self.deps.default_locale
 
     async def start(self) -> None:
         settings = self.settings
-        self.organisation = load_organisation(settings.bot_config)
+        organisation = load_organisation(settings.bot_config)
         configure_encryption(settings)
-        self.engine = create_engine(settings.database_url)
-        self.sessionmaker = create_sessionmaker(self.engine)
-        await upgrade(self.engine)
-        async with self.sessionmaker() as session, session.begin():
-            report = await sync_organisation(session, self.organisation, self.clock.now())
+        self._engine = engine = create_engine(settings.database_url)
+        sessionmaker = create_sessionmaker(engine)
+        await upgrade(engine)
+        async with sessionmaker() as session, session.begin():
+            report = await sync_organisation(session, organisation, self.clock.now())
             if settings.is_sqlite:
                 # SQLite means one instance: leases left by a crashed run are void.
                 await inbox.release_all_locks(session)
                 await outbox_queue.release_all_locks(session)
         log.info("Organisation synced: %s", report.summary())
 
-        self.bot = Bot(
+        self._deps = Deps(
+            settings=settings,
+            organisation=organisation,
+            clock=self.clock,
+            rng=self.rng,
+            sessionmaker=sessionmaker,
+            default_locale=normalise_locale(organisation.default_language) or "zh_CN",
+            sla_sweeper=SlaSweeper(
+                sessionmaker, organisation, self.clock, batch_size=settings.sla_sweep_batch
+            ),
+            wake_sender=self._wake_sender,
+        )
+        self._bot = Bot(
             settings.token,
             session=AiohttpSession(
                 api=TelegramAPIServer.from_base(settings.telegram_api_url),
@@ -115,17 +163,27 @@ class Application:
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self._publish_commands()
 
-        self.dispatcher = self._build_dispatcher()
+        self._dispatcher = build_dispatcher(self.deps)
         await self.dispatcher.emit_startup(bot=self.bot, **self.dispatcher.workflow_data)
         self._start_loops()
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
-        register_jobs(self.scheduler, self)
-        self.scheduler.start()
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        register_jobs(self._scheduler, self.deps, settings.sla_sweep_interval)
+        self._scheduler.start()
         log.info("Resident Service Bot started (instance %s)", self.instance_id)
+
+    def _wake_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.wake()
+
+    def context(self) -> Context:
+        """A domain context at the clock's now (for jobs and tests)."""
+        return self.deps.context()
+
+    def wake_sender(self) -> None:
+        self._wake_sender()
 
     async def _connect(self) -> None:
         """Reach the Bot API, waiting out network trouble; a rejected token is fatal."""
-        assert self.bot is not None
         delay = 1.0
         while True:
             try:
@@ -140,17 +198,7 @@ class Application:
             log.info("Connected as @%s", me.username)
             return
 
-    def _build_dispatcher(self) -> Dispatcher:
-        assert self.sessionmaker is not None
-        dispatcher = Dispatcher(storage=SqlStorage(self.sessionmaker, self.clock.now))
-        dispatcher["clock"] = self.clock
-        dispatcher["settings"] = self.settings
-        dispatcher["organisation"] = self.organisation
-        setup_dispatcher(dispatcher, self.default_locale)
-        return dispatcher
-
     async def _publish_commands(self) -> None:
-        assert self.bot is not None
         scope = BotCommandScopeAllPrivateChats()
         for locale in SUPPORTED_LOCALES:
             commands = [
@@ -161,9 +209,8 @@ class Application:
             await self.bot.set_my_commands(commands, scope=scope, language_code=language)
 
     def _start_loops(self) -> None:
-        assert self.bot and self.dispatcher and self.sessionmaker
         settings = self.settings
-        self.sender = OutboxSender(
+        self._sender = OutboxSender(
             self.bot,
             self.sessionmaker,
             self.clock,
@@ -178,7 +225,7 @@ class Application:
             ),
             locale=self.default_locale,
         )
-        self.worker = UpdateWorker(
+        self._worker = UpdateWorker(
             self.dispatcher,
             self.bot,
             self.sessionmaker,
@@ -227,7 +274,7 @@ class Application:
         poller = self._tasks.pop("poller", None)
         if poller is not None:
             poller.cancel()
-        for name, component in (("worker", self.worker), ("sender", self.sender)):
+        for name, component in (("worker", self._worker), ("sender", self._sender)):
             task = self._tasks.pop(name, None)
             if task is None or component is None:
                 continue
@@ -236,23 +283,22 @@ class Application:
                 await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
             except (TimeoutError, Exception):
                 task.cancel()
-        for task in (poller,):
-            if task is not None:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        if self.sla_sweeper is not None:
-            await self.sla_sweeper.stop()  # let a batch in hand commit
-        if self.dispatcher is not None and self.bot is not None:
-            await self.dispatcher.emit_shutdown(bot=self.bot, **self.dispatcher.workflow_data)
-            self.dispatcher = None
-        if self.bot is not None:
-            await self.bot.session.close()
-            self.bot = None
-        if self.engine is not None:
-            await self.engine.dispose()
-            self.engine = None
+        if poller is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await poller
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._deps is not None:
+            await self._deps.sla_sweeper.stop()  # let a batch in hand commit
+        if self._dispatcher is not None and self._bot is not None:
+            await self._dispatcher.emit_shutdown(bot=self._bot, **self._dispatcher.workflow_data)
+            self._dispatcher = None
+        if self._bot is not None:
+            await self._bot.session.close()
+            self._bot = None
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
         log.info("Resident Service Bot stopped")
 
     async def run(self) -> None:
@@ -262,3 +308,16 @@ class Application:
             await self.wait_until_stopped()
         finally:
             await self.stop()
+
+
+class NotStarted(RuntimeError):
+    """A part of the application was asked for before :meth:`Application.start`."""
+
+
+T = TypeVar("T")
+
+
+def _started(component: T | None) -> T:
+    if component is None:
+        raise NotStarted("the application has not been started (or has stopped)")
+    return component

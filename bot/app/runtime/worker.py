@@ -13,8 +13,8 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app.runtime.handling import handle_update_once
 from bot.clock import Clock
-from bot.runtime.handling import handle_update_once
 from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
 

@@ -11,12 +11,13 @@ Each finding is ``(path, message)`` with a 0-based key path (see ``places.py``).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .places import KeyPath, format_place
 
-if TYPE_CHECKING:
-    from .models import Category, Hq, Project, Region, SlaRule, Staff
+# The checks read models by attribute name and accept partial ones, so they name no model
+# class (``models`` calls these checks; importing it back would make a cycle).
+Item = Any
 
 __all__ = ["Finding", "cross_reference_findings"]
 
@@ -34,12 +35,12 @@ def _quoted(values: list[str]) -> str:
 
 def cross_reference_findings(
     *,
-    hq: Hq | None,
-    regions: list[Region | None],
-    projects: list[Project | None],
-    staff: list[Staff | None],
-    categories: list[Category | None],
-    sla_rules: list[SlaRule | None],
+    hq: Item | None,
+    regions: list[Item | None],
+    projects: list[Item | None],
+    staff: list[Item | None],
+    categories: list[Item | None],
+    sla_rules: list[Item | None],
     invalid_keys: Mapping[str, Collection[str]] | None = None,
     sla_calendars: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
@@ -178,7 +179,7 @@ def cross_reference_findings(
 
 
 def _calendar_findings(
-    calendars: Mapping[str, Any], projects: list[Project | None], invalid: Collection[str]
+    calendars: Mapping[str, Any], projects: list[Item | None], invalid: Collection[str]
 ) -> list[Finding]:
     """Each business calendar names known projects; a project counts in one calendar."""
     findings: list[Finding] = []

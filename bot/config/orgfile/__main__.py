@@ -1,4 +1,4 @@
-"""``python -m bot.orgfile [PATH]``: check an organisation file.
+"""``python -m bot.config.orgfile [PATH]``: check an organisation file.
 
 Prints one line per problem (``file:line: place: message``) and exits with 1, or
 prints a short summary and exits with 0. Without PATH the shipped example is
@@ -17,7 +17,7 @@ from .loader import EXAMPLE_ORGANISATION_PATH, check_organisation, load_organisa
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.orgfile", description="Check an organisation file."
+        prog="python -m bot.config.orgfile", description="Check an organisation file."
     )
     parser.add_argument("path", nargs="?", default=str(EXAMPLE_ORGANISATION_PATH))
     args = parser.parse_args(argv)

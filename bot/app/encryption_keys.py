@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 from storage.crypto import configure_cipher, generate_key, is_valid_key
 
 log = logging.getLogger(__name__)

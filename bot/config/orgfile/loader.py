@@ -38,9 +38,7 @@ from .units_csv import CsvUnitsError, merge_buildings, read_units_csv
 
 __all__ = ["EXAMPLE_ORGANISATION_PATH", "check_organisation", "load_organisation"]
 
-EXAMPLE_ORGANISATION_PATH = (
-    Path(__file__).resolve().parent.parent / "examples" / "organisation.toml"
-)
+EXAMPLE_ORGANISATION_PATH = Path(__file__).resolve().parents[2] / "examples" / "organisation.toml"
 """The shipped, commented example; also the default configuration."""
 
 _TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")

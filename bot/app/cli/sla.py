@@ -20,10 +20,10 @@ def add_sla_command(commands) -> None:
 
 
 def cmd_recompute_deadlines(_args: argparse.Namespace) -> int:
-    from bot.cli import _load_settings, _report_problems
+    from bot.app.cli.common import load_settings, report_problems
 
-    settings = _load_settings()
-    if _report_problems(settings.bot_config):
+    settings = load_settings()
+    if report_problems(settings.bot_config):
         return 1
     changed = asyncio.run(_recompute(settings))
     print(f"deadlines changed on {changed} open ticket(s)")
@@ -32,7 +32,7 @@ def cmd_recompute_deadlines(_args: argparse.Namespace) -> int:
 
 async def _recompute(settings) -> int:
     from bot.clock import SystemClock
-    from bot.orgfile import load_organisation
+    from bot.config.orgfile import load_organisation
     from bot.services.sla.deadlines import recompute_open_tickets
     from storage.db import create_engine, create_sessionmaker
     from storage.migrate import upgrade

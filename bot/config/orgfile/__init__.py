@@ -2,13 +2,13 @@
 
 Typical use::
 
-    from bot.orgfile import load_organisation
+    from bot.config.orgfile import load_organisation
 
     org = load_organisation("organisation.toml")       # raises OrgFileError
     targets = org.sla.targets_for("repair", "water", urgent=True)
 
 ``check_organisation(path)`` returns every problem instead of raising; run
-``python -m bot.orgfile PATH`` to check a file from the command line.
+``python -m bot.config.orgfile PATH`` to check a file from the command line.
 """
 
 from .durations import Duration, format_duration, parse_duration

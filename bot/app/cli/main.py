@@ -8,13 +8,12 @@ import signal
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from bot.logging_setup import configure_logging
-from bot.outbox_cli import add_outbox_command
-from bot.settings import MissingTokenError, Settings
-from bot.sla_cli import add_sla_command
-from bot.unit_codes_cli import add_unit_codes_command
+from bot.app.cli.common import load_settings, migrated_session, report_problems
+from bot.app.cli.outbox import add_outbox_command
+from bot.app.cli.sla import add_sla_command
+from bot.app.cli.unit_codes import add_unit_codes_command
+from bot.app.logging_setup import configure_logging
+from bot.config.settings import MissingTokenError, Settings
 
 NO_TOKEN_MESSAGE = """\
 BOT_TOKEN is not set, so the bot cannot connect to Telegram.
@@ -50,16 +49,8 @@ def looks_like_token(token: str) -> bool:
     )
 
 
-def _load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        print(f"Invalid settings:\n{error}", file=sys.stderr)
-        raise SystemExit(2) from None
-
-
 def cmd_run(_args: argparse.Namespace) -> int:
-    settings = _load_settings()
+    settings = load_settings()
     try:
         token = settings.token
     except MissingTokenError:
@@ -68,11 +59,11 @@ def cmd_run(_args: argparse.Namespace) -> int:
     if not looks_like_token(token):
         print(BAD_TOKEN_MESSAGE, file=sys.stderr)
         return 2
-    if _report_problems(settings.bot_config) != 0:
+    if report_problems(settings.bot_config) != 0:
         return 1
     configure_logging(settings.log_level, secrets=[token])
     try:
-        from bot.encryption_keys import load_keys
+        from bot.app.encryption_keys import load_keys
 
         load_keys(settings)
     except Exception as error:
@@ -84,7 +75,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
 async def _run(settings: Settings) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
 
-    from bot.app import Application
+    from bot.app.application import Application
 
     app = Application(settings)
     loop = asyncio.get_running_loop()
@@ -99,7 +90,7 @@ async def _run(settings: Settings) -> int:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    settings = _load_settings()
+    settings = load_settings()
     configure_logging(settings.log_level)
 
     async def migrate() -> str | None:
@@ -117,23 +108,11 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_problems(path: Path) -> int:
-    from bot.orgfile import check_organisation
-
-    problems = check_organisation(path)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{path}: {len(problems)} problem(s) found", file=sys.stderr)
-        return 1
-    return 0
-
-
 def cmd_check_config(args: argparse.Namespace) -> int:
-    path = args.file or _load_settings().bot_config
-    if _report_problems(path):
+    path = args.file or load_settings().bot_config
+    if report_problems(path):
         return 1
-    from bot.orgfile import load_organisation
+    from bot.config.orgfile import load_organisation
 
     org = load_organisation(path)
     print(
@@ -144,29 +123,20 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_sync_config(args: argparse.Namespace) -> int:
-    settings = _load_settings()
+    settings = load_settings()
     path = args.file or settings.bot_config
-    if _report_problems(path):
+    if report_problems(path):
         return 1
     configure_logging(settings.log_level)
 
     async def sync() -> str:
         from bot.clock import SystemClock
-        from bot.orgfile import load_organisation
+        from bot.config.orgfile import load_organisation
         from bot.services.directory import sync_organisation
-        from storage.db import create_engine, create_sessionmaker
-        from storage.migrate import upgrade
 
-        engine = create_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            async with create_sessionmaker(engine)() as session, session.begin():
-                report = await sync_organisation(
-                    session, load_organisation(path), SystemClock().now()
-                )
-            return report.summary()
-        finally:
-            await engine.dispose()
+        async with migrated_session(settings) as session:
+            report = await sync_organisation(session, load_organisation(path), SystemClock().now())
+        return report.summary()
 
     print(f"Synced: {asyncio.run(sync())}")
     return 0

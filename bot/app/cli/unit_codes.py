@@ -28,12 +28,12 @@ def add_unit_codes_command(commands) -> None:
 
 
 def cmd_unit_codes(args: argparse.Namespace) -> int:
-    from bot.cli import _load_settings, _report_problems
-    from bot.logging_setup import configure_logging
-    from bot.orgfile import load_organisation
+    from bot.app.cli.common import load_settings, report_problems
+    from bot.app.logging_setup import configure_logging
+    from bot.config.orgfile import load_organisation
 
-    settings = _load_settings()
-    if _report_problems(settings.bot_config):
+    settings = load_settings()
+    if report_problems(settings.bot_config):
         return 1
     configure_logging(settings.log_level)
     org = load_organisation(settings.bot_config)
@@ -68,20 +68,14 @@ def cmd_unit_codes(args: argparse.Namespace) -> int:
 
 
 async def _issue(settings, org, project_key: str, building_key: str | None):
+    from bot.app.cli.common import migrated_session
     from bot.clock import SystemClock
     from bot.services.directory import sync_organisation
     from bot.services.unit_codes import issue_codes
-    from storage.db import create_engine, create_sessionmaker
-    from storage.migrate import upgrade
 
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        now = SystemClock().now()
-        async with create_sessionmaker(engine)() as session, session.begin():
-            await sync_organisation(session, org, now)  # the units must exist to get codes
-            return await issue_codes(
-                session, project_key, now, org.residents.unit_code_ttl, building_key=building_key
-            )
-    finally:
-        await engine.dispose()
+    now = SystemClock().now()
+    async with migrated_session(settings) as session:
+        await sync_organisation(session, org, now)  # the units must exist to get codes
+        return await issue_codes(
+            session, project_key, now, org.residents.unit_code_ttl, building_key=building_key
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from bot.config.settings import Settings
 from storage.models import OutboxStatus
 
 
@@ -27,27 +28,20 @@ def add_outbox_command(commands) -> None:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    from bot.cli import _load_settings
+    from bot.app.cli.common import load_settings
 
-    settings = _load_settings()
-    print(asyncio.run(_outbox(settings.database_url, args)))
+    print(asyncio.run(_outbox(load_settings(), args)))
     return 0
 
 
-async def _outbox(database_url: str, args: argparse.Namespace) -> str:
+async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
+    from bot.app.cli.common import migrated_session
     from bot.clock import SystemClock
     from bot.services import outbox_admin
-    from storage.db import create_engine, create_sessionmaker
-    from storage.migrate import upgrade
 
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        async with create_sessionmaker(engine)() as session, session.begin():
-            if args.retry:
-                count = await outbox_admin.retry(session, args.retry, SystemClock().now())
-                return f"queued again: {count} of {len(args.retry)}"
-            report = await outbox_admin.report(session, OutboxStatus(args.status), args.limit)
-        return outbox_admin.render_plain(report)
-    finally:
-        await engine.dispose()
+    async with migrated_session(settings) as session:
+        if args.retry:
+            count = await outbox_admin.retry(session, args.retry, SystemClock().now())
+            return f"queued again: {count} of {len(args.retry)}"
+        report = await outbox_admin.report(session, OutboxStatus(args.status), args.limit)
+    return outbox_admin.render_plain(report)

@@ -1,0 +1,1 @@
+"""The composition root: builds the application once and runs it."""

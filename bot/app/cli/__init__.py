@@ -1,0 +1,1 @@
+"""The ``resident-bot`` command line."""

@@ -1,0 +1,50 @@
+"""What every ``resident-bot`` sub-command needs: settings, the organisation file, a database."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.settings import Settings
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; an invalid value ends the command with exit code 2."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(f"Invalid settings:\n{error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def report_problems(path: Path) -> int:
+    """Print every problem of the organisation file; 1 if there are any, else 0."""
+    from bot.config.orgfile import check_organisation
+
+    problems = check_organisation(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{path}: {len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    return 0
+
+
+@asynccontextmanager
+async def migrated_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One transaction on an up-to-date database; the engine is disposed afterwards."""
+    from storage.db import create_engine, create_sessionmaker
+    from storage.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()

@@ -1,0 +1,20 @@
+"""The aiogram dispatcher: FSM storage in our database, the dependencies, the routers."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+
+from bot.app.deps import Deps
+from handlers import setup_dispatcher
+from storage.fsm import SqlStorage
+
+
+def build_dispatcher(deps: Deps) -> Dispatcher:
+    dispatcher = Dispatcher(storage=SqlStorage(deps.sessionmaker, deps.clock.now))
+    dispatcher["deps"] = deps
+    # Older handlers still ask for these by name; new ones take ``deps`` or ``ctx``.
+    dispatcher["clock"] = deps.clock
+    dispatcher["settings"] = deps.settings
+    dispatcher["organisation"] = deps.organisation
+    setup_dispatcher(dispatcher, deps.default_locale)
+    return dispatcher

@@ -1,0 +1,95 @@
+"""Turns every domain refusal into the translated answer and its audit line, in one place.
+
+Handlers call a service and let a :class:`~bot.services.errors.Refused` propagate;
+this inner middleware (it runs inside the i18n context, around each handler)
+answers a button press with an alert and a message with a reply, and writes the
+audit row, which commits with the update like any other change. The audit action
+is the handler's ``audit`` flag (``flags={"audit": "ticket.take"}``), else the
+refusal's own, else a name made from the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.flags import get_flag
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+
+from bot.services import audit
+from bot.services.errors import Refused
+from storage.models import Ticket
+
+
+def refusal_text(error: Refused) -> str:
+    """The refusal's reason in the reader's language, placeholders filled."""
+    text = _(error.reason)
+    return text.format(**error.values) if error.values else text
+
+
+def _audit_action(event: TelegramObject, data: dict[str, Any], error: Refused) -> str:
+    flagged = get_flag(data, "audit")
+    if flagged:
+        return str(flagged)
+    if isinstance(event, CallbackQuery):
+        return "button." + (event.data or "").split(":", 1)[0]
+    if isinstance(event, Message) and event.text and event.text.startswith("/"):
+        return "command." + event.text.split(maxsplit=1)[0].lstrip("/").split("@")[0]
+    return "message"
+
+
+def _audit_data(event: TelegramObject) -> dict[str, Any]:
+    if isinstance(event, CallbackQuery):
+        chat = event.message.chat if event.message else None
+        return {"callback": event.data, "chat_id": chat.id if chat else None}
+    if isinstance(event, Message):
+        return {"chat_id": event.chat.id, "text": (event.text or "")[:64]}
+    return {}
+
+
+async def record_refusal(event: TelegramObject, data: dict[str, Any], error: Refused) -> None:
+    """The audit line of a refusal: who, what, why; a forged ticket id is kept as data."""
+    session = data["session"]
+    details = _audit_data(event)
+    ticket = await session.get(Ticket, error.ticket_id) if error.ticket_id is not None else None
+    if error.ticket_id is not None and ticket is None:
+        details["ticket_id"] = error.ticket_id
+    await audit.refused(
+        session,
+        data["ctx"].now,
+        data.get("actor"),
+        _audit_action(event, data, error),
+        error.code,
+        ticket_id=ticket.id if ticket is not None else None,
+        org_unit_id=ticket.project_id if ticket is not None else None,
+        data=details or None,
+    )
+
+
+async def answer_refusal(event: TelegramObject, error: Refused) -> None:
+    text = refusal_text(error)
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    elif isinstance(event, Message):
+        if event.chat.type == "private":
+            await event.answer(text)
+        else:
+            await event.reply(text)
+
+
+class RefusalMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except Refused as error:
+            if error.audited:
+                await record_refusal(event, data, error)
+            await answer_refusal(event, error)
+            return None
