@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.message_split import (
@@ -215,13 +215,4 @@ async def replace_pending_edit(session: AsyncSession, ref: str) -> None:
             OutboxMessage.method == "editMessageText",
             OutboxMessage.locked_by.is_(None),
         )
-    )
-
-
-async def pending_count(session: AsyncSession) -> int:
-    return (
-        await session.scalar(
-            select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
-        )
-        or 0
     )
