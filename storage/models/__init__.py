@@ -10,8 +10,8 @@ from storage.models.delivery import (
     OutboxStatus,
 )
 from storage.models.invites import StaffInvite
-from storage.models.org import Building, OrgLevel, OrgUnit, ProjectKind, PropertyUnit
-from storage.models.people import Person, StaffMembership, StaffRole
+from storage.models.org import Building, OrgUnit, PropertyUnit
+from storage.models.people import Person, StaffMembership
 from storage.models.residents import (
     BindingRequest,
     BindingStatus,
@@ -33,8 +33,16 @@ from storage.models.tickets import (
     TicketEvent,
     TicketEventKind,
     TicketFollower,
+)
+from storage.vocabulary import (
+    Language,
+    OrgLevel,
+    ProjectKind,
+    Segment,
+    StaffRole,
     TicketKind,
     TicketStatus,
+    UnitKind,
 )
 
 __all__ = [
@@ -50,6 +58,7 @@ __all__ = [
     "InboundUpdate",
     "InvitationKind",
     "InvitationStage",
+    "Language",
     "OrgLevel",
     "OrgUnit",
     "OutboxMessage",
@@ -58,6 +67,7 @@ __all__ = [
     "ProjectKind",
     "PropertyUnit",
     "ResidentUnit",
+    "Segment",
     "SlaNotice",
     "StaffInvite",
     "StaffMembership",
@@ -73,4 +83,5 @@ __all__ = [
     "TicketStatus",
     "UnitCode",
     "UnitCodeAttempt",
+    "UnitKind",
 ]

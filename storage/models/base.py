@@ -3,7 +3,9 @@ Alembic migrations get stable constraint names on both databases."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, MetaData
+import enum
+
+from sqlalchemy import BigInteger, Enum, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -16,6 +18,14 @@ NAMING_CONVENTION = {
 
 # Auto-increment primary keys: BIGINT on PostgreSQL, INTEGER (the rowid) on SQLite.
 BigIntPk = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def stored_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """An enum column stored as its plain string values (no native ENUM type), so that
+    migrations stay simple on both databases."""
+    return Enum(
+        cls, name=name, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class Base(DeclarativeBase):

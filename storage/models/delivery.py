@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigIntPk
-from storage.models.org import _enum
+from storage.models.base import Base, BigIntPk, stored_enum
 from storage.types import UtcDateTime
 
 
@@ -34,7 +33,7 @@ class InboundUpdate(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Updates of one chat are handled in order; different chats in parallel.
     chat_key: Mapped[str] = mapped_column(String(64))
-    status: Mapped[InboundStatus] = mapped_column(_enum(InboundStatus, "inbound_status"))
+    status: Mapped[InboundStatus] = mapped_column(stored_enum(InboundStatus, "inbound_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     available_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -68,7 +67,7 @@ class OutboxMessage(Base):
     ref: Mapped[str | None] = mapped_column(String(64), index=True)
     # Optional idempotency key: enqueuing the same key twice keeps one row.
     dedup_key: Mapped[str | None] = mapped_column(String(128), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"))
+    status: Mapped[OutboxStatus] = mapped_column(stored_enum(OutboxStatus, "outbox_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)

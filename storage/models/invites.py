@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigIntPk
-from storage.models.org import _enum
-from storage.models.people import StaffRole
+from storage.models.base import Base, BigIntPk, stored_enum
 from storage.types import UtcDateTime
+from storage.vocabulary import StaffRole
 
 
 class StaffInvite(Base):
@@ -20,7 +19,7 @@ class StaffInvite(Base):
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole, "staff_role"))
+    role: Mapped[StaffRole] = mapped_column(stored_enum(StaffRole, "staff_role"))
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

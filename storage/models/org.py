@@ -3,31 +3,11 @@ units (apartments, shops) of each project."""
 
 from __future__ import annotations
 
-import enum
-
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, BigIntPk
-
-
-class OrgLevel(enum.StrEnum):
-    HQ = "hq"
-    REGION = "region"
-    PROJECT = "project"
-
-
-class ProjectKind(enum.StrEnum):
-    RESIDENTIAL = "residential"
-    COMMERCIAL = "commercial"
-    PUBLIC = "public"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings (no native ENUM type) so migrations stay simple on both databases.
-    return Enum(
-        cls, name=name, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]
-    )
+from storage.models.base import Base, BigIntPk, stored_enum
+from storage.vocabulary import OrgLevel, ProjectKind, UnitKind
 
 
 class OrgUnit(Base):
@@ -37,10 +17,12 @@ class OrgUnit(Base):
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
-    level: Mapped[OrgLevel] = mapped_column(_enum(OrgLevel, "org_level"))
+    level: Mapped[OrgLevel] = mapped_column(stored_enum(OrgLevel, "org_level"))
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
-    project_kind: Mapped[ProjectKind | None] = mapped_column(_enum(ProjectKind, "project_kind"))
+    project_kind: Mapped[ProjectKind | None] = mapped_column(
+        stored_enum(ProjectKind, "project_kind")
+    )
     ticket_prefix: Mapped[str | None] = mapped_column(String(8), unique=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -79,7 +61,7 @@ class PropertyUnit(Base):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     floor: Mapped[int | None] = mapped_column(Integer)
-    unit_kind: Mapped[str] = mapped_column(String(32), default="apartment")
+    unit_kind: Mapped[str] = mapped_column(String(32), default=UnitKind.APARTMENT.value)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     building: Mapped[Building] = relationship(back_populates="units")

@@ -3,22 +3,16 @@ organisation unit."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from storage.crypto import EncryptedText, cipher, normalise_phone
-from storage.models.base import Base, BigIntPk
-from storage.models.org import OrgUnit, _enum
+from storage.models.base import Base, BigIntPk, stored_enum
+from storage.models.org import OrgUnit
 from storage.types import UtcDateTime
-
-
-class StaffRole(enum.StrEnum):
-    AGENT = "agent"
-    MANAGER = "manager"
-    ADMIN = "admin"
+from storage.vocabulary import StaffRole
 
 
 class Person(Base):
@@ -32,9 +26,9 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     # Language the person chose with /language; None = follow Telegram's language_code.
-    language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(16))  # a Language
     telegram_language: Mapped[str | None] = mapped_column(String(16))
-    segment: Mapped[str | None] = mapped_column(String(32))
+    segment: Mapped[str | None] = mapped_column(String(32))  # a Segment
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # False once Telegram answered 403 (blocked the bot / left the chat).
@@ -61,7 +55,7 @@ class StaffMembership(Base):
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole, "staff_role"))
+    role: Mapped[StaffRole] = mapped_column(stored_enum(StaffRole, "staff_role"))
     # "config" rows are owned by the organisation file and re-synced; "invite" rows are not.
     source: Mapped[str] = mapped_column(String(16), default="config")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

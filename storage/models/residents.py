@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, BigIntPk
-from storage.models.org import _enum
+from storage.models.base import Base, BigIntPk, stored_enum
 from storage.types import UtcDateTime
 
 
@@ -75,7 +74,7 @@ class BindingRequest(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     property_unit_id: Mapped[int] = mapped_column(ForeignKey("property_units.id"))
     project_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
-    status: Mapped[BindingStatus] = mapped_column(_enum(BindingStatus, "binding_status"))
+    status: Mapped[BindingStatus] = mapped_column(stored_enum(BindingStatus, "binding_status"))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

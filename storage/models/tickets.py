@@ -20,26 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, BigIntPk
-from storage.models.org import _enum
+from storage.models.base import Base, BigIntPk, stored_enum
 from storage.types import UtcDateTime
-
-
-class TicketKind(enum.StrEnum):
-    REPAIR = "repair"
-    COMPLAINT = "complaint"
-    SUGGESTION = "suggestion"
-    INQUIRY = "inquiry"
-
-
-class TicketStatus(enum.StrEnum):
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    WAITING_ON_RESIDENT = "waiting_on_resident"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
+from storage.vocabulary import TicketKind, TicketStatus
 
 
 class Ticket(Base):
@@ -65,17 +48,17 @@ class Ticket(Base):
     number: Mapped[str] = mapped_column(String(24), unique=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
     seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[TicketKind] = mapped_column(_enum(TicketKind, "ticket_kind"))
+    kind: Mapped[TicketKind] = mapped_column(stored_enum(TicketKind, "ticket_kind"))
     category_key: Mapped[str | None] = mapped_column(String(64))
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus, "ticket_status"))
+    status: Mapped[TicketStatus] = mapped_column(stored_enum(TicketStatus, "ticket_status"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     property_unit_id: Mapped[int | None] = mapped_column(ForeignKey("property_units.id"))
     location_text: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str] = mapped_column(Text, default="")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     affected_count: Mapped[int] = mapped_column(Integer, default=1)
-    # The resident's segment when the ticket was filed (owner / tenant / commercial / vip).
+    # The resident's segment (a Segment) when the ticket was filed.
     segment: Mapped[str | None] = mapped_column(String(32))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)

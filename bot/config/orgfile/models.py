@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from datetime import time as clock_time
-from typing import Annotated, Any, Literal, get_args
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -28,22 +29,19 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     field_validator,
     model_validator,
 )
+
+from storage.vocabulary import Language, ProjectKind, Segment, StaffRole, TicketKind, UnitKind
 
 from .checks import cross_reference_findings
 from .durations import Duration
 from .places import format_place
 
 __all__ = [
-    "LANGUAGES",
-    "PROJECT_KINDS",
-    "ROLES",
-    "SEGMENTS",
-    "TICKET_KINDS",
-    "UNIT_KINDS",
     "Building",
     "Category",
     "CategoryKeywords",
@@ -51,40 +49,36 @@ __all__ = [
     "EscalationLadders",
     "EscalationLevel",
     "Hq",
-    "Language",
     "LocalizedText",
     "OrgUnit",
     "Organisation",
     "Project",
-    "ProjectKind",
     "Region",
     "ResidentPolicy",
-    "Role",
-    "Segment",
     "SlaCalendar",
     "SlaPolicy",
     "SlaRule",
     "SlaTargets",
     "SlaWarning",
     "Staff",
-    "TicketKind",
-    "UnitKind",
     "UnitSpec",
 ]
 
-TicketKind = Literal["repair", "complaint", "suggestion", "inquiry"]
-Segment = Literal["owner", "tenant", "commercial", "vip"]
-Role = Literal["agent", "manager", "admin"]
-ProjectKind = Literal["residential", "commercial", "public"]
-UnitKind = Literal["apartment", "shop", "office", "room", "parking", "storage", "other"]
-Language = Literal["zh_CN", "en"]
+_T = TypeVar("_T")
+# The vocabulary (kinds, roles, segments, languages) is defined once, in storage. The file
+# is validated strictly, but its enum fields accept the plain strings TOML gives.
+Lax = Annotated[_T, Strict(False)]
 
-TICKET_KINDS: tuple[str, ...] = get_args(TicketKind)
-SEGMENTS: tuple[str, ...] = get_args(Segment)
-ROLES: tuple[str, ...] = get_args(Role)
-PROJECT_KINDS: tuple[str, ...] = get_args(ProjectKind)
-UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)
-LANGUAGES: tuple[str, ...] = get_args(Language)
+
+def _values(vocabulary: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in vocabulary)
+
+
+# For messages that list what is allowed.
+TICKET_KINDS = _values(TicketKind)
+SEGMENTS = _values(Segment)
+UNIT_KINDS = _values(UnitKind)
+LANGUAGES = _values(Language)
 
 MAX_TELEGRAM_ID = 2**63 - 1
 
@@ -186,7 +180,7 @@ class UnitSpec(_Model):
 
     key: LocalKey
     floor: int | None = None  # negative for basements
-    kind: UnitKind = "apartment"
+    kind: Lax[UnitKind] = UnitKind.APARTMENT
 
 
 def _units_before(value: Any) -> Any:
@@ -251,7 +245,7 @@ class Project(_Model):
     key: Key
     name: Name
     region: Key
-    kind: ProjectKind
+    kind: Lax[ProjectKind]
     ticket_prefix: TicketPrefix
     group_chat_id: GroupChatId = None
     timezone: TimezoneName | None = None
@@ -290,7 +284,7 @@ class Staff(_Model):
 
     telegram_id: TelegramId
     name: Name
-    role: Role
+    role: Lax[StaffRole]
     unit: Key  # key of the hq, a region or a project
 
 
@@ -320,12 +314,12 @@ class Category(_Model):
     key: Key
     name: LocalizedText
     keywords: CategoryKeywords = CategoryKeywords()
-    kinds: list[TicketKind] = Field(default_factory=lambda: list(TICKET_KINDS), min_length=1)
+    kinds: list[Lax[TicketKind]] = Field(default_factory=lambda: list(TicketKind), min_length=1)
     urgent_allowed: bool = False
 
     @field_validator("kinds")
     @classmethod
-    def _unique_kinds(cls, kinds: list[str]) -> list[str]:
+    def _unique_kinds(cls, kinds: list[TicketKind]) -> list[TicketKind]:
         return _unique(kinds, "kind")
 
     def accepts(self, kind: str) -> bool:
@@ -355,12 +349,12 @@ _MATCH_FIELDS = ("kind", "category", "urgent", "segment")
 class SlaRule(_Model):
     """An override of the SLA targets for tickets matching all of its given fields."""
 
-    kind: TicketKind | None = None
+    kind: Lax[TicketKind] | None = None
     category: Annotated[list[Key], BeforeValidator(_category_list), Field(min_length=1)] | None = (
         None
     )
     urgent: bool | None = None
-    segment: Segment | None = None
+    segment: Lax[Segment] | None = None
     first_response: Duration | None = None
     resolution: Duration | None = None
     update: Duration | None = None
@@ -876,7 +870,7 @@ class Organisation(_Model):
     """The whole organisation file."""
 
     timezone: TimezoneName = "Asia/Shanghai"
-    default_language: Language = "zh_CN"
+    default_language: Lax[Language] = Language.ZH_CN
     hq: Hq
     regions: list[Region] = []
     projects: list[Project] = []
