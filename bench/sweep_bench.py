@@ -37,6 +37,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import bot.presentation.outbound  # noqa: F401  (the renderers, loaded at start as in the app)
+from bot.app.context import Context
 from bot.config.orgfile import load_organisation
 from bot.services.directory import sync_organisation
 from bot.services.sla.sweep import sweep_due_tickets
@@ -172,7 +174,7 @@ async def timed_sweep(sessionmaker, org, now: datetime) -> tuple[float, int, int
     examined = escalations = messages = 0
     while True:
         async with sessionmaker() as session, session.begin():
-            result = await sweep_due_tickets(session, org, now, limit=500)
+            result = await sweep_due_tickets(session, Context(org, now), limit=500)
         examined += result.examined
         escalations += result.escalations
         messages += result.messages

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
+from bot.services.context import Context
 from bot.services.sla.sweep import SweepResult, sweep_due_tickets
 
 log = logging.getLogger(__name__)
@@ -25,15 +25,13 @@ class SlaSweeper:
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
-        organisation: Organisation,
-        clock: Clock,
+        context: Callable[[], Context],
         *,
         batch_size: int = 500,
         max_batches: int = 100,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._organisation = organisation
-        self._clock = clock
+        self._context = context  # the domain context at the clock's now, for each batch
         self._batch_size = batch_size
         self._max_batches = max_batches
         self._lock = asyncio.Lock()
@@ -47,7 +45,7 @@ class SlaSweeper:
                     break
                 async with self._sessionmaker() as session, session.begin():
                     result = await sweep_due_tickets(
-                        session, self._organisation, self._clock.now(), limit=self._batch_size
+                        session, self._context(), limit=self._batch_size
                     )
                 total.add(result)
                 if result.examined < self._batch_size or result.lost_races == result.examined:

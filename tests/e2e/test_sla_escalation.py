@@ -295,7 +295,7 @@ async def test_two_processes_sweeping_at_once_escalate_each_level_once(
     try:
         assert app.organisation is not None
         sweepers = [
-            SlaSweeper(create_sessionmaker(engine), app.organisation, clock, batch_size=7)
+            SlaSweeper(create_sessionmaker(engine), app.deps.context, batch_size=7)
             for engine in engines
         ]
         await asyncio.gather(*(s.run() for s in sweepers), *(s.run() for s in sweepers))

@@ -153,12 +153,12 @@ async def test_a_sweep_records_history_and_queues_messages_in_one_transaction(
     ticket = await file(sessionmaker, org, MONDAY_9)
     async with sessionmaker() as session:
         await session.begin()
-        result = await sweep_due_tickets(session, org, MONDAY_9 + 24 * H)
+        result = await sweep_due_tickets(session, at(org, MONDAY_9 + 24 * H))
         assert result.escalations == 1
         await session.rollback()  # a crash before commit: as if the sweep never ran
     assert (await reload(sessionmaker, ticket.id)).response_escalation_level == 0
     async with sessionmaker() as session, session.begin():
-        result = await sweep_due_tickets(session, org, MONDAY_9 + 24 * H)
+        result = await sweep_due_tickets(session, at(org, MONDAY_9 + 24 * H))
     assert result.escalations == 1
     async with sessionmaker() as session:
         events = (

@@ -10,7 +10,7 @@ project business hours); the arithmetic lives in ``policy.py`` and
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -224,10 +224,6 @@ def _apply(ticket: Ticket, deadlines: Deadlines) -> None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def overdue_by(due: datetime | None, now: datetime) -> timedelta | None:
-    return now - due if due is not None and now > due else None
 
 
 async def recompute_open_tickets(

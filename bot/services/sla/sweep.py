@@ -7,8 +7,8 @@ then applies the outcome with a conditional update: only the sweep that saw the
 ticket's current escalation levels and check time wins, so nothing is escalated
 twice at one level, however many sweeps run, late or at once. The ticket's
 history gets one ``escalated`` event per level reached and one ``warned`` event
-per notice; the messages go out through the outbox in the same transaction,
-grouped per chat (digests when many).
+per notice; what people are told is announced (``ctx.announce``) in the same
+transaction, one notice per chat (``escalations.Tidings``: digests when many).
 
 After downtime the first sweep catches up: each ladder jumps straight to the
 highest level that is due, every group on the way is told once, with the real
@@ -24,10 +24,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config.orgfile import Organisation
-from bot.i18n import normalise_locale
-from bot.services.notifications.escalations import Mailbag, load_people, load_units
+from bot.services.context import Context
 from bot.services.sla.deadlines import clock_of
+from bot.services.sla.escalations import Tidings, load_people, load_units, messages_in
 from bot.services.sla.policy import decide, plan_for
 from storage import sla_queue
 from storage.models import Ticket, TicketEvent, TicketEventKind
@@ -53,9 +52,10 @@ class SweepResult:
 
 
 async def sweep_due_tickets(
-    session: AsyncSession, org: Organisation, now: datetime, *, limit: int = DEFAULT_BATCH
+    session: AsyncSession, ctx: Context, *, limit: int = DEFAULT_BATCH
 ) -> SweepResult:
     """Warn, escalate and remind for up to ``limit`` due tickets."""
+    org, now = ctx.org, ctx.now
     result = SweepResult()
     tickets = await sla_queue.claim_due_tickets(session, now, limit)
     if not tickets:
@@ -63,11 +63,10 @@ async def sweep_due_tickets(
     result.examined = len(tickets)
     units = await load_units(session)
     sent = await sla_queue.sent_notices(session, [t.id for t in tickets])
-    mail = Mailbag(
+    tidings = Tidings(
         org=org,
         units=units,
         now=now,
-        group_locale=normalise_locale(org.default_language) or "zh_CN",
         inactive=await sla_queue.inactive_chats(session, now - INACTIVE_RECHECK),
         people=await load_people(session, {t.assignee_id for t in tickets if t.assignee_id}),
     )
@@ -94,7 +93,8 @@ async def sweep_due_tickets(
             result.lost_races += 1
             continue
         for action in outcome.escalations:
-            unit = mail.escalate(
+            assert action.target is not None  # every escalation names its level's unit
+            unit = tidings.escalate(
                 ticket, action.ladder, action.level, action.target, action.deadline
             )
             events.append(
@@ -119,7 +119,7 @@ async def sweep_due_tickets(
                 session, ticket.id, action.ladder, action.deadline, now
             ):
                 continue  # sent by someone else already
-            mail.notify(ticket, action.ladder, action.deadline)
+            tidings.notify(ticket, action.ladder, action.deadline)
             events.append(
                 _event(
                     ticket,
@@ -131,7 +131,9 @@ async def sweep_due_tickets(
             result.notices += 1
     if events:
         await session.execute(insert(TicketEvent), events)
-    result.messages = await mail.send(session)
+    notices = list(tidings.notices())
+    await ctx.announce(session, *notices)
+    result.messages = messages_in(notices)
     if result.escalations or result.notices:
         log.info(
             "SLA sweep: %s escalations, %s warnings/reminders, %s messages (%s tickets)",

@@ -1,0 +1,327 @@
+"""Deadline messages for staff: escalations (one per ticket, or a digest), warnings and
+reminders, and an escalation forwarded up when a group refused it.
+
+Times are shown in the reader's timezone: the project's for its group and its
+staff, the organisation's for regional and HQ groups. Escalations carry the ref
+``esc:<unit>`` so that one a group refuses (403) can be forwarded one level up.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.orgfile import Organisation
+from bot.i18n import N_, pick_locale, translate
+from bot.presentation.announce import renders
+from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
+from bot.presentation.texts import category_name, kind_name, local_time
+from bot.services import outbox
+from bot.services.context import Context
+from bot.services.sla.escalations import group_above
+from bot.services.sla.notices import Deadline, DeadlinesMissed, DeadlinesNear
+from storage.models import OrgLevel, OrgUnit, OutboxMessage, Person, Ticket
+
+M = TypeVar("M", Ticket, Person, OrgUnit)
+ESCALATION_REF_PREFIX = "esc:"
+DIGEST_BUTTONS = 8
+
+LADDER_NAMES = {
+    "response": N_("First response"),
+    "resolution": N_("Resolution"),
+    "update": N_("Answer to the resident"),
+}
+ESCALATION = N_(
+    "🔺 <b>{number}</b> · {kind} · {category}\n"
+    "{what} is overdue by {late} (was due {due}).\n"
+    "Escalation level {level} · {project} · held by {holder}"
+)
+DIGEST_HEADER = N_("🔺 <b>{count} overdue tickets</b> need attention:")
+DIGEST_LINE = N_("• <b>{number}</b> · {what} · overdue by {late} · level {level} · {holder}")
+WARNING = N_(
+    "⏰ <b>{number}</b> · {kind} · {category}\n"
+    "{what} is due in {left} (by {due}). Held by {holder}."
+)
+WARNING_DIGEST_HEADER = N_("⏰ <b>{count} tickets</b> are due soon:")
+WARNING_LINE = N_("• <b>{number}</b> · {what} due in {left} (by {due}) · {holder}")
+REMINDER = N_(
+    "💬 <b>{number}</b>: the resident is waiting for an answer (it was due {due}). "
+    "Held by {holder}."
+)
+REMINDER_LINE = N_("• <b>{number}</b> · the resident is waiting for an answer since {due}")
+NOBODY = N_("nobody")
+FORWARDED = N_("⚠️ Forwarded here: the group of {unit} could not be reached.")
+BUTTONS = (
+    (CardAction.TAKE, N_("Take")),
+    (CardAction.REASSIGN, N_("Reassign")),
+    (CardAction.DETAILS, N_("Details")),
+)
+DAYS, HOURS, MINUTES = N_("{n}d"), N_("{n}h"), N_("{n}min")
+
+
+def escalation_ref(unit_id: int) -> str:
+    return f"{ESCALATION_REF_PREFIX}{unit_id}"
+
+
+def span(locale: str, amount: timedelta) -> str:
+    """``1d 2h 5min`` in the reader's language, to the minute (rounded down)."""
+    minutes = max(int(amount.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(translate(locale, DAYS, n=days))
+    if hours:
+        parts.append(translate(locale, HOURS, n=hours))
+    if minutes or not parts:
+        parts.append(translate(locale, MINUTES, n=minutes))
+    return " ".join(parts)
+
+
+def _zone(org: Organisation, project_key: str | None) -> ZoneInfo:
+    try:
+        return org.zone(project_key)
+    except KeyError:
+        return org.zone()
+
+
+@dataclass(frozen=True)
+class _Chat:
+    """Where a notice goes and how it reads there."""
+
+    chat_id: int
+    locale: str
+    zone: ZoneInfo
+    thread_id: int | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One ticket's deadline, with what its message says about the ticket."""
+
+    deadline: Deadline
+    ticket: Ticket
+    project: OrgUnit | None
+    holder: Person | None
+
+
+async def _lines(session: AsyncSession, items: tuple[Deadline, ...]) -> list[_Line]:
+    """The tickets (claimed by this sweep), their holders and projects, read at once."""
+    tickets = await _by_id(session, Ticket, {item.ticket_id for item in items})
+    holders = await _by_id(session, Person, {t.assignee_id for t in tickets.values()})
+    projects = await _by_id(session, OrgUnit, {t.project_id for t in tickets.values()})
+    lines = []
+    for item in items:
+        ticket = tickets[item.ticket_id]
+        project = projects.get(ticket.project_id)
+        lines.append(
+            _Line(
+                item,
+                ticket,
+                project if project is not None and project.active else None,
+                holders.get(ticket.assignee_id) if ticket.assignee_id else None,
+            )
+        )
+    return lines
+
+
+async def _by_id(session: AsyncSession, model: type[M], ids: set[int | None]) -> dict[int, M]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    rows = await session.scalars(select(model).where(model.id.in_(wanted)))
+    return {row.id: row for row in rows}
+
+
+def _group_chat(ctx: Context, unit: OrgUnit, ref: str | None) -> _Chat:
+    assert unit.group_chat_id is not None  # the sweep routes only to bound groups
+    zone = ctx.org.zone() if unit.level is not OrgLevel.PROJECT else _zone(ctx.org, unit.key)
+    return _Chat(unit.group_chat_id, ctx.group_locale, zone, unit.group_thread_id, ref)
+
+
+def _holder(locale: str, line: _Line) -> str:
+    if line.holder is None or not line.holder.full_name:
+        return translate(locale, NOBODY)
+    return html.escape(line.holder.full_name)
+
+
+def _about(ctx: Context, locale: str, line: _Line) -> dict[str, Any]:
+    """The placeholders every kind of deadline message shares."""
+    ticket = line.ticket
+    return {
+        "number": ticket.number,
+        "kind": kind_name(locale, ticket.kind),
+        "category": html.escape(category_name(ctx.org, locale, ticket.category_key)),
+        "what": translate(locale, LADDER_NAMES[line.deadline.ladder]),
+        "holder": _holder(locale, line),
+    }
+
+
+def _missed_text(ctx: Context, chat: _Chat, line: _Line, template: str) -> str:
+    item = line.deadline
+    return translate(
+        chat.locale,
+        template,
+        **_about(ctx, chat.locale, line),
+        late=span(chat.locale, ctx.now - item.deadline),
+        due=local_time(item.deadline, chat.zone),
+        level=item.level,
+        project=html.escape(line.project.name) if line.project else "—",
+    )
+
+
+def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool) -> str:
+    item = line.deadline
+    if item.ladder == "update":
+        template = REMINDER_LINE if in_digest else REMINDER
+    else:
+        template = WARNING_LINE if in_digest else WARNING
+    return translate(
+        chat.locale,
+        template,
+        **_about(ctx, chat.locale, line),
+        left=span(chat.locale, item.deadline - ctx.now),
+        due=local_time(item.deadline, chat.zone),
+    )
+
+
+def _buttons(locale: str, ticket: Ticket) -> dict[str, Any]:
+    row = [
+        {
+            "text": translate(locale, label),
+            "callback_data": StaffTicketAction(
+                action=action, ticket_id=ticket.id, version=ticket.version
+            ).pack(),
+        }
+        for action, label in BUTTONS
+    ]
+    return {"inline_keyboard": [row]}
+
+
+def _details_buttons(lines: list[_Line]) -> dict[str, Any]:
+    buttons = [
+        {
+            "text": line.ticket.number,
+            "callback_data": StaffTicketAction(
+                action=CardAction.DETAILS, ticket_id=line.ticket.id, version=line.ticket.version
+            ).pack(),
+        }
+        for line in lines[:DIGEST_BUTTONS]
+    ]
+    return {"inline_keyboard": [buttons[i : i + 4] for i in range(0, len(buttons), 4)]}
+
+
+async def _queue(
+    session: AsyncSession, ctx: Context, chat: _Chat, text: str, markup: dict[str, Any]
+) -> None:
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "reply_markup": markup}
+    if chat.thread_id:
+        payload["message_thread_id"] = chat.thread_id
+    await outbox.enqueue(
+        session,
+        chat_id=chat.chat_id,
+        method="sendMessage",
+        payload=payload,
+        now=ctx.now,
+        ref=chat.ref,
+    )
+
+
+async def _send(
+    session: AsyncSession,
+    ctx: Context,
+    chat: _Chat,
+    lines: list[_Line],
+    digest_header: str | None,
+    text: Callable[[_Line, bool], str],
+) -> None:
+    """One digest (a header, one line per ticket, Details buttons) when ``digest_header``
+    is given, else one message per ticket with its Take / Reassign / Details buttons."""
+    if digest_header is not None:
+        texts = [translate(chat.locale, digest_header, count=len(lines))]
+        texts += [text(line, True) for line in lines]
+        await _queue(session, ctx, chat, "\n".join(texts), _details_buttons(lines))
+        return
+    for line in lines:
+        await _queue(session, ctx, chat, text(line, False), _buttons(chat.locale, line.ticket))
+
+
+@renders(DeadlinesMissed)
+async def deadlines_missed(session: AsyncSession, ctx: Context, notice: DeadlinesMissed) -> None:
+    unit = await session.get(OrgUnit, notice.unit_id)
+    assert unit is not None
+    chat = _group_chat(ctx, unit, escalation_ref(unit.id))
+
+    def text(line: _Line, in_digest: bool) -> str:
+        return _missed_text(ctx, chat, line, DIGEST_LINE if in_digest else ESCALATION)
+
+    header = DIGEST_HEADER if notice.digest else None
+    await _send(session, ctx, chat, await _lines(session, notice.items), header, text)
+
+
+@renders(DeadlinesNear)
+async def deadlines_near(session: AsyncSession, ctx: Context, notice: DeadlinesNear) -> None:
+    lines = await _lines(session, notice.items)
+    if notice.person_id is not None:
+        person = await session.get(Person, notice.person_id)
+        assert person is not None and person.telegram_id is not None
+        project = lines[0].project
+        chat = _Chat(
+            person.telegram_id,
+            pick_locale(person.language, person.telegram_language, ctx.group_locale),
+            _zone(ctx.org, project.key if project else None),
+        )
+    else:
+        assert notice.unit_id is not None
+        unit = await session.get(OrgUnit, notice.unit_id)
+        assert unit is not None
+        chat = _group_chat(ctx, unit, None)
+
+    def text(line: _Line, in_digest: bool) -> str:
+        return _near_text(ctx, chat, line, in_digest=in_digest)
+
+    header = WARNING_DIGEST_HEADER if notice.digest else None
+    await _send(session, ctx, chat, lines, header, text)
+
+
+async def forward_refused_escalation(
+    session: AsyncSession, message: OutboxMessage, now: datetime, locale: str
+) -> int | None:
+    """An escalation a group refused (403) goes to the next unit up that has a group.
+
+    Returns the chat it was forwarded to, or None (not an escalation, or no one above).
+    """
+    if not message.ref or not message.ref.startswith(ESCALATION_REF_PREFIX):
+        return None
+    try:
+        unit_id = int(message.ref.removeprefix(ESCALATION_REF_PREFIX))
+    except ValueError:
+        return None
+    found = await group_above(session, unit_id, message.chat_id)
+    if found is None:
+        return None
+    refusing, above = found
+    unit = await session.get(OrgUnit, above.id)
+    assert unit is not None and unit.group_chat_id is not None
+    note = translate(locale, FORWARDED, unit=html.escape(refusing.name))
+    forwarded = {k: v for k, v in message.payload.items() if k != "message_thread_id"}
+    forwarded["text"] = f"{note}\n\n{message.payload.get('text', '')}"
+    if unit.group_thread_id:
+        forwarded["message_thread_id"] = unit.group_thread_id
+    await outbox.enqueue(
+        session,
+        chat_id=unit.group_chat_id,
+        method="sendMessage",
+        payload=forwarded,
+        now=now,
+        ref=escalation_ref(unit.id),
+    )
+    return unit.group_chat_id
