@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
+from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.services import delivery_outcomes
 from scheduler.rate_limits import SendPacer
 from storage import outbox_queue
@@ -223,9 +224,7 @@ class OutboxSender:
         now = self._clock.now()
         async with self._sessionmaker() as session, session.begin():
             await delivery_outcomes.recipient_unreachable(session, message.chat_id, now, error)
-            forwarded = await delivery_outcomes.forward_refused_escalation(
-                session, message, now, self._locale
-            )
+            forwarded = await forward_refused_escalation(session, message, now, self._locale)
             if forwarded is not None:
                 log.warning(
                     "Group %s refused escalation %s (%s); forwarded to %s",

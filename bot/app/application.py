@@ -147,7 +147,9 @@ class Application:
             sessionmaker=sessionmaker,
             default_locale=normalise_locale(organisation.default_language) or "zh_CN",
             sla_sweeper=SlaSweeper(
-                sessionmaker, organisation, self.clock, batch_size=settings.sla_sweep_batch
+                sessionmaker,
+                lambda: Context(organisation, self.clock.now()),
+                batch_size=settings.sla_sweep_batch,
             ),
             wake_sender=self._wake_sender,
         )

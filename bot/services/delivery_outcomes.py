@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InactiveChat, OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
@@ -52,25 +52,6 @@ async def group_reachable(session: AsyncSession, chat_id: int) -> None:
     """A message reached the group: it is active again."""
     if chat_id < 0:
         await session.execute(delete(InactiveChat).where(InactiveChat.chat_id == chat_id))
-
-
-async def forward_refused_escalation(
-    session: AsyncSession, message: OutboxMessage, now: datetime, locale: str
-) -> int | None:
-    """An escalation a group refused (403) goes one level up; returns the new chat."""
-    from bot.services.notifications import escalations  # here: notifications import the outbox
-
-    if not message.ref or not message.ref.startswith(escalations.ESCALATION_REF_PREFIX):
-        return None
-    inactive = set((await session.scalars(select(InactiveChat.chat_id))).all()) | {message.chat_id}
-    return await escalations.forward_up(
-        session,
-        ref=message.ref,
-        payload=message.payload,
-        now=now,
-        locale=locale,
-        inactive=inactive,
-    )
 
 
 CARD_REF_PREFIX = "ticket-card:"
