@@ -25,9 +25,7 @@ DIGEST_CHECK_SECONDS = 60
 async def apply_data_retention(deps: JobDeps) -> RetentionReport:
     """Erase long-inactive residents and strip personal text from long-closed tickets."""
     async with deps.sessionmaker() as session, session.begin():
-        return await apply_retention(
-            session, deps.organisation, deps.clock.now(), deps.default_locale
-        )
+        return await apply_retention(session, deps.context())
 
 
 async def purge_handled_updates(deps: JobDeps) -> int:

@@ -17,11 +17,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config.orgfile import Organisation
 from bot.i18n import N_
-from bot.services import access, audit, delivery_outcomes, outbox
+from bot.services import access, audit, delivery_outcomes
 from bot.services.access import AccessDenied
-from bot.services.notifications import staff as notify_staff
+from bot.services.context import Context, Notice
 from bot.services.people import Actor
 from bot.services.tickets.transitions import OPEN_STATUSES
 from storage.models import OrgUnit, StaffRole, Ticket
@@ -56,6 +55,13 @@ class UnknownUnit(Exception):
         super().__init__(key)
         self.key = key
         self.options = options
+
+
+@dataclass(frozen=True)
+class CardReposted(Notice):
+    """The group moved (a new chat id): the open ticket's card is posted there anew."""
+
+    ticket_id: int
 
 
 @dataclass(frozen=True)
@@ -173,12 +179,7 @@ async def bind_group(
 
 
 async def follow_migration(
-    session: AsyncSession,
-    org: Organisation,
-    now: datetime,
-    old_chat_id: int,
-    new_chat_id: int,
-    locale: str,
+    session: AsyncSession, ctx: Context, old_chat_id: int, new_chat_id: int
 ) -> int:
     """The group became a supergroup: move its binding and re-post open tickets' cards.
 
@@ -200,14 +201,11 @@ async def follow_migration(
     await delivery_outcomes.group_migrated(session, old_chat_id, new_chat_id)
     for ticket in open_cards:
         ticket.card_chat_id = ticket.card_message_id = None
-        await outbox.replace_pending_edit(
-            session, notify_staff.CARD_REF.format(ticket_id=ticket.id)
-        )
-        await notify_staff.post_card(session, org, ticket, now, locale)
+        await ctx.announce(session, CardReposted(ticket.id))
     if bound is not None or open_cards:
         await audit.record(
             session,
-            now,
+            ctx.now,
             None,
             "group.migrated",
             org_unit_id=bound.id if bound is not None else None,

@@ -8,7 +8,6 @@ cannot both join) and only until it expires.
 from __future__ import annotations
 
 import hashlib
-import html
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, pick_locale, translate
-from bot.services import audit, outbox
+from bot.i18n import N_
+from bot.services import audit
+from bot.services.context import Context, Notice
+from bot.services.errors import Refused
 from bot.services.group_binding import choose_unit
 from bot.services.people import Actor
 from storage.models import OrgUnit, Person, StaffInvite, StaffMembership, StaffRole
@@ -27,24 +28,32 @@ INVITE_VALIDITY = timedelta(days=3)
 INVITABLE_ROLES = {"agent": StaffRole.AGENT, "manager": StaffRole.MANAGER}
 _RANK = {StaffRole.AGENT: 1, StaffRole.MANAGER: 2, StaffRole.ADMIN: 3}
 
-ROLE_NAMES = {
-    StaffRole.AGENT: N_("agent"),
-    StaffRole.MANAGER: N_("manager"),
-    StaffRole.ADMIN: N_("admin"),
-}
-INVITE_USED = N_("{name} joined as {role} of {unit} with your invitation.")
+
+class InvalidInvite(Refused):
+    """The link cannot be used. The service audits it with the opener's Telegram id: the
+    refusal middleware would store the command's text, and the link is a secret."""
+
+    code = "invite_unknown"
+    default_reason = N_("This invitation link is not valid.")
+    audited = False
 
 
-class InvalidInvite(Exception):
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.reason = reason
+class InviteUsed(InvalidInvite):
+    code = "invite_used"
+    default_reason = N_("This invitation link has already been used.")
 
 
-UNKNOWN = N_("This invitation link is not valid.")
-USED = N_("This invitation link has already been used.")
-EXPIRED = N_("This invitation link has expired. Ask your manager for a new one.")
+class InviteExpired(InvalidInvite):
+    code = "invite_expired"
+    default_reason = N_("This invitation link has expired. Ask your manager for a new one.")
+
+
+@dataclass(frozen=True)
+class InviteAccepted(Notice):
+    """Someone joined with an invitation: whoever made it is told."""
+
+    invite_id: int
+    person_id: int
 
 
 @dataclass(frozen=True)
@@ -95,26 +104,50 @@ async def create_invite(
 
 async def redeem_invite(
     session: AsyncSession,
-    now: datetime,
+    ctx: Context,
     telegram_id: int,
     full_name: str,
     telegram_language: str | None,
     token: str,
-    default_locale: str,
+    *,
+    opener: Actor | None = None,
 ) -> Joined:
     """Register the opener in the invitation's role and unit; the token is spent."""
+    try:
+        invite, unit = await _usable(session, ctx, token)
+        return await _join(session, ctx, invite, unit, telegram_id, full_name, telegram_language)
+    except InvalidInvite as invalid:
+        data = {"telegram_id": telegram_id}
+        await audit.refused(session, ctx.now, opener, "invite.redeem", invalid.code, data=data)
+        raise
+
+
+async def _usable(session: AsyncSession, ctx: Context, token: str) -> tuple[StaffInvite, OrgUnit]:
     invite = await session.scalar(
         select(StaffInvite).where(StaffInvite.token_hash == hash_token(token))
     )
     if invite is None:
-        raise InvalidInvite("invite_unknown", UNKNOWN)
+        raise InvalidInvite
     if invite.used_at is not None:
-        raise InvalidInvite("invite_used", USED)
-    if invite.expires_at <= now:
-        raise InvalidInvite("invite_expired", EXPIRED)
+        raise InviteUsed
+    if invite.expires_at <= ctx.now:
+        raise InviteExpired
     unit = await session.get(OrgUnit, invite.org_unit_id)
     if unit is None or not unit.active:
-        raise InvalidInvite("invite_unit_inactive", UNKNOWN)
+        raise InvalidInvite(code="invite_unit_inactive")
+    return invite, unit
+
+
+async def _join(
+    session: AsyncSession,
+    ctx: Context,
+    invite: StaffInvite,
+    unit: OrgUnit,
+    telegram_id: int,
+    full_name: str,
+    telegram_language: str | None,
+) -> Joined:
+    now = ctx.now
     person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     if person is None:
         person = Person(
@@ -133,7 +166,7 @@ async def redeem_invite(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise InvalidInvite("invite_used", USED)
+        raise InviteUsed
     person.full_name = person.full_name or full_name
     person.last_seen_at = now
     await _grant(session, person, unit, invite.role)
@@ -146,7 +179,7 @@ async def redeem_invite(
         subject_person_id=person.id,
         data={"role": invite.role.value, "invite_id": invite.id, "by": invite.created_by_id},
     )
-    await _tell_inviter(session, invite, person, unit, now, default_locale)
+    await ctx.announce(session, InviteAccepted(invite.id, person.id))
     return Joined(invite.role, unit.name, unit.key)
 
 
@@ -168,25 +201,3 @@ async def _grant(session: AsyncSession, person: Person, unit: OrgUnit, role: Sta
             membership.role = role
         membership.active = True
     await session.flush()
-
-
-async def _tell_inviter(
-    session: AsyncSession,
-    invite: StaffInvite,
-    person: Person,
-    unit: OrgUnit,
-    now: datetime,
-    default_locale: str,
-) -> None:
-    inviter = await session.get(Person, invite.created_by_id)
-    if inviter is None or inviter.telegram_id is None or not inviter.reachable:
-        return
-    locale = pick_locale(inviter.language, inviter.telegram_language, default_locale)
-    text = translate(
-        locale,
-        INVITE_USED,
-        name=html.escape(person.full_name or str(person.telegram_id)),
-        role=translate(locale, ROLE_NAMES[invite.role]),
-        unit=html.escape(unit.name),
-    )
-    await outbox.enqueue_text(session, chat_id=inviter.telegram_id, text=text, now=now)

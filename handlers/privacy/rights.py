@@ -6,7 +6,6 @@ import json
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BufferedInputFile,
@@ -20,18 +19,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.i18n import N_, normalise_locale
+from bot.i18n import N_
+from bot.presentation.buttons.privacy import PrivacyAction, PrivacyStep
 from bot.services import audit
+from bot.services.context import Context
 from bot.services.people import Actor, person_by_telegram_id
-from bot.services.privacy.erasure import CannotErase, erase_person
+from bot.services.privacy.erasure import erase_person
 from bot.services.privacy.export import personal_data, summary_lines
 from handlers.resident.registration import privacy_notice
-
-
-class PrivacyAction(CallbackData, prefix="pv"):
-    action: str  # mydata | erase | erase_yes | erase_no
 
 
 def _rights_keyboard() -> InlineKeyboardMarkup:
@@ -40,13 +35,13 @@ def _rights_keyboard() -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     text=_("📦 Get a copy of my data"),
-                    callback_data=PrivacyAction(action="mydata").pack(),
+                    callback_data=PrivacyAction(action=PrivacyStep.MY_DATA).pack(),
                 )
             ],
             [
                 InlineKeyboardButton(
                     text=_("🗑 Withdraw consent and erase my data"),
-                    callback_data=PrivacyAction(action="erase").pack(),
+                    callback_data=PrivacyAction(action=PrivacyStep.ERASE).pack(),
                 )
             ],
         ]
@@ -54,7 +49,7 @@ def _rights_keyboard() -> InlineKeyboardMarkup:
 
 
 async def show_privacy(
-    message: Message, session: AsyncSession, actor: Actor, organisation: Organisation, i18n: I18n
+    message: Message, session: AsyncSession, ctx: Context, actor: Actor, i18n: I18n
 ) -> None:
     person = await person_by_telegram_id(session, actor.telegram_id)
     held = _("We hold no personal data about you.")
@@ -68,11 +63,11 @@ async def show_privacy(
             held += "\n" + _("You agreed to notice version {version} on {date}.").format(
                 version=person.consent_version, date=person.consented_at.date().isoformat()
             )
-    text = f"{privacy_notice(organisation, i18n.current_locale)}\n\n{held}"
+    text = f"{privacy_notice(ctx.org, i18n.current_locale)}\n\n{held}"
     await message.answer(text, reply_markup=_rights_keyboard() if person else None)
 
 
-async def _send_copy(target: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+async def _send_copy(target: Message, session: AsyncSession, ctx: Context, actor: Actor) -> None:
     person = await person_by_telegram_id(session, actor.telegram_id)
     if person is None:
         await target.answer(_("We hold no personal data about you."))
@@ -80,9 +75,7 @@ async def _send_copy(target: Message, session: AsyncSession, actor: Actor, clock
     document = await personal_data(session, person)
     counts = summary_lines(document)
     payload = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-    await audit.record(
-        session, clock.now(), actor, "personal_data.export", subject_person_id=person.id
-    )
+    await audit.record(session, ctx.now, actor, "personal_data.export", subject_person_id=person.id)
     await target.answer_document(
         BufferedInputFile(payload, filename="my-data.json"),
         caption=_(
@@ -92,16 +85,16 @@ async def _send_copy(target: Message, session: AsyncSession, actor: Actor, clock
     )
 
 
-async def send_my_data(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
-    await _send_copy(message, session, actor, clock)
+async def send_my_data(message: Message, session: AsyncSession, ctx: Context, actor: Actor) -> None:
+    await _send_copy(message, session, ctx, actor)
 
 
 async def my_data_button(
-    callback: CallbackQuery, session: AsyncSession, actor: Actor, clock: Clock
+    callback: CallbackQuery, session: AsyncSession, ctx: Context, actor: Actor
 ) -> None:
     await callback.answer()
     if isinstance(callback.message, Message):
-        await _send_copy(callback.message, session, actor, clock)
+        await _send_copy(callback.message, session, ctx, actor)
 
 
 def _confirm_keyboard() -> InlineKeyboardMarkup:
@@ -110,11 +103,11 @@ def _confirm_keyboard() -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     text=_("Yes, erase everything"),
-                    callback_data=PrivacyAction(action="erase_yes").pack(),
+                    callback_data=PrivacyAction(action=PrivacyStep.ERASE_YES).pack(),
                 ),
                 InlineKeyboardButton(
                     text=_("No, keep my data"),
-                    callback_data=PrivacyAction(action="erase_no").pack(),
+                    callback_data=PrivacyAction(action=PrivacyStep.ERASE_NO).pack(),
                 ),
             ]
         ]
@@ -141,9 +134,8 @@ async def erase_button(callback: CallbackQuery) -> None:
 async def confirm_erase(
     callback: CallbackQuery,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    clock: Clock,
-    organisation: Organisation,
     state: FSMContext,
 ) -> None:
     person = await person_by_telegram_id(session, actor.telegram_id)
@@ -151,19 +143,7 @@ async def confirm_erase(
         await callback.answer(_("We hold no personal data about you."), show_alert=True)
         return
     await session.refresh(person, ["roles"])
-    try:
-        await erase_person(
-            session,
-            organisation,
-            person,
-            clock.now(),
-            reason="resident request",
-            actor=actor,
-            group_locale=normalise_locale(organisation.default_language) or "zh_CN",
-        )
-    except CannotErase as refused:
-        await callback.answer(_(refused.reason), show_alert=True)
-        return
+    await erase_person(session, ctx, person, reason="resident request", actor=actor)
     await state.clear()
     await callback.answer()
     if isinstance(callback.message, Message):
@@ -190,8 +170,16 @@ def build_router() -> Router:
     router.message.register(show_privacy, Command("privacy"))
     router.message.register(send_my_data, Command("mydata"))
     router.message.register(ask_to_forget, Command("forgetme"))
-    router.callback_query.register(my_data_button, PrivacyAction.filter(F.action == "mydata"))
-    router.callback_query.register(erase_button, PrivacyAction.filter(F.action == "erase"))
-    router.callback_query.register(confirm_erase, PrivacyAction.filter(F.action == "erase_yes"))
-    router.callback_query.register(cancel_erase, PrivacyAction.filter(F.action == "erase_no"))
+    router.callback_query.register(
+        my_data_button, PrivacyAction.filter(F.action == PrivacyStep.MY_DATA)
+    )
+    router.callback_query.register(
+        erase_button, PrivacyAction.filter(F.action == PrivacyStep.ERASE)
+    )
+    router.callback_query.register(
+        confirm_erase, PrivacyAction.filter(F.action == PrivacyStep.ERASE_YES)
+    )
+    router.callback_query.register(
+        cancel_erase, PrivacyAction.filter(F.action == PrivacyStep.ERASE_NO)
+    )
     return router

@@ -1,4 +1,7 @@
-"""Approve / Reject of a unit request, pressed by staff in the project's group."""
+"""Approve / Reject of a unit request, pressed by staff in the project's group.
+
+Refusals (not this project's staff, already decided) go to the refusal middleware.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +10,27 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.services.access import AccessDenied
+from bot.presentation.buttons.binding import BindingDecision, Verdict
+from bot.presentation.outbound.binding import decided_card_text
+from bot.services.context import Context
 from bot.services.people import Actor
-from bot.services.unit_binding import APPROVE, BindingError, decide
-from handlers.resident.callbacks import BindingDecision
-from handlers.resident.common import refusal, replace_text
+from bot.services.unit_binding import decide
+from handlers.resident.common import replace_text
 
 
 async def decide_binding(
     callback: CallbackQuery,
     callback_data: BindingDecision,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
 ) -> None:
-    try:
-        decision = await decide(
-            session,
-            organisation,
-            actor,
-            callback_data.request_id,
-            callback_data.action == APPROVE,
-            clock.now(),
-        )
-    except (AccessDenied, BindingError) as error:
-        await callback.answer(refusal(error), show_alert=True)
-        return
+    approve = callback_data.action is Verdict.APPROVE
+    decision = await decide(session, ctx, actor, callback_data.request_id, approve)
     await callback.answer(_("Approved.") if decision.approved else _("Rejected."))
     if isinstance(callback.message, Message):
-        await replace_text(callback.message, decision.group_text, reply_markup=None)
+        text = decided_card_text(ctx.group_locale, decision)
+        await replace_text(callback.message, text, reply_markup=None)
 
 
 def build_router() -> Router:

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config.orgfile import Organisation
+from bot.presentation.buttons.binding import BindChoice, BindStep
 from bot.services import resident_units, unit_codes
+from bot.services.context import Context
 from bot.services.registration import registered_resident
 from bot.services.unit_binding import BindingError, request_binding
-from handlers.resident.callbacks import BindChoice
+from handlers.middlewares.refusals import refusal_text
 from handlers.resident.common import clear_buttons, refusal, replace_text, resident_for
 from handlers.resident.keyboards import in_rows, inline
 from handlers.resident.states import Binding
@@ -33,9 +35,9 @@ async def offer_binding(message: Message) -> None:
         ),
         reply_markup=inline(
             [
-                [(_("🔑 I have a unit code"), BindChoice(what="code").pack())],
-                [(_("🏠 Choose my unit"), BindChoice(what="pick").pack())],
-                [(_("Later"), BindChoice(what="later").pack())],
+                [(_("🔑 I have a unit code"), BindChoice(what=BindStep.CODE).pack())],
+                [(_("🏠 Choose my unit"), BindChoice(what=BindStep.PICK).pack())],
+                [(_("Later"), BindChoice(what=BindStep.LATER).pack())],
             ]
         ),
     )
@@ -82,15 +84,15 @@ async def choose_method(
     if await resident_for(callback, session, organisation) is None:
         return
     await callback.answer()
-    if callback_data.what == "code":
+    if callback_data.what is BindStep.CODE:
         await state.set_state(Binding.code)
         await callback.message.answer(
             _("Please type the unit code from the property office (it looks like ABCD-EFGH-JKMN).")
         )
-    elif callback_data.what == "pick":
+    elif callback_data.what is BindStep.PICK:
         await state.clear()
         projects = await resident_units.active_projects(session)
-        buttons = [(p.name, BindChoice(what="project", id=p.id).pack()) for p in projects]
+        buttons = [(p.name, BindChoice(what=BindStep.PROJECT, id=p.id).pack()) for p in projects]
         await callback.message.answer(
             _("Which property do you live or work in?"), reply_markup=inline(in_rows(buttons, 2))
         )
@@ -127,7 +129,7 @@ async def project_chosen(
         await callback.answer(_("This button is no longer valid."), show_alert=True)
         return
     await callback.answer()
-    buttons = [(b.name, BindChoice(what="building", id=b.id).pack()) for b in buildings]
+    buttons = [(b.name, BindChoice(what=BindStep.BUILDING, id=b.id).pack()) for b in buildings]
     await replace_text(
         callback.message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3))
     )
@@ -153,7 +155,7 @@ async def building_chosen(
     if len(units) > MAX_UNIT_BUTTONS:
         await replace_text(callback.message, _("Please type your unit number, for example 1203."))
         return
-    buttons = [(u.name, BindChoice(what="unit", id=u.id).pack()) for u in units]
+    buttons = [(u.name, BindChoice(what=BindStep.UNIT, id=u.id).pack()) for u in units]
     await replace_text(
         callback.message,
         _("Which unit? (You can also type its number.)"),
@@ -165,22 +167,23 @@ async def _request(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
-    clock: Clock,
+    ctx: Context,
     telegram_id: int,
     unit_id: int,
 ) -> None:
+    """Ask the project's staff to confirm the unit; a refusal is answered in the chat
+    (also after a button press, whose buttons are gone by then)."""
     person = await registered_resident(
-        session, telegram_id, organisation.residents.privacy_notice_version
+        session, telegram_id, ctx.org.residents.privacy_notice_version
     )
     if person is None:
         await state.clear()
         await message.answer(_("Please register first: send /start."))
         return
     try:
-        label = await request_binding(session, organisation, person, unit_id, clock.now())
+        label = await request_binding(session, ctx, person, unit_id)
     except BindingError as error:
-        await message.answer(refusal(error))
+        await message.answer(refusal_text(error))
         return
     await state.clear()
     await message.answer(
@@ -196,31 +199,18 @@ async def unit_chosen(
     callback_data: BindChoice,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
-    clock: Clock,
+    ctx: Context,
 ) -> None:
     assert isinstance(callback.message, Message)
-    if await resident_for(callback, session, organisation) is None:
+    if await resident_for(callback, session, ctx.org) is None:
         return
     await callback.answer()
     await clear_buttons(callback.message)
-    await _request(
-        callback.message,
-        state,
-        session,
-        organisation,
-        clock,
-        callback.from_user.id,
-        callback_data.id,
-    )
+    await _request(callback.message, state, session, ctx, callback.from_user.id, callback_data.id)
 
 
 async def unit_number_typed(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    organisation: Organisation,
-    clock: Clock,
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context
 ) -> None:
     assert message.text is not None and message.from_user is not None
     building_id = (await state.get_data()).get("building_id")
@@ -230,19 +220,20 @@ async def unit_number_typed(
             _("There is no unit with this number in this building. Please check it.")
         )
         return
-    await _request(message, state, session, organisation, clock, message.from_user.id, unit.id)
+    await _request(message, state, session, ctx, message.from_user.id, unit.id)
 
 
 def build_router() -> Router:
     router = Router(name="resident.binding")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
-    router.callback_query.register(
-        choose_method, BindChoice.filter(F.what.in_({"code", "pick", "later"}))
+    press = router.callback_query.register
+    press(
+        choose_method, BindChoice.filter(F.what.in_({BindStep.CODE, BindStep.PICK, BindStep.LATER}))
     )
-    router.callback_query.register(project_chosen, BindChoice.filter(F.what == "project"))
-    router.callback_query.register(building_chosen, BindChoice.filter(F.what == "building"))
-    router.callback_query.register(unit_chosen, BindChoice.filter(F.what == "unit"))
+    press(project_chosen, BindChoice.filter(F.what == BindStep.PROJECT))
+    press(building_chosen, BindChoice.filter(F.what == BindStep.BUILDING))
+    press(unit_chosen, BindChoice.filter(F.what == BindStep.UNIT))
     router.message.register(code_typed, StateFilter(Binding.code), F.text, ~F.text.startswith("/"))
     router.message.register(
         unit_number_typed, StateFilter(Binding.unit_number), F.text, ~F.text.startswith("/")

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.services.unit_binding import BINDING_PREFIX
-
 
 class ConsentChoice(CallbackData, prefix="rc"):
     agree: bool
-
-
-class BindChoice(CallbackData, prefix="rb"):
-    """``what``: code, pick, later, project, building, unit."""
-
-    what: str
-    id: int = 0
 
 
 class FilingChoice(CallbackData, prefix="rf"):
@@ -49,10 +40,3 @@ class ProfileAction(CallbackData, prefix="rp"):
 
     what: str
     id: int = 0
-
-
-class BindingDecision(CallbackData, prefix=BINDING_PREFIX):
-    """Approve ("ok") or reject ("no") a unit request, pressed in the project's staff group."""
-
-    action: str
-    request_id: int

@@ -19,21 +19,13 @@ from aiogram.types import ChatMemberUpdated, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.i18n import DEFAULT_LOCALE, normalise_locale
 from bot.services import audit, group_binding
 from bot.services.access import AccessDenied
+from bot.services.context import Context
 from bot.services.group_binding import NOT_MANAGER, Admission, ChooseUnit, UnitChoice, UnknownUnit
 from bot.services.people import Actor
-from bot.services.staff_desk import describe_refusal
-from handlers.staff.common import (
-    GROUP_TYPES,
-    is_anonymous,
-    is_command_for_us,
-    refusal_text,
-    thread_of,
-)
+from handlers.middlewares.refusals import refusal_text
+from handlers.staff.common import GROUP_TYPES, is_anonymous, is_command_for_us, thread_of
 
 JOINED = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.RESTRICTED}
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.KICKED}
@@ -59,7 +51,7 @@ async def bot_added_to_group(
     event: ChatMemberUpdated,
     bot: Bot,
     session: AsyncSession,
-    clock: Clock,
+    ctx: Context,
     actor: Actor | None = None,
 ) -> None:
     decision = await group_binding.admission(session, actor, event.chat.id)
@@ -82,7 +74,7 @@ async def bot_added_to_group(
         )
     else:
         await group_binding.record_refused_group(
-            session, clock.now(), actor, event.chat.id, "added_by_non_manager"
+            session, ctx.now, actor, event.chat.id, "added_by_non_manager"
         )
         await bot.send_message(
             event.chat.id,
@@ -94,26 +86,23 @@ async def bot_added_to_group(
 # ------------------------------------------------------------------ migration
 
 
-async def group_upgraded(
-    message: Message, session: AsyncSession, clock: Clock, organisation: Organisation
-) -> None:
+async def group_upgraded(message: Message, session: AsyncSession, ctx: Context) -> None:
     """A basic group became a supergroup (two service messages: both lead here)."""
     if message.migrate_to_chat_id is not None:
         old, new = message.chat.id, message.migrate_to_chat_id
     else:
         assert message.migrate_from_chat_id is not None
         old, new = message.migrate_from_chat_id, message.chat.id
-    locale = normalise_locale(organisation.default_language) or DEFAULT_LOCALE
-    await group_binding.follow_migration(session, organisation, clock.now(), old, new, locale)
+    await group_binding.follow_migration(session, ctx, old, new)
 
 
 # ------------------------------------------------------------------ refusals
 
 
-async def refuse_anonymous(message: Message, session: AsyncSession, clock: Clock) -> None:
+async def refuse_anonymous(message: Message, session: AsyncSession, ctx: Context) -> None:
     await audit.refused(
         session,
-        clock.now(),
+        ctx.now,
         None,
         "group.command",
         "anonymous_admin",
@@ -132,7 +121,7 @@ async def refuse_in_unbound_group(
     message: Message,
     bot: Bot,
     session: AsyncSession,
-    clock: Clock,
+    ctx: Context,
     actor: Actor | None = None,
 ) -> None:
     if actor is not None and actor.is_manager:
@@ -141,7 +130,7 @@ async def refuse_in_unbound_group(
         )
         return
     await group_binding.record_refused_group(
-        session, clock.now(), actor, message.chat.id, "command_in_unbound_group"
+        session, ctx.now, actor, message.chat.id, "command_in_unbound_group"
     )
     await message.reply(
         _("I only work in staff groups of the property office, bound by a manager. Goodbye!")
@@ -157,7 +146,7 @@ async def bind_group(
     command: CommandObject,
     bot: Bot,
     session: AsyncSession,
-    clock: Clock,
+    ctx: Context,
     actor: Actor | None = None,
 ) -> None:
     was_bound = await group_binding.unit_for_chat(session, message.chat.id) is not None
@@ -165,7 +154,7 @@ async def bind_group(
         if actor is None or actor.person_id is None:
             raise AccessDenied(NOT_MANAGER, code="no_role")
         binding = await group_binding.bind_group(
-            session, clock.now(), actor, message.chat.id, thread_of(message), command.args
+            session, ctx.now, actor, message.chat.id, thread_of(message), command.args
         )
     except ChooseUnit as choose:
         await message.reply(
@@ -182,15 +171,10 @@ async def bind_group(
         )
         return
     except AccessDenied as denied:
-        await audit.refused(
-            session,
-            clock.now(),
-            actor,
-            "group.bind",
-            denied.code,
-            data={"chat_id": message.chat.id},
-        )
-        await message.reply(refusal_text(describe_refusal(denied)))
+        # Answered here, not by the refusal middleware: the bot leaves the group after it.
+        data = {"chat_id": message.chat.id}
+        await audit.refused(session, ctx.now, actor, "group.bind", denied.code, data=data)
+        await message.reply(refusal_text(denied))
         if not was_bound:
             await _leave(bot, message.chat.id)
         return

@@ -11,29 +11,17 @@ import html
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.i18n import DEFAULT_LOCALE, normalise_locale
-from bot.services import audit, invites
-from bot.services.access import AccessDenied
+from bot.presentation.outbound.invites import ROLE_NAMES
+from bot.presentation.texts import local_time
+from bot.services import invites
+from bot.services.context import Context
 from bot.services.group_binding import ChooseUnit, UnknownUnit
-from bot.services.invites import INVITE_PREFIX, InvalidInvite
-from bot.services.notifications.texts import local_time
+from bot.services.invites import INVITE_PREFIX
 from bot.services.people import Actor
-from bot.services.staff_desk import describe_refusal
-from handlers.staff.common import GROUP_TYPES, bot_username, refusal_text
-
-
-def _role_label(role) -> str:
-    return {
-        "agent": _("agent"),
-        "manager": _("manager"),
-        "admin": _("admin"),
-    }[role.value]
+from handlers.staff.common import GROUP_TYPES, bot_username
 
 
 async def make_invite(
@@ -41,9 +29,8 @@ async def make_invite(
     command: CommandObject,
     bot: Bot,
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
-    actor: Actor | None = None,
+    ctx: Context,
+    actor: Actor,
 ) -> None:
     words = (command.args or "").split()
     if not words or words[0].lower() not in invites.INVITABLE_ROLES:
@@ -56,8 +43,7 @@ async def make_invite(
         return
     unit_key = words[1] if len(words) > 1 else None
     try:
-        assert actor is not None
-        invite = await invites.create_invite(session, clock.now(), actor, words[0], unit_key)
+        invite = await invites.create_invite(session, ctx.now, actor, words[0], unit_key)
     except ChooseUnit as choose:
         keys = ", ".join(html.escape(o.key) for o in choose.options)
         await message.answer(_("For which unit? Add one of: {units}").format(units=keys))
@@ -70,19 +56,15 @@ async def make_invite(
             )
         )
         return
-    except AccessDenied as denied:
-        await audit.refused(session, clock.now(), actor, "invite.create", denied.code)
-        await message.answer(refusal_text(describe_refusal(denied)))
-        return
     link = f"https://t.me/{await bot_username(bot)}?start={INVITE_PREFIX}{invite.token}"
     await message.answer(
         _(
             "Invitation as {role} of {unit}, for one person, valid until {until}:\n{link}\n\n"
             "Send it only to the person it is for: whoever opens it first joins."
         ).format(
-            role=_role_label(invite.role),
+            role=_(ROLE_NAMES[invite.role]),
             unit=html.escape(invite.unit_name),
-            until=local_time(invite.expires_at, organisation.zone()),
+            until=local_time(invite.expires_at, ctx.org.zone()),
             link=link,
         )
     )
@@ -96,37 +78,27 @@ async def open_invite(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
-    i18n: I18n,
+    ctx: Context,
     actor: Actor | None = None,
 ) -> None:
     assert message.from_user is not None and command.args is not None
-    token = command.args.removeprefix(INVITE_PREFIX)
     user = message.from_user
-    default = normalise_locale(organisation.default_language) or DEFAULT_LOCALE
-    try:
-        joined = await invites.redeem_invite(
-            session,
-            clock.now(),
-            user.id,
-            user.full_name,
-            user.language_code,
-            token,
-            default,
-        )
-    except InvalidInvite as invalid:
-        opener = {"telegram_id": user.id}
-        await audit.refused(session, clock.now(), actor, "invite.redeem", invalid.code, data=opener)
-        await message.answer(_(invalid.reason))
-        return
+    joined = await invites.redeem_invite(
+        session,
+        ctx,
+        user.id,
+        user.full_name,
+        user.language_code,
+        command.args.removeprefix(INVITE_PREFIX),
+        opener=actor,
+    )
     await message.answer(
         _(
             "Welcome! You are now {role} of {unit}.\n"
             "/queue – open tickets of your units\n"
             "/mine – tickets assigned to you\n"
             "/ticket NUMBER – open one ticket"
-        ).format(role=_role_label(joined.role), unit=html.escape(joined.unit_name))
+        ).format(role=_(ROLE_NAMES[joined.role]), unit=html.escape(joined.unit_name))
     )
 
 
@@ -135,13 +107,18 @@ def _is_staff(_event: object, actor: Actor | None = None) -> bool:
 
 
 def build_router() -> Router:
+    """Links are made and opened in private chats; asked for in a group, the bot says so."""
     router = Router(name="staff.invites")
-    private = F.chat.type == "private"
-    router.message.register(
-        open_invite,
-        CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX)),
-        private,
+    private = Router(name="staff.invites.private")
+    private.message.filter(F.chat.type == "private")
+    private.message.register(
+        open_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
     )
-    router.message.register(make_invite, Command("invite"), private, _is_staff)
-    router.message.register(invite_in_group, Command("invite"), F.chat.type.in_(GROUP_TYPES))
+    private.message.register(
+        make_invite, Command("invite"), _is_staff, flags={"audit": "invite.create"}
+    )
+    groups = Router(name="staff.invites.groups")
+    groups.message.filter(F.chat.type.in_(GROUP_TYPES))
+    groups.message.register(invite_in_group, Command("invite"))
+    router.include_routers(private, groups)
     return router

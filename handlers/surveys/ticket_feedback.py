@@ -1,5 +1,9 @@
 """After a ticket is resolved: "is it fixed?", the rating, reasons and comment, or
-why it is not fixed; and the managers' "I will call back" on an unhappy resident."""
+why it is not fixed; and the managers' "I will call back" on an unhappy resident.
+
+Refusals (an old button, someone else's survey) propagate as ``SurveyError`` to the
+refusal middleware, which answers with an alert.
+"""
 
 from __future__ import annotations
 
@@ -11,26 +15,21 @@ from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app.context import Context
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.services.access import AccessDenied
+from bot.presentation import surveys as views
+from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
+from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
+from bot.services.context import Context
 from bot.services.people import Actor
-from bot.services.surveys import buttons as b
 from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
-from bot.services.surveys.post_ticket import CommentPrompt, Finished, ReasonsPrompt
-from bot.services.tickets.lifecycle import AlreadyTaken, StaleAction
-from bot.services.tickets.transitions import IllegalTransition
-from handlers.callbacks import ResidentTicketAction
+from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
 from handlers.resident.keyboards import all_menu_labels
-from handlers.surveys import keyboards
-from handlers.surveys.callbacks import SurveyButton
 from handlers.surveys.states import INVITATION, TicketFeedback
 
 
@@ -46,18 +45,15 @@ def not_a_command(message: Message) -> bool:
     return not text.startswith("/") and text not in _menu_labels()
 
 
-def _ctx(organisation: Organisation, clock: Clock) -> Context:
-    return Context(org=organisation, now=clock.now())
+def _state_for(prompt: Prompt) -> State:
+    if isinstance(prompt, CommentPrompt):
+        return TicketFeedback.comment
+    if isinstance(prompt, NotFixedPrompt):
+        return TicketFeedback.not_fixed_reason
+    return TicketFeedback.buttons
 
 
-async def _send(
-    callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    await bot.send_message(chat_id, text, reply_markup=markup)
-
-
-async def _edit(callback: CallbackQuery, text: str | None = None) -> None:
+async def _take_buttons_off(callback: CallbackQuery, text: str | None = None) -> None:
     """Take the buttons off the message pressed (and show the answer in it)."""
     message = callback.message
     if not isinstance(message, Message):
@@ -69,17 +65,26 @@ async def _edit(callback: CallbackQuery, text: str | None = None) -> None:
             await message.edit_text(text, reply_markup=None)
 
 
-async def _refuse(callback: CallbackQuery, reason: str) -> None:
-    await callback.answer(_(reason), show_alert=True)
+async def _ask_next(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    i18n: I18n,
+    prompt: Prompt,
+    shown: str | None = None,
+) -> None:
+    """The answer is taken: close the pressed message and ask the next question."""
+    await callback.answer()
+    await _take_buttons_off(callback, shown)
+    await state.set_state(_state_for(prompt))
+    await state.update_data({INVITATION: prompt.invitation_id})
+    text, markup = views.ticket_prompt(prompt, i18n.current_locale)
+    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    await bot.send_message(chat_id, text, reply_markup=markup)
 
 
-def _finished_text(finished: Finished) -> str:
-    lines = [_("Thank you for your feedback!")]
-    if finished.closed:
-        lines.append(_("Ticket {number} is now closed.").format(number=finished.ticket_number))
-    if finished.low_score:
-        lines.append(_("We are sorry it did not go well. The project manager will call you back."))
-    return "\n".join(lines)
+async def _invitation(state: FSMContext) -> int:
+    return int((await state.get_data()).get(INVITATION, 0))
 
 
 # ------------------------------------------------------------------ "is it fixed?"
@@ -90,27 +95,14 @@ async def fixed(
     callback_data: ResidentTicketAction,
     bot: Bot,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
     state: FSMContext,
+    i18n: I18n,
 ) -> None:
-    try:
-        prompt = await post_ticket.answer_fixed(
-            session,
-            _ctx(organisation, clock),
-            actor,
-            callback_data.ticket_id,
-            callback_data.version,
-        )
-    except (SurveyError, AccessDenied) as error:
-        await _refuse(callback, error.reason)
-        return
-    await callback.answer()
-    await _edit(callback)
-    await state.set_state(TicketFeedback.buttons)
-    await state.update_data({INVITATION: prompt.invitation_id})
-    await _send(callback, bot, *keyboards.rating(prompt))
+    ticket_id, version = callback_data.ticket_id, callback_data.version
+    prompt = await post_ticket.answer_fixed(session, ctx, actor, ticket_id, version)
+    await _ask_next(callback, bot, state, i18n, prompt)
 
 
 async def not_fixed(
@@ -118,56 +110,36 @@ async def not_fixed(
     callback_data: ResidentTicketAction,
     bot: Bot,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
     state: FSMContext,
+    i18n: I18n,
 ) -> None:
-    try:
-        prompt = await post_ticket.answer_not_fixed(
-            session,
-            _ctx(organisation, clock),
-            actor,
-            callback_data.ticket_id,
-            callback_data.version,
-        )
-    except (SurveyError, AccessDenied) as error:
-        await _refuse(callback, error.reason)
-        return
-    await callback.answer()
-    await _edit(callback)
-    await state.set_state(TicketFeedback.not_fixed_reason)
-    await state.update_data({INVITATION: prompt.invitation_id})
-    await _send(callback, bot, *keyboards.not_fixed(prompt))
+    ticket_id, version = callback_data.ticket_id, callback_data.version
+    prompt = await post_ticket.answer_not_fixed(session, ctx, actor, ticket_id, version)
+    await _ask_next(callback, bot, state, i18n, prompt)
 
 
 async def reason_given(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
-    state: FSMContext,
+    message: Message, session: AsyncSession, ctx: Context, actor: Actor, state: FSMContext
 ) -> None:
     assert message.text is not None
-    invitation_id = (await state.get_data()).get(INVITATION, 0)
-    try:
-        number = await post_ticket.give_not_fixed_reason(
-            session, _ctx(organisation, clock), actor, invitation_id, message.text
-        )
-    except SurveyError as error:
-        await state.clear()
-        await message.answer(_(error.reason))
-        return
-    await state.clear()
-    await message.answer(
-        _("Ticket {number} has been re-opened and the staff have been told what is wrong.").format(
-            number=number
-        )
+    invitation_id = await _invitation(state)
+    await state.clear()  # answered or refused, this question is over
+    number = await post_ticket.give_not_fixed_reason(
+        session, ctx, actor, invitation_id, message.text
     )
+    await message.answer(views.reopened(number))
 
 
 # ------------------------------------------------------------------ rating, reasons, comment
+
+
+def _score(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise SurveyError from None
 
 
 async def rated(
@@ -175,50 +147,31 @@ async def rated(
     callback_data: SurveyButton,
     bot: Bot,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
     state: FSMContext,
     i18n: I18n,
 ) -> None:
-    try:
-        score = int(callback_data.value)
-        prompt = await post_ticket.rate(
-            session, _ctx(organisation, clock), actor, callback_data.target_id, score
-        )
-    except (SurveyError, ValueError) as error:
-        await _refuse(callback, getattr(error, "reason", SurveyError.reason))
-        return
-    await callback.answer()
-    await _edit(callback, _("Your rating: {stars}").format(stars=keyboards.stars(score)))
-    await state.update_data({INVITATION: prompt.invitation_id})
-    if isinstance(prompt, ReasonsPrompt):
-        await state.set_state(TicketFeedback.buttons)
-        await _send(callback, bot, *keyboards.reasons(prompt, i18n.current_locale))
-    else:
-        await state.set_state(TicketFeedback.comment)
-        await _send(callback, bot, *keyboards.comment(prompt))
+    score = _score(callback_data.value)
+    prompt = await post_ticket.rate(session, ctx, actor, callback_data.target_id, score)
+    shown = _("Your rating: {stars}").format(stars=views.stars(score))
+    await _ask_next(callback, bot, state, i18n, prompt, shown)
 
 
 async def reason_toggled(
     callback: CallbackQuery,
     callback_data: SurveyButton,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
     i18n: I18n,
 ) -> None:
-    try:
-        prompt = await post_ticket.toggle_reason(
-            session, _ctx(organisation, clock), actor, callback_data.target_id, callback_data.value
-        )
-    except SurveyError as error:
-        await _refuse(callback, error.reason)
-        return
+    prompt = await post_ticket.toggle_reason(
+        session, ctx, actor, callback_data.target_id, callback_data.value
+    )
     await callback.answer()
     if isinstance(callback.message, Message):
-        _, markup = keyboards.reasons(prompt, i18n.current_locale)
+        _text, markup = views.reasons(prompt, i18n.current_locale)
         with contextlib.suppress(TelegramBadRequest):
             await callback.message.edit_reply_markup(reply_markup=markup)
 
@@ -228,23 +181,13 @@ async def reasons_done(
     callback_data: SurveyButton,
     bot: Bot,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
     state: FSMContext,
+    i18n: I18n,
 ) -> None:
-    try:
-        prompt = await post_ticket.reasons_done(
-            session, _ctx(organisation, clock), actor, callback_data.target_id
-        )
-    except SurveyError as error:
-        await _refuse(callback, error.reason)
-        return
-    await callback.answer()
-    await _edit(callback)
-    await state.set_state(TicketFeedback.comment)
-    await state.update_data({INVITATION: prompt.invitation_id})
-    await _send(callback, bot, *keyboards.comment(prompt))
+    prompt = await post_ticket.reasons_done(session, ctx, actor, callback_data.target_id)
+    await _ask_next(callback, bot, state, i18n, prompt)
 
 
 async def comment_skipped(
@@ -252,65 +195,47 @@ async def comment_skipped(
     callback_data: SurveyButton,
     bot: Bot,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
     state: FSMContext,
 ) -> None:
-    try:
-        finished = await post_ticket.finish(
-            session, _ctx(organisation, clock), actor, callback_data.target_id, None
-        )
-    except SurveyError as error:
-        await _refuse(callback, error.reason)
-        return
+    result = await post_ticket.finish(session, ctx, actor, callback_data.target_id, None)
     await callback.answer()
-    await _edit(callback)
+    await _take_buttons_off(callback)
     await state.clear()
-    await _send(callback, bot, _finished_text(finished))
+    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    await bot.send_message(chat_id, views.finished(result))
 
 
 async def comment_written(
-    message: Message,
-    session: AsyncSession,
-    actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
-    state: FSMContext,
+    message: Message, session: AsyncSession, ctx: Context, actor: Actor, state: FSMContext
 ) -> None:
-    invitation_id = (await state.get_data()).get(INVITATION, 0)
-    try:
-        finished = await post_ticket.finish(
-            session, _ctx(organisation, clock), actor, invitation_id, message.text
-        )
-    except SurveyError:
-        await state.clear()
-        raise SkipHandler from None  # that survey is over: let the message be read as usual
+    invitation_id = await _invitation(state)
     await state.clear()
-    await message.answer(_finished_text(finished))
+    try:
+        result = await post_ticket.finish(session, ctx, actor, invitation_id, message.text)
+    except SurveyError:
+        raise SkipHandler from None  # that survey is over: let the message be read as usual
+    await message.answer(views.finished(result))
 
 
 async def buttons_expected(
     message: Message,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
     state: FSMContext,
     i18n: I18n,
 ) -> None:
     """Text (or anything) while a rating or reasons are open: ask again."""
-    invitation_id = (await state.get_data()).get(INVITATION, 0)
     try:
-        prompt = await post_ticket.current_prompt(
-            session, _ctx(organisation, clock), actor, invitation_id
-        )
+        prompt = await post_ticket.current_prompt(session, ctx, actor, await _invitation(state))
     except SurveyError:
         await state.clear()
         raise SkipHandler from None
     if isinstance(prompt, CommentPrompt):
         await state.set_state(TicketFeedback.comment)
-    text, markup = keyboards.ticket_prompt(prompt, i18n.current_locale)
+    text, markup = views.ticket_prompt(prompt, i18n.current_locale)
     await message.answer(_("Please answer with the buttons.") + "\n\n" + text, reply_markup=markup)
 
 
@@ -325,60 +250,46 @@ async def followup_taken(
     callback: CallbackQuery,
     callback_data: SurveyButton,
     session: AsyncSession,
+    ctx: Context,
     actor: Actor,
-    organisation: Organisation,
-    clock: Clock,
-    i18n: I18n,
 ) -> None:
-    ctx = _ctx(organisation, clock)
-    try:
-        taken = await complaints.take_followup(session, ctx, actor, callback_data.target_id)
-    except (SurveyError, AccessDenied, StaleAction, IllegalTransition) as error:
-        await _refuse(callback, error.reason)
-        return
-    except AlreadyTaken as error:
-        await callback.answer(
-            _("{name} is already calling the resident back.").format(name=error.holder_name or "—"),
-            show_alert=True,
-        )
-        return
-    await callback.answer(
-        _("{number} is yours. Please call {name}: {phone}").format(
-            number=taken.number, name=taken.resident_name, phone=taken.phone or "—"
-        ),
-        show_alert=True,
-    )
+    taken = await complaints.take_followup(session, ctx, actor, callback_data.target_id)
+    await callback.answer(views.followup_yours(taken), show_alert=True)
     message = callback.message
     if isinstance(message, Message) and message.html_text:
-        with i18n.use_locale(ctx.group_locale):
-            line = _("📞 {name} is calling the resident back ({number}).").format(
-                name=taken.taker_name, number=taken.number
-            )
+        line = views.calling_back(ctx.group_locale, taken)
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(f"{message.html_text}\n\n{line}", reply_markup=None)
 
 
 def build_router() -> Router:
+    """The resident's answers (private chat) and the managers' call-back (in their group)."""
     router = Router(name="surveys.ticket_feedback")
-    private = F.message.chat.type == "private"
-    cq = router.callback_query
-    cq.register(fixed, ResidentTicketAction.filter(F.action == "fixed"), private)
-    cq.register(not_fixed, ResidentTicketAction.filter(F.action == "notfixed"), private)
-    cq.register(rated, SurveyButton.filter(F.action == b.RATE), private)
-    cq.register(reason_toggled, SurveyButton.filter(F.action == b.REASON), private)
-    cq.register(reasons_done, SurveyButton.filter(F.action == b.REASONS_DONE), private)
-    cq.register(comment_skipped, SurveyButton.filter(F.action == b.SKIP_COMMENT), private)
-    cq.register(followup_taken, SurveyButton.filter(F.action == b.FOLLOW_UP))
+    answers = Router(name="surveys.ticket_feedback.answers")
+    answers.callback_query.filter(F.message.chat.type == "private")
+    answers.message.filter(F.chat.type == "private")
+    press, action = answers.callback_query.register, SurveyButton.filter
+    press(fixed, ResidentTicketAction.filter(F.action == ResidentAction.FIXED))
+    press(not_fixed, ResidentTicketAction.filter(F.action == ResidentAction.NOT_FIXED))
+    press(rated, action(F.action == SurveyAction.RATE))
+    press(reason_toggled, action(F.action == SurveyAction.REASON))
+    press(reasons_done, action(F.action == SurveyAction.REASONS_DONE))
+    press(comment_skipped, action(F.action == SurveyAction.SKIP_COMMENT))
 
     typed = (F.text, not_a_command)
-    messages = router.message
-    messages.filter(F.chat.type == "private")
-    messages.register(reason_given, StateFilter(TicketFeedback.not_fixed_reason), *typed)
-    messages.register(comment_written, StateFilter(TicketFeedback.comment), *typed)
-    messages.register(buttons_expected, StateFilter(TicketFeedback.buttons), not_a_command)
-    messages.register(
+    say = answers.message.register
+    say(reason_given, StateFilter(TicketFeedback.not_fixed_reason), *typed)
+    say(comment_written, StateFilter(TicketFeedback.comment), *typed)
+    say(buttons_expected, StateFilter(TicketFeedback.buttons), not_a_command)
+    say(
         text_expected,
         StateFilter(TicketFeedback.not_fixed_reason, TicketFeedback.comment),
         F.text.is_(None),
     )
+
+    call_backs = Router(name="surveys.ticket_feedback.followup")
+    call_backs.callback_query.register(
+        followup_taken, SurveyButton.filter(F.action == SurveyAction.FOLLOW_UP)
+    )
+    router.include_routers(answers, call_backs)
     return router

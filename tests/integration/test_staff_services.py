@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bot.app.context import Context
 from bot.config.orgfile import load_organisation
-from bot.services import group_binding, invites, staff_desk
+from bot.services import group_binding, invites
+from bot.services.tickets import queries as staff_desk
 from bot.services.access import AccessDenied
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import TicketDraft
@@ -46,7 +47,7 @@ async def open_invite(sessionmaker, ctx: Context, token: str, telegram_id: int) 
     try:
         async with sessionmaker() as session, session.begin():
             joined = await invites.redeem_invite(
-                session, ctx.now, telegram_id, f"新人{telegram_id}", "zh-hans", token, "zh_CN"
+                session, ctx, telegram_id, f"新人{telegram_id}", "zh-hans", token
             )
             return joined.unit_key
     except invites.InvalidInvite as invalid:
@@ -162,9 +163,7 @@ async def test_following_a_migration_twice_posts_each_open_card_once(sessionmake
         ticket.card_chat_id, ticket.card_message_id = SUNSHINE_GROUP, 5  # as if delivered
     for _ in range(2):
         async with sessionmaker() as session, session.begin():
-            await group_binding.follow_migration(
-                session, ctx.org, ctx.now, SUNSHINE_GROUP, -1009000000999, "zh_CN"
-            )
+            await group_binding.follow_migration(session, ctx, SUNSHINE_GROUP, -1009000000999)
     async with sessionmaker() as session:
         cards = (
             await session.scalars(

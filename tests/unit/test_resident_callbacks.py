@@ -1,14 +1,13 @@
-"""The unit-request buttons queued by a service decode with the handler's callback class."""
+"""The unit-request buttons keep the packed format of buttons already sent."""
 
 from __future__ import annotations
 
-from bot.services.unit_binding import APPROVE, REJECT, binding_button
-from handlers.resident.callbacks import BindingDecision, FilingChoice
+from bot.presentation.buttons.binding import BindingDecision, Verdict
+from handlers.resident.callbacks import FilingChoice
 
 
 def test_binding_buttons_match_the_handler_format() -> None:
-    for action in (APPROVE, REJECT):
-        packed = binding_button(action, 42)
+    for action, packed in ((Verdict.APPROVE, "ub:ok:42"), (Verdict.REJECT, "ub:no:42")):
         assert packed == BindingDecision(action=action, request_id=42).pack()
         assert BindingDecision.unpack(packed) == BindingDecision(action=action, request_id=42)
 

@@ -10,9 +10,8 @@ import pytest
 from bot.app.context import Context
 from bot.config.orgfile import EXAMPLE_ORGANISATION_PATH, check_organisation, load_organisation
 from bot.config.orgfile.models import SurveyPolicy
-from bot.services.surveys import buttons
+from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.services.surveys.campaigns import last_scheduled_time
-from handlers.surveys.callbacks import SurveyButton
 from tests.conftest import FIXTURES
 
 
@@ -115,20 +114,21 @@ def test_the_schedule_fires_once_in_its_minute_in_the_organisation_timezone() ->
 @pytest.mark.parametrize(
     ("action", "target", "position", "value"),
     [
-        (buttons.RATE, 12, 0, "5"),
-        (buttons.REASON, 3, 0, "not_fixed_properly"),
-        (buttons.OPEN, 99, 0, ""),
-        (buttons.ANSWER, 7, 6, "10"),
-        (buttons.FOLLOW_UP, 4242, 0, ""),
+        ("rate", 12, 0, "5"),
+        ("why", 3, 0, "not_fixed_properly"),
+        ("go", 99, 0, ""),
+        ("ans", 7, 6, "10"),
+        ("followup", 4242, 0, ""),
     ],
 )
-def test_services_and_handlers_pack_survey_buttons_alike(
+def test_survey_buttons_keep_their_packed_format(
     action: str, target: int, position: int, value: str
 ) -> None:
-    packed = buttons.survey_button(action, target, position, value)
-    assert (
-        packed
-        == SurveyButton(action=action, target_id=target, position=position, value=value).pack()
+    # Buttons already sent carry this format: it must not change.
+    packed = f"sv:{action}:{target}:{position}:{value}"
+    button = SurveyButton(
+        action=SurveyAction(action), target_id=target, position=position, value=value
     )
+    assert packed == button.pack()
     assert SurveyButton.unpack(packed).value == value
     assert len(packed.encode()) <= 64  # Telegram's limit for callback_data

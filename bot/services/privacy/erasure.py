@@ -9,16 +9,17 @@ Staff are told that the resident of a ticket left, never who.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config.orgfile import Organisation
-from bot.i18n import N_, translate
+from bot.i18n import N_
 from bot.services import audit
-from bot.services.notifications import staff as notify_staff
+from bot.services.context import Context, Notice
+from bot.services.delivery_outcomes import CARD_REF_PREFIX
+from bot.services.errors import Refused
 from bot.services.people import Actor
+from bot.services.tickets.notices import TicketChanged
 from bot.services.tickets.transitions import is_open
 from storage.models import (
     Attachment,
@@ -35,13 +36,24 @@ from storage.models import (
 from storage.models.residents import BindingRequest, ResidentUnit, UnitCodeAttempt
 
 ERASED_TEXT = "[erased]"
-RESIDENT_LEFT = N_("ℹ️ {number}: the resident has left and their personal data was erased.")
+# The refs under which the staff group's messages about a ticket are queued: its card
+# (``CARD_REF_PREFIX``) and the lines about it (``bot/presentation/outbound/staff.py``).
+TICKET_NEWS_REF_PREFIX = "ticket:"
 
 
-class CannotErase(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class CannotErase(Refused):
+    """Not audited: the person is told what to do instead."""
+
+    code = "cannot_erase"
+    default_reason = N_("Staff accounts are removed by your administrator, not here.")
+    audited = False
+
+
+@dataclass(frozen=True)
+class ResidentLeft(Notice):
+    """The resident of an open ticket was erased: its group is told (never who)."""
+
+    ticket_id: int
 
 
 @dataclass
@@ -53,16 +65,15 @@ class ErasureReport:
 
 async def erase_person(
     session: AsyncSession,
-    org: Organisation,
+    ctx: Context,
     person: Person,
-    now: datetime,
     *,
     reason: str,
-    group_locale: str,
     actor: Actor | None = None,
 ) -> ErasureReport:
     if person.roles and any(m.active for m in person.roles):
-        raise CannotErase(N_("Staff accounts are removed by your administrator, not here."))
+        raise CannotErase
+    now = ctx.now
     report = ErasureReport()
     telegram_id = person.telegram_id
     tickets = (await session.scalars(select(Ticket).where(Ticket.resident_id == person.id))).all()
@@ -73,10 +84,9 @@ async def erase_person(
         report.tickets_anonymised += 1
         await _forget_group_messages(session, ticket)
         # The card in the staff group is edited so it no longer shows what they wrote.
-        await notify_staff.refresh_card(session, org, ticket, now, group_locale)
+        await ctx.announce(session, TicketChanged(ticket.id))
         if is_open(ticket.status):
-            line = translate(group_locale, RESIDENT_LEFT, number=ticket.number)
-            await notify_staff.tell_group(session, ticket, now, line)
+            await ctx.announce(session, ResidentLeft(ticket.id))
     report.texts_removed += (
         await session.execute(
             update(TicketEvent)
@@ -117,10 +127,7 @@ async def erase_person(
 
 async def _forget_group_messages(session: AsyncSession, ticket: Ticket) -> None:
     """Queued or sent group messages about the ticket lose their text."""
-    refs = [
-        notify_staff.CARD_REF.format(ticket_id=ticket.id),
-        notify_staff.TICKET_NEWS_REF.format(ticket_id=ticket.id),
-    ]
+    refs = [f"{CARD_REF_PREFIX}{ticket.id}", f"{TICKET_NEWS_REF_PREFIX}{ticket.id}"]
     await session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.ref.in_(refs),

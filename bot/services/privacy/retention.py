@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.config.orgfile import Organisation
+from bot.services.context import Context
 from bot.services.privacy.erasure import ERASED_TEXT, erase_person
 from storage.models import Attachment, Person, StaffMembership, Ticket, TicketEvent, TicketStatus
 
@@ -29,11 +29,10 @@ class RetentionReport:
     tickets_stripped: int = 0
 
 
-async def apply_retention(
-    session: AsyncSession, org: Organisation, now: datetime, group_locale: str
-) -> RetentionReport:
+async def apply_retention(session: AsyncSession, ctx: Context) -> RetentionReport:
     report = RetentionReport()
-    policy = org.residents
+    now = ctx.now
+    policy = ctx.org.residents
     inactive_since = now - policy.personal_data_kept_for
     staff_ids = select(StaffMembership.person_id).where(StaffMembership.active.is_(True))
     people = (
@@ -50,7 +49,7 @@ async def apply_retention(
         )
     ).all()
     for person in people:
-        await erase_person(session, org, person, now, reason="retention", group_locale=group_locale)
+        await erase_person(session, ctx, person, reason="retention")
         report.people_erased += 1
 
     closed_before = now - policy.closed_ticket_text_kept_for

@@ -13,7 +13,6 @@ Stopping a campaign withdraws the invitations not yet delivered.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,15 +21,15 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, SUPPORTED_LOCALES, pick_locale, translate
-from bot.services import access, audit, outbox
+from bot.i18n import N_
+from bot.services import access, audit
 from bot.services.context import Context
 from bot.services.people import Actor
-from bot.services.surveys.buttons import OPEN, survey_button
 from bot.services.surveys.errors import (
     AlreadyCompleted,
     NoOpenSurvey,
     NoProjects,
+    NotAManager,
     NotYourSurvey,
     StaleSurvey,
     SurveyEnded,
@@ -38,6 +37,7 @@ from bot.services.surveys.errors import (
     UnknownCampaign,
     UnknownUnit,
 )
+from bot.services.surveys.notices import CampaignReminder, CampaignStarted, Invitee
 from storage.models import (
     Building,
     InvitationKind,
@@ -65,17 +65,6 @@ ID_CHUNK = 1000
 Stage = InvitationStage
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10)}
 
-INVITATION = N_(
-    "📋 <b>Satisfaction survey</b>\n"
-    "How are we doing at {project}? {count} short questions, about two minutes. "
-    "You can stop at any time and continue later with /survey."
-)
-REMINDER = N_(
-    "⏰ Our satisfaction survey is still open and your opinion matters to us. "
-    "Continue where you left off, or start it now."
-)
-START_BUTTON = N_("Start the survey")
-CONTINUE_BUTTON = N_("Continue the survey")
 NOT_A_MANAGER = N_("Only managers can start or stop surveys there.")
 
 
@@ -118,7 +107,8 @@ def campaign_ref(key: str) -> str:
     return f"survey-campaign:{key}"
 
 
-def _invite_key(key: str, person_id: int) -> str:
+def invite_key(key: str, person_id: int) -> str:
+    """The outbox dedup key of an invitation: stopping a campaign withdraws by it."""
     return f"survey-invite:{key}:{person_id}"
 
 
@@ -186,7 +176,7 @@ async def _target_unit(
         return hq
     managed = {g.org_unit_id for g in actor.roles if g.role in (StaffRole.MANAGER, StaffRole.ADMIN)}
     if len(managed) != 1:
-        raise UnitNeeded if managed else access.AccessDenied(NOT_A_MANAGER, code="not_manager")
+        raise UnitNeeded if managed else NotAManager(NOT_A_MANAGER)
     unit = await session.get(OrgUnit, managed.pop())
     assert unit is not None
     return unit
@@ -197,7 +187,7 @@ async def _require_manager(
 ) -> None:
     if not await access.may_manage(session, actor, unit_id):
         await audit.refused(session, ctx.now, actor, action, "not_manager", org_unit_id=unit_id)
-        raise access.AccessDenied(NOT_A_MANAGER, code="not_manager")
+        raise NotAManager(NOT_A_MANAGER)
 
 
 async def _project_ids(session: AsyncSession, unit: OrgUnit) -> list[int]:
@@ -224,20 +214,6 @@ async def _new_key(session: AsyncSession, ctx: Context, unit: OrgUnit) -> str:
         n += 1
         key = f"{base}-{n}"
     return key
-
-
-def _invitation_message(
-    locale: str, project_name: str, count: int, invitation_id: int
-) -> dict[str, Any]:
-    button = {
-        "text": translate(locale, START_BUTTON),
-        "callback_data": survey_button(OPEN, invitation_id),
-    }
-    return {
-        "text": translate(locale, INVITATION, project=html.escape(project_name), count=count),
-        "parse_mode": "HTML",
-        "reply_markup": {"inline_keyboard": [[button]]},
-    }
 
 
 async def start_campaign(
@@ -296,36 +272,19 @@ async def start_campaign(
             )
         )
     }
-    names = {
-        unit_id: name
-        for unit_id, name in await session.execute(
-            select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(project_ids))
-        )
-    }
-    messages = [
-        outbox.Outgoing(
-            chat_id=telegram_id,
-            payload=_invitation_message(
-                pick_locale(language, telegram_language, ctx.group_locale),
-                names.get(project_id, ""),
-                len(questions),
-                invitation_ids[person_id],
-            ),
-            dedup_key=_invite_key(campaign.key, person_id),
-        )
-        for person_id, telegram_id, language, telegram_language, project_id in residents
-    ]
-    await outbox.enqueue_many(
-        session, messages, now=ctx.now, ref=campaign_ref(campaign.key), per_second=SENDS_PER_SECOND
+    invitees = tuple(
+        Invitee(invitation_ids[person_id], person_id, telegram_id, language, tg_language, project)
+        for person_id, telegram_id, language, tg_language, project in residents
     )
-    campaign.invited_count = len(messages)
+    await ctx.announce(session, CampaignStarted(campaign.key, len(questions), invitees))
+    campaign.invited_count = len(invitees)
     await audit.record(
         session,
         ctx.now,
         actor,
         "survey.campaign.start",
         org_unit_id=unit.id,
-        data={"campaign": campaign.key, "invited": len(messages), "scheduled": bool(scheduled_for)},
+        data={"campaign": campaign.key, "invited": len(invitees), "scheduled": bool(scheduled_for)},
     )
     return await _summary(session, campaign, unit.name)
 
@@ -389,7 +348,7 @@ async def stop_campaign(
             )
         )
     ).all()
-    prefix = _invite_key(campaign.key, 0).removesuffix("0")
+    prefix = invite_key(campaign.key, 0).removesuffix("0")
     never_asked = [int(k.removeprefix(prefix)) for _, k in unsent if k and k.startswith(prefix)]
     for start in range(0, len(unsent), ID_CHUNK):
         chunk = [message_id for message_id, _ in unsent[start : start + ID_CHUNK]]
@@ -589,6 +548,7 @@ async def send_reminders(session: AsyncSession, ctx: Context, campaign_id: int) 
                 Person.telegram_id,
                 Person.language,
                 Person.telegram_language,
+                SurveyInvitation.project_id,
             )
             .join(Person, Person.id == SurveyInvitation.person_id)
             .where(
@@ -609,28 +569,9 @@ async def send_reminders(session: AsyncSession, ctx: Context, campaign_id: int) 
         .values(reminded_at=ctx.now)
         .execution_options(synchronize_session=False)
     )
-    texts = {locale: translate(locale, REMINDER) for locale in SUPPORTED_LOCALES}
-    messages = []
-    for invitation_id, person_id, telegram_id, language, telegram_language in pending:
-        locale = pick_locale(language, telegram_language, ctx.group_locale)
-        button = {
-            "text": translate(locale, CONTINUE_BUTTON),
-            "callback_data": survey_button(OPEN, invitation_id),
-        }
-        messages.append(
-            outbox.Outgoing(
-                chat_id=telegram_id,
-                payload={
-                    "text": texts[locale],
-                    "parse_mode": "HTML",
-                    "reply_markup": {"inline_keyboard": [[button]]},
-                },
-                dedup_key=f"survey-remind:{campaign.key}:{person_id}",
-            )
-        )
-    return await outbox.enqueue_many(
-        session, messages, now=ctx.now, ref=campaign_ref(campaign.key), per_second=SENDS_PER_SECOND
-    )
+    invitees = tuple(Invitee(*row) for row in pending)
+    await ctx.announce(session, CampaignReminder(campaign.key, invitees))
+    return len(invitees)
 
 
 def last_scheduled_time(schedule: str, ctx: Context) -> datetime | None:

@@ -10,36 +10,32 @@ rated low is not followed up again; the region above is told instead.
 
 from __future__ import annotations
 
-import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
-from bot.services import access, audit, outbox
+from bot.services import access, audit
 from bot.services.context import Context
-from bot.services.notifications.staff import initials
 from bot.services.people import Actor
-from bot.services.surveys.buttons import FOLLOW_UP, survey_button
-from bot.services.surveys.errors import StaleSurvey
+from bot.services.surveys.errors import (
+    FollowupAlreadyTaken,
+    NotAManager,
+    StaleSurvey,
+    SurveyError,
+)
+from bot.services.surveys.notices import LowScore
 from bot.services.tickets import lifecycle
-from bot.services.tickets.lifecycle import TicketDraft
+from bot.services.tickets.lifecycle import AlreadyTaken, StaleAction, TicketDraft
+from bot.services.tickets.transitions import IllegalTransition
 from storage.models import OrgUnit, Person, Ticket, TicketKind
 
+# The follow-up ticket's description: stored with the ticket, in the staff's language.
 FOLLOWUP_DESCRIPTION = N_(
     "Follow-up on {number}: the resident rated it {score}/5.\n"
     "Reasons: {reasons}\nComment: {comment}\nPlease call the resident back."
 )
-ALERT = N_(
-    "⚠️ <b>Unhappy resident</b>\n{resident} rated {number} {score}/5.\n"
-    "Reasons: {reasons}\nComment: {comment}\n\n"
-    "Follow-up ticket {followup} is open: press the button to call the resident back."
-)
-ALERT_AGAIN = N_(
-    "⚠️ <b>Still unhappy after a follow-up</b>\n{resident} rated {number} {score}/5.\n"
-    "Reasons: {reasons}\nComment: {comment}"
-)
-FOLLOW_UP_BUTTON = N_("📞 I will call back")
 NOTHING = N_("—")
 ONLY_MANAGERS = N_("Only managers of this project can take a follow-up.")
 
@@ -52,7 +48,8 @@ class FollowupTaken:
     taker_name: str
 
 
-def _reason_names(ctx: Context, keys: list[str]) -> str:
+def reason_names(ctx: Context, keys: Sequence[str]) -> str:
+    """The reason chips' names in the staff's language, as one line."""
     chips = {c.key: c for c in [*ctx.org.survey.low_reasons, *ctx.org.survey.high_reasons]}
     names = [chips[key].name.get(ctx.group_locale) if key in chips else key for key in keys]
     return ", ".join(names)
@@ -63,21 +60,6 @@ def _complaint_category(ctx: Context, key: str | None) -> str | None:
         return key if key and ctx.org.category(key).accepts(TicketKind.COMPLAINT.value) else None
     except KeyError:
         return None
-
-
-async def _post(
-    session: AsyncSession, ctx: Context, unit: OrgUnit, text: str, markup: dict | None
-) -> None:
-    if unit.group_chat_id is None:
-        return
-    payload: dict = {"text": text, "parse_mode": "HTML"}
-    if markup is not None:
-        payload["reply_markup"] = markup
-    if unit.group_thread_id:
-        payload["message_thread_id"] = unit.group_thread_id
-    await outbox.enqueue(
-        session, chat_id=unit.group_chat_id, method="sendMessage", payload=payload, now=ctx.now
-    )
 
 
 async def open_followup(
@@ -91,20 +73,15 @@ async def open_followup(
     comment: str | None,
 ) -> Ticket | None:
     """Open the follow-up ticket and alert the project group; ``None`` for a repeat."""
-    locale = ctx.group_locale
-    fields = {
-        "resident": html.escape(initials(resident.full_name)),
-        "number": ticket.number,
-        "score": score,
-        "reasons": html.escape(_reason_names(ctx, reasons)) or translate(locale, NOTHING),
-        "comment": html.escape(comment) if comment else translate(locale, NOTHING),
-    }
     project = await session.get(OrgUnit, ticket.project_id)
     assert project is not None
     if ticket.parent_ticket_id is not None:
         above = await session.get(OrgUnit, project.parent_id) if project.parent_id else None
         target = above if above is not None and above.group_chat_id else project
-        await _post(session, ctx, target, translate(locale, ALERT_AGAIN, **fields), None)
+        await ctx.announce(
+            session,
+            LowScore(ticket.id, resident.id, score, tuple(reasons), comment, target.id, None),
+        )
         await audit.record(
             session,
             ctx.now,
@@ -116,12 +93,13 @@ async def open_followup(
             data={"score": score},
         )
         return None
+    locale = ctx.group_locale
     description = translate(
         locale,
         FOLLOWUP_DESCRIPTION,
         number=ticket.number,
         score=score,
-        reasons=_reason_names(ctx, reasons) or translate(locale, NOTHING),
+        reasons=reason_names(ctx, reasons) or translate(locale, NOTHING),
         comment=comment or translate(locale, NOTHING),
     )
     followup = await lifecycle.create_ticket(
@@ -137,12 +115,10 @@ async def open_followup(
         ),
     )
     followup.parent_ticket_id = ticket.id
-    button = {
-        "text": translate(locale, FOLLOW_UP_BUTTON),
-        "callback_data": survey_button(FOLLOW_UP, followup.id),
-    }
-    text = translate(locale, ALERT, followup=followup.number, **fields)
-    await _post(session, ctx, project, text, {"inline_keyboard": [[button]]})
+    await ctx.announce(
+        session,
+        LowScore(ticket.id, resident.id, score, tuple(reasons), comment, project.id, followup.id),
+    )
     await audit.record(
         session,
         ctx.now,
@@ -162,8 +138,8 @@ async def take_followup(
 ) -> FollowupTaken:
     """A manager takes the call-back: it is assigned to them and they see the phone.
 
-    Raises ``AccessDenied`` (not a manager here), ``lifecycle.AlreadyTaken`` or
-    ``IllegalTransition`` (already closed).
+    Refuses with ``NotAManager`` (audited here, with the unit), ``FollowupAlreadyTaken``
+    or a ``SurveyError`` (the follow-up moved on or is closed).
     """
     ticket = await session.get(Ticket, followup_id)
     if ticket is None or ticket.parent_ticket_id is None:
@@ -178,8 +154,14 @@ async def take_followup(
             org_unit_id=ticket.project_id,
             ticket_id=ticket.id,
         )
-        raise access.AccessDenied(ONLY_MANAGERS, code="not_manager")
-    ticket = await lifecycle.take(session, ctx, followup_id, actor, None)
+        raise NotAManager(ONLY_MANAGERS)
+    try:
+        ticket = await lifecycle.take(session, ctx, followup_id, actor, None)
+    except AlreadyTaken as taken:
+        raise FollowupAlreadyTaken(name=taken.holder_name or "—") from None
+    except (StaleAction, IllegalTransition) as error:
+        # Answered like any stale survey button: not audited.
+        raise SurveyError(error.reason, code=error.code, **error.values) from None
     resident = await session.get(Person, ticket.resident_id) if ticket.resident_id else None
     await audit.record(
         session,

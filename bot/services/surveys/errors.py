@@ -1,51 +1,87 @@
-"""Why a survey answer was refused; ``reason`` is a msgid the handler translates."""
+"""Why a survey answer or a campaign command was refused.
+
+Survey refusals are ordinary input mistakes (an old button, someone else's survey),
+so they are answered but not written to the audit log; a manager refused a campaign
+is audited by the service itself, with the unit (``NotAManager``).
+"""
 
 from __future__ import annotations
 
 from bot.i18n import N_
+from bot.services.access import AccessDenied
+from bot.services.errors import Refused
 
 
-class SurveyError(Exception):
-    reason = N_("This question is no longer open.")
+class SurveyError(Refused):
+    code = "survey_closed"
+    default_reason = N_("This question is no longer open.")
+    audited = False
 
 
 class StaleSurvey(SurveyError):
     """The button belongs to a question already answered or no longer asked."""
 
-    reason = N_("This question has already been answered or is no longer open.")
+    code = "stale_survey"
+    default_reason = N_("This question has already been answered or is no longer open.")
 
 
 class NotYourSurvey(SurveyError):
-    reason = N_("This survey was sent to someone else.")
+    code = "not_your_survey"
+    default_reason = N_("This survey was sent to someone else.")
 
 
 class TicketChanged(SurveyError):
-    reason = N_("This ticket has changed since this question was sent. Please look again.")
+    code = "ticket_changed"
+    default_reason = N_(
+        "This ticket has changed since this question was sent. Please look again."
+    )
 
 
 class SurveyEnded(SurveyError):
-    reason = N_("This survey has ended. Thank you!")
+    code = "survey_ended"
+    default_reason = N_("This survey has ended. Thank you!")
 
 
 class AlreadyCompleted(SurveyError):
-    reason = N_("You have already answered this survey. Thank you!")
+    code = "survey_completed"
+    default_reason = N_("You have already answered this survey. Thank you!")
 
 
 class NoOpenSurvey(SurveyError):
-    reason = N_("You have no survey to answer right now.")
+    code = "no_open_survey"
+    default_reason = N_("You have no survey to answer right now.")
 
 
 class UnknownUnit(SurveyError):
-    reason = N_("There is no project or region with that key.")
+    code = "unknown_unit"
+    default_reason = N_("There is no project or region with that key.")
 
 
 class UnitNeeded(SurveyError):
-    reason = N_("Please name the project or region: /survey start &lt;key&gt;")
+    code = "unit_needed"
+    default_reason = N_("Please name the project or region: /survey start &lt;key&gt;")
 
 
 class NoProjects(SurveyError):
-    reason = N_("There are no active projects there.")
+    code = "no_projects"
+    default_reason = N_("There are no active projects there.")
 
 
 class UnknownCampaign(SurveyError):
-    reason = N_("There is no survey campaign with that key. Send /survey to list them.")
+    code = "unknown_campaign"
+    default_reason = N_("There is no survey campaign with that key. Send /survey to list them.")
+
+
+class FollowupAlreadyTaken(SurveyError):
+    """Another manager is already calling the resident back (``name``)."""
+
+    code = "already_taken"
+    default_reason = N_("{name} is already calling the resident back.")
+
+
+class NotAManager(AccessDenied):
+    """Only managers start, stop or take surveys' follow-ups; the service has written the
+    audit line already (with the unit), so the refusal middleware does not."""
+
+    code = "not_manager"
+    audited = False

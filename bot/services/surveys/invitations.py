@@ -13,14 +13,34 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.notifications.recipients import ticket_residents
-from storage.models import InvitationKind, InvitationStage, SurveyInvitation, Ticket
+from storage.models import (
+    InvitationKind,
+    InvitationStage,
+    Person,
+    SurveyInvitation,
+    Ticket,
+    TicketFollower,
+)
+
+
+async def _reachable_residents(session: AsyncSession, ticket: Ticket) -> list[int]:
+    """The resident who filed the ticket and everyone who joined it, if we can reach them."""
+    followers = select(TicketFollower.person_id).where(TicketFollower.ticket_id == ticket.id)
+    rows = await session.scalars(
+        select(Person.id).where(
+            (Person.id == ticket.resident_id) | Person.id.in_(followers),
+            Person.telegram_id.is_not(None),
+            Person.reachable.is_(True),
+        )
+        .order_by(Person.id)
+    )
+    return list(rows.all())
 
 
 async def ticket_resolved(
     session: AsyncSession, ticket: Ticket, now: datetime, default_locale: str
 ) -> None:
-    asked = await ticket_residents(session, ticket, default_locale)
+    asked = await _reachable_residents(session, ticket)
     existing = {
         invitation.person_id: invitation
         for invitation in (
@@ -29,14 +49,14 @@ async def ticket_resolved(
             )
         ).all()
     }
-    for recipient in asked:
-        invitation = existing.get(recipient.person_id)
+    for person_id in asked:
+        invitation = existing.get(person_id)
         if invitation is None:
             session.add(
                 SurveyInvitation(
                     kind=InvitationKind.TICKET.value,
                     ticket_id=ticket.id,
-                    person_id=recipient.person_id,
+                    person_id=person_id,
                     project_id=ticket.project_id,
                     sent_at=now,
                     stage=InvitationStage.ASKED.value,

@@ -14,32 +14,27 @@ silence; and answers left half-way for ``abandon_after`` are taken as given (a
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callback_formats import resident_ticket_button
 from bot.config.orgfile import Organisation
 from bot.config.orgfile.models import ReasonChip
 from bot.i18n import N_, translate
-from bot.services import access, outbox
+from bot.services import access
 from bot.services.context import Context
-from bot.services.notifications.recipients import recipient_for
-from bot.services.notifications.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
-from bot.services.notifications.texts import local_time
 from bot.services.people import Actor
 from bot.services.surveys import complaints
 from bot.services.surveys.errors import NotYourSurvey, StaleSurvey, TicketChanged
+from bot.services.surveys.notices import NotFixedToAssignee, SurveyReminder
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import StaleAction
 from bot.services.tickets.transitions import IllegalTransition
 from storage.models import (
     InvitationKind,
     InvitationStage,
-    OrgUnit,
     Person,
     SurveyInvitation,
     SurveyResponse,
@@ -51,11 +46,7 @@ RATING, REASON, COMMENT = "rating", "reason", "comment"
 Stage = InvitationStage
 MID_FLOW = (Stage.RATING, Stage.REASONS, Stage.COMMENT, Stage.NOT_FIXED)
 
-REMINDER = N_(
-    "⏰ Reminder: ticket {number} has been resolved. Is the problem fixed?\n"
-    "If we do not hear from you, the ticket will be closed on {close_at}."
-)
-REOPENED_FOR_ASSIGNEE = N_("↩️ The resident says {number} is not fixed: {reason}")
+# Stored as the re-open's reason (in the history), so it is written in the staff's language.
 NO_REASON_GIVEN = N_("(the resident did not say why)")
 
 
@@ -268,14 +259,8 @@ async def _reopen(
 
 async def _tell_assignee(session: AsyncSession, ctx: Context, ticket: Ticket, reason: str) -> None:
     """The group hears of the re-open from the lifecycle; the assignee also hears it directly."""
-    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
-    recipient = recipient_for(assignee, ctx.group_locale) if assignee else None
-    if recipient is None:
-        return
-    text = translate(
-        recipient.locale, REOPENED_FOR_ASSIGNEE, number=ticket.number, reason=html.escape(reason)
-    )
-    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=text, now=ctx.now)
+    if ticket.assignee_id is not None:
+        await ctx.announce(session, NotFixedToAssignee(ticket.id, ticket.assignee_id, reason))
 
 
 # ------------------------------------------------------------------ rating, reasons, comment
@@ -458,30 +443,12 @@ async def send_reminder(session: AsyncSession, ctx: Context, invitation_id: int)
     assert invitation is not None
     ticket = await session.get(Ticket, invitation.ticket_id)
     person = await session.get(Person, invitation.person_id)
-    recipient = recipient_for(person, ctx.group_locale) if person else None
-    if ticket is None or ticket.status is not TicketStatus.RESOLVED or recipient is None:
+    reachable = person is not None and person.telegram_id is not None and person.reachable
+    if ticket is None or ticket.status is not TicketStatus.RESOLVED or not reachable:
         return False
-    project = await session.get(OrgUnit, ticket.project_id)
-    zone = ctx.org.zone(project.key if project else None)
     close_at = (ticket.resolved_at or ctx.now) + ctx.org.survey.auto_close_after
-    locale = recipient.locale
-    buttons = [
-        {
-            "text": translate(locale, FIXED_BUTTON),
-            "callback_data": resident_ticket_button("fixed", ticket.id, ticket.version),
-        },
-        {
-            "text": translate(locale, NOT_FIXED_BUTTON),
-            "callback_data": resident_ticket_button("notfixed", ticket.id, ticket.version),
-        },
-    ]
-    await outbox.enqueue_text(
-        session,
-        chat_id=recipient.chat_id,
-        text=translate(locale, REMINDER, number=ticket.number, close_at=local_time(close_at, zone)),
-        reply_markup={"inline_keyboard": [buttons]},
-        now=ctx.now,
-        dedup_key=f"survey-reminder:{invitation.id}",
+    await ctx.announce(
+        session, SurveyReminder(invitation.id, ticket.id, invitation.person_id, close_at)
     )
     return True
 

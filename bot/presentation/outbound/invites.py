@@ -1,0 +1,42 @@
+"""Staff invitations: the inviter hears who joined with their link."""
+
+from __future__ import annotations
+
+import html
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, translate
+from bot.presentation.announce import renders
+from bot.presentation.recipients import recipient_for
+from bot.services import outbox
+from bot.services.context import Context
+from bot.services.invites import InviteAccepted
+from storage.models import OrgUnit, Person, StaffInvite, StaffRole
+
+ROLE_NAMES = {
+    StaffRole.AGENT: N_("agent"),
+    StaffRole.MANAGER: N_("manager"),
+    StaffRole.ADMIN: N_("admin"),
+}
+INVITE_USED = N_("{name} joined as {role} of {unit} with your invitation.")
+
+
+@renders(InviteAccepted)
+async def invite_accepted(session: AsyncSession, ctx: Context, notice: InviteAccepted) -> None:
+    invite = await session.get(StaffInvite, notice.invite_id)
+    person = await session.get(Person, notice.person_id)
+    assert invite is not None and person is not None
+    inviter = await session.get(Person, invite.created_by_id)
+    unit = await session.get(OrgUnit, invite.org_unit_id)
+    recipient = recipient_for(inviter, ctx.group_locale) if inviter else None
+    if recipient is None or unit is None:
+        return
+    text = translate(
+        recipient.locale,
+        INVITE_USED,
+        name=html.escape(person.full_name or str(person.telegram_id)),
+        role=translate(recipient.locale, ROLE_NAMES[invite.role]),
+        unit=html.escape(unit.name),
+    )
+    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=text, now=ctx.now)

@@ -1,0 +1,227 @@
+"""Survey messages queued in the outbox: the "is it fixed?" reminder, the assignee's
+note of a re-open, the low-score alert to the managers, and questionnaire invitations
+and reminders (spread out at ``campaigns.SENDS_PER_SECOND``)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, pick_locale, translate
+from bot.presentation.announce import renders
+from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
+from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
+from bot.presentation.outbound.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
+from bot.presentation.recipients import recipient_for
+from bot.presentation.texts import initials, local_time
+from bot.services import outbox
+from bot.services.context import Context
+from bot.services.surveys.campaigns import SENDS_PER_SECOND, campaign_ref, invite_key
+from bot.services.surveys.complaints import NOTHING, reason_names
+from bot.services.surveys.notices import (
+    CampaignReminder,
+    CampaignStarted,
+    Invitee,
+    LowScore,
+    NotFixedToAssignee,
+    SurveyReminder,
+)
+from storage.models import OrgUnit, Person, Ticket
+
+REMINDER = N_(
+    "⏰ Reminder: ticket {number} has been resolved. Is the problem fixed?\n"
+    "If we do not hear from you, the ticket will be closed on {close_at}."
+)
+REOPENED_FOR_ASSIGNEE = N_("↩️ The resident says {number} is not fixed: {reason}")
+ALERT = N_(
+    "⚠️ <b>Unhappy resident</b>\n{resident} rated {number} {score}/5.\n"
+    "Reasons: {reasons}\nComment: {comment}\n\n"
+    "Follow-up ticket {followup} is open: press the button to call the resident back."
+)
+ALERT_AGAIN = N_(
+    "⚠️ <b>Still unhappy after a follow-up</b>\n{resident} rated {number} {score}/5.\n"
+    "Reasons: {reasons}\nComment: {comment}"
+)
+FOLLOW_UP_BUTTON = N_("📞 I will call back")
+INVITATION = N_(
+    "📋 <b>Satisfaction survey</b>\n"
+    "How are we doing at {project}? {count} short questions, about two minutes. "
+    "You can stop at any time and continue later with /survey."
+)
+CAMPAIGN_REMINDER = N_(
+    "⏰ Our satisfaction survey is still open and your opinion matters to us. "
+    "Continue where you left off, or start it now."
+)
+START_BUTTON = N_("Start the survey")
+CONTINUE_BUTTON = N_("Continue the survey")
+
+
+def _keyboard(*rows: list[tuple[str, str]]) -> dict[str, Any]:
+    """An outbox ``reply_markup`` from rows of (label, packed callback data)."""
+    return {
+        "inline_keyboard": [
+            [{"text": text, "callback_data": data} for text, data in row] for row in rows
+        ]
+    }
+
+
+def _open_button(locale: str, label: str, invitation_id: int) -> dict[str, Any]:
+    data = SurveyButton(action=SurveyAction.OPEN, target_id=invitation_id).pack()
+    return _keyboard([(translate(locale, label), data)])
+
+
+@renders(SurveyReminder)
+async def survey_reminder(session: AsyncSession, ctx: Context, notice: SurveyReminder) -> None:
+    ticket = await session.get(Ticket, notice.ticket_id)
+    person = await session.get(Person, notice.person_id)
+    recipient = recipient_for(person, ctx.group_locale) if person else None
+    if ticket is None or recipient is None:
+        return
+    project = await session.get(OrgUnit, ticket.project_id)
+    zone = ctx.org.zone(project.key if project else None)
+    locale = recipient.locale
+
+    def answer(action: ResidentAction) -> str:
+        return ResidentTicketAction(
+            action=action, ticket_id=ticket.id, version=ticket.version
+        ).pack()
+
+    await outbox.enqueue_text(
+        session,
+        chat_id=recipient.chat_id,
+        text=translate(
+            locale, REMINDER, number=ticket.number, close_at=local_time(notice.close_at, zone)
+        ),
+        reply_markup=_keyboard(
+            [
+                (translate(locale, FIXED_BUTTON), answer(ResidentAction.FIXED)),
+                (translate(locale, NOT_FIXED_BUTTON), answer(ResidentAction.NOT_FIXED)),
+            ]
+        ),
+        now=ctx.now,
+        dedup_key=f"survey-reminder:{notice.invitation_id}",
+    )
+
+
+@renders(NotFixedToAssignee)
+async def not_fixed_to_assignee(
+    session: AsyncSession, ctx: Context, notice: NotFixedToAssignee
+) -> None:
+    assignee = await session.get(Person, notice.assignee_id)
+    ticket = await session.get(Ticket, notice.ticket_id)
+    recipient = recipient_for(assignee, ctx.group_locale) if assignee else None
+    if recipient is None or ticket is None:
+        return
+    text = translate(
+        recipient.locale,
+        REOPENED_FOR_ASSIGNEE,
+        number=ticket.number,
+        reason=html.escape(notice.reason),
+    )
+    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=text, now=ctx.now)
+
+
+@renders(LowScore)
+async def low_score(session: AsyncSession, ctx: Context, notice: LowScore) -> None:
+    unit = await session.get(OrgUnit, notice.unit_id)
+    if unit is None or unit.group_chat_id is None:
+        return
+    rated = await session.get(Ticket, notice.ticket_id)
+    resident = await session.get(Person, notice.resident_id)
+    assert rated is not None and resident is not None
+    locale = ctx.group_locale
+    nothing = translate(locale, NOTHING)
+    fields = {
+        "resident": html.escape(initials(resident.full_name)),
+        "number": rated.number,
+        "score": notice.score,
+        "reasons": html.escape(reason_names(ctx, notice.reasons)) or nothing,
+        "comment": html.escape(notice.comment) if notice.comment else nothing,
+    }
+    markup = None
+    if notice.followup_id is None:
+        text = translate(locale, ALERT_AGAIN, **fields)
+    else:
+        followup = await session.get(Ticket, notice.followup_id)
+        assert followup is not None
+        text = translate(locale, ALERT, followup=followup.number, **fields)
+        call_back = SurveyButton(action=SurveyAction.FOLLOW_UP, target_id=followup.id).pack()
+        markup = _keyboard([(translate(locale, FOLLOW_UP_BUTTON), call_back)])
+    await outbox.enqueue_text(
+        session,
+        chat_id=unit.group_chat_id,
+        text=text,
+        reply_markup=markup,
+        thread_id=unit.group_thread_id or None,
+        now=ctx.now,
+    )
+
+
+def _locale(ctx: Context, invitee: Invitee) -> str:
+    return pick_locale(invitee.language, invitee.telegram_language, ctx.group_locale)
+
+
+@renders(CampaignStarted)
+async def campaign_started(session: AsyncSession, ctx: Context, notice: CampaignStarted) -> None:
+    project_ids = {invitee.project_id for invitee in notice.invitees}
+    names = {
+        unit_id: name
+        for unit_id, name in await session.execute(
+            select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(project_ids))
+        )
+    }
+    messages = []
+    for invitee in notice.invitees:
+        locale = _locale(ctx, invitee)
+        text = translate(
+            locale,
+            INVITATION,
+            project=html.escape(names.get(invitee.project_id, "")),
+            count=notice.question_count,
+        )
+        messages.append(
+            outbox.Outgoing(
+                chat_id=invitee.chat_id,
+                payload={
+                    "text": text,
+                    "parse_mode": "HTML",
+                    "reply_markup": _open_button(locale, START_BUTTON, invitee.invitation_id),
+                },
+                dedup_key=invite_key(notice.campaign_key, invitee.person_id),
+            )
+        )
+    await outbox.enqueue_many(
+        session,
+        messages,
+        now=ctx.now,
+        ref=campaign_ref(notice.campaign_key),
+        per_second=SENDS_PER_SECOND,
+    )
+
+
+@renders(CampaignReminder)
+async def campaign_reminder(session: AsyncSession, ctx: Context, notice: CampaignReminder) -> None:
+    messages = []
+    for invitee in notice.invitees:
+        locale = _locale(ctx, invitee)
+        messages.append(
+            outbox.Outgoing(
+                chat_id=invitee.chat_id,
+                payload={
+                    "text": translate(locale, CAMPAIGN_REMINDER),
+                    "parse_mode": "HTML",
+                    "reply_markup": _open_button(locale, CONTINUE_BUTTON, invitee.invitation_id),
+                },
+                dedup_key=f"survey-remind:{notice.campaign_key}:{invitee.person_id}",
+            )
+        )
+    await outbox.enqueue_many(
+        session,
+        messages,
+        now=ctx.now,
+        ref=campaign_ref(notice.campaign_key),
+        per_second=SENDS_PER_SECOND,
+    )
