@@ -23,8 +23,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
+# ruff, then mypy over every first-party package (files and settings in pyproject.toml).
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Re-extract every translatable string, merge into the catalogs, compile them.
 i18n: i18n-extract i18n-compile
@@ -45,4 +47,4 @@ i18n-compile: $(VENV)/.installed
 	$(BIN)/pybabel compile -d $(LOCALES) -D messages --statistics
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -8,10 +8,11 @@ restarted server does not hand out dead connections.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -64,3 +65,15 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def rows_changed(
+    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
+) -> int:
+    """Run an INSERT, UPDATE or DELETE and return how many rows it changed.
+
+    A conditional UPDATE that changed one row is how a claim or a transition wins a race.
+    """
+    # DML statements produce a CursorResult; ``execute`` is typed for any statement.
+    result = cast(CursorResult[Any], await session.execute(statement, params))
+    return max(result.rowcount, 0)

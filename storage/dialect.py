@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import rows_changed
+from storage.models.base import Base, table_of
+
+
+def _dialect_name(session: AsyncSession) -> str | None:
+    return session.bind.dialect.name if session.bind is not None else None
 
 
 async def insert_ignoring_duplicates(
     session: AsyncSession,
-    table: Table,
+    model: type[Base],
     rows: Sequence[dict[str, Any]],
     conflict_columns: Sequence[str],
 ) -> int:
@@ -22,13 +28,11 @@ async def insert_ignoring_duplicates(
     """
     if not rows:
         return 0
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table).values(list(rows))
+    module = postgresql if _dialect_name(session) == "postgresql" else sqlite
+    statement = module.insert(table_of(model)).values(list(rows))
     statement = statement.on_conflict_do_nothing(index_elements=list(conflict_columns))
-    result = await session.execute(statement)
-    return max(result.rowcount or 0, 0)
+    return await rows_changed(session, statement)
 
 
 def supports_skip_locked(session: AsyncSession) -> bool:
-    return bool(session.bind) and session.bind.dialect.name == "postgresql"
+    return _dialect_name(session) == "postgresql"

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import rows_changed
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import InboundStatus, InboundUpdate
 
@@ -63,7 +64,7 @@ async def store_updates(
         for u in updates
     ]
     return await insert_ignoring_duplicates(
-        session, InboundUpdate.__table__, rows, conflict_columns=["update_id"]
+        session, InboundUpdate, rows, conflict_columns=["update_id"]
     )
 
 
@@ -99,13 +100,14 @@ async def claim_batch(
     ).all()
     claimed: list[InboundUpdate] = []
     for row in candidates:
-        result = await session.execute(
+        changed = await rows_changed(
+            session,
             update(InboundUpdate)
             .where(InboundUpdate.update_id == row.update_id, _claimable(now))
             .values(locked_by=worker_id, locked_until=now + lease)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        if result.rowcount == 1:
+        if changed == 1:
             claimed.append(row)
     return claimed
 
@@ -119,16 +121,17 @@ async def is_pending(session: AsyncSession, update_id: int) -> bool:
 
 async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Mark handled, inside the handler's transaction. False if someone else already did."""
-    result = await session.execute(
+    changed = await rows_changed(
+        session,
         update(InboundUpdate)
         .where(
             InboundUpdate.update_id == update_id,
             InboundUpdate.status == InboundStatus.PENDING,
         )
         .values(status=InboundStatus.DONE, processed_at=now, locked_by=None, locked_until=None)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 async def record_failure(
@@ -158,22 +161,22 @@ async def record_failure(
 
 async def release_all_locks(session: AsyncSession) -> int:
     """Single-instance start (SQLite): leases left by a crashed process are void."""
-    result = await session.execute(
+    return await rows_changed(
+        session,
         update(InboundUpdate)
         .where(InboundUpdate.status == InboundStatus.PENDING, InboundUpdate.locked_by.is_not(None))
-        .values(locked_by=None, locked_until=None)
+        .values(locked_by=None, locked_until=None),
     )
-    return result.rowcount or 0
 
 
 async def purge_handled(session: AsyncSession, older_than: datetime) -> int:
     """Forget handled updates Telegram can no longer re-deliver (it keeps them 24 h)."""
-    result = await session.execute(
+    return await rows_changed(
+        session,
         delete(InboundUpdate).where(
             InboundUpdate.status == InboundStatus.DONE, InboundUpdate.processed_at < older_than
-        )
+        ),
     )
-    return result.rowcount or 0
 
 
 async def release(session: AsyncSession, update_ids: list[int]) -> None:

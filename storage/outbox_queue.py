@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.db import rows_changed
 from storage.models import OutboxMessage, OutboxStatus
 
 
@@ -51,16 +52,17 @@ async def claim_due(
     ).all()
     claimed = []
     for row in candidates:
-        result = await session.execute(
+        changed = await rows_changed(
+            session,
             update(OutboxMessage)
             .where(
                 and_(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDING),
                 _free(now),
             )
             .values(locked_by=sender_id, locked_until=now + lease)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        if result.rowcount == 1:
+        if changed == 1:
             claimed.append(row)
     return claimed
 
@@ -105,7 +107,8 @@ async def count_by_status(session: AsyncSession) -> dict[OutboxStatus, int]:
 
 async def requeue(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> int:
     """Give dead (or inactive) messages another chance, from scratch."""
-    result = await session.execute(
+    return await rows_changed(
+        session,
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(list(message_ids)),
@@ -118,6 +121,5 @@ async def requeue(session: AsyncSession, message_ids: Sequence[int], now: dateti
             locked_by=None,
             locked_until=None,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return result.rowcount or 0

@@ -18,8 +18,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import rows_changed
 from storage.dialect import insert_ignoring_duplicates, supports_skip_locked
 from storage.models import InactiveChat, SlaNotice, Ticket
+from storage.models.base import table_of
 from storage.types import UtcDateTime
 
 
@@ -36,7 +38,7 @@ async def claim_due_tickets(session: AsyncSession, now: datetime, limit: int) ->
     return list((await session.scalars(query)).all())
 
 
-_TICKETS = Ticket.__table__
+_TICKETS = table_of(Ticket)
 # One compiled statement for every ticket (Core, not ORM: this runs once per due ticket).
 _APPLY = (
     update(_TICKETS)
@@ -63,7 +65,8 @@ async def apply_outcome(
     next_check_at: datetime | None,
 ) -> bool:
     """Move the ticket on, if it is still as the sweep saw it. True = this sweep won."""
-    result = await session.execute(
+    changed = await rows_changed(
+        session,
         _APPLY,
         {
             "ticket_id": ticket.id,
@@ -75,7 +78,7 @@ async def apply_outcome(
             "next_check_at": next_check_at,
         },
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 async def sent_notices(
@@ -101,7 +104,7 @@ async def record_notice(
     """Remember a warning or reminder; False if it was already sent."""
     inserted = await insert_ignoring_duplicates(
         session,
-        SlaNotice.__table__,
+        SlaNotice,
         [{"ticket_id": ticket_id, "ladder": ladder, "deadline": deadline, "sent_at": now}],
         conflict_columns=["ticket_id", "ladder", "deadline"],
     )

@@ -80,7 +80,7 @@ async def enqueue(
         await session.flush()
         return True
     inserted = await insert_ignoring_duplicates(
-        session, OutboxMessage.__table__, [row], conflict_columns=["dedup_key"]
+        session, OutboxMessage, [row], conflict_columns=["dedup_key"]
     )
     return inserted == 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import BigInteger, Enum, Integer, MetaData
+from sqlalchemy import BigInteger, Enum, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -30,3 +30,10 @@ def stored_enum(cls: type[enum.Enum], name: str) -> Enum:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for the statements that skip the ORM on hot paths."""
+    table = model.__table__
+    assert isinstance(table, Table)  # ``__table__`` is declared as any FROM clause
+    return table
