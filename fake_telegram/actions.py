@@ -68,10 +68,10 @@ class UserActionsMixin:
         state = self.state
         state.register_user(user)
         if chat_id is None or chat_id == user.id:
-            chat = state.chats[user.id]
+            private = state.chats[user.id]
             # A user can only write to a bot they have not blocked.
-            chat.blocked_by_user = False
-            return chat
+            private.blocked_by_user = False
+            return private
         chat = state.chats.get(chat_id)
         if chat is None or chat.type == "private":
             raise ValueError(f"chat {chat_id} is unknown to the fake; call add_group() first")

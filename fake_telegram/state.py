@@ -135,9 +135,9 @@ class BotState:
         if isinstance(chat_id, str):
             if chat_id.startswith("@"):
                 wanted = chat_id[1:].lower()
-                for chat in self.chats.values():
-                    if chat.type != "private" and (chat.username or "").lower() == wanted:
-                        return chat
+                for named in self.chats.values():
+                    if named.type != "private" and (named.username or "").lower() == wanted:
+                        return named
                 raise chat_not_found()
             try:
                 chat_id = int(chat_id)

@@ -24,7 +24,7 @@ import tomllib
 import types
 from os import PathLike
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeGuard, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
@@ -78,7 +78,7 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def _is_model(annotation: Any) -> bool:
+def _is_model(annotation: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
@@ -113,7 +113,7 @@ def _validate_field(field: FieldInfo, value: Any) -> Any:
     annotation = field.annotation
     if _is_model(annotation) and not field.metadata:
         return annotation.model_validate(value)
-    adapter = TypeAdapter(
+    adapter: TypeAdapter[Any] = TypeAdapter(
         Annotated[(annotation, *field.metadata)] if field.metadata else annotation,
         config=ConfigDict(strict=True),
     )
@@ -135,7 +135,7 @@ def _partial(model: type[BaseModel], value: Any) -> BaseModel | None:
             continue
         item_model = _list_item_model(field)
         if item_model is not None and isinstance(value[name], list):
-            items = []
+            items: list[BaseModel | None] = []
             for item in value[name]:
                 try:
                     items.append(item_model.model_validate(item))

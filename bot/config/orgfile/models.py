@@ -731,7 +731,7 @@ class ReasonChip(_Model):
     name: LocalizedText
 
 
-def _question(key: str, kind: str, zh: str, en: str) -> SurveyQuestion:
+def _question(key: str, kind: SurveyQuestionKind, zh: str, en: str) -> SurveyQuestion:
     return SurveyQuestion(key=key, kind=kind, text=LocalizedText(zh=zh, en=en))
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from storage.vocabulary import UnitKind
+
 from .models import UNIT_KINDS, Building, UnitSpec, check_local_key
 
 __all__ = ["CsvUnit", "CsvUnitsError", "merge_buildings", "read_units_csv"]
@@ -137,7 +139,7 @@ def _parse_row(values: dict[str, str]) -> tuple[UnitSpec | None, str | None]:
     if kind not in UNIT_KINDS:
         return None, f'unknown unit kind "{kind}" (expected one of {", ".join(UNIT_KINDS)})'
     try:
-        return UnitSpec(key=values["unit"], floor=floor, kind=kind), None
+        return UnitSpec(key=values["unit"], floor=floor, kind=UnitKind(kind)), None
     except ValidationError as exc:  # pragma: no cover - guarded by the checks above
         return None, exc.errors()[0]["msg"]
 
