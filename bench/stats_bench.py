@@ -31,11 +31,11 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config.orgfile import Category, Hq, LocalizedText, Organisation
-from bot.services.stats.chart import render_chart
+from bot.presentation.stats.chart import render_chart
+from bot.presentation.stats.texts import render_report
 from bot.services.stats.periods import parse_period
 from bot.services.stats.report import build_report
 from bot.services.stats.scope import scope_of_unit
-from bot.services.stats.texts import render_report
 from storage.db import create_engine, create_sessionmaker, is_sqlite_url
 from storage.migrate import upgrade
 from storage.models import (

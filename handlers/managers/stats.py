@@ -1,7 +1,9 @@
-"""/stats [period] [scope] [text] and /export [period] [scope] [csv], in private chat.
+"""/stats [period] [project or region] [text] and /export [period] [project or region] [csv],
+in private chat.
 
 The figures can name staff members, so they are only sent to the manager who asks,
-never to a group.
+never to a group. Refusals (not a manager, a scope beyond one's own, an unknown
+scope, an argument that means nothing) are answered by the refusal middleware.
 """
 
 from __future__ import annotations
@@ -19,52 +21,17 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.config.orgfile import Organisation
-from bot.services.access import AccessDenied
+from bot.presentation.stats.chart import render_chart
+from bot.presentation.stats.export import build_csv, build_xlsx
+from bot.presentation.stats.texts import render_report
+from bot.services.context import Context
 from bot.services.people import Actor
-from bot.services.stats.chart import render_chart
-from bot.services.stats.export import TicketRows, build_csv, build_xlsx
 from bot.services.stats.report import StatsReport
-from bot.services.stats.requests import (
-    ArgumentError,
-    StatsRequest,
-    export_for,
-    parse_arguments,
-    report_for,
-)
-from bot.services.stats.scope import UnknownScope, own_unit_keys
-from bot.services.stats.texts import render_report
+from bot.services.stats.requests import StatsRequest, export_for, parse_arguments, report_for
+from bot.services.stats.rows import TicketRows
 
 log = logging.getLogger(__name__)
-
-
-def _usage(command: str) -> str:
-    if command == "export":
-        return _(
-            "Usage: /export [period] [project or region] [csv]\n"
-            "Period: today, 7d, 30d, 2026-11 or 2026-11-01..2026-11-15 (default 30d)."
-        )
-    return _(
-        "Usage: /stats [period] [project or region] [text]\n"
-        "Period: today, 7d, 30d, 2026-11 or 2026-11-01..2026-11-15 (default 30d)."
-    )
-
-
-async def _explain_failure(message: Message, error: Exception, actor: Actor, command: str) -> None:
-    if isinstance(error, AccessDenied):
-        units = ", ".join(own_unit_keys(actor))
-        await message.answer(_(error.reason).format(units=html.escape(units)))
-    elif isinstance(error, UnknownScope):
-        await message.answer(
-            _("There is no project or region “{key}”.").format(key=html.escape(error.key))
-        )
-    elif isinstance(error, ArgumentError):
-        await message.answer(
-            _("I don't understand “{argument}”.").format(argument=html.escape(error.argument))
-            + "\n"
-            + _usage(command)
-        )
 
 
 async def show_stats(
@@ -72,21 +39,18 @@ async def show_stats(
     command: CommandObject,
     session: AsyncSession,
     actor: Actor,
-    clock: Clock,
-    organisation: Organisation,
+    ctx: Context,
     i18n: I18n,
 ) -> None:
-    locale = i18n.current_locale
-    try:
-        request = parse_arguments(command.args)
-        report = await report_for(session, actor, request, organisation, clock.now())
-    except (AccessDenied, UnknownScope, ArgumentError) as error:
-        await _explain_failure(message, error, actor, "stats")
-        return
-    for text in render_report(report, organisation, locale):
+    request = parse_arguments(command.args, "stats")
+    report = await report_for(session, ctx, actor, request)
+    for text in render_report(report, ctx.org, i18n.current_locale):
         await message.answer(text)
-    if request.text_only:
-        return
+    if not request.text_only:
+        await _send_chart(message, report, i18n.current_locale)
+
+
+async def _send_chart(message: Message, report: StatsReport, locale: str) -> None:
     try:
         png = await asyncio.to_thread(render_chart, report, locale)
     except Exception:
@@ -106,23 +70,17 @@ async def send_export(
     command: CommandObject,
     session: AsyncSession,
     actor: Actor,
-    clock: Clock,
-    organisation: Organisation,
+    ctx: Context,
     i18n: I18n,
 ) -> None:
-    locale = i18n.current_locale
-    try:
-        request = parse_arguments(command.args)
-        report, rows = await export_for(session, actor, request, organisation, clock.now())
-    except (AccessDenied, UnknownScope, ArgumentError) as error:
-        await _explain_failure(message, error, actor, "export")
-        return
+    request = parse_arguments(command.args, "export")
+    report, rows = await export_for(session, ctx, actor, request)
     # A month of HQ tickets makes a workbook that takes seconds to build: build and send
     # it outside this update's transaction, so that other updates do not wait on it.
-    _in_background(_build_and_send(message, report, rows, request, organisation, locale))
+    _in_background(_send_file(message, report, rows, request, ctx.org, i18n.current_locale))
 
 
-async def _build_and_send(
+async def _send_file(
     message: Message,
     report: StatsReport,
     rows: TicketRows,

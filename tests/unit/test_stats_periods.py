@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.presentation.stats.texts import duration, pack_messages, pct
 from bot.services.stats.figures import Compliance, Nps, Satisfaction
 from bot.services.stats.periods import PeriodError, parse_period
 from bot.services.stats.requests import ArgumentError, StatsRequest, parse_arguments
-from bot.services.stats.texts import duration, pack_messages, pct
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 00:30 on 3 November in Shanghai is still the 2nd in UTC.

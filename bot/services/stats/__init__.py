@@ -1,9 +1,9 @@
-"""Manager statistics: metrics computed in the database, rendered as text, a chart,
-XLSX/CSV exports and a daily digest to each staff group.
+"""Manager statistics: metrics computed in the database, returned as plain figures.
 
-Modules: ``periods`` (what "7d" means), ``scope`` (whose figures), ``sql`` (the
-dialect-specific SQL), ``filters`` (metric conditions), ``cohorts`` / ``tickets`` /
-``satisfaction`` / ``staff`` (the aggregate queries), ``report`` (all of them for
-one scope and period), ``texts`` / ``chart`` / ``export`` (renderings), ``digest``
-(the daily job), ``requests`` (what a manager asked for). Definitions: docs/metrics.md.
+Modules: ``periods`` (what "7d" means), ``scope`` (whose figures, and the refusals),
+``sql`` (the dialect-specific SQL), ``filters`` (metric conditions), ``cohorts`` /
+``tickets`` / ``satisfaction`` / ``staff`` (the aggregate queries), ``report`` (all of
+them for one scope and period), ``rows`` (the tickets of an export), ``digest`` (the
+daily digest's figures, announced to each staff group), ``requests`` (what a manager
+asked for). Rendering lives in ``bot.presentation.stats``. Definitions: docs/metrics.md.
 """

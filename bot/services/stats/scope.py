@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_
 from bot.services import audit
 from bot.services.access import AccessDenied, may_manage, units_below
+from bot.services.errors import Refused
 from bot.services.people import Actor
 from storage.models import OrgLevel, OrgUnit, StaffRole
 
@@ -35,9 +36,29 @@ class StatsScope:
         return self.level is not OrgLevel.PROJECT
 
 
-class UnknownScope(LookupError):
+# Refusals of statistics. Scopes are audited in resolve_scope itself (with the scope
+# asked for), so the refusal middleware does not write a second line.
+class NotAManager(AccessDenied):
+    code = "not_manager"
+    default_reason = N_("Statistics are for managers only.")
+    audited = False
+
+
+class BeyondScope(AccessDenied):
+    code = "beyond_scope"
+    default_reason = N_("You can only see statistics of your own units: {units}.")
+    audited = False
+
+
+class UnknownScope(Refused):
+    """A key (or name) that names no unit: a typing mistake, not audited."""
+
+    code = "unknown_scope"
+    default_reason = N_("There is no project or region “{key}”.")
+    audited = False
+
     def __init__(self, key: str) -> None:
-        super().__init__(key)
+        super().__init__(key=key)
         self.key = key
 
 
@@ -58,13 +79,13 @@ async def resolve_scope(
 ) -> StatsScope:
     """The scope a manager asked for (or their own), refusing anything beyond it.
 
-    Raises :class:`AccessDenied` (audited) for non-managers and for scopes above or
-    beside the manager's own, :class:`UnknownScope` for a key that names nothing.
+    Refuses (and audits) non-managers and scopes above or beside the manager's own;
+    refuses a key that names nothing.
     """
     grants = [g for g in actor.roles if g.role in (StaffRole.MANAGER, StaffRole.ADMIN)]
     if not grants:
         await audit.refused(session, now, actor, action, "not a manager")
-        raise AccessDenied(N_("Statistics are for managers only."), code="not_manager")
+        raise NotAManager
     if requested_key is None:
         own = min(grants, key=lambda g: _LEVEL_RANK[g.level])
         unit = await session.get(OrgUnit, own.org_unit_id)
@@ -87,11 +108,9 @@ async def resolve_scope(
             org_unit_id=unit.id,
             data={"requested": requested_key},
         )
-        raise AccessDenied(
-            N_("You can only see statistics of your own units: {units}."), code="beyond_scope"
-        )
+        raise BeyondScope(units=", ".join(_own_unit_keys(actor)))
     return await scope_of_unit(session, unit)
 
 
-def own_unit_keys(actor: Actor) -> list[str]:
+def _own_unit_keys(actor: Actor) -> list[str]:
     return [g.org_unit_key for g in actor.roles if g.role in (StaffRole.MANAGER, StaffRole.ADMIN)]

@@ -6,7 +6,7 @@ import html
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.services.notifications.texts import category_name, kind_name
+from bot.presentation.texts import category_name, kind_name
 from bot.services.stats.figures import Compliance, Durations, ResponseRate, Satisfaction, Volume
 from bot.services.stats.report import StatsReport
 from storage.models import OrgLevel, TicketKind, TicketStatus

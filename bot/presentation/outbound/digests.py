@@ -1,0 +1,103 @@
+"""The daily digest of a staff group, in the organisation's language."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.orgfile import Organisation
+from bot.i18n import N_, translate
+from bot.presentation.announce import renders
+from bot.presentation.stats.texts import (
+    LADDER_NAMES,
+    category_label,
+    compliance_text,
+    csat_text,
+    duration,
+    pack_messages,
+)
+from bot.services import outbox
+from bot.services.context import Context
+from bot.services.stats.digest import digest_key
+from bot.services.stats.notices import DailyDigest
+from storage.models import OrgUnit
+
+COMMENT_CHARS = 200
+
+
+def stars(score: int) -> str:
+    return "★" * score + "☆" * (5 - score)
+
+
+def digest_text(org: Organisation, now: datetime, digest: DailyDigest, locale: str) -> str:
+    def t(msgid: str, **values: Any) -> str:
+        return translate(locale, msgid, **values)
+
+    volume = digest.volume
+    sections = [
+        "\n".join(
+            [
+                t(
+                    N_("🗓 <b>Daily digest · {scope}</b> · {day}"),
+                    scope=html.escape(digest.scope_name),
+                    day=digest.day.label(),
+                ),
+                t(
+                    N_("Yesterday: opened {opened} · resolved {resolved}"),
+                    opened=volume.opened,
+                    resolved=volume.resolved,
+                ),
+                t(N_("Response on time: {text}"), text=compliance_text(locale, volume.response)),
+                t(N_("Resolved on time: {text}"), text=compliance_text(locale, volume.resolution)),
+                t(N_("CSAT: {text}"), text=csat_text(locale, digest.satisfaction)),
+            ]
+        )
+    ]
+    lines = [t(N_("<b>Overdue now: {count}</b>"), count=digest.overdue_total)]
+    zone = org.zone()
+    for ticket in digest.overdue:
+        lines.append(
+            "• "
+            + t(
+                N_("{number} · {category} · {ladder} due {due} ({late} late) · {assignee}"),
+                number=html.escape(ticket.number),
+                category=html.escape(category_label(org, locale, ticket.category_key)),
+                ladder=t(LADDER_NAMES[ticket.ladder]),
+                due=ticket.due_at.astimezone(zone).strftime("%m-%d %H:%M"),
+                late=duration(locale, (now - ticket.due_at).total_seconds()),
+                assignee=html.escape(ticket.assignee_name or t(N_("unassigned"))),
+            )
+        )
+    if digest.overdue_total > len(digest.overdue):
+        lines.append(t(N_("… and {count} more"), count=digest.overdue_total - len(digest.overdue)))
+    sections.append("\n".join(lines))
+    if digest.low_ratings:
+        lines = [t(N_("<b>Lowest ratings yesterday</b>"))]
+        for rating in digest.low_ratings:
+            line = f"• {html.escape(rating.number)} · {stars(rating.score)}"
+            if rating.comment:
+                comment = rating.comment.strip()
+                if len(comment) > COMMENT_CHARS:
+                    comment = comment[: COMMENT_CHARS - 1] + "…"
+                line += f" · “{html.escape(comment)}”"
+            lines.append(line)
+        sections.append("\n".join(lines))
+    else:
+        sections.append(t(N_("No low ratings yesterday.")))
+    return pack_messages(sections)[0]
+
+
+@renders(DailyDigest)
+async def daily_digest(session: AsyncSession, ctx: Context, notice: DailyDigest) -> None:
+    unit = await session.get(OrgUnit, notice.unit_id)
+    assert unit is not None and unit.group_chat_id is not None
+    await outbox.enqueue_text(
+        session,
+        chat_id=unit.group_chat_id,
+        text=digest_text(ctx.org, ctx.now, notice, ctx.group_locale),
+        now=ctx.now,
+        dedup_key=digest_key(unit.key, notice.posted_on),
+    )
