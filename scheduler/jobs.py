@@ -41,7 +41,7 @@ async def sweep_sla_deadlines(deps: JobDeps) -> SweepResult:
 async def send_daily_digests(deps: JobDeps) -> int:
     """Queue the daily digest for each staff group once its local time has come."""
     async with deps.sessionmaker() as session, session.begin():
-        return await post_daily_digests(session, deps.organisation, deps.clock.now())
+        return await post_daily_digests(session, deps.context())
 
 
 def register_jobs(scheduler: AsyncIOScheduler, deps: JobDeps, sla_sweep_seconds: float) -> None:

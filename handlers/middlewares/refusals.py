@@ -10,6 +10,7 @@ refusal's own, else a name made from the event.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -24,9 +25,14 @@ from storage.models import Ticket
 
 
 def refusal_text(error: Refused) -> str:
-    """The refusal's reason in the reader's language, placeholders filled."""
+    """The refusal's reason in the reader's language, placeholders filled (texts are
+    escaped: replies are HTML, and a value can be what the user typed)."""
     text = _(error.reason)
-    return text.format(**error.values) if error.values else text
+    if not error.values:
+        return text
+    return text.format(
+        **{k: html.escape(v) if isinstance(v, str) else v for k, v in error.values.items()}
+    )
 
 
 def _audit_action(event: TelegramObject, data: dict[str, Any], error: Refused) -> str:
