@@ -24,6 +24,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
@@ -245,7 +246,7 @@ async def fill(engine, tickets: int, seed: int = 7) -> None:
                 "reachable": True,
             }
         )
-        unit = rng.choice(unit_rows)["id"]
+        unit = cast(int, rng.choice(unit_rows)["id"])
         home[person_id] = unit // 1000
         residence.append(
             {"person_id": person_id, "property_unit_id": unit, "via": "code", "bound_at": NOW}
@@ -267,25 +268,27 @@ async def fill(engine, tickets: int, seed: int = 7) -> None:
         kind = rng.choice(KINDS)
         response_due = created + timedelta(hours=24 if kind != "repair" else 4)
         resolution_due = created + timedelta(hours=48 if kind != "repair" else 72)
-        responded = created + timedelta(hours=rng.lognormvariate(0, 1.2))
-        resolved = responded + timedelta(hours=rng.lognormvariate(2.8, 1.0))
+        responded_at = created + timedelta(hours=rng.lognormvariate(0, 1.2))
+        resolved_at = responded_at + timedelta(hours=rng.lognormvariate(2.8, 1.0))
+        responded: datetime | None = responded_at
+        resolved: datetime | None = resolved_at
         cancelled = rng.random() < 0.03
         reopened = 1 if rng.random() < 0.04 else 0
         status = "closed"
-        if responded > NOW:
+        if responded_at > NOW:
             responded, resolved, status = None, None, "new"
-        elif resolved > NOW:
+        elif resolved_at > NOW:
             resolved, status = (
                 None,
                 rng.choice(["acknowledged", "in_progress", "waiting_on_resident"]),
             )
         elif cancelled:
             resolved, status = None, "cancelled"
-        elif resolved > NOW - timedelta(days=3):
+        elif resolved_at > NOW - timedelta(days=3):
             status = "resolved"
         paused = NOW - timedelta(hours=1) if status == "waiting_on_resident" else None
         response_level = resolution_level = 0
-        events = [(created, "created", None)]
+        events: list[tuple[datetime, str, dict[str, object] | None]] = [(created, "created", None)]
         if responded is None or responded > response_due:
             response_level = 1
             events.append((response_due, "escalated", {"ladder": "response", "level": 1}))
@@ -490,7 +493,7 @@ async def main() -> None:
         if not args.refill:
             try:
                 async with engine.connect() as connection:
-                    filled = await connection.scalar(select(func.count()).select_from(Ticket))
+                    filled = await connection.scalar(select(func.count()).select_from(Ticket)) or 0
                     # Every table and column of the current models must be there (the
                     # schema moves while the project is young): else fill again.
                     for table in Base.metadata.sorted_tables:

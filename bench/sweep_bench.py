@@ -203,7 +203,7 @@ async def main() -> None:
     url = args.url or "sqlite+aiosqlite:////tmp/rsb_sweep_bench.sqlite3"
     sqlite = is_sqlite_url(url)
     if sqlite:
-        path = make_url(url).database
+        path = make_url(url).database or ""
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)  # noqa: ASYNC240
     else:

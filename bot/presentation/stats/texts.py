@@ -7,7 +7,15 @@ import html
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation.texts import category_name, kind_name
-from bot.services.stats.figures import Compliance, Durations, ResponseRate, Satisfaction, Volume
+from bot.services.stats.figures import (
+    Compliance,
+    Durations,
+    ProjectRow,
+    ResponseRate,
+    Satisfaction,
+    StaffRow,
+    Volume,
+)
 from bot.services.stats.report import StatsReport
 from storage.models import OrgLevel, TicketKind, TicketStatus
 
@@ -215,52 +223,62 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
             )
         sections.append(lines)
     if report.projects:
-        lines = [t(N_("<b>Projects</b>"))]
-        for row in report.projects[:TABLE_ROWS]:
-            lines.append(
-                f"• {html.escape(row.name)}: "
-                + t(
-                    N_(
-                        "opened {opened} · resolved {resolved} · open {open_now} · "
-                        "overdue {overdue} · response {response} · resolution {resolution} · "
-                        "CSAT {csat}"
-                    ),
-                    opened=row.volume.opened,
-                    resolved=row.volume.resolved,
-                    open_now=row.volume.open_now,
-                    overdue=row.volume.overdue_now,
-                    response=pct(row.volume.response.rate),
-                    resolution=pct(row.volume.resolution.rate),
-                    csat=pct(row.satisfaction.csat),
-                )
+        sections.append(
+            _table(
+                locale,
+                N_("<b>Projects</b>"),
+                [(p.name, _project_line(locale, p)) for p in report.projects],
             )
-        if len(report.projects) > TABLE_ROWS:
-            lines.append(
-                t(N_("… and {count} more in /export"), count=len(report.projects) - TABLE_ROWS)
-            )
-        sections.append(lines)
+        )
     if report.staff:
-        lines = [t(N_("<b>Staff</b>"))]
-        for row in report.staff[:TABLE_ROWS]:
-            lines.append(
-                f"• {html.escape(row.name)}: "
-                + t(
-                    N_(
-                        "handled {handled} · first response {first_response} · "
-                        "on time {on_time} · CSAT {csat}"
-                    ),
-                    handled=row.handled,
-                    first_response=duration(locale, row.first_response.median),
-                    on_time=pct(row.on_time.rate),
-                    csat=pct(row.satisfaction.csat),
-                )
+        sections.append(
+            _table(
+                locale,
+                N_("<b>Staff</b>"),
+                [(s.name, _staff_line(locale, s)) for s in report.staff],
             )
-        if len(report.staff) > TABLE_ROWS:
-            lines.append(
-                t(N_("… and {count} more in /export"), count=len(report.staff) - TABLE_ROWS)
-            )
-        sections.append(lines)
+        )
     return pack_messages(["\n".join(lines) for lines in sections])
+
+
+def _table(locale: str, title: str, rows: list[tuple[str, str]]) -> list[str]:
+    """A titled list of at most ``TABLE_ROWS`` rows; the rest are in /export."""
+    lines = [translate(locale, title)]
+    lines += [f"• {html.escape(name)}: {text}" for name, text in rows[:TABLE_ROWS]]
+    if len(rows) > TABLE_ROWS:
+        lines.append(
+            translate(locale, N_("… and {count} more in /export"), count=len(rows) - TABLE_ROWS)
+        )
+    return lines
+
+
+def _project_line(locale: str, row: ProjectRow) -> str:
+    return translate(
+        locale,
+        N_(
+            "opened {opened} · resolved {resolved} · open {open_now} · "
+            "overdue {overdue} · response {response} · resolution {resolution} · "
+            "CSAT {csat}"
+        ),
+        opened=row.volume.opened,
+        resolved=row.volume.resolved,
+        open_now=row.volume.open_now,
+        overdue=row.volume.overdue_now,
+        response=pct(row.volume.response.rate),
+        resolution=pct(row.volume.resolution.rate),
+        csat=pct(row.satisfaction.csat),
+    )
+
+
+def _staff_line(locale: str, row: StaffRow) -> str:
+    return translate(
+        locale,
+        N_("handled {handled} · first response {first_response} · on time {on_time} · CSAT {csat}"),
+        handled=row.handled,
+        first_response=duration(locale, row.first_response.median),
+        on_time=pct(row.on_time.rate),
+        csat=pct(row.satisfaction.csat),
+    )
 
 
 def pack_messages(sections: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:

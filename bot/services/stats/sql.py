@@ -136,7 +136,7 @@ class Sql:
         arms = []
         for index, name in enumerate(names):
             group = values.c[f"g{index}"] if name in keyed else None
-            partition = {"partition_by": group} if group is not None else {}
+            partition: dict[str, Any] = {"partition_by": group} if group is not None else {}
             arms.append(
                 select(
                     literal(index).label("grouping"),

@@ -9,6 +9,7 @@ ratings given in the period on their tickets.
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import SupportsInt, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,13 +34,13 @@ async def staff_rows(
         staff = row_of(person_id)
         staff.handled, staff.on_time = done.tickets, done.on_time
 
-    for person_id, durations in first_responses.items():
-        if person_id is not None:
-            row_of(int(person_id)).first_response = durations
+    for assignee, durations in first_responses.items():
+        if assignee is not None:
+            row_of(int(cast(SupportsInt, assignee))).first_response = durations
 
-    for (_project, person_id), satisfaction in ratings.items():
-        if person_id is not None:
-            staff = row_of(person_id)
+    for (_project, rated), satisfaction in ratings.items():
+        if rated is not None:
+            staff = row_of(rated)
             staff.satisfaction = staff.satisfaction + satisfaction
 
     if rows:

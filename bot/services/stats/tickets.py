@@ -166,7 +166,7 @@ async def first_response_times(
     by_project: bool = False,
 ) -> FirstResponseGroups:
     """First-response times overall (``"all"``), and per assignee / project if asked."""
-    groupings = {"all": None}
+    groupings: dict[str, Any] = {"all": None}
     if by_staff:
         groupings["staff"] = Ticket.assignee_id
     if by_project:
@@ -279,8 +279,9 @@ async def overdue_tickets(
     for number, category, response_late, response_due, resolution_due, name in (
         await session.execute(statement)
     ).all():
-        if response_late:
-            found.append(OverdueTicket(number, category, "response", response_due, name))
-        else:
-            found.append(OverdueTicket(number, category, "resolution", resolution_due, name))
+        ladder, due = (
+            ("response", response_due) if response_late else ("resolution", resolution_due)
+        )
+        assert due is not None  # overdue: that deadline is set
+        found.append(OverdueTicket(number, category, ladder, due, name))
     return int(total or 0), found
