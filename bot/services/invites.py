@@ -21,6 +21,7 @@ from bot.services.context import Context, Notice
 from bot.services.errors import Refused
 from bot.services.group_binding import choose_unit
 from bot.services.people import Actor
+from storage.db import rows_changed
 from storage.models import OrgUnit, Person, StaffInvite, StaffMembership, StaffRole
 
 INVITE_PREFIX = "inv_"
@@ -159,13 +160,14 @@ async def _join(
         )
         session.add(person)
         await session.flush()
-    claimed = await session.execute(
+    claimed = await rows_changed(
+        session,
         update(StaffInvite)
         .where(StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
         .values(used_at=now, used_by_id=person.id)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise InviteUsed
     person.full_name = person.full_name or full_name
     person.last_seen_at = now

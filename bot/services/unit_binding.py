@@ -18,6 +18,7 @@ from bot.services.context import Context, Notice
 from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
+from storage.db import rows_changed
 from storage.models import BindingRequest, BindingStatus, OrgUnit, Person
 
 
@@ -154,13 +155,14 @@ async def decide(
         raise NotProjectStaff
     status = BindingStatus.APPROVED if approve else BindingStatus.REJECTED
     # The first decision wins, even when two staff press at the same moment.
-    result = await session.execute(
+    decided = await rows_changed(
+        session,
         update(BindingRequest)
         .where(BindingRequest.id == request_id, BindingRequest.status == BindingStatus.PENDING)
         .values(status=status, decided_at=ctx.now, decided_by_id=actor.person_id)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if decided != 1:
         raise BindingError(N_("This request has already been decided."))
     if approve:
         await bind(session, request.person_id, request.property_unit_id, "approval", ctx.now)

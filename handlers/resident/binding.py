@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import NoReturn
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -13,14 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config.orgfile import Organisation
+from bot.i18n import N_
 from bot.presentation.buttons.binding import BindChoice, BindStep
+from bot.presentation.residents.keyboards import in_rows, inline
 from bot.services import resident_units, unit_codes
 from bot.services.context import Context
+from bot.services.errors import Refused
 from bot.services.registration import registered_resident
 from bot.services.unit_binding import BindingError, request_binding
 from handlers.middlewares.refusals import refusal_text
-from handlers.resident.common import clear_buttons, refusal, replace_text, resident_for
-from handlers.resident.keyboards import in_rows, inline
+from handlers.resident.common import clear_buttons, replace_text, resident_for
 from handlers.resident.states import Binding
 
 MAX_UNIT_BUTTONS = 40
@@ -63,7 +66,7 @@ async def redeem_code(
             session, message.from_user.id, person.id, code, clock.now(), organisation.residents
         )
     except unit_codes.CodeRefused as error:
-        await message.answer(refusal(error))
+        await message.answer(refusal_text(error))  # type: ignore[arg-type]
         return False
     await message.answer(
         _("✅ You are now registered for {unit}. You can file requests for it.").format(
@@ -115,24 +118,32 @@ async def code_typed(
         await state.clear()
 
 
-async def project_chosen(
-    callback: CallbackQuery,
-    callback_data: BindChoice,
-    session: AsyncSession,
-    organisation: Organisation,
-) -> None:
+class NoLongerValid(Refused):
+    """A project or building that has nothing to choose from any more."""
+
+    code = "stale_choice"
+    default_reason = N_("This button is no longer valid.")
+    audited = False
+
+
+async def _pressed_by_resident(
+    callback: CallbackQuery, session: AsyncSession, ctx: Context
+) -> Message | None:
+    """The message pressed, if a registered resident pressed (else they are told to register)."""
     assert isinstance(callback.message, Message)
-    if await resident_for(callback, session, organisation) is None:
+    return callback.message if await resident_for(callback, session, ctx.org) else None
+
+
+async def project_chosen(
+    callback: CallbackQuery, callback_data: BindChoice, session: AsyncSession, ctx: Context
+) -> None:
+    message = await _pressed_by_resident(callback, session, ctx)
+    if message is None:
         return
-    buildings = await resident_units.buildings_of(session, callback_data.id)
-    if not buildings:
-        await callback.answer(_("This button is no longer valid."), show_alert=True)
-        return
+    buildings = await resident_units.buildings_of(session, callback_data.id) or _stale()
     await callback.answer()
     buttons = [(b.name, BindChoice(what=BindStep.BUILDING, id=b.id).pack()) for b in buildings]
-    await replace_text(
-        callback.message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3))
-    )
+    await replace_text(message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3)))
 
 
 async def building_chosen(
@@ -140,27 +151,28 @@ async def building_chosen(
     callback_data: BindChoice,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
+    ctx: Context,
 ) -> None:
-    assert isinstance(callback.message, Message)
-    if await resident_for(callback, session, organisation) is None:
+    message = await _pressed_by_resident(callback, session, ctx)
+    if message is None:
         return
-    units = await resident_units.units_in(session, callback_data.id)
-    if not units:
-        await callback.answer(_("This button is no longer valid."), show_alert=True)
-        return
+    units = await resident_units.units_in(session, callback_data.id) or _stale()
     await callback.answer()
     await state.set_state(Binding.unit_number)
     await state.set_data({"building_id": callback_data.id})
     if len(units) > MAX_UNIT_BUTTONS:
-        await replace_text(callback.message, _("Please type your unit number, for example 1203."))
+        await replace_text(message, _("Please type your unit number, for example 1203."))
         return
     buttons = [(u.name, BindChoice(what=BindStep.UNIT, id=u.id).pack()) for u in units]
     await replace_text(
-        callback.message,
+        message,
         _("Which unit? (You can also type its number.)"),
         reply_markup=inline(in_rows(buttons, 4)),
     )
+
+
+def _stale() -> NoReturn:
+    raise NoLongerValid
 
 
 async def _request(
@@ -201,12 +213,12 @@ async def unit_chosen(
     session: AsyncSession,
     ctx: Context,
 ) -> None:
-    assert isinstance(callback.message, Message)
-    if await resident_for(callback, session, ctx.org) is None:
+    message = await _pressed_by_resident(callback, session, ctx)
+    if message is None:
         return
     await callback.answer()
-    await clear_buttons(callback.message)
-    await _request(callback.message, state, session, ctx, callback.from_user.id, callback_data.id)
+    await clear_buttons(message)
+    await _request(message, state, session, ctx, callback.from_user.id, callback_data.id)
 
 
 async def unit_number_typed(

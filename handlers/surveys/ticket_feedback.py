@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.presentation import surveys as views
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
+from bot.presentation.residents.keyboards import all_menu_labels
 from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
-from handlers.resident.keyboards import all_menu_labels
 from handlers.surveys.states import INVITATION, TicketFeedback
 
 
@@ -90,7 +90,7 @@ async def _invitation(state: FSMContext) -> int:
 # ------------------------------------------------------------------ "is it fixed?"
 
 
-async def fixed(
+async def is_it_fixed_answered(
     callback: CallbackQuery,
     callback_data: ResidentTicketAction,
     bot: Bot,
@@ -100,23 +100,12 @@ async def fixed(
     state: FSMContext,
     i18n: I18n,
 ) -> None:
-    ticket_id, version = callback_data.ticket_id, callback_data.version
-    prompt = await post_ticket.answer_fixed(session, ctx, actor, ticket_id, version)
-    await _ask_next(callback, bot, state, i18n, prompt)
-
-
-async def not_fixed(
-    callback: CallbackQuery,
-    callback_data: ResidentTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
-) -> None:
-    ticket_id, version = callback_data.ticket_id, callback_data.version
-    prompt = await post_ticket.answer_not_fixed(session, ctx, actor, ticket_id, version)
+    """ "Fixed" asks for a rating, "not fixed" asks what is still wrong."""
+    fixed = callback_data.action == ResidentAction.FIXED
+    answer = post_ticket.answer_fixed if fixed else post_ticket.answer_not_fixed
+    prompt: Prompt = await answer(
+        session, ctx, actor, callback_data.ticket_id, callback_data.version
+    )
     await _ask_next(callback, bot, state, i18n, prompt)
 
 
@@ -269,8 +258,8 @@ def build_router() -> Router:
     answers.callback_query.filter(F.message.chat.type == "private")
     answers.message.filter(F.chat.type == "private")
     press, action = answers.callback_query.register, SurveyButton.filter
-    press(fixed, ResidentTicketAction.filter(F.action == ResidentAction.FIXED))
-    press(not_fixed, ResidentTicketAction.filter(F.action == ResidentAction.NOT_FIXED))
+    is_it_fixed = {ResidentAction.FIXED, ResidentAction.NOT_FIXED}
+    press(is_it_fixed_answered, ResidentTicketAction.filter(F.action.in_(is_it_fixed)))
     press(rated, action(F.action == SurveyAction.RATE))
     press(reason_toggled, action(F.action == SurveyAction.REASON))
     press(reasons_done, action(F.action == SurveyAction.REASONS_DONE))

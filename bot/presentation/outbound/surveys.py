@@ -5,6 +5,7 @@ and reminders (spread out at ``campaigns.SENDS_PER_SECOND``)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -160,68 +161,63 @@ async def low_score(session: AsyncSession, ctx: Context, notice: LowScore) -> No
     )
 
 
-def _locale(ctx: Context, invitee: Invitee) -> str:
-    return pick_locale(invitee.language, invitee.telegram_language, ctx.group_locale)
+async def _mailing(
+    session: AsyncSession,
+    ctx: Context,
+    campaign_key: str,
+    invitees: tuple[Invitee, ...],
+    text_in: Callable[[str, Invitee], str],
+    button: str,
+    dedup_key: Callable[[Invitee], str],
+) -> None:
+    """One message with the Start/Continue button to each invitee, spread out in time."""
+    messages = []
+    for invitee in invitees:
+        locale = pick_locale(invitee.language, invitee.telegram_language, ctx.group_locale)
+        payload = {
+            "text": text_in(locale, invitee),
+            "parse_mode": "HTML",
+            "reply_markup": _open_button(locale, button, invitee.invitation_id),
+        }
+        messages.append(outbox.Outgoing(invitee.chat_id, payload, dedup_key=dedup_key(invitee)))
+    await outbox.enqueue_many(
+        session, messages, now=ctx.now, ref=campaign_ref(campaign_key), per_second=SENDS_PER_SECOND
+    )
 
 
 @renders(CampaignStarted)
 async def campaign_started(session: AsyncSession, ctx: Context, notice: CampaignStarted) -> None:
     project_ids = {invitee.project_id for invitee in notice.invitees}
-    names = {
+    names: dict[int | None, str] = {
         unit_id: name
         for unit_id, name in await session.execute(
             select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(project_ids))
         )
     }
-    messages = []
-    for invitee in notice.invitees:
-        locale = _locale(ctx, invitee)
-        text = translate(
-            locale,
-            INVITATION,
-            project=html.escape(names.get(invitee.project_id, "")),
-            count=notice.question_count,
-        )
-        messages.append(
-            outbox.Outgoing(
-                chat_id=invitee.chat_id,
-                payload={
-                    "text": text,
-                    "parse_mode": "HTML",
-                    "reply_markup": _open_button(locale, START_BUTTON, invitee.invitation_id),
-                },
-                dedup_key=invite_key(notice.campaign_key, invitee.person_id),
-            )
-        )
-    await outbox.enqueue_many(
+
+    def text_in(locale: str, invitee: Invitee) -> str:
+        project = html.escape(names.get(invitee.project_id, ""))
+        return translate(locale, INVITATION, project=project, count=notice.question_count)
+
+    await _mailing(
         session,
-        messages,
-        now=ctx.now,
-        ref=campaign_ref(notice.campaign_key),
-        per_second=SENDS_PER_SECOND,
+        ctx,
+        notice.campaign_key,
+        notice.invitees,
+        text_in,
+        START_BUTTON,
+        lambda invitee: invite_key(notice.campaign_key, invitee.person_id),
     )
 
 
 @renders(CampaignReminder)
 async def campaign_reminder(session: AsyncSession, ctx: Context, notice: CampaignReminder) -> None:
-    messages = []
-    for invitee in notice.invitees:
-        locale = _locale(ctx, invitee)
-        messages.append(
-            outbox.Outgoing(
-                chat_id=invitee.chat_id,
-                payload={
-                    "text": translate(locale, CAMPAIGN_REMINDER),
-                    "parse_mode": "HTML",
-                    "reply_markup": _open_button(locale, CONTINUE_BUTTON, invitee.invitation_id),
-                },
-                dedup_key=f"survey-remind:{notice.campaign_key}:{invitee.person_id}",
-            )
-        )
-    await outbox.enqueue_many(
+    await _mailing(
         session,
-        messages,
-        now=ctx.now,
-        ref=campaign_ref(notice.campaign_key),
-        per_second=SENDS_PER_SECOND,
+        ctx,
+        notice.campaign_key,
+        notice.invitees,
+        lambda locale, _invitee: translate(locale, CAMPAIGN_REMINDER),
+        CONTINUE_BUTTON,
+        lambda invitee: f"survey-remind:{notice.campaign_key}:{invitee.person_id}",
     )

@@ -21,6 +21,7 @@ from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.tickets.notices import TicketChanged
 from bot.services.tickets.transitions import is_open
+from storage.db import rows_changed
 from storage.models import (
     Attachment,
     FsmRecord,
@@ -87,16 +88,15 @@ async def erase_person(
         await ctx.announce(session, TicketChanged(ticket.id))
         if is_open(ticket.status):
             await ctx.announce(session, ResidentLeft(ticket.id))
-    report.texts_removed += (
-        await session.execute(
-            update(TicketEvent)
-            .where(TicketEvent.actor_id == person.id, TicketEvent.body.is_not(None))
-            .values(body=ERASED_TEXT)
-        )
-    ).rowcount or 0
-    report.photos_removed = (
-        await session.execute(delete(Attachment).where(Attachment.author_id == person.id))
-    ).rowcount or 0
+    report.texts_removed += await rows_changed(
+        session,
+        update(TicketEvent)
+        .where(TicketEvent.actor_id == person.id, TicketEvent.body.is_not(None))
+        .values(body=ERASED_TEXT),
+    )
+    report.photos_removed = await rows_changed(
+        session, delete(Attachment).where(Attachment.author_id == person.id)
+    )
     await session.execute(
         update(SurveyResponse).where(SurveyResponse.person_id == person.id).values(text=None)
     )

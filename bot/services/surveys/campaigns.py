@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -38,6 +38,7 @@ from bot.services.surveys.errors import (
     UnknownUnit,
 )
 from bot.services.surveys.notices import CampaignReminder, CampaignStarted, Invitee
+from storage.db import rows_changed
 from storage.models import (
     Building,
     InvitationKind,
@@ -147,7 +148,11 @@ async def residents_of(
         .group_by(Person.id, Person.telegram_id, Person.language, Person.telegram_language)
         .order_by(Person.id)
     )
-    return [tuple(row) for row in (await session.execute(statement)).all()]
+    rows = (await session.execute(statement)).all()
+    return [
+        (person, telegram_id or 0, lang, tg_lang, project)
+        for person, telegram_id, lang, tg_lang, project in rows
+    ]
 
 
 # ------------------------------------------------------------------ managers
@@ -249,7 +254,7 @@ async def start_campaign(
     residents = await residents_of(session, project_ids)
     if residents:
         await session.execute(
-            SurveyInvitation.__table__.insert(),
+            insert(SurveyInvitation),
             [
                 {
                     "kind": InvitationKind.CAMPAIGN.value,
@@ -526,7 +531,8 @@ async def campaigns_to_remind(session: AsyncSession, now: datetime) -> list[int]
 
 async def send_reminders(session: AsyncSession, ctx: Context, campaign_id: int) -> int:
     """The one reminder to everyone who has not finished; exactly once per campaign."""
-    claimed = await session.execute(
+    claimed = await rows_changed(
+        session,
         update(SurveyCampaign)
         .where(
             SurveyCampaign.id == campaign_id,
@@ -534,9 +540,9 @@ async def send_reminders(session: AsyncSession, ctx: Context, campaign_id: int) 
             SurveyCampaign.stopped_at.is_(None),
         )
         .values(reminded_at=ctx.now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         return 0
     campaign = await session.get(SurveyCampaign, campaign_id)
     assert campaign is not None
@@ -569,7 +575,10 @@ async def send_reminders(session: AsyncSession, ctx: Context, campaign_id: int) 
         .values(reminded_at=ctx.now)
         .execution_options(synchronize_session=False)
     )
-    invitees = tuple(Invitee(*row) for row in pending)
+    invitees = tuple(
+        Invitee(invitation, person, chat_id or 0, lang, tg_lang, project)
+        for invitation, person, chat_id, lang, tg_lang, project in pending
+    )
     await ctx.announce(session, CampaignReminder(campaign.key, invitees))
     return len(invitees)
 

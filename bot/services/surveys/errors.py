@@ -32,9 +32,7 @@ class NotYourSurvey(SurveyError):
 
 class TicketChanged(SurveyError):
     code = "ticket_changed"
-    default_reason = N_(
-        "This ticket has changed since this question was sent. Please look again."
-    )
+    default_reason = N_("This ticket has changed since this question was sent. Please look again.")
 
 
 class SurveyEnded(SurveyError):

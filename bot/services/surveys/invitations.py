@@ -27,7 +27,8 @@ async def _reachable_residents(session: AsyncSession, ticket: Ticket) -> list[in
     """The resident who filed the ticket and everyone who joined it, if we can reach them."""
     followers = select(TicketFollower.person_id).where(TicketFollower.ticket_id == ticket.id)
     rows = await session.scalars(
-        select(Person.id).where(
+        select(Person.id)
+        .where(
             (Person.id == ticket.resident_id) | Person.id.in_(followers),
             Person.telegram_id.is_not(None),
             Person.reachable.is_(True),

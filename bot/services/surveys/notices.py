@@ -51,7 +51,7 @@ class Invitee:
     chat_id: int
     language: str | None
     telegram_language: str | None
-    project_id: int
+    project_id: int | None
 
 
 @dataclass(frozen=True)

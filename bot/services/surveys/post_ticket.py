@@ -32,6 +32,7 @@ from bot.services.surveys.notices import NotFixedToAssignee, SurveyReminder
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import StaleAction
 from bot.services.tickets.transitions import IllegalTransition
+from storage.db import rows_changed
 from storage.models import (
     InvitationKind,
     InvitationStage,
@@ -108,6 +109,12 @@ async def _own(session: AsyncSession, actor: Actor, invitation_id: int) -> Surve
     if actor.person_id is None or invitation.person_id != actor.person_id:
         raise NotYourSurvey
     return invitation
+
+
+def _ticket_of(invitation: SurveyInvitation) -> int:
+    """The ticket a ticket survey's invitation is about (campaign invitations have none)."""
+    assert invitation.ticket_id is not None, "not a ticket survey"
+    return invitation.ticket_id
 
 
 def _expect(invitation: SurveyInvitation, *stages: InvitationStage) -> None:
@@ -247,7 +254,7 @@ async def _reopen(
     invitation.updated_at = ctx.now
     try:
         ticket = await lifecycle.reopen(
-            session, ctx, invitation.ticket_id, actor, reason, invitation.ticket_version
+            session, ctx, _ticket_of(invitation), actor, reason, invitation.ticket_version
         )
     except (StaleAction, IllegalTransition, access.AccessDenied):
         invitation.stage = Stage.EXPIRED.value
@@ -356,7 +363,7 @@ async def _complete(
     invitation.stage = Stage.DONE.value
     invitation.completed_at = ctx.now
     invitation.updated_at = ctx.now
-    ticket = await lifecycle.load_for_update(session, invitation.ticket_id)
+    ticket = await lifecycle.load_for_update(session, _ticket_of(invitation))
     closed = ticket.status is TicketStatus.CLOSED
     if ticket.status is TicketStatus.RESOLVED and ticket.version == invitation.ticket_version:
         try:
@@ -427,7 +434,8 @@ async def invitations_to_remind(
 
 async def send_reminder(session: AsyncSession, ctx: Context, invitation_id: int) -> bool:
     """The one reminder; a second call (or a second instance) sends nothing."""
-    claimed = await session.execute(
+    claimed = await rows_changed(
+        session,
         update(SurveyInvitation)
         .where(
             SurveyInvitation.id == invitation_id,
@@ -435,9 +443,9 @@ async def send_reminder(session: AsyncSession, ctx: Context, invitation_id: int)
             SurveyInvitation.stage == Stage.ASKED,
         )
         .values(reminded_at=ctx.now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         return False
     invitation = await session.get(SurveyInvitation, invitation_id)
     assert invitation is not None
