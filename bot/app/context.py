@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import bot.presentation.outbound  # noqa: F401  (registers every notice's renderer)
 from bot.presentation.announce import announce
 from bot.services import context as domain
 from bot.services.context import Announcer

@@ -1,8 +1,10 @@
 """Renders domain notices into outbox messages.
 
 Each kind of :class:`~bot.services.context.Notice` has exactly one renderer,
-registered with :func:`renders`; :func:`announce` is the announcer the
-composition root puts into every domain :class:`~bot.services.context.Context`.
+registered with :func:`renders` by a module of ``bot/presentation/outbound/`` (the
+composition root imports that package once, which registers them all);
+:func:`announce` is the announcer it puts into every domain
+:class:`~bot.services.context.Context`.
 A renderer reads what it needs, renders in the reader's language and queues
 Bot API calls with ``bot.services.outbox.enqueue`` in the caller's transaction.
 """
@@ -38,15 +40,9 @@ def renders(
 
 async def announce(session: AsyncSession, ctx: Context, notice: Notice) -> None:
     """The announcer: render ``notice`` and queue what it says."""
-    _load_renderers()
     try:
         renderer = _RENDERERS[type(notice)]
     except KeyError:
         raise LookupError(f"no renderer for {type(notice).__name__}") from None
     await renderer(session, ctx, notice)
 
-
-def _load_renderers() -> None:
-    # The renderer modules register themselves on import; importing them here (not at the
-    # top) keeps this module free of cycles with them.
-    from bot.presentation import outbound  # noqa: F401
