@@ -36,3 +36,10 @@ class Refused(Exception):
 
     def __str__(self) -> str:
         return self.code
+
+
+class StaleButton(Refused):
+    """A button that belongs to an earlier conversation or state, or that was never sent."""
+
+    code = "stale_button"
+    default_reason = N_("This button is no longer valid.")

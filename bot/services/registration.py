@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, normalise_locale
 from bot.services import audit
+from bot.services.errors import Refused
 from bot.services.people import person_by_telegram_id
 from storage.models import Person
 
@@ -27,13 +28,22 @@ class RegistrationStep(enum.StrEnum):
     DONE = "done"
 
 
-class RegistrationError(Exception):
-    """Refused input; ``reason`` is a msgid the caller translates."""
+class RegistrationError(Refused):
+    """Input that cannot be used (a name, someone else's contact): told, not audited."""
 
-    def __init__(self, reason: str, **values: object) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.values = values
+    code = "bad_registration"
+    audited = False
+
+
+class NotRegistered(Refused):
+    """Someone who has not (or not under the current privacy notice) registered."""
+
+    code = "not_registered"
+    default_reason = N_("Please register first: send /start.")
+    audited = False
+
+
+NOTICE_CHANGED = N_("Our privacy notice has changed. Please send /start to read it again.")
 
 
 def step_of(person: Person | None, notice_version: str) -> RegistrationStep:
@@ -58,6 +68,18 @@ async def registered_resident(
     """The person, if they have agreed to the current notice and given name and phone."""
     person = await person_by_telegram_id(session, telegram_id)
     return person if step_of(person, notice_version) is RegistrationStep.DONE else None
+
+
+async def resident(session: AsyncSession, telegram_id: int, notice_version: str) -> Person:
+    """The registered resident with this Telegram id; else :class:`NotRegistered`."""
+    person = await person_by_telegram_id(session, telegram_id)
+    step = step_of(person, notice_version)
+    if step is RegistrationStep.DONE:
+        assert person is not None
+        return person
+    if person is not None and person.consented_at is not None and step is RegistrationStep.CONSENT:
+        raise NotRegistered(NOTICE_CHANGED)
+    raise NotRegistered()
 
 
 async def record_consent(

@@ -6,6 +6,7 @@ ticket, what other residents wrote stays private.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,10 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.orgfile import Organisation
 from bot.i18n import N_
 from bot.services import access
+from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.resident_units import unit_label
-from bot.services.tickets.lifecycle import TicketNotFound, history
-from bot.services.tickets.transitions import OPEN_STATUSES
+from bot.services.tickets import lifecycle
+from bot.services.tickets.lifecycle import Photo
+from bot.services.tickets.queries import TicketNotFound, history
+from bot.services.tickets.refusals import StaleAction
+from bot.services.tickets.transitions import OPEN_STATUSES, is_open
 from storage.models import (
     Attachment,
     OrgUnit,
@@ -162,3 +167,42 @@ async def project_zone(session: AsyncSession, org: Organisation, project_id: int
         return org.zone(project.key if project else None)
     except KeyError:  # a project no longer in the organisation file
         return org.zone()
+
+
+class FollowUp(enum.StrEnum):
+    """What a resident does to their ticket in words: comment, cancel, or say it is not fixed."""
+
+    COMMENT = "comment"
+    CANCEL = "cancel"
+    REOPEN = "reopen"
+
+
+def check_follow_up(view: TicketView, kind: FollowUp, version: int) -> None:
+    """Refuse asking for the words of something the ticket no longer allows."""
+    ticket = view.ticket
+    possible = {
+        FollowUp.COMMENT: is_open(ticket.status),
+        FollowUp.CANCEL: is_open(ticket.status) and view.is_owner,
+        FollowUp.REOPEN: ticket.status is TicketStatus.RESOLVED and ticket.version == version,
+    }[kind]
+    if not possible:
+        raise StaleAction()
+
+
+async def follow_up(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    kind: FollowUp,
+    ticket_id: int,
+    text: str,
+    *,
+    photos: list[Photo] | None = None,
+    version: int | None = None,
+) -> Ticket:
+    """The comment (with its photos), the cancellation or the re-opening, with its words."""
+    if kind is FollowUp.COMMENT:
+        return await lifecycle.add_resident_comment(session, ctx, ticket_id, actor, text, photos)
+    if kind is FollowUp.CANCEL:
+        return await lifecycle.cancel_by_resident(session, ctx, ticket_id, actor, text)
+    return await lifecycle.reopen(session, ctx, ticket_id, actor, text, expected_version=version)

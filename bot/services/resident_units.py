@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, ResidentUnit
@@ -87,7 +88,7 @@ async def unbind(session: AsyncSession, person_id: int, unit_id: int) -> bool:
             ResidentUnit.person_id == person_id, ResidentUnit.property_unit_id == unit_id
         )
     )
-    return bool(result.rowcount)
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 # ------------------------------------------------------------------ the directory
@@ -134,9 +135,3 @@ async def find_unit(session: AsyncSession, building_id: int, key: str) -> Choice
         if unit.name.lower() == wanted:
             return unit
     return None
-
-
-async def building_project(session: AsyncSession, building_id: int) -> int | None:
-    return await session.scalar(
-        select(Building.project_id).where(Building.id == building_id, Building.active.is_(True))
-    )

@@ -10,8 +10,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
+from bot.presentation.residents.keyboards import main_menu
 from bot.services.registration import registered_resident
-from handlers.resident.keyboards import main_menu
 
 
 async def cancel_conversation(

@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.presentation.buttons.privacy import PrivacyAction, PrivacyStep
+from bot.presentation.residents.registration import privacy_notice
 from bot.services import audit
 from bot.services.context import Context
 from bot.services.people import Actor, person_by_telegram_id
 from bot.services.privacy.erasure import erase_person
 from bot.services.privacy.export import personal_data, summary_lines
-from handlers.resident.registration import privacy_notice
 
 
 def _rights_keyboard() -> InlineKeyboardMarkup:

@@ -1,11 +1,11 @@
-"""The resident side in private chat: registration, units, filing and following tickets.
+"""The resident side: registration, units, filing and following tickets in private chat.
 
 Also the staff group's Approve / Reject of unit requests, which residents cause.
 """
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 
 from handlers.resident import (
     approval,
@@ -19,13 +19,19 @@ from handlers.resident import (
     reprompts,
     tickets,
 )
+from handlers.resident.registered import RegisteredResidentMiddleware
 
 
-def build_router() -> Router:
-    router = Router(name="resident")
+def build_private_router() -> Router:
+    """The residents' private chat; handlers asking for ``person`` get the registered resident."""
+    router = Router(name="resident.private")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    registered = RegisteredResidentMiddleware()
+    router.message.middleware(registered)
+    router.callback_query.middleware(registered)
     # Order matters: a step's own handlers before the catch-alls at the end.
     router.include_routers(
-        approval.build_router(),
         registration.build_router(),
         menu.build_router(),
         binding.build_router(),
@@ -36,4 +42,10 @@ def build_router() -> Router:
         free_text.build_router(),
         reprompts.build_router(),
     )
+    return router
+
+
+def build_router() -> Router:
+    router = Router(name="resident")
+    router.include_routers(approval.build_router(), build_private_router())
     return router

@@ -1,54 +1,79 @@
 """Filing a ticket, one step at a time: each handler updates the draft, then advances.
 
-This module starts a filing and answers the question buttons; the summary and
-submission are in ``filing_submit``, typed input and photos in ``filing_input``.
+The draft lives in the conversation state (``bot.services.intake.conversation.Flow``),
+so a restart resumes it; :func:`advance` asks for the first thing the draft lacks, or
+shows the summary. Buttons carry the conversation's id: an older conversation's
+buttons are refused. The questions are rendered by ``bot.presentation.residents.filing``.
 """
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.services.intake import categories, filing
-from bot.services.intake.drafts import Draft
-from bot.services.intake.filing import FilingRefused
+from bot.presentation.buttons.residents import FilingAction, FilingChoice
+from bot.presentation.residents import filing as texts
+from bot.presentation.residents.keyboards import main_menu
+from bot.services.context import Context
+from bot.services.errors import StaleButton
+from bot.services.intake import filing
+from bot.services.intake.conversation import Flow, Step, forget, next_step
+from bot.services.intake.drafts import Draft, clean_description, clean_location
 from handlers.resident import binding
-from handlers.resident.callbacks import FilingChoice
-from handlers.resident.common import refusal
-from handlers.resident.filing_flow import (
-    STALE,
-    Flow,
-    advance,
-    done_with_buttons,
-    flow_for,
-    kind_label,
-)
-from handlers.resident.filing_input import (
-    category_typed,
-    description_typed,
-    location_typed,
-    photo_received,
-    place_typed,
-    reprompt,
-)
-from handlers.resident.filing_submit import duplicate_action, summary_action
-from handlers.resident.keyboards import main_menu
+from handlers.resident.common import done_with_buttons, edit_sent, photo_of, set_buttons
 from handlers.resident.states import Filing
 from storage.models import Person, TicketKind
+
+# ------------------------------------------------------------------ the conversation
+
+
+async def current_flow(state: FSMContext) -> Flow | None:
+    """The filing in the conversation state; a filing step without one is left."""
+    flow = Flow.from_data(await state.get_data())
+    if flow is None:
+        await state.clear()
+    return flow
+
+
+async def save(state: FSMContext, flow: Flow) -> None:
+    await state.set_data(flow.to_data())
+
+
+async def flow_of(state: FSMContext, pressed: FilingChoice) -> Flow:
+    """The conversation this button belongs to; another conversation's button is stale."""
+    flow = Flow.from_data(await state.get_data())
+    if flow is None or flow.id != pressed.flow:
+        raise StaleButton()
+    return flow
+
+
+async def advance(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    flow: Flow,
+) -> Message:
+    """Ask for the first missing piece of the draft (or show the summary)."""
+    step = next_step(ctx.org, flow.draft)
+    await save(state, flow)
+    await state.set_state(getattr(Filing, step))
+    reply = await texts.question(session, ctx.org, person, flow, step)
+    return await message.answer(reply.text, reply_markup=reply.markup)
 
 
 async def begin_filing(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
-    clock: Clock,
+    ctx: Context,
     person: Person,
     kind: str,
     flow_id: int,
@@ -57,12 +82,12 @@ async def begin_filing(
     category_key: str | None = None,
 ) -> None:
     """Start a new filing conversation (from the menu or an accepted free-text offer)."""
-    try:
-        await filing.check_can_file(session, organisation, person, TicketKind(kind), clock.now())
-    except FilingRefused as error:
+    refused = await filing.why_not_file(session, ctx.org, person, TicketKind(kind), ctx.now)
+    if refused is not None:
+        # Not a refused press: the resident is told why and, without a unit, how to add one.
         await state.clear()
-        await message.answer(refusal(error), reply_markup=main_menu())
-        if error.code == "needs_unit":
+        await message.answer(_(refused.reason).format(**refused.values), reply_markup=main_menu())
+        if refused.code == filing.NEEDS_UNIT:
             await binding.offer_binding(message)
         return
     draft = Draft(
@@ -71,16 +96,24 @@ async def begin_filing(
         category_key=category_key,
         category_chosen=category_key is not None,
     )
-    await message.answer(
-        _("New {kind}. You can stop at any step with /cancel.").format(
-            kind=kind_label(kind).lower()
-        ),
-        reply_markup=ReplyKeyboardRemove(),
-    )
-    await advance(message, state, session, organisation, person, Flow(flow_id, draft))
+    await message.answer(texts.started(kind), reply_markup=ReplyKeyboardRemove())
+    await advance(message, state, session, ctx, person, Flow(flow_id, draft))
 
 
-# ------------------------------------------------------------------ button steps
+async def _step_done(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    flow: Flow,
+) -> None:
+    """A question answered with a button: its buttons go, the next question comes."""
+    message = await done_with_buttons(callback)
+    await advance(message, state, session, ctx, person, flow)
+
+
+# ------------------------------------------------------------------ buttons
 
 
 async def category_chosen(
@@ -88,21 +121,13 @@ async def category_chosen(
     callback_data: FilingChoice,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
+    ctx: Context,
+    person: Person,
 ) -> None:
-    found = await flow_for(callback, callback_data, state, session, organisation)
-    if found is None:
-        return
-    flow, person = found
-    key = callback_data.value or None
-    offered = {c.key for c in categories.categories_for(organisation, flow.draft.kind)}
-    if key is not None and key not in offered:
-        await callback.answer(_(STALE), show_alert=True)
-        return
-    flow.draft.category_key, flow.draft.category_chosen = key, True
-    flow.duplicates_seen = False
-    message = await done_with_buttons(callback)
-    await advance(message, state, session, organisation, person, flow)
+    flow = await flow_of(state, callback_data)
+    filing.choose_category(ctx.org, flow.draft, callback_data.value or None)
+    flow.changed()
+    await _step_done(callback, state, session, ctx, person, flow)
 
 
 async def place_chosen(
@@ -110,22 +135,14 @@ async def place_chosen(
     callback_data: FilingChoice,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
+    ctx: Context,
+    person: Person,
 ) -> None:
-    found = await flow_for(callback, callback_data, state, session, organisation)
-    if found is None:
-        return
-    flow, person = found
-    try:
-        await filing.choose_place(
-            session, person, flow.draft, callback_data.what, int(callback_data.value or 0)
-        )
-    except FilingRefused as error:
-        await callback.answer(refusal(error), show_alert=True)
-        return
-    flow.duplicates_seen = False
-    message = await done_with_buttons(callback)
-    await advance(message, state, session, organisation, person, flow)
+    flow = await flow_of(state, callback_data)
+    option = int(callback_data.value or 0)
+    await filing.choose_place(session, person, flow.draft, callback_data.what, option)
+    flow.changed()
+    await _step_done(callback, state, session, ctx, person, flow)
 
 
 async def photos_done(
@@ -133,16 +150,13 @@ async def photos_done(
     callback_data: FilingChoice,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
+    ctx: Context,
+    person: Person,
 ) -> None:
-    found = await flow_for(callback, callback_data, state, session, organisation)
-    if found is None:
-        return
-    flow, person = found
+    flow = await flow_of(state, callback_data)
     flow.draft.photos_done = True
     flow.album = flow.album_ack = None
-    message = await done_with_buttons(callback)
-    await advance(message, state, session, organisation, person, flow)
+    await _step_done(callback, state, session, ctx, person, flow)
 
 
 async def urgent_chosen(
@@ -150,46 +164,229 @@ async def urgent_chosen(
     callback_data: FilingChoice,
     state: FSMContext,
     session: AsyncSession,
-    organisation: Organisation,
+    ctx: Context,
+    person: Person,
 ) -> None:
-    found = await flow_for(callback, callback_data, state, session, organisation)
-    if found is None:
-        return
-    flow, person = found
+    flow = await flow_of(state, callback_data)
     flow.draft.urgent, flow.draft.urgent_chosen = callback_data.value == "1", True
+    await _step_done(callback, state, session, ctx, person, flow)
+
+
+async def edit_chosen(
+    callback: CallbackQuery, callback_data: FilingChoice, state: FSMContext, ctx: Context
+) -> None:
+    """“Change something”: the summary's buttons become the fields to change."""
+    flow = await flow_of(state, callback_data)
+    await callback.answer()
+    assert isinstance(callback.message, Message)
+    await set_buttons(callback.message, texts.edit_keyboard(flow, ctx.org))
+
+
+async def back_to_summary(
+    callback: CallbackQuery, callback_data: FilingChoice, state: FSMContext
+) -> None:
+    flow = await flow_of(state, callback_data)
+    await callback.answer()
+    assert isinstance(callback.message, Message)
+    await set_buttons(callback.message, texts.summary_keyboard(flow))
+
+
+async def field_chosen(
+    callback: CallbackQuery,
+    callback_data: FilingChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+) -> None:
+    """A field to change: forgotten, so that it is asked again."""
+    flow = await flow_of(state, callback_data)
+    forget(flow.draft, callback_data.value)
+    flow.changed()
+    await _step_done(callback, state, session, ctx, person, flow)
+
+
+async def filing_cancelled(
+    callback: CallbackQuery, callback_data: FilingChoice, state: FSMContext
+) -> None:
+    await flow_of(state, callback_data)
     message = await done_with_buttons(callback)
-    await advance(message, state, session, organisation, person, flow)
+    await state.clear()
+    await message.answer(_("Cancelled."), reply_markup=main_menu())
+
+
+async def submitted(
+    callback: CallbackQuery,
+    callback_data: FilingChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+) -> None:
+    """Submit (or “File a new one” after the duplicates): similar open tickets first."""
+    flow = await flow_of(state, callback_data)
+    if not flow.duplicates_seen:
+        found = await filing.find_duplicates(session, ctx.org, person.id, flow.draft)
+        if found:
+            flow.duplicates_seen = True
+            await save(state, flow)
+            await state.set_state(Filing.duplicates)
+            message = await done_with_buttons(callback)
+            reply = texts.duplicates(flow, found)
+            await message.answer(reply.text, reply_markup=reply.markup)
+            return
+    ticket = await filing.submit(session, ctx, person, flow.draft)
+    message = await done_with_buttons(callback)
+    await state.clear()
+    await message.answer(await texts.filed(session, ctx.org, ticket), reply_markup=main_menu())
+
+
+async def duplicate_joined(
+    callback: CallbackQuery,
+    callback_data: FilingChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+) -> None:
+    flow = await flow_of(state, callback_data)
+    ticket_id = int(callback_data.value or 0)
+    ticket = await filing.join_duplicate(session, ctx, person, flow.draft, ticket_id)
+    message = await done_with_buttons(callback)
+    await state.clear()
+    await message.answer(texts.joined(ticket), reply_markup=main_menu())
+
+
+# ------------------------------------------------------------------ typed steps
+
+
+async def category_typed(
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
+) -> None:
+    """Typing instead of pressing: accepted if it clearly names one category."""
+    flow = await current_flow(state)
+    if flow is None:
+        return
+    if not filing.category_typed(ctx.org, flow.draft, message.text or ""):
+        await message.answer(texts.hint(Step.CATEGORY))
+    await advance(message, state, session, ctx, person, flow)
+
+
+async def place_typed(
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
+) -> None:
+    """Typing a place instead of pressing a button: a common area, if it can only be one."""
+    flow = await current_flow(state)
+    if flow is None:
+        return
+    if await filing.place_typed(session, person, flow.draft, message.text or ""):
+        flow.changed()
+    else:
+        await message.answer(texts.hint(Step.PLACE))
+    await advance(message, state, session, ctx, person, flow)
+
+
+async def location_typed(
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
+) -> None:
+    flow = await current_flow(state)
+    if flow is None:
+        return
+    flow.draft.location_text = clean_location(message.text or "")
+    flow.changed()
+    await advance(message, state, session, ctx, person, flow)
+
+
+async def description_typed(
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
+) -> None:
+    flow = await current_flow(state)
+    if flow is None:
+        return
+    flow.draft.description = clean_description(message.text or "", ctx.org.residents)
+    flow.changed()
+    await advance(message, state, session, ctx, person, flow)
+
+
+async def photo_received(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    bot: Bot,
+) -> None:
+    """A photo (or one photo of an album): attached, and counted in one message per album."""
+    flow = await current_flow(state)
+    photo = photo_of(message)
+    if flow is None or photo is None:
+        return
+    limit = ctx.org.residents.max_photos
+    flow.draft.add_photo(photo[0], photo[1], limit)
+    same_album = message.media_group_id is not None and message.media_group_id == flow.album
+    if await state.get_state() == Filing.description.state:
+        caption = (message.caption or "").strip()
+        if caption and not flow.draft.description:
+            try:
+                flow.draft.description = clean_description(caption, ctx.org.residents)
+            finally:  # the photo stays attached even when its caption is refused
+                await save(state, flow)
+        if not flow.draft.description:
+            flow.album = message.media_group_id
+            await save(state, flow)
+            if not same_album:
+                await message.answer(texts.photo_needs_words())
+            return
+        sent = await advance(message, state, session, ctx, person, flow)
+        flow.album, flow.album_ack = message.media_group_id, sent.message_id
+        await save(state, flow)
+        return
+    reply = texts.photos(flow, limit)
+    if same_album and flow.album_ack is not None:
+        await edit_sent(bot, message.chat.id, flow.album_ack, reply.text, reply.markup)
+    else:
+        sent = await message.answer(reply.text, reply_markup=reply.markup)
+        flow.album, flow.album_ack = message.media_group_id, sent.message_id
+    await save(state, flow)
+
+
+async def reprompt(
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
+) -> None:
+    """Something we cannot use at this step (a sticker, a voice note, a file...): ask again."""
+    flow = await current_flow(state)
+    if flow is None:
+        return
+    current = await state.get_state()
+    step = Step(current.split(":", 1)[1]) if current else None
+    await message.answer(texts.hint(step))
+    await advance(message, state, session, ctx, person, flow)
 
 
 def build_router() -> Router:
     router = Router(name="resident.filing")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
-    cb = router.callback_query.register
-    cb(category_chosen, StateFilter(Filing.category), FilingChoice.filter(F.what == "cat"))
-    cb(
-        place_chosen,
-        StateFilter(Filing.place),
-        FilingChoice.filter(F.what.in_({"unit", "area"})),
-    )
-    cb(photos_done, StateFilter(Filing.photos), FilingChoice.filter(F.what == "photos_done"))
-    cb(urgent_chosen, StateFilter(Filing.urgent), FilingChoice.filter(F.what == "urgent"))
-    cb(
-        summary_action,
-        StateFilter(Filing.summary),
-        FilingChoice.filter(F.what.in_({"submit", "edit", "back", "field", "cancel"})),
-    )
-    cb(
-        duplicate_action,
-        StateFilter(Filing.duplicates),
-        FilingChoice.filter(F.what.in_({"join", "new"})),
-    )
+    button = router.callback_query.register
+
+    def pressed(step: State, *actions: FilingAction) -> tuple[StateFilter, CallbackQueryFilter]:
+        return StateFilter(step), FilingChoice.filter(F.what.in_(set(actions)))
+
+    button(category_chosen, *pressed(Filing.category, FilingAction.CATEGORY))
+    button(place_chosen, *pressed(Filing.place, FilingAction.UNIT, FilingAction.AREA))
+    button(photos_done, *pressed(Filing.photos, FilingAction.PHOTOS_DONE))
+    button(urgent_chosen, *pressed(Filing.urgent, FilingAction.URGENT))
+    button(edit_chosen, *pressed(Filing.summary, FilingAction.EDIT))
+    button(back_to_summary, *pressed(Filing.summary, FilingAction.BACK))
+    button(field_chosen, *pressed(Filing.summary, FilingAction.FIELD))
+    button(filing_cancelled, *pressed(Filing.summary, FilingAction.CANCEL))
+    button(submitted, *pressed(Filing.summary, FilingAction.SUBMIT))
+    button(submitted, *pressed(Filing.duplicates, FilingAction.NEW))
+    button(duplicate_joined, *pressed(Filing.duplicates, FilingAction.JOIN))
     text = F.text & ~F.text.startswith("/")
-    msg = router.message.register
-    msg(category_typed, StateFilter(Filing.category), text)
-    msg(place_typed, StateFilter(Filing.place), text)
-    msg(location_typed, StateFilter(Filing.location), text)
-    msg(description_typed, StateFilter(Filing.description), text)
-    msg(photo_received, StateFilter(Filing.description, Filing.photos), F.photo)
-    msg(reprompt, StateFilter(Filing))
+    typed = router.message.register
+    typed(category_typed, StateFilter(Filing.category), text)
+    typed(place_typed, StateFilter(Filing.place), text)
+    typed(location_typed, StateFilter(Filing.location), text)
+    typed(description_typed, StateFilter(Filing.description), text)
+    typed(photo_received, StateFilter(Filing.description, Filing.photos), F.photo)
+    typed(reprompt, StateFilter(Filing))
     return router

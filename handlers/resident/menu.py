@@ -8,21 +8,21 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.services.people import Actor
-from handlers.common.start import show_help
-from handlers.resident import profile, tickets
-from handlers.resident.common import resident_for
-from handlers.resident.filing import begin_filing
-from handlers.resident.keyboards import (
+from bot.presentation.residents import profile as profile_texts
+from bot.presentation.residents import tickets as ticket_texts
+from bot.presentation.residents.keyboards import (
     MENU_HELP,
     MENU_KIND_BUTTONS,
     MENU_PROFILE,
     MENU_TICKETS,
     labels,
 )
+from bot.services.context import Context
+from bot.services.people import Actor
+from handlers.common.start import show_help
+from handlers.resident.filing import begin_filing
 from handlers.resident.states import RESIDENT_STATES
+from storage.models import Person
 
 
 def _kinds_by_label() -> dict[str, str]:
@@ -30,40 +30,27 @@ def _kinds_by_label() -> dict[str, str]:
 
 
 async def file_from_menu(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    organisation: Organisation,
-    clock: Clock,
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
 ) -> None:
-    person = await resident_for(message, session, organisation)
-    if person is None:
-        return
     await state.clear()
     kind = _kinds_by_label()[message.text or ""]
-    await begin_filing(
-        message, state, session, organisation, clock, person, kind, message.message_id
-    )
+    await begin_filing(message, state, session, ctx, person, kind, message.message_id)
 
 
 async def my_tickets(
-    message: Message, state: FSMContext, session: AsyncSession, organisation: Organisation
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
 ) -> None:
-    person = await resident_for(message, session, organisation)
-    if person is None:
-        return
     await state.clear()
-    await tickets.send_list(message, session, organisation, person.id)
+    reply = await ticket_texts.ticket_list(session, ctx.org, person.id, page=0)
+    await message.answer(reply.text, reply_markup=reply.markup)
 
 
 async def my_profile(
-    message: Message, state: FSMContext, session: AsyncSession, organisation: Organisation
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
 ) -> None:
-    person = await resident_for(message, session, organisation)
-    if person is None:
-        return
     await state.clear()
-    await profile.send_profile(message, session, person, organisation)
+    reply = await profile_texts.profile(session, person, ctx.org.default_language)
+    await message.answer(reply.text, reply_markup=reply.markup)
 
 
 async def help_from_menu(message: Message, state: FSMContext, actor: Actor) -> None:
@@ -73,9 +60,8 @@ async def help_from_menu(message: Message, state: FSMContext, actor: Actor) -> N
 
 def build_router() -> Router:
     router = Router(name="resident.menu")
-    router.message.filter(F.chat.type == "private", StateFilter(None, *RESIDENT_STATES))
-    kinds = frozenset(_kinds_by_label())
-    router.message.register(file_from_menu, F.text.in_(kinds))
+    router.message.filter(StateFilter(None, *RESIDENT_STATES))
+    router.message.register(file_from_menu, F.text.in_(frozenset(_kinds_by_label())))
     router.message.register(my_tickets, F.text.in_(labels(MENU_TICKETS)))
     router.message.register(my_tickets, Command("tickets"))
     router.message.register(my_profile, F.text.in_(labels(MENU_PROFILE)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
@@ -22,7 +22,6 @@ async def unit_number_expected(message: Message) -> None:
 
 def build_router() -> Router:
     router = Router(name="resident.reprompts")
-    router.message.filter(F.chat.type == "private")
     router.message.register(code_expected, StateFilter(Binding.code))
     router.message.register(unit_number_expected, StateFilter(Binding.unit_number))
     return router

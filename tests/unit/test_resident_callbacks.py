@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.presentation.buttons.binding import BindingDecision, Verdict
-from handlers.resident.callbacks import FilingChoice
+from bot.presentation.buttons.residents import FilingChoice
 
 
 def test_binding_buttons_match_the_handler_format() -> None:

@@ -12,17 +12,16 @@ from typing import Any
 
 from bot.config.orgfile.models import ResidentPolicy
 from bot.i18n import N_
+from bot.services.errors import Refused
 from bot.services.tickets.lifecycle import Photo, TicketDraft
 from storage.models import TicketKind
 
 
-class DraftRefused(Exception):
-    """Refused input; ``reason`` is a msgid, ``values`` fill its placeholders."""
+class DraftRefused(Refused):
+    """Text that cannot be used (empty, too long): an ordinary mistake, not audited."""
 
-    def __init__(self, reason: str, **values: object) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.values = values
+    code = "bad_text"
+    audited = False
 
 
 @dataclass

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.orgfile import Organisation
 from bot.i18n import N_
 from bot.services.context import Context
+from bot.services.errors import Refused, StaleButton
 from bot.services.intake import categories
-from bot.services.intake.drafts import Draft
+from bot.services.intake.drafts import Draft, clean_location
 from bot.services.intake.matching import most_similar
 from bot.services.resident_units import active_projects, units_of
 from bot.services.tickets import lifecycle
@@ -29,14 +30,20 @@ DUPLICATE_CANDIDATES = 200
 _LONG_NUMBER = re.compile(r"\d{6,}")
 
 
-class FilingRefused(Exception):
-    """``reason`` is a msgid; ``values`` fill its placeholders; ``code`` is for callers."""
+NEEDS_UNIT = "needs_unit"
 
-    def __init__(self, reason: str, *, code: str, **values: object) -> None:
-        super().__init__(code)
-        self.reason = reason
-        self.code = code
-        self.values = values
+
+class FilingRefused(Refused):
+    """Filing is not possible now (no unit yet, the daily limit): told, not audited."""
+
+    code = "filing_refused"
+    audited = False
+
+
+class StaleChoice(FilingRefused):
+    """A filing button whose choice is gone (a unit, a category, a duplicate): audited."""
+
+    audited = True
 
 
 @dataclass(frozen=True)
@@ -61,20 +68,21 @@ async def tickets_filed_since(session: AsyncSession, person_id: int, since: date
     return int(count or 0)
 
 
-async def check_can_file(
+async def why_not_file(
     session: AsyncSession, org: Organisation, person: Person, kind: TicketKind, now: datetime
-) -> None:
+) -> FilingRefused | None:
+    """Why the resident may not file a ticket of this kind now (None: they may)."""
     if kind in KINDS_NEEDING_A_UNIT and not await units_of(session, person.id):
-        raise FilingRefused(
+        return FilingRefused(
             N_(
                 "To file this, first register your unit (apartment or shop): "
                 "open your profile and choose “Add a unit”. Until then you can ask questions."
             ),
-            code="needs_unit",
+            code=NEEDS_UNIT,
         )
     limit = org.residents.max_tickets_per_day
     if await tickets_filed_since(session, person.id, now - timedelta(days=1)) >= limit:
-        raise FilingRefused(
+        return FilingRefused(
             N_(
                 "You have opened {limit} tickets in the last 24 hours, the most allowed. "
                 "Please try again later, or add to one of your open tickets."
@@ -82,6 +90,15 @@ async def check_can_file(
             code="daily_limit",
             limit=limit,
         )
+    return None
+
+
+async def check_can_file(
+    session: AsyncSession, org: Organisation, person: Person, kind: TicketKind, now: datetime
+) -> None:
+    refused = await why_not_file(session, org, person, kind, now)
+    if refused is not None:
+        raise refused
 
 
 async def place_options(
@@ -111,13 +128,39 @@ async def choose_place(
         if option.kind == kind and option.id == option_id:
             break
     else:
-        raise FilingRefused(N_("This choice is no longer available."), code="stale_place")
+        raise StaleChoice(N_("This choice is no longer available."), code="stale_place")
     if kind == "unit":
         unit = next(u for u in await units_of(session, person.id) if u.unit_id == option_id)
         draft.unit_id, draft.project_id, draft.location_text = unit.unit_id, unit.project_id, None
     else:
         draft.unit_id, draft.project_id = None, option_id
     draft.place_chosen = True
+
+
+def choose_category(org: Organisation, draft: Draft, key: str | None) -> None:
+    """A category from the buttons (None: "Other"); one not offered for the kind is stale."""
+    if key is not None and key not in {c.key for c in categories.categories_for(org, draft.kind)}:
+        raise StaleButton()
+    draft.category_key, draft.category_chosen = key, True
+
+
+def category_typed(org: Organisation, draft: Draft, text: str) -> bool:
+    """Typing instead of pressing: accepted if it clearly names one category."""
+    guesses = categories.guess(org, text, draft.kind)
+    if guesses:
+        draft.category_key, draft.category_chosen = guesses[0].key, True
+    return bool(guesses)
+
+
+async def place_typed(session: AsyncSession, person: Person, draft: Draft, text: str) -> bool:
+    """Typing a place instead of pressing a button: a common area, if it can only be one."""
+    options = await place_options(session, person, draft.ticket_kind)
+    areas = [o for o in options if o.kind == "area"]
+    if len(areas) != 1:
+        return False
+    draft.location_text = clean_location(text)
+    draft.unit_id, draft.project_id, draft.place_chosen = None, areas[0].id, True
+    return True
 
 
 def needs_location_text(draft: Draft) -> bool:
@@ -187,7 +230,7 @@ def _check_draft(org: Organisation, draft: Draft) -> None:
         except KeyError:
             category = None
         if category is None or not category.accepts(draft.kind):
-            raise FilingRefused(N_("This category is no longer available."), code="stale_category")
+            raise StaleChoice(N_("This category is no longer available."), code="stale_category")
     if draft.urgent and not categories.urgent_allowed(org, draft.category_key):
         draft.urgent = False
 
@@ -212,5 +255,5 @@ async def join_duplicate(
     """Follow a neighbour's ticket instead of filing the same problem again."""
     offered = await find_duplicates(session, ctx.org, person.id, draft)
     if ticket_id not in {d.ticket_id for d in offered}:
-        raise FilingRefused(N_("This ticket can no longer be joined."), code="stale_duplicate")
+        raise StaleChoice(N_("This ticket can no longer be joined."), code="stale_duplicate")
     return await lifecycle.join_as_follower(session, ctx, ticket_id, person)

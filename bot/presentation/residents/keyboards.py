@@ -1,12 +1,15 @@
-"""Keyboards and button labels of the resident side."""
+"""The residents' keyboards: the main menu (in every language), sharing a phone, inline rows."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 from aiogram.utils.i18n import gettext as _
 
@@ -71,8 +74,11 @@ def suggestion_keyboard(text: str) -> ReplyKeyboardMarkup:
     )
 
 
-def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Rows of (text, callback_data)."""
+Row = list[tuple[str, str]]
+
+
+def inline(rows: list[Row]) -> InlineKeyboardMarkup:
+    """Rows of (text, callback_data); empty rows are left out."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=text, callback_data=data) for text, data in row]
@@ -82,5 +88,19 @@ def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def in_rows(buttons: list[tuple[str, str]], per_row: int) -> list[list[tuple[str, str]]]:
+def in_rows(buttons: Row, per_row: int) -> list[Row]:
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
+class Reply(NamedTuple):
+    """A message to send: its text and keyboard."""
+
+    text: str
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+
+
+class InlineReply(NamedTuple):
+    """A message that may also replace an earlier one: inline buttons only."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None

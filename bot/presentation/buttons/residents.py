@@ -1,0 +1,82 @@
+"""Buttons of the residents' private chat (the ticket family ``rt:`` is in ``tickets.py``).
+
+Packed forms (unchanged, buttons already sent keep working)::
+
+    rc:<agree>                     the privacy notice: agree (1) or not (0)
+    rf:<flow>:<step>:<value>       a step of one filing conversation
+    ro:<flow>:<kind>               "shall I file this?" for a free-text message
+    rl:<page>                      a page of "My tickets"
+    ru:<action>:<ticket>           send the photos of a comment, or go back
+    rp:<action>:<id>               a profile button
+
+``flow`` is the id of the conversation the button belongs to, so that buttons of
+an earlier conversation are refused.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ConsentChoice(CallbackData, prefix="rc"):
+    agree: bool
+
+
+class FilingAction(enum.StrEnum):
+    CATEGORY = "cat"  # value: a category key, "" for "Other"
+    UNIT = "unit"  # value: a property unit id
+    AREA = "area"  # value: a project id (its common areas)
+    PHOTOS_DONE = "photos_done"
+    URGENT = "urgent"  # value: "1" or "0"
+    SUBMIT = "submit"
+    EDIT = "edit"
+    BACK = "back"
+    FIELD = "field"  # value: the field to change
+    CANCEL = "cancel"
+    JOIN = "join"  # value: the ticket id of a duplicate
+    NEW = "new"  # file a new ticket despite the duplicates
+
+
+class FilingChoice(CallbackData, prefix="rf"):
+    flow: int
+    what: FilingAction
+    value: str = ""
+
+
+NO_THANKS = "no"
+
+
+class OfferChoice(CallbackData, prefix="ro"):
+    """``kind``: a ticket kind, or :data:`NO_THANKS`."""
+
+    flow: int
+    kind: str
+
+
+class TicketsPage(CallbackData, prefix="rl"):
+    page: int
+
+
+class FollowUpAction(enum.StrEnum):
+    SEND = "send"  # send the collected photos as the comment
+    BACK = "back"
+
+
+class FollowUpChoice(CallbackData, prefix="ru"):
+    what: FollowUpAction
+    ticket_id: int
+
+
+class ProfileStep(enum.StrEnum):
+    NAME = "name"
+    PHONE = "phone"
+    LANGUAGE = "language"
+    ADD_UNIT = "add_unit"
+    REMOVE_UNIT = "remove_unit"  # id: the property unit
+
+
+class ProfileAction(CallbackData, prefix="rp"):
+    what: ProfileStep
+    id: int = 0

@@ -1,0 +1,246 @@
+"""The filing conversation as residents read it: each step's question, the summary, the
+duplicates offered, the ticket filed; and the offer to file a free-text message."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.orgfile import Organisation
+from bot.i18n import N_
+from bot.presentation.buttons.residents import (
+    NO_THANKS,
+    FilingAction,
+    FilingChoice,
+    OfferChoice,
+)
+from bot.presentation.residents.keyboards import InlineReply, Reply, in_rows, inline
+from bot.presentation.residents.names import category_label, kind_label, place_label
+from bot.presentation.texts import local_time
+from bot.services.intake import categories, filing
+from bot.services.intake.conversation import Field, Flow, Step, editable_fields
+from bot.services.intake.filing import Duplicate
+from bot.services.intake.offers import Offer
+from bot.services.resident_tickets import project_zone
+from storage.models import Person, Ticket
+
+KIND_ICONS = {"repair": "🔧", "complaint": "📣", "suggestion": "💡", "inquiry": "❓"}
+FIELD_NAMES = {
+    Field.CATEGORY: N_("Category"),
+    Field.PLACE: N_("Place"),
+    Field.DESCRIPTION: N_("Description"),
+    Field.PHOTOS: N_("Photos"),
+    Field.URGENT: N_("Urgent"),
+}
+CHOOSE_A_BUTTON = N_("Please choose one of the buttons.")
+# What a step says to input it cannot use (a sticker, a voice note, a file...).
+HINTS = {
+    Step.LOCATION: N_("I can only use text here. Please write it."),
+    Step.DESCRIPTION: N_("I can only use text here. Please write it."),
+    Step.PHOTOS: N_("Please send a photo, or press the button."),
+}
+
+
+def button(flow: Flow, what: FilingAction, value: str | int = "") -> str:
+    return FilingChoice(flow=flow.id, what=what, value=str(value)).pack()
+
+
+def started(kind: str) -> str:
+    return _("New {kind}. You can stop at any step with /cancel.").format(
+        kind=kind_label(kind).lower()
+    )
+
+
+def hint(step: Step | None) -> str:
+    return _(HINTS.get(step, CHOOSE_A_BUTTON)) if step is not None else _(CHOOSE_A_BUTTON)
+
+
+async def question(
+    session: AsyncSession, org: Organisation, person: Person, flow: Flow, step: Step
+) -> Reply:
+    """What the step asks (the summary for :attr:`Step.SUMMARY`)."""
+    draft = flow.draft
+    if step is Step.CATEGORY:
+        locale = get_i18n().current_locale
+        buttons = [
+            (c.name.get(locale), button(flow, FilingAction.CATEGORY, c.key))
+            for c in categories.categories_for(org, draft.kind)
+        ]
+        buttons.append((_("Other"), button(flow, FilingAction.CATEGORY)))
+        return Reply(
+            _("What is your {kind} about?").format(kind=kind_label(draft.kind).lower()),
+            inline(in_rows(buttons, 2)),
+        )
+    if step is Step.PLACE:
+        options = await filing.place_options(session, person, draft.ticket_kind)
+        buttons = [
+            (f"🏠 {o.label}", button(flow, FilingAction.UNIT, o.id))
+            if o.kind == "unit"
+            else (
+                _("🌳 {project}: common area or general").format(project=o.label),
+                button(flow, FilingAction.AREA, o.id),
+            )
+            for o in options
+        ]
+        return Reply(
+            _("Where is it? Choose your unit, or a common area."), inline(in_rows(buttons, 1))
+        )
+    if step is Step.LOCATION:
+        return Reply(
+            _("Where exactly? For example: “lift 2 in building 3” or “the gate by the car park”.")
+        )
+    if step is Step.DESCRIPTION:
+        return Reply(
+            _("Please describe it in a few words (at most {limit} characters).").format(
+                limit=org.residents.description_max_length
+            )
+        )
+    if step is Step.PHOTOS:
+        return Reply(*photos(flow, org.residents.max_photos))
+    if step is Step.URGENT:
+        return Reply(
+            _("Is it urgent (a danger to people or property, or it cannot wait)?"),
+            inline(
+                [
+                    [
+                        (_("⚡ Yes, urgent"), button(flow, FilingAction.URGENT, 1)),
+                        (_("No"), button(flow, FilingAction.URGENT, 0)),
+                    ]
+                ]
+            ),
+        )
+    return Reply(await summary_text(session, org, flow), summary_keyboard(flow))
+
+
+def photos(flow: Flow, limit: int) -> InlineReply:
+    """The photo step's question, counting the photos attached so far."""
+    count = len(flow.draft.photos)
+    if count == 0:
+        text = _(
+            "Add photos if they help (up to {limit}; you can send several at once), "
+            "or press “No photos”."
+        ).format(limit=limit)
+        label = _("No photos")
+    else:
+        if count >= limit:
+            text = _("Photos attached: {count} of {limit}, the most allowed. Press “Done”.")
+        else:
+            text = _("Photos attached: {count} of {limit}. Send more, or press “Done”.")
+        text, label = text.format(count=count, limit=limit), _("Done")
+    return InlineReply(text, inline([[(label, button(flow, FilingAction.PHOTOS_DONE))]]))
+
+
+def photo_needs_words() -> str:
+    return _("Photo attached. Now please describe the problem in words.")
+
+
+async def summary_text(session: AsyncSession, org: Organisation, flow: Flow) -> str:
+    draft = flow.draft
+    urgent = _("yes") if draft.urgent else _("no")
+    return _(
+        "📝 <b>Please check your {kind}</b>\n"
+        "Category: {category}\n"
+        "Where: {place}\n"
+        "Description: {description}\n"
+        "Photos: {photos}\n"
+        "Urgent: {urgent}\n\n"
+        "Is everything right?"
+    ).format(
+        kind=kind_label(draft.kind).lower(),
+        category=html.escape(category_label(org, draft.category_key)),
+        place=await place_label(session, draft),
+        description=html.escape(draft.description or ""),
+        photos=len(draft.photos),
+        urgent=urgent,
+    )
+
+
+def summary_keyboard(flow: Flow) -> InlineKeyboardMarkup:
+    return inline(
+        [
+            [(_("✅ Submit"), button(flow, FilingAction.SUBMIT))],
+            [
+                (_("✏️ Change something"), button(flow, FilingAction.EDIT)),
+                (_("✖️ Cancel"), button(flow, FilingAction.CANCEL)),
+            ],
+        ]
+    )
+
+
+def edit_keyboard(flow: Flow, org: Organisation) -> InlineKeyboardMarkup:
+    buttons = [
+        (_(FIELD_NAMES[f]), button(flow, FilingAction.FIELD, f))
+        for f in editable_fields(org, flow.draft)
+    ]
+    return inline([*in_rows(buttons, 3), [(_("« Back"), button(flow, FilingAction.BACK))]])
+
+
+def duplicates(flow: Flow, found: list[Duplicate]) -> Reply:
+    lines = [
+        _("• <b>{number}</b> “{text}” ({count} affected)").format(
+            number=d.number, text=html.escape(d.snippet), count=d.affected
+        )
+        for d in found
+    ]
+    rows = [
+        [(_("Join {number}").format(number=d.number), button(flow, FilingAction.JOIN, d.ticket_id))]
+        for d in found
+    ]
+    rows.append([(_("📝 File a new one"), button(flow, FilingAction.NEW))])
+    text = (
+        _("Neighbours have already reported something similar:")
+        + "\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + _("Join one of them (you will get every update), or file a new one.")
+    )
+    return Reply(text, inline(rows))
+
+
+async def filed(session: AsyncSession, org: Organisation, ticket: Ticket) -> str:
+    zone = await project_zone(session, org, ticket.project_id)
+    return _(
+        "✅ Thank you! Your {kind} is filed as <b>{number}</b>.\n"
+        "We will respond by {respond_by} and aim to resolve it by {resolve_by} ({zone} time).\n"
+        "I will message you here whenever it changes; see it any time in “My tickets”."
+    ).format(
+        kind=kind_label(ticket.kind.value).lower(),
+        number=ticket.number,
+        respond_by=local_time(ticket.first_response_due_at, zone),
+        resolve_by=local_time(ticket.resolution_due_at, zone),
+        zone=zone.key,
+    )
+
+
+def joined(ticket: Ticket) -> str:
+    return _(
+        "You joined <b>{number}</b> ({count} residents affected). I will message you "
+        "at every change, and it is in “My tickets”."
+    ).format(number=ticket.number, count=ticket.affected_count)
+
+
+def offer(flow_id: int, found: Offer, org: Organisation) -> Reply:
+    """ "Shall I pass this on?" with a button per kind the message may be filed as."""
+    buttons = [
+        (f"{KIND_ICONS[k]} {kind_label(k)}", OfferChoice(flow=flow_id, kind=k).pack())
+        for k in found.kinds
+    ]
+    rows = [
+        *in_rows(buttons, 2),
+        [(_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack())],
+    ]
+    question = _("Shall I pass this on to the property office?\n“{text}”").format(
+        text=html.escape(found.description)
+    )
+    if not found.has_unit:
+        question += "\n" + _("(Register your unit in /profile to report repairs and complaints.)")
+    about = ""
+    if found.category_key is not None:
+        about = _("It sounds like: {category}.").format(
+            category=html.escape(category_label(org, found.category_key))
+        )
+    return Reply(f"{question}\n{about}".strip(), inline(rows))

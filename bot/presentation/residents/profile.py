@@ -1,0 +1,53 @@
+"""/profile as residents read it: name, phone, language and units, with their buttons."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import LANGUAGE_NAMES, pick_locale
+from bot.presentation.buttons.residents import ProfileAction, ProfileStep
+from bot.presentation.residents.keyboards import InlineReply, Row, inline
+from bot.services.resident_units import units_of
+from bot.services.unit_binding import pending_requests
+from storage.models import Person
+
+
+async def profile(session: AsyncSession, person: Person, default_locale: str) -> InlineReply:
+    units = await units_of(session, person.id)
+    waiting = await pending_requests(session, person.id)
+    language = LANGUAGE_NAMES[
+        pick_locale(person.language, person.telegram_language, default_locale)
+    ]
+    lines = [
+        _("👤 <b>Your profile</b>"),
+        _("Name: {name}").format(name=html.escape(person.full_name or "—")),
+        _("Phone: {phone}").format(phone=html.escape(person.phone or "—")),
+        _("Language: {language}").format(language=language),
+        "",
+        _("Your units:") if units else _("You have no unit yet."),
+    ]
+    lines += [f"• {html.escape(u.full)}" for u in units]
+    if waiting:
+        lines.append(_("Waiting for the office to confirm:"))
+        lines += [f"• {html.escape(u.full)}" for u in waiting]
+    rows: list[Row] = [
+        [
+            (_("✏️ Name"), ProfileAction(what=ProfileStep.NAME).pack()),
+            (_("📱 Phone"), ProfileAction(what=ProfileStep.PHONE).pack()),
+            (_("🌐 Language"), ProfileAction(what=ProfileStep.LANGUAGE).pack()),
+        ],
+        [(_("➕ Add a unit"), ProfileAction(what=ProfileStep.ADD_UNIT).pack())],
+    ]
+    rows += [
+        [
+            (
+                _("➖ Remove {unit}").format(unit=u.short),
+                ProfileAction(what=ProfileStep.REMOVE_UNIT, id=u.unit_id).pack(),
+            )
+        ]
+        for u in units
+    ]
+    return InlineReply("\n".join(lines), inline(rows))
