@@ -151,11 +151,14 @@ class UserActionsMixin:
         data: bytes | None = None,
         *,
         message_thread_id: int | None = None,
+        reply_to: MessageRef | None = None,
         width: int = 320,
         height: int = 240,
     ) -> dict[str, Any]:
         """A photo (a small valid JPEG unless ``data`` is given)."""
-        chat, message = self._compose(user, chat_id, message_thread_id=message_thread_id)
+        chat, message = self._compose(
+            user, chat_id, message_thread_id=message_thread_id, reply_to=reply_to
+        )
         payload = data if data is not None else make_jpeg(width, height)
         stored = self.state.new_file("photo", payload, width=width, height=height, extension="jpg")
         message["photo"] = file_payload(stored)

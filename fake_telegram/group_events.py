@@ -21,17 +21,6 @@ class GroupEventsMixin:
 
     state: BotState
 
-    def add_group(
-        self,
-        chat_id: int,
-        title: str,
-        type: str = "supergroup",
-        is_forum: bool = False,
-        username: str | None = None,
-    ) -> ChatRecord:
-        """Create a group the bot is already a member of (no update is sent)."""
-        return self.state.add_group(chat_id, title, type=type, is_forum=is_forum, username=username)
-
     def set_member_status(self, chat_id: int, user: FakeUser | int, status: str) -> None:
         """Set what getChatMember reports (``user`` may be the bot's id)."""
         if status not in STATUSES:

@@ -58,7 +58,8 @@ class CallRecorder:
         return call
 
     def mark(self) -> int:
-        """Sequence number the next call will get; pass it as ``since=``."""
+        """A position in the call log: the sequence number the next call will get; pass it
+        as ``wait_for(..., since=mark)``."""
         return self._next_seq
 
     def clear(self) -> None:
@@ -107,7 +108,13 @@ class CallRecorder:
         since: int = 0,
         **param_filters: Any,
     ) -> ApiCall | list[ApiCall]:
-        """Wait until ``count`` matching calls exist; see FakeTelegramServer.wait_for."""
+        """Wait for matching calls, including ones that already happened.
+
+        Returns the first matching :class:`ApiCall` when ``count == 1``, else a list
+        of the first ``count``.  Matching: same method (any casing), ``seq >= since``
+        (see :meth:`mark`), params equal to ``param_filters`` and ``predicate(call)``.
+        On timeout raises AssertionError listing the most recent calls.
+        """
         name = self._canonical(method)
         wanted = max(count, 1)
         loop = asyncio.get_running_loop()

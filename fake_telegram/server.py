@@ -13,7 +13,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, Self, overload
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -25,7 +25,7 @@ from fake_telegram.methods import MethodContext, canonical_name, lookup
 from fake_telegram.models import ApiCall, ChatRecord, StoredFile, StoredMessage
 from fake_telegram.payloads import media_kind
 from fake_telegram.rate_limits import RateLimiter
-from fake_telegram.recording import CallRecorder, Predicate
+from fake_telegram.recording import CallRecorder
 from fake_telegram.request_parsing import parse_request
 from fake_telegram.state import BotState, scope_key
 
@@ -77,7 +77,13 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             bot_first_name=bot_first_name,
             strict_ampersand=strict_ampersand,
         )
+        self.add_group = self.state.add_group  # the bot is already in it; no update is sent
         self.recorder = CallRecorder(canonical_name)
+        # The call log's queries, offered on the server itself: ``telegram.wait_for(...)``.
+        self.calls_of = self.recorder.calls_of
+        self.clear_calls = self.recorder.clear  # state such as messages is kept
+        self.mark = self.recorder.mark
+        self.wait_for = self.recorder.wait_for
         self.faults = FaultInjector(canonical_name)
         self.rate_limiter = RateLimiter()
         self.stats: dict[str, int] = {
@@ -244,63 +250,6 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
     def calls(self) -> list[ApiCall]:
         """Every API call in arrival order (since the last clear_calls)."""
         return self.recorder.calls
-
-    def calls_of(self, method: str, **param_filters: Any) -> list[ApiCall]:
-        """Calls of ``method`` (any casing) whose params equal the given values."""
-        return self.recorder.calls_of(method, **param_filters)
-
-    def clear_calls(self) -> None:
-        """Forget recorded calls (state such as messages is kept)."""
-        self.recorder.clear()
-
-    def mark(self) -> int:
-        """A position in the call log; pass to ``wait_for(..., since=mark)``."""
-        return self.recorder.mark()
-
-    @overload
-    async def wait_for(
-        self,
-        method: str,
-        predicate: Predicate | None = None,
-        *,
-        count: Literal[1] = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the test API
-        since: int = 0,
-        **param_filters: Any,
-    ) -> ApiCall: ...
-
-    @overload
-    async def wait_for(
-        self,
-        method: str,
-        predicate: Predicate | None = None,
-        *,
-        count: int,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the test API
-        since: int = 0,
-        **param_filters: Any,
-    ) -> list[ApiCall]: ...
-
-    async def wait_for(
-        self,
-        method: str,
-        predicate: Predicate | None = None,
-        *,
-        count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the test API
-        since: int = 0,
-        **param_filters: Any,
-    ) -> ApiCall | list[ApiCall]:
-        """Wait for matching calls, including ones that already happened.
-
-        Returns the first matching :class:`ApiCall` when ``count == 1``, else a list
-        of the first ``count``.  Matching: same method (any casing), ``seq >= since``
-        (see :meth:`mark`), params equal to ``param_filters`` and ``predicate(call)``.
-        On timeout raises AssertionError listing the most recent calls.
-        """
-        return await self.recorder.wait_for(
-            method, predicate, count=count, timeout=timeout, since=since, **param_filters
-        )
 
     async def wait_updates_consumed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until every pushed update has been handed out by getUpdates."""

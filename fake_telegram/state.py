@@ -116,7 +116,8 @@ class BotState:
         is_forum: bool = False,
         username: str | None = None,
     ) -> ChatRecord:
-        """Create (or update) a group, supergroup or channel the bot is a member of."""
+        """Create (or update) a group, supergroup or channel the bot is already a member of
+        (no update is sent)."""
         if chat_id >= 0:
             raise ValueError("group and channel ids are negative in the Bot API")
         if type not in ("group", "supergroup", "channel"):

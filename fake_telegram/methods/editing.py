@@ -48,10 +48,25 @@ def _apply(
     return new
 
 
-def _markup_changes(inline: dict[str, Any] | None) -> tuple[dict[str, Any], tuple[str, ...]]:
+def _keyboard_edit(
+    ctx: MethodContext, old: dict[str, Any], **content: Any
+) -> tuple[Any, dict[str, Any], tuple[str, ...]]:
+    """Validate the new keyboard and refuse an edit that changes nothing.
+
+    ``content`` holds the edited fields' new values (entities as lists). Returns the raw
+    markup and the keyboard's part of the edit: what to set and what to remove.
+    """
+    raw_markup = ctx.params.get("reply_markup")
+    inline = validate_reply_markup(raw_markup)
+    if inline == old.get("reply_markup") and all(
+        # Absent entities read as none.
+        value == ((old.get(key) or []) if isinstance(value, list) else old.get(key))
+        for key, value in content.items()
+    ):
+        raise ApiError(400, NOT_MODIFIED)
     if inline is None:
-        return {}, ("reply_markup",)
-    return {"reply_markup": inline}, ()
+        return raw_markup, {}, ("reply_markup",)
+    return raw_markup, {"reply_markup": inline}, ()
 
 
 @api_method("editMessageText")
@@ -63,15 +78,7 @@ def edit_message_text(ctx: MethodContext) -> dict[str, Any]:
     if "text" not in old:
         raise bad_request("there is no text in the message to edit")
     text, entities = prepare_text(params, strict_ampersand=ctx.state.strict_ampersand)
-    raw_markup = params.get("reply_markup")
-    inline = validate_reply_markup(raw_markup)
-    if (
-        text == old.get("text")
-        and entities == (old.get("entities") or [])
-        and inline == old.get("reply_markup")
-    ):
-        raise ApiError(400, NOT_MODIFIED)
-    changes, removed = _markup_changes(inline)
+    raw_markup, changes, removed = _keyboard_edit(ctx, old, text=text, entities=entities)
     changes["text"] = text
     if entities:
         changes["entities"] = entities
@@ -96,15 +103,9 @@ def edit_message_caption(ctx: MethodContext) -> dict[str, Any]:
         params.get("caption_entities"),
         strict_ampersand=ctx.state.strict_ampersand,
     )
-    raw_markup = params.get("reply_markup")
-    inline = validate_reply_markup(raw_markup)
-    if (
-        caption == old.get("caption")
-        and entities == (old.get("caption_entities") or [])
-        and inline == old.get("reply_markup")
-    ):
-        raise ApiError(400, NOT_MODIFIED)
-    changes, removed = _markup_changes(inline)
+    raw_markup, changes, removed = _keyboard_edit(
+        ctx, old, caption=caption, caption_entities=entities
+    )
     removed = (*removed, "caption", "caption_entities")
     if caption:
         changes["caption"] = caption
@@ -116,13 +117,8 @@ def edit_message_caption(ctx: MethodContext) -> dict[str, Any]:
 @api_method("editMessageReplyMarkup")
 def edit_message_reply_markup(ctx: MethodContext) -> dict[str, Any]:
     """Replace or remove the inline keyboard only."""
-    params = ctx.params
     message = _target(ctx)
-    raw_markup = params.get("reply_markup")
-    inline = validate_reply_markup(raw_markup)
-    if inline == message.data.get("reply_markup"):
-        raise ApiError(400, NOT_MODIFIED)
-    changes, removed = _markup_changes(inline)
+    raw_markup, changes, removed = _keyboard_edit(ctx, message.data)
     return _apply(message, changes, removed, raw_markup)
 
 

@@ -283,14 +283,21 @@ def send_contact(ctx: MethodContext) -> dict[str, Any]:
     )
 
 
-def _source_message(ctx: MethodContext, missing: str) -> dict[str, Any]:
+def _resend(
+    ctx: MethodContext, missing: str, empty: str
+) -> tuple[ChatRecord, dict[str, Any], dict[str, Any]]:
+    """For copying or forwarding: the target chat, the source message and its content."""
     params = ctx.params
+    chat = ctx.state.chat_for_send(params.get("chat_id"))
     source_chat = ctx.state.require_chat(params.get("from_chat_id"))
     message_id = required_int(params, "message_id")
     source = ctx.state.find_message(source_chat.id, message_id)
     if source is None:
         raise bad_request(missing)
-    return source.data
+    content = message_content(source.data)
+    if not content:
+        raise bad_request(empty)
+    return chat, source.data, content
 
 
 @api_method("copyMessage", sends=True)
@@ -298,11 +305,7 @@ def copy_message(ctx: MethodContext) -> dict[str, Any]:
     """Re-send content without a link to the original; returns ``MessageId``."""
     params = ctx.params
     state = ctx.state
-    chat = state.chat_for_send(params.get("chat_id"))
-    source = _source_message(ctx, "message to copy not found")
-    content = message_content(source)
-    if not content:
-        raise bad_request("message can't be copied")
+    chat, source, content = _resend(ctx, "message to copy not found", "message can't be copied")
     if "caption" in params and media_kind(source):
         caption, entities = prepare_caption(
             params.get("caption"),
@@ -328,13 +331,9 @@ def copy_message(ctx: MethodContext) -> dict[str, Any]:
 @api_method("forwardMessage", sends=True)
 def forward_message(ctx: MethodContext) -> dict[str, Any]:
     """Forward with a ``forward_origin`` pointing at the original sender."""
-    params = ctx.params
-    state = ctx.state
-    chat = state.chat_for_send(params.get("chat_id"))
-    source = _source_message(ctx, "message to forward not found")
-    content = message_content(source)
-    if not content:
-        raise bad_request("message can't be forwarded")
+    chat, source, content = _resend(
+        ctx, "message to forward not found", "message can't be forwarded"
+    )
     if "sender_chat" in source:
         origin: dict[str, Any] = {
             "type": "chat",

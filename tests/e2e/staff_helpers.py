@@ -11,8 +11,6 @@ from bot.app.context import Context
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import TicketDraft
 from fake_telegram import FakeTelegramServer, FakeUser, StoredMessage
-from fake_telegram.media import make_jpeg
-from fake_telegram.payloads import file_payload
 from storage.models import (
     AuditEntry,
     OrgUnit,
@@ -167,17 +165,16 @@ def send_photo_reply(
     caption: str | None = None,
     media_group_id: str | None = None,
 ) -> dict[str, Any]:
-    """A photo that replies to a message (the fake's send_photo cannot reply)."""
-    chat, message = telegram._compose(user, chat_id, reply_to=reply_to)
-    stored = telegram.state.new_file(
-        "photo", make_jpeg(64, 48), width=64, height=48, extension="jpg"
+    """A small photo that replies to a message."""
+    return telegram.send_photo(
+        user,
+        chat_id,
+        caption=caption,
+        media_group_id=media_group_id,
+        reply_to=reply_to,
+        width=64,
+        height=48,
     )
-    message["photo"] = file_payload(stored)
-    if caption:
-        message["caption"] = caption
-    if media_group_id:
-        message["media_group_id"] = media_group_id
-    return telegram._deliver(chat, message)
 
 
 def photo_file_id(update: dict[str, Any]) -> str:
