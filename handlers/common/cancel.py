@@ -9,19 +9,18 @@ from aiogram.types import Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config.orgfile import Organisation
 from bot.presentation.residents.keyboards import main_menu
+from bot.services.context import Context
 from bot.services.registration import registered_resident
 
 
 async def cancel_conversation(
-    message: Message, state: FSMContext, session: AsyncSession, organisation: Organisation
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context
 ) -> None:
     assert message.from_user is not None
     # Registered residents get their main menu back; anyone else a clean keyboard.
-    resident = await registered_resident(
-        session, message.from_user.id, organisation.residents.privacy_notice_version
-    )
+    notice_version = ctx.org.residents.privacy_notice_version
+    resident = await registered_resident(session, message.from_user.id, notice_version)
     keyboard = main_menu() if resident is not None else ReplyKeyboardRemove()
     if await state.get_state() is None:
         await message.answer(_("There is nothing to cancel."), reply_markup=keyboard)

@@ -6,6 +6,8 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.services.errors import StaleButton
+
 
 async def unknown_command(message: Message) -> None:
     await message.answer(_("I don't know that command. Send /help to see what I can do."))
@@ -22,7 +24,8 @@ async def unsupported_content(message: Message) -> None:
 
 
 async def stale_button(callback: CallbackQuery) -> None:
-    await callback.answer(_("This button is no longer valid."), show_alert=True)
+    """A button nothing answers: from an earlier state, or forged (audited, like any refusal)."""
+    raise StaleButton()
 
 
 def build_router() -> Router:

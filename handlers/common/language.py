@@ -11,8 +11,8 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.i18n import LANGUAGE_NAMES
+from bot.services.context import Context
 from bot.services.people import set_language
 
 
@@ -34,11 +34,11 @@ async def ask_language(message: Message, state: FSMContext) -> None:
 
 
 async def save_language(
-    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, i18n: I18n
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, i18n: I18n
 ) -> None:
     assert message.from_user is not None and message.text is not None
     locale = next(code for code, name in LANGUAGE_NAMES.items() if name == message.text)
-    await set_language(session, message.from_user.id, locale, clock.now())
+    await set_language(session, message.from_user.id, locale, ctx.now)
     await state.clear()
     with i18n.use_locale(locale):
         await message.answer(
