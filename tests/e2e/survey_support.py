@@ -198,6 +198,15 @@ async def press(
     return update
 
 
+async def press_then(
+    telegram: FakeTelegramServer, user: FakeUser, call: ApiCall, data: str, fragment: str
+) -> ApiCall:
+    """Press a button, then the bot's next message to the user containing ``fragment``."""
+    mark = telegram.mark()
+    await press(telegram, user, call, data)
+    return await bot_says(telegram, user.id, fragment, since=mark)
+
+
 async def press_stale(
     telegram: FakeTelegramServer, user: FakeUser, call: ApiCall, data: str
 ) -> ApiCall:

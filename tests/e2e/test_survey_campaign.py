@@ -18,6 +18,7 @@ from tests.e2e.survey_support import (
     invitation,
     press,
     press_stale,
+    press_then,
     rows,
     sweep,
 )
@@ -70,17 +71,13 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     assert telegram.messages_in(elsewhere.id) == []
 
     # Alice answers everything: a rating, the 0–10 question, a suggestion.
-    mark = telegram.mark()
-    await press(telegram, alice, invites[alice.id], button(invites[alice.id], "go"))
-    q1 = await bot_says(telegram, alice.id, "Question 1 of 3", since=mark)
+    q1 = await press_then(
+        telegram, alice, invites[alice.id], button(invites[alice.id], "go"), "Question 1 of 3"
+    )
     assert "Overall, how satisfied" in q1.params["text"]
-    mark = telegram.mark()
-    await press(telegram, alice, q1, answer_button(q1, "4"))
-    q2 = await bot_says(telegram, alice.id, "Question 2 of 3", since=mark)
+    q2 = await press_then(telegram, alice, q1, answer_button(q1, "4"), "Question 2 of 3")
     assert [len(row) for row in q2.params["reply_markup"]["inline_keyboard"]] == [6, 5, 1]
-    mark = telegram.mark()
-    await press(telegram, alice, q2, answer_button(q2, "9"))
-    q3 = await bot_says(telegram, alice.id, "Question 3 of 3", since=mark)
+    q3 = await press_then(telegram, alice, q2, answer_button(q2, "9"), "Question 3 of 3")
     thanks = await say(telegram, alice, "More benches in the garden")
     assert thanks.params["text"] == "Thank you! Your answers have been recorded."
     assert await answers(
@@ -96,15 +93,11 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     assert q3 is not None
 
     # Bo answers one question and pauses; his answer is kept.
-    mark = telegram.mark()
-    await press(telegram, bo, invites[bo.id], button(invites[bo.id], "go"))
-    b1 = await bot_says(telegram, bo.id, "第 1 题,共 3 题", since=mark)
-    mark = telegram.mark()
-    await press(telegram, bo, b1, answer_button(b1, "3"))
-    b2 = await bot_says(telegram, bo.id, "第 2 题,共 3 题", since=mark)
-    mark = telegram.mark()
-    await press(telegram, bo, b2, button(b2, "pause"))
-    paused = await bot_says(telegram, bo.id, "已暂停", since=mark)
+    b1 = await press_then(
+        telegram, bo, invites[bo.id], button(invites[bo.id], "go"), "第 1 题,共 3 题"
+    )
+    b2 = await press_then(telegram, bo, b1, answer_button(b1, "3"), "第 2 题,共 3 题")
+    paused = await press_then(telegram, bo, b2, button(b2, "pause"), "已暂停")
     assert button_data(paused)[0].startswith("sv:go:")
     bo_invitation = await invitation(app, campaign_key=KEY, position=1)
     assert bo_invitation.completed_at is None and bo_invitation.answered_at is not None
@@ -119,21 +112,19 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     assert asked_again.params["text"].startswith("请使用问题下方的按钮作答。")
     stale = await press_stale(telegram, bo, b1, answer_button(b1, "5"))
     assert stale.params["show_alert"] and "已经回答过" in stale.params["text"]
-    mark = telegram.mark()
-    await press(telegram, bo, asked_again, answer_button(asked_again, "10"))
-    b3 = await bot_says(telegram, bo.id, "第 3 题,共 3 题", since=mark)
-    mark = telegram.mark()
-    await press(telegram, bo, b3, button(b3, "skipq"))
-    await bot_says(telegram, bo.id, "您的回答已记录", since=mark)
+    b3 = await press_then(
+        telegram, bo, asked_again, answer_button(asked_again, "10"), "第 3 题,共 3 题"
+    )
+    await press_then(telegram, bo, b3, button(b3, "skipq"), "您的回答已记录")
     assert await answers(app, campaign_key=KEY, person_id=bo_invitation.person_id) == [
         ("overall", 3, None),
         ("nps", 10, None),
     ]
 
     # Chen answers one question only; Dora nothing. Three days later: one reminder each.
-    mark = telegram.mark()
-    await press(telegram, chen, invites[chen.id], button(invites[chen.id], "go"))
-    c1 = await bot_says(telegram, chen.id, "Question 1 of 3", since=mark)
+    c1 = await press_then(
+        telegram, chen, invites[chen.id], button(invites[chen.id], "go"), "Question 1 of 3"
+    )
     await press(telegram, chen, c1, answer_button(c1, "2"))
     clock.advance(days=2)
     assert (await sweep(app)).campaign_reminders == 0
@@ -152,9 +143,9 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
         assert not [
             m for m in telegram.messages_in(user.id) if "still open" in (m.data.get("text") or "")
         ]
-    mark = telegram.mark()
-    await press(telegram, chen, reminders[chen.id], button(reminders[chen.id], "go"))
-    c2 = await bot_says(telegram, chen.id, "Question 2 of 3", since=mark)  # resumed
+    c2 = await press_then(
+        telegram, chen, reminders[chen.id], button(reminders[chen.id], "go"), "Question 2 of 3"
+    )  # resumed
 
     # The manager stops the campaign: answering and starting are refused from now on.
     stopped = await say(telegram, manager, f"/survey stop {KEY}")

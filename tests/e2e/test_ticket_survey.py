@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
 from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus
 from tests.e2e.conftest import say
 from tests.e2e.survey_support import (
@@ -18,6 +19,7 @@ from tests.e2e.survey_support import (
     invitation,
     press,
     press_stale,
+    press_then,
     resolved_ticket,
     rows,
     sweep,
@@ -25,20 +27,37 @@ from tests.e2e.survey_support import (
 )
 
 IS_IT_FIXED = "Is the problem fixed?"
+HOW_SATISFIED = "How satisfied are you"
+
+
+async def asked_if_fixed(
+    app: Application, telegram: FakeTelegramServer, resident: FakeUser
+) -> tuple[int, ApiCall]:
+    """An English resident's ticket is resolved: the ticket id and the "is it fixed?"
+    question."""
+    await add_resident(app, resident.id, "Alice Smith", language="en")
+    ticket_id = await resolved_ticket(app, resident.id)
+    return ticket_id, await bot_says(telegram, resident.id, IS_IT_FIXED)
+
+
+async def asked_to_rate(
+    app: Application, telegram: FakeTelegramServer, resident: FakeUser
+) -> tuple[int, ApiCall, ApiCall]:
+    """The resident says it is fixed: the ticket id, the question and the rating prompt."""
+    ticket_id, question = await asked_if_fixed(app, telegram, resident)
+    fixed = button_data(question)[0]
+    rating = await press_then(telegram, resident, question, fixed, HOW_SATISFIED)
+    return ticket_id, question, rating
 
 
 async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await add_resident(app, resident_en.id, "Alice Smith", language="en")
-    ticket_id = await resolved_ticket(app, resident_en.id)
-    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+    ticket_id, question = await asked_if_fixed(app, telegram, resident_en)
     fixed, not_fixed = button_data(question)
     assert fixed.startswith(f"rt:fixed:{ticket_id}:") and not_fixed.startswith("rt:notfixed:")
 
-    mark = telegram.mark()
-    await press(telegram, resident_en, question, fixed)
-    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
+    rating = await press_then(telegram, resident_en, question, fixed, HOW_SATISFIED)
     assert "SG-000001" in rating.params["text"]
     assert [b.split(":")[-1] for b in button_data(rating)] == ["1", "2", "3", "4", "5"]
     # The question's buttons are gone, and the ticket waits for the rest of the answer.
@@ -46,9 +65,9 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     assert asked is not None and not asked.inline_keyboard
     assert (await ticket(app, ticket_id)).status is TicketStatus.RESOLVED
 
-    mark = telegram.mark()
-    await press(telegram, resident_en, rating, button_data(rating)[4])
-    reasons = await bot_says(telegram, resident_en.id, "What went well?", since=mark)
+    reasons = await press_then(
+        telegram, resident_en, rating, button_data(rating)[4], "What went well?"
+    )
     chips = [b["text"] for row in reasons.params["reply_markup"]["inline_keyboard"] for b in row]
     assert chips == ["Fast", "Polite staff", "Good quality work", "Skip"]
 
@@ -59,10 +78,8 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     labels = [b["text"] for row in edited.params["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["✅ Fast", "Polite staff", "Good quality work", "Done"]
 
-    mark = telegram.mark()
     done = next(d for d in button_data(edited) if ":whydone:" in d)
-    await press(telegram, resident_en, reasons, done)
-    await bot_says(telegram, resident_en.id, "Would you like to add a comment?", since=mark)
+    await press_then(telegram, resident_en, reasons, done, "Would you like to add a comment?")
 
     thanks = await say(telegram, resident_en, "Quick and tidy, thank you!")
     assert thanks.params["text"] == (
@@ -90,9 +107,7 @@ async def test_not_fixed_reopens_with_the_reason_and_a_fresh_resolution_deadline
     before = await ticket(app, ticket_id)
     clock.advance(hours=5)
 
-    mark = telegram.mark()
-    await press(telegram, resident_zh, question, button_data(question)[1])
-    await bot_says(telegram, resident_zh.id, "还有什么问题", since=mark)
+    await press_then(telegram, resident_zh, question, button_data(question)[1], "还有什么问题")
     mark = telegram.mark()
     reply = await say(telegram, resident_zh, "水龙头还在滴水")
     assert "已重新打开" in reply.params["text"]
@@ -113,9 +128,7 @@ async def test_not_fixed_reopens_with_the_reason_and_a_fresh_resolution_deadline
 async def test_silence_gets_one_reminder_then_the_ticket_closes_itself(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
 ) -> None:
-    await add_resident(app, resident_en.id, "Alice Smith", language="en")
-    ticket_id = await resolved_ticket(app, resident_en.id)
-    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
+    ticket_id, question = await asked_if_fixed(app, telegram, resident_en)
 
     clock.advance(days=1)
     assert (await sweep(app)).reminded == 0  # too early
@@ -152,21 +165,13 @@ async def test_silence_gets_one_reminder_then_the_ticket_closes_itself(
 async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await add_resident(app, resident_en.id, "Alice Smith", language="en")
-    ticket_id = await resolved_ticket(app, resident_en.id)
-    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
-    mark = telegram.mark()
-    await press(telegram, resident_en, question, button_data(question)[0])
-    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
-    mark = telegram.mark()
-    await press(telegram, resident_en, rating, button_data(rating)[0])  # 1 star
-    reasons = await bot_says(telegram, resident_en.id, "What went wrong?", since=mark)
+    ticket_id, _, rating = await asked_to_rate(app, telegram, resident_en)
+    one_star = button_data(rating)[0]
+    reasons = await press_then(telegram, resident_en, rating, one_star, "What went wrong?")
     slow, rude = (d for d in button_data(reasons) if d.endswith((":slow", ":rude")))
     await press(telegram, resident_en, reasons, slow)
     await press(telegram, resident_en, reasons, rude)
-    mark = telegram.mark()
-    await press(telegram, resident_en, reasons, button_data(reasons)[-1])
-    await bot_says(telegram, resident_en.id, "add a comment", since=mark)
+    await press_then(telegram, resident_en, reasons, button_data(reasons)[-1], "add a comment")
     mark = telegram.mark()
     thanks = await say(telegram, resident_en, "Nobody came for four days & the plumber shouted")
     assert "The project manager will call you back." in thanks.params["text"]
@@ -204,12 +209,7 @@ async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
 async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_nothing(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await add_resident(app, resident_en.id, "Alice Smith", language="en")
-    ticket_id = await resolved_ticket(app, resident_en.id)
-    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
-    mark = telegram.mark()
-    await press(telegram, resident_en, question, button_data(question)[0])
-    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
+    ticket_id, question, rating = await asked_to_rate(app, telegram, resident_en)
 
     again = await say(telegram, resident_en, "five stars!")
     assert again.params["text"].startswith("Please answer with the buttons.")
@@ -220,9 +220,8 @@ async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_noth
     second = await press_stale(telegram, resident_en, question, button_data(question)[0])
     assert second.params["show_alert"] and "already been answered" in second.params["text"]
 
-    mark = telegram.mark()
-    await press(telegram, resident_en, again, button_data(again)[3])  # 4 stars
-    reasons = await bot_says(telegram, resident_en.id, "What went well?", since=mark)
+    four_stars = button_data(again)[3]
+    reasons = await press_then(telegram, resident_en, again, four_stars, "What went well?")
     # The first rating keyboard is stale now: an alert, still one rating.
     stale = await press_stale(telegram, resident_en, rating, button_data(rating)[0])
     assert stale.params["show_alert"] and "already been answered" in stale.params["text"]
@@ -235,9 +234,7 @@ async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_noth
     assert "someone else" in foreign.params["text"]
 
     # At the comment step, a tap on the residents' menu is not taken as the comment.
-    mark = telegram.mark()
-    await press(telegram, resident_en, reasons, button_data(reasons)[-1])
-    await bot_says(telegram, resident_en.id, "add a comment", since=mark)
+    await press_then(telegram, resident_en, reasons, button_data(reasons)[-1], "add a comment")
     await say(telegram, resident_en, "📋 My tickets")
     assert await answers(app, ticket_id=ticket_id) == [("rating", 4, None)]
     assert (await invitation(app, ticket_id=ticket_id)).stage == "comment"
@@ -246,12 +243,7 @@ async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_noth
 async def test_an_answer_left_half_way_is_taken_as_given(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
 ) -> None:
-    await add_resident(app, resident_en.id, "Alice Smith", language="en")
-    ticket_id = await resolved_ticket(app, resident_en.id)
-    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
-    mark = telegram.mark()
-    await press(telegram, resident_en, question, button_data(question)[0])
-    rating = await bot_says(telegram, resident_en.id, "How satisfied are you", since=mark)
+    ticket_id, _, rating = await asked_to_rate(app, telegram, resident_en)
     await press(telegram, resident_en, rating, button_data(rating)[1])  # 2 stars, then silence
 
     clock.advance(minutes=59)
@@ -274,12 +266,9 @@ async def test_an_answer_left_half_way_is_taken_as_given(
 async def test_not_fixed_without_a_reason_reopens_after_a_while(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
 ) -> None:
-    await add_resident(app, resident_en.id, "Alice Smith", language="en")
-    ticket_id = await resolved_ticket(app, resident_en.id)
-    question = await bot_says(telegram, resident_en.id, IS_IT_FIXED)
-    mark = telegram.mark()
-    await press(telegram, resident_en, question, button_data(question)[1])
-    await bot_says(telegram, resident_en.id, "What is still wrong", since=mark)
+    ticket_id, question = await asked_if_fixed(app, telegram, resident_en)
+    not_fixed = button_data(question)[1]
+    await press_then(telegram, resident_en, question, not_fixed, "What is still wrong")
     clock.advance(hours=2)
     mark = telegram.mark()
     assert (await sweep(app)).finished_abandoned == 1
