@@ -8,11 +8,14 @@ data: only the ticket's assignee and managers above the project see them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.services.errors import Refused
-from bot.services.people import Actor
+from bot.services.people import Actor, RoleGrant
 from storage.models import OrgUnit, StaffRole, Ticket, TicketFollower
 
 
@@ -20,6 +23,38 @@ class AccessDenied(Refused):
     """The actor has no right to this; ``code`` says which rule refused."""
 
     code = "access_denied"
+
+
+class StaffOnly(AccessDenied):
+    """Raised with ``code="no_role"`` for someone we do not know at all."""
+
+    code = "not_staff"
+    default_reason = N_("This is for staff only.")
+
+
+class NotProjectStaff(AccessDenied):
+    code = "not_project_staff"
+    default_reason = N_("Only staff of this ticket's project can do that.")
+
+
+class GroupNotBound(AccessDenied):
+    code = "group_not_bound"
+    default_reason = N_("This group is not a staff group.")
+
+
+class NotInThisGroup(AccessDenied):
+    code = "ticket_not_in_group"
+    default_reason = N_("This ticket does not belong to this group.")
+
+
+class NotOwnTicket(AccessDenied):
+    code = "not_own_ticket"
+    default_reason = N_("This is not one of your tickets.")
+
+
+class NotTicketOwner(AccessDenied):
+    code = "not_ticket_owner"
+    default_reason = N_("Only the resident who filed a ticket can cancel it.")
 
 
 async def unit_chain(session: AsyncSession, org_unit_id: int) -> list[OrgUnit]:
@@ -53,7 +88,7 @@ async def staff_project_ids(session: AsyncSession, actor: Actor) -> set[int]:
     return await units_below(session, {g.org_unit_id for g in actor.roles})
 
 
-def _grants_in(actor: Actor, chain: list[OrgUnit]) -> list:
+def _grants_in(actor: Actor, chain: list[OrgUnit]) -> list[RoleGrant]:
     ids = {unit.id for unit in chain}
     return [g for g in actor.roles if g.org_unit_id in ids]
 
@@ -84,3 +119,60 @@ async def is_resident_party(session: AsyncSession, actor: Actor, ticket: Ticket)
         return True
     follower = await session.get(TicketFollower, (ticket.id, actor.person_id))
     return follower is not None
+
+
+# ------------------------------------------------------------------ the staff desk
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a command or button was used: a private chat, or a group (bound or not)."""
+
+    in_group: bool
+    group_unit_id: int | None = None
+
+    @classmethod
+    def private(cls) -> Where:
+        return cls(in_group=False)
+
+
+async def where(session: AsyncSession, chat_id: int, chat_type: str) -> Where:
+    if chat_type == "private":
+        return Where.private()
+    unit = await session.scalar(
+        select(OrgUnit.id)
+        .where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
+        .order_by(OrgUnit.id)
+        .limit(1)
+    )
+    return Where(in_group=True, group_unit_id=unit)
+
+
+def require_staff(actor: Actor | None) -> Actor:
+    if actor is None or actor.person_id is None:
+        raise StaffOnly(code="no_role")
+    if not actor.is_staff:
+        raise StaffOnly
+    return actor
+
+
+async def group_units(session: AsyncSession, place: Where) -> set[int] | None:
+    """The units a group may see (``None``: a private chat, no limit)."""
+    if not place.in_group:
+        return None
+    if place.group_unit_id is None:
+        raise GroupNotBound
+    return await units_below(session, {place.group_unit_id})
+
+
+async def check_staff_on(
+    session: AsyncSession, actor: Actor, ticket: Ticket, place: Where | None = None
+) -> None:
+    """Staff (see :func:`require_staff`) may act on this ticket: a role over its project
+    and, used in a group, a ticket of that group. ``place`` None: not from a chat."""
+    if place is not None:
+        allowed = await group_units(session, place)
+        if allowed is not None and ticket.project_id not in allowed:
+            raise NotInThisGroup
+    if not await may_work_on(session, actor, ticket):
+        raise NotProjectStaff

@@ -1,120 +1,211 @@
-"""The buttons on a ticket card: Take, Reply, Resolve, Note, Reassign, Details.
+"""The buttons on a ticket card, one handler per action: Take, Reply, Resolve, Note,
+Reassign, Details, Start work, Category, Cancel ticket (and a number in /queue, Open).
 
-Every press is re-checked on the server (``staff_desk.check_press``): a
-resident, a stranger, staff of another project, a button about another
-group's ticket, a forged or an outdated button are all refused with a short
-alert and an audit line, and change nothing.
+Every press is checked once on the server, by the lifecycle command or the query it
+calls: a resident, a stranger, staff of another project, a button about another
+group's ticket, a forged or an outdated button are refused (by the refusal
+middleware: a short alert and an audit line) and change nothing.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    ReplyParameters,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, ReplyParameters
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.services import staff_desk
-from bot.services.notifications.staff import render_card
+from bot.presentation.buttons.tickets import (
+    CardAction,
+    ClassifyAction,
+    ClassifyChoice,
+    ReassignKind,
+    ReassignTarget,
+    StaffTicketAction,
+)
+from bot.presentation.staff.card import render_card
+from bot.presentation.staff.compose import ComposeMode
+from bot.presentation.staff.details import render_details
+from bot.presentation.staff.menus import classify_menu, projects_menu, reassign_menu
+from bot.presentation.texts import category_name
+from bot.services import access
+from bot.services.context import Context
 from bot.services.people import Actor
-from bot.services.staff_desk import REFUSABLE, ForgedButton
-from handlers.callbacks import ReassignTarget, StaffTicketAction
+from bot.services.tickets import lifecycle, queries
+from bot.services.tickets.refusals import ForgedButton
+from bot.services.tickets.transitions import TicketAction
 from handlers.staff import compose
 from handlers.staff.common import (
     bot_username,
+    chat_of,
+    editable,
+    pressed_on,
     reading_locale,
-    refuse_press,
     thread_of,
     where,
 )
-from handlers.staff.texts import render_details
-
-CARD_ACTIONS = frozenset({"take", "reply", "resolve", "note", "reassign", "details", "open"})
+from storage.models import OrgUnit, Person, Ticket
 
 
-async def press_card_button(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
-    state: FSMContext,
-    i18n: I18n,
-    actor: Actor | None = None,
-) -> None:
-    action, ticket_id = callback_data.action, callback_data.ticket_id
-    audit_action = f"ticket.{action}"
-    if action not in CARD_ACTIONS or callback.message is None:
-        await refuse_press(
-            callback, session, clock, actor, "ticket.button", ForgedButton(), ticket_id=ticket_id
-        )
-        return
-    place = await where(session, callback.message.chat)
-    # Take compares versions itself, after "who has it": the loser of a race hears who won.
-    # Opening a ticket from a list shows its current state, whatever the list showed.
-    version = None if action in ("take", "open") else callback_data.version
-    try:
-        ticket = await staff_desk.check_press(session, actor, ticket_id, version, action, place)
-        assert actor is not None
-        if action == "take":
-            ctx = staff_desk.context(organisation, clock.now())
-            taken = await staff_desk.take(session, ctx, actor, ticket_id, callback_data.version)
-            await callback.answer(_("You have taken {number}.").format(number=taken.number))
-        elif action in ("reply", "note", "resolve"):
-            await compose.start(callback, bot, state, ticket, action)
-        elif action == "reassign":
-            await _show_reassign_menu(callback, bot, session, ticket)
-        elif action == "details":
-            await _send_details(callback, bot, session, clock, organisation, i18n, actor, ticket)
-        else:
-            await _show_card(callback, bot, session, organisation, i18n, ticket)
-    except REFUSABLE as error:
-        await refuse_press(
-            callback, session, clock, actor, audit_action, error, ticket_id=ticket_id
-        )
-
-
-async def _show_card(callback, bot, session, organisation, i18n, ticket) -> None:
-    locale = reading_locale(callback.message.chat, i18n, organisation)
-    text, markup = await render_card(session, organisation, ticket, locale)
+async def _menu(callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup) -> None:
+    """A menu under the card it was opened from."""
+    message = pressed_on(callback)
     await bot.send_message(
-        callback.message.chat.id,
+        message.chat.id,
         text,
-        reply_markup=InlineKeyboardMarkup.model_validate(markup),
-        message_thread_id=thread_of(callback.message),
+        reply_markup=markup,
+        message_thread_id=thread_of(message),
+        reply_parameters=ReplyParameters(
+            message_id=message.message_id, allow_sending_without_reply=True
+        ),
     )
     await callback.answer()
 
 
-async def _send_details(
+# ------------------------------------------------------------------ changes at once
+
+
+async def take_ticket(
     callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> None:
+    place = await where(session, chat_of(callback))
+    taken = await lifecycle.take(
+        session, ctx, callback_data.ticket_id, actor, callback_data.version, place=place
+    )
+    await callback.answer(_("You have taken {number}.").format(number=taken.number))
+
+
+async def start_work(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> None:
+    place = await where(session, chat_of(callback))
+    started = await lifecycle.start_work(
+        session, ctx, callback_data.ticket_id, actor, callback_data.version, place=place
+    )
+    await callback.answer(_("🔧 Work on {number} has started.").format(number=started.number))
+
+
+# ------------------------------------------------------------------ asking for text
+
+
+async def _ask(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
     bot: Bot,
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
+    state: FSMContext,
+    actor: Actor | None,
+    mode: ComposeMode,
+    *,
+    open_only: bool = False,
+    next_action: TicketAction | None = None,
+) -> None:
+    place = await where(session, chat_of(callback))
+    _staff, ticket = await queries.staff_ticket(
+        session,
+        actor,
+        place,
+        ticket_id=callback_data.ticket_id,
+        version=callback_data.version,
+        open_only=open_only,
+        next_action=next_action,
+    )
+    await compose.start(callback, bot, state, ticket, mode)
+
+
+async def ask_for_reply(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    actor: Actor | None = None,
+) -> None:
+    await _ask(
+        callback, callback_data, bot, session, state, actor, ComposeMode.REPLY, open_only=True
+    )
+
+
+async def ask_for_note(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    actor: Actor | None = None,
+) -> None:
+    await _ask(callback, callback_data, bot, session, state, actor, ComposeMode.NOTE)
+
+
+async def ask_what_was_done(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    actor: Actor | None = None,
+) -> None:
+    await _ask(
+        callback,
+        callback_data,
+        bot,
+        session,
+        state,
+        actor,
+        ComposeMode.RESOLVE,
+        next_action=TicketAction.RESOLVE,
+    )
+
+
+async def ask_why_cancel(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    state: FSMContext,
+    actor: Actor | None = None,
+) -> None:
+    await _ask(
+        callback, callback_data, bot, session, state, actor, ComposeMode.CANCEL, open_only=True
+    )
+
+
+# ------------------------------------------------------------------ showing
+
+
+async def send_details(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    ctx: Context,
     i18n: I18n,
-    actor: Actor,
-    ticket,
+    actor: Actor | None = None,
 ) -> None:
     """History with notes, always in a private message: groups never see personal data."""
-    private = callback.message.chat.type == "private"
-    locale = i18n.current_locale
-    info = await staff_desk.details(
-        session, organisation, clock.now(), actor, ticket, locale, private=True
+    chat = chat_of(callback)
+    staff, ticket = await queries.staff_ticket(
+        session,
+        actor,
+        await where(session, chat),
+        ticket_id=callback_data.ticket_id,
+        version=callback_data.version,
     )
-    text = render_details(info, organisation, locale)
+    info = await queries.details(session, staff, ticket, private=True)
+    text = await render_details(session, ctx.org, info, i18n.current_locale)
     try:
         await bot.send_message(callback.from_user.id, text)
     except (TelegramForbiddenError, TelegramBadRequest):
@@ -127,164 +218,254 @@ async def _send_details(
             show_alert=True,
         )
         return
-    await staff_desk.record_personal_view(session, clock.now(), actor, info)
-    await callback.answer(None if private else _("Sent to you in a private chat."))
+    await queries.record_personal_view(session, ctx.now, staff, info)
+    await callback.answer(None if chat.type == "private" else _("Sent to you in a private chat."))
 
 
-# ------------------------------------------------------------------ reassign
-
-
-async def _show_reassign_menu(
-    callback: CallbackQuery, bot: Bot, session: AsyncSession, ticket
+async def show_card(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    ctx: Context,
+    i18n: I18n,
+    actor: Actor | None = None,
 ) -> None:
-    people = await staff_desk.reassign_people(session, ticket)
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=f"👤 {option.name}",
-                callback_data=ReassignTarget(
-                    kind="person",
-                    ticket_id=ticket.id,
-                    version=ticket.version,
-                    target_id=option.person_id,
-                ).pack(),
-            )
-        ]
-        for option in people
-    ]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text=_("➡️ Another project"),
-                callback_data=ReassignTarget(
-                    kind="projects", ticket_id=ticket.id, version=ticket.version, target_id=0
-                ).pack(),
-            ),
-            InlineKeyboardButton(
-                text=_("Cancel"),
-                callback_data=ReassignTarget(
-                    kind="cancel", ticket_id=ticket.id, version=ticket.version, target_id=0
-                ).pack(),
-            ),
-        ]
+    """A number in /queue: the ticket's card as it is now, whatever the list showed."""
+    message = pressed_on(callback)
+    _staff, ticket = await queries.staff_ticket(
+        session, actor, await where(session, message.chat), ticket_id=callback_data.ticket_id
     )
+    locale = reading_locale(message.chat, i18n, ctx)
+    text, markup = await render_card(session, ctx.org, ticket, locale)
     await bot.send_message(
-        callback.message.chat.id,
-        _("Who should take over {number}?").format(number=ticket.number),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-        message_thread_id=thread_of(callback.message),
-        reply_parameters=ReplyParameters(
-            message_id=callback.message.message_id, allow_sending_without_reply=True
-        ),
+        message.chat.id, text, reply_markup=markup, message_thread_id=thread_of(message)
     )
     await callback.answer()
 
 
-async def choose_reassign_target(
+# ------------------------------------------------------------------ reassigning
+
+
+async def offer_reassign(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    actor: Actor | None = None,
+) -> None:
+    _staff, ticket = await queries.staff_ticket(
+        session,
+        actor,
+        await where(session, chat_of(callback)),
+        ticket_id=callback_data.ticket_id,
+        version=callback_data.version,
+        open_only=True,
+    )
+    people = await queries.reassign_people(session, ticket)
+    await _menu(callback, bot, *reassign_menu(ticket, people))
+
+
+async def offer_projects(
     callback: CallbackQuery,
     callback_data: ReassignTarget,
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
     actor: Actor | None = None,
 ) -> None:
-    data = callback_data
-    if callback.message is None:
-        return
-    place = await where(session, callback.message.chat)
-    try:
-        if data.kind == "cancel":
-            staff_desk.require_staff(actor)
-            await callback.message.edit_text(_("Cancelled."))
-            await callback.answer()
-            return
-        ticket = await staff_desk.check_press(
-            session, actor, data.ticket_id, data.version, "reassign", place
-        )
-        assert actor is not None
-        ctx = staff_desk.context(organisation, clock.now())
-        if data.kind == "projects":
-            await _show_projects(callback, session, ticket)
-        elif data.kind == "person":
-            moved = await staff_desk.reassign_to_person(
-                session, ctx, actor, data.ticket_id, data.version, data.target_id
-            )
-            await callback.message.edit_text(
-                _("✅ {number} is now assigned to {name}.").format(
-                    number=moved.ticket.number, name=html.escape(moved.assignee_name or "—")
-                )
-            )
-        elif data.kind == "project":
-            moved = await staff_desk.reassign_to_project(
-                session, ctx, actor, data.ticket_id, data.version, data.target_id
-            )
-            await callback.message.edit_text(
-                _("✅ {number} was moved to {project}.").format(
-                    number=moved.ticket.number, project=html.escape(moved.project_name)
-                )
-            )
-        else:
-            raise ForgedButton
-        await callback.answer()
-    except REFUSABLE as error:
-        await refuse_press(
-            callback, session, clock, actor, "ticket.reassign", error, ticket_id=data.ticket_id
-        )
+    message = editable(callback)
+    _staff, ticket = await queries.staff_ticket(
+        session,
+        actor,
+        await where(session, message.chat),
+        ticket_id=callback_data.ticket_id,
+        version=callback_data.version,
+        open_only=True,
+    )
+    projects = await queries.reassign_projects(session, ticket)
+    text, markup = projects_menu(ticket, projects)
+    await message.edit_text(text, reply_markup=markup)
+    await callback.answer()
 
 
-async def _show_projects(callback: CallbackQuery, session: AsyncSession, ticket) -> None:
-    projects = await staff_desk.reassign_projects(session, ticket)
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=f"🏢 {option.name}",
-                callback_data=ReassignTarget(
-                    kind="project",
-                    ticket_id=ticket.id,
-                    version=ticket.version,
-                    target_id=option.project_id,
-                ).pack(),
-            )
-        ]
-        for option in projects
-    ]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text=_("Cancel"),
-                callback_data=ReassignTarget(
-                    kind="cancel", ticket_id=ticket.id, version=ticket.version, target_id=0
-                ).pack(),
-            )
-        ]
+async def reassign_to_person(
+    callback: CallbackQuery,
+    callback_data: ReassignTarget,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> None:
+    message = editable(callback)
+    ticket = await lifecycle.reassign(
+        session,
+        ctx,
+        callback_data.ticket_id,
+        actor,
+        to_person_id=callback_data.target_id,
+        expected_version=callback_data.version,
+        place=await where(session, message.chat),
     )
-    await callback.message.edit_text(
-        _("Move {number} to which project?").format(number=ticket.number),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+    await message.edit_text(
+        _("✅ {number} is now assigned to {name}.").format(
+            number=ticket.number,
+            name=html.escape((assignee.full_name if assignee else None) or "—"),
+        )
     )
+    await callback.answer()
+
+
+async def move_to_project(
+    callback: CallbackQuery,
+    callback_data: ReassignTarget,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> None:
+    message = editable(callback)
+    ticket = await lifecycle.reassign(
+        session,
+        ctx,
+        callback_data.ticket_id,
+        actor,
+        to_project_id=callback_data.target_id,
+        expected_version=callback_data.version,
+        place=await where(session, message.chat),
+    )
+    project = await session.get(OrgUnit, ticket.project_id)
+    await message.edit_text(
+        _("✅ {number} was moved to {project}.").format(
+            number=ticket.number, project=html.escape(project.name if project else "")
+        )
+    )
+    await callback.answer()
+
+
+async def close_reassign_menu(callback: CallbackQuery, actor: Actor | None = None) -> None:
+    access.require_staff(actor)
+    await editable(callback).edit_text(_("Cancelled."))
+    await callback.answer()
+
+
+# ------------------------------------------------------------------ category and urgency
+
+
+async def offer_categories(
+    callback: CallbackQuery,
+    callback_data: StaffTicketAction,
+    bot: Bot,
+    session: AsyncSession,
+    ctx: Context,
+    i18n: I18n,
+    actor: Actor | None = None,
+) -> None:
+    _staff, ticket = await queries.staff_ticket(
+        session,
+        actor,
+        await where(session, chat_of(callback)),
+        ticket_id=callback_data.ticket_id,
+        version=callback_data.version,
+        open_only=True,
+    )
+    categories = queries.category_options(ctx.org, ticket)
+    await _menu(callback, bot, *classify_menu(ctx.org, ticket, categories, i18n.current_locale))
+
+
+async def reclassify(
+    callback: CallbackQuery,
+    callback_data: ClassifyChoice,
+    session: AsyncSession,
+    ctx: Context,
+    i18n: I18n,
+    actor: Actor | None = None,
+) -> None:
+    """A category, or the urgency switch: deadlines are recomputed, the resident told."""
+    message = editable(callback)
+    action = callback_data.action
+    ticket = await lifecycle.change_classification(
+        session,
+        ctx,
+        callback_data.ticket_id,
+        actor,
+        category_key=callback_data.category if action is ClassifyAction.CATEGORY else None,
+        urgent=None if action is ClassifyAction.CATEGORY else action is ClassifyAction.URGENT,
+        expected_version=callback_data.version,
+        place=await where(session, message.chat),
+    )
+    await message.edit_text(_classified(ctx, ticket, i18n.current_locale))
+    await callback.answer()
+
+
+def _classified(ctx: Context, ticket: Ticket, locale: str) -> str:
+    category = html.escape(category_name(ctx.org, locale, ticket.category_key))
+    if ticket.urgent:
+        text = _("✅ {number} is now “{category}”, urgent. Deadlines were recomputed.")
+    else:
+        text = _("✅ {number} is now “{category}”, not urgent. Deadlines were recomputed.")
+    return text.format(number=ticket.number, category=category)
+
+
+async def close_category_menu(callback: CallbackQuery, actor: Actor | None = None) -> None:
+    access.require_staff(actor)
+    await editable(callback).edit_text(_("Cancelled."))
+    await callback.answer()
 
 
 # ------------------------------------------------------------------ forged
 
 
-async def refuse_forged_button(
-    callback: CallbackQuery, session: AsyncSession, clock: Clock, actor: Actor | None = None
-) -> None:
-    """Data that looks like ours but is not one of our buttons."""
-    await refuse_press(callback, session, clock, actor, "ticket.button", ForgedButton())
+async def refuse_unknown_action(callback: CallbackQuery, callback_data: StaffTicketAction) -> None:
+    """Shaped like a card button, but no card has this action."""
+    raise ForgedButton(ticket_id=callback_data.ticket_id)
+
+
+async def refuse_forged_button(callback: CallbackQuery) -> None:
+    """Last among ours: data with our prefixes that no handler understood."""
+    raise ForgedButton
+
+
+CARD_BUTTONS: dict[CardAction, Callable[..., Awaitable[None]]] = {
+    CardAction.TAKE: take_ticket,
+    CardAction.START: start_work,
+    CardAction.REPLY: ask_for_reply,
+    CardAction.NOTE: ask_for_note,
+    CardAction.RESOLVE: ask_what_was_done,
+    CardAction.CANCEL: ask_why_cancel,
+    CardAction.DETAILS: send_details,
+    CardAction.OPEN: show_card,
+    CardAction.REASSIGN: offer_reassign,
+    CardAction.CLASSIFY: offer_categories,
+}
+REASSIGN_CHOICES: dict[ReassignKind, Callable[..., Awaitable[None]]] = {
+    ReassignKind.PROJECTS: offer_projects,
+    ReassignKind.PERSON: reassign_to_person,
+    ReassignKind.PROJECT: move_to_project,
+    ReassignKind.CANCEL: close_reassign_menu,
+}
 
 
 def build_router() -> Router:
     router = Router(name="staff.cards")
-    router.callback_query.register(press_card_button, StaffTicketAction.filter())
-    router.callback_query.register(choose_reassign_target, ReassignTarget.filter())
+    register = router.callback_query.register
+    for action, handler in CARD_BUTTONS.items():
+        register(handler, StaffTicketAction.filter(F.action == action), flags=_audit(action))
+    for kind, choice in REASSIGN_CHOICES.items():
+        register(choice, ReassignTarget.filter(F.kind == kind), flags=_audit("reassign"))
+    closing = F.action == ClassifyAction.CLOSE
+    register(close_category_menu, ClassifyChoice.filter(closing), flags=_audit("classify"))
+    register(reclassify, ClassifyChoice.filter(~closing), flags=_audit("classify"))
+    # Last: shaped like a card button, but no card has its action.
+    register(refuse_unknown_action, StaffTicketAction.filter(), flags=_audit("button"))
     return router
+
+
+def _audit(action: str) -> dict[str, str]:
+    """The audit log's name for a refused press (``ticket.take``)."""
+    return {"audit": f"ticket.{action}"}
 
 
 def build_forged_router() -> Router:
     """Last among ours: anything with our prefixes that no handler understood."""
     router = Router(name="staff.forged")
-    router.callback_query.register(
-        refuse_forged_button, F.data.regexp(r"^tk[a-z]?:") | F.data.regexp(r"^tk$")
-    )
+    ours = F.data.regexp(r"^tk[a-z]?:") | F.data.regexp(r"^tk$")
+    router.callback_query.register(refuse_forged_button, ours, flags=_audit("button"))
     return router

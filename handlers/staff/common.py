@@ -1,4 +1,4 @@
-"""Small pieces every staff handler uses: where we are, and saying no."""
+"""Small pieces the staff handlers share: where a button or command was used, and chats."""
 
 from __future__ import annotations
 
@@ -6,82 +6,45 @@ import html
 from typing import Any
 
 from aiogram import Bot
-from aiogram.types import CallbackQuery, Chat, Message
+from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.i18n import DEFAULT_LOCALE, normalise_locale
-from bot.services import staff_desk
-from bot.services.people import Actor
-from bot.services.staff_desk import Refusal, Where
+from bot.services import access
+from bot.services.access import Where
+from bot.services.context import Context
+from bot.services.tickets.refusals import ForgedButton
 
 GROUP_TYPES = frozenset({"group", "supergroup"})
 GROUP_ANONYMOUS_BOT_ID = 1087968824  # Telegram's stand-in sender for anonymous admins
 
 
-def refusal_text(refusal: Refusal) -> str:
-    text = _(refusal.reason)
-    return text.format(**refusal.values) if refusal.values else text
-
-
 async def where(session: AsyncSession, chat: Chat) -> Where:
-    return await staff_desk.where(session, chat.id, chat.type)
+    return await access.where(session, chat.id, chat.type)
 
 
-async def refuse_press(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    clock: Clock,
-    actor: Actor | None,
-    action: str,
-    error: Exception,
-    *,
-    ticket_id: int | None = None,
-) -> None:
-    """A short alert for the presser, an audit line for the record, nothing else."""
-    chat = callback.message.chat if callback.message else None
-    refusal = await staff_desk.refuse(
-        session,
-        clock.now(),
-        actor,
-        action,
-        error,
-        ticket_id=ticket_id,
-        data={"callback": callback.data, "chat_id": chat.id if chat else None},
-    )
-    await callback.answer(refusal_text(refusal), show_alert=True)
+def chat_of(callback: CallbackQuery) -> Chat:
+    """The chat a button was pressed in; without one (inline) nothing can be checked."""
+    return pressed_on(callback).chat
 
 
-async def refuse_message(
-    message: Message,
-    session: AsyncSession,
-    clock: Clock,
-    actor: Actor | None,
-    action: str,
-    error: Exception,
-    *,
-    ticket_id: int | None = None,
-) -> None:
-    refusal = await staff_desk.refuse(
-        session,
-        clock.now(),
-        actor,
-        action,
-        error,
-        ticket_id=ticket_id,
-        data={"chat_id": message.chat.id, "text": (message.text or "")[:64]},
-    )
-    await message.reply(refusal_text(refusal))
+def pressed_on(callback: CallbackQuery) -> Message | InaccessibleMessage:
+    """The message a button was on (an old one may no longer be readable)."""
+    if callback.message is None:
+        raise ForgedButton
+    return callback.message
 
 
-def reading_locale(chat: Chat, i18n: I18n, organisation: Organisation) -> str:
+def editable(callback: CallbackQuery) -> Message:
+    """The message a button was on, to edit it (menus and lists the bot just sent)."""
+    if not isinstance(callback.message, Message):
+        raise ForgedButton
+    return callback.message
+
+
+def reading_locale(chat: Chat, i18n: I18n, ctx: Context) -> str:
     """A group reads in the organisation's language; a private chat in the person's."""
-    if chat.type == "private":
-        return i18n.current_locale
-    return normalise_locale(organisation.default_language) or DEFAULT_LOCALE
+    return i18n.current_locale if chat.type == "private" else ctx.group_locale
 
 
 def mention(user_id: int, name: str) -> str:
@@ -114,3 +77,7 @@ def is_anonymous(message: Message) -> bool:
     return message.sender_chat is not None or (
         message.from_user is not None and message.from_user.id == GROUP_ANONYMOUS_BOT_ID
     )
+
+
+def is_staff(_event: object, actor: Any = None) -> bool:
+    return actor is not None and actor.is_staff

@@ -1,11 +1,12 @@
-"""Writing a reply, a note or a resolution after pressing its button on a card.
+"""Writing a reply, a note, a resolution or a cancel reason after pressing its button.
 
-The bot asks with a prompt in the chat where the button was pressed. In a
-staff group the answer must be a reply to that prompt (so the bot sees it even
-in privacy mode, and ordinary chatter is never relayed to a resident); in a
-private chat the next message is the answer. A reply may carry photos: one
-photo with a caption is sent at once; an album or captionless photos are
-collected until text arrives or "Send" is pressed.
+The bot asks with a prompt in the chat where the button was pressed. In a staff
+group the answer must be a reply to that prompt (so the bot sees it even in privacy
+mode, and ordinary chatter is never relayed to a resident); in a private chat the
+next message is the answer. A reply may carry photos: one photo with a caption is
+sent at once; an album or captionless photos are collected until text arrives or
+"Send" is pressed. Each kind of prompt has its own state, so a refused answer is
+audited under its own name (``ticket.reply``, ``ticket.cancel`` …).
 """
 
 from __future__ import annotations
@@ -17,92 +18,64 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    ReplyParameters,
-)
+from aiogram.types import CallbackQuery, Message, ReplyParameters
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.config.orgfile import Organisation
-from bot.services import staff_desk
+from bot.presentation.buttons.tickets import ComposeAction, ComposeButton
+from bot.presentation.staff.compose import (
+    ComposeMode,
+    ask_for_text,
+    done,
+    photos_attached,
+    prompt_keyboard,
+    prompt_text,
+)
+from bot.services.context import Context
 from bot.services.people import Actor
-from bot.services.staff_desk import REFUSABLE
+from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
-from handlers.callbacks import ComposeAction
-from handlers.staff.common import mention, refusal_text, thread_of
-
-MODES = ("reply", "note", "resolve")
+from bot.services.tickets.refusals import PromptNotYours
+from handlers.staff.common import editable, mention, pressed_on, thread_of
+from storage.models import Ticket
 
 
 class Composing(StatesGroup):
-    waiting = State()
+    reply = State()
+    note = State()
+    resolve = State()
+    cancel = State()
 
 
-def _prompt_text(mode: str, name: str, number: str, in_group: bool) -> str:
-    if mode == "reply":
-        text = _(
-            "✍️ {name}, your answer to {number} goes to the resident: text, or photos "
-            "with a caption."
-        )
-    elif mode == "note":
-        text = _("📝 {name}, write an internal note for {number}. Residents never see notes.")
-    else:
-        text = _(
-            "✅ {name}, what was done for {number}? The resident will be asked to confirm the fix."
-        )
-    hint = _("Reply to this message.") if in_group else _("Send it here.")
-    return f"{text.format(name=name, number=number)}\n{hint}"
-
-
-def _keyboard(mode: str, ticket_id: int, *, ask: bool, can_send: bool) -> InlineKeyboardMarkup:
-    def button(text: str, action: str) -> InlineKeyboardButton:
-        data = ComposeAction(action=action, ticket_id=ticket_id).pack()
-        return InlineKeyboardButton(text=text, callback_data=data)
-
-    rows = []
-    if mode == "reply":
-        label = (
-            _("⏸ Wait for the resident's answer: on")
-            if ask
-            else _("⏸ Wait for the resident's answer: off")
-        )
-        rows.append([button(label, "ask")])
-    last = [button(_("✖ Cancel"), "cancel")]
-    if can_send:
-        last.insert(0, button(_("📤 Send"), "send"))
-    rows.append(last)
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+def _state(mode: ComposeMode) -> State:
+    state: State = getattr(Composing, mode.value)
+    return state
 
 
 async def start(
-    callback: CallbackQuery, bot: Bot, state: FSMContext, ticket: Any, mode: str
+    callback: CallbackQuery, bot: Bot, state: FSMContext, ticket: Ticket, mode: ComposeMode
 ) -> None:
     """Ask for the text (called by the card's button, after the checks)."""
-    assert callback.message is not None
-    chat = callback.message.chat
-    in_group = chat.type != "private"
+    message = pressed_on(callback)
+    in_group = message.chat.type != "private"
     user = callback.from_user
     name = mention(user.id, user.full_name) if in_group else html.escape(user.first_name)
     prompt = await bot.send_message(
-        chat.id,
-        _prompt_text(mode, name, ticket.number, in_group),
-        reply_markup=_keyboard(mode, ticket.id, ask=False, can_send=False),
-        message_thread_id=thread_of(callback.message),
+        message.chat.id,
+        prompt_text(mode, name, ticket.number, in_group=in_group),
+        reply_markup=prompt_keyboard(mode, ticket.id, ask=False, can_send=False),
+        message_thread_id=thread_of(message),
         reply_parameters=ReplyParameters(
-            message_id=callback.message.message_id, allow_sending_without_reply=True
+            message_id=message.message_id, allow_sending_without_reply=True
         ),
     )
-    await state.set_state(Composing.waiting)
+    await state.set_state(_state(mode))
     await state.set_data(
         {
-            "mode": mode,
+            "mode": mode.value,
             "ticket_id": ticket.id,
             "number": ticket.number,
             "prompt_id": prompt.message_id,
@@ -128,46 +101,55 @@ async def answers_my_prompt(message: Message, state: FSMContext) -> bool:
     return target is not None and target.message_id in data.get("targets", [])
 
 
+async def presses_my_prompt(
+    callback: CallbackQuery, callback_data: ComposeAction, state: FSMContext
+) -> bool:
+    """A button of the prompt this person is answering now."""
+    data = await state.get_data()
+    return (
+        await state.get_state() in Composing.__state_names__
+        and data.get("ticket_id") == callback_data.ticket_id
+        and callback.message is not None
+        and callback.message.message_id in data.get("targets", [])
+    )
+
+
 # ------------------------------------------------------------------ finishing
 
 
 async def _finish(
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
+    ctx: Context,
+    state: FSMContext,
     actor: Actor | None,
     data: dict[str, Any],
     text: str,
+    *,
     in_group: bool,
 ) -> str:
-    """Make the change; returns the confirmation for the staff member."""
-    actor = staff_desk.require_staff(actor)
-    ctx = staff_desk.context(organisation, clock.now())
-    ticket_id, number, mode = data["ticket_id"], data["number"], data["mode"]
-    if mode == "reply":
+    """Make the change; returns the confirmation. The prompt is over either way: a
+    refusal (raised here) is answered by the refusal middleware."""
+    await state.clear()
+    mode, ticket_id, asked = ComposeMode(data["mode"]), data["ticket_id"], bool(data.get("ask"))
+    if mode is ComposeMode.REPLY:
         photos = [Photo(file_id, unique_id) for file_id, unique_id in data.get("photos", [])]
-        await staff_desk.reply(
+        await lifecycle.reply_to_resident(
             session,
             ctx,
-            actor,
             ticket_id,
+            actor,
             text,
             photos,
-            ask_for_answer=bool(data.get("ask")),
-            from_private_chat=not in_group,
+            ask_for_answer=asked,
+            in_private=not in_group,
         )
-        if data.get("ask"):
-            return _(
-                "✅ Sent to the resident of {number}. The ticket now waits for their answer."
-            ).format(number=number)
-        return _("✅ Sent to the resident of {number}.").format(number=number)
-    if mode == "note":
-        await staff_desk.note(session, ctx, actor, ticket_id, text)
-        return _("📝 Note saved on {number}. Residents never see it.").format(number=number)
-    await staff_desk.resolve(session, ctx, actor, ticket_id, text)
-    return _("✅ {number} is resolved. The resident was asked to confirm the fix.").format(
-        number=number
-    )
+    elif mode is ComposeMode.NOTE:
+        await lifecycle.add_note(session, ctx, ticket_id, actor, text)
+    elif mode is ComposeMode.RESOLVE:
+        await lifecycle.resolve(session, ctx, ticket_id, actor, text)
+    else:
+        await lifecycle.cancel_by_staff(session, ctx, ticket_id, actor, text)
+    return done(mode, data["number"], asked=asked)
 
 
 async def _close_prompt(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
@@ -185,28 +167,21 @@ async def receive_answer(
     bot: Bot,
     state: FSMContext,
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
+    ctx: Context,
     actor: Actor | None = None,
 ) -> None:
     data = await state.get_data()
-    if data.get("mode") not in MODES:
-        await state.clear()
-        return
-    if message.photo and data["mode"] == "reply":
-        await _collect_photo(message, state, data, session, clock, organisation, actor)
+    mode = ComposeMode(data["mode"])
+    if message.photo and mode is ComposeMode.REPLY:
+        await _collect_photo(message, bot, state, session, ctx, actor, data)
         return
     text = message.text or message.caption
     if not text:
-        await message.reply(
-            _("Please send text or photos.")
-            if data["mode"] == "reply"
-            else _("Please write it as text.")
-        )
+        await message.reply(ask_for_text(mode))
         return
     if data.get("text"):
         text = f"{data['text']}\n{text}"  # an album's caption, then the words that follow
-    await _complete(message, bot, state, session, clock, organisation, actor, data, text)
+    await _complete(message, bot, state, session, ctx, actor, data, text)
 
 
 async def cancel_composing(message: Message, bot: Bot, state: FSMContext) -> None:
@@ -219,20 +194,18 @@ async def cancel_composing(message: Message, bot: Bot, state: FSMContext) -> Non
 
 async def _collect_photo(
     message: Message,
+    bot: Bot,
     state: FSMContext,
-    data: dict[str, Any],
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
+    ctx: Context,
     actor: Actor | None,
+    data: dict[str, Any],
 ) -> None:
-    assert message.photo is not None and message.bot is not None
+    assert message.photo is not None
     largest = message.photo[-1]
     data["photos"] = [*data.get("photos", []), [largest.file_id, largest.file_unique_id]]
     if message.caption and message.media_group_id is None:
-        await _complete(
-            message, message.bot, state, session, clock, organisation, actor, data, message.caption
-        )
+        await _complete(message, bot, state, session, ctx, actor, data, message.caption)
         return
     if message.caption:
         data["text"] = message.caption
@@ -240,14 +213,8 @@ async def _collect_photo(
     if album is None or album not in data.get("albums", []):
         # One acknowledgement per album, not one per photo.
         ack = await message.reply(
-            _(
-                "📎 Photos attached to {number}. Add text (reply to this message) or press Send."
-            ).format(number=data["number"])
-            if message.chat.type != "private"
-            else _("📎 Photos attached to {number}. Add text, or press Send.").format(
-                number=data["number"]
-            ),
-            reply_markup=_keyboard("send", data["ticket_id"], ask=False, can_send=True),
+            photos_attached(data["number"], in_group=message.chat.type != "private"),
+            reply_markup=prompt_keyboard(None, data["ticket_id"], ask=False, can_send=True),
         )
         data["targets"] = [*data["targets"], ack.message_id]
         if album is not None:
@@ -260,29 +227,13 @@ async def _complete(
     bot: Bot,
     state: FSMContext,
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
+    ctx: Context,
     actor: Actor | None,
     data: dict[str, Any],
     text: str,
 ) -> None:
     in_group = message.chat.type != "private"
-    try:
-        confirmation = await _finish(session, clock, organisation, actor, data, text, in_group)
-    except REFUSABLE as error:
-        await state.clear()
-        refusal = await staff_desk.refuse(
-            session,
-            clock.now(),
-            actor,
-            f"ticket.{data['mode']}",
-            error,
-            ticket_id=data["ticket_id"],
-            data={"chat_id": message.chat.id},
-        )
-        await message.reply(refusal_text(refusal))
-        return
-    await state.clear()
+    confirmation = await _finish(session, ctx, state, actor, data, text, in_group=in_group)
     await _close_prompt(bot, message.chat.id, data)
     await message.reply(confirmation)
 
@@ -290,99 +241,83 @@ async def _complete(
 # ------------------------------------------------------------------ buttons
 
 
-async def press_compose_button(
+async def cancel_prompt(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
+    data = await state.get_data()
+    await state.clear()
+    await _close_prompt(bot, pressed_on(callback).chat.id, data)
+    await callback.answer(_("Cancelled."))
+
+
+async def toggle_wait_for_answer(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
+    data = await state.get_data()
+    data["ask"] = not data.get("ask")
+    await state.set_data(data)
+    mode = ComposeMode(data["mode"])
+    with contextlib.suppress(TelegramBadRequest):
+        await bot.edit_message_reply_markup(
+            chat_id=pressed_on(callback).chat.id,
+            message_id=data["prompt_id"],
+            reply_markup=prompt_keyboard(mode, data["ticket_id"], ask=data["ask"], can_send=False),
+        )
+    await callback.answer()
+
+
+async def send_collected(
     callback: CallbackQuery,
-    callback_data: ComposeAction,
     bot: Bot,
     state: FSMContext,
     session: AsyncSession,
-    clock: Clock,
-    organisation: Organisation,
+    ctx: Context,
     actor: Actor | None = None,
 ) -> None:
+    """Photos collected (and an album's caption): send them now."""
     data = await state.get_data()
-    active = (
-        await state.get_state() == Composing.waiting.state
-        and data.get("ticket_id") == callback_data.ticket_id
-        and callback.message is not None
-        and callback.message.message_id in data.get("targets", [])
-    )
-    if not active:
-        await _refuse_prompt(callback, session, clock, actor, callback_data)
-        return
-    assert callback.message is not None
-    chat_id = callback.message.chat.id
-    if callback_data.action == "cancel":
-        await state.clear()
-        await _close_prompt(bot, chat_id, data)
-        await callback.answer(_("Cancelled."))
-    elif callback_data.action == "ask":
-        data["ask"] = not data.get("ask")
-        await state.set_data(data)
-        with contextlib.suppress(TelegramBadRequest):
-            await bot.edit_message_reply_markup(
-                chat_id=chat_id,
-                message_id=data["prompt_id"],
-                reply_markup=_keyboard(
-                    data["mode"], data["ticket_id"], ask=data["ask"], can_send=False
-                ),
-            )
-        await callback.answer()
-    elif callback_data.action == "send" and (data.get("photos") or data.get("text")):
-        in_group = callback.message.chat.type != "private"
-        try:
-            confirmation = await _finish(
-                session, clock, organisation, actor, data, data.get("text") or "", in_group
-            )
-        except REFUSABLE as error:
-            await state.clear()
-            await _refuse(callback, session, clock, actor, data, error)
-            return
-        await state.clear()
-        await _close_prompt(bot, chat_id, data)
-        with contextlib.suppress(TelegramBadRequest):
-            await callback.message.edit_reply_markup(reply_markup=None)
-        await bot.send_message(chat_id, confirmation, message_thread_id=thread_of(callback.message))
-        await callback.answer()
-    else:
+    if not (data.get("photos") or data.get("text")):
         await callback.answer(_("Nothing to send yet."), show_alert=True)
+        return
+    message = editable(callback)
+    in_group = message.chat.type != "private"
+    text = data.get("text") or ""
+    confirmation = await _finish(session, ctx, state, actor, data, text, in_group=in_group)
+    await _close_prompt(bot, message.chat.id, data)
+    with contextlib.suppress(TelegramBadRequest):
+        await message.edit_reply_markup(reply_markup=None)
+    await bot.send_message(message.chat.id, confirmation, message_thread_id=thread_of(message))
+    await callback.answer()
 
 
-async def _refuse(callback, session, clock, actor, data, error) -> None:
-    refusal = await staff_desk.refuse(
-        session,
-        clock.now(),
-        actor,
-        f"ticket.{data['mode']}",
-        error,
-        ticket_id=data["ticket_id"],
-        data={"callback": callback.data},
-    )
-    await callback.answer(refusal_text(refusal), show_alert=True)
+async def refuse_prompt(callback: CallbackQuery, callback_data: ComposeAction) -> None:
+    """Someone else's prompt, or one no longer active."""
+    raise PromptNotYours(ticket_id=callback_data.ticket_id)
 
 
-async def _refuse_prompt(callback, session, clock, actor, callback_data) -> None:
-    refusal = await staff_desk.refuse(
-        session,
-        clock.now(),
-        actor,
-        "ticket.compose",
-        staff_desk.PromptNotYours(),
-        ticket_id=callback_data.ticket_id,
-        data={"callback": callback.data},
-    )
-    await callback.answer(refusal_text(refusal), show_alert=True)
+def _button(action: ComposeButton) -> CallbackQueryFilter:
+    return ComposeAction.filter(F.action == action)
 
 
 def build_router() -> Router:
     router = Router(name="staff.compose")
-    router.callback_query.register(press_compose_button, ComposeAction.filter())
-    router.message.register(cancel_composing, StateFilter(Composing.waiting), Command("cancel"))
-    # Other commands are not answers: they go on to their own handlers.
-    router.message.register(
-        receive_answer,
-        StateFilter(Composing.waiting),
-        ~F.text.startswith("/"),
-        answers_my_prompt,
-    )
+    buttons = router.callback_query
+    for mode in ComposeMode:
+        # The change is audited under the prompt's own name when refused.
+        audit = {"audit": f"ticket.{mode}"}
+        buttons.register(
+            send_collected,
+            _button(ComposeButton.SEND),
+            StateFilter(_state(mode)),
+            presses_my_prompt,
+            flags=audit,
+        )
+        # Other commands are not answers: they go on to their own handlers.
+        router.message.register(
+            receive_answer,
+            StateFilter(_state(mode)),
+            ~F.text.startswith("/"),
+            answers_my_prompt,
+            flags=audit,
+        )
+    buttons.register(cancel_prompt, _button(ComposeButton.CANCEL), presses_my_prompt)
+    buttons.register(toggle_wait_for_answer, _button(ComposeButton.ASK), presses_my_prompt)
+    buttons.register(refuse_prompt, ComposeAction.filter(), flags={"audit": "ticket.compose"})
+    router.message.register(cancel_composing, StateFilter(Composing), Command("cancel"))
     return router

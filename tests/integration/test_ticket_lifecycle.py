@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.app.context import Context
 from bot.config.orgfile import load_organisation
 from bot.services.access import AccessDenied
-from bot.services.tickets import lifecycle
+from bot.services.tickets import lifecycle, queries
 from bot.services.tickets.lifecycle import Photo, TicketDraft
 from bot.services.tickets.transitions import IllegalTransition
 from storage.models import (
@@ -87,8 +87,8 @@ async def test_take_reply_resolve_confirm(sessionmaker, ctx) -> None:
         resident = await actor(session, 7001)
         closed = await lifecycle.confirm_fixed(session, ctx, ticket.id, resident, done.version)
         assert closed.status is TicketStatus.CLOSED
-        public = await lifecycle.history(session, ticket.id, include_internal=False)
-        everything = await lifecycle.history(session, ticket.id, include_internal=True)
+        public = await queries.history(session, ticket.id, include_internal=False)
+        everything = await queries.history(session, ticket.id, include_internal=True)
     assert "note" not in [e.kind for e in public]
     assert [e.kind for e in everything] == [
         "created",

@@ -1,18 +1,25 @@
-"""The buttons services pack without aiogram decode with our typed CallbackData classes."""
+"""Our typed CallbackData classes pack to the strings buttons already sent carry."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.callback_formats import resident_ticket_button, staff_ticket_button
-from bot.services.notifications.staff import CARD_BUTTONS
-from handlers.callbacks import (
+from bot.presentation.buttons.tickets import (
     ComposeAction,
     QueuePage,
     ReassignTarget,
     ResidentTicketAction,
     StaffTicketAction,
 )
+from bot.presentation.staff.card import CARD_BUTTONS
+
+
+def staff_ticket_button(action: str, ticket_id: int, version: int) -> str:
+    return f"tk:{action}:{ticket_id}:{version}"
+
+
+def resident_ticket_button(action: str, ticket_id: int, version: int) -> str:
+    return f"rt:{action}:{ticket_id}:{version}"
 
 
 @pytest.mark.parametrize("action", [action for action, _label in CARD_BUTTONS])

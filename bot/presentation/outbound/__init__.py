@@ -2,3 +2,14 @@
 
 Every renderer module is imported here (add new ones to the list).
 """
+
+from bot.presentation.outbound import (
+    binding,  # noqa: F401
+    escalations,  # noqa: F401
+    groups,  # noqa: F401
+    invites,  # noqa: F401
+    privacy,  # noqa: F401
+    residents,  # noqa: F401
+    staff,  # noqa: F401
+    surveys,  # noqa: F401
+)

@@ -1,10 +1,13 @@
-"""Every change to a ticket: checked, recorded in its history, and announced.
+"""Every change to a ticket: authorised, checked, recorded in its history, and announced.
 
-Each function takes the update's session and commits nothing itself: the
-change, its history event and the notifications it causes are committed
-together by the caller's transaction. Tickets are locked for the change
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers), so two
-staff pressing "Take" at once see exactly one winner.
+This is the only command API for tickets. Each staff command authorises its actor
+once (``access.require_staff`` and ``access.check_staff_on``: a staff role over the
+ticket's project and, used in a group, a ticket of that group); residents' commands
+check that the ticket is theirs. Each function takes the update's session and
+commits nothing itself: the change, its history event and the notices it
+announces are committed together by the caller's transaction. Tickets are locked
+for the change (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers),
+so two staff pressing "Take" at once see exactly one winner.
 """
 
 from __future__ import annotations
@@ -16,16 +19,35 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
 from bot.services import access
+from bot.services.access import NotOwnTicket, NotTicketOwner, Where
 from bot.services.context import Context
-from bot.services.errors import Refused
-from bot.services.notifications import residents as notify_residents
-from bot.services.notifications import staff as notify_staff
 from bot.services.people import Actor
 from bot.services.sla import deadlines
 from bot.services.surveys import invitations as survey_invitations
+from bot.services.tickets import queries
+from bot.services.tickets.notices import (
+    AnsweredInPrivate,
+    CancelledByStaff,
+    ResidentCommented,
+    StaffReplied,
+    StatusChanged,
+    TicketAssigned,
+    TicketChanged,
+    TicketFiled,
+    TicketMoved,
+    TicketReclassified,
+    TicketReopened,
+    TicketResolved,
+)
 from bot.services.tickets.numbering import allocate_number
+from bot.services.tickets.refusals import (
+    AlreadyTaken,
+    ForgedButton,
+    StaleAction,
+    TicketNotFound,
+    about_ticket,
+)
 from bot.services.tickets.transitions import TicketAction, is_open, next_status
 from storage.models import (
     Attachment,
@@ -39,30 +61,7 @@ from storage.models import (
     TicketStatus,
 )
 
-
-class TicketNotFound(Refused):
-    code = "ticket_not_found"
-    default_reason = reason = N_("This ticket does not exist.")
-
-
-class StaleAction(Refused):
-    """The button belongs to an older state of the ticket."""
-
-    code = "stale"
-    default_reason = reason = N_(
-        "This ticket has changed since this button was shown. Please look again."
-    )
-
-
-class AlreadyTaken(Refused):
-    code = "already_taken"
-
-    def __init__(self, holder_name: str | None) -> None:
-        if holder_name:
-            super().__init__(N_("{name} has already taken this ticket."), name=holder_name)
-        else:
-            super().__init__(N_("Someone has already taken this ticket."))
-        self.holder_name = holder_name
+__all__ = ["AlreadyTaken", "StaleAction", "TicketNotFound"]  # refusals callers catch
 
 
 @dataclass(frozen=True)
@@ -98,25 +97,24 @@ async def load_for_update(session: AsyncSession, ticket_id: int) -> Ticket:
     return ticket
 
 
-async def find_by_number(session: AsyncSession, number: str) -> Ticket | None:
-    return await session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
-
-
 def _check_version(ticket: Ticket, expected_version: int | None) -> None:
     if expected_version is not None and ticket.version != expected_version:
         raise StaleAction
 
 
-async def _require_staff(session: AsyncSession, actor: Actor, ticket: Ticket) -> None:
-    if not await access.may_work_on(session, actor, ticket):
-        raise access.AccessDenied(
-            N_("Only staff of this ticket's project can do that."), code="not_project_staff"
-        )
+async def _staff_ticket(
+    session: AsyncSession, actor: Actor | None, ticket_id: int, place: Where | None
+) -> tuple[Actor, Ticket]:
+    """The ticket, locked, if this person may act on it as staff (the one check)."""
+    staff = access.require_staff(actor)
+    ticket = await load_for_update(session, ticket_id)
+    await access.check_staff_on(session, staff, ticket, place)
+    return staff, ticket
 
 
 async def _require_resident(session: AsyncSession, actor: Actor, ticket: Ticket) -> None:
     if not await access.is_resident_party(session, actor, ticket):
-        raise access.AccessDenied(N_("This is not one of your tickets."), code="not_own_ticket")
+        raise NotOwnTicket
 
 
 def _event(
@@ -196,9 +194,8 @@ async def _attach(
 async def _announce_change(
     session: AsyncSession, ctx: Context, ticket: Ticket, *, resident_actor_id: int | None = None
 ) -> None:
-    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
-    await notify_residents.status_changed(
-        session, ticket, ctx.now, ctx.group_locale, exclude_person_id=resident_actor_id
+    await ctx.announce(
+        session, TicketChanged(ticket.id), StatusChanged(ticket.id, resident_actor_id)
     )
 
 
@@ -240,9 +237,7 @@ async def create_ticket(
     session.add(event)
     await session.flush()
     await _attach(session, ticket, event, draft.photos, resident.id, ctx.now)
-    await notify_staff.post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
-    for photo in draft.photos:
-        await notify_staff.send_photo_to_group(session, ticket, ctx.now, photo.file_id)
+    await ctx.announce(session, TicketFiled(ticket.id, tuple(p.file_id for p in draft.photos)))
     await session.flush()
     return ticket
 
@@ -254,15 +249,14 @@ async def join_as_follower(
     ticket = await load_for_update(session, ticket_id)
     if not is_open(ticket.status):
         raise StaleAction
-    if ticket.resident_id == resident.id or await session.get(
-        TicketFollower, (ticket.id, resident.id)
-    ):
+    joined = await session.get(TicketFollower, (ticket.id, resident.id))
+    if ticket.resident_id == resident.id or joined is not None:
         return ticket  # already in: joining twice changes nothing
     session.add(TicketFollower(ticket_id=ticket.id, person_id=resident.id, joined_at=ctx.now))
     ticket.affected_count += 1
     ticket.version += 1
     session.add(_event(ticket, ctx, TicketEventKind.FOLLOWER_JOINED, resident.id))
-    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await ctx.announce(session, TicketChanged(ticket.id))
     return ticket
 
 
@@ -287,10 +281,9 @@ async def add_resident_comment(
         await deadlines.resume(session, ticket, ctx.org, ctx.now)
     await deadlines.resident_wrote(session, ticket, ctx.org, ctx.now)
     ticket.version += 1
-    await notify_staff.resident_commented(session, ticket, ctx.now, ctx.group_locale, text)
-    for photo in photos or []:  # staff see the resident's photos where they work
-        await notify_staff.send_photo_to_group(session, ticket, ctx.now, photo.file_id)
-    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    # Staff see the resident's words and photos where they work.
+    files = tuple(p.file_id for p in photos or [])
+    await ctx.announce(session, ResidentCommented(ticket.id, text, files), TicketChanged(ticket.id))
     return ticket
 
 
@@ -329,7 +322,7 @@ async def reopen(
     )
     ticket.reopen_count += 1
     await deadlines.rearm_after_reopen(session, ticket, ctx.org, ctx.now)
-    await notify_staff.reopened(session, ticket, ctx.now, ctx.group_locale, reason)
+    await ctx.announce(session, TicketReopened(ticket.id, reason))
     await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
     return ticket
 
@@ -339,9 +332,7 @@ async def cancel_by_resident(
 ) -> Ticket:
     ticket = await load_for_update(session, ticket_id)
     if ticket.resident_id != actor.person_id:
-        raise access.AccessDenied(
-            N_("Only the resident who filed a ticket can cancel it."), code="not_ticket_owner"
-        )
+        raise NotTicketOwner
     await _change(
         session,
         ctx,
@@ -361,13 +352,21 @@ async def cancel_by_resident(
 # ------------------------------------------------------------------ staff
 
 
+@about_ticket
 async def take(
-    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, expected_version: int | None
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor | None,
+    expected_version: int | None,
+    *,
+    place: Where | None = None,
 ) -> Ticket:
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    """Take it: acknowledged and assigned to the taker. The version is compared after
+    "who has it", so the loser of a race hears who won."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, place)
     if ticket.assignee_id is not None:
-        if ticket.assignee_id != actor.person_id:
+        if ticket.assignee_id != staff.person_id:
             holder = await session.get(Person, ticket.assignee_id)
             raise AlreadyTaken(holder.full_name if holder else None)
         if ticket.status is not TicketStatus.NEW:
@@ -376,144 +375,164 @@ async def take(
     _check_version(ticket, expected_version)
     if ticket.status is not TicketStatus.NEW and is_open(ticket.status):
         # Open but held by nobody (it moved here from another project): assign only.
-        ticket.assignee_id = actor.person_id
+        ticket.assignee_id = staff.person_id
         ticket.version += 1
-        session.add(_event(ticket, ctx, TicketEventKind.ASSIGNED, actor.person_id))
-        await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+        session.add(_event(ticket, ctx, TicketEventKind.ASSIGNED, staff.person_id))
+        await ctx.announce(session, TicketChanged(ticket.id))
         return ticket
     await _change(
-        session, ctx, ticket, TicketAction.TAKE, actor.person_id, kind=TicketEventKind.ASSIGNED
+        session, ctx, ticket, TicketAction.TAKE, staff.person_id, kind=TicketEventKind.ASSIGNED
     )
-    ticket.assignee_id = actor.person_id
+    ticket.assignee_id = staff.person_id
     await deadlines.record_first_response(session, ticket, ctx.org, ctx.now)
     await _announce_change(session, ctx, ticket)
     return ticket
 
 
+@about_ticket
 async def start_work(
-    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, expected_version: int | None
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    actor: Actor | None,
+    expected_version: int | None,
+    *,
+    place: Where | None = None,
 ) -> Ticket:
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    """Work has begun ("in progress"): the residents hear of it."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, place)
     _check_version(ticket, expected_version)
-    await _change(session, ctx, ticket, TicketAction.START, actor.person_id)
+    await _change(session, ctx, ticket, TicketAction.START, staff.person_id)
     await _announce_change(session, ctx, ticket)
     return ticket
 
 
+@about_ticket
 async def reply_to_resident(
     session: AsyncSession,
     ctx: Context,
     ticket_id: int,
-    actor: Actor,
+    actor: Actor | None,
     text: str,
     photos: list[Photo] | None = None,
     *,
     ask_for_answer: bool = False,
+    in_private: bool = False,
 ) -> Ticket:
-    """Staff answer the resident (and followers); the first answer is the first response."""
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    """Staff answer the resident (and followers); the first answer is the first response.
+    One written in a private chat (``in_private``) also shows in the project's group."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, None)
     if not is_open(ticket.status):
         raise StaleAction
     if ticket.status is TicketStatus.NEW:  # answering means taking it
         await _change(
-            session, ctx, ticket, TicketAction.TAKE, actor.person_id, kind=TicketEventKind.ASSIGNED
+            session, ctx, ticket, TicketAction.TAKE, staff.person_id, kind=TicketEventKind.ASSIGNED
         )
-        ticket.assignee_id = ticket.assignee_id or actor.person_id
-    event = _event(ticket, ctx, TicketEventKind.REPLY, actor.person_id, body=text)
+        ticket.assignee_id = ticket.assignee_id or staff.person_id
+    event = _event(ticket, ctx, TicketEventKind.REPLY, staff.person_id, body=text)
     session.add(event)
     await session.flush()
-    await _attach(session, ticket, event, photos or [], actor.person_id, ctx.now)
+    await _attach(session, ticket, event, photos or [], staff.person_id, ctx.now)
     await deadlines.record_first_response(session, ticket, ctx.org, ctx.now)
     ticket.update_due_at = None
     if ask_for_answer:
-        await _change(session, ctx, ticket, TicketAction.ASK_RESIDENT, actor.person_id)
+        await _change(session, ctx, ticket, TicketAction.ASK_RESIDENT, staff.person_id)
         await deadlines.pause(session, ticket, ctx.org, ctx.now)
     ticket.version += 1
-    await notify_residents.staff_replied(
-        session, ticket, ctx.now, ctx.group_locale, text, photos or [], asking=ask_for_answer
+    files = tuple(p.file_id for p in photos or [])
+    await ctx.announce(
+        session, StaffReplied(ticket.id, text, files, ask_for_answer), TicketChanged(ticket.id)
     )
-    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    if in_private:
+        await ctx.announce(session, AnsweredInPrivate(ticket.id, staff.person_id, text))
     return ticket
 
 
+@about_ticket
 async def add_note(
-    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, text: str
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor | None, text: str
 ) -> Ticket:
     """An internal note: in the history, never shown to residents."""
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, None)
     session.add(
-        _event(ticket, ctx, TicketEventKind.NOTE, actor.person_id, body=text, internal=True)
+        _event(ticket, ctx, TicketEventKind.NOTE, staff.person_id, body=text, internal=True)
     )
     return ticket
 
 
+@about_ticket
 async def resolve(
     session: AsyncSession,
     ctx: Context,
     ticket_id: int,
-    actor: Actor,
+    actor: Actor | None,
     what_was_done: str,
     expected_version: int | None = None,
 ) -> Ticket:
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    """Resolved: the residents are asked whether it is fixed."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, None)
     _check_version(ticket, expected_version)
-    await _change(session, ctx, ticket, TicketAction.RESOLVE, actor.person_id, body=what_was_done)
-    ticket.assignee_id = ticket.assignee_id or actor.person_id
+    await _change(session, ctx, ticket, TicketAction.RESOLVE, staff.person_id, body=what_was_done)
+    ticket.assignee_id = ticket.assignee_id or staff.person_id
     await deadlines.record_first_response(session, ticket, ctx.org, ctx.now)
     await deadlines.stop_on_resolve(session, ticket, ctx.org, ctx.now)
-    await notify_residents.resolved(session, ticket, ctx.now, ctx.group_locale, what_was_done)
+    await ctx.announce(session, TicketResolved(ticket.id, what_was_done))
     await survey_invitations.ticket_resolved(session, ticket, ctx.now, ctx.group_locale)
-    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await ctx.announce(session, TicketChanged(ticket.id))
     return ticket
 
 
+@about_ticket
 async def cancel_by_staff(
-    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, reason: str
+    session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor | None, reason: str
 ) -> Ticket:
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    """Staff cancel an open ticket; the residents are told why."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, None)
     await _change(
         session,
         ctx,
         ticket,
         TicketAction.CANCEL,
-        actor.person_id,
+        staff.person_id,
         body=reason,
         kind=TicketEventKind.CANCELLED,
     )
     ticket.cancel_reason = reason
     ticket.closed_at = ctx.now
     deadlines.stop_all(ticket)
-    await notify_residents.cancelled_by_staff(session, ticket, ctx.now, ctx.group_locale, reason)
-    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await ctx.announce(session, CancelledByStaff(ticket.id, reason), TicketChanged(ticket.id))
     return ticket
 
 
+@about_ticket
 async def reassign(
     session: AsyncSession,
     ctx: Context,
     ticket_id: int,
-    actor: Actor,
+    actor: Actor | None,
     *,
     to_person_id: int | None = None,
     to_project_id: int | None = None,
     expected_version: int | None = None,
+    place: Where | None = None,
 ) -> Ticket:
-    """Hand the ticket to another staff member, or move it to another project."""
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    """Hand the ticket to another staff member, or move it to another project (one of
+    those :mod:`queries` offers; anything else is a forged button)."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, place)
     _check_version(ticket, expected_version)
     if not is_open(ticket.status):
         raise StaleAction
+    if to_person_id is not None and to_person_id not in {
+        o.person_id for o in await queries.reassign_people(session, ticket)
+    }:
+        raise ForgedButton
+    if to_project_id is not None and to_project_id not in {
+        o.project_id for o in await queries.reassign_projects(session, ticket)
+    }:
+        raise ForgedButton
+    old_card = (ticket.card_chat_id, ticket.card_message_id)
     data: dict[str, Any] = {"from_person": ticket.assignee_id, "from_project": ticket.project_id}
     if to_project_id is not None and to_project_id != ticket.project_id:
-        target = await session.get(OrgUnit, to_project_id)
-        if target is None or target.ticket_prefix is None or not target.active:
-            raise ValueError("tickets can only move to an active project")
         ticket.project_id = to_project_id
         ticket.assignee_id = None
         ticket.card_chat_id = ticket.card_message_id = None  # a new card in the new group
@@ -524,30 +543,38 @@ async def reassign(
         ticket.assignee_id = to_person_id
         data["to_person"] = to_person_id
     ticket.version += 1
-    session.add(_event(ticket, ctx, TicketEventKind.REASSIGNED, actor.person_id, data=data))
+    session.add(_event(ticket, ctx, TicketEventKind.REASSIGNED, staff.person_id, data=data))
     if "to_project" in data:
-        await notify_staff.post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+        await ctx.announce(session, TicketMoved(ticket.id, *old_card))
     else:
-        await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+        await ctx.announce(session, TicketChanged(ticket.id))
+    if to_person_id is not None and to_person_id != staff.person_id:
+        await ctx.announce(session, TicketAssigned(ticket.id, to_person_id, staff.person_id))
     return ticket
 
 
+@about_ticket
 async def change_classification(
     session: AsyncSession,
     ctx: Context,
     ticket_id: int,
-    actor: Actor,
+    actor: Actor | None,
     *,
     category_key: str | None = None,
     urgent: bool | None = None,
     expected_version: int | None = None,
+    place: Where | None = None,
 ) -> Ticket:
-    """Staff correct the category or urgency; deadlines are recomputed from the history."""
-    ticket = await load_for_update(session, ticket_id)
-    await _require_staff(session, actor, ticket)
+    """Staff correct the category or urgency; deadlines are recomputed from the history
+    and the residents are told."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, place)
     _check_version(ticket, expected_version)
     if not is_open(ticket.status):
         raise StaleAction
+    if category_key is not None and category_key not in {
+        c.key for c in queries.category_options(ctx.org, ticket)
+    }:
+        raise ForgedButton
     data: dict[str, Any] = {}
     if category_key is not None and category_key != ticket.category_key:
         data["category"] = [ticket.category_key, category_key]
@@ -559,8 +586,12 @@ async def change_classification(
         return ticket
     data["deadlines"] = await deadlines.recompute_from_history(session, ticket, ctx.org)
     ticket.version += 1
-    session.add(_event(ticket, ctx, TicketEventKind.DEADLINES_CHANGED, actor.person_id, data=data))
-    await notify_staff.refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    session.add(_event(ticket, ctx, TicketEventKind.DEADLINES_CHANGED, staff.person_id, data=data))
+    await ctx.announce(
+        session,
+        TicketChanged(ticket.id),
+        TicketReclassified(ticket.id, "category" in data, "urgent" in data),
+    )
     return ticket
 
 
@@ -575,12 +606,3 @@ async def auto_close(session: AsyncSession, ctx: Context, ticket_id: int) -> Tic
     deadlines.stop_all(ticket)
     await _announce_change(session, ctx, ticket)
     return ticket
-
-
-async def history(
-    session: AsyncSession, ticket_id: int, *, include_internal: bool
-) -> list[TicketEvent]:
-    query = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
-    if not include_internal:
-        query = query.where(TicketEvent.internal.is_(False))
-    return list((await session.scalars(query)).all())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import rows_changed
 from storage.models import OrgUnit
 
 
@@ -29,11 +30,12 @@ async def allocate_number(session: AsyncSession, project_id: int) -> tuple[int, 
         seq, prefix = row
         if prefix is None:
             raise ValueError("tickets belong to projects, and this unit has no ticket prefix")
-        result = await session.execute(
+        changed = await rows_changed(
+            session,
             update(OrgUnit)
             .where(OrgUnit.id == project_id, OrgUnit.next_ticket_number == seq)
             .values(next_ticket_number=seq + 1)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        if result.rowcount == 1:
+        if changed == 1:
             return seq, format_number(prefix, seq)

@@ -1,14 +1,17 @@
-"""How the staff desk's answers read: ticket details with history, and the queue."""
+"""A ticket's details for staff: the card, who the resident is (where allowed), and the
+history with internal notes. Always sent to a private chat."""
 
 from __future__ import annotations
 
 import html
 
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
-from bot.services.notifications.texts import category_name, kind_name, local_time, status_name
-from bot.services.staff_desk import HistoryLine, QueuePage, TicketDetails
+from bot.presentation.staff.card import card_text
+from bot.presentation.texts import initials, local_time, status_name
+from bot.services.tickets.queries import HistoryLine, TicketDetails
 from storage.models import TicketStatus
 
 MAX_TEXT = 3900  # Telegram allows 4096 characters; leave room for markup
@@ -50,22 +53,30 @@ def _what(line: HistoryLine, locale: str) -> str:
     return labels.get(line.kind, line.kind)
 
 
-def render_details(info: TicketDetails, org: Organisation, locale: str) -> str:
+def _who(line: HistoryLine, personal: bool) -> str:
+    """Residents by initials unless personal data may be shown here."""
+    name = initials(line.actor_name) if line.by_resident and not personal else line.actor_name
+    return html.escape(name) if name else _("system")
+
+
+async def render_details(
+    session: AsyncSession, org: Organisation, info: TicketDetails, locale: str
+) -> str:
     zone = org.zone(info.project_key or None)
-    head = [info.card_text, ""]
+    head = [await card_text(session, org, info.ticket, locale), ""]
     head.append(_("Project: {project}").format(project=html.escape(info.project_name)))
-    if info.personal:
+    if info.personal:  # only then are the name and phone filled in
         head.append(
             _("Resident: {name} · Phone: {phone}").format(
-                name=html.escape(info.resident_name), phone=html.escape(info.resident_phone or "—")
+                name=html.escape(info.resident_name or "—"),
+                phone=html.escape(info.resident_phone or "—"),
             )
         )
     if info.followers:
         head.append(_("Residents who joined: {count}").format(count=info.followers))
     history = []
     for line in info.lines:
-        who = html.escape(line.actor_name) if line.actor_name else _("system")
-        text = f"{local_time(line.at, zone)} · {who} · {_what(line, locale)}"
+        text = f"{local_time(line.at, zone)} · {_who(line, info.personal)} · {_what(line, locale)}"
         if line.body:
             text += f": {html.escape(_clip(line.body))}"
         history.append(text)
@@ -77,26 +88,3 @@ def render_details(info: TicketDetails, org: Organisation, locale: str) -> str:
     if omitted:
         title.append(_("… {count} earlier entries not shown").format(count=omitted))
     return "\n".join([*head, "", *title, *history])
-
-
-def render_queue(page: QueuePage, org: Organisation, locale: str, *, mine: bool) -> str:
-    if not page.items:
-        return _("No open tickets assigned to you.") if mine else _("No open tickets. 🎉")
-    title = _("Your open tickets") if mine else _("Open tickets, soonest deadline first")
-    lines = [f"<b>{title}</b> ({page.total})"]
-    for item in page.items:
-        zone = org.zone(item.project_key)
-        parts = [
-            f"<b>{item.number}</b>",
-            status_name(locale, item.status),
-            kind_name(locale, item.kind),
-            html.escape(category_name(org, locale, item.category_key)),
-        ]
-        if item.urgent:
-            parts.append("⚡")
-        due = _("due {time}").format(time=local_time(item.due_at, zone))
-        who = html.escape(item.assignee_name) if item.assignee_name else _("nobody yet")
-        lines.append(" · ".join(parts) + f"\n    {due} · {who}")
-    if page.pages > 1:
-        lines.append(_("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages))
-    return "\n".join(lines)

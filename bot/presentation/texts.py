@@ -1,4 +1,4 @@
-"""Names of statuses, kinds and categories in the reader's language."""
+"""Names of statuses, kinds and categories in the reader's language; times; initials."""
 
 from __future__ import annotations
 
@@ -49,3 +49,13 @@ def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return "—"
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def initials(name: str | None) -> str:
+    """Groups name residents by initials only: personal data stays out of groups."""
+    if not name:
+        return "—"
+    parts = name.split()
+    if len(parts) > 1:
+        return "".join(p[0].upper() + "." for p in parts)
+    return name[0] + "*" * min(len(name) - 1, 2)

@@ -1,0 +1,144 @@
+"""News about a ticket for the resident who filed it and everyone who joined it,
+each in their own language, queued in the outbox."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import N_, translate
+from bot.presentation.announce import renders
+from bot.presentation.buttons import as_payload
+from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
+from bot.presentation.recipients import Recipient, ticket_residents
+from bot.presentation.texts import category_name, status_name
+from bot.services import outbox
+from bot.services.context import Context
+from bot.services.tickets.notices import (
+    CancelledByStaff,
+    StaffReplied,
+    StatusChanged,
+    TicketReclassified,
+    TicketResolved,
+)
+from storage.models import Ticket
+
+STATUS_CHANGED = N_("Ticket {number}: status is now “{status}”.")
+STAFF_REPLIED = N_("Reply from the property office about {number}:\n{text}")
+ASKED_FOR_ANSWER = N_(
+    "The property office needs more information about {number}:\n{text}\n\n"
+    "Answer from “My tickets” → {number} → Add a comment."
+)
+RESOLVED = N_("Ticket {number} has been resolved: {text}\n\nIs the problem fixed?")
+FIXED_BUTTON = N_("✅ Fixed")
+NOT_FIXED_BUTTON = N_("❌ Not fixed")
+CANCELLED_BY_STAFF = N_("Ticket {number} was cancelled by the property office: {reason}")
+RECLASSIFIED = N_("The property office updated ticket {number}: category “{category}”{urgent}.")
+MARKED_URGENT = N_(", marked urgent")
+NOT_URGENT = N_(", no longer urgent")
+
+
+def fixed_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
+    """ "Is it fixed?": Fixed / Not fixed, for the ticket as it is now."""
+
+    def button(action: ResidentAction, label: str) -> InlineKeyboardButton:
+        data = ResidentTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
+        return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(ResidentAction.FIXED, FIXED_BUTTON),
+                button(ResidentAction.NOT_FIXED, NOT_FIXED_BUTTON),
+            ]
+        ]
+    )
+
+
+async def _send(
+    session: AsyncSession,
+    ctx: Context,
+    ticket_id: int,
+    render: Callable[[Ticket, Recipient], tuple[str, dict | None]],
+    *,
+    except_person_id: int | None = None,
+) -> Ticket | None:
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    for recipient in await ticket_residents(
+        session, ticket, ctx.group_locale, exclude_person_id=except_person_id
+    ):
+        text, markup = render(ticket, recipient)
+        await outbox.enqueue_text(
+            session, chat_id=recipient.chat_id, text=text, reply_markup=markup, now=ctx.now
+        )
+    return ticket
+
+
+@renders(StatusChanged)
+async def _status_changed(session: AsyncSession, ctx: Context, notice: StatusChanged) -> None:
+    def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
+        status = status_name(r.locale, ticket.status)
+        return translate(r.locale, STATUS_CHANGED, number=ticket.number, status=status), None
+
+    await _send(session, ctx, notice.ticket_id, render, except_person_id=notice.except_person_id)
+
+
+@renders(StaffReplied)
+async def _staff_replied(session: AsyncSession, ctx: Context, notice: StaffReplied) -> None:
+    """Relay a staff answer (and its photos) to the resident and followers."""
+    ticket = await session.get(Ticket, notice.ticket_id)
+    if ticket is None:
+        return
+    template = ASKED_FOR_ANSWER if notice.asking else STAFF_REPLIED
+    for recipient in await ticket_residents(session, ticket, ctx.group_locale):
+        message = translate(
+            recipient.locale, template, number=ticket.number, text=html.escape(notice.text)
+        )
+        await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=message, now=ctx.now)
+        for file_id in notice.photo_file_ids:
+            await outbox.enqueue(
+                session,
+                chat_id=recipient.chat_id,
+                method="sendPhoto",
+                now=ctx.now,
+                payload={"photo": file_id, "caption": ticket.number},
+            )
+
+
+@renders(TicketResolved)
+async def _resolved(session: AsyncSession, ctx: Context, notice: TicketResolved) -> None:
+    def render(ticket: Ticket, r: Recipient) -> tuple[str, dict]:
+        text = html.escape(notice.what_was_done)
+        message = translate(r.locale, RESOLVED, number=ticket.number, text=text)
+        return message, as_payload(fixed_keyboard(ticket, r.locale))
+
+    await _send(session, ctx, notice.ticket_id, render)
+
+
+@renders(CancelledByStaff)
+async def _cancelled(session: AsyncSession, ctx: Context, notice: CancelledByStaff) -> None:
+    def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
+        reason = html.escape(notice.reason)
+        return translate(r.locale, CANCELLED_BY_STAFF, number=ticket.number, reason=reason), None
+
+    await _send(session, ctx, notice.ticket_id, render)
+
+
+@renders(TicketReclassified)
+async def _reclassified(session: AsyncSession, ctx: Context, notice: TicketReclassified) -> None:
+    def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
+        urgent = ""
+        if notice.urgent_changed:
+            urgent = translate(r.locale, MARKED_URGENT if ticket.urgent else NOT_URGENT)
+        category = html.escape(category_name(ctx.org, r.locale, ticket.category_key))
+        text = translate(
+            r.locale, RECLASSIFIED, number=ticket.number, category=category, urgent=urgent
+        )
+        return text, None
+
+    await _send(session, ctx, notice.ticket_id, render)

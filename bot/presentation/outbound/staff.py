@@ -1,0 +1,238 @@
+"""What staff groups and staff members are told about tickets, queued in the outbox.
+
+A ticket's card in its project's group is kept current by editing it in place
+(``ref`` ``ticket-card:<id>``: the outbox applies an edit to the message first sent
+with that ref); other lines about the ticket carry ``ticket:<id>``, so they can be
+found again when the resident is erased.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.orgfile import Organisation
+from bot.i18n import N_, translate
+from bot.presentation.announce import renders
+from bot.presentation.recipients import recipient_for
+from bot.presentation.buttons import as_payload
+from bot.presentation.staff.card import render_card
+from bot.services import outbox
+from bot.services.context import Context
+from bot.services.tickets.notices import (
+    AnsweredInPrivate,
+    ResidentCommented,
+    TicketAssigned,
+    TicketChanged,
+    TicketFiled,
+    TicketMoved,
+    TicketReopened,
+)
+from storage.models import OrgUnit, Person, Ticket
+
+CARD_REF = "ticket-card:{ticket_id}"
+TICKET_NEWS_REF = "ticket:{ticket_id}"
+RESIDENT_COMMENTED = N_("💬 {number}: the resident wrote:\n{text}")
+REOPENED = N_("↩️ {number} was re-opened by the resident: {reason}")
+ANSWERED_PRIVATELY = N_("↪️ {name} answered the resident about {number}:\n{text}")
+ASSIGNED_TO_YOU = N_("📌 {name} assigned ticket {number} to you.")
+MOVED_AWAY = N_("➡️ {number} was moved to {project}.")
+
+
+# ------------------------------------------------------------------ the card
+
+
+async def post_card(
+    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime, locale: str
+) -> None:
+    """A new card for the ticket in its project's staff group."""
+    project = await session.get(OrgUnit, ticket.project_id)
+    if project is None or project.group_chat_id is None:
+        return  # no group bound yet: the ticket still shows in /queue
+    text, markup = await render_card(session, org, ticket, locale)
+    payload: dict[str, Any] = {
+        "text": text,
+        "parse_mode": "HTML",
+        "reply_markup": as_payload(markup),
+    }
+    if project.group_thread_id:
+        payload["message_thread_id"] = project.group_thread_id
+    await outbox.enqueue(
+        session,
+        chat_id=project.group_chat_id,
+        method="sendMessage",
+        payload=payload,
+        now=now,
+        ref=CARD_REF.format(ticket_id=ticket.id),
+    )
+
+
+async def refresh_card(
+    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime, locale: str
+) -> None:
+    """Edit the ticket's card so the group always shows its current state."""
+    project = await session.get(OrgUnit, ticket.project_id)
+    chat_id = ticket.card_chat_id or (project.group_chat_id if project else None)
+    if chat_id is None:
+        return
+    text, markup = await render_card(session, org, ticket, locale)
+    ref = CARD_REF.format(ticket_id=ticket.id)
+    await outbox.replace_pending_edit(session, ref)
+    await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        method="editMessageText",
+        now=now,
+        ref=ref,
+        payload={"text": text, "parse_mode": "HTML", "reply_markup": as_payload(markup)},
+    )
+
+
+async def tell_group(session: AsyncSession, ticket: Ticket, now: datetime, text: str) -> None:
+    """A short line in the project group about the ticket, as a reply to its card."""
+    project = await session.get(OrgUnit, ticket.project_id)
+    if project is None or project.group_chat_id is None:
+        return
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+    if ticket.card_message_id and ticket.card_chat_id == project.group_chat_id:
+        payload["reply_parameters"] = {
+            "message_id": ticket.card_message_id,
+            "allow_sending_without_reply": True,
+        }
+    if project.group_thread_id:
+        payload["message_thread_id"] = project.group_thread_id
+    await outbox.enqueue(
+        session,
+        chat_id=project.group_chat_id,
+        method="sendMessage",
+        payload=payload,
+        now=now,
+        ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),
+    )
+
+
+async def _photos_to_group(
+    session: AsyncSession, ticket: Ticket, now: datetime, file_ids: tuple[str, ...]
+) -> None:
+    project = await session.get(OrgUnit, ticket.project_id)
+    if project is None or project.group_chat_id is None:
+        return
+    for file_id in file_ids:
+        payload: dict[str, Any] = {"photo": file_id, "caption": ticket.number}
+        if project.group_thread_id:
+            payload["message_thread_id"] = project.group_thread_id
+        await outbox.enqueue(
+            session, chat_id=project.group_chat_id, method="sendPhoto", payload=payload, now=now
+        )
+
+
+async def _ticket(session: AsyncSession, ticket_id: int) -> Ticket:
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise LookupError(f"ticket {ticket_id} is gone")
+    return ticket
+
+
+# ------------------------------------------------------------------ renderers
+
+
+@renders(TicketFiled)
+async def _filed(session: AsyncSession, ctx: Context, notice: TicketFiled) -> None:
+    ticket = await _ticket(session, notice.ticket_id)
+    await post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await _photos_to_group(session, ticket, ctx.now, notice.photo_file_ids)
+
+
+@renders(TicketChanged)
+async def _changed(session: AsyncSession, ctx: Context, notice: TicketChanged) -> None:
+    ticket = await _ticket(session, notice.ticket_id)
+    await refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+
+
+@renders(ResidentCommented)
+async def _commented(session: AsyncSession, ctx: Context, notice: ResidentCommented) -> None:
+    ticket = await _ticket(session, notice.ticket_id)
+    line = translate(
+        ctx.group_locale, RESIDENT_COMMENTED, number=ticket.number, text=html.escape(notice.text)
+    )
+    await tell_group(session, ticket, ctx.now, line)
+    await _photos_to_group(session, ticket, ctx.now, notice.photo_file_ids)
+
+
+@renders(TicketReopened)
+async def _reopened(session: AsyncSession, ctx: Context, notice: TicketReopened) -> None:
+    ticket = await _ticket(session, notice.ticket_id)
+    line = translate(
+        ctx.group_locale, REOPENED, number=ticket.number, reason=html.escape(notice.reason)
+    )
+    await tell_group(session, ticket, ctx.now, line)
+
+
+@renders(AnsweredInPrivate)
+async def _answered_in_private(
+    session: AsyncSession, ctx: Context, notice: AnsweredInPrivate
+) -> None:
+    ticket = await _ticket(session, notice.ticket_id)
+    author = await session.get(Person, notice.author_id) if notice.author_id else None
+    line = translate(
+        ctx.group_locale,
+        ANSWERED_PRIVATELY,
+        name=html.escape((author.full_name if author else None) or "—"),
+        number=ticket.number,
+        text=html.escape(notice.text),
+    )
+    await tell_group(session, ticket, ctx.now, line)
+
+
+@renders(TicketAssigned)
+async def _assigned(session: AsyncSession, ctx: Context, notice: TicketAssigned) -> None:
+    """The new assignee hears about it privately, with the card to act on."""
+    person = await session.get(Person, notice.assignee_id)
+    reader = recipient_for(person, ctx.group_locale) if person is not None else None
+    if reader is None:
+        return
+    ticket = await _ticket(session, notice.ticket_id)
+    author = await session.get(Person, notice.by_person_id) if notice.by_person_id else None
+    line = translate(
+        reader.locale,
+        ASSIGNED_TO_YOU,
+        name=html.escape((author.full_name if author else None) or "—"),
+        number=ticket.number,
+    )
+    text, markup = await render_card(session, ctx.org, ticket, reader.locale)
+    await outbox.enqueue_text(
+        session,
+        chat_id=reader.chat_id,
+        text=f"{line}\n\n{text}",
+        reply_markup=as_payload(markup),
+        now=ctx.now,
+    )
+
+
+@renders(TicketMoved)
+async def _moved(session: AsyncSession, ctx: Context, notice: TicketMoved) -> None:
+    """A new card in the new project's group; the old card says where it went and loses
+    its buttons."""
+    ticket = await _ticket(session, notice.ticket_id)
+    # Edits of the old card not yet sent would land in the new group as a new card.
+    await outbox.replace_pending_edit(session, CARD_REF.format(ticket_id=ticket.id))
+    await post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    if notice.old_card_chat_id is None or notice.old_card_message_id is None:
+        return
+    project = await session.get(OrgUnit, ticket.project_id)
+    text = translate(
+        ctx.group_locale,
+        MOVED_AWAY,
+        number=ticket.number,
+        project=html.escape(project.name if project else "—"),
+    )
+    await outbox.enqueue(
+        session,
+        chat_id=notice.old_card_chat_id,
+        method="editMessageText",
+        now=ctx.now,
+        payload={"message_id": notice.old_card_message_id, "text": text, "parse_mode": "HTML"},
+    )

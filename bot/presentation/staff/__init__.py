@@ -1,0 +1,1 @@
+"""What staff see: the ticket card, its details, the queue, and the menus a card opens."""
