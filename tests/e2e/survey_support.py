@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.app.application import Application
-from bot.app.context import Context
 from bot.services.people import resolve_actor
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import TicketDraft
@@ -21,8 +20,6 @@ from fake_telegram.models import ApiCall
 from scheduler.survey_jobs import SweepReport, run_survey_sweep
 from storage.models import (
     Building,
-    InboundStatus,
-    InboundUpdate,
     OrgUnit,
     Person,
     PropertyUnit,
@@ -32,30 +29,12 @@ from storage.models import (
     Ticket,
     TicketKind,
 )
-from tests.conftest import eventually
+from tests.e2e.residents import message_of, settled
+from tests.e2e.staff_helpers import ctx
+from tests.integration.ticket_fixtures import add_resident as add_person
 
 SUNSHINE_GROUP = -1009000000100
 AGENT, MANAGER = 5001, 5002
-
-
-async def settle(app: Application) -> None:
-    """Wait until every update received so far is handled and committed (a handler's
-    reply goes out just before its transaction commits)."""
-    assert app.sessionmaker is not None
-
-    async def nothing_pending() -> bool:
-        async with app.sessionmaker() as session:
-            pending = await session.scalar(
-                select(func.count()).where(InboundUpdate.status == InboundStatus.PENDING)
-            )
-        return pending == 0
-
-    await eventually(nothing_pending)
-
-
-def ctx(app: Application) -> Context:
-    assert app.organisation is not None
-    return Context(org=app.organisation, now=app.clock.now())
 
 
 async def add_resident(
@@ -72,18 +51,7 @@ async def add_resident(
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session, session.begin():
         now = app.clock.now()
-        person = Person(
-            telegram_id=telegram_id,
-            full_name=name,
-            phone="+8613800138000",
-            language=language,
-            telegram_language=language,
-            created_at=now,
-            reachable=True,
-            consent_version="1",
-            consented_at=now,
-        )
-        session.add(person)
+        person = await add_person(session, telegram_id, name, now, language, phone="+8613800138000")
         flat = await session.scalar(
             select(PropertyUnit)
             .join(Building, Building.id == PropertyUnit.building_id)
@@ -91,7 +59,6 @@ async def add_resident(
             .where(OrgUnit.key == project, Building.key == building, PropertyUnit.key == unit)
         )
         assert flat is not None
-        await session.flush()
         session.add(
             ResidentUnit(person_id=person.id, property_unit_id=flat.id, via="code", bound_at=now)
         )
@@ -130,13 +97,13 @@ async def resolved_ticket(
 
 async def sweep(app: Application) -> SweepReport:
     """Run the survey job once everything the users did so far is committed."""
-    await settle(app)
+    await settled(app)
     return await run_survey_sweep(app)
 
 
 async def ticket(app: Application, ticket_id: int) -> Ticket:
     assert app.sessionmaker is not None
-    await settle(app)
+    await settled(app)
     async with app.sessionmaker() as session:
         found = await session.get(Ticket, ticket_id)
         assert found is not None
@@ -145,7 +112,7 @@ async def ticket(app: Application, ticket_id: int) -> Ticket:
 
 async def rows(app: Application, model: Any, *where: Any) -> list[Any]:
     assert app.sessionmaker is not None
-    await settle(app)
+    await settled(app)
     async with app.sessionmaker() as session:
         return list((await session.scalars(select(model).where(*where).order_by(model.id))).all())
 
@@ -176,10 +143,6 @@ async def bot_says(
         chat_id=chat_id,
         since=since,
     )
-
-
-def message_of(call: ApiCall) -> dict[str, Any]:
-    return call.response["result"]
 
 
 def button_data(call: ApiCall) -> list[str]:

@@ -22,13 +22,21 @@ async def project_id(session: AsyncSession, key: str) -> int:
 
 
 async def add_resident(
-    session: AsyncSession, telegram_id: int, name: str, now: datetime, language: str | None = None
+    session: AsyncSession,
+    telegram_id: int,
+    name: str,
+    now: datetime,
+    language: str | None = None,
+    *,
+    phone: str = "+8613800000000",
 ) -> Person:
+    """A registered resident (consented, reachable) who chose ``language``."""
     person = Person(
         telegram_id=telegram_id,
         full_name=name,
-        phone="+8613800000000",
+        phone=phone,
         language=language,
+        telegram_language=language,
         created_at=now,
         reachable=True,
         consent_version="1",
