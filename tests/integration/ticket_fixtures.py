@@ -22,21 +22,13 @@ async def project_id(session: AsyncSession, key: str) -> int:
 
 
 async def add_resident(
-    session: AsyncSession,
-    telegram_id: int,
-    name: str,
-    now: datetime,
-    language: str | None = None,
-    *,
-    phone: str = "+8613800000000",
+    session: AsyncSession, telegram_id: int, name: str, now: datetime, language: str | None = None
 ) -> Person:
-    """A registered resident (consented, reachable) who chose ``language``."""
     person = Person(
         telegram_id=telegram_id,
         full_name=name,
-        phone=phone,
+        phone="+8613800000000",
         language=language,
-        telegram_language=language,
         created_at=now,
         reachable=True,
         consent_version="1",
