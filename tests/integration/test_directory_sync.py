@@ -6,16 +6,21 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.config.orgfile import load_organisation
-from bot.services.directory import sync_organisation
+from bot.config.orgfile import Organisation, load_organisation
+from bot.services.directory import SyncReport, sync_organisation
 from bot.services.people import resolve_actor
 from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, StaffRole
 
 
+async def synced(sessionmaker, clock, org: Organisation) -> SyncReport:
+    """Sync the organisation file in a transaction of its own (as a start of the bot does)."""
+    async with sessionmaker() as session, session.begin():
+        return await sync_organisation(session, org, clock.now())
+
+
 async def test_sync_builds_the_three_level_tree(sessionmaker, clock, org_file: Path) -> None:
     org = load_organisation(org_file)
-    async with sessionmaker() as session, session.begin():
-        report = await sync_organisation(session, org, clock.now())
+    report = await synced(sessionmaker, clock, org)
     assert report.org_units == 4 and report.buildings == 3 and report.property_units == 6
     async with sessionmaker() as session:
         units = {u.key: u for u in (await session.scalars(select(OrgUnit))).all()}
@@ -39,10 +44,8 @@ async def test_resync_is_idempotent_and_deactivates_what_left(
     sessionmaker, clock, org_file: Path, tmp_path: Path
 ) -> None:
     org = load_organisation(org_file)
-    async with sessionmaker() as session, session.begin():
-        await sync_organisation(session, org, clock.now())
-    async with sessionmaker() as session, session.begin():
-        await sync_organisation(session, org, clock.now())
+    await synced(sessionmaker, clock, org)
+    await synced(sessionmaker, clock, org)
     async with sessionmaker() as session:
         assert len((await session.scalars(select(OrgUnit))).all()) == 4
         assert len((await session.scalars(select(PropertyUnit))).all()) == 6
@@ -57,8 +60,7 @@ async def test_resync_is_idempotent_and_deactivates_what_left(
     )
     smaller = tmp_path / "org.toml"
     smaller.write_text(text, encoding="utf-8")
-    async with sessionmaker() as session, session.begin():
-        report = await sync_organisation(session, load_organisation(smaller), clock.now())
+    report = await synced(sessionmaker, clock, load_organisation(smaller))
     assert "plaza" in report.deactivated
     async with sessionmaker() as session:
         plaza = await session.scalar(select(OrgUnit).where(OrgUnit.key == "plaza"))
@@ -71,13 +73,11 @@ async def test_a_group_bound_in_chat_survives_a_resync_until_the_file_changes(
     sessionmaker, clock, org_file: Path, tmp_path: Path
 ) -> None:
     org = load_organisation(org_file)
-    async with sessionmaker() as session, session.begin():
-        await sync_organisation(session, org, clock.now())
+    await synced(sessionmaker, clock, org)
     async with sessionmaker() as session, session.begin():
         sunshine = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
         sunshine.group_chat_id = -1005555  # /bindgroup in chat, or a supergroup migration
-    async with sessionmaker() as session, session.begin():
-        await sync_organisation(session, org, clock.now())  # a restart
+    await synced(sessionmaker, clock, org)  # a restart
     async with sessionmaker() as session:
         sunshine = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
         assert sunshine.group_chat_id == -1005555
@@ -87,8 +87,7 @@ async def test_a_group_bound_in_chat_survives_a_resync_until_the_file_changes(
         org_file.read_text(encoding="utf-8").replace("-1009000000100", "-1007777777"),
         encoding="utf-8",
     )
-    async with sessionmaker() as session, session.begin():
-        await sync_organisation(session, load_organisation(changed), clock.now())
+    await synced(sessionmaker, clock, load_organisation(changed))
     async with sessionmaker() as session:
         sunshine = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
         assert sunshine.group_chat_id == -1007777777  # the operator's new choice wins
