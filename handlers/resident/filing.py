@@ -11,70 +11,58 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.buttons.residents import FilingAction, FilingChoice
 from bot.presentation.residents import filing as texts
 from bot.presentation.residents.keyboards import main_menu
-from bot.services.context import Context
 from bot.services.errors import StaleButton
 from bot.services.intake import filing
 from bot.services.intake.conversation import Flow, Step, forget, next_step
 from bot.services.intake.drafts import Draft, clean_description, clean_location
 from handlers.resident import binding
 from handlers.resident.common import done_with_buttons, edit_sent, photo_of, set_buttons
+from handlers.resident.registered import Turn
 from handlers.resident.states import Filing
-from storage.models import Person, TicketKind
+from storage.models import TicketKind
 
 # ------------------------------------------------------------------ the conversation
 
 
-async def current_flow(state: FSMContext) -> Flow | None:
+async def current_flow(turn: Turn) -> Flow | None:
     """The filing in the conversation state; a filing step without one is left."""
-    flow = Flow.from_data(await state.get_data())
+    flow = Flow.from_data(await turn.state.get_data())
     if flow is None:
-        await state.clear()
+        await turn.state.clear()
     return flow
 
 
-async def save(state: FSMContext, flow: Flow) -> None:
-    await state.set_data(flow.to_data())
+async def save(turn: Turn, flow: Flow) -> None:
+    await turn.state.set_data(flow.to_data())
 
 
-async def flow_of(state: FSMContext, pressed: FilingChoice) -> Flow:
+async def flow_of(turn: Turn, pressed: FilingChoice) -> Flow:
     """The conversation this button belongs to; another conversation's button is stale."""
-    flow = Flow.from_data(await state.get_data())
+    flow = Flow.from_data(await turn.state.get_data())
     if flow is None or flow.id != pressed.flow:
         raise StaleButton()
     return flow
 
 
-async def advance(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-    flow: Flow,
-) -> Message:
+async def advance(message: Message, turn: Turn, flow: Flow) -> Message:
     """Ask for the first missing piece of the draft (or show the summary)."""
-    step = next_step(ctx.org, flow.draft)
-    await save(state, flow)
-    await state.set_state(getattr(Filing, step))
-    reply = await texts.question(session, ctx.org, person, flow, step)
+    step = next_step(turn.ctx.org, flow.draft)
+    await save(turn, flow)
+    await turn.state.set_state(getattr(Filing, step))
+    reply = await texts.question(turn.session, turn.ctx.org, turn.person, flow, step)
     return await message.answer(reply.text, reply_markup=reply.markup)
 
 
 async def begin_filing(
     message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
+    turn: Turn,
     kind: str,
     flow_id: int,
     *,
@@ -82,10 +70,13 @@ async def begin_filing(
     category_key: str | None = None,
 ) -> None:
     """Start a new filing conversation (from the menu or an accepted free-text offer)."""
-    refused = await filing.why_not_file(session, ctx.org, person, TicketKind(kind), ctx.now)
+    ctx = turn.ctx
+    refused = await filing.why_not_file(
+        turn.session, ctx.org, turn.person, TicketKind(kind), ctx.now
+    )
     if refused is not None:
         # Not a refused press: the resident is told why and, without a unit, how to add one.
-        await state.clear()
+        await turn.state.clear()
         await message.answer(_(refused.reason).format(**refused.values), reply_markup=main_menu())
         if refused.code == filing.NEEDS_UNIT:
             await binding.offer_binding(message)
@@ -97,270 +88,190 @@ async def begin_filing(
         category_chosen=category_key is not None,
     )
     await message.answer(texts.started(kind), reply_markup=ReplyKeyboardRemove())
-    await advance(message, state, session, ctx, person, Flow(flow_id, draft))
+    await advance(message, turn, Flow(flow_id, draft))
 
 
-async def _step_done(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-    flow: Flow,
-) -> None:
+async def step_done(callback: CallbackQuery, turn: Turn, flow: Flow) -> None:
     """A question answered with a button: its buttons go, the next question comes."""
+    await advance(await done_with_buttons(callback), turn, flow)
+
+
+async def ended(callback: CallbackQuery, turn: Turn, text: str) -> None:
+    """The conversation is over: its buttons go, the main menu comes back."""
     message = await done_with_buttons(callback)
-    await advance(message, state, session, ctx, person, flow)
+    await turn.state.clear()
+    await message.answer(text, reply_markup=main_menu())
 
 
 # ------------------------------------------------------------------ buttons
 
 
-async def category_chosen(
-    callback: CallbackQuery,
-    callback_data: FilingChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
-    flow = await flow_of(state, callback_data)
-    filing.choose_category(ctx.org, flow.draft, callback_data.value or None)
+async def category_chosen(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
+    flow = await flow_of(turn, callback_data)
+    filing.choose_category(turn.ctx.org, flow.draft, callback_data.value or None)
     flow.changed()
-    await _step_done(callback, state, session, ctx, person, flow)
+    await step_done(callback, turn, flow)
 
 
-async def place_chosen(
-    callback: CallbackQuery,
-    callback_data: FilingChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
-    flow = await flow_of(state, callback_data)
+async def place_chosen(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
+    flow = await flow_of(turn, callback_data)
     option = int(callback_data.value or 0)
-    await filing.choose_place(session, person, flow.draft, callback_data.what, option)
+    await filing.choose_place(turn.session, turn.person, flow.draft, callback_data.what, option)
     flow.changed()
-    await _step_done(callback, state, session, ctx, person, flow)
+    await step_done(callback, turn, flow)
 
 
-async def photos_done(
-    callback: CallbackQuery,
-    callback_data: FilingChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
-    flow = await flow_of(state, callback_data)
+async def photos_done(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
+    flow = await flow_of(turn, callback_data)
     flow.draft.photos_done = True
     flow.album = flow.album_ack = None
-    await _step_done(callback, state, session, ctx, person, flow)
+    await step_done(callback, turn, flow)
 
 
-async def urgent_chosen(
-    callback: CallbackQuery,
-    callback_data: FilingChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
-    flow = await flow_of(state, callback_data)
+async def urgent_chosen(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
+    flow = await flow_of(turn, callback_data)
     flow.draft.urgent, flow.draft.urgent_chosen = callback_data.value == "1", True
-    await _step_done(callback, state, session, ctx, person, flow)
+    await step_done(callback, turn, flow)
 
 
-async def edit_chosen(
-    callback: CallbackQuery, callback_data: FilingChoice, state: FSMContext, ctx: Context
-) -> None:
+async def field_chosen(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
+    """A field to change from the summary: forgotten, so that it is asked again."""
+    flow = await flow_of(turn, callback_data)
+    forget(flow.draft, callback_data.value)
+    flow.changed()
+    await step_done(callback, turn, flow)
+
+
+async def edit_chosen(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
     """“Change something”: the summary's buttons become the fields to change."""
-    flow = await flow_of(state, callback_data)
+    flow = await flow_of(turn, callback_data)
     await callback.answer()
     assert isinstance(callback.message, Message)
-    await set_buttons(callback.message, texts.edit_keyboard(flow, ctx.org))
+    await set_buttons(callback.message, texts.edit_keyboard(flow, turn.ctx.org))
 
 
-async def back_to_summary(
-    callback: CallbackQuery, callback_data: FilingChoice, state: FSMContext
-) -> None:
-    flow = await flow_of(state, callback_data)
+async def back_to_summary(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
+    flow = await flow_of(turn, callback_data)
     await callback.answer()
     assert isinstance(callback.message, Message)
     await set_buttons(callback.message, texts.summary_keyboard(flow))
 
 
-async def field_chosen(
-    callback: CallbackQuery,
-    callback_data: FilingChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
-    """A field to change: forgotten, so that it is asked again."""
-    flow = await flow_of(state, callback_data)
-    forget(flow.draft, callback_data.value)
-    flow.changed()
-    await _step_done(callback, state, session, ctx, person, flow)
-
-
 async def filing_cancelled(
-    callback: CallbackQuery, callback_data: FilingChoice, state: FSMContext
+    callback: CallbackQuery, callback_data: FilingChoice, turn: Turn
 ) -> None:
-    await flow_of(state, callback_data)
-    message = await done_with_buttons(callback)
-    await state.clear()
-    await message.answer(_("Cancelled."), reply_markup=main_menu())
+    await flow_of(turn, callback_data)
+    await ended(callback, turn, _("Cancelled."))
 
 
-async def submitted(
-    callback: CallbackQuery,
-    callback_data: FilingChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
+async def submitted(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:
     """Submit (or “File a new one” after the duplicates): similar open tickets first."""
-    flow = await flow_of(state, callback_data)
+    flow = await flow_of(turn, callback_data)
+    session, org = turn.session, turn.ctx.org
     if not flow.duplicates_seen:
-        found = await filing.find_duplicates(session, ctx.org, person.id, flow.draft)
+        found = await filing.find_duplicates(session, org, turn.person.id, flow.draft)
         if found:
             flow.duplicates_seen = True
-            await save(state, flow)
-            await state.set_state(Filing.duplicates)
-            message = await done_with_buttons(callback)
+            await save(turn, flow)
+            await turn.state.set_state(Filing.duplicates)
             reply = texts.duplicates(flow, found)
+            message = await done_with_buttons(callback)
             await message.answer(reply.text, reply_markup=reply.markup)
             return
-    ticket = await filing.submit(session, ctx, person, flow.draft)
-    message = await done_with_buttons(callback)
-    await state.clear()
-    await message.answer(await texts.filed(session, ctx.org, ticket), reply_markup=main_menu())
+    ticket = await filing.submit(session, turn.ctx, turn.person, flow.draft)
+    await ended(callback, turn, await texts.filed(session, org, ticket))
 
 
 async def duplicate_joined(
-    callback: CallbackQuery,
-    callback_data: FilingChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
+    callback: CallbackQuery, callback_data: FilingChoice, turn: Turn
 ) -> None:
-    flow = await flow_of(state, callback_data)
+    flow = await flow_of(turn, callback_data)
     ticket_id = int(callback_data.value or 0)
-    ticket = await filing.join_duplicate(session, ctx, person, flow.draft, ticket_id)
-    message = await done_with_buttons(callback)
-    await state.clear()
-    await message.answer(texts.joined(ticket), reply_markup=main_menu())
+    ticket = await filing.join_duplicate(turn.session, turn.ctx, turn.person, flow.draft, ticket_id)
+    await ended(callback, turn, texts.joined(ticket))
 
 
 # ------------------------------------------------------------------ typed steps
 
 
-async def category_typed(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
+async def category_typed(message: Message, turn: Turn) -> None:
     """Typing instead of pressing: accepted if it clearly names one category."""
-    flow = await current_flow(state)
-    if flow is None:
+    if (flow := await current_flow(turn)) is None:
         return
-    if not filing.category_typed(ctx.org, flow.draft, message.text or ""):
+    if not filing.category_typed(turn.ctx.org, flow.draft, message.text or ""):
         await message.answer(texts.hint(Step.CATEGORY))
-    await advance(message, state, session, ctx, person, flow)
+    await advance(message, turn, flow)
 
 
-async def place_typed(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
+async def place_typed(message: Message, turn: Turn) -> None:
     """Typing a place instead of pressing a button: a common area, if it can only be one."""
-    flow = await current_flow(state)
-    if flow is None:
+    if (flow := await current_flow(turn)) is None:
         return
-    if await filing.place_typed(session, person, flow.draft, message.text or ""):
+    if await filing.place_typed(turn.session, turn.person, flow.draft, message.text or ""):
         flow.changed()
     else:
         await message.answer(texts.hint(Step.PLACE))
-    await advance(message, state, session, ctx, person, flow)
+    await advance(message, turn, flow)
 
 
-async def location_typed(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
-    flow = await current_flow(state)
-    if flow is None:
+async def location_typed(message: Message, turn: Turn) -> None:
+    if (flow := await current_flow(turn)) is None:
         return
     flow.draft.location_text = clean_location(message.text or "")
     flow.changed()
-    await advance(message, state, session, ctx, person, flow)
+    await advance(message, turn, flow)
 
 
-async def description_typed(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
-    flow = await current_flow(state)
-    if flow is None:
+async def description_typed(message: Message, turn: Turn) -> None:
+    if (flow := await current_flow(turn)) is None:
         return
-    flow.draft.description = clean_description(message.text or "", ctx.org.residents)
+    flow.draft.description = clean_description(message.text or "", turn.ctx.org.residents)
     flow.changed()
-    await advance(message, state, session, ctx, person, flow)
+    await advance(message, turn, flow)
 
 
-async def photo_received(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-    bot: Bot,
-) -> None:
+async def photo_received(message: Message, turn: Turn, bot: Bot) -> None:
     """A photo (or one photo of an album): attached, and counted in one message per album."""
-    flow = await current_flow(state)
+    flow = await current_flow(turn)
     photo = photo_of(message)
     if flow is None or photo is None:
         return
-    limit = ctx.org.residents.max_photos
-    flow.draft.add_photo(photo[0], photo[1], limit)
+    residents = turn.ctx.org.residents
+    flow.draft.add_photo(photo[0], photo[1], residents.max_photos)
     same_album = message.media_group_id is not None and message.media_group_id == flow.album
-    if await state.get_state() == Filing.description.state:
+    if await turn.state.get_state() == Filing.description.state:
         caption = (message.caption or "").strip()
         if caption and not flow.draft.description:
             try:
-                flow.draft.description = clean_description(caption, ctx.org.residents)
+                flow.draft.description = clean_description(caption, residents)
             finally:  # the photo stays attached even when its caption is refused
-                await save(state, flow)
+                await save(turn, flow)
         if not flow.draft.description:
             flow.album = message.media_group_id
-            await save(state, flow)
+            await save(turn, flow)
             if not same_album:
                 await message.answer(texts.photo_needs_words())
             return
-        sent = await advance(message, state, session, ctx, person, flow)
+        sent = await advance(message, turn, flow)
         flow.album, flow.album_ack = message.media_group_id, sent.message_id
-        await save(state, flow)
+        await save(turn, flow)
         return
-    reply = texts.photos(flow, limit)
+    reply = texts.photos(flow, residents.max_photos)
     if same_album and flow.album_ack is not None:
         await edit_sent(bot, message.chat.id, flow.album_ack, reply.text, reply.markup)
     else:
         sent = await message.answer(reply.text, reply_markup=reply.markup)
         flow.album, flow.album_ack = message.media_group_id, sent.message_id
-    await save(state, flow)
+    await save(turn, flow)
 
 
-async def reprompt(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
+async def reprompt(message: Message, turn: Turn) -> None:
     """Something we cannot use at this step (a sticker, a voice note, a file...): ask again."""
-    flow = await current_flow(state)
-    if flow is None:
+    if (flow := await current_flow(turn)) is None:
         return
-    current = await state.get_state()
-    step = Step(current.split(":", 1)[1]) if current else None
-    await message.answer(texts.hint(step))
-    await advance(message, state, session, ctx, person, flow)
+    current = await turn.state.get_state()
+    await message.answer(texts.hint(Step(current.split(":", 1)[1]) if current else None))
+    await advance(message, turn, flow)
 
 
 def build_router() -> Router:

@@ -14,7 +14,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.buttons.residents import FollowUpAction, FollowUpChoice
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
@@ -24,14 +23,13 @@ from bot.services import resident_tickets
 from bot.services.context import Context
 from bot.services.errors import StaleButton
 from bot.services.intake.drafts import clean_description
-from bot.services.people import Actor
 from bot.services.resident_tickets import FollowUp as Kind
 from bot.services.resident_tickets import ticket_view
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from handlers.resident.common import done_with_buttons, edit_sent, photo_of, replace_text
+from handlers.resident.registered import Turn
 from handlers.resident.states import FollowUp
-from storage.models import Person
 
 STATES = {
     Kind.COMMENT: FollowUp.comment,
@@ -53,69 +51,52 @@ async def _pressed_data(state: FSMContext, pressed: FollowUpChoice) -> dict[str,
     return data
 
 
-async def ask(
-    callback: CallbackQuery,
-    callback_data: ResidentTicketAction,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    person: Person,
-) -> None:
+async def ask(callback: CallbackQuery, callback_data: ResidentTicketAction, turn: Turn) -> None:
     """Comment, cancel or re-open: check it is possible now, then ask for the words."""
-    view = await ticket_view(session, ctx.org, actor, callback_data.ticket_id)
+    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, callback_data.ticket_id)
     kind = Kind(callback_data.action)
     resident_tickets.check_follow_up(view, kind, callback_data.version)
     await callback.answer()
     ticket = view.ticket
-    await state.set_state(STATES[kind])
-    await state.set_data({"ticket_id": ticket.id, "version": ticket.version, "photos": []})
+    await turn.state.set_state(STATES[kind])
+    await turn.state.set_data({"ticket_id": ticket.id, "version": ticket.version, "photos": []})
     reply = texts.follow_up_question(kind, ticket.id, ticket.number)
     assert isinstance(callback.message, Message)
     await callback.message.answer(reply.text, reply_markup=reply.markup)
 
 
-async def confirm(
-    callback: CallbackQuery,
-    callback_data: ResidentTicketAction,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    person: Person,
-) -> None:
-    ticket_id = callback_data.ticket_id
-    await lifecycle.confirm_fixed(session, ctx, ticket_id, actor, callback_data.version)
-    view = await ticket_view(session, ctx.org, actor, ticket_id)
+async def confirm(callback: CallbackQuery, callback_data: ResidentTicketAction, turn: Turn) -> None:
+    ticket_id, session, actor = callback_data.ticket_id, turn.session, turn.actor
+    await lifecycle.confirm_fixed(session, turn.ctx, ticket_id, actor, callback_data.version)
+    view = await ticket_view(session, turn.ctx.org, actor, ticket_id)
     await callback.answer(_("Thank you! The ticket is closed."))
-    reply = texts.detail(view, ctx.org)
+    reply = texts.detail(view, turn.ctx.org)
     assert isinstance(callback.message, Message)
     await replace_text(callback.message, reply.text, reply_markup=reply.markup)
 
 
-async def words_given(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    person: Person,
-) -> None:
+async def _finished(message: Message, turn: Turn, text: str) -> None:
+    await turn.state.clear()
+    await message.answer(text, reply_markup=main_menu())
+
+
+async def words_given(message: Message, turn: Turn) -> None:
     """The comment, the cancel reason or the re-open reason."""
-    data = await state.get_data()
-    kind = KINDS[await state.get_state() or ""]
-    text = clean_description(message.text or "", ctx.org.residents)
-    await state.clear()
+    data = await turn.state.get_data()
+    kind = KINDS[await turn.state.get_state() or ""]
+    text = clean_description(message.text or "", turn.ctx.org.residents)
+    await turn.state.clear()  # from here on, a refusal ends the conversation too
     ticket = await resident_tickets.follow_up(
-        session,
-        ctx,
-        actor,
+        turn.session,
+        turn.ctx,
+        turn.actor,
         kind,
         int(data["ticket_id"]),
         text,
         photos=_photos(data),
         version=data.get("version"),
     )
-    await message.answer(texts.follow_up_done(kind, ticket.number), reply_markup=main_menu())
+    await _finished(message, turn, texts.follow_up_done(kind, ticket.number))
 
 
 async def comment_photo(message: Message, state: FSMContext, bot: Bot, ctx: Context) -> None:
@@ -137,31 +118,19 @@ async def comment_photo(message: Message, state: FSMContext, bot: Bot, ctx: Cont
     await state.update_data(photos=photos, album=message.media_group_id, album_ack=ack)
 
 
-async def photos_sent(
-    callback: CallbackQuery,
-    callback_data: FollowUpChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-) -> None:
+async def photos_sent(callback: CallbackQuery, callback_data: FollowUpChoice, turn: Turn) -> None:
     """“Send”: the collected photos are the comment."""
-    data = await _pressed_data(state, callback_data)
-    await state.clear()
+    data = await _pressed_data(turn.state, callback_data)
+    await turn.state.clear()
     ticket = await lifecycle.add_resident_comment(
-        session, ctx, callback_data.ticket_id, actor, "📷", _photos(data)
+        turn.session, turn.ctx, callback_data.ticket_id, turn.actor, "📷", _photos(data)
     )
-    message = await done_with_buttons(callback)
-    await message.answer(texts.photos_added(ticket.number), reply_markup=main_menu())
+    await _finished(await done_with_buttons(callback), turn, texts.photos_added(ticket.number))
 
 
-async def went_back(
-    callback: CallbackQuery, callback_data: FollowUpChoice, state: FSMContext
-) -> None:
-    await _pressed_data(state, callback_data)
-    message = await done_with_buttons(callback)
-    await state.clear()
-    await message.answer(_("All right, nothing was changed."), reply_markup=main_menu())
+async def went_back(callback: CallbackQuery, callback_data: FollowUpChoice, turn: Turn) -> None:
+    await _pressed_data(turn.state, callback_data)
+    await _finished(await done_with_buttons(callback), turn, _("All right, nothing was changed."))
 
 
 async def words_expected(message: Message) -> None:

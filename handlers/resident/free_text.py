@@ -20,6 +20,7 @@ from bot.services.intake import offers
 from handlers.resident import binding
 from handlers.resident.common import done_with_buttons, resident_for
 from handlers.resident.filing import begin_filing
+from handlers.resident.registered import Turn
 from handlers.resident.states import FreeText
 from storage.models import Person
 
@@ -46,32 +47,19 @@ async def text_outside_flows(
     await message.answer(reply.text, reply_markup=reply.markup)
 
 
-async def offer_answered(
-    callback: CallbackQuery,
-    callback_data: OfferChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
-    data = await state.get_data()
+async def offer_answered(callback: CallbackQuery, callback_data: OfferChoice, turn: Turn) -> None:
+    data = await turn.state.get_data()
     if data.get("flow") != callback_data.flow:
         raise StaleButton()
     message = await done_with_buttons(callback)
     if callback_data.kind == NO_THANKS:
-        await state.clear()
+        await turn.state.clear()
         await message.answer(_("All right."), reply_markup=main_menu())
         return
+    kind = callback_data.kind
+    category = offers.category_for_kind(turn.ctx.org, data.get("category"), kind)
     await begin_filing(
-        message,
-        state,
-        session,
-        ctx,
-        person,
-        callback_data.kind,
-        callback_data.flow,
-        description=data.get("text"),
-        category_key=offers.category_for_kind(ctx.org, data.get("category"), callback_data.kind),
+        message, turn, kind, callback_data.flow, description=data.get("text"), category_key=category
     )
 
 

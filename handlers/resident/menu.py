@@ -6,7 +6,6 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.residents import profile as profile_texts
 from bot.presentation.residents import tickets as ticket_texts
@@ -17,39 +16,33 @@ from bot.presentation.residents.keyboards import (
     MENU_TICKETS,
     labels,
 )
-from bot.services.context import Context
 from bot.services.people import Actor
 from handlers.common.start import show_help
 from handlers.resident.filing import begin_filing
+from handlers.resident.registered import Turn
 from handlers.resident.states import RESIDENT_STATES
-from storage.models import Person
 
 
 def _kinds_by_label() -> dict[str, str]:
     return {label: kind for msgid, kind in MENU_KIND_BUTTONS.items() for label in labels(msgid)}
 
 
-async def file_from_menu(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
-    await state.clear()
+async def file_from_menu(message: Message, turn: Turn) -> None:
+    await turn.state.clear()
     kind = _kinds_by_label()[message.text or ""]
-    await begin_filing(message, state, session, ctx, person, kind, message.message_id)
+    await begin_filing(message, turn, kind, message.message_id)
 
 
-async def my_tickets(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
-    await state.clear()
-    reply = await ticket_texts.ticket_list(session, ctx.org, person.id, page=0)
+async def my_tickets(message: Message, turn: Turn) -> None:
+    await turn.state.clear()
+    reply = await ticket_texts.ticket_list(turn.session, turn.ctx.org, turn.person.id, page=0)
     await message.answer(reply.text, reply_markup=reply.markup)
 
 
-async def my_profile(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
-    await state.clear()
-    reply = await profile_texts.profile(session, person, ctx.org.default_language)
+async def my_profile(message: Message, turn: Turn) -> None:
+    await turn.state.clear()
+    default_locale = turn.ctx.org.default_language
+    reply = await profile_texts.profile(turn.session, turn.person, default_locale)
     await message.answer(reply.text, reply_markup=reply.markup)
 
 

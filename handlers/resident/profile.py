@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.buttons.residents import ProfileAction, ProfileStep
 from bot.presentation.residents import profile as texts
 from bot.presentation.residents import registration as registration_texts
 from bot.presentation.residents.keyboards import main_menu, share_phone_keyboard
-from bot.services.context import Context
 from bot.services.errors import StaleButton
 from bot.services.registration import set_full_name, set_own_phone
 from bot.services.resident_units import unbind
 from handlers.common.language import ask_language
 from handlers.resident import binding
 from handlers.resident.common import replace_text
+from handlers.resident.registered import Turn
 from handlers.resident.registration import not_own_contact, own_contact
 from handlers.resident.states import ProfileEdit
-from storage.models import Person
 
 
 def _message(callback: CallbackQuery) -> Message:
@@ -30,66 +27,56 @@ def _message(callback: CallbackQuery) -> Message:
     return callback.message
 
 
-async def unit_removed(
-    callback: CallbackQuery,
-    callback_data: ProfileAction,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
-    if not await unbind(session, person.id, callback_data.id):
+async def unit_removed(callback: CallbackQuery, callback_data: ProfileAction, turn: Turn) -> None:
+    if not await unbind(turn.session, turn.person.id, callback_data.id):
         raise StaleButton()
     await callback.answer(_("Removed."))
-    reply = await texts.profile(session, person, ctx.org.default_language)
+    reply = await texts.profile(turn.session, turn.person, turn.ctx.org.default_language)
     await replace_text(_message(callback), reply.text, reply_markup=reply.markup)
 
 
-async def change_name(callback: CallbackQuery, state: FSMContext, person: Person) -> None:
+async def change_name(callback: CallbackQuery, turn: Turn) -> None:
     await callback.answer()
-    await state.set_state(ProfileEdit.name)
+    await turn.state.set_state(ProfileEdit.name)
     await _message(callback).answer(_("Please type your name."))
 
 
-async def change_phone(callback: CallbackQuery, state: FSMContext, person: Person) -> None:
+async def change_phone(callback: CallbackQuery, turn: Turn) -> None:
     await callback.answer()
-    await state.set_state(ProfileEdit.phone)
+    await turn.state.set_state(ProfileEdit.phone)
     await _message(callback).answer(
         _("Please share your new phone number with the button below."),
         reply_markup=share_phone_keyboard(),
     )
 
 
-async def change_language(callback: CallbackQuery, state: FSMContext, person: Person) -> None:
+async def change_language(callback: CallbackQuery, turn: Turn) -> None:
     await callback.answer()
-    await ask_language(_message(callback), state)
+    await ask_language(_message(callback), turn.state)
 
 
-async def add_unit(callback: CallbackQuery, state: FSMContext, person: Person) -> None:
+async def add_unit(callback: CallbackQuery, turn: Turn) -> None:
     await callback.answer()
-    await state.clear()
+    await turn.state.clear()
     await binding.offer_binding(_message(callback))
 
 
-async def name_changed(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
+async def name_changed(message: Message, turn: Turn) -> None:
     assert message.from_user is not None
-    await set_full_name(session, message.from_user.id, message.text or "", ctx.now)
-    await state.clear()
+    await set_full_name(turn.session, message.from_user.id, message.text or "", turn.ctx.now)
+    await turn.state.clear()
     await message.answer(_("Saved."), reply_markup=main_menu())
-    reply = await texts.profile(session, person, ctx.org.default_language)
+    reply = await texts.profile(turn.session, turn.person, turn.ctx.org.default_language)
     await message.answer(reply.text, reply_markup=reply.markup)
 
 
-async def phone_changed(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, person: Person
-) -> None:
+async def phone_changed(message: Message, turn: Turn) -> None:
     assert message.contact is not None and message.from_user is not None
     contact = message.contact
     await set_own_phone(
-        session, message.from_user.id, contact.user_id, contact.phone_number, ctx.now
+        turn.session, message.from_user.id, contact.user_id, contact.phone_number, turn.ctx.now
     )
-    await state.clear()
+    await turn.state.clear()
     await message.answer(_("Saved."), reply_markup=main_menu())
 
 

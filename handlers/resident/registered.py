@@ -1,19 +1,39 @@
-"""Gives resident handlers that ask for ``person`` the registered resident who sent the update.
+"""Gives resident handlers the registered resident who sent the update.
 
-Anyone not (or no longer, after a new privacy notice) registered is refused with
-how to register, and the handler does not run.
+A handler asks for ``person`` (the :class:`~storage.models.Person`) or ``turn`` (a
+:class:`Turn`: the resident as a person and as an actor, with the conversation state,
+the session and the domain context: what every step of a conversation needs). Anyone
+not (or no longer, after a new privacy notice) registered is refused with how to
+register, and the handler does not run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import registration
+from bot.services.context import Context
+from bot.services.people import Actor
+from storage.models import Person
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One update of a registered resident's conversation."""
+
+    person: Person
+    actor: Actor
+    state: FSMContext
+    session: AsyncSession
+    ctx: Context
 
 
 class RegisteredResidentMiddleware(BaseMiddleware):
@@ -25,7 +45,11 @@ class RegisteredResidentMiddleware(BaseMiddleware):
     ) -> Any:
         target: HandlerObject | None = data.get("handler")
         user: User | None = data.get("event_from_user")
-        if target is not None and "person" in target.params and user is not None:
-            notice_version = data["ctx"].org.residents.privacy_notice_version
-            data["person"] = await registration.resident(data["session"], user.id, notice_version)
+        wanted = target.params & {"person", "turn"} if target is not None else set()
+        if wanted and user is not None:
+            ctx: Context = data["ctx"]
+            notice_version = ctx.org.residents.privacy_notice_version
+            person = await registration.resident(data["session"], user.id, notice_version)
+            data["person"] = person
+            data["turn"] = Turn(person, data["actor"], data["state"], data["session"], ctx)
         return await handler(event, data)

@@ -4,42 +4,28 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.buttons.residents import TicketsPage
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.residents import tickets as texts
-from bot.services.context import Context
-from bot.services.people import Actor
 from bot.services.resident_tickets import ticket_view
 from handlers.resident.common import replace_text
-from storage.models import Person
+from handlers.resident.registered import Turn
 
 
-async def show_page(
-    callback: CallbackQuery,
-    callback_data: TicketsPage,
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-) -> None:
+async def show_page(callback: CallbackQuery, callback_data: TicketsPage, turn: Turn) -> None:
     await callback.answer()
-    reply = await texts.ticket_list(session, ctx.org, person.id, callback_data.page)
+    reply = await texts.ticket_list(turn.session, turn.ctx.org, turn.person.id, callback_data.page)
     assert isinstance(callback.message, Message)
     await replace_text(callback.message, reply.text, reply_markup=reply.markup)
 
 
 async def show_detail(
-    callback: CallbackQuery,
-    callback_data: ResidentTicketAction,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    person: Person,
+    callback: CallbackQuery, callback_data: ResidentTicketAction, turn: Turn
 ) -> None:
-    view = await ticket_view(session, ctx.org, actor, callback_data.ticket_id)
+    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, callback_data.ticket_id)
     await callback.answer()
-    reply = texts.detail(view, ctx.org)
+    reply = texts.detail(view, turn.ctx.org)
     assert isinstance(callback.message, Message)
     await replace_text(callback.message, reply.text, reply_markup=reply.markup)
 
