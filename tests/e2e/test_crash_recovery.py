@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
 from storage.db import create_engine, create_sessionmaker
 from storage.models import FsmRecord, InboundStatus, InboundUpdate, Person
 from tests.conftest import TEST_ENCRYPTION_KEY, eventually
@@ -85,14 +86,25 @@ async def wait_until_polling(telegram: FakeTelegramServer, since: int) -> None:
     await telegram.wait_for("getUpdates", since=since, timeout=30)
 
 
+async def asked_for_a_language(
+    bot_process, telegram: FakeTelegramServer, database_url: str, resident: FakeUser
+) -> tuple[subprocess.Popen, ApiCall]:
+    """Start the bot; the resident sends /language: the process and the bot's question
+    (handled and committed)."""
+    process = bot_process()
+    await wait_until_polling(telegram, 0)
+    asked = await say(telegram, resident, "/language", timeout=15)
+    await handled_count(database_url, 1)
+    return process, asked
+
+
 async def test_conversation_survives_a_crash_between_steps(
     bot_process, telegram: FakeTelegramServer, database_url: str
 ) -> None:
     resident: FakeUser = telegram.user(id=7101, first_name="小红", language_code="zh-hans")
-    first = bot_process()
-    await wait_until_polling(telegram, 0)
-    assert (await say(telegram, resident, "/language", timeout=15)).params["text"] == "请选择语言:"
-    await handled_count(database_url, 1)  # the step is committed; the process dies before the next
+    first, asked = await asked_for_a_language(bot_process, telegram, database_url, resident)
+    assert asked.params["text"] == "请选择语言:"
+    # The step is committed; the process dies before the next.
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
 
@@ -107,10 +119,7 @@ async def test_update_being_handled_when_the_process_dies_is_handled_once_after_
     bot_process, telegram: FakeTelegramServer, database_url: str
 ) -> None:
     resident: FakeUser = telegram.user(id=7102, first_name="Bob", language_code="en")
-    first = bot_process()
-    await wait_until_polling(telegram, 0)
-    await say(telegram, resident, "/language", timeout=15)
-    await handled_count(database_url, 1)
+    first, _ = await asked_for_a_language(bot_process, telegram, database_url, resident)
 
     # The answer to "English" hangs inside the handler: the process dies mid-update.
     telegram.delay_next("sendMessage", 60, chat_id=resident.id, apply=False)

@@ -23,15 +23,16 @@ async def test_get_me(bot: Bot, server: FakeTelegramServer) -> None:
     assert server.calls[-1].method == "getMe"
 
 
+async def assert_error(resp: aiohttp.ClientResponse, code: int, description: str) -> None:
+    """The HTTP status and the body Telegram answers a failed call with."""
+    assert resp.status == code
+    assert await resp.json() == {"ok": False, "error_code": code, "description": description}
+
+
 async def test_wrong_token_is_401(server: FakeTelegramServer) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{server.base_url}/bot999:WRONG/getMe") as resp:
-            assert resp.status == 401
-            assert await resp.json() == {
-                "ok": False,
-                "error_code": 401,
-                "description": "Unauthorized",
-            }
+            await assert_error(resp, 401, "Unauthorized")
     wrong = Bot("999:WRONG", session=make_bot(server).session)
     with pytest.raises(TelegramUnauthorizedError):
         await wrong.get_me()
@@ -43,12 +44,7 @@ async def test_unknown_method_is_404_and_names_are_case_insensitive(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{server.api_url}/noSuchMethod") as resp:
-            assert resp.status == 404
-            assert await resp.json() == {
-                "ok": False,
-                "error_code": 404,
-                "description": "Not Found",
-            }
+            await assert_error(resp, 404, "Not Found")
         async with http.get(f"{server.api_url}/GETME") as resp:
             assert resp.status == 200
             assert (await resp.json())["result"]["id"] == server.bot_id
