@@ -67,6 +67,29 @@ async def _menu(callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyb
     await callback.answer()
 
 
+async def _pressed_ticket(
+    callback: CallbackQuery,
+    button: StaffTicketAction | ReassignTarget,
+    session: AsyncSession,
+    actor: Actor | None,
+    *,
+    current: bool = True,
+    open_only: bool = False,
+    next_action: TicketAction | None = None,
+) -> tuple[Actor, Ticket]:
+    """The ticket a button is about, if the presser may work on it in this chat (and,
+    ``current``, the button shows its current version)."""
+    return await queries.staff_ticket(
+        session,
+        actor,
+        await where(session, chat_of(callback)),
+        ticket_id=button.ticket_id,
+        version=button.version if current else None,
+        open_only=open_only,
+        next_action=next_action,
+    )
+
+
 # ------------------------------------------------------------------ changes at once
 
 
@@ -100,87 +123,31 @@ async def start_work(
 
 # ------------------------------------------------------------------ asking for text
 
+# Before a prompt asks for text, the ticket must still allow what the text is for.
+PROMPT_CHECKS: dict[ComposeMode, tuple[bool, TicketAction | None]] = {
+    ComposeMode.REPLY: (True, None),  # (open only, the transition it will make)
+    ComposeMode.NOTE: (False, None),
+    ComposeMode.RESOLVE: (False, TicketAction.RESOLVE),
+    ComposeMode.CANCEL: (True, None),
+}
 
-async def _ask(
+
+async def ask_for_text(
     callback: CallbackQuery,
     callback_data: StaffTicketAction,
     bot: Bot,
     session: AsyncSession,
     state: FSMContext,
-    actor: Actor | None,
-    mode: ComposeMode,
-    *,
-    open_only: bool = False,
-    next_action: TicketAction | None = None,
+    actor: Actor | None = None,
 ) -> None:
-    place = await where(session, chat_of(callback))
-    _staff, ticket = await queries.staff_ticket(
-        session,
-        actor,
-        place,
-        ticket_id=callback_data.ticket_id,
-        version=callback_data.version,
-        open_only=open_only,
-        next_action=next_action,
+    """Reply, Note, Resolve, Cancel ticket: a prompt asks for the answer, the note, what
+    was done, or the reason (``handlers/staff/compose.py`` takes it from there)."""
+    mode = ComposeMode(callback_data.action)
+    open_only, next_action = PROMPT_CHECKS[mode]
+    _staff, ticket = await _pressed_ticket(
+        callback, callback_data, session, actor, open_only=open_only, next_action=next_action
     )
     await compose.start(callback, bot, state, ticket, mode)
-
-
-async def ask_for_reply(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    state: FSMContext,
-    actor: Actor | None = None,
-) -> None:
-    await _ask(
-        callback, callback_data, bot, session, state, actor, ComposeMode.REPLY, open_only=True
-    )
-
-
-async def ask_for_note(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    state: FSMContext,
-    actor: Actor | None = None,
-) -> None:
-    await _ask(callback, callback_data, bot, session, state, actor, ComposeMode.NOTE)
-
-
-async def ask_what_was_done(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    state: FSMContext,
-    actor: Actor | None = None,
-) -> None:
-    await _ask(
-        callback,
-        callback_data,
-        bot,
-        session,
-        state,
-        actor,
-        ComposeMode.RESOLVE,
-        next_action=TicketAction.RESOLVE,
-    )
-
-
-async def ask_why_cancel(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    state: FSMContext,
-    actor: Actor | None = None,
-) -> None:
-    await _ask(
-        callback, callback_data, bot, session, state, actor, ComposeMode.CANCEL, open_only=True
-    )
 
 
 # ------------------------------------------------------------------ showing
@@ -196,14 +163,7 @@ async def send_details(
     actor: Actor | None = None,
 ) -> None:
     """History with notes, always in a private message: groups never see personal data."""
-    chat = chat_of(callback)
-    staff, ticket = await queries.staff_ticket(
-        session,
-        actor,
-        await where(session, chat),
-        ticket_id=callback_data.ticket_id,
-        version=callback_data.version,
-    )
+    staff, ticket = await _pressed_ticket(callback, callback_data, session, actor)
     info = await queries.details(session, staff, ticket, private=True)
     text = await render_details(session, ctx.org, info, i18n.current_locale)
     try:
@@ -219,7 +179,8 @@ async def send_details(
         )
         return
     await queries.record_personal_view(session, ctx.now, staff, info)
-    await callback.answer(None if chat.type == "private" else _("Sent to you in a private chat."))
+    private = chat_of(callback).type == "private"
+    await callback.answer(None if private else _("Sent to you in a private chat."))
 
 
 async def show_card(
@@ -233,9 +194,7 @@ async def show_card(
 ) -> None:
     """A number in /queue: the ticket's card as it is now, whatever the list showed."""
     message = pressed_on(callback)
-    _staff, ticket = await queries.staff_ticket(
-        session, actor, await where(session, message.chat), ticket_id=callback_data.ticket_id
-    )
+    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, current=False)
     locale = reading_locale(message.chat, i18n, ctx)
     text, markup = await render_card(session, ctx.org, ticket, locale)
     await bot.send_message(
@@ -254,14 +213,7 @@ async def offer_reassign(
     session: AsyncSession,
     actor: Actor | None = None,
 ) -> None:
-    _staff, ticket = await queries.staff_ticket(
-        session,
-        actor,
-        await where(session, chat_of(callback)),
-        ticket_id=callback_data.ticket_id,
-        version=callback_data.version,
-        open_only=True,
-    )
+    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, open_only=True)
     people = await queries.reassign_people(session, ticket)
     await _menu(callback, bot, *reassign_menu(ticket, people))
 
@@ -273,14 +225,7 @@ async def offer_projects(
     actor: Actor | None = None,
 ) -> None:
     message = editable(callback)
-    _staff, ticket = await queries.staff_ticket(
-        session,
-        actor,
-        await where(session, message.chat),
-        ticket_id=callback_data.ticket_id,
-        version=callback_data.version,
-        open_only=True,
-    )
+    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, open_only=True)
     projects = await queries.reassign_projects(session, ticket)
     text, markup = projects_menu(ticket, projects)
     await message.edit_text(text, reply_markup=markup)
@@ -358,14 +303,7 @@ async def offer_categories(
     i18n: I18n,
     actor: Actor | None = None,
 ) -> None:
-    _staff, ticket = await queries.staff_ticket(
-        session,
-        actor,
-        await where(session, chat_of(callback)),
-        ticket_id=callback_data.ticket_id,
-        version=callback_data.version,
-        open_only=True,
-    )
+    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, open_only=True)
     categories = queries.category_options(ctx.org, ticket)
     await _menu(callback, bot, *classify_menu(ctx.org, ticket, categories, i18n.current_locale))
 
@@ -426,10 +364,10 @@ async def refuse_forged_button(callback: CallbackQuery) -> None:
 CARD_BUTTONS: dict[CardAction, Callable[..., Awaitable[None]]] = {
     CardAction.TAKE: take_ticket,
     CardAction.START: start_work,
-    CardAction.REPLY: ask_for_reply,
-    CardAction.NOTE: ask_for_note,
-    CardAction.RESOLVE: ask_what_was_done,
-    CardAction.CANCEL: ask_why_cancel,
+    CardAction.REPLY: ask_for_text,
+    CardAction.NOTE: ask_for_text,
+    CardAction.RESOLVE: ask_for_text,
+    CardAction.CANCEL: ask_for_text,
     CardAction.DETAILS: send_details,
     CardAction.OPEN: show_card,
     CardAction.REASSIGN: offer_reassign,
