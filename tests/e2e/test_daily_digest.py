@@ -13,7 +13,7 @@ from fake_telegram import FakeTelegramServer
 from scheduler.jobs import send_daily_digests
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import GROUPS, AppFactory
-from tests.integration.stats_fixtures import World, build_world
+from tests.integration.stats_fixtures import World, build_world_in
 
 # 09:00 in Shanghai on 9 November; the digest is due at 10:00 and covers the 8th.
 BEFORE_TIME = datetime(2026, 11, 9, 1, 0, tzinfo=UTC)
@@ -40,9 +40,7 @@ async def digest_app(start_app: AppFactory, clock: ManualClock) -> Application:
 
 @pytest.fixture
 async def world(digest_app: Application) -> World:
-    assert digest_app.sessionmaker is not None and digest_app.organisation is not None
-    async with digest_app.sessionmaker() as session, session.begin():
-        return await build_world(session, digest_app.organisation)
+    return await build_world_in(digest_app)
 
 
 def _run_digest_job_now(app: Application) -> None:

@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from bot.app.application import Application
 from bot.clock import ManualClock
-from fake_telegram import FakeTelegramServer
+from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.media import image_size
+from fake_telegram.models import ApiCall, UploadedFile
 from storage.models import AuditEntry
 from tests.conftest import eventually
 from tests.e2e.conftest import AppFactory, say
-from tests.integration.stats_fixtures import NOW, World, build_world
+from tests.integration.stats_fixtures import NOW, World, build_world_in
 
 
 @pytest.fixture
@@ -31,9 +32,19 @@ async def stats_app(start_app: AppFactory, clock: ManualClock) -> Application:
 
 @pytest.fixture
 async def world(stats_app: Application) -> World:
-    assert stats_app.sessionmaker is not None and stats_app.organisation is not None
-    async with stats_app.sessionmaker() as session, session.begin():
-        return await build_world(session, stats_app.organisation)
+    return await build_world_in(stats_app)
+
+
+async def exported(
+    telegram: FakeTelegramServer, user: FakeUser, command: str
+) -> tuple[ApiCall, UploadedFile]:
+    """Send an /export command: the bot's sendDocument call and the file it uploaded."""
+    mark = telegram.mark()
+    telegram.send_text(user, command)
+    document = await telegram.wait_for("sendDocument", chat_id=user.id, since=mark)
+    upload = document.upload("document")
+    assert upload is not None
+    return document, upload
 
 
 async def _audit(app: Application, action: str, count: int) -> list[AuditEntry]:
@@ -153,11 +164,8 @@ async def test_xlsx_export_holds_the_tickets_and_the_kpis(
     stats_app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     admin = telegram.user(id=5100, first_name="Zhao", language_code="en")
-    mark = telegram.mark()
-    telegram.send_text(admin, "/export 7d")
-    document = await telegram.wait_for("sendDocument", chat_id=admin.id, since=mark)
-    upload = document.upload("document")
-    assert upload is not None and upload.filename == "tickets-hq-2026-11-04-2026-11-10.xlsx"
+    document, upload = await exported(telegram, admin, "/export 7d")
+    assert upload.filename == "tickets-hq-2026-11-04-2026-11-10.xlsx"
     assert "8 tickets opened in 2026-11-04 – 2026-11-10" in document.params["caption"]
     book = load_workbook(io.BytesIO(upload.data))
     assert book.sheetnames == ["Summary", "Tickets", "Projects", "Staff"]
@@ -191,11 +199,8 @@ async def test_csv_export_of_a_project_in_chinese(
     stats_app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     manager = telegram.user(id=5002, first_name="李强", language_code="zh-hans")
-    mark = telegram.mark()
-    telegram.send_text(manager, "/export csv 7d")
-    document = await telegram.wait_for("sendDocument", chat_id=manager.id, since=mark)
-    upload = document.upload("document")
-    assert upload is not None and upload.filename.endswith(".csv")
+    _, upload = await exported(telegram, manager, "/export csv 7d")
+    assert upload.filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(upload.data.decode("utf-8-sig"))))
     assert len(rows) == 6
     assert {row["项目"] for row in rows} == {"阳光花园"}

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app.application import Application
 from bot.config.orgfile import Organisation
 from bot.services.directory import sync_organisation
 from storage.models import (
@@ -82,6 +83,13 @@ async def _person(session: AsyncSession, telegram_id: int, name: str) -> Person:
         session.add(person)
         await session.flush()
     return person
+
+
+async def build_world_in(app: Application) -> World:
+    """The world written into a running application's database."""
+    assert app.sessionmaker is not None and app.organisation is not None
+    async with app.sessionmaker() as session, session.begin():
+        return await build_world(session, app.organisation)
 
 
 async def build_world(session: AsyncSession, org: Organisation) -> World:
