@@ -171,3 +171,24 @@ async def tickets_in_db(app: Application) -> list[Ticket]:
 
 def advance_clock(app: Application, **delta: float) -> None:
     app.clock.advance(timedelta(**delta))  # type: ignore[attr-defined]
+
+
+async def ticket(app: Application, ticket_id: int) -> Ticket:
+    assert app.sessionmaker is not None
+    await settled(app)
+    async with app.sessionmaker() as session:
+        found = await session.get(Ticket, ticket_id)
+        assert found is not None
+        return found
+
+
+async def bot_says(
+    telegram: FakeTelegramServer, chat_id: int, fragment: str, *, since: int = 0
+) -> ApiCall:
+    """The bot's sendMessage call to the chat whose text contains ``fragment`` (waits for it)."""
+    return await telegram.wait_for(
+        "sendMessage",
+        lambda call: fragment in call.params.get("text", ""),
+        chat_id=chat_id,
+        since=since,
+    )

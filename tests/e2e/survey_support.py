@@ -26,10 +26,9 @@ from storage.models import (
     ResidentUnit,
     SurveyInvitation,
     SurveyResponse,
-    Ticket,
     TicketKind,
 )
-from tests.e2e.residents import message_of, settled
+from tests.e2e.residents import bot_says, message_of, settled
 from tests.e2e.staff_helpers import ctx
 from tests.integration.ticket_fixtures import add_resident as add_person
 
@@ -102,15 +101,6 @@ async def sweep(app: Application) -> SweepReport:
     return await run_survey_sweep(app)
 
 
-async def ticket(app: Application, ticket_id: int) -> Ticket:
-    assert app.sessionmaker is not None
-    await settled(app)
-    async with app.sessionmaker() as session:
-        found = await session.get(Ticket, ticket_id)
-        assert found is not None
-        return found
-
-
 async def rows(app: Application, model: Any, *where: Any) -> list[Any]:
     assert app.sessionmaker is not None
     await settled(app)
@@ -132,18 +122,6 @@ async def invitation(app: Application, **where: Any) -> SurveyInvitation:
         app, SurveyInvitation, *(getattr(SurveyInvitation, k) == v for k, v in where.items())
     )
     return found
-
-
-async def bot_says(
-    telegram: FakeTelegramServer, chat_id: int, fragment: str, *, since: int = 0
-) -> ApiCall:
-    """The bot's message in the chat containing ``fragment`` (sent or edited)."""
-    return await telegram.wait_for(
-        "sendMessage",
-        lambda call: fragment in call.params.get("text", ""),
-        chat_id=chat_id,
-        since=since,
-    )
 
 
 def button_data(call: ApiCall) -> list[str]:

@@ -13,7 +13,6 @@ from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import (
     OrgUnit,
     Person,
-    Ticket,
     TicketEvent,
     TicketFollower,
     TicketKind,
@@ -23,6 +22,7 @@ from tests.e2e.conftest import say
 from tests.e2e.residents import (
     SUNSHINE_GROUP,
     bind_directly,
+    bot_says,
     buttons,
     delivered,
     message_of,
@@ -30,6 +30,7 @@ from tests.e2e.residents import (
     press,
     register,
     settled,
+    ticket,
     tickets_in_db,
 )
 
@@ -65,15 +66,6 @@ async def staff_resolves(app: Application, ticket_id: int, what: str = "Replaced
         await lifecycle.reply_to_resident(session, ctx, ticket_id, agent, "Coming at 3pm <ok>")
         await lifecycle.resolve(session, ctx, ticket_id, agent, what)
     await delivered(app)  # residents' news is out before the test goes on
-
-
-async def ticket(app: Application, ticket_id: int) -> Ticket:
-    assert app.sessionmaker is not None
-    await settled(app)
-    async with app.sessionmaker() as session:
-        found = await session.get(Ticket, ticket_id)
-        assert found is not None
-        return found
 
 
 async def test_free_text_with_a_typo_is_offered_as_a_repair(
@@ -254,13 +246,7 @@ async def test_comment_with_photos_cancel_confirm_and_reopen(
     assert (
         done.params["text"] == "Your comment was added to SG-000001; the property office sees it."
     )
-    note = await telegram.wait_for(
-        "sendMessage",
-        lambda c: "&lt;front&gt;" in c.params["text"],
-        chat_id=SUNSHINE_GROUP,
-        since=mark,
-    )
-    assert note is not None
+    await bot_says(telegram, SUNSHINE_GROUP, "&lt;front&gt;", since=mark)
     await telegram.wait_for("sendPhoto", chat_id=SUNSHINE_GROUP, since=mark, count=2)
     assert prompt.params["text"].startswith("Write your comment for SG-000001")
     assert ack.params["text"].startswith("Photos attached: 1")
@@ -281,13 +267,7 @@ async def test_comment_with_photos_cancel_confirm_and_reopen(
     mark = telegram.mark()
     reopened = await say(telegram, resident_en, "Still does not lock")
     assert reopened.params["text"].startswith("Ticket SG-000001 is open again")
-    group = await telegram.wait_for(
-        "sendMessage",
-        lambda c: "Still does not lock" in c.params["text"],
-        chat_id=SUNSHINE_GROUP,
-        since=mark,
-    )
-    assert group is not None
+    await bot_says(telegram, SUNSHINE_GROUP, "Still does not lock", since=mark)
     reloaded = await ticket(app, first)
     assert reloaded.status is TicketStatus.IN_PROGRESS and reloaded.reopen_count == 1
 

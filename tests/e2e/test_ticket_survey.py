@@ -9,6 +9,7 @@ from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus
 from tests.e2e.conftest import say
+from tests.e2e.residents import ticket
 from tests.e2e.survey_support import (
     MANAGER,
     SUNSHINE_GROUP,
@@ -23,7 +24,6 @@ from tests.e2e.survey_support import (
     resolved_ticket,
     rows,
     sweep,
-    ticket,
 )
 
 IS_IT_FIXED = "Is the problem fixed?"
