@@ -232,60 +232,43 @@ async def offer_projects(
     await callback.answer()
 
 
-async def reassign_to_person(
+async def reassign(
     callback: CallbackQuery,
     callback_data: ReassignTarget,
     session: AsyncSession,
     ctx: Context,
     actor: Actor | None = None,
 ) -> None:
+    """A colleague (``person``) or another project (``project``) chosen in the menu."""
     message = editable(callback)
+    to_person = callback_data.kind is ReassignKind.PERSON
     ticket = await lifecycle.reassign(
         session,
         ctx,
         callback_data.ticket_id,
         actor,
-        to_person_id=callback_data.target_id,
+        to_person_id=callback_data.target_id if to_person else None,
+        to_project_id=None if to_person else callback_data.target_id,
         expected_version=callback_data.version,
         place=await where(session, message.chat),
     )
-    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
-    await message.edit_text(
-        _("✅ {number} is now assigned to {name}.").format(
-            number=ticket.number,
-            name=html.escape((assignee.full_name if assignee else None) or "—"),
+    if to_person:
+        assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+        name = (assignee.full_name if assignee else None) or "—"
+        text = _("✅ {number} is now assigned to {name}.").format(
+            number=ticket.number, name=html.escape(name)
         )
-    )
-    await callback.answer()
-
-
-async def move_to_project(
-    callback: CallbackQuery,
-    callback_data: ReassignTarget,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
-) -> None:
-    message = editable(callback)
-    ticket = await lifecycle.reassign(
-        session,
-        ctx,
-        callback_data.ticket_id,
-        actor,
-        to_project_id=callback_data.target_id,
-        expected_version=callback_data.version,
-        place=await where(session, message.chat),
-    )
-    project = await session.get(OrgUnit, ticket.project_id)
-    await message.edit_text(
-        _("✅ {number} was moved to {project}.").format(
+    else:
+        project = await session.get(OrgUnit, ticket.project_id)
+        text = _("✅ {number} was moved to {project}.").format(
             number=ticket.number, project=html.escape(project.name if project else "")
         )
-    )
+    await message.edit_text(text)
     await callback.answer()
 
 
-async def close_reassign_menu(callback: CallbackQuery, actor: Actor | None = None) -> None:
+async def close_menu(callback: CallbackQuery, actor: Actor | None = None) -> None:
+    """Cancel in the reassign or the category menu: nothing changes."""
     access.require_staff(actor)
     await editable(callback).edit_text(_("Cancelled."))
     await callback.answer()
@@ -342,12 +325,6 @@ def _classified(ctx: Context, ticket: Ticket, locale: str) -> str:
     return text.format(number=ticket.number, category=category)
 
 
-async def close_category_menu(callback: CallbackQuery, actor: Actor | None = None) -> None:
-    access.require_staff(actor)
-    await editable(callback).edit_text(_("Cancelled."))
-    await callback.answer()
-
-
 # ------------------------------------------------------------------ forged
 
 
@@ -375,9 +352,9 @@ CARD_BUTTONS: dict[CardAction, Callable[..., Awaitable[None]]] = {
 }
 REASSIGN_CHOICES: dict[ReassignKind, Callable[..., Awaitable[None]]] = {
     ReassignKind.PROJECTS: offer_projects,
-    ReassignKind.PERSON: reassign_to_person,
-    ReassignKind.PROJECT: move_to_project,
-    ReassignKind.CANCEL: close_reassign_menu,
+    ReassignKind.PERSON: reassign,
+    ReassignKind.PROJECT: reassign,
+    ReassignKind.CANCEL: close_menu,
 }
 
 
@@ -389,7 +366,7 @@ def build_router() -> Router:
     for kind, choice in REASSIGN_CHOICES.items():
         register(choice, ReassignTarget.filter(F.kind == kind), flags=_audit("reassign"))
     closing = F.action == ClassifyAction.CLOSE
-    register(close_category_menu, ClassifyChoice.filter(closing), flags=_audit("classify"))
+    register(close_menu, ClassifyChoice.filter(closing), flags=_audit("classify"))
     register(reclassify, ClassifyChoice.filter(~closing), flags=_audit("classify"))
     # Last: shaped like a card button, but no card has its action.
     register(refuse_unknown_action, StaffTicketAction.filter(), flags=_audit("button"))
