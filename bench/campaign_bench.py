@@ -50,6 +50,7 @@ from storage.models import (
     ResidentUnit,
     SurveyInvitation,
 )
+from storage.models.base import table_of
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz"
@@ -96,7 +97,7 @@ async def seed_residents(app: Application, server: FakeTelegramServer, count: in
         for start in range(0, count, 1000):
             chunk = ids[start : start + 1000]
             await session.execute(
-                Person.__table__.insert(),
+                table_of(Person).insert(),
                 [
                     {
                         "telegram_id": tid,
@@ -118,7 +119,7 @@ async def seed_residents(app: Application, server: FakeTelegramServer, count: in
         ).all()
         for start in range(0, len(people), 1000):
             await session.execute(
-                ResidentUnit.__table__.insert(),
+                table_of(ResidentUnit).insert(),
                 [
                     {
                         "person_id": person_id,
