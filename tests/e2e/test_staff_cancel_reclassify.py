@@ -45,6 +45,10 @@ async def _told_resident(telegram: FakeTelegramServer, fragment: str) -> str:
     return str(call.params["text"])
 
 
+def _text(message: StoredMessage | None) -> str:
+    return (message.text if message is not None else None) or ""
+
+
 async def _urgent(app: Application, ticket_id: int) -> Ticket | None:
     found = await reload(app, ticket_id)
     return found if found.urgent else None
@@ -96,9 +100,7 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
     assert menu.button_texts() == ["✓ 漏水", "电梯", "噪音", "⚡ 标为紧急", "取消"]
     telegram.press(manager, menu, text="电梯")
     await eventually(
-        lambda: (
-            "现为“电梯”,非紧急" in (telegram.message(SUNSHINE_GROUP, menu.message_id).text or "")
-        )
+        lambda: "现为“电梯”,非紧急" in _text(telegram.message(SUNSHINE_GROUP, menu.message_id))
     )
     assert "category “Lift”" in await _told_resident(telegram, "Lift")
     relabelled = await eventually(
@@ -121,9 +123,12 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
     assert urgent.first_response_due_at == urgent.created_at + timedelta(minutes=30)
     assert urgent.resolution_due_at == urgent.created_at + timedelta(hours=4)
     changes = await _events(app, ticket.id, "deadlines_changed")
-    assert [sorted(e.data) for e in changes] == [["category", "deadlines"], ["deadlines", "urgent"]]
-    assert changes[1].data["urgent"] == [False, True]
-    assert "⚡" in (await _card_starting(telegram, "🆕")).text.split("\n")[0]
+    assert [sorted(e.data or {}) for e in changes] == [
+        ["category", "deadlines"],
+        ["deadlines", "urgent"],
+    ]
+    assert (changes[1].data or {})["urgent"] == [False, True]
+    assert "⚡" in _text(await _card_starting(telegram, "🆕")).split("\n")[0]
 
 
 async def test_staff_start_work_and_the_resident_hears_it_is_in_progress(
