@@ -1,0 +1,57 @@
+"""Stale and forged buttons in a resident's chat are refused as before, and now audited;
+ordinary input mistakes are answered without an audit line."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.app.application import Application
+from fake_telegram import FakeTelegramServer, FakeUser
+from storage.models import AuditEntry
+from tests.e2e.conftest import say
+from tests.e2e.residents import bind_directly, message_of, next_message, register, settled
+
+
+async def refusals(app: Application) -> list[tuple[str, str | None]]:
+    await settled(app)
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        rows = await session.scalars(
+            select(AuditEntry).where(AuditEntry.outcome == "refused").order_by(AuditEntry.id)
+        )
+        return [(row.action, row.reason) for row in rows]
+
+
+async def test_stale_and_forged_resident_buttons_are_audited(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    await register(telegram, resident_en, "Alice")
+    await bind_directly(app, resident_en.id, "101", building="1")
+    intro = await say(telegram, resident_en, "🔧 Report a repair")
+    old_question = await next_message(telegram, resident_en, intro.seq + 1)
+    intro = await say(telegram, resident_en, "📣 Make a complaint")
+    await next_message(telegram, resident_en, intro.seq + 1)
+    telegram.press(resident_en, message_of(old_question), text="Lift")
+    await telegram.wait_for("answerCallbackQuery", since=intro.seq)
+    for forged in ("rf:1:submit:", "rl:x"):
+        mark = telegram.mark()
+        telegram.press_raw(resident_en, resident_en.id, 1, forged)
+        answer = await telegram.wait_for("answerCallbackQuery", since=mark)
+        assert answer.params["text"] == "This button is no longer valid."
+
+    assert await refusals(app) == [
+        ("button.rf", "stale_button"),
+        ("button.rf", "stale_button"),
+        ("button.rl", "stale_button"),
+    ]
+
+
+async def test_input_mistakes_are_answered_without_an_audit_line(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    unregistered = await say(telegram, resident_en, "/tickets")
+    assert unregistered.params["text"] == "Please register first: send /start."
+    await register(telegram, resident_en, "Alice")
+    too_long = await say(telegram, resident_en, "leak " * 400)
+    assert "at most 1000 characters" in too_long.params["text"]
+    assert await refusals(app) == []
