@@ -5,6 +5,7 @@ Every renderer module is imported here (add new ones to the list).
 
 from bot.presentation.outbound import (
     binding,  # noqa: F401
+    digests,  # noqa: F401
     escalations,  # noqa: F401
     groups,  # noqa: F401
     invites,  # noqa: F401
