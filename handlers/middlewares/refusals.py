@@ -4,8 +4,10 @@ Handlers call a service and let a :class:`~bot.services.errors.Refused` propagat
 this inner middleware (it runs inside the i18n context, around each handler)
 answers a button press with an alert and a message with a reply, and writes the
 audit row, which commits with the update like any other change. The audit action
-is the handler's ``audit`` flag (``flags={"audit": "ticket.take"}``), else the
-refusal's own, else a name made from the event.
+is the handler's ``audit`` flag (``flags={"audit": "ticket.take"}``), else a name
+made from the event. A handler whose refusal should leave the person a keyboard
+(the main menu after a conversation ends, the share-phone button again) names
+its factory in the ``refusal_markup`` flag.
 """
 
 from __future__ import annotations
@@ -74,15 +76,17 @@ async def record_refusal(event: TelegramObject, data: dict[str, Any], error: Ref
     )
 
 
-async def answer_refusal(event: TelegramObject, error: Refused) -> None:
+async def answer_refusal(event: TelegramObject, data: dict[str, Any], error: Refused) -> None:
     text = refusal_text(error)
     if isinstance(event, CallbackQuery):
         await event.answer(text, show_alert=True)
     elif isinstance(event, Message):
+        markup_factory = get_flag(data, "refusal_markup")
+        markup = markup_factory() if callable(markup_factory) else None
         if event.chat.type == "private":
-            await event.answer(text)
+            await event.answer(text, reply_markup=markup)
         else:
-            await event.reply(text)
+            await event.reply(text, reply_markup=markup)
 
 
 class RefusalMiddleware(BaseMiddleware):
@@ -97,5 +101,5 @@ class RefusalMiddleware(BaseMiddleware):
         except Refused as error:
             if error.audited:
                 await record_refusal(event, data, error)
-            await answer_refusal(event, error)
+            await answer_refusal(event, data, error)
             return None

@@ -147,7 +147,8 @@ def build_router() -> Router:
     button(photos_sent, in_prompt, FollowUpChoice.filter(F.what == FollowUpAction.SEND))
     button(went_back, in_prompt, FollowUpChoice.filter(F.what == FollowUpAction.BACK))
     text = F.text & ~F.text.startswith("/")
-    router.message.register(words_given, in_prompt, text)
+    # A refusal ends the conversation: the resident gets the menu back with it.
+    router.message.register(words_given, in_prompt, text, flags={"refusal_markup": main_menu})
     router.message.register(comment_photo, StateFilter(FollowUp.comment), F.photo)
     router.message.register(words_expected, in_prompt)
     return router

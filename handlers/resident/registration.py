@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.presentation.buttons.residents import ConsentChoice
 from bot.presentation.residents import registration as texts
-from bot.presentation.residents.keyboards import Reply, main_menu
+from bot.presentation.residents.keyboards import Reply, main_menu, share_phone_keyboard
 from bot.services import unit_codes
 from bot.services.context import Context
 from bot.services.registration import (
@@ -172,7 +172,14 @@ def build_router() -> Router:
     )
     router.message.register(name_expected, StateFilter(Registration.name))
     phone = StateFilter(Registration.phone)
-    router.message.register(contact_given, phone, F.contact, own_contact)
+    # A number that cannot be used is refused with the share-phone button again.
+    router.message.register(
+        contact_given,
+        phone,
+        F.contact,
+        own_contact,
+        flags={"refusal_markup": share_phone_keyboard},
+    )
     router.message.register(not_own_contact, phone, F.contact)
     router.message.register(phone_expected, phone)
     router.message.register(consent_expected, StateFilter(Registration.consent))

@@ -210,3 +210,19 @@ async def test_a_new_privacy_notice_version_asks_for_consent_again(
     assert stored is not None and stored.consent_version == "2"
     listing = await say(telegram, resident_en, "📋 My tickets")
     assert listing.params["text"].startswith("You have no tickets yet")
+
+
+async def test_an_own_contact_without_a_usable_number_is_refused_with_the_button_again(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    notice = await say(telegram, resident_en, "/start")
+    await press(telegram, resident_en, notice, "✅ I agree")
+    await say(telegram, resident_en, "Alice Smith")
+
+    mark = telegram.mark()
+    telegram.send_contact(resident_en, phone_number="12")
+    refused = await next_message(telegram, resident_en, mark)
+    assert refused.params["text"] == "This does not look like a phone number."
+    buttons = [b for row in refused.params["reply_markup"]["keyboard"] for b in row]
+    assert any(button.get("request_contact") for button in buttons)
+    assert (await person(app, resident_en.id)).phone is None  # type: ignore[union-attr]
