@@ -25,7 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.orgfile.models import ResidentPolicy
 from bot.i18n import N_
 from bot.services import audit
+from bot.services.errors import Refused
 from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
+from storage.db import rows_changed
 from storage.models import (
     Building,
     OrgUnit,
@@ -41,13 +43,11 @@ CODE_LENGTH = SELECTOR_LENGTH + VERIFIER_LENGTH
 HASH_ITERATIONS = 20_000
 
 
-class CodeRefused(Exception):
-    """``reason`` is a msgid; ``values`` fill its placeholders."""
+class CodeRefused(Refused):
+    """A unit code that cannot be used; wrong tries are counted, not audited."""
 
-    def __init__(self, reason: str, **values: object) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.values = values
+    code = "unit_code_refused"
+    audited = False
 
 
 @dataclass(frozen=True)
@@ -221,13 +221,14 @@ async def redeem(
         )
     if await is_bound(session, person_id, found.property_unit_id):
         raise CodeRefused(N_("You are already registered for this unit."))
-    claimed = await session.execute(
+    claimed = await rows_changed(
+        session,
         update(UnitCode)
         .where(UnitCode.id == found.id, UnitCode.used_at.is_(None))
         .values(used_at=now, used_by_id=person_id)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if claimed.rowcount != 1:
+    if claimed != 1:
         raise CodeRefused(N_("This code has already been used."))
     label = await unit_label(session, found.property_unit_id)
     if label is None:

@@ -66,7 +66,7 @@ async def redeem_code(
             session, message.from_user.id, person.id, code, clock.now(), organisation.residents
         )
     except unit_codes.CodeRefused as error:
-        await message.answer(refusal_text(error))  # type: ignore[arg-type]
+        await message.answer(refusal_text(error))
         return False
     await message.answer(
         _("✅ You are now registered for {unit}. You can file requests for it.").format(

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from bot.app.context import Context
 from bot.config.orgfile import load_organisation
 from bot.services import group_binding, invites
-from bot.services.tickets import queries as staff_desk
 from bot.services.access import AccessDenied
 from bot.services.tickets import lifecycle
+from bot.services.tickets import queries as staff_desk
 from bot.services.tickets.lifecycle import TicketDraft
 from storage.models import (
     OrgUnit,
