@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app.application import Application
 from bot.config.settings import Settings
-from bot.services import outbox
+from bot.presentation import outbox
 from bot.services.surveys.campaigns import SENDS_PER_SECOND
 from fake_telegram import FakeTelegramServer
 from fake_telegram.rate_limits import GLOBAL_LIMIT, PRIVATE_LIMIT

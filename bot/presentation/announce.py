@@ -6,7 +6,7 @@ composition root imports that package once, which registers them all);
 :func:`announce` is the announcer it puts into every domain
 :class:`~bot.services.context.Context`.
 A renderer reads what it needs, renders in the reader's language and queues
-Bot API calls with ``bot.services.outbox.enqueue`` in the caller's transaction.
+Bot API calls with ``bot.presentation.outbox.enqueue`` in the caller's transaction.
 """
 
 from __future__ import annotations

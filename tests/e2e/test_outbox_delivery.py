@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.app.application import Application
 from bot.clock import ManualClock
-from bot.services import outbox
+from bot.presentation import outbox
 from fake_telegram import FakeTelegramServer
 from storage.models import InactiveChat, OrgUnit, OutboxMessage, OutboxStatus, Person
 from tests.conftest import eventually

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.message_split import TEXT_LIMIT, split_html, truncate_html, units
+from bot.presentation.message_split import TEXT_LIMIT, split_html, truncate_html, units
 from fake_telegram.html_check import check_html, parse_html
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import N_, pick_locale, translate
-from bot.services import outbox
+from bot.presentation import outbox
 from bot.services.people import person_by_telegram_id
 
 APOLOGY = N_(

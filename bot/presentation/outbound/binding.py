@@ -8,10 +8,10 @@ import html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons.binding import BindingDecision, Verdict
 from bot.presentation.recipients import recipient_for
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.resident_units import unit_label
 from bot.services.unit_binding import (

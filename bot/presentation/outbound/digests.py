@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.stats.texts import (
     LADDER_NAMES,
@@ -19,7 +20,6 @@ from bot.presentation.stats.texts import (
     duration,
     pack_messages,
 )
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.stats.digest import digest_key
 from bot.services.stats.notices import DailyDigest

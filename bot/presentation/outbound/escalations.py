@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, pick_locale, translate
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
 from bot.presentation.texts import category_name, kind_name, local_time
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.sla.escalations import group_above
 from bot.services.sla.notices import Deadline, DeadlinesMissed, DeadlinesNear

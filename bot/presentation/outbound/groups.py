@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.outbound.staff import CARD_REF, post_card
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.group_binding import CardReposted
 from storage.models import Ticket

@@ -7,9 +7,9 @@ import html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.recipients import recipient_for
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.invites import InviteAccepted
 from storage.models import OrgUnit, Person, StaffInvite, StaffRole

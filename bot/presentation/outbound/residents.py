@@ -10,12 +10,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.recipients import Recipient, ticket_residents
 from bot.presentation.texts import category_name, status_name
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.tickets.notices import (
     CancelledByStaff,

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
 from bot.presentation.recipients import recipient_for
 from bot.presentation.staff.card import render_card
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.tickets.notices import (
     AnsweredInPrivate,

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, pick_locale, translate
+from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.outbound.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
 from bot.presentation.recipients import recipient_for
 from bot.presentation.texts import initials, local_time
-from bot.services import outbox
 from bot.services.context import Context
 from bot.services.surveys.campaigns import SENDS_PER_SECOND, campaign_ref, invite_key
 from bot.services.surveys.complaints import NOTHING, reason_names

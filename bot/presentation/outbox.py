@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.message_split import (
+from bot.presentation.message_split import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
     split_html,
