@@ -13,7 +13,6 @@ its factory in the ``refusal_markup`` flag.
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -23,6 +22,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services import audit
 from bot.services.errors import Refused
+from handlers.middlewares import NextHandler
 from storage.models import Ticket
 
 
@@ -91,10 +91,7 @@ async def answer_refusal(event: TelegramObject, data: dict[str, Any], error: Ref
 
 class RefusalMiddleware(BaseMiddleware):
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         try:
             return await handler(event, data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -11,6 +10,7 @@ from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.i18n import N_, pick_locale, translate
 from bot.services.flood import FloodGuard, Verdict
+from handlers.middlewares import NextHandler
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         self._guard = FloodGuard()
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")

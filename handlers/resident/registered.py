@@ -9,7 +9,6 @@ register, and the handler does not run.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import registration
 from bot.services.context import Context
 from bot.services.people import Actor
+from handlers.middlewares import NextHandler
 from storage.models import Person
 
 
@@ -38,10 +38,7 @@ class Turn:
 
 class RegisteredResidentMiddleware(BaseMiddleware):
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         target: HandlerObject | None = data.get("handler")
         user: User | None = data.get("event_from_user")
