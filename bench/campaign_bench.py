@@ -29,18 +29,17 @@ from collections import Counter
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.postgres import recreate_postgres
 from bot.app.application import Application
 from bot.config.settings import Settings
 from bot.presentation import outbox
 from bot.services.surveys.campaigns import SENDS_PER_SECOND
 from fake_telegram import FakeTelegramServer
 from fake_telegram.rate_limits import GLOBAL_LIMIT, PRIVATE_LIMIT
-from storage.db import create_engine
 from storage.models import (
     Building,
     OrgUnit,
@@ -64,20 +63,6 @@ GROUPS = {
 SUNSHINE_GROUP = -1009000000100
 MANAGER = 5002
 FIRST_RESIDENT = 20_000_001
-
-
-async def fresh_postgres(url: str) -> None:
-    target = make_url(url)
-    admin = target.set(database="postgres").render_as_string(hide_password=False)
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(
-                text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-            )
-            await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    finally:
-        await engine.dispose()
 
 
 async def seed_residents(app: Application, server: FakeTelegramServer, count: int) -> None:
@@ -174,7 +159,7 @@ async def run(residents: int, url: str | None) -> int:
     logging.basicConfig(level=logging.WARNING)
     workdir = Path(tempfile.mkdtemp(prefix="campaign-bench-"))
     if url:
-        await fresh_postgres(url)
+        await recreate_postgres(url)
     database_url = url or f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
     server = FakeTelegramServer(token=TOKEN, enforce_rate_limits=True)
     await server.start()

@@ -80,6 +80,16 @@ CHUNK = 5_000
 DEFAULT_URL = "sqlite+aiosqlite:////tmp/rsb_stats_bench.sqlite3"
 
 
+def person(person_id: int, telegram_id: int, name: str) -> dict:
+    return {
+        "id": person_id,
+        "telegram_id": telegram_id,
+        "full_name": name,
+        "created_at": NOW,
+        "reachable": True,
+    }
+
+
 def answer(answer_id: int, question: str, at: datetime, **values) -> dict:
     return {
         "id": answer_id,
@@ -213,15 +223,7 @@ async def fill(engine, tickets: int, seed: int = 7) -> None:
     for pid in project_ids:
         for _ in range(STAFF_PER_PROJECT):
             person_id += 1
-            people.append(
-                {
-                    "id": person_id,
-                    "telegram_id": 1_000_000 + person_id,
-                    "full_name": f"员工{person_id}",
-                    "created_at": NOW,
-                    "reachable": True,
-                }
-            )
+            people.append(person(person_id, 1_000_000 + person_id, f"员工{person_id}"))
             staff_of.setdefault(pid, []).append(person_id)
             grants.append(
                 {
@@ -237,15 +239,7 @@ async def fill(engine, tickets: int, seed: int = 7) -> None:
     home: dict[int, int] = {}  # resident → project
     for i in range(RESIDENTS):
         person_id += 1
-        people.append(
-            {
-                "id": person_id,
-                "telegram_id": 2_000_000 + person_id,
-                "full_name": f"住户{i}",
-                "created_at": NOW,
-                "reachable": True,
-            }
-        )
+        people.append(person(person_id, 2_000_000 + person_id, f"住户{i}"))
         unit = cast(int, rng.choice(unit_rows)["id"])
         home[person_id] = unit // 1000
         residence.append(

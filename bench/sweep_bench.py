@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bot.presentation.outbound  # noqa: F401  (the renderers, loaded at start as in the app)
+from bench.postgres import recreate_postgres
 from bot.app.context import Context
 from bot.config.orgfile import load_organisation
 from bot.services.directory import sync_organisation
@@ -152,20 +153,6 @@ async def fill_postgres(url: str, total: int, due: int, projects: list[int]) -> 
         await connection.execute("ANALYZE tickets")
     finally:
         await connection.close()
-
-
-async def recreate_postgres(url: str) -> None:
-    parsed = make_url(url)
-    admin = parsed.set(database="postgres").render_as_string(hide_password=False)
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(
-                text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-            )
-            await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        await engine.dispose()
 
 
 async def timed_sweep(sessionmaker, org, now: datetime) -> tuple[float, int, int, int]:

@@ -1,0 +1,1 @@
+"""Benchmarks, each run as a script: ``.venv/bin/python bench/<name>.py --help``."""
