@@ -25,36 +25,35 @@ def message_update(update_id: int, chat_id: int) -> dict:
 LEASE = timedelta(minutes=2)
 
 
+async def store(sessionmaker, clock, *updates: tuple[int, int]) -> int:
+    """Store message updates given as (update id, chat id) in one transaction; how many new."""
+    async with sessionmaker() as session, session.begin():
+        batch = [message_update(update_id, chat_id) for update_id, chat_id in updates]
+        return await inbox.store_updates(session, batch, clock.now())
+
+
+async def claim(sessionmaker, clock, worker: str) -> list[int]:
+    """The update ids the worker claims now (in one transaction)."""
+    async with sessionmaker() as session, session.begin():
+        return [r.update_id for r in await inbox.claim_batch(session, worker, clock.now(), LEASE)]
+
+
 async def test_redelivered_update_is_stored_once(sessionmaker, clock) -> None:
-    async with sessionmaker() as session, session.begin():
-        assert await inbox.store_updates(session, [message_update(1, 10)], clock.now()) == 1
-    async with sessionmaker() as session, session.begin():
-        assert (
-            await inbox.store_updates(
-                session, [message_update(1, 10), message_update(2, 10)], clock.now()
-            )
-            == 1
-        )
+    assert await store(sessionmaker, clock, (1, 10)) == 1
+    assert await store(sessionmaker, clock, (1, 10), (2, 10)) == 1
     async with sessionmaker() as session:
         ids = (await session.scalars(select(InboundUpdate.update_id))).all()
     assert sorted(ids) == [1, 2]
 
 
 async def test_claims_are_exclusive_and_leased(sessionmaker, clock) -> None:
-    async with sessionmaker() as session, session.begin():
-        await inbox.store_updates(
-            session, [message_update(1, 10), message_update(2, 20)], clock.now()
-        )
-    async with sessionmaker() as session, session.begin():
-        first = await inbox.claim_batch(session, "a", clock.now(), LEASE)
-    async with sessionmaker() as session, session.begin():
-        second = await inbox.claim_batch(session, "b", clock.now(), LEASE)
-    assert [r.update_id for r in first] == [1, 2]
+    await store(sessionmaker, clock, (1, 10), (2, 20))
+    first = await claim(sessionmaker, clock, "a")
+    second = await claim(sessionmaker, clock, "b")
+    assert first == [1, 2]
     assert second == []
     clock.advance(LEASE + timedelta(seconds=1))  # worker "a" died; its lease ran out
-    async with sessionmaker() as session, session.begin():
-        third = await inbox.claim_batch(session, "b", clock.now(), LEASE)
-    assert [r.update_id for r in third] == [1, 2]
+    assert await claim(sessionmaker, clock, "b") == [1, 2]
 
 
 async def test_a_chat_waits_while_its_earlier_update_is_retrying(sessionmaker, clock) -> None:
@@ -67,20 +66,13 @@ async def test_a_chat_waits_while_its_earlier_update_is_retrying(sessionmaker, c
         await inbox.record_failure(
             session, 1, "boom", clock.now(), clock.now() + timedelta(seconds=4), 5
         )
-    async with sessionmaker() as session, session.begin():
-        claimed = await inbox.claim_batch(session, "a", clock.now(), LEASE)
-    assert [r.update_id for r in claimed] == [3]  # chat 10 is held back behind update 1
+    assert await claim(sessionmaker, clock, "a") == [3]  # chat 10 is held back behind update 1
     clock.advance(seconds=5)
-    async with sessionmaker() as session, session.begin():
-        claimed = await inbox.claim_batch(session, "a", clock.now(), LEASE)
-    assert [r.update_id for r in claimed] == [1, 2]
+    assert await claim(sessionmaker, clock, "a") == [1, 2]
 
 
 async def test_mark_done_happens_once_and_failures_are_parked(sessionmaker, clock) -> None:
-    async with sessionmaker() as session, session.begin():
-        await inbox.store_updates(
-            session, [message_update(1, 10), message_update(2, 11)], clock.now()
-        )
+    await store(sessionmaker, clock, (1, 10), (2, 11))
     async with sessionmaker() as session, session.begin():
         assert await inbox.mark_done(session, 1, clock.now())
         assert not await inbox.mark_done(session, 1, clock.now())

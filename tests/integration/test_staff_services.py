@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.context import Context
-from bot.config.orgfile import load_organisation
 from bot.services import group_binding, invites
 from bot.services.access import AccessDenied
 from bot.services.tickets import lifecycle
@@ -24,17 +23,9 @@ from storage.models import (
     StaffRole,
     TicketKind,
 )
-from tests.integration.ticket_fixtures import actor, add_resident, project_id, setup_org
+from tests.integration.ticket_fixtures import actor, add_resident, project_id
 
 SUNSHINE_GROUP, PLAZA_GROUP = -1009000000100, -1009000000200
-
-
-@pytest.fixture
-async def ctx(sessionmaker, clock, org_file) -> Context:
-    org = load_organisation(org_file)
-    async with sessionmaker() as session, session.begin():
-        await setup_org(session, org, clock.now())
-    return Context(org=org, now=clock.now())
 
 
 async def make_invite(sessionmaker, ctx: Context, role: str = "agent") -> str:

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.context import Context
-from bot.config.orgfile import load_organisation
 from bot.services.access import AccessDenied
 from bot.services.tickets import lifecycle, queries
 from bot.services.tickets.lifecycle import Photo, TicketDraft
@@ -21,17 +20,9 @@ from storage.models import (
     TicketKind,
     TicketStatus,
 )
-from tests.integration.ticket_fixtures import actor, add_resident, project_id, setup_org
+from tests.integration.ticket_fixtures import actor, add_resident, project_id
 
 GROUP = -1009000000100
-
-
-@pytest.fixture
-async def ctx(sessionmaker, clock, org_file) -> Context:
-    org = load_organisation(org_file)
-    async with sessionmaker() as session, session.begin():
-        await setup_org(session, org, clock.now())
-    return Context(org=org, now=clock.now())
 
 
 async def file_ticket(sessionmaker, ctx: Context, telegram_id: int = 7001, **draft) -> Ticket:

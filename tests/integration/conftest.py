@@ -1,0 +1,24 @@
+"""Fixtures shared by the integration tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app.context import Context
+from bot.clock import ManualClock
+from bot.config.orgfile import load_organisation
+from tests.integration.ticket_fixtures import setup_org
+
+
+@pytest.fixture
+async def ctx(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock, org_file: Path
+) -> Context:
+    """The test organisation written to the database, and a context at the clock's time."""
+    org = load_organisation(org_file)
+    async with sessionmaker() as session, session.begin():
+        await setup_org(session, org, clock.now())
+    return Context(org=org, now=clock.now())
