@@ -19,6 +19,7 @@ from bot.config.settings import Settings
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from tests.conftest import TEST_ENCRYPTION_KEY
+from tests.integration.stats_fixtures import World, build_world_in
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 GROUPS = {
@@ -78,6 +79,12 @@ async def start_app(settings: Settings, clock: ManualClock) -> AsyncIterator[App
 @pytest.fixture
 async def app(start_app: AppFactory) -> Application:
     return await start_app()
+
+
+@pytest.fixture
+async def world(app: Application) -> World:
+    """The hand-computed statistics world of tests/integration/stats_fixtures.py, in ``app``."""
+    return await build_world_in(app)
 
 
 @pytest.fixture

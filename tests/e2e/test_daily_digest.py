@@ -13,7 +13,7 @@ from fake_telegram import FakeTelegramServer
 from scheduler.jobs import send_daily_digests
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import GROUPS, AppFactory
-from tests.integration.stats_fixtures import World, build_world_in
+from tests.integration.stats_fixtures import World
 
 # 09:00 in Shanghai on 9 November; the digest is due at 10:00 and covers the 8th.
 BEFORE_TIME = datetime(2026, 11, 9, 1, 0, tzinfo=UTC)
@@ -33,14 +33,10 @@ def org_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def digest_app(start_app: AppFactory, clock: ManualClock) -> Application:
+async def app(start_app: AppFactory, clock: ManualClock) -> Application:
+    """The bot an hour before the digest is due (the ``world`` fixture fills it)."""
     clock.set(BEFORE_TIME)
     return await start_app()
-
-
-@pytest.fixture
-async def world(digest_app: Application) -> World:
-    return await build_world_in(digest_app)
 
 
 def _run_digest_job_now(app: Application) -> None:
@@ -50,13 +46,13 @@ def _run_digest_job_now(app: Application) -> None:
 
 
 async def test_digest_is_posted_to_each_group_at_its_time_and_only_once(
-    digest_app: Application, world: World, telegram: FakeTelegramServer, clock: ManualClock
+    app: Application, world: World, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
-    assert await send_daily_digests(digest_app) == 0  # 09:00: not yet
+    assert await send_daily_digests(app) == 0  # 09:00: not yet
 
     clock.advance(hours=1)  # 10:00 in Shanghai
     mark = telegram.mark()
-    _run_digest_job_now(digest_app)
+    _run_digest_job_now(app)
     sent = await telegram.wait_for(
         "sendMessage", lambda c: c.params["chat_id"] in GROUPS, count=4, since=mark
     )
@@ -78,14 +74,14 @@ async def test_digest_is_posted_to_each_group_at_its_time_and_only_once(
 
     # Later the same day, or a second run: nothing twice.
     clock.advance(hours=5)
-    assert await send_daily_digests(digest_app) == 0
+    assert await send_daily_digests(app) == 0
 
     # Next morning before the time: nothing; at the time: the next digest.
     clock.set(BEFORE_TIME + timedelta(days=1))
-    assert await send_daily_digests(digest_app) == 0
+    assert await send_daily_digests(app) == 0
     clock.advance(hours=1)
     mark = telegram.mark()
-    assert await send_daily_digests(digest_app) == 4
+    assert await send_daily_digests(app) == 4
     next_day = await telegram.wait_for("sendMessage", chat_id=SUNSHINE_GROUP, since=mark)
     assert "2026-11-09" in next_day.params["text"]
     assert "昨日:新建 1" in next_day.params["text"]  # S7 was filed on the 9th

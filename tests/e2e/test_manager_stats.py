@@ -21,18 +21,14 @@ from fake_telegram.models import ApiCall, UploadedFile
 from storage.models import AuditEntry
 from tests.conftest import eventually
 from tests.e2e.conftest import AppFactory, say
-from tests.integration.stats_fixtures import NOW, World, build_world_in
+from tests.integration.stats_fixtures import NOW, World
 
 
 @pytest.fixture
-async def stats_app(start_app: AppFactory, clock: ManualClock) -> Application:
+async def app(start_app: AppFactory, clock: ManualClock) -> Application:
+    """The bot at the world's "now" (the ``world`` fixture fills it)."""
     clock.set(NOW)
     return await start_app()
-
-
-@pytest.fixture
-async def world(stats_app: Application) -> World:
-    return await build_world_in(stats_app)
 
 
 async def exported(
@@ -69,7 +65,7 @@ async def _audit(app: Application, action: str, count: int) -> list[AuditEntry]:
 
 
 async def test_project_manager_gets_their_project_in_english_text_only(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     manager = telegram.user(id=5002, first_name="Li", language_code="en")
     mark = telegram.mark()
@@ -87,7 +83,7 @@ async def test_project_manager_gets_their_project_in_english_text_only(
 
 
 async def test_hq_admin_gets_everything_in_chinese_with_a_chart(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     admin = telegram.user(id=5100, first_name="赵敏", language_code="zh-hans")
     mark = telegram.mark()
@@ -104,7 +100,7 @@ async def test_hq_admin_gets_everything_in_chinese_with_a_chart(
 
 
 async def test_regional_manager_may_look_at_a_project_of_the_region(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     regional = telegram.user(id=5010, first_name="Chen", language_code="en")
     own = (await say(telegram, regional, "/stats 7d text")).params["text"]
@@ -115,7 +111,7 @@ async def test_regional_manager_may_look_at_a_project_of_the_region(
 
 
 async def test_scopes_beyond_ones_own_are_refused_and_audited(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     manager = telegram.user(id=5002, first_name="Li", language_code="en")
     refused = (await say(telegram, manager, "/stats 7d plaza")).params["text"]
@@ -125,8 +121,8 @@ async def test_scopes_beyond_ones_own_are_refused_and_audited(
     assert refused_zh == "您只能查看自己所辖单位的统计:east。"
     export_refused = (await say(telegram, manager, "/export east")).params["text"]
     assert export_refused.startswith("You can only see statistics")
-    view = await _audit(stats_app, "stats.view", 2)
-    export = await _audit(stats_app, "stats.export", 1)
+    view = await _audit(app, "stats.view", 2)
+    export = await _audit(app, "stats.export", 1)
     assert [(e.actor_telegram_id, e.outcome, e.data) for e in view] == [
         (5002, "refused", {"requested": "plaza"}),
         (5010, "refused", {"requested": "hq"}),
@@ -135,7 +131,7 @@ async def test_scopes_beyond_ones_own_are_refused_and_audited(
 
 
 async def test_non_managers_are_refused(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     agent = telegram.user(id=5001, first_name="王芳", language_code="zh-hans")
     assert (await say(telegram, agent, "/stats")).params["text"] == "统计数据仅供管理人员查看。"
@@ -143,7 +139,7 @@ async def test_non_managers_are_refused(
     assert (await say(telegram, resident, "/export csv")).params[
         "text"
     ] == "Statistics are for managers only."
-    refusals = await _audit(stats_app, "stats.view", 1) + await _audit(stats_app, "stats.export", 1)
+    refusals = await _audit(app, "stats.view", 1) + await _audit(app, "stats.export", 1)
     assert sorted((e.actor_telegram_id, e.reason) for e in refusals) == [
         (5001, "not a manager"),
         (7001, "not a manager"),
@@ -151,7 +147,7 @@ async def test_non_managers_are_refused(
 
 
 async def test_bad_arguments_get_the_usage(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     admin = telegram.user(id=5100, first_name="Zhao", language_code="en")
     unknown = (await say(telegram, admin, "/stats nowhere")).params["text"]
@@ -161,7 +157,7 @@ async def test_bad_arguments_get_the_usage(
 
 
 async def test_xlsx_export_holds_the_tickets_and_the_kpis(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     admin = telegram.user(id=5100, first_name="Zhao", language_code="en")
     document, upload = await exported(telegram, admin, "/export 7d")
@@ -189,14 +185,14 @@ async def test_xlsx_export_holds_the_tickets_and_the_kpis(
     assert s1["Created"].isoformat() == "2026-11-05T10:00:00"  # Shanghai time
     s7 = by_number[world.tickets["S7"].number]
     assert s7["Response on time"] is None  # deadline not reached yet
-    exports = await _audit(stats_app, "stats.export", 1)
+    exports = await _audit(app, "stats.export", 1)
     assert [(e.outcome, e.data["tickets"], e.data["format"]) for e in exports] == [
         ("allowed", 8, "xlsx")
     ]
 
 
 async def test_csv_export_of_a_project_in_chinese(
-    stats_app: Application, world: World, telegram: FakeTelegramServer
+    app: Application, world: World, telegram: FakeTelegramServer
 ) -> None:
     manager = telegram.user(id=5002, first_name="李强", language_code="zh-hans")
     _, upload = await exported(telegram, manager, "/export csv 7d")
