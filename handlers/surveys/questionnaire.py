@@ -27,25 +27,22 @@ from bot.services.people import Actor
 from bot.services.surveys import campaigns
 from bot.services.surveys.campaigns import CampaignFinished, QuestionPrompt
 from bot.services.surveys.errors import NoOpenSurvey, SurveyError
+from handlers.surveys.respondent import Respondent, as_respondent
 from handlers.surveys.states import INVITATION, Questionnaire
 from handlers.surveys.ticket_feedback import not_a_command
 
 
 async def _ask_or_thank(
-    bot: Bot,
-    chat_id: int,
-    result: QuestionPrompt | CampaignFinished,
-    state: FSMContext,
-    locale: str,
+    respondent: Respondent, chat_id: int, result: QuestionPrompt | CampaignFinished
 ) -> None:
     if isinstance(result, CampaignFinished):
-        await state.clear()
-        await bot.send_message(chat_id, views.thanks())
+        await respondent.state.clear()
+        await respondent.bot.send_message(chat_id, views.thanks())
         return
-    await state.set_state(Questionnaire.question)
-    await state.update_data({INVITATION: result.invitation_id})
-    text, markup = views.question(result, locale)
-    await bot.send_message(chat_id, text, reply_markup=markup)
+    await respondent.state.set_state(Questionnaire.question)
+    await respondent.state.update_data({INVITATION: result.invitation_id})
+    text, markup = views.question(result, respondent.locale)
+    await respondent.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 # ------------------------------------------------------------------ /survey
@@ -75,49 +72,40 @@ async def survey_command(
     elif verb:
         await message.answer(views.usage())
     else:
-        await _resume_or_list(message, bot, session, ctx, actor, state, i18n)
+        respondent = Respondent(session, ctx, actor, state, bot, i18n.current_locale)
+        await _resume_or_list(message, respondent)
 
 
-async def _resume_or_list(
-    message: Message,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
-) -> None:
+async def _resume_or_list(message: Message, respondent: Respondent) -> None:
+    """A resident's open survey (in private), else a manager's list of campaigns."""
+    actor = respondent.actor
     if message.chat.type == "private":
         try:
-            prompt = await campaigns.open_survey(session, ctx, actor)
+            prompt = await campaigns.open_survey(respondent.session, respondent.ctx, actor)
         except NoOpenSurvey:
             if not actor.is_manager:
                 raise
         else:
-            await _ask_or_thank(bot, message.chat.id, prompt, state, i18n.current_locale)
+            await _ask_or_thank(respondent, message.chat.id, prompt)
             return
     if not actor.is_manager:
         await message.answer(views.usage())
         return
-    await message.answer(views.campaign_list(await campaigns.list_campaigns(session, actor)))
+    listed = await campaigns.list_campaigns(respondent.session, actor)
+    await message.answer(views.campaign_list(listed))
 
 
 # ------------------------------------------------------------------ answering
 
 
 async def opened(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
-    prompt = await campaigns.open_survey(session, ctx, actor, callback_data.target_id)
+    prompt = await campaigns.open_survey(
+        respondent.session, respondent.ctx, respondent.actor, callback_data.target_id
+    )
     await callback.answer()
-    await _ask_or_thank(bot, callback.from_user.id, prompt, state, i18n.current_locale)
+    await _ask_or_thank(respondent, callback.from_user.id, prompt)
 
 
 async def _show_answer(callback: CallbackQuery, shown: str) -> None:
@@ -129,80 +117,59 @@ async def _show_answer(callback: CallbackQuery, shown: str) -> None:
 
 
 async def answered(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
     try:
         score = int(callback_data.value)
     except ValueError:
         raise SurveyError from None
     target, position = callback_data.target_id, callback_data.position
-    result = await campaigns.answer(session, ctx, actor, target, position, score=score)
+    result = await campaigns.answer(
+        respondent.session, respondent.ctx, respondent.actor, target, position, score=score
+    )
     await callback.answer()
     await _show_answer(callback, callback_data.value)
-    await _ask_or_thank(bot, callback.from_user.id, result, state, i18n.current_locale)
+    await _ask_or_thank(respondent, callback.from_user.id, result)
 
 
 async def skipped(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
     target, position = callback_data.target_id, callback_data.position
-    result = await campaigns.skip(session, ctx, actor, target, position)
+    result = await campaigns.skip(
+        respondent.session, respondent.ctx, respondent.actor, target, position
+    )
     await callback.answer()
     await _show_answer(callback, _("skipped"))
-    await _ask_or_thank(bot, callback.from_user.id, result, state, i18n.current_locale)
+    await _ask_or_thank(respondent, callback.from_user.id, result)
 
 
 async def paused(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
-    invitation_id = await campaigns.pause(session, ctx, actor, callback_data.target_id)
+    invitation_id = await campaigns.pause(
+        respondent.session, respondent.ctx, respondent.actor, callback_data.target_id
+    )
     await callback.answer()
     if isinstance(callback.message, Message):
         with contextlib.suppress(TelegramBadRequest):
             await callback.message.edit_reply_markup(reply_markup=None)
-    await state.clear()
+    await respondent.state.clear()
     text, markup = views.paused(invitation_id)
-    await bot.send_message(callback.from_user.id, text, reply_markup=markup)
+    await respondent.bot.send_message(callback.from_user.id, text, reply_markup=markup)
 
 
-async def typed_answer(
-    message: Message,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
-) -> None:
+async def typed_answer(message: Message, respondent: Respondent) -> None:
     """A free-text answer, or text where buttons were expected (then: ask again)."""
-    invitation_id = int((await state.get_data()).get(INVITATION, 0))
+    session, ctx, actor = respondent.session, respondent.ctx, respondent.actor
+    invitation_id = await respondent.open_invitation()
     try:
         prompt = await campaigns.open_survey(session, ctx, actor, invitation_id)
     except SurveyError:
-        await state.clear()
+        await respondent.state.clear()
         raise SkipHandler from None
     if prompt.question.kind != "text" or not message.text:
-        text, markup = views.question(prompt, i18n.current_locale)
+        text, markup = views.question(prompt, respondent.locale)
         await message.answer(
             _("Please answer with the buttons below the question.") + "\n\n" + text,
             reply_markup=markup,
@@ -211,7 +178,7 @@ async def typed_answer(
     result = await campaigns.answer(
         session, ctx, actor, invitation_id, prompt.position, text=message.text
     )
-    await _ask_or_thank(bot, message.chat.id, result, state, i18n.current_locale)
+    await _ask_or_thank(respondent, message.chat.id, result)
 
 
 def build_router() -> Router:
@@ -219,8 +186,8 @@ def build_router() -> Router:
     router = Router(name="surveys.questionnaire")
     router.message.register(survey_command, Command("survey"))
     answers = Router(name="surveys.questionnaire.answers")
-    answers.callback_query.filter(F.message.chat.type == "private")
-    answers.message.filter(F.chat.type == "private")
+    answers.callback_query.filter(F.message.chat.type == "private", as_respondent)
+    answers.message.filter(F.chat.type == "private", as_respondent)
     press, action = answers.callback_query.register, SurveyButton.filter
     press(opened, action(F.action == SurveyAction.OPEN))
     press(answered, action(F.action == SurveyAction.ANSWER))

@@ -10,14 +10,12 @@ from __future__ import annotations
 import contextlib
 from functools import cache
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +28,7 @@ from bot.services.people import Actor
 from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
+from handlers.surveys.respondent import Respondent, as_respondent
 from handlers.surveys.states import INVITATION, TicketFeedback
 
 
@@ -66,57 +65,43 @@ async def _take_buttons_off(callback: CallbackQuery, text: str | None = None) ->
 
 
 async def _ask_next(
-    callback: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    i18n: I18n,
-    prompt: Prompt,
-    shown: str | None = None,
+    callback: CallbackQuery, respondent: Respondent, prompt: Prompt, shown: str | None = None
 ) -> None:
     """The answer is taken: close the pressed message and ask the next question."""
     await callback.answer()
     await _take_buttons_off(callback, shown)
-    await state.set_state(_state_for(prompt))
-    await state.update_data({INVITATION: prompt.invitation_id})
-    text, markup = views.ticket_prompt(prompt, i18n.current_locale)
+    await respondent.state.set_state(_state_for(prompt))
+    await respondent.state.update_data({INVITATION: prompt.invitation_id})
+    text, markup = views.ticket_prompt(prompt, respondent.locale)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    await bot.send_message(chat_id, text, reply_markup=markup)
-
-
-async def _invitation(state: FSMContext) -> int:
-    return int((await state.get_data()).get(INVITATION, 0))
+    await respondent.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 # ------------------------------------------------------------------ "is it fixed?"
 
 
 async def is_it_fixed_answered(
-    callback: CallbackQuery,
-    callback_data: ResidentTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: ResidentTicketAction, respondent: Respondent
 ) -> None:
     """ "Fixed" asks for a rating, "not fixed" asks what is still wrong."""
     fixed = callback_data.action == ResidentAction.FIXED
     answer = post_ticket.answer_fixed if fixed else post_ticket.answer_not_fixed
     prompt: Prompt = await answer(
-        session, ctx, actor, callback_data.ticket_id, callback_data.version
+        respondent.session,
+        respondent.ctx,
+        respondent.actor,
+        callback_data.ticket_id,
+        callback_data.version,
     )
-    await _ask_next(callback, bot, state, i18n, prompt)
+    await _ask_next(callback, respondent, prompt)
 
 
-async def reason_given(
-    message: Message, session: AsyncSession, ctx: Context, actor: Actor, state: FSMContext
-) -> None:
+async def reason_given(message: Message, respondent: Respondent) -> None:
     assert message.text is not None
-    invitation_id = await _invitation(state)
-    await state.clear()  # answered or refused, this question is over
+    invitation_id = await respondent.open_invitation()
+    await respondent.state.clear()  # answered or refused, this question is over
     number = await post_ticket.give_not_fixed_reason(
-        session, ctx, actor, invitation_id, message.text
+        respondent.session, respondent.ctx, respondent.actor, invitation_id, message.text
     )
     await message.answer(views.reopened(number))
 
@@ -132,99 +117,82 @@ def _score(value: str) -> int:
 
 
 async def rated(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
     score = _score(callback_data.value)
-    prompt = await post_ticket.rate(session, ctx, actor, callback_data.target_id, score)
+    prompt = await post_ticket.rate(
+        respondent.session, respondent.ctx, respondent.actor, callback_data.target_id, score
+    )
     shown = _("Your rating: {stars}").format(stars=views.stars(score))
-    await _ask_next(callback, bot, state, i18n, prompt, shown)
+    await _ask_next(callback, respondent, prompt, shown)
 
 
 async def reason_toggled(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
     prompt = await post_ticket.toggle_reason(
-        session, ctx, actor, callback_data.target_id, callback_data.value
+        respondent.session,
+        respondent.ctx,
+        respondent.actor,
+        callback_data.target_id,
+        callback_data.value,
     )
     await callback.answer()
     if isinstance(callback.message, Message):
-        _text, markup = views.reasons(prompt, i18n.current_locale)
+        _text, markup = views.reasons(prompt, respondent.locale)
         with contextlib.suppress(TelegramBadRequest):
             await callback.message.edit_reply_markup(reply_markup=markup)
 
 
 async def reasons_done(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
-    prompt = await post_ticket.reasons_done(session, ctx, actor, callback_data.target_id)
-    await _ask_next(callback, bot, state, i18n, prompt)
+    prompt = await post_ticket.reasons_done(
+        respondent.session, respondent.ctx, respondent.actor, callback_data.target_id
+    )
+    await _ask_next(callback, respondent, prompt)
 
 
 async def comment_skipped(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
+    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
-    result = await post_ticket.finish(session, ctx, actor, callback_data.target_id, None)
+    result = await post_ticket.finish(
+        respondent.session, respondent.ctx, respondent.actor, callback_data.target_id, None
+    )
     await callback.answer()
     await _take_buttons_off(callback)
-    await state.clear()
+    await respondent.state.clear()
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    await bot.send_message(chat_id, views.finished(result))
+    await respondent.bot.send_message(chat_id, views.finished(result))
 
 
-async def comment_written(
-    message: Message, session: AsyncSession, ctx: Context, actor: Actor, state: FSMContext
-) -> None:
-    invitation_id = await _invitation(state)
-    await state.clear()
+async def comment_written(message: Message, respondent: Respondent) -> None:
+    invitation_id = await respondent.open_invitation()
+    await respondent.state.clear()
     try:
-        result = await post_ticket.finish(session, ctx, actor, invitation_id, message.text)
+        result = await post_ticket.finish(
+            respondent.session, respondent.ctx, respondent.actor, invitation_id, message.text
+        )
     except SurveyError:
         raise SkipHandler from None  # that survey is over: let the message be read as usual
     await message.answer(views.finished(result))
 
 
-async def buttons_expected(
-    message: Message,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
-) -> None:
+async def buttons_expected(message: Message, respondent: Respondent) -> None:
     """Text (or anything) while a rating or reasons are open: ask again."""
     try:
-        prompt = await post_ticket.current_prompt(session, ctx, actor, await _invitation(state))
+        prompt = await post_ticket.current_prompt(
+            respondent.session,
+            respondent.ctx,
+            respondent.actor,
+            await respondent.open_invitation(),
+        )
     except SurveyError:
-        await state.clear()
+        await respondent.state.clear()
         raise SkipHandler from None
     if isinstance(prompt, CommentPrompt):
-        await state.set_state(TicketFeedback.comment)
-    text, markup = views.ticket_prompt(prompt, i18n.current_locale)
+        await respondent.state.set_state(TicketFeedback.comment)
+    text, markup = views.ticket_prompt(prompt, respondent.locale)
     await message.answer(_("Please answer with the buttons.") + "\n\n" + text, reply_markup=markup)
 
 
@@ -255,8 +223,8 @@ def build_router() -> Router:
     """The resident's answers (private chat) and the managers' call-back (in their group)."""
     router = Router(name="surveys.ticket_feedback")
     answers = Router(name="surveys.ticket_feedback.answers")
-    answers.callback_query.filter(F.message.chat.type == "private")
-    answers.message.filter(F.chat.type == "private")
+    answers.callback_query.filter(F.message.chat.type == "private", as_respondent)
+    answers.message.filter(F.chat.type == "private", as_respondent)
     press, action = answers.callback_query.register, SurveyButton.filter
     is_it_fixed = {ResidentAction.FIXED, ResidentAction.NOT_FIXED}
     press(is_it_fixed_answered, ResidentTicketAction.filter(F.action.in_(is_it_fixed)))
