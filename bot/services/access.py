@@ -37,9 +37,26 @@ class NotProjectStaff(AccessDenied):
     default_reason = N_("Only staff of this ticket's project can do that.")
 
 
+class NotResidentsProjectStaff(NotProjectStaff):
+    """A binding request decided by staff of another project; ``unit_binding.decide``
+    writes the audit line itself (with the project)."""
+
+    default_reason = N_("Only staff of this project can confirm its residents.")
+    audited = False
+
+
 class GroupNotBound(AccessDenied):
     code = "group_not_bound"
     default_reason = N_("This group is not a staff group.")
+
+
+class GroupBoundElsewhere(AccessDenied):
+    """Moving a group away from a unit needs a say over that unit too."""
+
+    code = "group_bound_elsewhere"
+    default_reason = N_(
+        "This group already belongs to another unit; only its managers can move it."
+    )
 
 
 class NotInThisGroup(AccessDenied):
@@ -55,6 +72,36 @@ class NotOwnTicket(AccessDenied):
 class NotTicketOwner(AccessDenied):
     code = "not_ticket_owner"
     default_reason = N_("Only the resident who filed a ticket can cancel it.")
+
+
+# Managers only: one rule, one audit code. Each feature says it in its own words (users
+# and tests tell them apart), so each wording is a subclass. The statistics and survey
+# refusals are audited by their services (with the unit asked about), not a second time.
+class NotAManager(AccessDenied):
+    """Someone who manages no unit at all (binding a group, inviting staff)."""
+
+    code = "not_manager"
+    default_reason = N_("Only a manager or admin of a project, region or HQ can do that.")
+
+
+class NotManagerOfUnit(NotAManager):
+    code = "not_manager_of_unit"
+    default_reason = N_("You are not a manager or admin of that unit.")
+
+
+class StatisticsForManagers(NotAManager):
+    default_reason = N_("Statistics are for managers only.")
+    audited = False
+
+
+class SurveysForManagers(NotAManager):
+    default_reason = N_("Only managers can start or stop surveys there.")
+    audited = False
+
+
+class FollowupsForManagers(NotAManager):
+    default_reason = N_("Only managers of this project can take a follow-up.")
+    audited = False
 
 
 async def unit_chain(session: AsyncSession, org_unit_id: int) -> list[OrgUnit]:

@@ -17,9 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
 from bot.services import access, audit, delivery_outcomes
-from bot.services.access import AccessDenied
+from bot.services.access import GroupBoundElsewhere, NotAManager, NotManagerOfUnit
 from bot.services.context import Context, Notice
 from bot.services.people import Actor
 from bot.services.tickets.transitions import OPEN_STATUSES
@@ -27,7 +26,6 @@ from storage.models import OrgUnit, StaffRole, Ticket
 
 MANAGER_ROLES = (StaffRole.MANAGER, StaffRole.ADMIN)
 MAX_LISTED_UNITS = 30
-NOT_MANAGER = N_("Only a manager or admin of a project, region or HQ can do that.")
 
 
 class Admission(enum.Enum):
@@ -116,12 +114,12 @@ def _choices(units: list[OrgUnit]) -> list[UnitChoice]:
 async def choose_unit(session: AsyncSession, actor: Actor, unit_key: str | None) -> OrgUnit:
     """The unit a manager means: named, or the only one they manage directly.
 
-    Raises AccessDenied when they manage nothing (or not that unit), ChooseUnit
-    or UnknownUnit when they must say (another) which.
+    Raises NotAManager when they manage nothing, NotManagerOfUnit when not that unit,
+    ChooseUnit or UnknownUnit when they must say (another) which.
     """
     units = await manageable_units(session, actor)
     if not units:
-        raise AccessDenied(NOT_MANAGER, code="not_manager")
+        raise NotAManager
     if unit_key:
         unit = await session.scalar(
             select(OrgUnit).where(OrgUnit.key == unit_key.strip(), OrgUnit.active.is_(True))
@@ -129,9 +127,7 @@ async def choose_unit(session: AsyncSession, actor: Actor, unit_key: str | None)
         if unit is None:
             raise UnknownUnit(unit_key.strip(), _choices(units))
         if unit.id not in {u.id for u in units}:
-            raise AccessDenied(
-                N_("You are not a manager or admin of that unit."), code="not_manager_of_unit"
-            )
+            raise NotManagerOfUnit
         return unit
     direct = {g.org_unit_id for g in actor.roles if g.role in MANAGER_ROLES}
     if len(direct) == 1:
@@ -154,10 +150,7 @@ async def bind_group(
     if current is not None and current.id != unit.id:
         # Taking a group away from another unit needs a say over that unit too.
         if not await access.may_manage(session, actor, current.id):
-            raise AccessDenied(
-                N_("This group already belongs to another unit; only its managers can move it."),
-                code="group_bound_elsewhere",
-            )
+            raise GroupBoundElsewhere
         current.group_chat_id = current.group_thread_id = None
         moved_from = current.key
     previous_chat_id = unit.group_chat_id if unit.group_chat_id != chat_id else None

@@ -15,7 +15,6 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
-from bot.i18n import N_
 from bot.services import access
 from bot.services.context import Context
 from bot.services.people import Actor
@@ -137,7 +136,7 @@ async def ticket_view(
     if ticket is None:
         raise TicketNotFound
     if not await access.is_resident_party(session, actor, ticket):
-        raise access.AccessDenied(N_("This is not one of your tickets."), code="not_own_ticket")
+        raise access.NotOwnTicket
     events = await history(session, ticket.id, include_internal=False)
     lines = []
     for event in events:

@@ -30,14 +30,6 @@ class BindingError(Refused):
     audited = False
 
 
-class NotProjectStaff(access.AccessDenied):
-    """Only the project's staff decide; the service writes the audit line itself."""
-
-    code = "not_project_staff"
-    default_reason = N_("Only staff of this project can confirm its residents.")
-    audited = False
-
-
 @dataclass(frozen=True)
 class RequestCard:
     """What staff see of a request: enough to compare with their records, no more."""
@@ -152,7 +144,7 @@ async def decide(
             "not_project_staff",
             org_unit_id=request.project_id,
         )
-        raise NotProjectStaff
+        raise access.NotResidentsProjectStaff
     status = BindingStatus.APPROVED if approve else BindingStatus.REJECTED
     # The first decision wins, even when two staff press at the same moment.
     decided = await rows_changed(

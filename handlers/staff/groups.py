@@ -20,9 +20,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import audit, group_binding
-from bot.services.access import AccessDenied
+from bot.services.access import AccessDenied, NotAManager
 from bot.services.context import Context
-from bot.services.group_binding import NOT_MANAGER, Admission, ChooseUnit, UnitChoice, UnknownUnit
+from bot.services.group_binding import Admission, ChooseUnit, UnitChoice, UnknownUnit
 from bot.services.people import Actor
 from handlers.middlewares.refusals import refusal_text
 from handlers.staff.common import GROUP_TYPES, is_anonymous, is_command_for_us, thread_of
@@ -152,7 +152,7 @@ async def bind_group(
     was_bound = await group_binding.unit_for_chat(session, message.chat.id) is not None
     try:
         if actor is None or actor.person_id is None:
-            raise AccessDenied(NOT_MANAGER, code="no_role")
+            raise NotAManager(code="no_role")
         binding = await group_binding.bind_group(
             session, ctx.now, actor, message.chat.id, thread_of(message), command.args
         )

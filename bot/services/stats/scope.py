@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.services import audit
-from bot.services.access import AccessDenied, may_manage, units_below
+from bot.services.access import AccessDenied, StatisticsForManagers, may_manage, units_below
 from bot.services.errors import Refused
 from bot.services.people import Actor
 from storage.models import OrgLevel, OrgUnit, StaffRole
@@ -36,14 +36,8 @@ class StatsScope:
         return self.level is not OrgLevel.PROJECT
 
 
-# Refusals of statistics. Scopes are audited in resolve_scope itself (with the scope
-# asked for), so the refusal middleware does not write a second line.
-class NotAManager(AccessDenied):
-    code = "not_manager"
-    default_reason = N_("Statistics are for managers only.")
-    audited = False
-
-
+# Scopes are audited in resolve_scope itself (with the scope asked for), so the refusal
+# middleware does not write a second line.
 class BeyondScope(AccessDenied):
     code = "beyond_scope"
     default_reason = N_("You can only see statistics of your own units: {units}.")
@@ -85,7 +79,7 @@ async def resolve_scope(
     grants = [g for g in actor.roles if g.role in (StaffRole.MANAGER, StaffRole.ADMIN)]
     if not grants:
         await audit.refused(session, now, actor, action, "not a manager")
-        raise NotAManager
+        raise StatisticsForManagers
     if requested_key is None:
         own = min(grants, key=lambda g: _LEVEL_RANK[g.level])
         unit = await session.get(OrgUnit, own.org_unit_id)

@@ -21,7 +21,6 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_
 from bot.services import access, audit
 from bot.services.context import Context
 from bot.services.people import Actor
@@ -29,7 +28,6 @@ from bot.services.surveys.errors import (
     AlreadyCompleted,
     NoOpenSurvey,
     NoProjects,
-    NotAManager,
     NotYourSurvey,
     StaleSurvey,
     SurveyEnded,
@@ -66,7 +64,6 @@ ID_CHUNK = 1000
 Stage = InvitationStage
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10)}
 
-NOT_A_MANAGER = N_("Only managers can start or stop surveys there.")
 
 
 @dataclass(frozen=True)
@@ -181,7 +178,7 @@ async def _target_unit(
         return hq
     managed = {g.org_unit_id for g in actor.roles if g.role in (StaffRole.MANAGER, StaffRole.ADMIN)}
     if len(managed) != 1:
-        raise UnitNeeded if managed else NotAManager(NOT_A_MANAGER)
+        raise UnitNeeded if managed else access.SurveysForManagers
     unit = await session.get(OrgUnit, managed.pop())
     assert unit is not None
     return unit
@@ -192,7 +189,7 @@ async def _require_manager(
 ) -> None:
     if not await access.may_manage(session, actor, unit_id):
         await audit.refused(session, ctx.now, actor, action, "not_manager", org_unit_id=unit_id)
-        raise NotAManager(NOT_A_MANAGER)
+        raise access.SurveysForManagers
 
 
 async def _project_ids(session: AsyncSession, unit: OrgUnit) -> list[int]:

@@ -21,7 +21,6 @@ from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.surveys.errors import (
     FollowupAlreadyTaken,
-    NotAManager,
     StaleSurvey,
     SurveyError,
 )
@@ -37,7 +36,6 @@ FOLLOWUP_DESCRIPTION = N_(
     "Reasons: {reasons}\nComment: {comment}\nPlease call the resident back."
 )
 NOTHING = N_("—")
-ONLY_MANAGERS = N_("Only managers of this project can take a follow-up.")
 
 
 @dataclass(frozen=True)
@@ -138,7 +136,7 @@ async def take_followup(
 ) -> FollowupTaken:
     """A manager takes the call-back: it is assigned to them and they see the phone.
 
-    Refuses with ``NotAManager`` (audited here, with the unit), ``FollowupAlreadyTaken``
+    Refuses with ``FollowupsForManagers`` (audited here, with the unit), ``FollowupAlreadyTaken``
     or a ``SurveyError`` (the follow-up moved on or is closed).
     """
     ticket = await session.get(Ticket, followup_id)
@@ -154,7 +152,7 @@ async def take_followup(
             org_unit_id=ticket.project_id,
             ticket_id=ticket.id,
         )
-        raise NotAManager(ONLY_MANAGERS)
+        raise access.FollowupsForManagers
     try:
         ticket = await lifecycle.take(session, ctx, followup_id, actor, None)
     except AlreadyTaken as taken:

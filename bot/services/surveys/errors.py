@@ -2,13 +2,13 @@
 
 Survey refusals are ordinary input mistakes (an old button, someone else's survey),
 so they are answered but not written to the audit log; a manager refused a campaign
-is audited by the service itself, with the unit (``NotAManager``).
+or a follow-up is refused in ``bot/services/access.py`` (``SurveysForManagers``,
+``FollowupsForManagers``) and audited by the service itself, with the unit.
 """
 
 from __future__ import annotations
 
 from bot.i18n import N_
-from bot.services.access import AccessDenied
 from bot.services.errors import Refused
 
 
@@ -75,11 +75,3 @@ class FollowupAlreadyTaken(SurveyError):
 
     code = "already_taken"
     default_reason = N_("{name} is already calling the resident back.")
-
-
-class NotAManager(AccessDenied):
-    """Only managers start, stop or take surveys' follow-ups; the service has written the
-    audit line already (with the unit), so the refusal middleware does not."""
-
-    code = "not_manager"
-    audited = False
