@@ -50,6 +50,16 @@ class CodeRefused(Refused):
     audited = False
 
 
+class InvalidCode(CodeRefused):
+    """Not a code, or none we issued: the same answer, so guessing learns nothing."""
+
+    default_reason = N_("This code is not valid. Please check it and try again.")
+
+
+class CodeUsed(CodeRefused):
+    default_reason = N_("This code has already been used.")
+
+
 @dataclass(frozen=True)
 class IssuedCode:
     project_key: str
@@ -206,15 +216,15 @@ async def redeem(
         )
     code = normalise(text)
     if code is None:  # not even shaped like a code: a slip, not a guess
-        raise CodeRefused(N_("This code is not valid. Please check it and try again."))
+        raise InvalidCode
     found = await _matching_code(session, code)
     usable = found is not None and found.used_at is None and found.expires_at > now
     session.add(UnitCodeAttempt(telegram_id=telegram_id, at=now, succeeded=usable))
     await session.flush()
     if found is None:
-        raise CodeRefused(N_("This code is not valid. Please check it and try again."))
+        raise InvalidCode
     if found.used_at is not None:
-        raise CodeRefused(N_("This code has already been used."))
+        raise CodeUsed
     if found.expires_at <= now:
         raise CodeRefused(
             N_("This code has expired. Please ask the property office for a new one.")
@@ -229,10 +239,10 @@ async def redeem(
         .execution_options(synchronize_session=False),
     )
     if claimed != 1:
-        raise CodeRefused(N_("This code has already been used."))
+        raise CodeUsed
     label = await unit_label(session, found.property_unit_id)
     if label is None:
-        raise CodeRefused(N_("This code is not valid. Please check it and try again."))
+        raise InvalidCode
     await bind(session, person_id, label.unit_id, "code", now)
     await audit.record(
         session,
