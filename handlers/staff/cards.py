@@ -20,6 +20,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.presentation.buttons.tickets import (
     CardAction,
     ClassifyAction,
@@ -93,32 +94,28 @@ async def _pressed_ticket(
 # ------------------------------------------------------------------ changes at once
 
 
-async def take_ticket(
+# The presses that change the ticket at once: the lifecycle command, and the alert
+# that confirms it to the presser.
+AT_ONCE: dict[CardAction, tuple[Callable[..., Awaitable[Ticket]], str]] = {
+    CardAction.TAKE: (lifecycle.take, N_("You have taken {number}.")),
+    CardAction.START: (lifecycle.start_work, N_("🔧 Work on {number} has started.")),
+}
+
+
+async def change_at_once(
     callback: CallbackQuery,
     callback_data: StaffTicketAction,
     session: AsyncSession,
     ctx: Context,
     actor: Actor | None = None,
 ) -> None:
+    """Take, Start work."""
+    command, confirmation = AT_ONCE[CardAction(callback_data.action)]
     place = await where(session, chat_of(callback))
-    taken = await lifecycle.take(
+    changed = await command(
         session, ctx, callback_data.ticket_id, actor, callback_data.version, place=place
     )
-    await callback.answer(_("You have taken {number}.").format(number=taken.number))
-
-
-async def start_work(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
-) -> None:
-    place = await where(session, chat_of(callback))
-    started = await lifecycle.start_work(
-        session, ctx, callback_data.ticket_id, actor, callback_data.version, place=place
-    )
-    await callback.answer(_("🔧 Work on {number} has started.").format(number=started.number))
+    await callback.answer(_(confirmation).format(number=changed.number))
 
 
 # ------------------------------------------------------------------ asking for text
@@ -339,8 +336,8 @@ async def refuse_forged_button(callback: CallbackQuery) -> None:
 
 
 CARD_BUTTONS: dict[CardAction, Callable[..., Awaitable[None]]] = {
-    CardAction.TAKE: take_ticket,
-    CardAction.START: start_work,
+    CardAction.TAKE: change_at_once,
+    CardAction.START: change_at_once,
     CardAction.REPLY: ask_for_text,
     CardAction.NOTE: ask_for_text,
     CardAction.RESOLVE: ask_for_text,

@@ -27,9 +27,8 @@ from bot.services.people import Actor
 from bot.services.surveys import campaigns
 from bot.services.surveys.campaigns import CampaignFinished, QuestionPrompt
 from bot.services.surveys.errors import NoOpenSurvey, SurveyError
-from handlers.surveys.respondent import Respondent, as_respondent
+from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
 from handlers.surveys.states import INVITATION, Questionnaire
-from handlers.surveys.ticket_feedback import not_a_command
 
 
 async def _ask_or_thank(
@@ -108,28 +107,31 @@ async def opened(
     await _ask_or_thank(respondent, callback.from_user.id, prompt)
 
 
-async def _show_answer(callback: CallbackQuery, shown: str) -> None:
-    """The pressed question keeps its text, loses its buttons and shows the answer."""
+async def _next_question(
+    callback: CallbackQuery,
+    respondent: Respondent,
+    shown: str,
+    result: QuestionPrompt | CampaignFinished,
+) -> None:
+    """The pressed question keeps its text, loses its buttons and shows the answer;
+    then the next question (or the thanks)."""
+    await callback.answer()
     message = callback.message
     if isinstance(message, Message) and message.html_text:
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(f"{message.html_text}\n\n→ <b>{shown}</b>", reply_markup=None)
+    await _ask_or_thank(respondent, callback.from_user.id, result)
 
 
 async def answered(
     callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
-    try:
-        score = int(callback_data.value)
-    except ValueError:
-        raise SurveyError from None
+    score = button_score(callback_data.value)
     target, position = callback_data.target_id, callback_data.position
     result = await campaigns.answer(
         respondent.session, respondent.ctx, respondent.actor, target, position, score=score
     )
-    await callback.answer()
-    await _show_answer(callback, callback_data.value)
-    await _ask_or_thank(respondent, callback.from_user.id, result)
+    await _next_question(callback, respondent, callback_data.value, result)
 
 
 async def skipped(
@@ -139,9 +141,7 @@ async def skipped(
     result = await campaigns.skip(
         respondent.session, respondent.ctx, respondent.actor, target, position
     )
-    await callback.answer()
-    await _show_answer(callback, _("skipped"))
-    await _ask_or_thank(respondent, callback.from_user.id, result)
+    await _next_question(callback, respondent, _("skipped"), result)
 
 
 async def paused(

@@ -8,7 +8,6 @@ refusal middleware, which answers with an alert.
 from __future__ import annotations
 
 import contextlib
-from functools import cache
 
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -22,26 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.presentation import surveys as views
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
-from bot.presentation.residents.keyboards import all_menu_labels
 from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
-from handlers.surveys.respondent import Respondent, as_respondent
+from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
 from handlers.surveys.states import INVITATION, TicketFeedback
-
-
-@cache
-def _menu_labels() -> frozenset[str]:
-    return all_menu_labels()
-
-
-def not_a_command(message: Message) -> bool:
-    """Commands and the residents' menu buttons always reach their own handlers,
-    whatever survey is open: they are not an answer."""
-    text = message.text or ""
-    return not text.startswith("/") and text not in _menu_labels()
 
 
 def _state_for(prompt: Prompt) -> State:
@@ -109,17 +95,10 @@ async def reason_given(message: Message, respondent: Respondent) -> None:
 # ------------------------------------------------------------------ rating, reasons, comment
 
 
-def _score(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise SurveyError from None
-
-
 async def rated(
     callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
-    score = _score(callback_data.value)
+    score = button_score(callback_data.value)
     prompt = await post_ticket.rate(
         respondent.session, respondent.ctx, respondent.actor, callback_data.target_id, score
     )

@@ -1,17 +1,21 @@
-"""Who is answering a survey in their private chat, with what every answering step needs."""
+"""What answering a survey in the private chat takes: the :class:`Respondent` with what
+every step needs, which messages are answers, and the score a rating button carries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.presentation.residents.keyboards import all_menu_labels
 from bot.services.context import Context
 from bot.services.people import Actor
+from bot.services.surveys.errors import SurveyError
 from handlers.surveys.states import INVITATION
 
 
@@ -46,3 +50,23 @@ async def as_respondent(
     if actor is None:
         return False
     return {"respondent": Respondent(session, ctx, actor, state, bot, i18n.current_locale)}
+
+
+@cache
+def _menu_labels() -> frozenset[str]:
+    return all_menu_labels()
+
+
+def not_a_command(message: Message) -> bool:
+    """Commands and the residents' menu buttons always reach their own handlers,
+    whatever survey is open: they are not an answer."""
+    text = message.text or ""
+    return not text.startswith("/") and text not in _menu_labels()
+
+
+def button_score(value: str) -> int:
+    """The score a rating button carries (a forged one is refused)."""
+    try:
+        return int(value)
+    except ValueError:
+        raise SurveyError from None
