@@ -38,6 +38,7 @@ from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
 from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.services import delivery_outcomes
+from scheduler.batch_loop import BatchLoop
 from scheduler.rate_limits import SendPacer
 from storage import outbox_queue
 from storage.models import OutboxMessage, OutboxStatus
@@ -67,7 +68,7 @@ def as_plain_text(payload: dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-class OutboxSender:
+class OutboxSender(BatchLoop):
     def __init__(
         self,
         bot: Bot,
@@ -82,36 +83,19 @@ class OutboxSender:
         lease: timedelta = timedelta(minutes=2),
         locale: str = DEFAULT_LOCALE,
     ) -> None:
+        super().__init__(poll_interval)
         self._bot = bot
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._sender_id = sender_id
         self._max_attempts = max_attempts
-        self._poll_interval = poll_interval
         self._rng = rng or random.Random()
         self._pacer = pacer or SendPacer()
         self._lease = lease
         self._locale = locale
-        self._wakeup = asyncio.Event()
-        self._stopping = False
 
-    def wake(self) -> None:
-        self._wakeup.set()
-
-    def stop_soon(self) -> None:
-        """Finish the batch in hand, then leave :meth:`run`."""
-        self._stopping = True
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        while not self._stopping:
-            if await self.send_due():
-                continue
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-            except TimeoutError:
-                pass
-            self._wakeup.clear()
+    async def _one_batch(self) -> int:
+        return await self.send_due()
 
     async def send_due(self) -> int:
         """Deliver one batch of due messages; returns how many were attempted."""

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.runtime.handling import handle_update_once
 from bot.clock import Clock
+from scheduler.batch_loop import BatchLoop
 from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 GaveUpCallback = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 
 
-class UpdateWorker:
+class UpdateWorker(BatchLoop):
     def __init__(
         self,
         dispatcher: Dispatcher,
@@ -40,6 +41,7 @@ class UpdateWorker:
         on_gave_up: GaveUpCallback | None = None,
         after_batch: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__(poll_interval)
         self._dispatcher = dispatcher
         self._bot = bot
         self._sessionmaker = sessionmaker
@@ -47,31 +49,12 @@ class UpdateWorker:
         self._worker_id = worker_id
         self._lease = lease
         self._max_attempts = max_attempts
-        self._poll_interval = poll_interval
         self._chat_slots = asyncio.Semaphore(max_concurrent_chats)
         self._on_gave_up = on_gave_up
         self._after_batch = after_batch
-        self._wakeup = asyncio.Event()
-        self._stopping = False
 
-    def stop_soon(self) -> None:
-        """Finish the batch in hand, then leave :meth:`run`."""
-        self._stopping = True
-        self._wakeup.set()
-
-    def wake(self) -> None:
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        while not self._stopping:
-            handled = await self.run_once()
-            if handled:
-                continue  # more may be waiting
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-            except TimeoutError:
-                pass
-            self._wakeup.clear()
+    async def _one_batch(self) -> int:
+        return await self.run_once()
 
     async def run_once(self) -> int:
         """Claim and handle one batch; returns how many updates were attempted."""
