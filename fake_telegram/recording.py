@@ -21,8 +21,12 @@ Predicate = Callable[[ApiCall], bool]
 class CallRecorder:
     """Keeps every :class:`ApiCall` and lets coroutines wait for specific ones."""
 
-    def __init__(self, canonical: Callable[[str], str]) -> None:
+    def __init__(
+        self, canonical: Callable[[str], str], stats: dict[str, int] | None = None
+    ) -> None:
         self._canonical = canonical
+        #: Counters bumped on every call: ``calls``, and ``errors`` for non-ok answers.
+        self._stats = stats if stats is not None else {"calls": 0, "errors": 0}
         self.calls: list[ApiCall] = []
         self._by_method: dict[str, list[ApiCall]] = {}
         self._waiters: list[asyncio.Future[None]] = []
@@ -37,7 +41,10 @@ class CallRecorder:
         fault: str | None = None,
         uploads: dict[str, Any] | None = None,
     ) -> ApiCall:
-        """Append a call and wake everybody waiting in :meth:`wait_for`."""
+        """Append a call, count it, and wake everybody waiting in :meth:`wait_for`."""
+        self._stats["calls"] += 1
+        if not response.get("ok"):
+            self._stats["errors"] += 1
         call = ApiCall(
             method=method,
             params=params,

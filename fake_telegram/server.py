@@ -65,8 +65,6 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         strict_ampersand: bool = True,
     ) -> None:
         self.token = token
-        self.bot_id = bot_id
-        self.bot_username = bot_username
         self.enforce_rate_limits = enforce_rate_limits
         self.host = host
         self.port = port
@@ -78,14 +76,6 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             strict_ampersand=strict_ampersand,
         )
         self.add_group = self.state.add_group  # the bot is already in it; no update is sent
-        self.recorder = CallRecorder(canonical_name)
-        # The call log's queries, offered on the server itself: ``telegram.wait_for(...)``.
-        self.calls_of = self.recorder.calls_of
-        self.clear_calls = self.recorder.clear  # state such as messages is kept
-        self.mark = self.recorder.mark
-        self.wait_for = self.recorder.wait_for
-        self.faults = FaultInjector(canonical_name)
-        self.rate_limiter = RateLimiter()
         self.stats: dict[str, int] = {
             "calls": 0,
             "sent": 0,
@@ -94,11 +84,27 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             "errors": 0,
             "internal_errors": 0,
         }
+        self.recorder = CallRecorder(canonical_name, self.stats)
+        # The call log's queries, offered on the server itself: ``telegram.wait_for(...)``.
+        self.calls_of = self.recorder.calls_of
+        self.clear_calls = self.recorder.clear  # state such as messages is kept
+        self.mark = self.recorder.mark
+        self.wait_for = self.recorder.wait_for
+        self.faults = FaultInjector(canonical_name)
+        self.rate_limiter = RateLimiter()
         self.internal_errors: list[str] = []
         #: Hook to add extra routes (used by ``python -m fake_telegram``).
         self.on_app_created: Callable[[web.Application], None] | None = None
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+
+    @property
+    def bot_id(self) -> int:
+        return self.state.bot_id
+
+    @property
+    def bot_username(self) -> str:
+        return self.state.bot_username
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -150,16 +156,16 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
     async def _handle_api(self, request: web.Request) -> web.Response:
         raw_method = request.match_info["method"]
         if request.match_info["token"] != self.token:
-            self._record(raw_method, {}, UNAUTHORIZED.to_response())
+            self.recorder.record(raw_method, {}, UNAUTHORIZED.to_response())
             return _json_response(UNAUTHORIZED.to_response(), 401)
         spec = lookup(raw_method)
         try:
             params, uploads = await parse_request(request)
         except ApiError as exc:
-            self._record(canonical_name(raw_method), {}, exc.to_response())
+            self.recorder.record(canonical_name(raw_method), {}, exc.to_response())
             return _json_response(exc.to_response(), exc.error_code)
         if spec is None:
-            self._record(raw_method, params, NOT_FOUND.to_response(), uploads=uploads)
+            self.recorder.record(raw_method, params, NOT_FOUND.to_response(), uploads=uploads)
             return _json_response(NOT_FOUND.to_response(), 404)
         name = spec.name
 
@@ -167,14 +173,14 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         if injected is not None:
             self.stats["injected"] += 1
             body = injected.to_response()
-            self._record(name, params, body, fault="injected", uploads=uploads)
+            self.recorder.record(name, params, body, fault="injected", uploads=uploads)
             return _json_response(body, injected.error_code)
 
         delay = self.faults.take_delay(name, params)
         if delay is not None and not delay.apply:
             # Lost before processing: nothing happens; a client still waiting gets 502.
             body = _BAD_GATEWAY.to_response()
-            self._record(name, params, body, fault="dropped", uploads=uploads)
+            self.recorder.record(name, params, body, fault="dropped", uploads=uploads)
             await self._sleep(delay.seconds)
             return _json_response(body, 502)
 
@@ -185,7 +191,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
                 self.stats["rate_limited"] += 1
                 error = build_error(429, None, retry_after, None)
                 body = error.to_response()
-                self._record(name, params, body, fault="rate_limited", uploads=uploads)
+                self.recorder.record(name, params, body, fault="rate_limited", uploads=uploads)
                 return _json_response(body, 429)
 
         ctx = MethodContext(self.state, params, uploads, self._stopping)
@@ -208,7 +214,9 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             self.stats["sent"] += 1
             if self.enforce_rate_limits and chat_key is not None:
                 self.rate_limiter.commit(chat_key)
-        self._record(name, params, body, fault="delayed" if delay else None, uploads=uploads)
+        self.recorder.record(
+            name, params, body, fault="delayed" if delay else None, uploads=uploads
+        )
         response = _json_response(body, status)
         if delay is not None:
             # Processed, but the answer is late (e.g. lost in transit for the client).
@@ -230,20 +238,6 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             await asyncio.wait_for(self._stopping.wait(), seconds)
         except TimeoutError:
             pass
-
-    def _record(
-        self,
-        method: str,
-        params: dict[str, Any],
-        response: dict[str, Any],
-        *,
-        fault: str | None = None,
-        uploads: dict[str, Any] | None = None,
-    ) -> ApiCall:
-        self.stats["calls"] += 1
-        if not response.get("ok"):
-            self.stats["errors"] += 1
-        return self.recorder.record(method, params, response, fault=fault, uploads=uploads)
 
     # ------------------------------------------------------------- recording
     @property
