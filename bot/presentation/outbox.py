@@ -138,12 +138,18 @@ async def enqueue_text(
     text: str,
     now: datetime,
     reply_markup: dict[str, Any] | None = None,
+    reply_to: int | None = None,
     thread_id: int | None = None,
     dedup_key: str | None = None,
+    ref: str | None = None,
 ) -> bool:
+    """Queue an HTML message: with buttons, as a reply (``reply_to``, sent anyway if
+    that message is gone), in a forum topic (``thread_id``)."""
     payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
     if thread_id is not None:
         payload["message_thread_id"] = thread_id
     return await enqueue(
@@ -153,6 +159,7 @@ async def enqueue_text(
         payload=payload,
         now=now,
         dedup_key=dedup_key,
+        ref=ref,
     )
 
 

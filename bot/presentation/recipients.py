@@ -18,8 +18,9 @@ class Recipient:
     locale: str
 
 
-def recipient_for(person: Person, default_locale: str) -> Recipient | None:
-    if person.telegram_id is None or not person.reachable:
+def recipient_for(person: Person | None, default_locale: str) -> Recipient | None:
+    """Where and in which language to write to someone (None: gone, or unreachable)."""
+    if person is None or person.telegram_id is None or not person.reachable:
         return None
     return Recipient(
         person.id,

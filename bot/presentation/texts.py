@@ -19,6 +19,17 @@ STATUS_NAMES = {
     TicketStatus.CANCELLED: N_("cancelled"),
 }
 
+# The status at a glance, in the resident's list and on the staff card.
+STATUS_ICONS = {
+    TicketStatus.NEW: "🆕",
+    TicketStatus.ACKNOWLEDGED: "👀",
+    TicketStatus.IN_PROGRESS: "🔧",
+    TicketStatus.WAITING_ON_RESIDENT: "⏸",
+    TicketStatus.RESOLVED: "✅",
+    TicketStatus.CLOSED: "🏁",
+    TicketStatus.CANCELLED: "🚫",
+}
+
 KIND_NAMES = {
     TicketKind.REPAIR: N_("Repair"),
     TicketKind.COMPLAINT: N_("Complaint"),

@@ -94,7 +94,7 @@ async def binding_decided(session: AsyncSession, ctx: Context, notice: BindingDe
     assert request is not None
     person = await session.get(Person, request.person_id)
     label = await unit_label(session, request.property_unit_id)
-    recipient = recipient_for(person, ctx.group_locale) if person else None
+    recipient = recipient_for(person, ctx.group_locale)
     if recipient is None or label is None:
         return
     told = translate(

@@ -222,15 +222,13 @@ def _details_buttons(lines: list[_Line]) -> dict[str, Any]:
 async def _queue(
     session: AsyncSession, ctx: Context, chat: _Chat, text: str, markup: dict[str, Any]
 ) -> None:
-    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "reply_markup": markup}
-    if chat.thread_id:
-        payload["message_thread_id"] = chat.thread_id
-    await outbox.enqueue(
+    await outbox.enqueue_text(
         session,
         chat_id=chat.chat_id,
-        method="sendMessage",
-        payload=payload,
+        text=text,
         now=ctx.now,
+        reply_markup=markup,
+        thread_id=chat.thread_id or None,
         ref=chat.ref,
     )
 

@@ -29,7 +29,7 @@ async def invite_accepted(session: AsyncSession, ctx: Context, notice: InviteAcc
     assert invite is not None and person is not None
     inviter = await session.get(Person, invite.created_by_id)
     unit = await session.get(OrgUnit, invite.org_unit_id)
-    recipient = recipient_for(inviter, ctx.group_locale) if inviter else None
+    recipient = recipient_for(inviter, ctx.group_locale)
     if recipient is None or unit is None:
         return
     text = translate(

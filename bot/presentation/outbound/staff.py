@@ -53,19 +53,13 @@ async def post_card(
     if project is None or project.group_chat_id is None:
         return  # no group bound yet: the ticket still shows in /queue
     text, markup = await render_card(session, org, ticket, locale)
-    payload: dict[str, Any] = {
-        "text": text,
-        "parse_mode": "HTML",
-        "reply_markup": as_payload(markup),
-    }
-    if project.group_thread_id:
-        payload["message_thread_id"] = project.group_thread_id
-    await outbox.enqueue(
+    await outbox.enqueue_text(
         session,
         chat_id=project.group_chat_id,
-        method="sendMessage",
-        payload=payload,
+        text=text,
         now=now,
+        reply_markup=as_payload(markup),
+        thread_id=project.group_thread_id or None,
         ref=CARD_REF.format(ticket_id=ticket.id),
     )
 
@@ -96,20 +90,14 @@ async def tell_group(session: AsyncSession, ticket: Ticket, now: datetime, text:
     project = await session.get(OrgUnit, ticket.project_id)
     if project is None or project.group_chat_id is None:
         return
-    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
-    if ticket.card_message_id and ticket.card_chat_id == project.group_chat_id:
-        payload["reply_parameters"] = {
-            "message_id": ticket.card_message_id,
-            "allow_sending_without_reply": True,
-        }
-    if project.group_thread_id:
-        payload["message_thread_id"] = project.group_thread_id
-    await outbox.enqueue(
+    on_card = ticket.card_message_id and ticket.card_chat_id == project.group_chat_id
+    await outbox.enqueue_text(
         session,
         chat_id=project.group_chat_id,
-        method="sendMessage",
-        payload=payload,
+        text=text,
         now=now,
+        reply_to=ticket.card_message_id if on_card else None,
+        thread_id=project.group_thread_id or None,
         ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),
     )
 
@@ -191,7 +179,7 @@ async def _answered_in_private(
 async def _assigned(session: AsyncSession, ctx: Context, notice: TicketAssigned) -> None:
     """The new assignee hears about it privately, with the card to act on."""
     person = await session.get(Person, notice.assignee_id)
-    reader = recipient_for(person, ctx.group_locale) if person is not None else None
+    reader = recipient_for(person, ctx.group_locale)
     if reader is None:
         return
     ticket = await _ticket(session, notice.ticket_id)

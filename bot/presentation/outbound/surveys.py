@@ -78,7 +78,7 @@ def _open_button(locale: str, label: str, invitation_id: int) -> dict[str, Any]:
 async def survey_reminder(session: AsyncSession, ctx: Context, notice: SurveyReminder) -> None:
     ticket = await session.get(Ticket, notice.ticket_id)
     person = await session.get(Person, notice.person_id)
-    recipient = recipient_for(person, ctx.group_locale) if person else None
+    recipient = recipient_for(person, ctx.group_locale)
     if ticket is None or recipient is None:
         return
     project = await session.get(OrgUnit, ticket.project_id)
@@ -113,7 +113,7 @@ async def not_fixed_to_assignee(
 ) -> None:
     assignee = await session.get(Person, notice.assignee_id)
     ticket = await session.get(Ticket, notice.ticket_id)
-    recipient = recipient_for(assignee, ctx.group_locale) if assignee else None
+    recipient = recipient_for(assignee, ctx.group_locale)
     if recipient is None or ticket is None:
         return
     text = translate(

@@ -15,21 +15,12 @@ from bot.presentation.buttons.residents import FollowUpAction, FollowUpChoice, T
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.residents.keyboards import InlineReply, Reply, Row, inline
 from bot.presentation.residents.names import category_label, kind_label
-from bot.presentation.texts import STATUS_NAMES, local_time
+from bot.presentation.texts import STATUS_ICONS, STATUS_NAMES, local_time
 from bot.services.intake.filing import snippet
 from bot.services.resident_tickets import FollowUp, HistoryLine, TicketView, my_tickets
 from bot.services.tickets.transitions import is_open
 from storage.models import TicketEventKind, TicketStatus
 
-STATUS_ICONS = {
-    TicketStatus.NEW: "🆕",
-    TicketStatus.ACKNOWLEDGED: "👀",
-    TicketStatus.IN_PROGRESS: "🔧",
-    TicketStatus.WAITING_ON_RESIDENT: "⏸",
-    TicketStatus.RESOLVED: "✅",
-    TicketStatus.CLOSED: "🏁",
-    TicketStatus.CANCELLED: "🚫",
-}
 # What the resident is asked for after pressing Comment, Cancel or Not fixed.
 QUESTIONS = {
     FollowUp.COMMENT: N_("Write your comment for {number}, or send photos and press “Send”."),

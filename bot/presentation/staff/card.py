@@ -10,9 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
-from bot.presentation.texts import category_name, initials, kind_name, local_time, status_name
+from bot.presentation.texts import (
+    STATUS_ICONS,
+    category_name,
+    initials,
+    kind_name,
+    local_time,
+    status_name,
+)
 from bot.services.tickets.transitions import FINAL_STATUSES, is_open
-from storage.models import OrgUnit, Person, PropertyUnit, Ticket, TicketStatus
+from storage.models import OrgUnit, Person, PropertyUnit, Ticket
 
 # The card's buttons, row by row; the last row only while the ticket is open.
 CARD_ROWS: tuple[tuple[tuple[CardAction, str], ...], ...] = (
@@ -42,15 +49,6 @@ CARD = N_(
     "Respond by: {respond_by} · Resolve by: {resolve_by}\n\n"
     "{description}"
 )
-STATUS_ICONS = {
-    TicketStatus.NEW: "🆕",
-    TicketStatus.ACKNOWLEDGED: "👀",
-    TicketStatus.IN_PROGRESS: "🔧",
-    TicketStatus.WAITING_ON_RESIDENT: "⏸",
-    TicketStatus.RESOLVED: "✅",
-    TicketStatus.CLOSED: "🏁",
-    TicketStatus.CANCELLED: "🚫",
-}
 
 
 async def _place(session: AsyncSession, ticket: Ticket) -> str:
