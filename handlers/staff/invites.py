@@ -21,7 +21,7 @@ from bot.services.context import Context
 from bot.services.group_binding import ChooseUnit, UnknownUnit
 from bot.services.invites import INVITE_PREFIX
 from bot.services.people import Actor
-from handlers.staff.common import GROUP_TYPES, bot_username
+from handlers.staff.common import GROUP_TYPES, bot_username, is_staff
 
 
 async def make_invite(
@@ -102,10 +102,6 @@ async def open_invite(
     )
 
 
-def _is_staff(_event: object, actor: Actor | None = None) -> bool:
-    return actor is not None and actor.is_staff
-
-
 def build_router() -> Router:
     """Links are made and opened in private chats; asked for in a group, the bot says so."""
     router = Router(name="staff.invites")
@@ -115,7 +111,7 @@ def build_router() -> Router:
         open_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
     )
     private.message.register(
-        make_invite, Command("invite"), _is_staff, flags={"audit": "invite.create"}
+        make_invite, Command("invite"), is_staff, flags={"audit": "invite.create"}
     )
     groups = Router(name="staff.invites.groups")
     groups.message.filter(F.chat.type.in_(GROUP_TYPES))
