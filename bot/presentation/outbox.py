@@ -24,7 +24,7 @@ from bot.presentation.message_split import (
     units,
 )
 from storage.dialect import insert_ignoring_duplicates
-from storage.models import OrgUnit, OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus
 
 DELIVERABLE_METHODS = frozenset(
     {
@@ -159,31 +159,6 @@ async def enqueue_text(
         payload=payload,
         now=now,
         dedup_key=dedup_key,
-        ref=ref,
-    )
-
-
-async def enqueue_to_group(
-    session: AsyncSession,
-    unit: OrgUnit,
-    *,
-    text: str,
-    now: datetime,
-    reply_markup: dict[str, Any] | None = None,
-    reply_to: int | None = None,
-    ref: str | None = None,
-) -> bool:
-    """Queue an HTML message in a unit's staff group, in its forum topic if it has one."""
-    if unit.group_chat_id is None:
-        raise ValueError(f"unit {unit.key} has no staff group")
-    return await enqueue_text(
-        session,
-        chat_id=unit.group_chat_id,
-        text=text,
-        now=now,
-        reply_markup=reply_markup,
-        reply_to=reply_to,
-        thread_id=unit.group_thread_id or None,
         ref=ref,
     )
 

@@ -78,11 +78,12 @@ async def binding_requested(session: AsyncSession, ctx: Context, notice: Binding
         }
         for verdict, label in ((Verdict.APPROVE, APPROVE_BUTTON), (Verdict.REJECT, REJECT_BUTTON))
     ]
-    await outbox.enqueue_to_group(
+    await outbox.enqueue_text(
         session,
-        project,
+        chat_id=project.group_chat_id,
         text=card_text(locale, await request_card(session, request)),
         reply_markup={"inline_keyboard": [buttons]},
+        thread_id=project.group_thread_id or None,
         now=ctx.now,
     )
 

@@ -53,12 +53,13 @@ async def post_card(
     if project is None or project.group_chat_id is None:
         return  # no group bound yet: the ticket still shows in /queue
     text, markup = await render_card(session, org, ticket, locale)
-    await outbox.enqueue_to_group(
+    await outbox.enqueue_text(
         session,
-        project,
+        chat_id=project.group_chat_id,
         text=text,
         now=now,
         reply_markup=as_payload(markup),
+        thread_id=project.group_thread_id or None,
         ref=CARD_REF.format(ticket_id=ticket.id),
     )
 
@@ -90,12 +91,13 @@ async def tell_group(session: AsyncSession, ticket: Ticket, now: datetime, text:
     if project is None or project.group_chat_id is None:
         return
     on_card = ticket.card_message_id and ticket.card_chat_id == project.group_chat_id
-    await outbox.enqueue_to_group(
+    await outbox.enqueue_text(
         session,
-        project,
+        chat_id=project.group_chat_id,
         text=text,
         now=now,
         reply_to=ticket.card_message_id if on_card else None,
+        thread_id=project.group_thread_id or None,
         ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),
     )
 

@@ -151,11 +151,12 @@ async def low_score(session: AsyncSession, ctx: Context, notice: LowScore) -> No
         text = translate(locale, ALERT, followup=followup.number, **fields)
         call_back = SurveyButton(action=SurveyAction.FOLLOW_UP, target_id=followup.id).pack()
         markup = _keyboard([(translate(locale, FOLLOW_UP_BUTTON), call_back)])
-    await outbox.enqueue_to_group(
+    await outbox.enqueue_text(
         session,
-        unit,
+        chat_id=unit.group_chat_id,
         text=text,
         reply_markup=markup,
+        thread_id=unit.group_thread_id or None,
         now=ctx.now,
     )
 
