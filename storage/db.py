@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Executable, event
+from sqlalchemy import ColumnElement, CursorResult, Executable, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import DeclarativeBase
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -77,3 +78,20 @@ async def rows_changed(
     # DML statements produce a CursorResult; ``execute`` is typed for any statement.
     result = cast(CursorResult[Any], await session.execute(statement, params))
     return max(result.rowcount, 0)
+
+
+async def claim(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    *still: ColumnElement[bool],
+    **values: Any,
+) -> bool:
+    """Set ``values`` on the one row of ``model`` that matches ``still`` (its key and the
+    state it must still be in); True if this call changed it, i.e. won the race.
+
+    Whoever claims a lease, a reminder or a one-time token this way cannot win twice,
+    even with another instance doing the same at the same moment.
+    """
+    statement = update(model).where(*still).values(**values)
+    changed = await rows_changed(session, statement.execution_options(synchronize_session=False))
+    return changed == 1

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import rows_changed
+from storage.db import claim, rows_changed
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import InboundStatus, InboundUpdate
 
@@ -100,14 +100,14 @@ async def claim_batch(
     ).all()
     claimed: list[InboundUpdate] = []
     for row in candidates:
-        changed = await rows_changed(
+        if await claim(
             session,
-            update(InboundUpdate)
-            .where(InboundUpdate.update_id == row.update_id, _claimable(now))
-            .values(locked_by=worker_id, locked_until=now + lease)
-            .execution_options(synchronize_session=False),
-        )
-        if changed == 1:
+            InboundUpdate,
+            InboundUpdate.update_id == row.update_id,
+            _claimable(now),
+            locked_by=worker_id,
+            locked_until=now + lease,
+        ):
             claimed.append(row)
     return claimed
 
@@ -121,17 +121,16 @@ async def is_pending(session: AsyncSession, update_id: int) -> bool:
 
 async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """Mark handled, inside the handler's transaction. False if someone else already did."""
-    changed = await rows_changed(
+    return await claim(
         session,
-        update(InboundUpdate)
-        .where(
-            InboundUpdate.update_id == update_id,
-            InboundUpdate.status == InboundStatus.PENDING,
-        )
-        .values(status=InboundStatus.DONE, processed_at=now, locked_by=None, locked_until=None)
-        .execution_options(synchronize_session=False),
+        InboundUpdate,
+        InboundUpdate.update_id == update_id,
+        InboundUpdate.status == InboundStatus.PENDING,
+        status=InboundStatus.DONE,
+        processed_at=now,
+        locked_by=None,
+        locked_until=None,
     )
-    return changed == 1
 
 
 async def record_failure(

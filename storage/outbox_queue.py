@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.db import rows_changed
+from storage.db import claim, rows_changed
 from storage.models import OutboxMessage, OutboxStatus
 
 
@@ -52,17 +52,15 @@ async def claim_due(
     ).all()
     claimed = []
     for row in candidates:
-        changed = await rows_changed(
+        if await claim(
             session,
-            update(OutboxMessage)
-            .where(
-                and_(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.PENDING),
-                _free(now),
-            )
-            .values(locked_by=sender_id, locked_until=now + lease)
-            .execution_options(synchronize_session=False),
-        )
-        if changed == 1:
+            OutboxMessage,
+            OutboxMessage.id == row.id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            _free(now),
+            locked_by=sender_id,
+            locked_until=now + lease,
+        ):
             claimed.append(row)
     return claimed
 

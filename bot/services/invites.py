@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -21,7 +21,7 @@ from bot.services.context import Context, Notice
 from bot.services.errors import Refused
 from bot.services.group_binding import choose_unit
 from bot.services.people import Actor
-from storage.db import rows_changed
+from storage.db import claim
 from storage.models import OrgUnit, Person, StaffInvite, StaffMembership, StaffRole
 
 INVITE_PREFIX = "inv_"
@@ -160,14 +160,14 @@ async def _join(
         )
         session.add(person)
         await session.flush()
-    claimed = await rows_changed(
+    if not await claim(
         session,
-        update(StaffInvite)
-        .where(StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
-        .values(used_at=now, used_by_id=person.id)
-        .execution_options(synchronize_session=False),
-    )
-    if claimed != 1:
+        StaffInvite,
+        StaffInvite.id == invite.id,
+        StaffInvite.used_at.is_(None),
+        used_at=now,
+        used_by_id=person.id,
+    ):
         raise InviteUsed
     person.full_name = person.full_name or full_name
     person.last_seen_at = now

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -18,7 +18,7 @@ from bot.services.context import Context, Notice
 from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
-from storage.db import rows_changed
+from storage.db import claim
 from storage.models import BindingRequest, BindingStatus, OrgUnit, Person
 
 
@@ -147,14 +147,15 @@ async def decide(
         raise access.NotResidentsProjectStaff
     status = BindingStatus.APPROVED if approve else BindingStatus.REJECTED
     # The first decision wins, even when two staff press at the same moment.
-    decided = await rows_changed(
+    if not await claim(
         session,
-        update(BindingRequest)
-        .where(BindingRequest.id == request_id, BindingRequest.status == BindingStatus.PENDING)
-        .values(status=status, decided_at=ctx.now, decided_by_id=actor.person_id)
-        .execution_options(synchronize_session=False),
-    )
-    if decided != 1:
+        BindingRequest,
+        BindingRequest.id == request_id,
+        BindingRequest.status == BindingStatus.PENDING,
+        status=status,
+        decided_at=ctx.now,
+        decided_by_id=actor.person_id,
+    ):
         raise BindingError(N_("This request has already been decided."))
     if approve:
         await bind(session, request.person_id, request.property_unit_id, "approval", ctx.now)

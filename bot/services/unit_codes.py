@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile.models import ResidentPolicy
@@ -27,7 +27,7 @@ from bot.i18n import N_
 from bot.services import audit
 from bot.services.errors import Refused
 from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
-from storage.db import rows_changed
+from storage.db import claim
 from storage.models import (
     Building,
     OrgUnit,
@@ -231,14 +231,14 @@ async def redeem(
         )
     if await is_bound(session, person_id, found.property_unit_id):
         raise CodeRefused(N_("You are already registered for this unit."))
-    claimed = await rows_changed(
+    if not await claim(
         session,
-        update(UnitCode)
-        .where(UnitCode.id == found.id, UnitCode.used_at.is_(None))
-        .values(used_at=now, used_by_id=person_id)
-        .execution_options(synchronize_session=False),
-    )
-    if claimed != 1:
+        UnitCode,
+        UnitCode.id == found.id,
+        UnitCode.used_at.is_(None),
+        used_at=now,
+        used_by_id=person_id,
+    ):
         raise CodeUsed
     label = await unit_label(session, found.property_unit_id)
     if label is None:

@@ -36,7 +36,7 @@ from bot.services.surveys.errors import (
     UnknownUnit,
 )
 from bot.services.surveys.notices import CampaignReminder, CampaignStarted, Invitee
-from storage.db import rows_changed
+from storage.db import claim
 from storage.models import (
     Building,
     InvitationKind,
@@ -63,7 +63,6 @@ SCHEDULE_GRACE = timedelta(hours=1)
 ID_CHUNK = 1000
 Stage = InvitationStage
 SCORE_RANGES = {"rating": (1, 5), "nps": (0, 10)}
-
 
 
 @dataclass(frozen=True)
@@ -528,18 +527,14 @@ async def campaigns_to_remind(session: AsyncSession, now: datetime) -> list[int]
 
 async def send_reminders(session: AsyncSession, ctx: Context, campaign_id: int) -> int:
     """The one reminder to everyone who has not finished; exactly once per campaign."""
-    claimed = await rows_changed(
+    if not await claim(
         session,
-        update(SurveyCampaign)
-        .where(
-            SurveyCampaign.id == campaign_id,
-            SurveyCampaign.reminded_at.is_(None),
-            SurveyCampaign.stopped_at.is_(None),
-        )
-        .values(reminded_at=ctx.now)
-        .execution_options(synchronize_session=False),
-    )
-    if claimed != 1:
+        SurveyCampaign,
+        SurveyCampaign.id == campaign_id,
+        SurveyCampaign.reminded_at.is_(None),
+        SurveyCampaign.stopped_at.is_(None),
+        reminded_at=ctx.now,
+    ):
         return 0
     campaign = await session.get(SurveyCampaign, campaign_id)
     assert campaign is not None

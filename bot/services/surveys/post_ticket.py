@@ -32,7 +32,7 @@ from bot.services.surveys.notices import NotFixedToAssignee, SurveyReminder
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import StaleAction
 from bot.services.tickets.transitions import IllegalTransition
-from storage.db import rows_changed
+from storage.db import claim
 from storage.models import (
     InvitationKind,
     InvitationStage,
@@ -434,18 +434,14 @@ async def invitations_to_remind(
 
 async def send_reminder(session: AsyncSession, ctx: Context, invitation_id: int) -> bool:
     """The one reminder; a second call (or a second instance) sends nothing."""
-    claimed = await rows_changed(
+    if not await claim(
         session,
-        update(SurveyInvitation)
-        .where(
-            SurveyInvitation.id == invitation_id,
-            SurveyInvitation.reminded_at.is_(None),
-            SurveyInvitation.stage == Stage.ASKED,
-        )
-        .values(reminded_at=ctx.now)
-        .execution_options(synchronize_session=False),
-    )
-    if claimed != 1:
+        SurveyInvitation,
+        SurveyInvitation.id == invitation_id,
+        SurveyInvitation.reminded_at.is_(None),
+        SurveyInvitation.stage == Stage.ASKED,
+        reminded_at=ctx.now,
+    ):
         return False
     invitation = await session.get(SurveyInvitation, invitation_id)
     assert invitation is not None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import rows_changed
+from storage.db import claim
 from storage.models import OrgUnit
 
 
@@ -30,12 +30,11 @@ async def allocate_number(session: AsyncSession, project_id: int) -> tuple[int, 
         seq, prefix = row
         if prefix is None:
             raise ValueError("tickets belong to projects, and this unit has no ticket prefix")
-        changed = await rows_changed(
+        if await claim(
             session,
-            update(OrgUnit)
-            .where(OrgUnit.id == project_id, OrgUnit.next_ticket_number == seq)
-            .values(next_ticket_number=seq + 1)
-            .execution_options(synchronize_session=False),
-        )
-        if changed == 1:
+            OrgUnit,
+            OrgUnit.id == project_id,
+            OrgUnit.next_ticket_number == seq,
+            next_ticket_number=seq + 1,
+        ):
             return seq, format_number(prefix, seq)
