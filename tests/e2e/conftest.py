@@ -60,6 +60,16 @@ def settings(database_url: str, telegram: FakeTelegramServer, org_file: Path) ->
 AppFactory = Callable[..., Awaitable[Application]]
 
 
+def org_file_with(org_file: Path, tmp_path: Path, residents_setting: str) -> Path:
+    """A copy of the organisation file with one more ``[residents]`` setting."""
+    changed = tmp_path / "organisation.toml"
+    changed.write_text(
+        org_file.read_text(encoding="utf-8") + f"\n[residents]\n{residents_setting}\n",
+        encoding="utf-8",
+    )
+    return changed
+
+
 @pytest.fixture
 async def start_app(settings: Settings, clock: ManualClock) -> AsyncIterator[AppFactory]:
     """Start an Application (more than one for restart tests); all are stopped at the end."""

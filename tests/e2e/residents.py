@@ -69,25 +69,66 @@ async def next_message(telegram: FakeTelegramServer, user: FakeUser, mark: int) 
     return await telegram.wait_for("sendMessage", chat_id=user.id, since=mark)
 
 
+async def agree_and_give_name(
+    telegram: FakeTelegramServer, user: FakeUser, name: str, *, start: str = "/start"
+) -> ApiCall:
+    """/start, agree to the notice, give a name; the bot's next message (it asks for the phone)."""
+    notice = await say(telegram, user, start)
+    zh = (user.language_code or "").startswith("zh")
+    asked_name = await press(telegram, user, notice, "✅ 我同意" if zh else "✅ I agree")
+    assert "姓名" in asked_name.params["text"] or "name" in asked_name.params["text"]
+    return await say(telegram, user, name)
+
+
 async def register(
-    telegram: FakeTelegramServer,
-    user: FakeUser,
-    name: str,
-    *,
-    start: str = "/start",
-    agree: str | None = None,
+    telegram: FakeTelegramServer, user: FakeUser, name: str, *, start: str = "/start"
 ) -> ApiCall:
     """/start, agree, name, own phone; returns what follows "you are registered" (a unit offer,
     or the deep-link code's result)."""
-    notice = await say(telegram, user, start)
-    zh = (user.language_code or "").startswith("zh")
-    asked_name = await press(telegram, user, notice, agree or ("✅ 我同意" if zh else "✅ I agree"))
-    assert "姓名" in asked_name.params["text"] or "name" in asked_name.params["text"]
-    await say(telegram, user, name)
+    await agree_and_give_name(telegram, user, name, start=start)
     mark = telegram.mark()
     telegram.send_contact(user, phone_number="8613912345678")
     registered = await next_message(telegram, user, mark)
     return await next_message(telegram, user, registered.seq + 1)
+
+
+async def registered_in_unit(
+    app: Application,
+    telegram: FakeTelegramServer,
+    user: FakeUser,
+    name: str,
+    unit: str = "101",
+    building: str = "1",
+) -> None:
+    """Registered through the chat, then bound to a unit behind the bot's back."""
+    await register(telegram, user, name)
+    await bind_directly(app, user.id, unit, building=building)
+
+
+async def start_filing(telegram: FakeTelegramServer, user: FakeUser, menu_button: str) -> ApiCall:
+    """Press a main-menu button; the first question of the filing (after the intro)."""
+    intro = await say(telegram, user, menu_button)
+    return await next_message(telegram, user, intro.seq + 1)
+
+
+async def filing_until_description(
+    telegram: FakeTelegramServer, user: FakeUser, menu_button: str, category: str, place: str
+) -> ApiCall:
+    """Start filing, choose the category and the place; the bot's next question."""
+    question = await start_filing(telegram, user, menu_button)
+    chosen = await press(telegram, user, question, category)
+    return await press(telegram, user, chosen, place)
+
+
+async def abandoned_question(
+    app: Application, telegram: FakeTelegramServer, user: FakeUser
+) -> ApiCall:
+    """The first question of a repair filing that the resident left for a complaint: its
+    buttons belong to the past."""
+    await registered_in_unit(app, telegram, user, "Alice")
+    old_question = await start_filing(telegram, user, "🔧 Report a repair")
+    await start_filing(telegram, user, "📣 Make a complaint")
+    return old_question
 
 
 async def issue_code(app: Application, project: str = "sunshine", building: str = "1") -> dict:

@@ -108,6 +108,18 @@ def press(
     return telegram.press(user, message, data=button_data(message, action))
 
 
+async def press_on_card(
+    telegram: FakeTelegramServer,
+    user: FakeUser,
+    ticket: Ticket,
+    action: str,
+    *,
+    chat_id: int = SUNSHINE_GROUP,
+) -> dict[str, Any]:
+    """Wait for the ticket's card in the group, then press its ``action`` button."""
+    return press(telegram, user, await card(telegram, chat_id, ticket.number), action)
+
+
 async def alert(telegram: FakeTelegramServer, update: dict[str, Any]) -> str:
     """The text the bot answered a button press with."""
     answer = await eventually(lambda: telegram.answer_for(update))

@@ -22,19 +22,19 @@ from storage.models import (
 )
 from storage.models.residents import ResidentUnit
 from tests.conftest import eventually
-from tests.e2e.conftest import AppFactory, say
-from tests.e2e.residents import bind_directly, register, settled
+from tests.e2e.conftest import AppFactory, org_file_with, say
+from tests.e2e.residents import registered_in_unit, settled
 from tests.e2e.staff_helpers import as_actor, file_ticket
 
 SUNSHINE_GROUP = -1009000000100
 
 
-async def registered(
-    app: Application, telegram: FakeTelegramServer, user: FakeUser, name: str
-) -> None:
-    await register(telegram, user, name)
-    await settled(app)
-    await bind_directly(app, user.id, "101", "1")
+async def resident_with_ticket(
+    app: Application, telegram: FakeTelegramServer, user: FakeUser, name: str, description: str
+) -> Ticket:
+    """A resident bound to a unit who has filed one ticket."""
+    await registered_in_unit(app, telegram, user, name)
+    return await file_ticket(app, telegram, resident_id=user.id, name=name, description=description)
 
 
 async def test_privacy_shows_the_notice_and_what_is_held(
@@ -43,7 +43,7 @@ async def test_privacy_shows_the_notice_and_what_is_held(
     before = await say(telegram, resident_en, "/privacy")
     assert "Privacy notice" in before.params["text"]
     assert "We hold no personal data about you." in before.params["text"]
-    await registered(app, telegram, resident_en, "Alice Smith")
+    await registered_in_unit(app, telegram, resident_en, "Alice Smith")
     after = await say(telegram, resident_en, "/privacy")
     assert "1 unit(s), 0 ticket(s)" in after.params["text"]
     assert "notice version 1" in after.params["text"]
@@ -52,13 +52,8 @@ async def test_privacy_shows_the_notice_and_what_is_held(
 async def test_mydata_sends_only_the_residents_own_data(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await registered(app, telegram, resident_en, "Alice Smith")
-    mine = await file_ticket(
-        app,
-        telegram,
-        resident_id=resident_en.id,
-        name="Alice Smith",
-        description="Leak under my sink",
+    mine = await resident_with_ticket(
+        app, telegram, resident_en, "Alice Smith", "Leak under my sink"
     )
     await file_ticket(
         app,
@@ -92,13 +87,8 @@ async def test_mydata_sends_only_the_residents_own_data(
 async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
-    await registered(app, telegram, resident_zh, "张小明")
-    ticket = await file_ticket(
-        app,
-        telegram,
-        resident_id=resident_zh.id,
-        name="张小明",
-        description="我家厨房水管裂了,电话13912345678",
+    ticket = await resident_with_ticket(
+        app, telegram, resident_zh, "张小明", "我家厨房水管裂了,电话13912345678"
     )
     async with app.sessionmaker() as session, session.begin():
         session.add(
@@ -205,14 +195,10 @@ async def test_a_new_notice_version_asks_for_consent_again(
     tmp_path: Path,
 ) -> None:
     first = await start_app()
-    await registered(first, telegram, resident_en, "Alice Smith")
+    await registered_in_unit(first, telegram, resident_en, "Alice Smith")
     assert "notice version 1" in (await say(telegram, resident_en, "/privacy")).params["text"]
     await first.stop()
-    changed = tmp_path / "organisation.toml"
-    changed.write_text(
-        org_file.read_text(encoding="utf-8") + '\n[residents]\nprivacy_notice_version = "2"\n',
-        encoding="utf-8",
-    )
+    changed = org_file_with(org_file, tmp_path, 'privacy_notice_version = "2"')
     await start_app(bot_config=changed)
     asked = await say(telegram, resident_en, "/start")
     assert "version 2" in asked.params["text"] and "I agree" in str(asked.params["reply_markup"])
@@ -223,13 +209,8 @@ async def test_retention_erases_inactive_residents_and_strips_old_tickets(
 ) -> None:
     from scheduler.jobs import apply_data_retention
 
-    await registered(app, telegram, resident_en, "Alice Smith")
-    ticket = await file_ticket(
-        app,
-        telegram,
-        resident_id=resident_en.id,
-        name="Alice Smith",
-        description="Broken window in my bedroom",
+    ticket = await resident_with_ticket(
+        app, telegram, resident_en, "Alice Smith", "Broken window in my bedroom"
     )
     await as_actor(app, 5001, lambda s, c, a: lifecycle.take(s, c, ticket.id, a, None))
     await as_actor(app, 5001, lambda s, c, a: lifecycle.resolve(s, c, ticket.id, a, "fixed"))

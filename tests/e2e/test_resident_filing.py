@@ -8,29 +8,18 @@ from sqlalchemy import select
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import Attachment, TicketKind
-from tests.e2e.conftest import say
+from tests.e2e.conftest import org_file_with, say
 from tests.e2e.residents import (
     SUNSHINE_GROUP,
-    bind_directly,
     buttons,
+    filing_until_description,
     next_message,
     press,
     register,
+    registered_in_unit,
+    start_filing,
     tickets_in_db,
 )
-
-
-async def registered_in_unit(
-    app: Application, telegram: FakeTelegramServer, user: FakeUser, name: str, unit: str = "101"
-) -> None:
-    await register(telegram, user, name)
-    await bind_directly(app, user.id, unit, building="1")
-
-
-async def start_filing(telegram: FakeTelegramServer, user: FakeUser, menu_button: str):
-    """Press a main-menu button; the first question of the filing (after the intro)."""
-    intro = await say(telegram, user, menu_button)
-    return await next_message(telegram, user, intro.seq + 1)
 
 
 async def test_repair_with_an_album_of_photos_and_urgency_in_chinese(
@@ -164,9 +153,9 @@ async def test_summary_edit_changes_one_field_and_returns_to_the_summary(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     await registered_in_unit(app, telegram, resident_en, "Alice")
-    question = await start_filing(telegram, resident_en, "🔧 Report a repair")
-    place = await press(telegram, resident_en, question, "Noise")
-    described = await press(telegram, resident_en, place, "🏠 1号楼 101")
+    described = await filing_until_description(
+        telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
+    )
     photos = await say(telegram, resident_en, "Banging pipes at night")
     summary = await press(telegram, resident_en, photos, "No photos")
     assert "Category: Noise" in summary.params["text"]
@@ -192,9 +181,9 @@ async def test_description_over_the_limit_is_refused_with_the_limit_named(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     await registered_in_unit(app, telegram, resident_en, "Alice")
-    question = await start_filing(telegram, resident_en, "🔧 Report a repair")
-    place = await press(telegram, resident_en, question, "Lift")
-    await press(telegram, resident_en, place, "🏠 1号楼 101")
+    await filing_until_description(
+        telegram, resident_en, "🔧 Report a repair", "Lift", "🏠 1号楼 101"
+    )
     refused = await say(telegram, resident_en, "电" * 1001)
     assert refused.params["text"] == "This is too long: at most 1000 characters, yours has 1001."
     photos = await say(telegram, resident_en, "电" * 1000)
@@ -205,9 +194,9 @@ async def test_photo_with_a_caption_answers_the_description_step(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     await registered_in_unit(app, telegram, resident_en, "Alice")
-    question = await start_filing(telegram, resident_en, "🔧 Report a repair")
-    place = await press(telegram, resident_en, question, "Noise")
-    await press(telegram, resident_en, place, "🏠 1号楼 101")
+    await filing_until_description(
+        telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
+    )
     mark = telegram.mark()
     telegram.send_album(resident_en, 6, caption="Cracked wall tiles")
     ack = await next_message(telegram, resident_en, mark)
@@ -221,16 +210,12 @@ async def test_photo_with_a_caption_answers_the_description_step(
 async def test_daily_ticket_limit(
     start_app, telegram: FakeTelegramServer, resident_en: FakeUser, tmp_path, org_file
 ) -> None:
-    limited = tmp_path / "organisation.toml"
-    limited.write_text(
-        org_file.read_text(encoding="utf-8") + "\n[residents]\nmax_tickets_per_day = 1\n",
-        encoding="utf-8",
-    )
+    limited = org_file_with(org_file, tmp_path, "max_tickets_per_day = 1")
     app = await start_app(bot_config=limited)
     await registered_in_unit(app, telegram, resident_en, "Alice")
-    question = await start_filing(telegram, resident_en, "❓ Ask a question")
-    place = await press(telegram, resident_en, question, "Other")
-    await press(telegram, resident_en, place, "🌳 阳光花园: common area or general")
+    await filing_until_description(
+        telegram, resident_en, "❓ Ask a question", "Other", "🌳 阳光花园: common area or general"
+    )
     photos = await say(telegram, resident_en, "When is the pool open?")
     summary = await press(telegram, resident_en, photos, "No photos")
     await press(telegram, resident_en, summary, "✅ Submit")

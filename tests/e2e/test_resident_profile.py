@@ -5,14 +5,18 @@ from __future__ import annotations
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from tests.e2e.conftest import say
-from tests.e2e.residents import bind_directly, buttons, next_message, press, register
+from tests.e2e.residents import (
+    buttons,
+    next_message,
+    press,
+    registered_in_unit,
+)
 
 
 async def test_profile_shows_and_changes_name_phone_language_and_units(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await register(telegram, resident_en, "Alice <Admin>")
-    await bind_directly(app, resident_en.id, "101", building="1")
+    await registered_in_unit(app, telegram, resident_en, "Alice <Admin>")
     profile = await say(telegram, resident_en, "/profile")
     text = profile.params["text"]
     assert "Name: Alice &lt;Admin&gt;" in text and "Phone: +8613912345678" in text

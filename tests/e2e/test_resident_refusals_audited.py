@@ -9,7 +9,12 @@ from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import AuditEntry
 from tests.e2e.conftest import say
-from tests.e2e.residents import bind_directly, message_of, next_message, register, settled
+from tests.e2e.residents import (
+    abandoned_question,
+    message_of,
+    register,
+    settled,
+)
 
 
 async def refusals(app: Application) -> list[tuple[str, str | None]]:
@@ -25,14 +30,10 @@ async def refusals(app: Application) -> list[tuple[str, str | None]]:
 async def test_stale_and_forged_resident_buttons_are_audited(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await register(telegram, resident_en, "Alice")
-    await bind_directly(app, resident_en.id, "101", building="1")
-    intro = await say(telegram, resident_en, "🔧 Report a repair")
-    old_question = await next_message(telegram, resident_en, intro.seq + 1)
-    intro = await say(telegram, resident_en, "📣 Make a complaint")
-    await next_message(telegram, resident_en, intro.seq + 1)
+    old_question = await abandoned_question(app, telegram, resident_en)
+    mark = telegram.mark()
     telegram.press(resident_en, message_of(old_question), text="Lift")
-    await telegram.wait_for("answerCallbackQuery", since=intro.seq)
+    await telegram.wait_for("answerCallbackQuery", since=mark)
     for forged in ("rf:1:submit:", "rl:x"):
         mark = telegram.mark()
         telegram.press_raw(resident_en, resident_en.id, 1, forged)

@@ -10,6 +10,7 @@ from storage.models import Person, ResidentUnit
 from tests.conftest import eventually
 from tests.e2e.conftest import say
 from tests.e2e.residents import (
+    agree_and_give_name,
     buttons,
     issue_code,
     next_message,
@@ -73,9 +74,7 @@ async def test_declining_stores_nothing(
 async def test_someone_elses_contact_is_refused(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    notice = await say(telegram, resident_en, "/start")
-    await press(telegram, resident_en, notice, "✅ I agree")
-    await say(telegram, resident_en, "Alice Smith")
+    await agree_and_give_name(telegram, resident_en, "Alice Smith")
 
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="+447700900123", contact_user_id=999)
@@ -215,9 +214,7 @@ async def test_a_new_privacy_notice_version_asks_for_consent_again(
 async def test_an_own_contact_without_a_usable_number_is_refused_with_the_button_again(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    notice = await say(telegram, resident_en, "/start")
-    await press(telegram, resident_en, notice, "✅ I agree")
-    await say(telegram, resident_en, "Alice Smith")
+    await agree_and_give_name(telegram, resident_en, "Alice Smith")
 
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="12")

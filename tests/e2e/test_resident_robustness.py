@@ -7,14 +7,17 @@ import pytest
 
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
-from tests.e2e.conftest import say
+from tests.e2e.conftest import org_file_with, say
 from tests.e2e.residents import (
-    bind_directly,
+    abandoned_question,
     buttons,
+    filing_until_description,
     message_of,
     next_message,
     press,
     register,
+    registered_in_unit,
+    start_filing,
     tickets_in_db,
 )
 
@@ -48,28 +51,13 @@ async def bad_input_answers(telegram: FakeTelegramServer, user: FakeUser, what: 
     return answers
 
 
-async def filing_until_description(
-    app: Application,
-    telegram: FakeTelegramServer,
-    user: FakeUser,
-    menu: str,
-    category: str,
-    unit: str,
-):
-    await register(telegram, user, "Alice")
-    await bind_directly(app, user.id, "101", building="1")
-    intro = await say(telegram, user, menu)
-    question = await next_message(telegram, user, intro.seq + 1)
-    place = await press(telegram, user, question, category)
-    return await press(telegram, user, place, unit)
-
-
 @pytest.mark.parametrize("what", BAD_INPUTS)
 async def test_bad_input_at_the_description_and_photo_steps_keeps_the_step(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, what: str
 ) -> None:
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     await filing_until_description(
-        app, telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
+        telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
     )
     answers = await bad_input_answers(telegram, resident_en, what)
     assert answers[0] == "I can only use text here. Please write it."
@@ -88,10 +76,8 @@ async def test_bad_input_at_the_description_and_photo_steps_keeps_the_step(
 async def test_bad_input_in_chinese_at_the_buttons_and_location_steps(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser, what: str
 ) -> None:
-    await register(telegram, resident_zh, "张小明")
-    await bind_directly(app, resident_zh.id, "101", building="1")
-    intro = await say(telegram, resident_zh, "📣 投诉")
-    question = await next_message(telegram, resident_zh, intro.seq + 1)
+    await registered_in_unit(app, telegram, resident_zh, "张小明")
+    question = await start_filing(telegram, resident_zh, "📣 投诉")
     answers = await bad_input_answers(telegram, resident_zh, what)
     assert answers == ["请点击其中一个按钮。", "您的投诉属于哪一类?"]
     place = await press(telegram, resident_zh, question, "噪音")
@@ -128,13 +114,7 @@ async def test_bad_input_during_registration_comment_and_code_steps(
 async def test_old_and_forged_buttons_change_nothing(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await register(telegram, resident_en, "Alice")
-    await bind_directly(app, resident_en.id, "101", building="1")
-    intro = await say(telegram, resident_en, "🔧 Report a repair")
-    old_question = await next_message(telegram, resident_en, intro.seq + 1)
-    # Start over: the first conversation's buttons belong to the past.
-    intro = await say(telegram, resident_en, "📣 Make a complaint")
-    await next_message(telegram, resident_en, intro.seq + 1)
+    old_question = await abandoned_question(app, telegram, resident_en)
     mark = telegram.mark()
     telegram.press(resident_en, message_of(old_question), text="Lift")
     stale = await telegram.wait_for("answerCallbackQuery", since=mark)
@@ -158,12 +138,8 @@ async def test_conversation_continues_after_a_restart(
     start_app, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
     first = await start_app()
-    await register(telegram, resident_zh, "张小明")
-    await bind_directly(first, resident_zh.id, "101", building="1")
-    intro = await say(telegram, resident_zh, "🔧 报修")
-    question = await next_message(telegram, resident_zh, intro.seq + 1)
-    place = await press(telegram, resident_zh, question, "电梯")
-    await press(telegram, resident_zh, place, "🏠 1号楼 101")
+    await registered_in_unit(first, telegram, resident_zh, "张小明")
+    await filing_until_description(telegram, resident_zh, "🔧 报修", "电梯", "🏠 1号楼 101")
     await first.stop()
 
     second = await start_app()
@@ -185,8 +161,9 @@ async def test_conversation_continues_after_a_restart(
 async def test_cancel_works_at_every_step_and_restores_the_menu(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     await filing_until_description(
-        app, telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
+        telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
     )
     cancelled = await say(telegram, resident_en, "/cancel")
     assert cancelled.params["text"] == "Cancelled."
@@ -224,11 +201,7 @@ async def test_a_flood_is_skipped_politely_without_slowing_others(
 async def test_too_many_messages_a_minute_are_throttled(
     start_app, telegram: FakeTelegramServer, resident_en: FakeUser, tmp_path, org_file
 ) -> None:
-    strict = tmp_path / "organisation.toml"
-    strict.write_text(
-        org_file.read_text(encoding="utf-8") + "\n[residents]\nmax_messages_per_minute = 5\n",
-        encoding="utf-8",
-    )
+    strict = org_file_with(org_file, tmp_path, "max_messages_per_minute = 5")
     app = await start_app(bot_config=strict)
     for _ in range(5):
         assert (

@@ -21,7 +21,6 @@ from storage.models import (
 from tests.e2e.conftest import say
 from tests.e2e.residents import (
     SUNSHINE_GROUP,
-    bind_directly,
     bot_says,
     buttons,
     delivered,
@@ -29,15 +28,11 @@ from tests.e2e.residents import (
     next_message,
     press,
     register,
+    registered_in_unit,
     settled,
     ticket,
     tickets_in_db,
 )
-
-
-async def resident(app: Application, telegram: FakeTelegramServer, user: FakeUser, name: str):
-    await register(telegram, user, name)
-    await bind_directly(app, user.id, "101", building="1")
 
 
 async def file_directly(app: Application, telegram_id: int, description: str, **fields) -> int:
@@ -71,7 +66,7 @@ async def staff_resolves(app: Application, ticket_id: int, what: str = "Replaced
 async def test_free_text_with_a_typo_is_offered_as_a_repair(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await resident(app, telegram, resident_en, "Alice")
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     offer = await say(telegram, resident_en, "The elevater in my building is brokn again")
     assert "It sounds like: Lift." in offer.params["text"]
     assert buttons(offer) == [
@@ -98,7 +93,7 @@ async def test_free_text_with_a_typo_is_offered_as_a_repair(
 async def test_free_text_in_chinese_and_a_greeting(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
-    await resident(app, telegram, resident_zh, "张小明")
+    await registered_in_unit(app, telegram, resident_zh, "张小明")
     hint = await say(telegram, resident_zh, "你好")
     assert hint.params["text"].startswith("请在下方菜单中选择所需服务")
     offer = await say(telegram, resident_zh, "天花板漏水了,滴到床上")
@@ -113,7 +108,7 @@ async def test_duplicate_is_offered_and_joining_makes_a_follower(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     neighbour = telegram.user(id=7011, first_name="Bob", language_code="en")
-    await resident(app, telegram, neighbour, "Bob")
+    await registered_in_unit(app, telegram, neighbour, "Bob")
     first = await file_directly(
         app,
         neighbour.id,
@@ -121,7 +116,7 @@ async def test_duplicate_is_offered_and_joining_makes_a_follower(
         category_key="lift",
         location_text="Building 1",
     )
-    await resident(app, telegram, resident_en, "Alice")
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     question = await say(telegram, resident_en, "🔧 Report a repair")
     question = await next_message(telegram, resident_en, question.seq + 1)
     place = await press(telegram, resident_en, question, "Lift")
@@ -171,9 +166,9 @@ async def test_filing_a_new_one_despite_a_duplicate(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
     neighbour = telegram.user(id=7011, first_name="Bob", language_code="en")
-    await resident(app, telegram, neighbour, "Bob")
+    await registered_in_unit(app, telegram, neighbour, "Bob")
     await file_directly(app, neighbour.id, "2号楼电梯困人了", category_key="lift")
-    await resident(app, telegram, resident_zh, "张小明")
+    await registered_in_unit(app, telegram, resident_zh, "张小明")
     offer = await say(telegram, resident_zh, "2号楼电梯坏了,有人被困在里面")
     intro = await press(telegram, resident_zh, offer, "🔧 报修")
     place = await next_message(telegram, resident_zh, intro.seq + 1)
@@ -190,7 +185,7 @@ async def test_filing_a_new_one_despite_a_duplicate(
 async def test_my_tickets_are_paged_open_first_with_detail_and_history(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await resident(app, telegram, resident_en, "Alice")
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     ids = [await file_directly(app, resident_en.id, f"Problem number {n}") for n in range(7)]
     assert app.sessionmaker is not None and app.organisation is not None
     async with app.sessionmaker() as session, session.begin():  # the oldest one is closed
@@ -225,7 +220,7 @@ async def test_my_tickets_are_paged_open_first_with_detail_and_history(
 async def test_comment_with_photos_cancel_confirm_and_reopen(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await resident(app, telegram, resident_en, "Alice")
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     first = await file_directly(app, resident_en.id, "Door lock broken")
     second = await file_directly(app, resident_en.id, "Window cracked")
 
@@ -308,9 +303,9 @@ async def test_another_residents_ticket_is_never_shown(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     neighbour = telegram.user(id=7011, first_name="Bob", language_code="en")
-    await resident(app, telegram, neighbour, "Bob")
+    await registered_in_unit(app, telegram, neighbour, "Bob")
     theirs = await file_directly(app, neighbour.id, "Private matter in my flat")
-    await resident(app, telegram, resident_en, "Alice")
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     listing = await say(telegram, resident_en, "📋 My tickets")
     assert listing.params["text"].startswith("You have no tickets yet")
     for action in ("view", "comment", "cancel", "confirm", "reopen"):
@@ -339,7 +334,7 @@ async def test_free_text_from_a_resident_without_a_unit_is_offered_as_a_question
 async def test_a_photo_outside_a_request_gets_a_hint(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await resident(app, telegram, resident_en, "Alice")
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     mark = telegram.mark()
     telegram.send_photo(resident_en)
     hint = await next_message(telegram, resident_en, mark)

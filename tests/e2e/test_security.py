@@ -15,7 +15,13 @@ from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import AuditEntry, Person, StaffRole, Ticket, TicketStatus
 from tests.e2e.conftest import say
-from tests.e2e.residents import bind_directly, issue_code, register, settled, tickets_in_db
+from tests.e2e.residents import (
+    issue_code,
+    register,
+    registered_in_unit,
+    settled,
+    tickets_in_db,
+)
 from tests.e2e.staff_helpers import (
     AGENT,
     SUNSHINE_GROUP,
@@ -189,8 +195,7 @@ HOSTILE = "'; DROP TABLE tickets; -- <script>alert(1)</script> & <b>bold</b> ‮
 async def test_injection_looking_text_is_stored_and_shown_literally(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await register(telegram, resident_en, HOSTILE[:60])
-    await bind_directly(app, resident_en.id, "101", "1")
+    await registered_in_unit(app, telegram, resident_en, HOSTILE[:60])
     ticket = await file_ticket(app, telegram, resident_id=resident_en.id, description=HOSTILE)
     shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
     assert (
@@ -209,8 +214,7 @@ async def test_injection_looking_text_is_stored_and_shown_literally(
 async def test_oversized_text_is_refused_with_the_limit_named(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await register(telegram, resident_en, "Alice")
-    await bind_directly(app, resident_en.id, "101", "1")
+    await registered_in_unit(app, telegram, resident_en, "Alice")
     intro = await say(telegram, resident_en, "🔧 Report a repair")
     category = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=intro.seq + 1)
     from tests.e2e.residents import press as press_button

@@ -23,6 +23,7 @@ from tests.e2e.staff_helpers import (
     card,
     file_ticket,
     press,
+    press_on_card,
     refusals,
     reload,
     staff_user,
@@ -73,7 +74,7 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
 ) -> None:
     ticket = await file_ticket(app, telegram, language="en")
     agent = staff_user(telegram, AGENT)
-    press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "cancel")
+    await press_on_card(telegram, agent, ticket, "cancel")
     prompt = await bot_says(telegram, SUNSHINE_GROUP, "🚫")
     assert "为什么要取消" in (prompt.text or "")
     telegram.send_text(agent, "重复报修,已合并处理", chat_id=SUNSHINE_GROUP, reply_to=prompt)
@@ -94,7 +95,7 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
 ) -> None:
     ticket = await file_ticket(app, telegram, language="en")
     manager = staff_user(telegram, MANAGER)
-    press(telegram, manager, await card(telegram, SUNSHINE_GROUP, ticket.number), "classify")
+    await press_on_card(telegram, manager, ticket, "classify")
     menu = await bot_says(telegram, SUNSHINE_GROUP, "改为")
     assert "当前分类为“漏水”" in (menu.text or "")
     assert menu.button_texts() == ["✓ 漏水", "电梯", "噪音", "⚡ 标为紧急", "取消"]

@@ -31,6 +31,7 @@ from tests.e2e.staff_helpers import (
     file_ticket,
     photo_file_id,
     press,
+    press_on_card,
     queued_to,
     reload,
     send_photo_reply,
@@ -63,7 +64,7 @@ async def test_take_assigns_the_ticket_and_the_card_shows_it(
 ) -> None:
     ticket = await file_ticket(app, telegram)
     agent = staff_user(telegram, AGENT)
-    pressed = press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "take")
+    pressed = await press_on_card(telegram, agent, ticket, "take")
     assert "SG-000001" in await alert(telegram, pressed)
     refreshed = await eventually(
         lambda: (
@@ -214,7 +215,7 @@ async def test_a_note_is_kept_in_the_history_but_never_reaches_the_resident(
     await bot_says(telegram, SUNSHINE_GROUP, "备注已保存", since=mark)
     assert not any("狗" in t for t in texts_to(telegram, RESIDENT))
     assert not any("狗" in str(m.payload) for m in await queued_to(app, RESIDENT))
-    press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "details")
+    await press_on_card(telegram, agent, ticket, "details")
     details = await bot_says(telegram, agent.id, "处理记录")
     assert "🔒 内部备注: 住户家里有狗,上门先打电话" in details.text
 
@@ -224,7 +225,7 @@ async def test_resolve_asks_what_was_done_and_the_resident_to_confirm(
 ) -> None:
     ticket = await file_ticket(app, telegram)
     agent = staff_user(telegram, AGENT)
-    taking = press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "take")
+    taking = await press_on_card(telegram, agent, ticket, "take")
     await alert(telegram, taking)
     taken = await card_with(telegram, ticket.number, "👀")
     mark = telegram.mark()
@@ -276,7 +277,7 @@ async def test_reassign_to_a_colleague_tells_them_privately(
 ) -> None:
     ticket = await file_ticket(app, telegram)
     manager, agent = staff_user(telegram, MANAGER), staff_user(telegram, AGENT)
-    press(telegram, manager, await card(telegram, SUNSHINE_GROUP, ticket.number), "reassign")
+    await press_on_card(telegram, manager, ticket, "reassign")
     menu = await bot_says(telegram, SUNSHINE_GROUP, "转派给谁")
     # The project's staff (minus whoever holds it), or another project.
     assert menu.button_texts() == ["👤 李强", "👤 王芳", "➡️ 转到其他项目", "取消"]

@@ -23,6 +23,7 @@ from tests.e2e.staff_helpers import (
     card,
     file_ticket,
     press,
+    press_on_card,
     queued_to,
     refusals,
     reload,
@@ -59,7 +60,7 @@ async def test_a_resident_pressing_a_staff_button_is_refused(
 ) -> None:
     resident = telegram.user(id=RESIDENT, first_name="小明")
     before = len(await queued_to(app, RESIDENT))
-    pressed = press(telegram, resident, await card(telegram, SUNSHINE_GROUP, ticket.number), "take")
+    pressed = await press_on_card(telegram, resident, ticket, "take")
     assert await alert(telegram, pressed) == "仅限工作人员使用。"
     assert telegram.answer_for(pressed).show_alert
     await assert_refused(
@@ -163,7 +164,7 @@ async def test_resolving_a_ticket_nobody_took_is_refused_with_the_reason(
     app: Application, telegram: FakeTelegramServer, ticket: Ticket, clock: ManualClock
 ) -> None:
     agent = staff_user(telegram, AGENT)
-    pressed = press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "resolve")
+    pressed = await press_on_card(telegram, agent, ticket, "resolve")
     assert await alert(telegram, pressed) == "这张工单还没有人接单。"
     await assert_refused(
         app, ticket, who=AGENT, action="ticket.resolve", reason="illegal_transition", clock=clock
@@ -186,7 +187,7 @@ async def test_someone_elses_reply_prompt_cannot_be_used(
     app: Application, telegram: FakeTelegramServer, ticket: Ticket, clock: ManualClock
 ) -> None:
     agent, manager = staff_user(telegram, AGENT), staff_user(telegram, MANAGER)
-    press(telegram, agent, await card(telegram, SUNSHINE_GROUP, ticket.number), "reply")
+    await press_on_card(telegram, agent, ticket, "reply")
     prompt = await bot_says(telegram, SUNSHINE_GROUP, "✍️")
     pressed = telegram.press(manager, prompt, text="✖ 取消")
     assert await alert(telegram, pressed) == "这条提示不是给您的,或已失效。"
