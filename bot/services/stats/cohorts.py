@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Integer,
     String,
@@ -59,6 +61,32 @@ def _union(arms: Sequence):
     return arms[0] if len(arms) == 1 else union_all(*arms)
 
 
+def _cohort(
+    name: str,
+    sql: Sql,
+    at: Any,
+    scope: StatsScope,
+    period: Period,
+    days: bool,
+    *measures: ColumnElement[Any],
+) -> CTE:
+    """The scope's tickets with ``at`` in the period, keyed by slice (project, kind,
+    category) and local day (``d``; 0 when days are not asked for), with ``measures``."""
+    day = sql.day_index(at, period.midnights()) if days else literal(0)
+    return (
+        select(
+            Ticket.project_id.label("p"),
+            Ticket.kind.label("k"),
+            Ticket.category_key.label("c"),
+            *measures,
+            day.label("d"),
+        )
+        .where(f.in_scope(scope), f.within(at, period))
+        .cte(name)
+        .prefix_with("MATERIALIZED")
+    )
+
+
 # ------------------------------------------------------------------ opened
 
 
@@ -99,27 +127,21 @@ async def opened_cohort(
     repeats: int = 10,
 ) -> OpenedCohort:
     """Counts of the tickets opened in the period; ``repeats`` = how many to list."""
-    sql = Sql.of(session)
-    cohort = (
-        select(
-            Ticket.project_id.label("p"),
-            Ticket.kind.label("k"),
-            Ticket.category_key.label("c"),
-            Ticket.property_unit_id.label("u"),
-            _flag(f.not_cancelled()).label("live"),
-            _flag(f.response_met()).label("rm"),
-            _flag(f.response_missed(now)).label("rx"),
-            _flag(f.resolution_met()).label("sm"),
-            _flag(f.resolution_missed(now)).label("sx"),
-            _flag(Ticket.reopen_count > 0).label("ro"),
-            _flag(f.ever_resolved()).label("ev"),
-            (sql.day_index(Ticket.created_at, period.midnights()) if days else literal(0)).label(
-                "d"
-            ),
-        )
-        .where(f.in_scope(scope), f.within(Ticket.created_at, period))
-        .cte("opened_cohort")
-        .prefix_with("MATERIALIZED")
+    cohort = _cohort(
+        "opened_cohort",
+        Sql.of(session),
+        Ticket.created_at,
+        scope,
+        period,
+        days,
+        Ticket.property_unit_id.label("u"),
+        _flag(f.not_cancelled()).label("live"),
+        _flag(f.response_met()).label("rm"),
+        _flag(f.response_missed(now)).label("rx"),
+        _flag(f.resolution_met()).label("sm"),
+        _flag(f.resolution_missed(now)).label("sx"),
+        _flag(Ticket.reopen_count > 0).label("ro"),
+        _flag(f.ever_resolved()).label("ev"),
     )
     c = cohort.c
     measures = [
@@ -212,22 +234,16 @@ async def resolved_cohort(
     session: AsyncSession, scope: StatsScope, period: Period, now: datetime, *, days: bool = True
 ) -> ResolvedCohort:
     """Counts of the tickets resolved in the period."""
-    sql = Sql.of(session)
-    cohort = (
-        select(
-            Ticket.project_id.label("p"),
-            Ticket.kind.label("k"),
-            Ticket.category_key.label("c"),
-            Ticket.assignee_id.label("a"),
-            _flag(f.resolution_met()).label("met"),
-            _flag(f.resolution_missed(now)).label("late"),
-            (sql.day_index(Ticket.resolved_at, period.midnights()) if days else literal(0)).label(
-                "d"
-            ),
-        )
-        .where(f.in_scope(scope), f.within(Ticket.resolved_at, period))
-        .cte("resolved_cohort")
-        .prefix_with("MATERIALIZED")
+    cohort = _cohort(
+        "resolved_cohort",
+        Sql.of(session),
+        Ticket.resolved_at,
+        scope,
+        period,
+        days,
+        Ticket.assignee_id.label("a"),
+        _flag(f.resolution_met()).label("met"),
+        _flag(f.resolution_missed(now)).label("late"),
     )
     c = cohort.c
     n = func.count().label("n")

@@ -112,6 +112,39 @@ async def _staff_ticket(
     return staff, ticket
 
 
+async def _open_staff_ticket(
+    session: AsyncSession,
+    actor: Actor | None,
+    ticket_id: int,
+    place: Where | None,
+    expected_version: int | None,
+) -> tuple[Actor, Ticket]:
+    """As :func:`_staff_ticket`, for changes that only an open ticket, as shown, can take."""
+    staff, ticket = await _staff_ticket(session, actor, ticket_id, place)
+    _check_version(ticket, expected_version)
+    if not is_open(ticket.status):
+        raise StaleAction
+    return staff, ticket
+
+
+async def _cancel(
+    session: AsyncSession, ctx: Context, ticket: Ticket, by_person_id: int | None, reason: str
+) -> None:
+    """Cancelled by the resident or by staff: the reason is kept, the clocks stop."""
+    await _change(
+        session,
+        ctx,
+        ticket,
+        TicketAction.CANCEL,
+        by_person_id,
+        body=reason,
+        kind=TicketEventKind.CANCELLED,
+    )
+    ticket.cancel_reason = reason
+    ticket.closed_at = ctx.now
+    deadlines.stop_all(ticket)
+
+
 async def _require_resident(session: AsyncSession, actor: Actor, ticket: Ticket) -> None:
     if not await access.is_resident_party(session, actor, ticket):
         raise NotOwnTicket
@@ -333,18 +366,7 @@ async def cancel_by_resident(
     ticket = await load_for_update(session, ticket_id)
     if ticket.resident_id != actor.person_id:
         raise NotTicketOwner
-    await _change(
-        session,
-        ctx,
-        ticket,
-        TicketAction.CANCEL,
-        actor.person_id,
-        body=reason,
-        kind=TicketEventKind.CANCELLED,
-    )
-    ticket.cancel_reason = reason
-    ticket.closed_at = ctx.now
-    deadlines.stop_all(ticket)
+    await _cancel(session, ctx, ticket, actor.person_id, reason)
     await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
     return ticket
 
@@ -488,18 +510,7 @@ async def cancel_by_staff(
 ) -> Ticket:
     """Staff cancel an open ticket; the residents are told why."""
     staff, ticket = await _staff_ticket(session, actor, ticket_id, None)
-    await _change(
-        session,
-        ctx,
-        ticket,
-        TicketAction.CANCEL,
-        staff.person_id,
-        body=reason,
-        kind=TicketEventKind.CANCELLED,
-    )
-    ticket.cancel_reason = reason
-    ticket.closed_at = ctx.now
-    deadlines.stop_all(ticket)
+    await _cancel(session, ctx, ticket, staff.person_id, reason)
     await ctx.announce(session, CancelledByStaff(ticket.id, reason), TicketChanged(ticket.id))
     return ticket
 
@@ -518,10 +529,7 @@ async def reassign(
 ) -> Ticket:
     """Hand the ticket to another staff member, or move it to another project (one of
     those :mod:`queries` offers; anything else is a forged button)."""
-    staff, ticket = await _staff_ticket(session, actor, ticket_id, place)
-    _check_version(ticket, expected_version)
-    if not is_open(ticket.status):
-        raise StaleAction
+    staff, ticket = await _open_staff_ticket(session, actor, ticket_id, place, expected_version)
     if to_person_id is not None and to_person_id not in {
         o.person_id for o in await queries.reassign_people(session, ticket)
     }:
@@ -567,10 +575,7 @@ async def change_classification(
 ) -> Ticket:
     """Staff correct the category or urgency; deadlines are recomputed from the history
     and the residents are told."""
-    staff, ticket = await _staff_ticket(session, actor, ticket_id, place)
-    _check_version(ticket, expected_version)
-    if not is_open(ticket.status):
-        raise StaleAction
+    staff, ticket = await _open_staff_ticket(session, actor, ticket_id, place, expected_version)
     if category_key is not None and category_key not in {
         c.key for c in queries.category_options(ctx.org, ticket)
     }:
