@@ -59,6 +59,17 @@ async def resolve_actor(session: AsyncSession, telegram_id: int) -> Actor:
     return Actor(telegram_id, person.id, person.language, grants)
 
 
+async def person_by_telegram_id_or_new(
+    session: AsyncSession, telegram_id: int, now: datetime
+) -> Person:
+    """The person with this Telegram id, added (id only) if we have never stored them."""
+    person = await person_by_telegram_id(session, telegram_id)
+    if person is None:
+        person = Person(telegram_id=telegram_id, created_at=now, reachable=True)
+        session.add(person)
+    return person
+
+
 async def person_by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
     return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
@@ -73,10 +84,7 @@ async def set_language(
     """
     if language not in SUPPORTED_LOCALES:
         raise ValueError(f"unsupported language {language!r}")
-    person = await person_by_telegram_id(session, telegram_id)
-    if person is None:
-        person = Person(telegram_id=telegram_id, created_at=now, reachable=True)
-        session.add(person)
+    person = await person_by_telegram_id_or_new(session, telegram_id, now)
     person.language = language
     person.last_seen_at = now
     await session.flush()

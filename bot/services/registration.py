@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, normalise_locale
 from bot.services import audit
 from bot.services.errors import Refused
-from bot.services.people import person_by_telegram_id
+from bot.services.people import person_by_telegram_id, person_by_telegram_id_or_new
 from storage.models import Person
 
 NAME_MAX_LENGTH = 100
@@ -89,10 +89,7 @@ async def record_consent(
     notice_version: str,
     now: datetime,
 ) -> Person:
-    person = await person_by_telegram_id(session, telegram_id)
-    if person is None:
-        person = Person(telegram_id=telegram_id, created_at=now, reachable=True)
-        session.add(person)
+    person = await person_by_telegram_id_or_new(session, telegram_id, now)
     person.consent_version = notice_version
     person.consented_at = now
     person.telegram_language = normalise_locale(telegram_language)

@@ -94,15 +94,17 @@ async def unbind(session: AsyncSession, person_id: int, unit_id: int) -> bool:
 # ------------------------------------------------------------------ the directory
 
 
+# An active project with a ticket prefix: one that residents may file tickets with.
+PROJECT_TAKES_TICKETS = (
+    OrgUnit.level == OrgLevel.PROJECT,
+    OrgUnit.active.is_(True),
+    OrgUnit.ticket_prefix.is_not(None),
+)
+
+
 async def active_projects(session: AsyncSession) -> list[Choice]:
     rows = await session.execute(
-        select(OrgUnit.id, OrgUnit.name)
-        .where(
-            OrgUnit.level == OrgLevel.PROJECT,
-            OrgUnit.active.is_(True),
-            OrgUnit.ticket_prefix.is_not(None),
-        )
-        .order_by(OrgUnit.id)
+        select(OrgUnit.id, OrgUnit.name).where(*PROJECT_TAKES_TICKETS).order_by(OrgUnit.id)
     )
     return [Choice(*row) for row in rows]
 

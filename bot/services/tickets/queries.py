@@ -21,10 +21,10 @@ from bot.services import access, audit
 from bot.services.access import Where
 from bot.services.errors import Refused
 from bot.services.people import Actor
+from bot.services.resident_units import PROJECT_TAKES_TICKETS
 from bot.services.tickets.refusals import NotOpen, StaleAction, TicketNotFound
 from bot.services.tickets.transitions import OPEN_STATUSES, TicketAction, is_open, next_status
 from storage.models import (
-    OrgLevel,
     OrgUnit,
     Person,
     StaffMembership,
@@ -319,12 +319,7 @@ async def reassign_people(session: AsyncSession, ticket: Ticket) -> list[StaffOp
 async def reassign_projects(session: AsyncSession, ticket: Ticket) -> list[ProjectOption]:
     rows = await session.execute(
         select(OrgUnit.id, OrgUnit.name)
-        .where(
-            OrgUnit.level == OrgLevel.PROJECT,
-            OrgUnit.active.is_(True),
-            OrgUnit.ticket_prefix.is_not(None),
-            OrgUnit.id != ticket.project_id,
-        )
+        .where(*PROJECT_TAKES_TICKETS, OrgUnit.id != ticket.project_id)
         .order_by(OrgUnit.name)
     )
     return [ProjectOption(pid, name) for pid, name in rows.all()]
