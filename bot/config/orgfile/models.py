@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from datetime import time as clock_time
 from enum import StrEnum
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import Annotated, Any, Literal, Protocol, TypeVar, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -150,6 +151,22 @@ def _unique(values: list[Any], what: str) -> list[Any]:
     return values
 
 
+class _Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+_K = TypeVar("_K", bound=_Keyed)
+
+
+def _by_key(items: Iterable[_K], key: str, missing: str) -> _K:
+    """The item with this ``key``; ``KeyError(missing)`` when there is none."""
+    for item in items:
+        if item.key == key:
+            return item
+    raise KeyError(missing)
+
+
 Key = Annotated[str, AfterValidator(check_key)]
 """Key of a unit (hq/region/project) or category: ``sunshine``, ``water``."""
 LocalKey = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(check_local_key)]
@@ -214,10 +231,7 @@ class Building(_Model):
         return units
 
     def unit(self, key: str) -> UnitSpec:
-        for unit in self.units:
-            if unit.key == key:
-                return unit
-        raise KeyError(f'building "{self.key}" has no unit "{key}"')
+        return _by_key(self.units, key, f'building "{self.key}" has no unit "{key}"')
 
 
 # --------------------------------------------------------------------------- organisation units
@@ -259,10 +273,7 @@ class Project(_Model):
         return buildings
 
     def building(self, key: str) -> Building:
-        for building in self.buildings:
-            if building.key == key:
-                return building
-        raise KeyError(f'project "{self.key}" has no building "{key}"')
+        return _by_key(self.buildings, key, f'project "{self.key}" has no building "{key}"')
 
     def has_unit(self, building: str, unit: str) -> bool:
         return any(
@@ -908,22 +919,13 @@ class Organisation(_Model):
         return [unit.key for unit in self.units()]
 
     def unit(self, key: str) -> OrgUnit:
-        for unit in self.units():
-            if unit.key == key:
-                return unit
-        raise KeyError(f'no hq, region or project with key "{key}"')
+        return _by_key(self.units(), key, f'no hq, region or project with key "{key}"')
 
     def region(self, key: str) -> Region:
-        for region in self.regions:
-            if region.key == key:
-                return region
-        raise KeyError(f'no region with key "{key}"')
+        return _by_key(self.regions, key, f'no region with key "{key}"')
 
     def project(self, key: str) -> Project:
-        for project in self.projects:
-            if project.key == key:
-                return project
-        raise KeyError(f'no project with key "{key}"')
+        return _by_key(self.projects, key, f'no project with key "{key}"')
 
     def project_by_prefix(self, ticket_prefix: str) -> Project:
         for project in self.projects:
@@ -935,10 +937,7 @@ class Organisation(_Model):
         return [project for project in self.projects if project.region == region_key]
 
     def category(self, key: str) -> Category:
-        for category in self.categories:
-            if category.key == key:
-                return category
-        raise KeyError(f'no category with key "{key}"')
+        return _by_key(self.categories, key, f'no category with key "{key}"')
 
     def staff_member(self, telegram_id: int) -> Staff | None:
         for member in self.staff:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, case, func, or_, true
 
 from bot.services.stats.periods import Period
 from bot.services.stats.scope import StatsScope
@@ -73,25 +73,32 @@ def not_cancelled() -> ColumnElement[bool]:
     return Ticket.status != TicketStatus.CANCELLED
 
 
-def response_met() -> ColumnElement[bool]:
-    return and_(
-        not_cancelled(),
-        Ticket.first_response_due_at.is_not(None),
-        Ticket.first_responded_at.is_not(None),
-        Ticket.first_responded_at <= Ticket.first_response_due_at,
-    )
+Moment = SQLColumnExpression[datetime | None]
 
 
-def response_missed(now: datetime) -> ColumnElement[bool]:
-    due, responded = Ticket.first_response_due_at, Ticket.first_responded_at
+def _met(due: Moment, done: Moment) -> ColumnElement[bool]:
+    """Done no later than the deadline."""
+    return and_(not_cancelled(), due.is_not(None), done.is_not(None), done <= due)
+
+
+def _missed(due: Moment, done: Moment, clock: Moment) -> ColumnElement[bool]:
+    """Done after the deadline, or not done and the deadline is before ``clock``."""
     return and_(
         not_cancelled(),
         due.is_not(None),
         or_(
-            and_(responded.is_not(None), responded > due),
-            and_(responded.is_(None), due < at(now)),
+            and_(done.is_not(None), done > due),
+            and_(done.is_(None), due < clock),
         ),
     )
+
+
+def response_met() -> ColumnElement[bool]:
+    return _met(Ticket.first_response_due_at, Ticket.first_responded_at)
+
+
+def response_missed(now: datetime) -> ColumnElement[bool]:
+    return _missed(Ticket.first_response_due_at, Ticket.first_responded_at, at(now))
 
 
 def _resolution_clock_stop(now: datetime) -> ColumnElement[datetime]:
@@ -99,24 +106,11 @@ def _resolution_clock_stop(now: datetime) -> ColumnElement[datetime]:
 
 
 def resolution_met() -> ColumnElement[bool]:
-    return and_(
-        not_cancelled(),
-        Ticket.resolution_due_at.is_not(None),
-        Ticket.resolved_at.is_not(None),
-        Ticket.resolved_at <= Ticket.resolution_due_at,
-    )
+    return _met(Ticket.resolution_due_at, Ticket.resolved_at)
 
 
 def resolution_missed(now: datetime) -> ColumnElement[bool]:
-    due, resolved = Ticket.resolution_due_at, Ticket.resolved_at
-    return and_(
-        not_cancelled(),
-        due.is_not(None),
-        or_(
-            and_(resolved.is_not(None), resolved > due),
-            and_(resolved.is_(None), due < _resolution_clock_stop(now)),
-        ),
-    )
+    return _missed(Ticket.resolution_due_at, Ticket.resolved_at, _resolution_clock_stop(now))
 
 
 def overdue_response_now(now: datetime) -> ColumnElement[bool]:
