@@ -6,11 +6,15 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.config.orgfile import Organisation
 
 
 def load_settings() -> Settings:
@@ -35,16 +39,32 @@ def report_problems(path: Path) -> int:
     return 0
 
 
+def checked_organisation(path: Path) -> Organisation | None:
+    """The organisation file, loaded; ``None`` (its problems printed) when it has any."""
+    from bot.config.orgfile import load_organisation
+
+    if report_problems(path):
+        return None
+    return load_organisation(path)
+
+
 @asynccontextmanager
-async def migrated_session(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """One transaction on an up-to-date database; the engine is disposed afterwards."""
+async def migrated_database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on an up-to-date database; the engine is disposed afterwards."""
     from storage.db import create_engine, create_sessionmaker
     from storage.migrate import upgrade
 
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        async with create_sessionmaker(engine)() as session, session.begin():
-            yield session
+        yield create_sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+@asynccontextmanager
+async def migrated_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One transaction on an up-to-date database."""
+    async with migrated_database(settings) as sessionmaker:
+        async with sessionmaker() as session, session.begin():
+            yield session

@@ -8,7 +8,12 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.app.cli.common import load_settings, migrated_session, report_problems
+from bot.app.cli.common import (
+    checked_organisation,
+    load_settings,
+    migrated_session,
+    report_problems,
+)
 from bot.app.cli.outbox import add_outbox_command
 from bot.app.cli.sla import add_sla_command
 from bot.app.cli.unit_codes import add_unit_codes_command
@@ -110,11 +115,9 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     path = args.file or load_settings().bot_config
-    if report_problems(path):
+    org = checked_organisation(path)
+    if org is None:
         return 1
-    from bot.config.orgfile import load_organisation
-
-    org = load_organisation(path)
     print(
         f"{path}: OK — {len(org.regions)} regions, {len(org.projects)} projects, "
         f"{len(org.staff)} staff, {len(org.categories)} categories"
@@ -124,18 +127,17 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_sync_config(args: argparse.Namespace) -> int:
     settings = load_settings()
-    path = args.file or settings.bot_config
-    if report_problems(path):
+    org = checked_organisation(args.file or settings.bot_config)
+    if org is None:
         return 1
     configure_logging(settings.log_level)
 
     async def sync() -> str:
         from bot.clock import SystemClock
-        from bot.config.orgfile import load_organisation
         from bot.services.directory import sync_organisation
 
         async with migrated_session(settings) as session:
-            report = await sync_organisation(session, load_organisation(path), SystemClock().now())
+            report = await sync_organisation(session, org, SystemClock().now())
         return report.summary()
 
     print(f"Synced: {asyncio.run(sync())}")

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config.orgfile import Organisation
+    from bot.config.settings import Settings
 
 
 def add_sla_command(commands) -> None:
@@ -20,30 +25,25 @@ def add_sla_command(commands) -> None:
 
 
 def cmd_recompute_deadlines(_args: argparse.Namespace) -> int:
-    from bot.app.cli.common import load_settings, report_problems
+    from bot.app.cli.common import checked_organisation, load_settings
 
     settings = load_settings()
-    if report_problems(settings.bot_config):
+    org = checked_organisation(settings.bot_config)
+    if org is None:
         return 1
-    changed = asyncio.run(_recompute(settings))
+    changed = asyncio.run(_recompute(settings, org))
     print(f"deadlines changed on {changed} open ticket(s)")
     return 0
 
 
-async def _recompute(settings) -> int:
+async def _recompute(settings: Settings, org: Organisation) -> int:
+    from bot.app.cli.common import migrated_database
     from bot.clock import SystemClock
-    from bot.config.orgfile import load_organisation
     from bot.services.sla.deadlines import recompute_open_tickets
-    from storage.db import create_engine, create_sessionmaker
-    from storage.migrate import upgrade
 
-    org = load_organisation(settings.bot_config)
-    engine = create_engine(settings.database_url)
     total, after = 0, 0
-    try:
-        await upgrade(engine)
-        sessionmaker = create_sessionmaker(engine)
-        while True:
+    async with migrated_database(settings) as sessionmaker:
+        while True:  # one transaction per batch of tickets
             async with sessionmaker() as session, session.begin():
                 after, changed = await recompute_open_tickets(
                     session, org, SystemClock().now(), after_id=after
@@ -51,5 +51,3 @@ async def _recompute(settings) -> int:
             total += changed
             if after == 0:
                 return total
-    finally:
-        await engine.dispose()

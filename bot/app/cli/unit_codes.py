@@ -28,15 +28,14 @@ def add_unit_codes_command(commands) -> None:
 
 
 def cmd_unit_codes(args: argparse.Namespace) -> int:
-    from bot.app.cli.common import load_settings, report_problems
+    from bot.app.cli.common import checked_organisation, load_settings
     from bot.app.logging_setup import configure_logging
-    from bot.config.orgfile import load_organisation
 
     settings = load_settings()
-    if report_problems(settings.bot_config):
+    org = checked_organisation(settings.bot_config)
+    if org is None:
         return 1
     configure_logging(settings.log_level)
-    org = load_organisation(settings.bot_config)
     try:
         org.project(args.project)
     except KeyError:
