@@ -1,4 +1,11 @@
-"""The Telegram layer: thin aiogram routers that parse input, call a service, render the answer."""
+"""The Telegram layer: thin aiogram routers that parse input, call a service, render the answer.
+
+Every router is made for one audience (``handlers/audiences.py``): a private chat
+(residents; staff and managers working in private), the staff groups, or — for the
+ticket card and its prompts, which work in both — any chat. The audience's chat
+filter is set where the router is made, never on a handler. Private and group
+events never meet, so the order below matters only within one kind of chat.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +23,16 @@ def build_root_router() -> Router:
     root = Router(name="root")
     # Order matters: specific routers first, the fallback last.
     root.include_routers(
-        cancel.build_router(),
-        surveys.build_router(),  # early: only its own buttons, /survey and its own states
-        staff.build_router(),  # before any /start: it owns the /start inv_… deep link
-        start.build_router(),
-        language.build_router(),
-        managers.build_router(),
-        privacy.build_router(),
-        admin_outbox.build_router(),
-        resident.build_router(),  # residents' private chat; its catch-alls end it
-        fallback.build_router(),
+        cancel.build_router(),  # private: /cancel ends any conversation
+        surveys.build_router(),  # private answers, group call-backs, /survey anywhere
+        staff.build_router(),  # groups and private; owns the /start inv_… deep link
+        start.build_router(),  # private: /help
+        language.build_router(),  # private
+        managers.build_router(),  # private: /stats, /export
+        privacy.build_router(),  # private: /privacy, /mydata, /forgetme
+        admin_outbox.build_router(),  # private: /outbox
+        resident.build_router(),  # residents' private chat (its catch-alls end it); approvals
+        fallback.build_router(),  # private: anything else; any chat: a button nobody took
     )
     return root
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from bot.services import outbox_admin
 from bot.services.access import AccessDenied
 from bot.services.context import Context
 from bot.services.people import Actor
+from handlers.audiences import private_chat
 from storage.models import OutboxStatus
 
 
@@ -31,7 +32,6 @@ async def show_outbox(
 
 
 def build_router() -> Router:
-    router = Router(name="admin.outbox")
-    router.message.filter(F.chat.type == "private")
+    router = private_chat("admin.outbox")
     router.message.register(show_outbox, Command("outbox"))
     return router

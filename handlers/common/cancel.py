@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.presentation.residents.keyboards import main_menu
 from bot.services.context import Context
 from bot.services.registration import registered_resident
+from handlers.audiences import private_chat
 
 
 async def cancel_conversation(
@@ -30,7 +31,6 @@ async def cancel_conversation(
 
 
 def build_router() -> Router:
-    router = Router(name="common.cancel")
-    router.message.filter(F.chat.type == "private")
+    router = private_chat("common.cancel")
     router.message.register(cancel_conversation, Command("cancel"))
     return router

@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.errors import StaleButton
+from handlers.audiences import any_chat, private_chat
 
 
 async def unknown_command(message: Message) -> None:
@@ -29,11 +30,12 @@ async def stale_button(callback: CallbackQuery) -> None:
 
 
 def build_router() -> Router:
-    router = Router(name="common.fallback")
-    router.message.filter(F.chat.type == "private")
     # Order matters: the first matching registration answers.
-    router.message.register(unknown_command, F.text.startswith("/"))
-    router.message.register(unexpected_text, F.text)
-    router.message.register(unsupported_content)
+    messages = private_chat("common.fallback.private")
+    messages.message.register(unknown_command, F.text.startswith("/"))
+    messages.message.register(unexpected_text, F.text)
+    messages.message.register(unsupported_content)
+    router = any_chat("common.fallback")  # a button nothing answered, in any chat
     router.callback_query.register(stale_button)
+    router.include_router(messages)
     return router

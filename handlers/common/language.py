@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import LANGUAGE_NAMES
 from bot.services.context import Context
 from bot.services.people import set_language
+from handlers.audiences import private_chat
 
 
 class ChoosingLanguage(StatesGroup):
@@ -55,8 +56,7 @@ async def repeat_language_question(message: Message) -> None:
 
 
 def build_router() -> Router:
-    router = Router(name="common.language")
-    router.message.filter(F.chat.type == "private")
+    router = private_chat("common.language")
     router.message.register(ask_language, Command("language"))
     router.message.register(
         save_language,

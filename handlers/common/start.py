@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.people import Actor
+from handlers.audiences import private_chat
 
 
 async def show_help(message: Message, actor: Actor) -> None:
@@ -31,7 +32,6 @@ async def show_help(message: Message, actor: Actor) -> None:
 
 
 def build_router() -> Router:
-    router = Router(name="common.start")
-    router.message.filter(F.chat.type == "private")
+    router = private_chat("common.start")
     router.message.register(show_help, Command("help"))
     return router

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import I18n
@@ -30,6 +30,7 @@ from bot.services.people import Actor
 from bot.services.stats.report import StatsReport
 from bot.services.stats.requests import StatsRequest, export_for, parse_arguments, report_for
 from bot.services.stats.rows import TicketRows
+from handlers.audiences import private_chat
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,7 @@ def _in_background(work: Coroutine[Any, Any, None]) -> None:
 
 
 def build_router() -> Router:
-    router = Router(name="managers.stats")
-    router.message.filter(F.chat.type == "private")
+    router = private_chat("managers.stats")
     router.message.register(show_stats, Command("stats"))
     router.message.register(send_export, Command("export"))
     return router

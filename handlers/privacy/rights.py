@@ -27,6 +27,7 @@ from bot.services.context import Context
 from bot.services.people import Actor, person_by_telegram_id
 from bot.services.privacy.erasure import erase_person
 from bot.services.privacy.export import personal_data, summary_lines
+from handlers.audiences import private_chat
 
 
 def _rights_keyboard() -> InlineKeyboardMarkup:
@@ -164,9 +165,7 @@ async def cancel_erase(callback: CallbackQuery) -> None:
 
 
 def build_router() -> Router:
-    router = Router(name="privacy.rights")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_chat("privacy.rights")
     router.message.register(show_privacy, Command("privacy"))
     router.message.register(send_my_data, Command("mydata"))
     router.message.register(ask_to_forget, Command("forgetme"))

@@ -5,8 +5,9 @@ Also the staff group's Approve / Reject of unit requests, which residents cause.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
+from handlers.audiences import private_chat
 from handlers.resident import (
     approval,
     binding,
@@ -24,9 +25,7 @@ from handlers.resident.registered import RegisteredResidentMiddleware
 
 def build_private_router() -> Router:
     """The residents' private chat; handlers asking for ``person`` get the registered resident."""
-    router = Router(name="resident.private")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = private_chat("resident.private")
     registered = RegisteredResidentMiddleware()
     router.message.middleware(registered)
     router.callback_query.middleware(registered)

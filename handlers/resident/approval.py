@@ -5,7 +5,7 @@ Refusals (not this project's staff, already decided) go to the refusal middlewar
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from bot.presentation.outbound.binding import decided_card_text
 from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.unit_binding import decide
+from handlers.audiences import staff_groups
 from handlers.resident.common import replace_text
 
 
@@ -34,7 +35,6 @@ async def decide_binding(
 
 
 def build_router() -> Router:
-    router = Router(name="resident.approval")
-    router.callback_query.filter(F.message.chat.type.in_({"group", "supergroup"}))
+    router = staff_groups("resident.approval")
     router.callback_query.register(decide_binding, BindingDecision.filter())
     return router

@@ -236,9 +236,7 @@ async def unit_number_typed(
 
 
 def build_router() -> Router:
-    router = Router(name="resident.binding")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router = Router(name="resident.binding")  # inside the residents' private-chat router
     press = router.callback_query.register
     press(
         choose_method, BindChoice.filter(F.what.in_({BindStep.CODE, BindStep.PICK, BindStep.LATER}))

@@ -15,7 +15,6 @@ from bot.services.access import Where
 from bot.services.context import Context
 from bot.services.tickets.refusals import ForgedButton
 
-GROUP_TYPES = frozenset({"group", "supergroup"})
 GROUP_ANONYMOUS_BOT_ID = 1087968824  # Telegram's stand-in sender for anonymous admins
 
 

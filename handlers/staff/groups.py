@@ -24,8 +24,9 @@ from bot.services.access import AccessDenied, NotAManager
 from bot.services.context import Context
 from bot.services.group_binding import Admission, ChooseUnit, UnitChoice, UnknownUnit
 from bot.services.people import Actor
+from handlers.audiences import staff_groups
 from handlers.middlewares.refusals import refusal_text
-from handlers.staff.common import GROUP_TYPES, is_anonymous, is_command_for_us, thread_of
+from handlers.staff.common import is_anonymous, is_command_for_us, thread_of
 
 JOINED = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.RESTRICTED}
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.KICKED}
@@ -186,9 +187,7 @@ async def bind_group(
 
 
 def build_router() -> Router:
-    router = Router(name="staff.groups")
-    router.message.filter(F.chat.type.in_(GROUP_TYPES))
-    router.my_chat_member.filter(F.chat.type.in_(GROUP_TYPES))
+    router = staff_groups("staff.groups")
     router.my_chat_member.register(
         bot_added_to_group,
         F.old_chat_member.status.in_(GONE),

@@ -21,7 +21,8 @@ from bot.services.context import Context
 from bot.services.group_binding import ChooseUnit, UnknownUnit
 from bot.services.invites import INVITE_PREFIX
 from bot.services.people import Actor
-from handlers.staff.common import GROUP_TYPES, bot_username, is_staff
+from handlers.audiences import any_chat, private_chat, staff_groups
+from handlers.staff.common import bot_username, is_staff
 
 
 async def make_invite(
@@ -104,17 +105,15 @@ async def open_invite(
 
 def build_router() -> Router:
     """Links are made and opened in private chats; asked for in a group, the bot says so."""
-    router = Router(name="staff.invites")
-    private = Router(name="staff.invites.private")
-    private.message.filter(F.chat.type == "private")
+    router = any_chat("staff.invites")
+    private = private_chat("staff.invites.private")
     private.message.register(
         open_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
     )
     private.message.register(
         make_invite, Command("invite"), is_staff, flags={"audit": "invite.create"}
     )
-    groups = Router(name="staff.invites.groups")
-    groups.message.filter(F.chat.type.in_(GROUP_TYPES))
+    groups = staff_groups("staff.invites.groups")
     groups.message.register(invite_in_group, Command("invite"))
     router.include_routers(private, groups)
     return router

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -23,7 +23,8 @@ from bot.presentation.staff.queue import queue_keyboard, render_queue
 from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.tickets import queries
-from handlers.staff.common import GROUP_TYPES, editable, is_staff, reading_locale, where
+from handlers.audiences import any_chat, private_chat, staff_groups
+from handlers.staff.common import editable, is_staff, reading_locale, where
 
 
 async def _list(
@@ -101,11 +102,10 @@ COMMANDS = (
 
 
 def build_router() -> Router:
-    router = Router(name="staff.lists")
-    in_groups = Router(name="staff.lists.groups")
-    in_groups.message.filter(F.chat.type.in_(GROUP_TYPES))
-    in_private = Router(name="staff.lists.private")
-    in_private.message.filter(F.chat.type == "private", is_staff)
+    router = any_chat("staff.lists")
+    in_groups = staff_groups("staff.lists.groups")
+    in_private = private_chat("staff.lists.private")
+    in_private.message.filter(is_staff)
     for name, handler, audit in COMMANDS:
         for audience in (in_groups, in_private):
             audience.message.register(handler, Command(name), flags={"audit": audit})

@@ -27,6 +27,7 @@ from bot.services.people import Actor
 from bot.services.surveys import campaigns
 from bot.services.surveys.campaigns import CampaignFinished, QuestionPrompt
 from bot.services.surveys.errors import NoOpenSurvey, SurveyError
+from handlers.audiences import any_chat, private_chat
 from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
 from handlers.surveys.states import INVITATION, Questionnaire
 
@@ -183,11 +184,11 @@ async def typed_answer(message: Message, respondent: Respondent) -> None:
 
 def build_router() -> Router:
     """``/survey`` in any chat; answering only in the resident's private chat."""
-    router = Router(name="surveys.questionnaire")
+    router = any_chat("surveys.questionnaire")
     router.message.register(survey_command, Command("survey"))
-    answers = Router(name="surveys.questionnaire.answers")
-    answers.callback_query.filter(F.message.chat.type == "private", as_respondent)
-    answers.message.filter(F.chat.type == "private", as_respondent)
+    answers = private_chat("surveys.questionnaire.answers")
+    answers.callback_query.filter(as_respondent)
+    answers.message.filter(as_respondent)
     press, action = answers.callback_query.register, SurveyButton.filter
     press(opened, action(F.action == SurveyAction.OPEN))
     press(answered, action(F.action == SurveyAction.ANSWER))

@@ -26,6 +26,7 @@ from bot.services.people import Actor
 from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
+from handlers.audiences import any_chat, private_chat, staff_groups
 from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
 from handlers.surveys.states import INVITATION, TicketFeedback
 
@@ -200,10 +201,10 @@ async def followup_taken(
 
 def build_router() -> Router:
     """The resident's answers (private chat) and the managers' call-back (in their group)."""
-    router = Router(name="surveys.ticket_feedback")
-    answers = Router(name="surveys.ticket_feedback.answers")
-    answers.callback_query.filter(F.message.chat.type == "private", as_respondent)
-    answers.message.filter(F.chat.type == "private", as_respondent)
+    router = any_chat("surveys.ticket_feedback")
+    answers = private_chat("surveys.ticket_feedback.answers")
+    answers.callback_query.filter(as_respondent)
+    answers.message.filter(as_respondent)
     press, action = answers.callback_query.register, SurveyButton.filter
     is_it_fixed = {ResidentAction.FIXED, ResidentAction.NOT_FIXED}
     press(is_it_fixed_answered, ResidentTicketAction.filter(F.action.in_(is_it_fixed)))
@@ -223,7 +224,7 @@ def build_router() -> Router:
         F.text.is_(None),
     )
 
-    call_backs = Router(name="surveys.ticket_feedback.followup")
+    call_backs = staff_groups("surveys.ticket_feedback.followup")
     call_backs.callback_query.register(
         followup_taken, SurveyButton.filter(F.action == SurveyAction.FOLLOW_UP)
     )
