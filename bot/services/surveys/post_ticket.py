@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
@@ -414,22 +414,27 @@ async def current_prompt(
 # ------------------------------------------------------------------ the sweep
 
 
-async def invitations_to_remind(
-    session: AsyncSession, org: Organisation, now: datetime
-) -> list[int]:
+async def _ticket_invitations(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[int]:
+    """Ticket-survey invitations (with their ticket) that meet ``conditions``, oldest first."""
     statement = (
         select(SurveyInvitation.id)
         .join(Ticket, Ticket.id == SurveyInvitation.ticket_id)
-        .where(
-            SurveyInvitation.kind == InvitationKind.TICKET,
-            SurveyInvitation.stage == Stage.ASKED,
-            SurveyInvitation.reminded_at.is_(None),
-            Ticket.status == TicketStatus.RESOLVED,
-            Ticket.resolved_at <= now - org.survey.reminder_after,
-        )
+        .where(SurveyInvitation.kind == InvitationKind.TICKET, *conditions)
         .order_by(SurveyInvitation.id)
     )
     return list((await session.scalars(statement)).all())
+
+
+async def invitations_to_remind(
+    session: AsyncSession, org: Organisation, now: datetime
+) -> list[int]:
+    return await _ticket_invitations(
+        session,
+        SurveyInvitation.stage == Stage.ASKED,
+        SurveyInvitation.reminded_at.is_(None),
+        Ticket.status == TicketStatus.RESOLVED,
+        Ticket.resolved_at <= now - org.survey.reminder_after,
+    )
 
 
 async def send_reminder(session: AsyncSession, ctx: Context, invitation_id: int) -> bool:
@@ -494,16 +499,11 @@ async def auto_close(session: AsyncSession, ctx: Context, ticket_id: int) -> boo
 async def abandoned_invitations(
     session: AsyncSession, org: Organisation, now: datetime
 ) -> list[int]:
-    statement = (
-        select(SurveyInvitation.id)
-        .where(
-            SurveyInvitation.kind == InvitationKind.TICKET,
-            SurveyInvitation.stage.in_(MID_FLOW),
-            SurveyInvitation.updated_at <= now - org.survey.abandon_after,
-        )
-        .order_by(SurveyInvitation.id)
+    return await _ticket_invitations(
+        session,
+        SurveyInvitation.stage.in_(MID_FLOW),
+        SurveyInvitation.updated_at <= now - org.survey.abandon_after,
     )
-    return list((await session.scalars(statement)).all())
 
 
 async def finish_abandoned(session: AsyncSession, ctx: Context, invitation_id: int) -> bool:
