@@ -19,13 +19,23 @@ from storage.models.base import Base, BigIntPk, stored_enum
 from storage.types import UtcDateTime
 
 
+class Leased:
+    """The columns of a queue row that a worker claims for a while (``storage.claim``) and
+    retries: how often it was tried, who holds it until when, why the last try failed."""
+
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class InboundStatus(enum.StrEnum):
     PENDING = "pending"
     DONE = "done"
     FAILED = "failed"
 
 
-class InboundUpdate(Base):
+class InboundUpdate(Leased, Base):
     __tablename__ = "inbound_updates"
     __table_args__ = (Index("ix_inbound_updates_pending", "status", "update_id"),)
 
@@ -34,13 +44,9 @@ class InboundUpdate(Base):
     # Updates of one chat are handled in order; different chats in parallel.
     chat_key: Mapped[str] = mapped_column(String(64))
     status: Mapped[InboundStatus] = mapped_column(stored_enum(InboundStatus, "inbound_status"))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     available_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    locked_by: Mapped[str | None] = mapped_column(String(64))
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -50,7 +56,7 @@ class OutboxStatus(enum.StrEnum):
     INACTIVE = "inactive"  # recipient blocked the bot or removed it from the group
 
 
-class OutboxMessage(Base):
+class OutboxMessage(Leased, Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
@@ -68,14 +74,10 @@ class OutboxMessage(Base):
     # Optional idempotency key: enqueuing the same key twice keeps one row.
     dedup_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(stored_enum(OutboxStatus, "outbox_status"))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    locked_by: Mapped[str | None] = mapped_column(String(64))
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class FsmRecord(Base):
