@@ -12,13 +12,10 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, ReplyParameters
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.presentation.buttons.tickets import (
@@ -41,22 +38,17 @@ from bot.services.tickets import lifecycle, queries
 from bot.services.tickets.refusals import ForgedButton
 from bot.services.tickets.transitions import TicketAction
 from handlers.staff import compose
-from handlers.staff.common import (
-    bot_username,
-    chat_of,
-    editable,
-    pressed_on,
-    reading_locale,
-    thread_of,
-    where,
-)
+from handlers.staff.common import bot_username, chat_of, editable, pressed_on, thread_of
+from handlers.staff.desk import Desk, at_desk
 from storage.models import OrgUnit, Person, Ticket
 
 
-async def _menu(callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup) -> None:
+async def _menu(
+    callback: CallbackQuery, desk: Desk, text: str, markup: InlineKeyboardMarkup
+) -> None:
     """A menu under the card it was opened from."""
     message = pressed_on(callback)
-    await bot.send_message(
+    await desk.bot.send_message(
         message.chat.id,
         text,
         reply_markup=markup,
@@ -71,8 +63,7 @@ async def _menu(callback: CallbackQuery, bot: Bot, text: str, markup: InlineKeyb
 async def _pressed_ticket(
     callback: CallbackQuery,
     button: StaffTicketAction | ReassignTarget,
-    session: AsyncSession,
-    actor: Actor | None,
+    desk: Desk,
     *,
     current: bool = True,
     open_only: bool = False,
@@ -81,9 +72,9 @@ async def _pressed_ticket(
     """The ticket a button is about, if the presser may work on it in this chat (and,
     ``current``, the button shows its current version)."""
     return await queries.staff_ticket(
-        session,
-        actor,
-        await where(session, chat_of(callback)),
+        desk.session,
+        desk.actor,
+        await desk.place(chat_of(callback)),
         ticket_id=button.ticket_id,
         version=button.version if current else None,
         open_only=open_only,
@@ -103,17 +94,18 @@ AT_ONCE: dict[CardAction, tuple[Callable[..., Awaitable[Ticket]], str]] = {
 
 
 async def change_at_once(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
+    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk
 ) -> None:
     """Take, Start work."""
     command, confirmation = AT_ONCE[CardAction(callback_data.action)]
-    place = await where(session, chat_of(callback))
+    place = await desk.place(chat_of(callback))
     changed = await command(
-        session, ctx, callback_data.ticket_id, actor, callback_data.version, place=place
+        desk.session,
+        desk.ctx,
+        callback_data.ticket_id,
+        desk.actor,
+        callback_data.version,
+        place=place,
     )
     await callback.answer(_(confirmation).format(number=changed.number))
 
@@ -130,44 +122,33 @@ PROMPT_CHECKS: dict[ComposeMode, tuple[bool, TicketAction | None]] = {
 
 
 async def ask_for_text(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    state: FSMContext,
-    actor: Actor | None = None,
+    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk
 ) -> None:
     """Reply, Note, Resolve, Cancel ticket: a prompt asks for the answer, the note, what
     was done, or the reason (``handlers/staff/compose.py`` takes it from there)."""
     mode = ComposeMode(callback_data.action)
     open_only, next_action = PROMPT_CHECKS[mode]
     _staff, ticket = await _pressed_ticket(
-        callback, callback_data, session, actor, open_only=open_only, next_action=next_action
+        callback, callback_data, desk, open_only=open_only, next_action=next_action
     )
-    await compose.start(callback, bot, state, ticket, mode)
+    await compose.start(callback, desk, ticket, mode)
 
 
 # ------------------------------------------------------------------ showing
 
 
 async def send_details(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    i18n: I18n,
-    actor: Actor | None = None,
+    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk
 ) -> None:
     """History with notes, always in a private message: groups never see personal data."""
-    staff, ticket = await _pressed_ticket(callback, callback_data, session, actor)
-    info = await queries.details(session, staff, ticket, private=True)
-    text = await render_details(session, ctx.org, info, i18n.current_locale)
+    staff, ticket = await _pressed_ticket(callback, callback_data, desk)
+    info = await queries.details(desk.session, staff, ticket, private=True)
+    text = await render_details(desk.session, desk.ctx.org, info, desk.locale)
     try:
-        await bot.send_message(callback.from_user.id, text)
+        await desk.bot.send_message(callback.from_user.id, text)
     except (TelegramForbiddenError, TelegramBadRequest):
         # Never started a chat with us: Telegram won't let us write first.
-        link = f"https://t.me/{await bot_username(bot)}"
+        link = f"https://t.me/{await bot_username(desk.bot)}"
         await callback.answer(
             _("Open a private chat with me first ({link}), then press Details again.").format(
                 link=link
@@ -175,26 +156,18 @@ async def send_details(
             show_alert=True,
         )
         return
-    await queries.record_personal_view(session, ctx.now, staff, info)
+    await queries.record_personal_view(desk.session, desk.ctx.now, staff, info)
     private = chat_of(callback).type == "private"
     await callback.answer(None if private else _("Sent to you in a private chat."))
 
 
-async def show_card(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    i18n: I18n,
-    actor: Actor | None = None,
-) -> None:
+async def show_card(callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk) -> None:
     """A number in /queue: the ticket's card as it is now, whatever the list showed."""
     message = pressed_on(callback)
-    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, current=False)
-    locale = reading_locale(message.chat, i18n, ctx)
-    text, markup = await render_card(session, ctx.org, ticket, locale)
-    await bot.send_message(
+    _staff, ticket = await _pressed_ticket(callback, callback_data, desk, current=False)
+    locale = desk.reading_locale(message.chat)
+    text, markup = await render_card(desk.session, desk.ctx.org, ticket, locale)
+    await desk.bot.send_message(
         message.chat.id, text, reply_markup=markup, message_thread_id=thread_of(message)
     )
     await callback.answer()
@@ -204,50 +177,38 @@ async def show_card(
 
 
 async def offer_reassign(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    actor: Actor | None = None,
+    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk
 ) -> None:
-    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, open_only=True)
-    people = await queries.reassign_people(session, ticket)
-    await _menu(callback, bot, *reassign_menu(ticket, people))
+    _staff, ticket = await _pressed_ticket(callback, callback_data, desk, open_only=True)
+    people = await queries.reassign_people(desk.session, ticket)
+    await _menu(callback, desk, *reassign_menu(ticket, people))
 
 
 async def offer_projects(
-    callback: CallbackQuery,
-    callback_data: ReassignTarget,
-    session: AsyncSession,
-    actor: Actor | None = None,
+    callback: CallbackQuery, callback_data: ReassignTarget, desk: Desk
 ) -> None:
     message = editable(callback)
-    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, open_only=True)
-    projects = await queries.reassign_projects(session, ticket)
+    _staff, ticket = await _pressed_ticket(callback, callback_data, desk, open_only=True)
+    projects = await queries.reassign_projects(desk.session, ticket)
     text, markup = projects_menu(ticket, projects)
     await message.edit_text(text, reply_markup=markup)
     await callback.answer()
 
 
-async def reassign(
-    callback: CallbackQuery,
-    callback_data: ReassignTarget,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
-) -> None:
+async def reassign(callback: CallbackQuery, callback_data: ReassignTarget, desk: Desk) -> None:
     """A colleague (``person``) or another project (``project``) chosen in the menu."""
     message = editable(callback)
     to_person = callback_data.kind is ReassignKind.PERSON
+    session = desk.session
     ticket = await lifecycle.reassign(
         session,
-        ctx,
+        desk.ctx,
         callback_data.ticket_id,
-        actor,
+        desk.actor,
         to_person_id=callback_data.target_id if to_person else None,
         to_project_id=None if to_person else callback_data.target_id,
         expected_version=callback_data.version,
-        place=await where(session, message.chat),
+        place=await desk.place(message.chat),
     )
     if to_person:
         assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
@@ -264,9 +225,9 @@ async def reassign(
     await callback.answer()
 
 
-async def close_menu(callback: CallbackQuery, actor: Actor | None = None) -> None:
+async def close_menu(callback: CallbackQuery, desk: Desk) -> None:
     """Cancel in the reassign or the category menu: nothing changes."""
-    access.require_staff(actor)
+    access.require_staff(desk.actor)
     await editable(callback).edit_text(_("Cancelled."))
     await callback.answer()
 
@@ -275,41 +236,28 @@ async def close_menu(callback: CallbackQuery, actor: Actor | None = None) -> Non
 
 
 async def offer_categories(
-    callback: CallbackQuery,
-    callback_data: StaffTicketAction,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    i18n: I18n,
-    actor: Actor | None = None,
+    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk
 ) -> None:
-    _staff, ticket = await _pressed_ticket(callback, callback_data, session, actor, open_only=True)
-    categories = queries.category_options(ctx.org, ticket)
-    await _menu(callback, bot, *classify_menu(ctx.org, ticket, categories, i18n.current_locale))
+    _staff, ticket = await _pressed_ticket(callback, callback_data, desk, open_only=True)
+    categories = queries.category_options(desk.ctx.org, ticket)
+    await _menu(callback, desk, *classify_menu(desk.ctx.org, ticket, categories, desk.locale))
 
 
-async def reclassify(
-    callback: CallbackQuery,
-    callback_data: ClassifyChoice,
-    session: AsyncSession,
-    ctx: Context,
-    i18n: I18n,
-    actor: Actor | None = None,
-) -> None:
+async def reclassify(callback: CallbackQuery, callback_data: ClassifyChoice, desk: Desk) -> None:
     """A category, or the urgency switch: deadlines are recomputed, the resident told."""
     message = editable(callback)
     action = callback_data.action
     ticket = await lifecycle.change_classification(
-        session,
-        ctx,
+        desk.session,
+        desk.ctx,
         callback_data.ticket_id,
-        actor,
+        desk.actor,
         category_key=callback_data.category if action is ClassifyAction.CATEGORY else None,
         urgent=None if action is ClassifyAction.CATEGORY else action is ClassifyAction.URGENT,
         expected_version=callback_data.version,
-        place=await where(session, message.chat),
+        place=await desk.place(message.chat),
     )
-    await message.edit_text(_classified(ctx, ticket, i18n.current_locale))
+    await message.edit_text(_classified(desk.ctx, ticket, desk.locale))
     await callback.answer()
 
 
@@ -357,6 +305,7 @@ REASSIGN_CHOICES: dict[ReassignKind, Callable[..., Awaitable[None]]] = {
 
 def build_router() -> Router:
     router = Router(name="staff.cards")
+    router.callback_query.filter(at_desk)
     register = router.callback_query.register
     for action, handler in CARD_BUTTONS.items():
         register(handler, StaffTicketAction.filter(F.action == action), flags=_audit(action))

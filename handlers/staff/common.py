@@ -7,19 +7,10 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import access
-from bot.services.access import Where
-from bot.services.context import Context
 from bot.services.tickets.refusals import ForgedButton
 
 GROUP_ANONYMOUS_BOT_ID = 1087968824  # Telegram's stand-in sender for anonymous admins
-
-
-async def where(session: AsyncSession, chat: Chat) -> Where:
-    return await access.where(session, chat.id, chat.type)
 
 
 def chat_of(callback: CallbackQuery) -> Chat:
@@ -39,11 +30,6 @@ def editable(callback: CallbackQuery) -> Message:
     if not isinstance(callback.message, Message):
         raise ForgedButton
     return callback.message
-
-
-def reading_locale(chat: Chat, i18n: I18n, ctx: Context) -> str:
-    """A group reads in the organisation's language; a private chat in the person's."""
-    return i18n.current_locale if chat.type == "private" else ctx.group_locale
 
 
 def mention(user_id: int, name: str) -> str:

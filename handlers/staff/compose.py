@@ -23,7 +23,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyParameters
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.buttons.tickets import ComposeAction, ComposeButton
 from bot.presentation.staff.compose import (
@@ -34,12 +33,11 @@ from bot.presentation.staff.compose import (
     prompt_keyboard,
     prompt_text,
 )
-from bot.services.context import Context
-from bot.services.people import Actor
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from bot.services.tickets.refusals import PromptNotYours
 from handlers.staff.common import editable, mention, pressed_on, thread_of
+from handlers.staff.desk import Desk, at_desk
 from storage.models import Ticket
 
 
@@ -55,15 +53,13 @@ def _state(mode: ComposeMode) -> State:
     return state
 
 
-async def start(
-    callback: CallbackQuery, bot: Bot, state: FSMContext, ticket: Ticket, mode: ComposeMode
-) -> None:
+async def start(callback: CallbackQuery, desk: Desk, ticket: Ticket, mode: ComposeMode) -> None:
     """Ask for the text (called by the card's button, after the checks)."""
     message = pressed_on(callback)
     in_group = message.chat.type != "private"
     user = callback.from_user
     name = mention(user.id, user.full_name) if in_group else html.escape(user.first_name)
-    prompt = await bot.send_message(
+    prompt = await desk.bot.send_message(
         message.chat.id,
         prompt_text(mode, name, ticket.number, in_group=in_group),
         reply_markup=prompt_keyboard(mode, ticket.id, ask=False, can_send=False),
@@ -72,8 +68,8 @@ async def start(
             message_id=message.message_id, allow_sending_without_reply=True
         ),
     )
-    await state.set_state(_state(mode))
-    await state.set_data(
+    await desk.state.set_state(_state(mode))
+    await desk.state.set_data(
         {
             "mode": mode.value,
             "ticket_id": ticket.id,
@@ -117,19 +113,11 @@ async def presses_my_prompt(
 # ------------------------------------------------------------------ finishing
 
 
-async def _finish(
-    session: AsyncSession,
-    ctx: Context,
-    state: FSMContext,
-    actor: Actor | None,
-    data: dict[str, Any],
-    text: str,
-    *,
-    in_group: bool,
-) -> str:
+async def _finish(desk: Desk, data: dict[str, Any], text: str, *, in_group: bool) -> str:
     """Make the change; returns the confirmation. The prompt is over either way: a
     refusal (raised here) is answered by the refusal middleware."""
-    await state.clear()
+    await desk.state.clear()
+    session, ctx, actor = desk.session, desk.ctx, desk.actor
     mode, ticket_id, asked = ComposeMode(data["mode"]), data["ticket_id"], bool(data.get("ask"))
     if mode is ComposeMode.REPLY:
         photos = [Photo(file_id, unique_id) for file_id, unique_id in data.get("photos", [])]
@@ -162,18 +150,11 @@ async def _close_prompt(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ messages
 
 
-async def receive_answer(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
-) -> None:
-    data = await state.get_data()
+async def receive_answer(message: Message, desk: Desk) -> None:
+    data = await desk.state.get_data()
     mode = ComposeMode(data["mode"])
     if message.photo and mode is ComposeMode.REPLY:
-        await _collect_photo(message, bot, state, session, ctx, actor, data)
+        await _collect_photo(message, desk, data)
         return
     text = message.text or message.caption
     if not text:
@@ -181,7 +162,7 @@ async def receive_answer(
         return
     if data.get("text"):
         text = f"{data['text']}\n{text}"  # an album's caption, then the words that follow
-    await _complete(message, bot, state, session, ctx, actor, data, text)
+    await _complete(message, desk, data, text)
 
 
 async def cancel_composing(message: Message, bot: Bot, state: FSMContext) -> None:
@@ -192,20 +173,12 @@ async def cancel_composing(message: Message, bot: Bot, state: FSMContext) -> Non
     await message.reply(_("Cancelled."))
 
 
-async def _collect_photo(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None,
-    data: dict[str, Any],
-) -> None:
+async def _collect_photo(message: Message, desk: Desk, data: dict[str, Any]) -> None:
     assert message.photo is not None
     largest = message.photo[-1]
     data["photos"] = [*data.get("photos", []), [largest.file_id, largest.file_unique_id]]
     if message.caption and message.media_group_id is None:
-        await _complete(message, bot, state, session, ctx, actor, data, message.caption)
+        await _complete(message, desk, data, message.caption)
         return
     if message.caption:
         data["text"] = message.caption
@@ -219,22 +192,13 @@ async def _collect_photo(
         data["targets"] = [*data["targets"], ack.message_id]
         if album is not None:
             data["albums"] = [*data.get("albums", []), album]
-    await state.set_data(data)
+    await desk.state.set_data(data)
 
 
-async def _complete(
-    message: Message,
-    bot: Bot,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None,
-    data: dict[str, Any],
-    text: str,
-) -> None:
+async def _complete(message: Message, desk: Desk, data: dict[str, Any], text: str) -> None:
     in_group = message.chat.type != "private"
-    confirmation = await _finish(session, ctx, state, actor, data, text, in_group=in_group)
-    await _close_prompt(bot, message.chat.id, data)
+    confirmation = await _finish(desk, data, text, in_group=in_group)
+    await _close_prompt(desk.bot, message.chat.id, data)
     await message.reply(confirmation)
 
 
@@ -262,27 +226,20 @@ async def toggle_wait_for_answer(callback: CallbackQuery, bot: Bot, state: FSMCo
     await callback.answer()
 
 
-async def send_collected(
-    callback: CallbackQuery,
-    bot: Bot,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
-) -> None:
+async def send_collected(callback: CallbackQuery, desk: Desk) -> None:
     """Photos collected (and an album's caption): send them now."""
-    data = await state.get_data()
+    data = await desk.state.get_data()
     if not (data.get("photos") or data.get("text")):
         await callback.answer(_("Nothing to send yet."), show_alert=True)
         return
     message = editable(callback)
     in_group = message.chat.type != "private"
     text = data.get("text") or ""
-    confirmation = await _finish(session, ctx, state, actor, data, text, in_group=in_group)
-    await _close_prompt(bot, message.chat.id, data)
+    confirmation = await _finish(desk, data, text, in_group=in_group)
+    await _close_prompt(desk.bot, message.chat.id, data)
     with contextlib.suppress(TelegramBadRequest):
         await message.edit_reply_markup(reply_markup=None)
-    await bot.send_message(message.chat.id, confirmation, message_thread_id=thread_of(message))
+    await desk.bot.send_message(message.chat.id, confirmation, message_thread_id=thread_of(message))
     await callback.answer()
 
 
@@ -297,6 +254,8 @@ def _button(action: ComposeButton) -> CallbackQueryFilter:
 
 def build_router() -> Router:
     router = Router(name="staff.compose")
+    router.message.filter(at_desk)
+    router.callback_query.filter(at_desk)
     buttons = router.callback_query
     for mode in ComposeMode:
         # The change is audited under the prompt's own name when refused.

@@ -13,84 +13,58 @@ from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.buttons.tickets import QueuePage, QueueScope
 from bot.presentation.staff.card import render_card
 from bot.presentation.staff.queue import queue_keyboard, render_queue
-from bot.services.context import Context
-from bot.services.people import Actor
 from bot.services.tickets import queries
 from handlers.audiences import any_chat, private_chat, staff_groups
-from handlers.staff.common import editable, is_staff, reading_locale, where
+from handlers.staff.common import editable, is_staff
+from handlers.staff.desk import Desk, at_desk
 
 
-async def _list(
-    message: Message,
-    session: AsyncSession,
-    ctx: Context,
-    i18n: I18n,
-    actor: Actor | None,
-    scope: QueueScope,
-) -> None:
-    place = await where(session, message.chat)
+async def _list(message: Message, desk: Desk, scope: QueueScope) -> None:
+    place = await desk.place(message.chat)
     mine = scope is QueueScope.MINE
-    page = await queries.queue(session, actor, place, mine=mine)
+    page = await queries.queue(desk.session, desk.actor, place, mine=mine)
     await message.answer(
-        render_queue(page, ctx.org, i18n.current_locale, mine=mine),
+        render_queue(page, desk.ctx.org, desk.locale, mine=mine),
         reply_markup=queue_keyboard(page, place, scope),
     )
 
 
-async def show_queue(
-    message: Message, session: AsyncSession, ctx: Context, i18n: I18n, actor: Actor | None = None
-) -> None:
-    await _list(message, session, ctx, i18n, actor, QueueScope.QUEUE)
+async def show_queue(message: Message, desk: Desk) -> None:
+    await _list(message, desk, QueueScope.QUEUE)
 
 
-async def show_mine(
-    message: Message, session: AsyncSession, ctx: Context, i18n: I18n, actor: Actor | None = None
-) -> None:
-    await _list(message, session, ctx, i18n, actor, QueueScope.MINE)
+async def show_mine(message: Message, desk: Desk) -> None:
+    await _list(message, desk, QueueScope.MINE)
 
 
-async def turn_page(
-    callback: CallbackQuery,
-    callback_data: QueuePage,
-    session: AsyncSession,
-    ctx: Context,
-    i18n: I18n,
-    actor: Actor | None = None,
-) -> None:
+async def turn_page(callback: CallbackQuery, callback_data: QueuePage, desk: Desk) -> None:
     message = editable(callback)
-    place = await where(session, message.chat)  # never the button's word for it
+    place = await desk.place(message.chat)  # never the button's word for it
     mine = callback_data.scope is QueueScope.MINE
-    page = await queries.queue(session, actor, place, mine=mine, page=callback_data.page)
+    page = await queries.queue(desk.session, desk.actor, place, mine=mine, page=callback_data.page)
     with contextlib.suppress(TelegramBadRequest):  # nothing changed since the list was shown
         await message.edit_text(
-            render_queue(page, ctx.org, i18n.current_locale, mine=mine),
+            render_queue(page, desk.ctx.org, desk.locale, mine=mine),
             reply_markup=queue_keyboard(page, place, callback_data.scope),
         )
     await callback.answer()
 
 
-async def open_ticket(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    ctx: Context,
-    i18n: I18n,
-    actor: Actor | None = None,
-) -> None:
+async def open_ticket(message: Message, command: CommandObject, desk: Desk) -> None:
     if not command.args:
         await message.reply(_("Which ticket? For example: /ticket SG-000123"))
         return
-    place = await where(session, message.chat)
-    _staff, ticket = await queries.staff_ticket(session, actor, place, number=command.args)
-    locale = reading_locale(message.chat, i18n, ctx)
-    text, markup = await render_card(session, ctx.org, ticket, locale)
+    place = await desk.place(message.chat)
+    _staff, ticket = await queries.staff_ticket(
+        desk.session, desk.actor, place, number=command.args
+    )
+    locale = desk.reading_locale(message.chat)
+    text, markup = await render_card(desk.session, desk.ctx.org, ticket, locale)
     await message.answer(text, reply_markup=markup)
 
 
@@ -103,6 +77,8 @@ COMMANDS = (
 
 def build_router() -> Router:
     router = any_chat("staff.lists")
+    router.message.filter(at_desk)
+    router.callback_query.filter(at_desk)
     in_groups = staff_groups("staff.lists.groups")
     in_private = private_chat("staff.lists.private")
     in_private.message.filter(is_staff)

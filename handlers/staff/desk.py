@@ -1,0 +1,55 @@
+"""What a staff handler works with: the :class:`Desk`, handed to every card, list and
+prompt handler by a router filter, so that each reads ``(event, callback_data, desk)``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Chat, TelegramObject
+from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import access
+from bot.services.access import Where
+from bot.services.context import Context
+from bot.services.people import Actor
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The services take ``session, ctx, actor`` (``actor`` may be None: the lifecycle
+    and the queries refuse it, so the refusal is answered and audited like any other);
+    answers go out through ``bot``, in the presser's ``locale``; a prompt waits in
+    ``state``."""
+
+    session: AsyncSession
+    ctx: Context
+    actor: Actor | None
+    bot: Bot
+    state: FSMContext
+    locale: str
+
+    async def place(self, chat: Chat) -> Where:
+        """Where the chat stands in the organisation (never a button's word for it)."""
+        return await access.where(self.session, chat.id, chat.type)
+
+    def reading_locale(self, chat: Chat) -> str:
+        """A group reads in the organisation's language; a private chat in the person's."""
+        return self.locale if chat.type == "private" else self.ctx.group_locale
+
+
+async def at_desk(
+    _event: TelegramObject,
+    bot: Bot,
+    session: AsyncSession,
+    ctx: Context,
+    state: FSMContext,
+    i18n: I18n,
+    actor: Actor | None = None,
+) -> dict[str, Desk]:
+    """A router filter that always matches: it hands each handler its ``desk`` (aiogram
+    merges a filter's dict into the handler's arguments). It never refuses: a refusal
+    raised here would pass the refusal middleware by."""
+    return {"desk": Desk(session, ctx, actor, bot, state, i18n.current_locale)}
