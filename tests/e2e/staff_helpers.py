@@ -168,27 +168,6 @@ async def add_staff(
         )
 
 
-def send_photo_reply(
-    telegram: FakeTelegramServer,
-    user: FakeUser,
-    chat_id: int,
-    reply_to: StoredMessage | None,
-    *,
-    caption: str | None = None,
-    media_group_id: str | None = None,
-) -> dict[str, Any]:
-    """A small photo that replies to a message."""
-    return telegram.send_photo(
-        user,
-        chat_id,
-        caption=caption,
-        media_group_id=media_group_id,
-        reply_to=reply_to,
-        width=64,
-        height=48,
-    )
-
-
 def photo_file_id(update: dict[str, Any]) -> str:
     return update["message"]["photo"][-1]["file_id"]
 

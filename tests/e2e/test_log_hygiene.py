@@ -11,8 +11,8 @@ from bot.app.application import Application
 from bot.app.logging_setup import RedactingFormatter, apply_logger_levels
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
+from tests.e2e import residents
 from tests.e2e.conftest import TOKEN, say
-from tests.e2e.residents import issue_code, press, register, settled
 from tests.e2e.staff_helpers import as_actor
 
 PHONE = "8613912345678"
@@ -28,18 +28,18 @@ async def test_logs_of_a_full_scenario_hold_no_secrets_or_personal_text(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     apply_logger_levels("DEBUG")  # what `LOG_LEVEL=DEBUG resident-bot run` configures
-    codes = await issue_code(app)
+    codes = await residents.issue_code(app)
     code = codes["101"]
-    await register(telegram, resident_zh, "张小明", start=f"/start {code}")
+    await residents.register(telegram, resident_zh, "张小明", start=f"/start {code}")
     intro = await say(telegram, resident_zh, "🔧 报修")
     category = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=intro.seq + 1)
-    place = await press(telegram, resident_zh, category, "漏水")
-    await press(telegram, resident_zh, place, "🏠 1号楼 101")
+    place = await residents.press(telegram, resident_zh, category, "漏水")
+    await residents.press(telegram, resident_zh, place, "🏠 1号楼 101")
     no_photos = await say(telegram, resident_zh, SECRET_WORDS)
-    urgent = await press(telegram, resident_zh, no_photos, "不发照片")
-    summary = await press(telegram, resident_zh, urgent, "否")
-    await press(telegram, resident_zh, summary, "✅ 提交")
-    await settled(app)
+    urgent = await residents.press(telegram, resident_zh, no_photos, "不发照片")
+    summary = await residents.press(telegram, resident_zh, urgent, "否")
+    await residents.press(telegram, resident_zh, summary, "✅ 提交")
+    await residents.settled(app)
     ticket_id = 1
     await as_actor(
         app, 5001, lambda s, c, a: lifecycle.reply_to_resident(s, c, ticket_id, a, STAFF_WORDS)
@@ -50,7 +50,7 @@ async def test_logs_of_a_full_scenario_hold_no_secrets_or_personal_text(
     )
     telegram.send_text(resident_zh, "/frobnicate " + SECRET_WORDS)  # the fallback path too
     await telegram.wait_for("sendMessage", chat_id=resident_zh.id, count=1)
-    await settled(app)
+    await residents.settled(app)
 
     formatter = RedactingFormatter("%(name)s %(message)s", secrets=[TOKEN])
     raw = "\n".join(

@@ -7,26 +7,28 @@ from sqlalchemy import select
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import BindingRequest, BindingStatus, ResidentUnit
+from tests.e2e import residents
 from tests.e2e.conftest import say
-from tests.e2e.residents import SUNSHINE_GROUP, buttons, message_of, press, register, settled
 
 
 async def request_unit(
     telegram: FakeTelegramServer, user: FakeUser, project: str, building: str, unit: str
 ):
-    offer = await register(telegram, user, "张小明" if user.language_code == "zh-hans" else "Alice")
+    offer = await residents.register(
+        telegram, user, "张小明" if user.language_code == "zh-hans" else "Alice"
+    )
     choose = "🏠 选择我的房屋" if user.language_code == "zh-hans" else "🏠 Choose my unit"
-    projects = await press(telegram, user, offer, choose)
-    buildings = await press(telegram, user, projects, project, expect="editMessageText")
-    units = await press(telegram, user, buildings, building, expect="editMessageText")
-    return await press(telegram, user, units, unit)
+    projects = await residents.press(telegram, user, offer, choose)
+    buildings = await residents.press(telegram, user, projects, project, expect="editMessageText")
+    units = await residents.press(telegram, user, buildings, building, expect="editMessageText")
+    return await residents.press(telegram, user, units, unit)
 
 
 async def group_card(telegram: FakeTelegramServer, mark: int = 0):
     return await telegram.wait_for(
         "sendMessage",
         lambda c: "房屋绑定申请" in c.params["text"],
-        chat_id=SUNSHINE_GROUP,
+        chat_id=residents.SUNSHINE_GROUP,
         since=mark,
     )
 
@@ -41,22 +43,24 @@ async def test_staff_of_the_project_approve_a_unit_request(
     text = card.params["text"]
     assert "张小明" in text and "阳光花园 1号楼 201" in text
     assert "+861****5678" in text and "8613912345678" not in text  # phone masked in the group
-    assert buttons(card) == ["✅ 批准", "❌ 拒绝"]
+    assert residents.buttons(card) == ["✅ 批准", "❌ 拒绝"]
 
     stranger = telegram.user(id=7777, first_name="Eve")
-    telegram.set_member_status(SUNSHINE_GROUP, stranger, "member")
+    telegram.set_member_status(residents.SUNSHINE_GROUP, stranger, "member")
     mark = telegram.mark()
-    telegram.press(stranger, message_of(card), text="✅ 批准")
+    telegram.press(stranger, residents.message_of(card), text="✅ 批准")
     refused = await telegram.wait_for("answerCallbackQuery", since=mark)
     assert refused.params["text"] == "只有本项目的工作人员才能确认住户。"
     assert refused.params["show_alert"] is True
 
     agent = telegram.user(id=5001, first_name="王芳")
     mark = telegram.mark()
-    telegram.press(agent, message_of(card), text="✅ 批准")
-    edited = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
+    telegram.press(agent, residents.message_of(card), text="✅ 批准")
+    edited = await telegram.wait_for(
+        "editMessageText", chat_id=residents.SUNSHINE_GROUP, since=mark
+    )
     assert "✅ 已由 王芳 批准" in edited.params["text"]
-    assert not buttons(edited)
+    assert not residents.buttons(edited)
     told = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=mark)
     assert (
         told.params["text"] == "✅ 物业已确认您的房屋 阳光花园 1号楼 201,现在可以为它提交诉求了。"
@@ -65,11 +69,13 @@ async def test_staff_of_the_project_approve_a_unit_request(
     # A second press (an old copy of the card) changes nothing.
     manager = telegram.user(id=5002, first_name="李强")
     mark = telegram.mark()
-    telegram.press_raw(manager, SUNSHINE_GROUP, message_of(card)["message_id"], "ub:no:1")
+    telegram.press_raw(
+        manager, residents.SUNSHINE_GROUP, residents.message_of(card)["message_id"], "ub:no:1"
+    )
     again = await telegram.wait_for("answerCallbackQuery", since=mark)
     assert again.params["text"] == "该申请已处理。"
     assert app.sessionmaker is not None
-    await settled(app)
+    await residents.settled(app)
     async with app.sessionmaker() as session:
         request = await session.scalar(select(BindingRequest))
         assert request is not None and request.status is BindingStatus.APPROVED
@@ -86,13 +92,15 @@ async def test_a_rejected_request_binds_nothing_and_tells_the_resident(
     card = await group_card(telegram)
     regional = telegram.user(id=5010, first_name="陈静")  # a regional manager may decide too
     mark = telegram.mark()
-    telegram.press(regional, message_of(card), text="❌ 拒绝")
-    edited = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
+    telegram.press(regional, residents.message_of(card), text="❌ 拒绝")
+    edited = await telegram.wait_for(
+        "editMessageText", chat_id=residents.SUNSHINE_GROUP, since=mark
+    )
     assert "❌ 已由 陈静 拒绝" in edited.params["text"]
     told = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=mark)
     assert told.params["text"].startswith("The property office could not confirm your unit")
     assert app.sessionmaker is not None
-    await settled(app)
+    await residents.settled(app)
     async with app.sessionmaker() as session:
         assert (await session.scalars(select(ResidentUnit))).all() == []
 
@@ -112,10 +120,12 @@ async def test_the_same_unit_cannot_be_requested_twice_while_waiting(
 async def test_typed_unit_number_is_accepted_after_choosing_the_building(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    offer = await register(telegram, resident_en, "Alice")
-    projects = await press(telegram, resident_en, offer, "🏠 Choose my unit")
-    buildings = await press(telegram, resident_en, projects, "星河广场", expect="editMessageText")
-    await press(telegram, resident_en, buildings, "A座", expect="editMessageText")
+    offer = await residents.register(telegram, resident_en, "Alice")
+    projects = await residents.press(telegram, resident_en, offer, "🏠 Choose my unit")
+    buildings = await residents.press(
+        telegram, resident_en, projects, "星河广场", expect="editMessageText"
+    )
+    await residents.press(telegram, resident_en, buildings, "A座", expect="editMessageText")
     wrong = await say(telegram, resident_en, "S99")
     assert wrong.params["text"].startswith("There is no unit with this number")
     sent = await say(telegram, resident_en, "s02")

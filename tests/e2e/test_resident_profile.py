@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
+from tests.e2e import residents
 from tests.e2e.conftest import say
-from tests.e2e.residents import (
-    buttons,
-    next_message,
-    press,
-    registered_in_unit,
-)
 
 
 async def test_profile_shows_and_changes_name_phone_language_and_units(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await registered_in_unit(app, telegram, resident_en, "Alice <Admin>")
+    await residents.registered_in_unit(app, telegram, resident_en, "Alice <Admin>")
     profile = await say(telegram, resident_en, "/profile")
     text = profile.params["text"]
     assert "Name: Alice &lt;Admin&gt;" in text and "Phone: +8613912345678" in text
     assert "Language: English" in text and "• 阳光花园 1号楼 101" in text
-    assert buttons(profile) == [
+    assert residents.buttons(profile) == [
         "✏️ Name",
         "📱 Phone",
         "🌐 Language",
@@ -29,37 +24,37 @@ async def test_profile_shows_and_changes_name_phone_language_and_units(
         "➖ Remove 1号楼 101",
     ]
 
-    await press(telegram, resident_en, profile, "✏️ Name")
+    await residents.press(telegram, resident_en, profile, "✏️ Name")
     saved = await say(telegram, resident_en, "Alice Wong")
     assert saved.params["text"] == "Saved."
-    updated = await next_message(telegram, resident_en, saved.seq + 1)
+    updated = await residents.next_message(telegram, resident_en, saved.seq + 1)
     assert "Name: Alice Wong" in updated.params["text"]
 
-    await press(telegram, resident_en, updated, "📱 Phone")
+    await residents.press(telegram, resident_en, updated, "📱 Phone")
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="+15550001111", contact_user_id=4242)
-    refused = await next_message(telegram, resident_en, mark)
+    refused = await residents.next_message(telegram, resident_en, mark)
     assert refused.params["text"].startswith("That is not your own contact.")
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="+15550002222")
-    assert (await next_message(telegram, resident_en, mark)).params["text"] == "Saved."
+    assert (await residents.next_message(telegram, resident_en, mark)).params["text"] == "Saved."
 
     profile = await say(telegram, resident_en, "👤 Profile")
     assert "Phone: +15550002222" in profile.params["text"]
-    removed = await press(
+    removed = await residents.press(
         telegram, resident_en, profile, "➖ Remove 1号楼 101", expect="editMessageText"
     )
     assert "You have no unit yet." in removed.params["text"]
 
-    asked = await press(telegram, resident_en, removed, "🌐 Language")
+    asked = await residents.press(telegram, resident_en, removed, "🌐 Language")
     assert asked.params["text"] == "Choose your language:"
     switched = await say(telegram, resident_en, "简体中文")
     assert switched.params["text"] == "语言已设置为简体中文。"
     menu = await say(telegram, resident_en, "/profile")
     assert "语言:简体中文" in menu.params["text"]
 
-    offer = await press(telegram, resident_en, menu, "➕ 添加房屋")
-    assert buttons(offer) == ["🔑 我有房屋码", "🏠 选择我的房屋", "以后再说"]
+    offer = await residents.press(telegram, resident_en, menu, "➕ 添加房屋")
+    assert residents.buttons(offer) == ["🔑 我有房屋码", "🏠 选择我的房屋", "以后再说"]
 
 
 async def test_profile_needs_registration(

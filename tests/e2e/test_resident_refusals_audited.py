@@ -8,17 +8,12 @@ from sqlalchemy import select
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import AuditEntry
+from tests.e2e import residents
 from tests.e2e.conftest import say
-from tests.e2e.residents import (
-    abandoned_question,
-    message_of,
-    register,
-    settled,
-)
 
 
 async def refusals(app: Application) -> list[tuple[str, str | None]]:
-    await settled(app)
+    await residents.settled(app)
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session:
         rows = await session.scalars(
@@ -30,9 +25,9 @@ async def refusals(app: Application) -> list[tuple[str, str | None]]:
 async def test_stale_and_forged_resident_buttons_are_audited(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    old_question = await abandoned_question(app, telegram, resident_en)
+    old_question = await residents.abandoned_question(app, telegram, resident_en)
     mark = telegram.mark()
-    telegram.press(resident_en, message_of(old_question), text="Lift")
+    telegram.press(resident_en, residents.message_of(old_question), text="Lift")
     await telegram.wait_for("answerCallbackQuery", since=mark)
     for forged in ("rf:1:submit:", "rl:x"):
         mark = telegram.mark()
@@ -52,7 +47,7 @@ async def test_input_mistakes_are_answered_without_an_audit_line(
 ) -> None:
     unregistered = await say(telegram, resident_en, "/tickets")
     assert unregistered.params["text"] == "Please register first: send /start."
-    await register(telegram, resident_en, "Alice")
+    await residents.register(telegram, resident_en, "Alice")
     too_long = await say(telegram, resident_en, "leak " * 400)
     assert "at most 1000 characters" in too_long.params["text"]
     assert await refusals(app) == []

@@ -8,22 +8,13 @@ from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import Person, ResidentUnit
 from tests.conftest import eventually
+from tests.e2e import residents
 from tests.e2e.conftest import say
-from tests.e2e.residents import (
-    agree_and_give_name,
-    buttons,
-    issue_code,
-    next_message,
-    press,
-    register,
-    reply_buttons,
-    settled,
-)
 
 
 async def person(app: Application, telegram_id: int) -> Person | None:
     assert app.sessionmaker is not None
-    await settled(app)
+    await residents.settled(app)
     async with app.sessionmaker() as session:
         return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
@@ -34,11 +25,11 @@ async def test_registration_asks_consent_before_storing_anything(
     notice = await say(telegram, resident_zh, "/start")
     text = notice.params["text"]
     assert "物业服务中心" in text and "隐私声明" in text and "/forgetme" in text
-    assert buttons(notice) == ["✅ 我同意", "不用了,谢谢"]
+    assert residents.buttons(notice) == ["✅ 我同意", "不用了,谢谢"]
     assert await person(app, resident_zh.id) is None  # nothing stored before consent
 
-    asked_name = await press(telegram, resident_zh, notice, "✅ 我同意")
-    assert reply_buttons(asked_name) == ["小明"]  # the Telegram name, one tap away
+    asked_name = await residents.press(telegram, resident_zh, notice, "✅ 我同意")
+    assert residents.reply_buttons(asked_name) == ["小明"]  # the Telegram name, one tap away
     stored = await person(app, resident_zh.id)
     assert stored is not None and stored.consent_version == "1"
     assert stored.consented_at == app.clock.now() and stored.full_name is None
@@ -49,13 +40,13 @@ async def test_registration_asks_consent_before_storing_anything(
 
     mark = telegram.mark()
     telegram.send_contact(resident_zh, phone_number="8613912345678")
-    done = await next_message(telegram, resident_zh, mark)
+    done = await residents.next_message(telegram, resident_zh, mark)
     assert "您已完成登记" in done.params["text"]
-    assert "🔧 报修" in reply_buttons(done)
+    assert "🔧 报修" in residents.reply_buttons(done)
     offer = await telegram.wait_for(
         "sendMessage", lambda c: "房屋码" in c.params["text"], chat_id=resident_zh.id, since=mark
     )
-    assert buttons(offer) == ["🔑 我有房屋码", "🏠 选择我的房屋", "以后再说"]
+    assert residents.buttons(offer) == ["🔑 我有房屋码", "🏠 选择我的房屋", "以后再说"]
     stored = await person(app, resident_zh.id)
     assert stored is not None
     assert (stored.full_name, stored.phone) == ("张小明", "+8613912345678")
@@ -66,7 +57,7 @@ async def test_declining_stores_nothing(
 ) -> None:
     notice = await say(telegram, resident_en, "/start")
     assert notice.params["text"].startswith("Hello!")
-    answer = await press(telegram, resident_en, notice, "No, thanks")
+    answer = await residents.press(telegram, resident_en, notice, "No, thanks")
     assert "nothing about you has been stored" in answer.params["text"]
     assert await person(app, resident_en.id) is None
 
@@ -74,17 +65,17 @@ async def test_declining_stores_nothing(
 async def test_someone_elses_contact_is_refused(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await agree_and_give_name(telegram, resident_en, "Alice Smith")
+    await residents.agree_and_give_name(telegram, resident_en, "Alice Smith")
 
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="+447700900123", contact_user_id=999)
-    refused = await next_message(telegram, resident_en, mark)
+    refused = await residents.next_message(telegram, resident_en, mark)
     assert refused.params["text"].startswith("That is not your own contact.")
     mark = telegram.mark()
     telegram.send_contact(
         resident_en, phone_number="+447700900124", contact_user_id=None, first_name="Bob"
     )
-    await next_message(telegram, resident_en, mark)
+    await residents.next_message(telegram, resident_en, mark)
     assert (await person(app, resident_en.id)).phone is None  # type: ignore[union-attr]
 
     typed = await say(telegram, resident_en, "+447700900125")
@@ -92,7 +83,7 @@ async def test_someone_elses_contact_is_refused(
 
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="+447700900126")
-    done = await next_message(telegram, resident_en, mark)
+    done = await residents.next_message(telegram, resident_en, mark)
     assert "you are registered" in done.params["text"]
     assert (await person(app, resident_en.id)).phone == "+447700900126"  # type: ignore[union-attr]
 
@@ -100,9 +91,9 @@ async def test_someone_elses_contact_is_refused(
 async def test_unit_code_typed_after_registration_binds_once(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    codes = await issue_code(app)
-    offer = await register(telegram, resident_en, "Alice")
-    asked = await press(telegram, resident_en, offer, "🔑 I have a unit code")
+    codes = await residents.issue_code(app)
+    offer = await residents.register(telegram, resident_en, "Alice")
+    asked = await residents.press(telegram, resident_en, offer, "🔑 I have a unit code")
     assert "ABCD-EFGH-JKMN" in asked.params["text"]
     wrong = await say(telegram, resident_en, "ZZZZ-ZZZZ-ZZZZ")
     assert wrong.params["text"] == "This code is not valid. Please check it and try again."
@@ -112,7 +103,7 @@ async def test_unit_code_typed_after_registration_binds_once(
     assert bound.params["text"].startswith("✅ You are now registered for 阳光花园 1号楼 101")
 
     neighbour = telegram.user(id=7010, first_name="Bob", language_code="en")
-    await register(telegram, neighbour, "Bob")
+    await residents.register(telegram, neighbour, "Bob")
     reused = await say(telegram, neighbour, code)  # typed outside any step: still a code
     assert reused.params["text"] == "This code has already been used."
 
@@ -120,16 +111,18 @@ async def test_unit_code_typed_after_registration_binds_once(
 async def test_deep_link_code_is_applied_when_registration_completes(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
-    codes = await issue_code(app, building="2")
-    bound = await register(telegram, resident_zh, "张小明", start=f"/start {codes['101']}")
+    codes = await residents.issue_code(app, building="2")
+    bound = await residents.register(
+        telegram, resident_zh, "张小明", start=f"/start {codes['101']}"
+    )
     assert bound.params["text"].startswith("✅ 您已绑定 阳光花园 2号楼 101")
     assert app.sessionmaker is not None
-    await settled(app)
+    await residents.settled(app)
     async with app.sessionmaker() as session:
         assert len((await session.scalars(select(ResidentUnit))).all()) == 1
 
     # A registered resident opening another deep link is bound at once.
-    other = await issue_code(app, building="1")
+    other = await residents.issue_code(app, building="1")
     again = await say(telegram, resident_zh, f"/start {other['102']}")
     assert "1号楼 102" in again.params["text"]
 
@@ -137,8 +130,8 @@ async def test_deep_link_code_is_applied_when_registration_completes(
 async def test_wrong_codes_are_rate_limited(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    codes = await issue_code(app)
-    await register(telegram, resident_en, "Alice")
+    codes = await residents.issue_code(app)
+    await residents.register(telegram, resident_en, "Alice")
     for attempt in range(5):
         answer = await say(telegram, resident_en, f"ZZZZ-ZZZZ-ZZZ{attempt + 2}")
         assert answer.params["text"].startswith("This code is not valid")
@@ -152,8 +145,8 @@ async def test_wrong_codes_are_rate_limited(
 async def test_expired_code_is_refused(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    codes = await issue_code(app)
-    await register(telegram, resident_en, "Alice")
+    codes = await residents.issue_code(app)
+    await residents.register(telegram, resident_en, "Alice")
     app.clock.advance(days=31)  # type: ignore[attr-defined]
     expired = await say(telegram, resident_en, codes["101"])
     assert expired.params["text"].startswith("This code has expired.")
@@ -164,7 +157,7 @@ async def test_registration_survives_a_restart(
 ) -> None:
     first = await start_app()
     notice = await say(telegram, resident_en, "/start")
-    await press(telegram, resident_en, notice, "✅ I agree")
+    await residents.press(telegram, resident_en, notice, "✅ I agree")
     await first.stop()
 
     second = await start_app()
@@ -172,7 +165,7 @@ async def test_registration_survives_a_restart(
     assert "share your phone number" in asked_phone.params["text"]
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="+447700900126")
-    await next_message(telegram, resident_en, mark)
+    await residents.next_message(telegram, resident_en, mark)
     await eventually(lambda: _has_phone(second, resident_en.id))
 
 
@@ -185,7 +178,7 @@ async def test_a_new_privacy_notice_version_asks_for_consent_again(
     start_app, telegram: FakeTelegramServer, resident_en: FakeUser, tmp_path, org_file
 ) -> None:
     first = await start_app()
-    await register(telegram, resident_en, "Alice")
+    await residents.register(telegram, resident_en, "Alice")
     await first.stop()
 
     changed = tmp_path / "organisation.toml"
@@ -203,7 +196,7 @@ async def test_a_new_privacy_notice_version_asks_for_consent_again(
     notice = await say(telegram, resident_en, "/start")
     assert "(version 2)" in notice.params["text"]
     assert "We also keep &lt;photos&gt; a year." in notice.params["text"]
-    again = await press(telegram, resident_en, notice, "✅ I agree")
+    again = await residents.press(telegram, resident_en, notice, "✅ I agree")
     assert again.params["text"] == "Thank you! Choose what you need from the menu below."
     stored = await person(second, resident_en.id)
     assert stored is not None and stored.consent_version == "2"
@@ -214,12 +207,12 @@ async def test_a_new_privacy_notice_version_asks_for_consent_again(
 async def test_an_own_contact_without_a_usable_number_is_refused_with_the_button_again(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await agree_and_give_name(telegram, resident_en, "Alice Smith")
+    await residents.agree_and_give_name(telegram, resident_en, "Alice Smith")
 
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="12")
-    refused = await next_message(telegram, resident_en, mark)
+    refused = await residents.next_message(telegram, resident_en, mark)
     assert refused.params["text"] == "This does not look like a phone number."
-    buttons = [b for row in refused.params["reply_markup"]["keyboard"] for b in row]
-    assert any(button.get("request_contact") for button in buttons)
+    keyboard = [b for row in refused.params["reply_markup"]["keyboard"] for b in row]
+    assert any(button.get("request_contact") for button in keyboard)
     assert (await person(app, resident_en.id)).phone is None  # type: ignore[union-attr]

@@ -7,19 +7,8 @@ import pytest
 
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
+from tests.e2e import residents
 from tests.e2e.conftest import org_file_with, say
-from tests.e2e.residents import (
-    abandoned_question,
-    buttons,
-    filing_until_description,
-    message_of,
-    next_message,
-    press,
-    register,
-    registered_in_unit,
-    start_filing,
-    tickets_in_db,
-)
 
 BAD_INPUTS = ("sticker", "voice", "document", "location")
 
@@ -39,7 +28,7 @@ async def bad_input_answers(telegram: FakeTelegramServer, user: FakeUser, what: 
     """Send something unusable; the texts of the bot's answers (a hint, then the question)."""
     mark = telegram.mark()
     send_bad(telegram, user, what)
-    first = await next_message(telegram, user, mark)
+    first = await residents.next_message(telegram, user, mark)
     answers = [first.params["text"]]
     try:
         second = await telegram.wait_for(
@@ -55,8 +44,8 @@ async def bad_input_answers(telegram: FakeTelegramServer, user: FakeUser, what: 
 async def test_bad_input_at_the_description_and_photo_steps_keeps_the_step(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, what: str
 ) -> None:
-    await registered_in_unit(app, telegram, resident_en, "Alice")
-    await filing_until_description(
+    await residents.registered_in_unit(app, telegram, resident_en, "Alice")
+    await residents.filing_until_description(
         telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
     )
     answers = await bad_input_answers(telegram, resident_en, what)
@@ -76,12 +65,12 @@ async def test_bad_input_at_the_description_and_photo_steps_keeps_the_step(
 async def test_bad_input_in_chinese_at_the_buttons_and_location_steps(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser, what: str
 ) -> None:
-    await registered_in_unit(app, telegram, resident_zh, "张小明")
-    question = await start_filing(telegram, resident_zh, "📣 投诉")
+    await residents.registered_in_unit(app, telegram, resident_zh, "张小明")
+    question = await residents.start_filing(telegram, resident_zh, "📣 投诉")
     answers = await bad_input_answers(telegram, resident_zh, what)
     assert answers == ["请点击其中一个按钮。", "您的投诉属于哪一类?"]
-    place = await press(telegram, resident_zh, question, "噪音")
-    location = await press(telegram, resident_zh, place, "🌳 阳光花园:公共区域或整体")
+    place = await residents.press(telegram, resident_zh, question, "噪音")
+    location = await residents.press(telegram, resident_zh, place, "🌳 阳光花园:公共区域或整体")
     assert location.params["text"].startswith("具体在哪里?")
     answers = await bad_input_answers(telegram, resident_zh, what)
     assert answers[0] == "这一步只能接收文字,请输入文字。"
@@ -95,18 +84,18 @@ async def test_bad_input_during_registration_comment_and_code_steps(
     notice = await say(telegram, resident_en, "/start")
     answers = await bad_input_answers(telegram, resident_en, what)
     assert answers[0] == "Please answer the question above first."
-    await press(telegram, resident_en, notice, "✅ I agree")
+    await residents.press(telegram, resident_en, notice, "✅ I agree")
     assert (await bad_input_answers(telegram, resident_en, what))[0] == "Please type your name."
     await say(telegram, resident_en, "Alice")
     phone = await bad_input_answers(telegram, resident_en, what)
     assert phone[0] == "Please use the button below to share your own phone number."
     mark = telegram.mark()
     telegram.send_contact(resident_en, phone_number="+447700900126")
-    await next_message(telegram, resident_en, mark)
+    await residents.next_message(telegram, resident_en, mark)
     offer = await telegram.wait_for(
         "sendMessage", lambda c: "unit code" in c.params["text"], chat_id=resident_en.id, since=mark
     )
-    await press(telegram, resident_en, offer, "🔑 I have a unit code")
+    await residents.press(telegram, resident_en, offer, "🔑 I have a unit code")
     code = await bad_input_answers(telegram, resident_en, what)
     assert code[0].startswith("Please type the unit code")
 
@@ -114,9 +103,9 @@ async def test_bad_input_during_registration_comment_and_code_steps(
 async def test_old_and_forged_buttons_change_nothing(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    old_question = await abandoned_question(app, telegram, resident_en)
+    old_question = await residents.abandoned_question(app, telegram, resident_en)
     mark = telegram.mark()
-    telegram.press(resident_en, message_of(old_question), text="Lift")
+    telegram.press(resident_en, residents.message_of(old_question), text="Lift")
     stale = await telegram.wait_for("answerCallbackQuery", since=mark)
     assert stale.params["text"] == "This button is no longer valid."
     assert stale.params["show_alert"] is True
@@ -129,40 +118,42 @@ async def test_old_and_forged_buttons_change_nothing(
         assert answer.params["show_alert"] is True
     mark = telegram.mark()
     telegram.press_raw(resident_en, resident_en.id, 1, "rb:unit:9999")
-    refused = await next_message(telegram, resident_en, mark)
+    refused = await residents.next_message(telegram, resident_en, mark)
     assert refused.params["text"] == "This unit does not exist."
-    assert await tickets_in_db(app) == []
+    assert await residents.tickets_in_db(app) == []
 
 
 async def test_conversation_continues_after_a_restart(
     start_app, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
     first = await start_app()
-    await registered_in_unit(first, telegram, resident_zh, "张小明")
-    await filing_until_description(telegram, resident_zh, "🔧 报修", "电梯", "🏠 1号楼 101")
+    await residents.registered_in_unit(first, telegram, resident_zh, "张小明")
+    await residents.filing_until_description(
+        telegram, resident_zh, "🔧 报修", "电梯", "🏠 1号楼 101"
+    )
     await first.stop()
 
     second = await start_app()
     photos = await say(telegram, resident_zh, "电梯按钮失灵")  # the description step, still
-    assert buttons(photos) == ["不发照片"]
+    assert residents.buttons(photos) == ["不发照片"]
     mark = telegram.mark()
     telegram.send_photo(resident_zh)
-    ack = await next_message(telegram, resident_zh, mark)
+    ack = await residents.next_message(telegram, resident_zh, mark)
     await second.stop()
 
     await start_app()
-    urgent = await press(telegram, resident_zh, ack, "完成")
-    summary = await press(telegram, resident_zh, urgent, "否")
+    urgent = await residents.press(telegram, resident_zh, ack, "完成")
+    summary = await residents.press(telegram, resident_zh, urgent, "否")
     assert "描述:电梯按钮失灵" in summary.params["text"] and "照片:1" in summary.params["text"]
-    filed = await press(telegram, resident_zh, summary, "✅ 提交")
+    filed = await residents.press(telegram, resident_zh, summary, "✅ 提交")
     assert "SG-000001" in filed.params["text"]
 
 
 async def test_cancel_works_at_every_step_and_restores_the_menu(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await registered_in_unit(app, telegram, resident_en, "Alice")
-    await filing_until_description(
+    await residents.registered_in_unit(app, telegram, resident_en, "Alice")
+    await residents.filing_until_description(
         telegram, resident_en, "🔧 Report a repair", "Noise", "🏠 1号楼 101"
     )
     cancelled = await say(telegram, resident_en, "/cancel")
@@ -177,8 +168,8 @@ async def test_cancel_works_at_every_step_and_restores_the_menu(
 async def test_a_flood_is_skipped_politely_without_slowing_others(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, resident_zh: FakeUser
 ) -> None:
-    await register(telegram, resident_en, "Alice")
-    await register(telegram, resident_zh, "张小明")
+    await residents.register(telegram, resident_en, "Alice")
+    await residents.register(telegram, resident_zh, "张小明")
     mark = telegram.mark()
     for n in range(40):
         telegram.send_text(resident_en, f"spam {n}")

@@ -14,32 +14,15 @@ from bot.app.application import Application
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import AuditEntry, Person, StaffRole, Ticket, TicketStatus
+from tests.e2e import residents
+from tests.e2e import staff_helpers as desk
 from tests.e2e.conftest import say
-from tests.e2e.residents import (
-    issue_code,
-    register,
-    registered_in_unit,
-    settled,
-    tickets_in_db,
-)
-from tests.e2e.staff_helpers import (
-    AGENT,
-    SUNSHINE_GROUP,
-    add_staff,
-    alert,
-    as_actor,
-    card,
-    file_ticket,
-    press,
-    reload,
-    staff_user,
-)
 
 GROUP_ANONYMOUS_BOT = 1087968824
 
 
 async def refusal_count(app: Application) -> int:
-    await settled(app)
+    await residents.settled(app)
     async with app.sessionmaker() as session:
         return await session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.outcome == "refused")
@@ -49,8 +32,8 @@ async def refusal_count(app: Application) -> int:
 async def test_forged_button_for_another_residents_ticket(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    victim = await file_ticket(app, telegram, resident_id=7001, description="victim's leak")
-    await register(telegram, resident_en, "Mallory")
+    victim = await desk.file_ticket(app, telegram, resident_id=7001, description="victim's leak")
+    await residents.register(telegram, resident_en, "Mallory")
     for action in ("open", "confirm", "reopen", "cancel", "comment"):
         mark = telegram.mark()
         telegram.press_raw(resident_en, resident_en.id, 1, f"rt:{action}:{victim.id}:1")
@@ -58,27 +41,29 @@ async def test_forged_button_for_another_residents_ticket(
         assert answer.params.get("show_alert") is True, action
         sent = [c.params.get("text", "") for c in telegram.calls_of("sendMessage") if c.seq > mark]
         assert not any("victim's leak" in t or victim.number in t for t in sent), action
-    after = await reload(app, victim.id)
+    after = await desk.reload(app, victim.id)
     assert (after.status, after.version) == (TicketStatus.NEW, 1)
 
 
 async def test_staff_button_for_another_projects_ticket_and_a_replayed_stale_button(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
-    await add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
+    ticket = await desk.file_ticket(app, telegram)
+    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
+    await desk.add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
     outsider = telegram.user(id=5201, first_name="孙丽")
     refused_before = await refusal_count(app)
-    assert "只有该工单所属项目" in await alert(telegram, press(telegram, outsider, shown, "take"))
+    assert "只有该工单所属项目" in await desk.alert(
+        telegram, desk.press(telegram, outsider, shown, "take")
+    )
     assert await refusal_count(app) == refused_before + 1
 
-    agent = staff_user(telegram, AGENT)
-    await as_actor(app, AGENT, lambda s, c, a: lifecycle.take(s, c, ticket.id, a, None))
+    agent = desk.staff_user(telegram, desk.AGENT)
+    await desk.as_actor(app, desk.AGENT, lambda s, c, a: lifecycle.take(s, c, ticket.id, a, None))
     # The old card's buttons carry version 1; the ticket has moved on.
-    replay = press(telegram, agent, shown, "resolve")
-    assert await alert(telegram, replay)
-    after = await reload(app, ticket.id)
+    replay = desk.press(telegram, agent, shown, "resolve")
+    assert await desk.alert(telegram, replay)
+    after = await desk.reload(app, ticket.id)
     assert after.status is TicketStatus.ACKNOWLEDGED and after.version == 2
     assert await refusal_count(app) == refused_before + 2
 
@@ -100,20 +85,20 @@ async def test_staff_button_for_another_projects_ticket_and_a_replayed_stale_but
 async def test_a_resident_calling_staff_and_manager_commands(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, command: str
 ) -> None:
-    ticket = await file_ticket(app, telegram, description="somebody else's private text")
+    ticket = await desk.file_ticket(app, telegram, description="somebody else's private text")
     reply = await say(telegram, resident_en, command)
     shown = reply.params.get("text", "") + reply.params.get("caption", "")
     assert ticket.number not in shown and "private text" not in shown
     assert not telegram.calls_of("sendDocument", chat_id=resident_en.id)
     assert not telegram.calls_of("sendPhoto", chat_id=resident_en.id)
-    assert (await reload(app, ticket.id)).version == 1
+    assert (await desk.reload(app, ticket.id)).version == 1
 
 
 async def test_staff_of_one_project_opening_another_projects_ticket(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram, description="sunshine only")
-    await add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
+    ticket = await desk.file_ticket(app, telegram, description="sunshine only")
+    await desk.add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
     outsider = telegram.user(id=5201, first_name="孙丽", language_code="en")
     reply = await say(telegram, outsider, f"/ticket {ticket.number}")
     assert "sunshine only" not in reply.params["text"]
@@ -123,8 +108,8 @@ async def test_commands_from_an_anonymous_group_admin_are_refused(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
     mark = telegram.mark()
-    telegram.send_as_anonymous_admin(SUNSHINE_GROUP, "/queue")
-    reply = await telegram.wait_for("sendMessage", chat_id=SUNSHINE_GROUP, since=mark)
+    telegram.send_as_anonymous_admin(desk.SUNSHINE_GROUP, "/queue")
+    reply = await telegram.wait_for("sendMessage", chat_id=desk.SUNSHINE_GROUP, since=mark)
     assert "匿名" in reply.params["text"] or "anonymous" in reply.params["text"].lower()
     assert not telegram.calls_of("leaveChat")  # a bound group is not left
 
@@ -154,7 +139,9 @@ async def test_malformed_and_too_long_deep_link_codes(
     payload: str,
     expected: str,
 ) -> None:
-    after_registration = await register(telegram, resident_en, "Alice", start=f"/start {payload}")
+    after_registration = await residents.register(
+        telegram, resident_en, "Alice", start=f"/start {payload}"
+    )
     assert expected in after_registration.params["text"]
     async with app.sessionmaker() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == resident_en.id))
@@ -168,16 +155,16 @@ async def test_malformed_and_too_long_deep_link_codes(
 async def test_expired_reused_and_brute_forced_codes(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, resident_zh: FakeUser
 ) -> None:
-    codes = await issue_code(app)
-    await register(telegram, resident_en, "Alice")
+    codes = await residents.issue_code(app)
+    await residents.register(telegram, resident_en, "Alice")
     assert (await say(telegram, resident_en, codes["101"])).params["text"].startswith("✅")
-    await settled(app)
+    await residents.settled(app)
     async with app.sessionmaker() as session:
         bindings = await session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "unit.bind")
         )
     assert bindings == 1  # the binding is on record
-    await register(telegram, resident_zh, "张小明")
+    await residents.register(telegram, resident_zh, "张小明")
     reused = await say(telegram, resident_zh, codes["101"])
     assert not reused.params["text"].startswith("✅")  # single use
     for n in range(5):
@@ -195,17 +182,17 @@ HOSTILE = "'; DROP TABLE tickets; -- <script>alert(1)</script> & <b>bold</b> ‮
 async def test_injection_looking_text_is_stored_and_shown_literally(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await registered_in_unit(app, telegram, resident_en, HOSTILE[:60])
-    ticket = await file_ticket(app, telegram, resident_id=resident_en.id, description=HOSTILE)
-    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    await residents.registered_in_unit(app, telegram, resident_en, HOSTILE[:60])
+    ticket = await desk.file_ticket(app, telegram, resident_id=resident_en.id, description=HOSTILE)
+    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
     assert (
         "&lt;script&gt;"
-        in (await telegram.wait_for("sendMessage", chat_id=SUNSHINE_GROUP)).params["text"]
+        in (await telegram.wait_for("sendMessage", chat_id=desk.SUNSHINE_GROUP)).params["text"]
     )
     assert "<script>" in (shown.text or "")  # Telegram renders the escaped text literally
-    stored = await reload(app, ticket.id)
+    stored = await desk.reload(app, ticket.id)
     assert stored.description == HOSTILE  # byte for byte: RTL override, zero-width space, emoji
-    assert len(await tickets_in_db(app)) == 1  # and the table is still there
+    assert len(await residents.tickets_in_db(app)) == 1  # and the table is still there
     async with app.sessionmaker() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == resident_en.id))
     assert person is not None and person.full_name == HOSTILE[:60]
@@ -214,7 +201,7 @@ async def test_injection_looking_text_is_stored_and_shown_literally(
 async def test_oversized_text_is_refused_with_the_limit_named(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    await registered_in_unit(app, telegram, resident_en, "Alice")
+    await residents.registered_in_unit(app, telegram, resident_en, "Alice")
     intro = await say(telegram, resident_en, "🔧 Report a repair")
     category = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=intro.seq + 1)
     from tests.e2e.residents import press as press_button
@@ -223,20 +210,20 @@ async def test_oversized_text_is_refused_with_the_limit_named(
     await press_button(telegram, resident_en, place, "🏠 1号楼 101")
     refused = await say(telegram, resident_en, "漏" * 5000)
     assert "1000" in refused.params["text"]
-    assert await tickets_in_db(app) == []
+    assert await residents.tickets_in_db(app) == []
 
 
 async def test_a_flood_of_100_messages_in_a_second(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, resident_zh: FakeUser
 ) -> None:
-    await register(telegram, resident_en, "Mallory")
+    await residents.register(telegram, resident_en, "Mallory")
     mark = telegram.mark()
     for n in range(100):
         telegram.send_text(resident_en, f"flood {n}")
     neighbour = await say(telegram, resident_zh, "/help")
     assert neighbour.params["text"].startswith("我可以为您做这些")  # others are not held up
     await telegram.wait_updates_consumed()
-    await settled(app)
+    await residents.settled(app)
     to_flooder = [
         c for c in telegram.calls_of("sendMessage", chat_id=resident_en.id) if c.seq > mark
     ]

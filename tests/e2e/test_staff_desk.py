@@ -13,40 +13,19 @@ from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer
 from storage.models import StaffRole, TicketEvent, TicketStatus
 from tests.conftest import eventually
+from tests.e2e import staff_helpers as desk
 from tests.e2e.conftest import say
-from tests.e2e.staff_helpers import (
-    AGENT,
-    MANAGER,
-    PLAZA_GROUP,
-    REGION_MANAGER,
-    RESIDENT,
-    SUNSHINE_GROUP,
-    add_staff,
-    alert,
-    as_actor,
-    audit_entries,
-    bot_says,
-    card,
-    ctx,
-    file_ticket,
-    photo_file_id,
-    press,
-    press_on_card,
-    queued_to,
-    reload,
-    send_photo_reply,
-    staff_user,
-    texts_to,
-)
 from tests.integration.ticket_fixtures import add_resident
 
 
 async def test_a_new_ticket_appears_in_its_project_group_as_a_card(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    sunshine = await file_ticket(app, telegram, description="天花板漏水 <b>急</b>")
-    plaza = await file_ticket(app, telegram, project="plaza", resident_id=7002, name="Alice Smith")
-    shown = await card(telegram, SUNSHINE_GROUP, sunshine.number)
+    sunshine = await desk.file_ticket(app, telegram, description="天花板漏水 <b>急</b>")
+    plaza = await desk.file_ticket(
+        app, telegram, project="plaza", resident_id=7002, name="Alice Smith"
+    )
+    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, sunshine.number)
     assert "天花板漏水 <b>急</b>" in shown.text  # escaped, shown as typed
     assert "张**" in shown.text and "张小明" not in shown.text  # initials only in groups
     assert "+86" not in shown.text
@@ -54,42 +33,44 @@ async def test_a_new_ticket_appears_in_its_project_group_as_a_card(
         *("接单", "回复", "办结", "备注", "转派", "详情"),
         *("开始处理", "修改分类", "取消工单"),  # while it is open
     ]
-    other = await card(telegram, PLAZA_GROUP, plaza.number)
+    other = await desk.card(telegram, desk.PLAZA_GROUP, plaza.number)
     assert "A.S." in other.text
-    assert not [m for m in telegram.messages_in(SUNSHINE_GROUP) if plaza.number in (m.text or "")]
+    assert not [
+        m for m in telegram.messages_in(desk.SUNSHINE_GROUP) if plaza.number in (m.text or "")
+    ]
 
 
 async def test_take_assigns_the_ticket_and_the_card_shows_it(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    agent = staff_user(telegram, AGENT)
-    pressed = await press_on_card(telegram, agent, ticket, "take")
-    assert "SG-000001" in await alert(telegram, pressed)
+    ticket = await desk.file_ticket(app, telegram)
+    agent = desk.staff_user(telegram, desk.AGENT)
+    pressed = await desk.press_on_card(telegram, agent, ticket, "take")
+    assert "SG-000001" in await desk.alert(telegram, pressed)
     refreshed = await eventually(
         lambda: (
-            "王芳" in (telegram.messages_in(SUNSHINE_GROUP)[0].text or "")
-            and telegram.messages_in(SUNSHINE_GROUP)[0]
+            "王芳" in (telegram.messages_in(desk.SUNSHINE_GROUP)[0].text or "")
+            and telegram.messages_in(desk.SUNSHINE_GROUP)[0]
         )
     )
     assert refreshed.text.startswith("👀")
-    taken = await reload(app, ticket.id)
+    taken = await desk.reload(app, ticket.id)
     assert taken.status is TicketStatus.ACKNOWLEDGED and taken.first_responded_at is not None
     # The resident hears that someone is on it.
-    await telegram.wait_for("sendMessage", chat_id=RESIDENT)
+    await telegram.wait_for("sendMessage", chat_id=desk.RESIDENT)
 
 
 async def test_two_staff_pressing_take_together_one_wins_the_other_hears_who(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
-    agent, manager = staff_user(telegram, AGENT), staff_user(telegram, MANAGER)
-    first = press(telegram, agent, shown, "take")
-    second = press(telegram, manager, shown, "take")  # the same (now outdated) card
-    answers = [await alert(telegram, first), await alert(telegram, second)]
+    ticket = await desk.file_ticket(app, telegram)
+    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
+    agent, manager = desk.staff_user(telegram, desk.AGENT), desk.staff_user(telegram, desk.MANAGER)
+    first = desk.press(telegram, agent, shown, "take")
+    second = desk.press(telegram, manager, shown, "take")  # the same (now outdated) card
+    answers = [await desk.alert(telegram, first), await desk.alert(telegram, second)]
     assert answers[1] == "王芳 已经接了这张工单。"
-    assert (await reload(app, ticket.id)).assignee_id is not None
+    assert (await desk.reload(app, ticket.id)).assignee_id is not None
     assert await _assigned_events(app, ticket.id) == 1
 
 
@@ -97,14 +78,14 @@ async def test_two_take_presses_handled_in_parallel_still_have_one_winner(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
     """As if two bot instances handled the presses at the same moment."""
-    ticket = await file_ticket(app, telegram)
-    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    ticket = await desk.file_ticket(app, telegram)
+    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
     data = shown.buttons()[0]["callback_data"]
     updates = []
-    for offset, telegram_id in enumerate((AGENT, MANAGER)):
+    for offset, telegram_id in enumerate((desk.AGENT, desk.MANAGER)):
         query_id = telegram.state.new_callback_id()
         telegram.state.callback_queries[query_id] = None
-        user = staff_user(telegram, telegram_id)
+        user = desk.staff_user(telegram, telegram_id)
         updates.append(
             {
                 "update_id": 900_000 + offset,
@@ -145,123 +126,131 @@ async def _assigned_events(app: Application, ticket_id: int) -> int:
 async def test_reply_in_the_group_goes_to_the_resident_and_followers_with_photos(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
+    ticket = await desk.file_ticket(app, telegram)
     alice = telegram.user(id=7002, first_name="Alice", language_code="en")
     await _join(app, ticket.id, alice.id, "Alice Smith")
     joined = await eventually(lambda: _shows(telegram, "受影响住户:2"))
-    agent = staff_user(telegram, AGENT)
-    press(telegram, agent, joined, "reply")
-    prompt = await bot_says(telegram, SUNSHINE_GROUP, "✍️")
+    agent = desk.staff_user(telegram, desk.AGENT)
+    desk.press(telegram, agent, joined, "reply")
+    prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "✍️")
     assert "请回复本条消息" in prompt.text
 
     mark = telegram.mark()
-    telegram.send_text(agent, "大家先别急", chat_id=SUNSHINE_GROUP)  # chatter, not an answer
-    first = send_photo_reply(
-        telegram, agent, SUNSHINE_GROUP, prompt, caption="阀门坏了", media_group_id="album-1"
-    )
-    second = send_photo_reply(telegram, agent, SUNSHINE_GROUP, prompt, media_group_id="album-1")
-    ack = await bot_says(telegram, SUNSHINE_GROUP, "📎", since=mark)
-    telegram.send_text(agent, "师傅下午两点到", chat_id=SUNSHINE_GROUP, reply_to=ack)
+    telegram.send_text(agent, "大家先别急", chat_id=desk.SUNSHINE_GROUP)  # chatter, not an answer
+    album = {"media_group_id": "album-1", "reply_to": prompt, "width": 64, "height": 48}
+    first = telegram.send_photo(agent, desk.SUNSHINE_GROUP, caption="阀门坏了", **album)
+    second = telegram.send_photo(agent, desk.SUNSHINE_GROUP, **album)
+    ack = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "📎", since=mark)
+    telegram.send_text(agent, "师傅下午两点到", chat_id=desk.SUNSHINE_GROUP, reply_to=ack)
 
-    confirmation = await bot_says(telegram, SUNSHINE_GROUP, "已发送给", since=mark)
+    confirmation = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "已发送给", since=mark)
     assert ticket.number in confirmation.text
-    photos = await telegram.wait_for("sendPhoto", chat_id=RESIDENT, count=2, since=mark)
-    assert [p.params["photo"] for p in photos] == [photo_file_id(first), photo_file_id(second)]
-    to_resident = texts_to(telegram, RESIDENT, since=mark)
+    photos = await telegram.wait_for("sendPhoto", chat_id=desk.RESIDENT, count=2, since=mark)
+    assert [p.params["photo"] for p in photos] == [
+        desk.photo_file_id(first),
+        desk.photo_file_id(second),
+    ]
+    to_resident = desk.texts_to(telegram, desk.RESIDENT, since=mark)
     assert any("阀门坏了\n师傅下午两点到" in t for t in to_resident)
     assert not any("别急" in t for t in to_resident)
     await telegram.wait_for("sendPhoto", chat_id=alice.id, count=2, since=mark)
     assert any(
         t.startswith("Reply from the property office about SG-000001")
-        for t in texts_to(telegram, alice.id, since=mark)
+        for t in desk.texts_to(telegram, alice.id, since=mark)
     )
-    assert len(telegram.calls_of("sendMessage", chat_id=RESIDENT)) >= 1
-    assert (await reload(app, ticket.id)).status is TicketStatus.ACKNOWLEDGED  # answering takes
+    assert len(telegram.calls_of("sendMessage", chat_id=desk.RESIDENT)) >= 1
+    assert (
+        await desk.reload(app, ticket.id)
+    ).status is TicketStatus.ACKNOWLEDGED  # answering takes
 
 
 async def test_reply_from_a_private_chat_can_ask_and_wait_and_shows_in_the_group(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    await card(telegram, SUNSHINE_GROUP, ticket.number)
-    agent = staff_user(telegram, AGENT)
+    ticket = await desk.file_ticket(app, telegram)
+    await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
+    agent = desk.staff_user(telegram, desk.AGENT)
     opened = await say(telegram, agent, f"/ticket {ticket.number}")
     private_card = telegram.message(agent.id, opened.result["message_id"])
-    press(telegram, agent, private_card, "reply")
-    prompt = await bot_says(telegram, agent.id, "✍️")
+    desk.press(telegram, agent, private_card, "reply")
+    prompt = await desk.bot_says(telegram, agent.id, "✍️")
     assert "请在这里发送" in prompt.text
     ask = telegram.press(agent, prompt, data=prompt.buttons()[0]["callback_data"])
     await eventually(lambda: telegram.answer_for(ask))
     mark = telegram.mark()
     photo = telegram.send_photo(agent, caption="是厨房还是卫生间?")
-    await bot_says(telegram, agent.id, "等待住户答复", since=mark)
-    relayed = await telegram.wait_for("sendPhoto", chat_id=RESIDENT, since=mark)
-    assert relayed.params["photo"] == photo_file_id(photo)
-    assert any("是厨房还是卫生间?" in t for t in texts_to(telegram, RESIDENT, since=mark))
-    await bot_says(telegram, SUNSHINE_GROUP, "↪️ 王芳 回复了 SG-000001 的住户", since=mark)
-    assert (await reload(app, ticket.id)).status is TicketStatus.WAITING_ON_RESIDENT
+    await desk.bot_says(telegram, agent.id, "等待住户答复", since=mark)
+    relayed = await telegram.wait_for("sendPhoto", chat_id=desk.RESIDENT, since=mark)
+    assert relayed.params["photo"] == desk.photo_file_id(photo)
+    assert any("是厨房还是卫生间?" in t for t in desk.texts_to(telegram, desk.RESIDENT, since=mark))
+    await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "↪️ 王芳 回复了 SG-000001 的住户", since=mark)
+    assert (await desk.reload(app, ticket.id)).status is TicketStatus.WAITING_ON_RESIDENT
 
 
 async def test_a_note_is_kept_in_the_history_but_never_reaches_the_resident(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    agent = staff_user(telegram, AGENT)
-    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    ticket = await desk.file_ticket(app, telegram)
+    agent = desk.staff_user(telegram, desk.AGENT)
+    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
     mark = telegram.mark()
-    press(telegram, agent, shown, "note")
-    prompt = await bot_says(telegram, SUNSHINE_GROUP, "📝")
-    telegram.send_text(agent, "住户家里有狗,上门先打电话", chat_id=SUNSHINE_GROUP, reply_to=prompt)
-    await bot_says(telegram, SUNSHINE_GROUP, "备注已保存", since=mark)
-    assert not any("狗" in t for t in texts_to(telegram, RESIDENT))
-    assert not any("狗" in str(m.payload) for m in await queued_to(app, RESIDENT))
-    await press_on_card(telegram, agent, ticket, "details")
-    details = await bot_says(telegram, agent.id, "处理记录")
+    desk.press(telegram, agent, shown, "note")
+    prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "📝")
+    telegram.send_text(
+        agent, "住户家里有狗,上门先打电话", chat_id=desk.SUNSHINE_GROUP, reply_to=prompt
+    )
+    await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "备注已保存", since=mark)
+    assert not any("狗" in t for t in desk.texts_to(telegram, desk.RESIDENT))
+    assert not any("狗" in str(m.payload) for m in await desk.queued_to(app, desk.RESIDENT))
+    await desk.press_on_card(telegram, agent, ticket, "details")
+    details = await desk.bot_says(telegram, agent.id, "处理记录")
     assert "🔒 内部备注: 住户家里有狗,上门先打电话" in details.text
 
 
 async def test_resolve_asks_what_was_done_and_the_resident_to_confirm(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    agent = staff_user(telegram, AGENT)
-    taking = await press_on_card(telegram, agent, ticket, "take")
-    await alert(telegram, taking)
+    ticket = await desk.file_ticket(app, telegram)
+    agent = desk.staff_user(telegram, desk.AGENT)
+    taking = await desk.press_on_card(telegram, agent, ticket, "take")
+    await desk.alert(telegram, taking)
     taken = await card_with(telegram, ticket.number, "👀")
     mark = telegram.mark()
-    press(telegram, agent, taken, "resolve")
-    prompt = await bot_says(telegram, SUNSHINE_GROUP, "做了哪些处理", since=mark)
-    telegram.send_text(agent, "已更换阀门", chat_id=SUNSHINE_GROUP, reply_to=prompt)
-    await bot_says(telegram, SUNSHINE_GROUP, "已办结", since=mark)
+    desk.press(telegram, agent, taken, "resolve")
+    prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "做了哪些处理", since=mark)
+    telegram.send_text(agent, "已更换阀门", chat_id=desk.SUNSHINE_GROUP, reply_to=prompt)
+    await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "已办结", since=mark)
     question = await telegram.wait_for(
-        "sendMessage", lambda c: "已更换阀门" in c.params["text"], chat_id=RESIDENT, since=mark
+        "sendMessage", lambda c: "已更换阀门" in c.params["text"], chat_id=desk.RESIDENT, since=mark
     )
     assert question.params["reply_markup"]["inline_keyboard"]  # fixed / not fixed
     resolved = await card_with(telegram, ticket.number, "✅")
-    assert (await reload(app, ticket.id)).status is TicketStatus.RESOLVED
+    assert (await desk.reload(app, ticket.id)).status is TicketStatus.RESOLVED
 
     # The resident says it is not fixed: the card and the group hear of it.
     mark = telegram.mark()
-    await as_actor(
+    await desk.as_actor(
         app,
-        RESIDENT,
+        desk.RESIDENT,
         lambda s, c, who: lifecycle.reopen(s, c, ticket.id, who, "还在漏水"),
     )
-    await bot_says(telegram, SUNSHINE_GROUP, "还在漏水", since=mark)
+    await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "还在漏水", since=mark)
     reopened = await card_with(telegram, ticket.number, "🔧")
     assert reopened.message_id == resolved.message_id  # the same card, edited in place
-    assert (await reload(app, ticket.id)).status is TicketStatus.IN_PROGRESS
+    assert (await desk.reload(app, ticket.id)).status is TicketStatus.IN_PROGRESS
 
 
-async def card_with(telegram: FakeTelegramServer, number: str, icon: str, chat_id=SUNSHINE_GROUP):
+async def card_with(
+    telegram: FakeTelegramServer, number: str, icon: str, chat_id=desk.SUNSHINE_GROUP
+):
     async def found():
-        shown = await card(telegram, chat_id, number)
+        shown = await desk.card(telegram, chat_id, number)
         return shown if shown.text.startswith(icon) else None
 
     return await eventually(found)
 
 
-def _shows(telegram: FakeTelegramServer, fragment: str, chat_id: int = SUNSHINE_GROUP):
+def _shows(telegram: FakeTelegramServer, fragment: str, chat_id: int = desk.SUNSHINE_GROUP):
     return next((m for m in telegram.messages_in(chat_id) if fragment in (m.text or "")), None)
 
 
@@ -269,53 +258,55 @@ async def _join(app: Application, ticket_id: int, telegram_id: int, name: str) -
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session, session.begin():
         person = await add_resident(session, telegram_id, name, app.clock.now(), "en")
-        await lifecycle.join_as_follower(session, ctx(app), ticket_id, person)
+        await lifecycle.join_as_follower(session, desk.ctx(app), ticket_id, person)
 
 
 async def test_reassign_to_a_colleague_tells_them_privately(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    manager, agent = staff_user(telegram, MANAGER), staff_user(telegram, AGENT)
-    await press_on_card(telegram, manager, ticket, "reassign")
-    menu = await bot_says(telegram, SUNSHINE_GROUP, "转派给谁")
+    ticket = await desk.file_ticket(app, telegram)
+    manager, agent = desk.staff_user(telegram, desk.MANAGER), desk.staff_user(telegram, desk.AGENT)
+    await desk.press_on_card(telegram, manager, ticket, "reassign")
+    menu = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "转派给谁")
     # The project's staff (minus whoever holds it), or another project.
     assert menu.button_texts() == ["👤 李强", "👤 王芳", "➡️ 转到其他项目", "取消"]
     mark = telegram.mark()
     telegram.press(manager, menu, text="👤 王芳")
-    told = await bot_says(telegram, agent.id, "李强 将工单 SG-000001 分派给了您", since=mark)
+    told = await desk.bot_says(telegram, agent.id, "李强 将工单 SG-000001 分派给了您", since=mark)
     assert told.buttons()  # the card, to act on it from the private chat
     await eventually(lambda: _shows(telegram, "处理人:王芳"))
-    assert (await reload(app, ticket.id)).assignee_id is not None
+    assert (await desk.reload(app, ticket.id)).assignee_id is not None
 
 
 async def test_reassign_to_another_project_moves_the_card_to_its_group(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    region = staff_user(telegram, REGION_MANAGER)  # manages both projects
-    old = await card(telegram, SUNSHINE_GROUP, ticket.number)
+    ticket = await desk.file_ticket(app, telegram)
+    region = desk.staff_user(telegram, desk.REGION_MANAGER)  # manages both projects
+    old = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
     await eventually(lambda: _card_recorded(app, ticket.id))  # the card's id is on record
-    press(telegram, region, old, "reassign")
-    menu = await bot_says(telegram, SUNSHINE_GROUP, "转派给谁")
+    desk.press(telegram, region, old, "reassign")
+    menu = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "转派给谁")
     telegram.press(region, menu, text="➡️ 转到其他项目")
     projects = await eventually(lambda: _edited_to(telegram, menu, "转到哪个项目"))
     telegram.press(region, projects, text="🏢 星河广场")
-    moved = await card(telegram, PLAZA_GROUP, ticket.number)
+    moved = await desk.card(telegram, desk.PLAZA_GROUP, ticket.number)
     assert moved.button_texts()[0] == "接单"
     await eventually(lambda: _edited_to(telegram, old, "已转到 星河广场"))
-    assert not telegram.message(SUNSHINE_GROUP, old.message_id).buttons()  # old card: no buttons
+    assert not telegram.message(
+        desk.SUNSHINE_GROUP, old.message_id
+    ).buttons()  # old card: no buttons
     # Plaza staff can now take it; sunshine's agent no longer can.
-    await add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
+    await desk.add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
     plaza_agent = telegram.user(id=5201, first_name="孙丽")
-    taken = press(telegram, plaza_agent, moved, "take")
-    assert "SG-000001" in await alert(telegram, taken)
-    moved_on = press(telegram, staff_user(telegram, AGENT), moved, "details")
-    assert await alert(telegram, moved_on) == "只有该工单所属项目的工作人员才能执行此操作。"
+    taken = desk.press(telegram, plaza_agent, moved, "take")
+    assert "SG-000001" in await desk.alert(telegram, taken)
+    moved_on = desk.press(telegram, desk.staff_user(telegram, desk.AGENT), moved, "details")
+    assert await desk.alert(telegram, moved_on) == "只有该工单所属项目的工作人员才能执行此操作。"
 
 
 async def _card_recorded(app: Application, ticket_id: int) -> bool:
-    return (await reload(app, ticket_id)).card_message_id is not None
+    return (await desk.reload(app, ticket_id)).card_message_id is not None
 
 
 def _edited_to(telegram: FakeTelegramServer, message, fragment: str):
@@ -326,14 +317,16 @@ def _edited_to(telegram: FakeTelegramServer, message, fragment: str):
 async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
     app: Application, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
-    normal = await file_ticket(app, telegram, description="普通")  # respond within 24 h
+    normal = await desk.file_ticket(app, telegram, description="普通")  # respond within 24 h
     clock.advance(minutes=1)
-    urgent = await file_ticket(app, telegram, resident_id=7003, description="急", urgent=True)
-    await file_ticket(app, telegram, project="plaza", resident_id=7004, description="别的项目")
+    urgent = await desk.file_ticket(app, telegram, resident_id=7003, description="急", urgent=True)
+    await desk.file_ticket(app, telegram, project="plaza", resident_id=7004, description="别的项目")
     clock.advance(minutes=1)
-    taken = await file_ticket(app, telegram, resident_id=7005, description="已接")
-    await as_actor(app, AGENT, lambda s, c, who: lifecycle.take(s, c, taken.id, who, None))
-    agent = staff_user(telegram, AGENT)
+    taken = await desk.file_ticket(app, telegram, resident_id=7005, description="已接")
+    await desk.as_actor(
+        app, desk.AGENT, lambda s, c, who: lifecycle.take(s, c, taken.id, who, None)
+    )
+    agent = desk.staff_user(telegram, desk.AGENT)
     listed = await say_in_group(telegram, agent, "/queue", "未结工单")
     order = [line.split(" · ")[0] for line in listed.text.split("\n")[1:] if "SG-" in line]
     # Urgent (30 min) first, then the 24 h first responses; the taken one waits for 48 h.
@@ -341,7 +334,7 @@ async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
     assert "XH-" not in listed.text  # another project's ticket never shows in this group
     assert [b["text"] for b in listed.buttons()] == [urgent.number, normal.number, taken.number]
 
-    region = staff_user(telegram, REGION_MANAGER)
+    region = desk.staff_user(telegram, desk.REGION_MANAGER)
     everything = await said(telegram, region, "/queue")
     assert "XH-000001" in everything.text
 
@@ -349,7 +342,7 @@ async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
     assert taken.number in mine.text and normal.number not in mine.text
 
     for i in range(8):
-        await file_ticket(app, telegram, resident_id=7100 + i, description=f"第{i}个")
+        await desk.file_ticket(app, telegram, resident_id=7100 + i, description=f"第{i}个")
     first_page = await said(telegram, agent, "/queue")
     assert "第 1 页,共 2 页" in first_page.text
     telegram.press(agent, first_page, text="下一页 ▶")
@@ -364,32 +357,32 @@ async def said(telegram: FakeTelegramServer, user, text: str):
 
 
 async def say_in_group(
-    telegram: FakeTelegramServer, user, text: str, answer: str, chat_id=SUNSHINE_GROUP
+    telegram: FakeTelegramServer, user, text: str, answer: str, chat_id=desk.SUNSHINE_GROUP
 ):
     mark = telegram.mark()
     telegram.send_text(user, text, chat_id=chat_id)
-    return await bot_says(telegram, chat_id, answer, since=mark)
+    return await desk.bot_says(telegram, chat_id, answer, since=mark)
 
 
 async def test_details_show_the_phone_only_privately_and_only_to_assignee_or_managers(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    ticket = await file_ticket(app, telegram)
-    agent, manager = staff_user(telegram, AGENT), staff_user(telegram, MANAGER)
-    shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
-    group_before = len(telegram.messages_in(SUNSHINE_GROUP))
-    answer = press(telegram, agent, shown, "details")
-    assert await alert(telegram, answer) == "已通过私聊发送给您。"
-    for_agent = await bot_says(telegram, agent.id, "处理记录")
+    ticket = await desk.file_ticket(app, telegram)
+    agent, manager = desk.staff_user(telegram, desk.AGENT), desk.staff_user(telegram, desk.MANAGER)
+    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
+    group_before = len(telegram.messages_in(desk.SUNSHINE_GROUP))
+    answer = desk.press(telegram, agent, shown, "details")
+    assert await desk.alert(telegram, answer) == "已通过私聊发送给您。"
+    for_agent = await desk.bot_says(telegram, agent.id, "处理记录")
     assert "+86" not in for_agent.text and "张小明" not in for_agent.text  # not the assignee
-    press(telegram, manager, shown, "details")
-    for_manager = await bot_says(telegram, manager.id, "处理记录")
+    desk.press(telegram, manager, shown, "details")
+    for_manager = await desk.bot_says(telegram, manager.id, "处理记录")
     assert "住户:张小明 · 电话:+8613800000000" in for_manager.text
-    assert len(telegram.messages_in(SUNSHINE_GROUP)) == group_before  # nothing in the group
-    assert not any("+86" in (m.text or "") for m in telegram.messages_in(SUNSHINE_GROUP))
+    assert len(telegram.messages_in(desk.SUNSHINE_GROUP)) == group_before  # nothing in the group
+    assert not any("+86" in (m.text or "") for m in telegram.messages_in(desk.SUNSHINE_GROUP))
     views = await eventually(lambda: _personal_data_views(app))  # committed after the answer
-    assert [(v.actor_telegram_id, v.ticket_id) for v in views] == [(MANAGER, ticket.id)]
+    assert [(v.actor_telegram_id, v.ticket_id) for v in views] == [(desk.MANAGER, ticket.id)]
 
 
 async def _personal_data_views(app: Application):
-    return [e for e in await audit_entries(app) if e.action == "personal_data.view"]
+    return [e for e in await desk.audit_entries(app) if e.action == "personal_data.view"]

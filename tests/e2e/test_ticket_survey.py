@@ -8,23 +8,9 @@ from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus
+from tests.e2e import survey_support as surveys
 from tests.e2e.conftest import say
 from tests.e2e.residents import ticket
-from tests.e2e.survey_support import (
-    MANAGER,
-    SUNSHINE_GROUP,
-    add_resident,
-    answers,
-    bot_says,
-    button_data,
-    invitation,
-    press,
-    press_stale,
-    press_then,
-    resolved_ticket,
-    rows,
-    sweep,
-)
 
 IS_IT_FIXED = "Is the problem fixed?"
 HOW_SATISFIED = "How satisfied are you"
@@ -35,9 +21,9 @@ async def asked_if_fixed(
 ) -> tuple[int, ApiCall]:
     """An English resident's ticket is resolved: the ticket id and the "is it fixed?"
     question."""
-    await add_resident(app, resident.id, "Alice Smith", language="en")
-    ticket_id = await resolved_ticket(app, resident.id)
-    return ticket_id, await bot_says(telegram, resident.id, IS_IT_FIXED)
+    await surveys.add_resident(app, resident.id, "Alice Smith", language="en")
+    ticket_id = await surveys.resolved_ticket(app, resident.id)
+    return ticket_id, await surveys.bot_says(telegram, resident.id, IS_IT_FIXED)
 
 
 async def asked_to_rate(
@@ -45,8 +31,8 @@ async def asked_to_rate(
 ) -> tuple[int, ApiCall, ApiCall]:
     """The resident says it is fixed: the ticket id, the question and the rating prompt."""
     ticket_id, question = await asked_if_fixed(app, telegram, resident)
-    fixed = button_data(question)[0]
-    rating = await press_then(telegram, resident, question, fixed, HOW_SATISFIED)
+    fixed = surveys.button_data(question)[0]
+    rating = await surveys.press_then(telegram, resident, question, fixed, HOW_SATISFIED)
     return ticket_id, question, rating
 
 
@@ -54,32 +40,34 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     ticket_id, question = await asked_if_fixed(app, telegram, resident_en)
-    fixed, not_fixed = button_data(question)
+    fixed, not_fixed = surveys.button_data(question)
     assert fixed.startswith(f"rt:fixed:{ticket_id}:") and not_fixed.startswith("rt:notfixed:")
 
-    rating = await press_then(telegram, resident_en, question, fixed, HOW_SATISFIED)
+    rating = await surveys.press_then(telegram, resident_en, question, fixed, HOW_SATISFIED)
     assert "SG-000001" in rating.params["text"]
-    assert [b.split(":")[-1] for b in button_data(rating)] == ["1", "2", "3", "4", "5"]
+    assert [b.split(":")[-1] for b in surveys.button_data(rating)] == ["1", "2", "3", "4", "5"]
     # The question's buttons are gone, and the ticket waits for the rest of the answer.
     asked = telegram.message(resident_en.id, question.response["result"]["message_id"])
     assert asked is not None and not asked.inline_keyboard
     assert (await ticket(app, ticket_id)).status is TicketStatus.RESOLVED
 
-    reasons = await press_then(
-        telegram, resident_en, rating, button_data(rating)[4], "What went well?"
+    reasons = await surveys.press_then(
+        telegram, resident_en, rating, surveys.button_data(rating)[4], "What went well?"
     )
     chips = [b["text"] for row in reasons.params["reply_markup"]["inline_keyboard"] for b in row]
     assert chips == ["Fast", "Polite staff", "Good quality work", "Skip"]
 
-    fast = next(d for d in button_data(reasons) if d.endswith(":fast"))
+    fast = next(d for d in surveys.button_data(reasons) if d.endswith(":fast"))
     mark = telegram.mark()
-    await press(telegram, resident_en, reasons, fast)
+    await surveys.press(telegram, resident_en, reasons, fast)
     edited = await telegram.wait_for("editMessageReplyMarkup", chat_id=resident_en.id, since=mark)
     labels = [b["text"] for row in edited.params["reply_markup"]["inline_keyboard"] for b in row]
     assert labels == ["✅ Fast", "Polite staff", "Good quality work", "Done"]
 
-    done = next(d for d in button_data(edited) if ":whydone:" in d)
-    await press_then(telegram, resident_en, reasons, done, "Would you like to add a comment?")
+    done = next(d for d in surveys.button_data(edited) if ":whydone:" in d)
+    await surveys.press_then(
+        telegram, resident_en, reasons, done, "Would you like to add a comment?"
+    )
 
     thanks = await say(telegram, resident_en, "Quick and tidy, thank you!")
     assert thanks.params["text"] == (
@@ -87,27 +75,31 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     )
     closed = await ticket(app, ticket_id)
     assert closed.status is TicketStatus.CLOSED and closed.closed_at is not None
-    assert await answers(app, ticket_id=ticket_id) == [
+    assert await surveys.answers(app, ticket_id=ticket_id) == [
         ("rating", 5, None),
         ("reason", None, "fast"),
         ("comment", None, "Quick and tidy, thank you!"),
     ]
-    asked = await invitation(app, ticket_id=ticket_id)
+    asked = await surveys.invitation(app, ticket_id=ticket_id)
     assert (asked.kind, asked.stage) == ("ticket", "done")
     assert asked.sent_at <= asked.answered_at <= asked.completed_at
-    assert await rows(app, Ticket, Ticket.parent_ticket_id == ticket_id) == []  # no follow-up
+    assert (
+        await surveys.rows(app, Ticket, Ticket.parent_ticket_id == ticket_id) == []
+    )  # no follow-up
 
 
 async def test_not_fixed_reopens_with_the_reason_and_a_fresh_resolution_deadline(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser, clock: ManualClock
 ) -> None:
-    await add_resident(app, resident_zh.id, "张小明")
-    ticket_id = await resolved_ticket(app, resident_zh.id)
-    question = await bot_says(telegram, resident_zh.id, "问题解决了吗")
+    await surveys.add_resident(app, resident_zh.id, "张小明")
+    ticket_id = await surveys.resolved_ticket(app, resident_zh.id)
+    question = await surveys.bot_says(telegram, resident_zh.id, "问题解决了吗")
     before = await ticket(app, ticket_id)
     clock.advance(hours=5)
 
-    await press_then(telegram, resident_zh, question, button_data(question)[1], "还有什么问题")
+    await surveys.press_then(
+        telegram, resident_zh, question, surveys.button_data(question)[1], "还有什么问题"
+    )
     mark = telegram.mark()
     reply = await say(telegram, resident_zh, "水龙头还在滴水")
     assert "已重新打开" in reply.params["text"]
@@ -119,10 +111,10 @@ async def test_not_fixed_reopens_with_the_reason_and_a_fresh_resolution_deadline
     assert reopened.resolution_due_at == clock.now() + resolution
     assert reopened.resolution_due_at > before.resolution_due_at
     # The project group and the assignee (the agent) hear the reason.
-    await bot_says(telegram, SUNSHINE_GROUP, "水龙头还在滴水", since=mark)
-    await bot_says(telegram, 5001, "水龙头还在滴水", since=mark)
-    assert (await invitation(app, ticket_id=ticket_id)).stage == "reopened"
-    assert await answers(app, ticket_id=ticket_id) == []  # not fixed: nothing to rate yet
+    await surveys.bot_says(telegram, surveys.SUNSHINE_GROUP, "水龙头还在滴水", since=mark)
+    await surveys.bot_says(telegram, 5001, "水龙头还在滴水", since=mark)
+    assert (await surveys.invitation(app, ticket_id=ticket_id)).stage == "reopened"
+    assert await surveys.answers(app, ticket_id=ticket_id) == []  # not fixed: nothing to rate yet
 
 
 async def test_silence_gets_one_reminder_then_the_ticket_closes_itself(
@@ -131,78 +123,82 @@ async def test_silence_gets_one_reminder_then_the_ticket_closes_itself(
     ticket_id, question = await asked_if_fixed(app, telegram, resident_en)
 
     clock.advance(days=1)
-    assert (await sweep(app)).reminded == 0  # too early
+    assert (await surveys.sweep(app)).reminded == 0  # too early
     clock.advance(days=1)
-    assert (await sweep(app)).reminded == 1
-    reminder = await bot_says(telegram, resident_en.id, "Reminder: ticket SG-000001")
+    assert (await surveys.sweep(app)).reminded == 1
+    reminder = await surveys.bot_says(telegram, resident_en.id, "Reminder: ticket SG-000001")
     assert "will be closed on 2026-11-05 09:00" in reminder.params["text"]
-    assert [d.split(":")[1] for d in button_data(reminder)] == ["fixed", "notfixed"]
+    assert [d.split(":")[1] for d in surveys.button_data(reminder)] == ["fixed", "notfixed"]
     clock.advance(hours=12)
-    assert (await sweep(app)).reminded == 0  # never a second reminder
+    assert (await surveys.sweep(app)).reminded == 0  # never a second reminder
     assert (await ticket(app, ticket_id)).status is TicketStatus.RESOLVED
 
     clock.advance(hours=12)  # three days of silence
     mark = telegram.mark()
-    report = await sweep(app)
+    report = await surveys.sweep(app)
     assert (report.auto_closed, report.reminded) == (1, 0)
     closed = await ticket(app, ticket_id)
     assert closed.status is TicketStatus.CLOSED and closed.closed_at == clock.now()
-    await bot_says(telegram, resident_en.id, "status is now", since=mark)
-    assert (await invitation(app, ticket_id=ticket_id)).stage == "expired"
-    assert (await sweep(app)).auto_closed == 0
+    await surveys.bot_says(telegram, resident_en.id, "status is now", since=mark)
+    assert (await surveys.invitation(app, ticket_id=ticket_id)).stage == "expired"
+    assert (await surveys.sweep(app)).auto_closed == 0
 
     # The old question's button no longer counts: an alert, and nothing changes.
-    answer = await press_stale(telegram, resident_en, question, button_data(question)[0])
+    answer = await surveys.press_stale(
+        telegram, resident_en, question, surveys.button_data(question)[0]
+    )
     assert answer.params["show_alert"] is True
     assert answer.params["text"].startswith("This ticket has changed")
     reminders = [
         m for m in telegram.messages_in(resident_en.id) if "Reminder" in (m.data.get("text") or "")
     ]
     assert len(reminders) == 1
-    assert await answers(app, ticket_id=ticket_id) == []
+    assert await surveys.answers(app, ticket_id=ticket_id) == []
 
 
 async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     ticket_id, _, rating = await asked_to_rate(app, telegram, resident_en)
-    one_star = button_data(rating)[0]
-    reasons = await press_then(telegram, resident_en, rating, one_star, "What went wrong?")
-    slow, rude = (d for d in button_data(reasons) if d.endswith((":slow", ":rude")))
-    await press(telegram, resident_en, reasons, slow)
-    await press(telegram, resident_en, reasons, rude)
-    await press_then(telegram, resident_en, reasons, button_data(reasons)[-1], "add a comment")
+    one_star = surveys.button_data(rating)[0]
+    reasons = await surveys.press_then(telegram, resident_en, rating, one_star, "What went wrong?")
+    slow, rude = (d for d in surveys.button_data(reasons) if d.endswith((":slow", ":rude")))
+    await surveys.press(telegram, resident_en, reasons, slow)
+    await surveys.press(telegram, resident_en, reasons, rude)
+    await surveys.press_then(
+        telegram, resident_en, reasons, surveys.button_data(reasons)[-1], "add a comment"
+    )
     mark = telegram.mark()
     thanks = await say(telegram, resident_en, "Nobody came for four days & the plumber shouted")
     assert "The project manager will call you back." in thanks.params["text"]
 
-    alert = await bot_says(telegram, SUNSHINE_GROUP, "住户不满意", since=mark)
+    alert = await surveys.bot_says(telegram, surveys.SUNSHINE_GROUP, "住户不满意", since=mark)
     text = alert.params["text"]
     assert "A.S. 对 SG-000001 的评分为 1/5" in text and "Alice" not in text  # initials only
     assert "太慢" in text and "态度不好" in text  # the group reads the organisation's language
     assert "Nobody came for four days &amp; the plumber shouted" in text
-    (followup,) = await rows(app, Ticket, Ticket.parent_ticket_id == ticket_id)
+    (followup,) = await surveys.rows(app, Ticket, Ticket.parent_ticket_id == ticket_id)
     assert f"已创建回访工单 {followup.number}" in text
     assert followup.kind is TicketKind.COMPLAINT and followup.status is TicketStatus.NEW
     assert followup.first_response_due_at is not None and followup.resolution_due_at is not None
     assert (await ticket(app, ticket_id)).status is TicketStatus.CLOSED
-    (call_back,) = button_data(alert)
+    (call_back,) = surveys.button_data(alert)
 
     # An agent may not take the call-back; the project manager may, and sees the phone.
     agent = telegram.user(id=5001, first_name="王芳")
-    refused = await press_stale(telegram, agent, alert, call_back)
+    refused = await surveys.press_stale(telegram, agent, alert, call_back)
     assert refused.params["text"] == "只有本项目的经理可以负责回访。"
-    manager = telegram.user(id=MANAGER, first_name="李强", language_code="en")
+    manager = telegram.user(id=surveys.MANAGER, first_name="李强", language_code="en")
     mark = telegram.mark()
-    update = await press(telegram, manager, alert, call_back)
+    update = await surveys.press(telegram, manager, alert, call_back)
     answer = telegram.answer_for(update)
     assert answer is not None and answer.show_alert
     assert f"{followup.number} is yours" in answer.text and "+8613800138000" in answer.text
-    edit = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
+    edit = await telegram.wait_for("editMessageText", chat_id=surveys.SUNSHINE_GROUP, since=mark)
     assert "李强" in edit.params["text"] and not edit.params.get("reply_markup")
     taken = await ticket(app, followup.id)
     assert taken.status is TicketStatus.ACKNOWLEDGED and taken.assignee_id is not None
-    audited = await rows(app, AuditEntry, AuditEntry.action == "personal_data.view")
+    audited = await surveys.rows(app, AuditEntry, AuditEntry.action == "personal_data.view")
     assert [a.ticket_id for a in audited] == [followup.id]
 
 
@@ -213,65 +209,71 @@ async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_noth
 
     again = await say(telegram, resident_en, "five stars!")
     assert again.params["text"].startswith("Please answer with the buttons.")
-    assert len(button_data(again)) == 5
-    assert await answers(app, ticket_id=ticket_id) == []
+    assert len(surveys.button_data(again)) == 5
+    assert await surveys.answers(app, ticket_id=ticket_id) == []
 
     # Pressing "Fixed" a second time (the question is answered) is refused.
-    second = await press_stale(telegram, resident_en, question, button_data(question)[0])
+    second = await surveys.press_stale(
+        telegram, resident_en, question, surveys.button_data(question)[0]
+    )
     assert second.params["show_alert"] and "already been answered" in second.params["text"]
 
-    four_stars = button_data(again)[3]
-    reasons = await press_then(telegram, resident_en, again, four_stars, "What went well?")
+    four_stars = surveys.button_data(again)[3]
+    reasons = await surveys.press_then(telegram, resident_en, again, four_stars, "What went well?")
     # The first rating keyboard is stale now: an alert, still one rating.
-    stale = await press_stale(telegram, resident_en, rating, button_data(rating)[0])
+    stale = await surveys.press_stale(telegram, resident_en, rating, surveys.button_data(rating)[0])
     assert stale.params["show_alert"] and "already been answered" in stale.params["text"]
-    assert await answers(app, ticket_id=ticket_id) == [("rating", 4, None)]
+    assert await surveys.answers(app, ticket_id=ticket_id) == [("rating", 4, None)]
 
     # Someone else's buttons are refused too.
     stranger = telegram.user(id=7999, first_name="Eve", language_code="en")
-    await add_resident(app, stranger.id, "Eve Stranger", language="en", unit="102")
-    foreign = await press_stale(telegram, stranger, rating, button_data(again)[0])
+    await surveys.add_resident(app, stranger.id, "Eve Stranger", language="en", unit="102")
+    foreign = await surveys.press_stale(telegram, stranger, rating, surveys.button_data(again)[0])
     assert "someone else" in foreign.params["text"]
 
     # At the comment step, a tap on the residents' menu is not taken as the comment.
-    await press_then(telegram, resident_en, reasons, button_data(reasons)[-1], "add a comment")
+    await surveys.press_then(
+        telegram, resident_en, reasons, surveys.button_data(reasons)[-1], "add a comment"
+    )
     await say(telegram, resident_en, "📋 My tickets")
-    assert await answers(app, ticket_id=ticket_id) == [("rating", 4, None)]
-    assert (await invitation(app, ticket_id=ticket_id)).stage == "comment"
+    assert await surveys.answers(app, ticket_id=ticket_id) == [("rating", 4, None)]
+    assert (await surveys.invitation(app, ticket_id=ticket_id)).stage == "comment"
 
 
 async def test_an_answer_left_half_way_is_taken_as_given(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
 ) -> None:
     ticket_id, _, rating = await asked_to_rate(app, telegram, resident_en)
-    await press(telegram, resident_en, rating, button_data(rating)[1])  # 2 stars, then silence
+    await surveys.press(
+        telegram, resident_en, rating, surveys.button_data(rating)[1]
+    )  # 2 stars, then silence
 
     clock.advance(minutes=59)
-    assert (await sweep(app)).finished_abandoned == 0
+    assert (await surveys.sweep(app)).finished_abandoned == 0
     clock.advance(days=3)  # well past the auto-close time: the answer wins over silence
-    report = await sweep(app)
+    report = await surveys.sweep(app)
     assert (report.finished_abandoned, report.auto_closed, report.reminded) == (1, 0, 0)
     closed = await ticket(app, ticket_id)
     assert closed.status is TicketStatus.CLOSED
-    (followup,) = await rows(app, Ticket, Ticket.parent_ticket_id == ticket_id)
+    (followup,) = await surveys.rows(app, Ticket, Ticket.parent_ticket_id == ticket_id)
     assert followup.kind is TicketKind.COMPLAINT
-    assert (await invitation(app, ticket_id=ticket_id)).stage == "done"
+    assert (await surveys.invitation(app, ticket_id=ticket_id)).stage == "done"
 
     # Writing later does not revive the finished survey.
     reply = await say(telegram, resident_en, "hello?")
     assert "Thank you for your feedback" not in reply.params["text"]
-    assert await answers(app, ticket_id=ticket_id) == [("rating", 2, None)]
+    assert await surveys.answers(app, ticket_id=ticket_id) == [("rating", 2, None)]
 
 
 async def test_not_fixed_without_a_reason_reopens_after_a_while(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
 ) -> None:
     ticket_id, question = await asked_if_fixed(app, telegram, resident_en)
-    not_fixed = button_data(question)[1]
-    await press_then(telegram, resident_en, question, not_fixed, "What is still wrong")
+    not_fixed = surveys.button_data(question)[1]
+    await surveys.press_then(telegram, resident_en, question, not_fixed, "What is still wrong")
     clock.advance(hours=2)
     mark = telegram.mark()
-    assert (await sweep(app)).finished_abandoned == 1
+    assert (await surveys.sweep(app)).finished_abandoned == 1
     assert (await ticket(app, ticket_id)).status is TicketStatus.IN_PROGRESS
-    await bot_says(telegram, SUNSHINE_GROUP, "住户未说明原因", since=mark)
-    assert (await invitation(app, ticket_id=ticket_id)).stage == "reopened"
+    await surveys.bot_says(telegram, surveys.SUNSHINE_GROUP, "住户未说明原因", since=mark)
+    assert (await surveys.invitation(app, ticket_id=ticket_id)).stage == "reopened"
