@@ -16,7 +16,7 @@ from typing import Any
 
 from fake_telegram.keyboards import find_button
 from fake_telegram.media import guess_mime, make_jpeg
-from fake_telegram.models import CallbackAnswer, ChatRecord, FakeUser, StoredMessage
+from fake_telegram.models import CallbackAnswer, ChatRecord, FakeUser, FileDetails, StoredMessage
 from fake_telegram.payloads import file_payload
 from fake_telegram.state import BotState
 from fake_telegram.text_units import utf16_len
@@ -160,7 +160,9 @@ class UserActionsMixin:
             user, chat_id, message_thread_id=message_thread_id, reply_to=reply_to
         )
         payload = data if data is not None else make_jpeg(width, height)
-        stored = self.state.new_file("photo", payload, width=width, height=height, extension="jpg")
+        stored = self.state.new_file(
+            "photo", payload, FileDetails(width=width, height=height), extension="jpg"
+        )
         message["photo"] = file_payload(stored)
         if caption:
             message["caption"] = caption
@@ -201,8 +203,7 @@ class UserActionsMixin:
         stored = self.state.new_file(
             "document",
             data,
-            file_name=file_name,
-            mime_type=mime_type or guess_mime(file_name, data),
+            FileDetails(file_name=file_name, mime_type=mime_type or guess_mime(file_name, data)),
         )
         message["document"] = file_payload(stored)
         if caption:
@@ -214,7 +215,9 @@ class UserActionsMixin:
     ) -> dict[str, Any]:
         """A regular static sticker."""
         chat, message = self._compose(user, chat_id)
-        stored = self.state.new_file("sticker", b"RIFF\x00\x00\x00\x00WEBP", width=512, height=512)
+        stored = self.state.new_file(
+            "sticker", b"RIFF\x00\x00\x00\x00WEBP", FileDetails(width=512, height=512)
+        )
         message["sticker"] = file_payload(stored, emoji=emoji)
         return self._deliver(chat, message)
 
@@ -228,7 +231,9 @@ class UserActionsMixin:
         """A voice note (OGG/Opus-looking bytes)."""
         chat, message = self._compose(user, chat_id)
         payload = data if data is not None else b"OggS\x00\x02" + b"\x00" * 26
-        stored = self.state.new_file("voice", payload, mime_type="audio/ogg", duration=duration)
+        stored = self.state.new_file(
+            "voice", payload, FileDetails(mime_type="audio/ogg", duration=duration)
+        )
         message["voice"] = file_payload(stored)
         return self._deliver(chat, message)
 

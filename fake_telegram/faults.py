@@ -16,17 +16,6 @@ from fake_telegram.errors import ApiError
 
 ANY_METHOD = "*"
 
-_DEFAULT_DESCRIPTIONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    504: "Gateway Timeout",
-}
-
 
 @dataclass
 class FailRule:
@@ -47,28 +36,6 @@ class DelayRule:
     remaining: int
     chat_id: int | str | None = None
     apply: bool = True
-
-
-def build_error(
-    error_code: int,
-    description: str | None,
-    retry_after: int | None,
-    migrate_to_chat_id: int | None,
-) -> ApiError:
-    """An :class:`ApiError` with the ``parameters`` aiogram looks at."""
-    parameters: dict[str, Any] = {}
-    if error_code == 429 and retry_after is None:
-        retry_after = 1
-    if retry_after is not None:
-        parameters["retry_after"] = retry_after
-    if migrate_to_chat_id is not None:
-        parameters["migrate_to_chat_id"] = migrate_to_chat_id
-    if description is None:
-        if error_code == 429:
-            description = f"Too Many Requests: retry after {retry_after}"
-        else:
-            description = _DEFAULT_DESCRIPTIONS.get(error_code, f"Error {error_code}")
-    return ApiError(error_code, description, parameters or None)
 
 
 class FaultInjector:

@@ -79,17 +79,17 @@ def prepare_text(
 
 
 def prepare_caption(
-    caption: Any,
-    parse_mode: str | None,
-    entities: list[dict[str, Any]] | None,
-    *,
-    strict_ampersand: bool = True,
+    params: dict[str, Any], *, strict_ampersand: bool = True
 ) -> tuple[str | None, list[dict[str, Any]]]:
-    """Validate a media caption; an empty caption simply means "no caption"."""
+    """Validate a media ``caption``; an empty caption simply means "no caption"."""
+    caption = params.get("caption")
     if caption is None or caption == "":
         return None, []
     visible, found = format_text(
-        str(caption), parse_mode, entities, strict_ampersand=strict_ampersand
+        str(caption),
+        params.get("parse_mode"),
+        params.get("caption_entities"),
+        strict_ampersand=strict_ampersand,
     )
     if utf16_len(visible) > CAPTION_LIMIT:
         raise bad_request("message caption is too long")

@@ -96,6 +96,17 @@ class ApiCall:
         return None
 
 
+@dataclass(frozen=True)
+class FileDetails:
+    """What a file's payload tells about it besides its ids; each kind uses a few."""
+
+    file_name: str | None = None
+    mime_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    duration: int | None = None
+
+
 @dataclass
 class StoredFile:
     """A file the fake knows: pushed by a user or uploaded by the bot."""
@@ -105,11 +116,7 @@ class StoredFile:
     file_path: str
     data: bytes
     kind: str
-    file_name: str | None = None
-    mime_type: str | None = None
-    width: int | None = None
-    height: int | None = None
-    duration: int | None = None
+    details: FileDetails
 
     @property
     def file_size(self) -> int:

@@ -38,17 +38,17 @@ def file_payload(stored: StoredFile, *, emoji: str | None = None) -> Any:
         "file_unique_id": stored.file_unique_id,
         "file_size": stored.file_size,
     }
-    kind = stored.kind
+    kind, details = stored.kind, stored.details
     if kind == "photo":
-        base["width"] = stored.width or 320
-        base["height"] = stored.height or 240
+        base["width"] = details.width or 320
+        base["height"] = details.height or 240
         return [base]
     if kind == "sticker":
         base.update(
             {
                 "type": "regular",
-                "width": stored.width or 512,
-                "height": stored.height or 512,
+                "width": details.width or 512,
+                "height": details.height or 512,
                 "is_animated": False,
                 "is_video": False,
             }
@@ -57,16 +57,16 @@ def file_payload(stored: StoredFile, *, emoji: str | None = None) -> Any:
             base["emoji"] = emoji
         return base
     if kind in ("voice", "audio", "video", "animation", "video_note"):
-        base["duration"] = stored.duration or 1
+        base["duration"] = details.duration or 1
     if kind in ("video", "animation"):
-        base["width"] = stored.width or 640
-        base["height"] = stored.height or 360
+        base["width"] = details.width or 640
+        base["height"] = details.height or 360
     if kind == "video_note":
-        base["length"] = stored.width or 240
-    if stored.file_name and kind in ("document", "audio", "video", "animation"):
-        base["file_name"] = stored.file_name
-    if stored.mime_type and kind != "video_note":
-        base["mime_type"] = stored.mime_type
+        base["length"] = details.width or 240
+    if details.file_name and kind in ("document", "audio", "video", "animation"):
+        base["file_name"] = details.file_name
+    if details.mime_type and kind != "video_note":
+        base["mime_type"] = details.mime_type
     return base
 
 

@@ -18,8 +18,8 @@ from typing import Any, Self
 from aiohttp import web
 
 from fake_telegram.actions import UserActionsMixin
-from fake_telegram.errors import NOT_FOUND, UNAUTHORIZED, ApiError
-from fake_telegram.faults import DelayRule, FailRule, FaultInjector, build_error
+from fake_telegram.errors import NOT_FOUND, UNAUTHORIZED, ApiError, too_many_requests
+from fake_telegram.faults import DelayRule, FailRule, FaultInjector
 from fake_telegram.group_events import GroupEventsMixin
 from fake_telegram.methods import MethodContext, canonical_name, lookup
 from fake_telegram.models import ApiCall, ChatRecord, StoredFile, StoredMessage
@@ -189,7 +189,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             retry_after = self.rate_limiter.check(chat_key)
             if retry_after is not None:
                 self.stats["rate_limited"] += 1
-                error = build_error(429, None, retry_after, None)
+                error = too_many_requests(retry_after)
                 body = error.to_response()
                 self.recorder.record(name, params, body, fault="rate_limited", uploads=uploads)
                 return _json_response(body, 429)
@@ -230,7 +230,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         if stored is None:
             return _json_response(NOT_FOUND.to_response(), 404)
         return web.Response(
-            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+            body=stored.data, content_type=stored.details.mime_type or "application/octet-stream"
         )
 
     async def _sleep(self, seconds: float) -> None:
@@ -322,21 +322,16 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
     def fail_next(
         self,
         method: str,
+        error: ApiError,
         *,
-        error_code: int,
-        description: str | None = None,
-        retry_after: int | None = None,
-        migrate_to_chat_id: int | None = None,
         times: int = 1,
         chat_id: int | str | None = None,
     ) -> None:
-        """The next ``times`` matching calls fail and are NOT applied.
+        """The next ``times`` matching calls fail with ``error`` and are NOT applied.
 
-        ``method`` may be ``"*"`` for any method.  ``description`` defaults to the
-        usual Telegram text for the code (429 -> "Too Many Requests: retry after N",
-        with ``retry_after`` defaulting to 1).
+        ``method`` may be ``"*"`` for any method; ``fake_telegram.errors`` builds the
+        errors Telegram sends (``too_many_requests(7)``, ``chat_not_found()``, ...).
         """
-        error = build_error(error_code, description, retry_after, migrate_to_chat_id)
         self.faults.add_failure(
             FailRule(method=method, error=error, remaining=times, chat_id=chat_id)
         )

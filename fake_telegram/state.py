@@ -19,6 +19,7 @@ from fake_telegram.models import (
     CallbackAnswer,
     ChatRecord,
     FakeUser,
+    FileDetails,
     StoredFile,
     StoredMessage,
 )
@@ -241,12 +242,8 @@ class BotState:
         self,
         kind: str,
         data: bytes,
+        details: FileDetails,
         *,
-        file_name: str | None = None,
-        mime_type: str | None = None,
-        width: int | None = None,
-        height: int | None = None,
-        duration: int | None = None,
         extension: str | None = None,
     ) -> StoredFile:
         """Register bytes under fresh ``file_id``/``file_unique_id``/``file_path``."""
@@ -254,8 +251,8 @@ class BotState:
         prefix = _FILE_PREFIX.get(kind, "BQACAgUAAxkBAAI")
         suffix = extension
         if suffix is None:
-            if file_name and "." in file_name:
-                suffix = file_name.rsplit(".", 1)[1]
+            if details.file_name and "." in details.file_name:
+                suffix = details.file_name.rsplit(".", 1)[1]
             else:
                 suffix = {"photo": "jpg", "voice": "oga", "sticker": "webp"}.get(kind, "bin")
         stored = StoredFile(
@@ -264,11 +261,7 @@ class BotState:
             file_path=f"{_FILE_DIR.get(kind, 'documents')}/file_{number}.{suffix}",
             data=data,
             kind=kind,
-            file_name=file_name,
-            mime_type=mime_type,
-            width=width,
-            height=height,
-            duration=duration,
+            details=details,
         )
         self.files[stored.file_id] = stored
         self.files_by_path[stored.file_path] = stored

@@ -97,12 +97,7 @@ def edit_message_caption(ctx: MethodContext) -> dict[str, Any]:
     old = message.data
     if media_kind(old) is None:
         raise bad_request("there is no caption in the message to edit")
-    caption, entities = prepare_caption(
-        params.get("caption"),
-        params.get("parse_mode"),
-        params.get("caption_entities"),
-        strict_ampersand=ctx.state.strict_ampersand,
-    )
+    caption, entities = prepare_caption(params, strict_ampersand=ctx.state.strict_ampersand)
     raw_markup, changes, removed = _keyboard_edit(
         ctx, old, caption=caption, caption_entities=entities
     )

@@ -20,7 +20,7 @@ from fake_telegram.methods.common import (
     required_int,
 )
 from fake_telegram.methods.registry import MethodContext, api_method
-from fake_telegram.models import ChatRecord, StoredFile
+from fake_telegram.models import ChatRecord, FileDetails, StoredFile
 from fake_telegram.payloads import file_payload, media_kind
 
 _KIND_TITLES = {
@@ -40,9 +40,9 @@ def _finish(
     chat: ChatRecord,
     content: dict[str, Any],
     *,
-    inline_markup: dict[str, Any] | None,
-    raw_markup: dict[str, Any] | None,
     reply_to: dict[str, Any] | None,
+    inline_markup: dict[str, Any] | None = None,
+    raw_markup: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Allocate the id, assemble the Message JSON and store it."""
@@ -126,28 +126,21 @@ def _new_file(
             mime = content_type
         else:
             mime = guess_mime(filename, data)
-    return ctx.state.new_file(
-        kind,
-        data,
+    details = FileDetails(
         file_name=filename if kind != "photo" else None,
         mime_type=mime,
         width=width,
         height=height,
         duration=int_param(ctx.params, "duration"),
-        extension="jpg" if kind == "photo" else None,
     )
+    return ctx.state.new_file(kind, data, details, extension="jpg" if kind == "photo" else None)
 
 
 def _send_media(ctx: MethodContext, kind: str) -> dict[str, Any]:
     params = ctx.params
     state = ctx.state
     chat = state.chat_for_send(params.get("chat_id"))
-    caption, caption_entities = prepare_caption(
-        params.get("caption"),
-        params.get("parse_mode"),
-        params.get("caption_entities"),
-        strict_ampersand=state.strict_ampersand,
-    )
+    caption, caption_entities = prepare_caption(params, strict_ampersand=state.strict_ampersand)
     raw_markup = params.get("reply_markup")
     inline = validate_reply_markup(raw_markup)
     reply_to = reply_target(state, chat, params)
@@ -210,12 +203,7 @@ def send_media_group(ctx: MethodContext) -> list[dict[str, Any]]:
             "audio",
         ):
             raise bad_request("can't parse InputMedia: unsupported media type")
-        caption, entities = prepare_caption(
-            item.get("caption"),
-            item.get("parse_mode"),
-            item.get("caption_entities"),
-            strict_ampersand=state.strict_ampersand,
-        )
+        caption, entities = prepare_caption(item, strict_ampersand=state.strict_ampersand)
         prepared.append(
             (item["type"], item.get("media"), caption, entities, bool(item.get("has_spoiler")))
         )
@@ -235,8 +223,6 @@ def send_media_group(ctx: MethodContext) -> list[dict[str, Any]]:
                 ctx,
                 chat,
                 content,
-                inline_markup=None,
-                raw_markup=None,
                 reply_to=reply_to,
                 extra={"media_group_id": group_id},
             )
@@ -307,12 +293,7 @@ def copy_message(ctx: MethodContext) -> dict[str, Any]:
     state = ctx.state
     chat, source, content = _resend(ctx, "message to copy not found", "message can't be copied")
     if "caption" in params and media_kind(source):
-        caption, entities = prepare_caption(
-            params.get("caption"),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            strict_ampersand=state.strict_ampersand,
-        )
+        caption, entities = prepare_caption(params, strict_ampersand=state.strict_ampersand)
         content.pop("caption", None)
         content.pop("caption_entities", None)
         if caption:
@@ -346,8 +327,6 @@ def forward_message(ctx: MethodContext) -> dict[str, Any]:
         ctx,
         chat,
         content,
-        inline_markup=None,
-        raw_markup=None,
         reply_to=None,
         extra={"forward_origin": origin},
     )

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from bot.app.application import Application
 from bot.clock import ManualClock
 from bot.presentation import outbox
-from fake_telegram import FakeTelegramServer
+from fake_telegram import ApiError, FakeTelegramServer
+from fake_telegram.errors import too_many_requests
 from storage.models import InactiveChat, OrgUnit, OutboxMessage, OutboxStatus, Person
 from tests.conftest import eventually
 from tests.e2e.conftest import AppFactory
@@ -61,7 +62,7 @@ async def test_messages_are_delivered_in_order(
 async def test_429_waits_retry_after_then_delivers_without_counting_a_failure(
     app: Application, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
-    telegram.fail_next("sendMessage", error_code=429, retry_after=7)
+    telegram.fail_next("sendMessage", too_many_requests(7))
     await queue(app, GROUP, "flood-controlled", "next in line")
     await telegram.wait_for("sendMessage", lambda c: c.fault is not None)
     await settled(app)
@@ -79,7 +80,7 @@ async def test_429_waits_retry_after_then_delivers_without_counting_a_failure(
 async def test_server_errors_back_off_and_retry(
     app: Application, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
-    telegram.fail_next("sendMessage", error_code=500, description="Internal Server Error", times=2)
+    telegram.fail_next("sendMessage", ApiError(500, "Internal Server Error"), times=2)
     await queue(app, GROUP, "eventually")
     for attempt in range(1, 3):
         await telegram.wait_for("sendMessage", count=attempt)
@@ -95,7 +96,7 @@ async def test_repeated_failures_park_the_message_as_dead(
     start_app: AppFactory, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
     app = await start_app(outbox_max_attempts=3)
-    telegram.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=10)
+    telegram.fail_next("sendMessage", ApiError(502, "Bad Gateway"), times=10)
     await queue(app, GROUP, "doomed")
     for _ in range(3):
         mark = telegram.mark()
@@ -179,7 +180,7 @@ async def test_pending_messages_survive_a_restart(
     start_app: AppFactory, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
     first = await start_app()
-    telegram.fail_next("sendMessage", error_code=429, retry_after=30)
+    telegram.fail_next("sendMessage", too_many_requests(30))
     await queue(first, GROUP, "after the restart")
     await telegram.wait_for("sendMessage", lambda c: c.fault is not None)
     await settled(first)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.errors import chat_not_found
 from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
 from tests.conftest import eventually
@@ -24,7 +25,7 @@ async def test_failed_update_is_retried_after_backoff(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
 ) -> None:
     # The reply inside the handler fails: the whole update rolls back and waits to be retried.
-    telegram.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    telegram.fail_next("sendMessage", chat_not_found())
     telegram.send_text(resident_en, "/help")
     row = await eventually(lambda: _attempted(app, 1))
     assert row.status is InboundStatus.PENDING and "chat not found" in row.last_error
@@ -42,7 +43,7 @@ async def test_failed_update_is_retried_after_backoff(
 async def test_later_updates_of_the_same_chat_wait_for_the_failed_one(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
 ) -> None:
-    telegram.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    telegram.fail_next("sendMessage", chat_not_found())
     telegram.send_text(resident_en, "/help")
     await eventually(lambda: _attempted(app, 1))
     telegram.send_text(resident_en, "/start")
@@ -60,9 +61,7 @@ async def test_an_update_that_keeps_failing_is_parked_and_the_sender_told(
     start_app: AppFactory, telegram: FakeTelegramServer, resident_zh: FakeUser, clock: ManualClock
 ) -> None:
     app = await start_app(update_max_attempts=2)
-    telegram.fail_next(
-        "sendMessage", error_code=400, description="Bad Request: chat not found", times=2
-    )
+    telegram.fail_next("sendMessage", chat_not_found(), times=2)
     telegram.send_text(resident_zh, "/help")
     await eventually(lambda: _attempted(app, 1))
     clock.advance(seconds=3)

@@ -5,17 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram import Bot, exceptions
 
-from fake_telegram import GROUP_ANONYMOUS_BOT_ID, FakeTelegramServer, FakeUser
+from fake_telegram import GROUP_ANONYMOUS_BOT_ID, ApiError, FakeTelegramServer, FakeUser
+from fake_telegram.errors import too_many_requests
 
 from .conftest import make_bot
 
@@ -23,8 +16,8 @@ from .conftest import make_bot
 async def test_fail_next_429_not_applied(
     bot: Bot, server: FakeTelegramServer, alice: FakeUser
 ) -> None:
-    server.fail_next("sendMessage", error_code=429, retry_after=7)
-    with pytest.raises(TelegramRetryAfter) as caught:
+    server.fail_next("sendMessage", too_many_requests(7))
+    with pytest.raises(exceptions.TelegramRetryAfter) as caught:
         await bot.send_message(alice.id, "hello")
     assert caught.value.retry_after == 7
     assert "Too Many Requests: retry after 7" in caught.value.message
@@ -38,12 +31,10 @@ async def test_fail_next_500_times_and_chat_filter(
     bot: Bot, server: FakeTelegramServer, alice: FakeUser
 ) -> None:
     bob = server.user(1002, "Bob")
-    server.fail_next(
-        "sendmessage", error_code=500, description="Internal Server Error", times=2, chat_id=bob.id
-    )
+    server.fail_next("sendmessage", ApiError(500, "Internal Server Error"), times=2, chat_id=bob.id)
     await bot.send_message(alice.id, "unaffected")
     for _ in range(2):
-        with pytest.raises(TelegramServerError):
+        with pytest.raises(exceptions.TelegramServerError):
             await bot.send_message(bob.id, "hi")
     await bot.send_message(bob.id, "hi")
     assert server.stats["injected"] == 2
@@ -51,19 +42,21 @@ async def test_fail_next_500_times_and_chat_filter(
 
 async def test_blocked_and_kicked(bot: Bot, server: FakeTelegramServer, alice: FakeUser) -> None:
     server.block_chat(alice.id)
-    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+    with pytest.raises(exceptions.TelegramForbiddenError, match="bot was blocked by the user"):
         await bot.send_message(alice.id, "x")
     server.unblock_chat(alice.id)
     await bot.send_message(alice.id, "x")
 
     server.add_group(-100111, "Owners")
     server.block_chat(-100111)
-    with pytest.raises(TelegramForbiddenError, match="bot was kicked from the supergroup chat"):
+    with pytest.raises(
+        exceptions.TelegramForbiddenError, match="bot was kicked from the supergroup chat"
+    ):
         await bot.send_message(-100111, "x")
 
     update = server.user_blocks_bot(alice)
     assert update["my_chat_member"]["new_chat_member"]["status"] == "kicked"
-    with pytest.raises(TelegramForbiddenError):
+    with pytest.raises(exceptions.TelegramForbiddenError):
         await bot.send_message(alice.id, "x")
 
 
@@ -73,7 +66,7 @@ async def test_migrate_group(bot: Bot, server: FakeTelegramServer, alice: FakeUs
     to_old, to_new = server.migrate_group(-4001, -1004001, by_user=alice)
     assert to_old["message"]["migrate_to_chat_id"] == -1004001
     assert to_new["message"]["migrate_from_chat_id"] == -4001
-    with pytest.raises(TelegramMigrateToChat) as caught:
+    with pytest.raises(exceptions.TelegramMigrateToChat) as caught:
         await bot.send_message(-4001, "hi")
     assert caught.value.migrate_to_chat_id == -1004001
     assert "group chat was upgraded to a supergroup chat" in caught.value.message
@@ -99,13 +92,13 @@ async def test_delay_makes_client_time_out_but_applies(
 ) -> None:
     bot = make_bot(server, timeout=0.3)
     server.delay_next("sendMessage", 1.0, apply=True)
-    with pytest.raises(TelegramNetworkError, match="timeout"):
+    with pytest.raises(exceptions.TelegramNetworkError, match="timeout"):
         await bot.send_message(alice.id, "lost answer")
     assert [m.text for m in server.messages_in(alice.id)] == ["lost answer"]
     assert server.calls_of("sendMessage")[0].fault == "delayed"
 
     server.delay_next("sendMessage", 1.0, apply=False)
-    with pytest.raises(TelegramNetworkError):
+    with pytest.raises(exceptions.TelegramNetworkError):
         await bot.send_message(alice.id, "never processed")
     assert [m.text for m in server.messages_in(alice.id)] == ["lost answer"]
     await bot.session.close()
@@ -115,7 +108,7 @@ async def test_delay_not_applied_answers_502_when_client_waits(
     bot: Bot, server: FakeTelegramServer, alice: FakeUser
 ) -> None:
     server.delay_next("sendMessage", 0.2, apply=False)
-    with pytest.raises(TelegramServerError, match="Bad Gateway"):
+    with pytest.raises(exceptions.TelegramServerError, match="Bad Gateway"):
         await bot.send_message(alice.id, "dropped")
     assert server.messages_in(alice.id) == []
 
@@ -126,7 +119,7 @@ async def test_rate_limits_enforced(alice: FakeUser) -> None:
         server.user(alice.id, alice.first_name)
         for i in range(3):  # private chat: burst of 3
             await bot.send_message(alice.id, f"m{i}")
-        with pytest.raises(TelegramRetryAfter) as caught:
+        with pytest.raises(exceptions.TelegramRetryAfter) as caught:
             await bot.send_message(alice.id, "too fast")
         assert caught.value.retry_after == 1
         assert server.stats["rate_limited"] == 1 and server.stats["sent"] == 3
@@ -136,11 +129,11 @@ async def test_rate_limits_enforced(alice: FakeUser) -> None:
         server.add_group(-100333, "Busy group")
         for i in range(20):
             await bot.send_message(-100333, f"g{i}")
-        with pytest.raises(TelegramRetryAfter) as caught:
+        with pytest.raises(exceptions.TelegramRetryAfter) as caught:
             await bot.send_message(-100333, "21st")
         assert 1 <= caught.value.retry_after <= 3
         # 400s do not consume tokens and errors are not "sent".
-        with pytest.raises(TelegramBadRequest):
+        with pytest.raises(exceptions.TelegramBadRequest):
             await bot.send_message(server.user().id, "")
         assert server.stats["sent"] == 24
         await bot.session.close()

@@ -192,7 +192,7 @@ async def test_document_round_trip(bot: Bot, server: FakeTelegramServer, alice: 
     )
     assert sent.document.file_name == "report.csv"
     stored = server.file_of(server.last_message(alice.id))
-    assert stored.data == b"id,name\n1,Alice\n" and stored.file_name == "report.csv"
+    assert stored.data == b"id,name\n1,Alice\n" and stored.details.file_name == "report.csv"
     upload = server.calls_of("sendDocument")[0].upload("document")
     assert upload is not None and upload.filename == "report.csv"
 
