@@ -37,9 +37,9 @@ from bot.services.people import Actor
 from bot.services.tickets import lifecycle, queries
 from bot.services.tickets.refusals import ForgedButton
 from bot.services.tickets.transitions import TicketAction
+from handlers.desk import Desk, at_desk
 from handlers.staff import compose
 from handlers.staff.common import bot_username, chat_of, editable, pressed_on, thread_of
-from handlers.staff.desk import Desk, at_desk
 from storage.models import OrgUnit, Person, Ticket
 
 

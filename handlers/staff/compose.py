@@ -36,8 +36,8 @@ from bot.presentation.staff.compose import (
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from bot.services.tickets.refusals import PromptNotYours
+from handlers.desk import Desk, at_desk
 from handlers.staff.common import editable, mention, pressed_on, thread_of
-from handlers.staff.desk import Desk, at_desk
 from storage.models import Ticket
 
 

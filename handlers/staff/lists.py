@@ -20,8 +20,8 @@ from bot.presentation.staff.card import render_card
 from bot.presentation.staff.queue import queue_keyboard, render_queue
 from bot.services.tickets import queries
 from handlers.audiences import any_chat, private_chat, staff_groups
+from handlers.desk import Desk, at_desk
 from handlers.staff.common import editable, is_staff
-from handlers.staff.desk import Desk, at_desk
 
 
 async def _list(message: Message, desk: Desk, scope: QueueScope) -> None:

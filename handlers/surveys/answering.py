@@ -6,50 +6,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from aiogram import Bot
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, TelegramObject
-from aiogram.utils.i18n import I18n
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.residents.keyboards import all_menu_labels
-from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.surveys.errors import SurveyError
+from handlers.desk import Desk
 from handlers.surveys.states import INVITATION
 
 
 @dataclass(frozen=True)
-class Respondent:
-    """The resident answering: the services take ``session, ctx, actor``; the next
-    question goes out through ``bot`` in ``locale`` and is remembered in ``state``."""
+class Respondent(Desk):
+    """The resident answering: a desk whose actor is known; the next question goes out
+    through ``bot`` in ``locale`` and is remembered in ``state``."""
 
-    session: AsyncSession
-    ctx: Context
     actor: Actor
-    state: FSMContext
-    bot: Bot
-    locale: str
 
     async def open_invitation(self) -> int:
         """The survey invitation the conversation is on (0: none)."""
         return int((await self.state.get_data()).get(INVITATION, 0))
 
+    @classmethod
+    def at(cls, desk: Desk, actor: Actor) -> Respondent:
+        return cls(desk.session, desk.ctx, actor, desk.state, desk.bot, desk.locale)
 
-async def as_respondent(
-    _event: TelegramObject,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    state: FSMContext,
-    i18n: I18n,
-    actor: Actor | None = None,
-) -> dict[str, Respondent] | bool:
-    """A router filter: it hands each answering handler its ``respondent`` (aiogram
-    merges a filter's dict into the handler's arguments); nobody to answer as, no match."""
-    if actor is None:
+
+async def as_respondent(_event: TelegramObject, desk: Desk) -> dict[str, Respondent] | bool:
+    """A router filter, after :func:`~handlers.desk.at_desk`: it hands each answering
+    handler its ``respondent``; nobody to answer as, no match."""
+    if desk.actor is None:
         return False
-    return {"respondent": Respondent(session, ctx, actor, state, bot, i18n.current_locale)}
+    return {"respondent": Respondent.at(desk, desk.actor)}
 
 
 @cache

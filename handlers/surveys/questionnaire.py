@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import contextlib
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation import surveys as views
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
-from bot.services.context import Context
-from bot.services.people import Actor
 from bot.services.surveys import campaigns
 from bot.services.surveys.campaigns import CampaignFinished, QuestionPrompt
 from bot.services.surveys.errors import NoOpenSurvey, SurveyError
 from handlers.audiences import any_chat, private_chat
+from handlers.desk import at_desk
 from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
 from handlers.surveys.states import INVITATION, Questionnaire
 
@@ -48,16 +44,8 @@ async def _ask_or_thank(
 # ------------------------------------------------------------------ /survey
 
 
-async def survey_command(
-    message: Message,
-    command: CommandObject,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-    state: FSMContext,
-    i18n: I18n,
-) -> None:
+async def survey_command(message: Message, command: CommandObject, respondent: Respondent) -> None:
+    session, ctx, actor = respondent.session, respondent.ctx, respondent.actor
     words = (command.args or "").split()
     verb = words[0].lower() if words else ""
     if verb == "start":
@@ -72,7 +60,6 @@ async def survey_command(
     elif verb:
         await message.answer(views.usage())
     else:
-        respondent = Respondent(session, ctx, actor, state, bot, i18n.current_locale)
         await _resume_or_list(message, respondent)
 
 
@@ -185,10 +172,10 @@ async def typed_answer(message: Message, respondent: Respondent) -> None:
 def build_router() -> Router:
     """``/survey`` in any chat; answering only in the resident's private chat."""
     router = any_chat("surveys.questionnaire")
+    router.message.filter(at_desk, as_respondent)
+    router.callback_query.filter(at_desk, as_respondent)
     router.message.register(survey_command, Command("survey"))
     answers = private_chat("surveys.questionnaire.answers")
-    answers.callback_query.filter(as_respondent)
-    answers.message.filter(as_respondent)
     press, action = answers.callback_query.register, SurveyButton.filter
     press(opened, action(F.action == SurveyAction.OPEN))
     press(answered, action(F.action == SurveyAction.ANSWER))

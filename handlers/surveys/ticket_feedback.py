@@ -27,6 +27,7 @@ from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
 from handlers.audiences import any_chat, private_chat, staff_groups
+from handlers.desk import at_desk
 from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
 from handlers.surveys.states import INVITATION, TicketFeedback
 
@@ -203,8 +204,8 @@ def build_router() -> Router:
     """The resident's answers (private chat) and the managers' call-back (in their group)."""
     router = any_chat("surveys.ticket_feedback")
     answers = private_chat("surveys.ticket_feedback.answers")
-    answers.callback_query.filter(as_respondent)
-    answers.message.filter(as_respondent)
+    answers.callback_query.filter(at_desk, as_respondent)
+    answers.message.filter(at_desk, as_respondent)
     press, action = answers.callback_query.register, SurveyButton.filter
     is_it_fixed = {ResidentAction.FIXED, ResidentAction.NOT_FIXED}
     press(is_it_fixed_answered, ResidentTicketAction.filter(F.action.in_(is_it_fixed)))

@@ -1,5 +1,6 @@
-"""What a staff handler works with: the :class:`Desk`, handed to every card, list and
-prompt handler by a router filter, so that each reads ``(event, callback_data, desk)``."""
+"""What a handler works with: the :class:`Desk`, handed by a router filter, so that a
+handler reads ``(event, callback_data, desk)`` (the staff cards, lists and prompts; the
+survey :class:`~handlers.surveys.answering.Respondent` is a desk too)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ class Desk:
     session: AsyncSession
     ctx: Context
     actor: Actor | None
-    bot: Bot
     state: FSMContext
+    bot: Bot
     locale: str
 
     async def place(self, chat: Chat) -> Where:
@@ -52,4 +53,4 @@ async def at_desk(
     """A router filter that always matches: it hands each handler its ``desk`` (aiogram
     merges a filter's dict into the handler's arguments). It never refuses: a refusal
     raised here would pass the refusal middleware by."""
-    return {"desk": Desk(session, ctx, actor, bot, state, i18n.current_locale)}
+    return {"desk": Desk(session, ctx, actor, state, bot, i18n.current_locale)}
