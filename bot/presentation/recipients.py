@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import pick_locale
+from bot.i18n import pick_locale, translate
+from bot.presentation import outbox
+from bot.services.context import Context
 from storage.models import Person, Ticket, TicketFollower
 
 
@@ -27,6 +29,14 @@ def recipient_for(person: Person | None, default_locale: str) -> Recipient | Non
         person.telegram_id,
         pick_locale(person.language, person.telegram_language, default_locale),
     )
+
+
+async def tell(
+    session: AsyncSession, ctx: Context, recipient: Recipient, msgid: str, **values: object
+) -> None:
+    """One message to one person, in their own language."""
+    text = translate(recipient.locale, msgid, **values)
+    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=text, now=ctx.now)
 
 
 async def ticket_residents(

@@ -11,7 +11,7 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons.binding import BindingDecision, Verdict
-from bot.presentation.recipients import recipient_for
+from bot.presentation.recipients import recipient_for, tell
 from bot.services.context import Context
 from bot.services.resident_units import unit_label
 from bot.services.unit_binding import (
@@ -97,9 +97,5 @@ async def binding_decided(session: AsyncSession, ctx: Context, notice: BindingDe
     recipient = recipient_for(person, ctx.group_locale)
     if recipient is None or label is None:
         return
-    told = translate(
-        recipient.locale,
-        TOLD_APPROVED if notice.approved else TOLD_REJECTED,
-        unit=html.escape(label.full),
-    )
-    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=told, now=ctx.now)
+    told = TOLD_APPROVED if notice.approved else TOLD_REJECTED
+    await tell(session, ctx, recipient, told, unit=html.escape(label.full))

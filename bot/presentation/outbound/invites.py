@@ -7,9 +7,8 @@ import html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
-from bot.presentation import outbox
 from bot.presentation.announce import renders
-from bot.presentation.recipients import recipient_for
+from bot.presentation.recipients import recipient_for, tell
 from bot.services.context import Context
 from bot.services.invites import InviteAccepted
 from storage.models import OrgUnit, Person, StaffInvite, StaffRole
@@ -32,11 +31,12 @@ async def invite_accepted(session: AsyncSession, ctx: Context, notice: InviteAcc
     recipient = recipient_for(inviter, ctx.group_locale)
     if recipient is None or unit is None:
         return
-    text = translate(
-        recipient.locale,
+    await tell(
+        session,
+        ctx,
+        recipient,
         INVITE_USED,
         name=html.escape(person.full_name or str(person.telegram_id)),
         role=translate(recipient.locale, ROLE_NAMES[invite.role]),
         unit=html.escape(unit.name),
     )
-    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=text, now=ctx.now)

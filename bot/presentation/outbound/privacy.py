@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, translate
+from bot.i18n import N_
 from bot.presentation.announce import renders
 from bot.presentation.outbound.staff import tell_group
 from bot.services.context import Context
@@ -19,5 +19,4 @@ RESIDENT_LEFT = N_("ℹ️ {number}: the resident has left and their personal da
 async def resident_left(session: AsyncSession, ctx: Context, notice: ResidentLeft) -> None:
     ticket = await session.get(Ticket, notice.ticket_id)
     assert ticket is not None
-    line = translate(ctx.group_locale, RESIDENT_LEFT, number=ticket.number)
-    await tell_group(session, ticket, ctx.now, line)
+    await tell_group(session, ctx, ticket, RESIDENT_LEFT)

@@ -14,7 +14,7 @@ from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
-from bot.presentation.recipients import Recipient, ticket_residents
+from bot.presentation.recipients import Recipient, tell, ticket_residents
 from bot.presentation.texts import category_name, status_name
 from bot.services.context import Context
 from bot.services.tickets.notices import (
@@ -96,10 +96,9 @@ async def _staff_replied(session: AsyncSession, ctx: Context, notice: StaffRepli
         return
     template = ASKED_FOR_ANSWER if notice.asking else STAFF_REPLIED
     for recipient in await ticket_residents(session, ticket, ctx.group_locale):
-        message = translate(
-            recipient.locale, template, number=ticket.number, text=html.escape(notice.text)
+        await tell(
+            session, ctx, recipient, template, number=ticket.number, text=html.escape(notice.text)
         )
-        await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=message, now=ctx.now)
         for file_id in notice.photo_file_ids:
             await outbox.enqueue(
                 session,

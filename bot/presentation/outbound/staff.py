@@ -85,8 +85,12 @@ async def refresh_card(
     )
 
 
-async def tell_group(session: AsyncSession, ticket: Ticket, now: datetime, text: str) -> None:
-    """A short line in the project group about the ticket, as a reply to its card."""
+async def tell_group(
+    session: AsyncSession, ctx: Context, ticket: Ticket, msgid: str, **values: object
+) -> None:
+    """A short line in the project group about the ticket (its ``{number}`` filled in),
+    in the group's language, as a reply to its card."""
+    text = translate(ctx.group_locale, msgid, number=ticket.number, **values)
     project = await session.get(OrgUnit, ticket.project_id)
     if project is None or project.group_chat_id is None:
         return
@@ -95,7 +99,7 @@ async def tell_group(session: AsyncSession, ticket: Ticket, now: datetime, text:
         session,
         chat_id=project.group_chat_id,
         text=text,
-        now=now,
+        now=ctx.now,
         reply_to=ticket.card_message_id if on_card else None,
         thread_id=project.group_thread_id or None,
         ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),
@@ -143,20 +147,14 @@ async def _changed(session: AsyncSession, ctx: Context, notice: TicketChanged) -
 @renders(ResidentCommented)
 async def _commented(session: AsyncSession, ctx: Context, notice: ResidentCommented) -> None:
     ticket = await _ticket(session, notice.ticket_id)
-    line = translate(
-        ctx.group_locale, RESIDENT_COMMENTED, number=ticket.number, text=html.escape(notice.text)
-    )
-    await tell_group(session, ticket, ctx.now, line)
+    await tell_group(session, ctx, ticket, RESIDENT_COMMENTED, text=html.escape(notice.text))
     await _photos_to_group(session, ticket, ctx.now, notice.photo_file_ids)
 
 
 @renders(TicketReopened)
 async def _reopened(session: AsyncSession, ctx: Context, notice: TicketReopened) -> None:
     ticket = await _ticket(session, notice.ticket_id)
-    line = translate(
-        ctx.group_locale, REOPENED, number=ticket.number, reason=html.escape(notice.reason)
-    )
-    await tell_group(session, ticket, ctx.now, line)
+    await tell_group(session, ctx, ticket, REOPENED, reason=html.escape(notice.reason))
 
 
 @renders(AnsweredInPrivate)
@@ -165,14 +163,10 @@ async def _answered_in_private(
 ) -> None:
     ticket = await _ticket(session, notice.ticket_id)
     author = await session.get(Person, notice.author_id) if notice.author_id else None
-    line = translate(
-        ctx.group_locale,
-        ANSWERED_PRIVATELY,
-        name=html.escape((author.full_name if author else None) or "—"),
-        number=ticket.number,
-        text=html.escape(notice.text),
+    name = html.escape((author.full_name if author else None) or "—")
+    await tell_group(
+        session, ctx, ticket, ANSWERED_PRIVATELY, name=name, text=html.escape(notice.text)
     )
-    await tell_group(session, ticket, ctx.now, line)
 
 
 @renders(TicketAssigned)

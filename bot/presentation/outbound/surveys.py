@@ -17,7 +17,7 @@ from bot.presentation.announce import renders
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.outbound.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
-from bot.presentation.recipients import recipient_for
+from bot.presentation.recipients import recipient_for, tell
 from bot.presentation.texts import initials, local_time
 from bot.services.context import Context
 from bot.services.surveys.campaigns import SENDS_PER_SECOND, campaign_ref, invite_key
@@ -116,13 +116,14 @@ async def not_fixed_to_assignee(
     recipient = recipient_for(assignee, ctx.group_locale)
     if recipient is None or ticket is None:
         return
-    text = translate(
-        recipient.locale,
+    await tell(
+        session,
+        ctx,
+        recipient,
         REOPENED_FOR_ASSIGNEE,
         number=ticket.number,
         reason=html.escape(notice.reason),
     )
-    await outbox.enqueue_text(session, chat_id=recipient.chat_id, text=text, now=ctx.now)
 
 
 @renders(LowScore)
