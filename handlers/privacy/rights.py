@@ -10,7 +10,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardRemove,
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.presentation.buttons.privacy import PrivacyAction, PrivacyStep
+from bot.presentation.residents.keyboards import inline
 from bot.presentation.residents.registration import privacy_notice
 from bot.services import audit
 from bot.services.context import Context
@@ -30,22 +30,17 @@ from bot.services.privacy.export import personal_data, summary_lines
 from handlers.audiences import private_chat
 
 
+def _keyboard(*rows: list[tuple[str, PrivacyStep]]) -> InlineKeyboardMarkup:
+    """Rows of (label, step) buttons."""
+    return inline(
+        [[(text, PrivacyAction(action=step).pack()) for text, step in row] for row in rows]
+    )
+
+
 def _rights_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("📦 Get a copy of my data"),
-                    callback_data=PrivacyAction(action=PrivacyStep.MY_DATA).pack(),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    text=_("🗑 Withdraw consent and erase my data"),
-                    callback_data=PrivacyAction(action=PrivacyStep.ERASE).pack(),
-                )
-            ],
-        ]
+    return _keyboard(
+        [(_("📦 Get a copy of my data"), PrivacyStep.MY_DATA)],
+        [(_("🗑 Withdraw consent and erase my data"), PrivacyStep.ERASE)],
     )
 
 
@@ -99,18 +94,10 @@ async def my_data_button(
 
 
 def _confirm_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("Yes, erase everything"),
-                    callback_data=PrivacyAction(action=PrivacyStep.ERASE_YES).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=_("No, keep my data"),
-                    callback_data=PrivacyAction(action=PrivacyStep.ERASE_NO).pack(),
-                ),
-            ]
+    return _keyboard(
+        [
+            (_("Yes, erase everything"), PrivacyStep.ERASE_YES),
+            (_("No, keep my data"), PrivacyStep.ERASE_NO),
         ]
     )
 
