@@ -15,7 +15,8 @@ from bot.i18n import N_
 
 
 class Refused(Exception):
-    code: ClassVar[str] = "refused"
+    # The class's code is the default; one raise may name a more precise one.
+    code: str = "refused"
     default_reason: ClassVar[str] = N_("That cannot be done.")
     # Refusals of this kind are written to the audit log (off for ordinary input mistakes).
     audited: ClassVar[bool] = True
@@ -29,7 +30,7 @@ class Refused(Exception):
         **values: Any,
     ) -> None:
         self.reason: str = reason or self.default_reason
-        self.code: str = code or type(self).code  # type: ignore[misc]
+        self.code = code or type(self).code
         self.ticket_id = ticket_id
         self.values: dict[str, Any] = values
         super().__init__(self.code)
