@@ -9,6 +9,7 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from storage.models import TicketKind, TicketStatus
 
+# A status as the resident reads it ("waiting for your answer")...
 STATUS_NAMES = {
     TicketStatus.NEW: N_("new"),
     TicketStatus.ACKNOWLEDGED: N_("taken"),
@@ -17,6 +18,11 @@ STATUS_NAMES = {
     TicketStatus.RESOLVED: N_("resolved"),
     TicketStatus.CLOSED: N_("closed"),
     TicketStatus.CANCELLED: N_("cancelled"),
+}
+# ... and as staff read it, on cards, in Details, queues and exports.
+STAFF_STATUS_NAMES = {
+    **STATUS_NAMES,
+    TicketStatus.WAITING_ON_RESIDENT: N_("waiting on resident"),
 }
 
 # The status at a glance, in the resident's list and on the staff card.
@@ -39,7 +45,12 @@ KIND_NAMES = {
 
 
 def status_name(locale: str, status: TicketStatus) -> str:
+    """For the resident."""
     return translate(locale, STATUS_NAMES[status])
+
+
+def staff_status_name(locale: str, status: TicketStatus) -> str:
+    return translate(locale, STAFF_STATUS_NAMES[status])
 
 
 def kind_name(locale: str, kind: TicketKind) -> str:

@@ -184,6 +184,11 @@ async def test_reply_from_a_private_chat_can_ask_and_wait_and_shows_in_the_group
     assert relayed.params["photo"] == desk.photo_file_id(photo)
     assert any("是厨房还是卫生间?" in t for t in desk.texts_to(telegram, desk.RESIDENT, since=mark))
     await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "↪️ 王芳 回复了 SG-000001 的住户", since=mark)
+    # Staff read the status from their side (a resident reads "waiting for your answer").
+    card = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
+    await eventually(
+        lambda: "状态:等待住户答复" in (telegram.message(card.chat_id, card.message_id).text or "")
+    )
     assert (await desk.reload(app, ticket.id)).status is TicketStatus.WAITING_ON_RESIDENT
 
 

@@ -16,7 +16,7 @@ from bot.presentation.texts import (
     initials,
     kind_name,
     local_time,
-    status_name,
+    staff_status_name,
 )
 from bot.services.tickets.transitions import FINAL_STATUSES, is_open
 from storage.models import OrgUnit, Person, PropertyUnit, Ticket
@@ -76,7 +76,7 @@ async def card_text(session: AsyncSession, org: Organisation, ticket: Ticket, lo
         kind=kind_name(locale, ticket.kind),
         category=html.escape(category_name(org, locale, ticket.category_key)),
         urgent=f" · ⚡{translate(locale, URGENT)}" if ticket.urgent else "",
-        status=status_name(locale, ticket.status),
+        status=staff_status_name(locale, ticket.status),
         assignee=html.escape(assignee.full_name or "—") if assignee else "—",
         place=await _place(session, ticket),
         resident=html.escape(initials(resident.full_name if resident else None)),

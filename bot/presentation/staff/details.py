@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.presentation.staff.card import card_text
-from bot.presentation.texts import initials, local_time, status_name
+from bot.presentation.texts import initials, local_time, staff_status_name
 from bot.services.tickets.queries import HistoryLine, TicketDetails
 from storage.models import TicketStatus
 
@@ -26,7 +26,7 @@ def _status(locale: str, value: str | None) -> str:
     if value is None:
         return "—"
     try:
-        return status_name(locale, TicketStatus(value))
+        return staff_status_name(locale, TicketStatus(value))
     except ValueError:
         return value
 

@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config.orgfile import Organisation
 from bot.presentation.buttons.tickets import CardAction, QueuePage, QueueScope, StaffTicketAction
-from bot.presentation.texts import category_name, kind_name, local_time, status_name
+from bot.presentation.texts import category_name, kind_name, local_time, staff_status_name
 from bot.services.access import Where
 from bot.services.tickets.queries import QueuePage as Page
 
@@ -23,7 +23,7 @@ def render_queue(page: Page, org: Organisation, locale: str, *, mine: bool) -> s
         zone = org.zone(item.project_key)
         parts = [
             f"<b>{item.number}</b>",
-            status_name(locale, item.status),
+            staff_status_name(locale, item.status),
             kind_name(locale, item.kind),
             html.escape(category_name(org, locale, item.category_key)),
         ]

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.presentation.stats.texts import STAFF_STATUS_NAMES, category_label
-from bot.presentation.texts import kind_name
+from bot.presentation.stats.texts import category_label
+from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name
 from bot.services.stats.report import StatsReport
 from bot.services.stats.rows import TicketRow, TicketRows
 

@@ -17,21 +17,12 @@ from bot.services.stats.figures import (
     Volume,
 )
 from bot.services.stats.report import StatsReport
-from storage.models import OrgLevel, TicketKind, TicketStatus
+from storage.models import OrgLevel, TicketKind
 
 MESSAGE_LIMIT = 4096
 TABLE_ROWS = 10
 DASH = "–"
 
-STAFF_STATUS_NAMES = {
-    TicketStatus.NEW: N_("new"),
-    TicketStatus.ACKNOWLEDGED: N_("taken"),
-    TicketStatus.IN_PROGRESS: N_("in progress"),
-    TicketStatus.WAITING_ON_RESIDENT: N_("waiting on resident"),
-    TicketStatus.RESOLVED: N_("resolved"),
-    TicketStatus.CLOSED: N_("closed"),
-    TicketStatus.CANCELLED: N_("cancelled"),
-}
 LADDER_NAMES = {"response": N_("response"), "resolution": N_("resolution")}
 
 
