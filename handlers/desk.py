@@ -1,10 +1,13 @@
 """What a handler works with: the :class:`Desk`, handed by a router filter, so that a
-handler reads ``(event, callback_data, desk)`` (the staff cards, lists and prompts; the
-survey :class:`~handlers.surveys.answering.Respondent` is a desk too)."""
+handler reads ``(event, callback_data, desk)`` (the staff cards, lists and prompts). Where
+the services need someone to hold to account (statistics, invitations, surveys), the
+handler takes a :class:`KnownDesk` instead (the survey
+:class:`~handlers.surveys.answering.Respondent` is one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
@@ -54,3 +57,25 @@ async def at_desk(
     merges a filter's dict into the handler's arguments). It never refuses: a refusal
     raised here would pass the refusal middleware by."""
     return {"desk": Desk(session, ctx, actor, state, bot, i18n.current_locale)}
+
+
+@dataclass(frozen=True)
+class KnownDesk(Desk):
+    """A desk whose actor is known: for the services that take an ``Actor`` that is never
+    None (they refuse a person without the role themselves)."""
+
+    actor: Actor
+
+    @classmethod
+    def of(cls, desk: Desk) -> Self | None:
+        """The desk with its actor known; nobody sent the update, None."""
+        if desk.actor is None:
+            return None
+        return cls(desk.session, desk.ctx, desk.actor, desk.state, desk.bot, desk.locale)
+
+
+async def known_actor(_event: TelegramObject, desk: Desk) -> dict[str, KnownDesk] | bool:
+    """A router filter, after :func:`at_desk`: it hands the handler a :class:`KnownDesk`
+    as its ``desk``; nobody to act as, no match."""
+    known = KnownDesk.of(desk)
+    return False if known is None else {"desk": known}

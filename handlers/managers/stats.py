@@ -17,38 +17,28 @@ from typing import Any
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.presentation.stats.chart import render_chart
 from bot.presentation.stats.export import build_csv, build_xlsx
 from bot.presentation.stats.texts import render_report
-from bot.services.context import Context
-from bot.services.people import Actor
 from bot.services.stats.report import StatsReport
 from bot.services.stats.requests import StatsRequest, export_for, parse_arguments, report_for
 from bot.services.stats.rows import TicketRows
 from handlers.audiences import private_chat
+from handlers.desk import KnownDesk, at_desk, known_actor
 
 log = logging.getLogger(__name__)
 
 
-async def show_stats(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    ctx: Context,
-    i18n: I18n,
-) -> None:
+async def show_stats(message: Message, command: CommandObject, desk: KnownDesk) -> None:
     request = parse_arguments(command.args, "stats")
-    report = await report_for(session, ctx, actor, request)
-    for text in render_report(report, ctx.org, i18n.current_locale):
+    report = await report_for(desk.session, desk.ctx, desk.actor, request)
+    for text in render_report(report, desk.ctx.org, desk.locale):
         await message.answer(text)
     if not request.text_only:
-        await _send_chart(message, report, i18n.current_locale)
+        await _send_chart(message, report, desk.locale)
 
 
 async def _send_chart(message: Message, report: StatsReport, locale: str) -> None:
@@ -66,19 +56,12 @@ async def _send_chart(message: Message, report: StatsReport, locale: str) -> Non
     )
 
 
-async def send_export(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    actor: Actor,
-    ctx: Context,
-    i18n: I18n,
-) -> None:
+async def send_export(message: Message, command: CommandObject, desk: KnownDesk) -> None:
     request = parse_arguments(command.args, "export")
-    report, rows = await export_for(session, ctx, actor, request)
+    report, rows = await export_for(desk.session, desk.ctx, desk.actor, request)
     # A month of HQ tickets makes a workbook that takes seconds to build: build and send
     # it outside this update's transaction, so that other updates do not wait on it.
-    _in_background(_send_file(message, report, rows, request, ctx.org, i18n.current_locale))
+    _in_background(_send_file(message, report, rows, request, desk.ctx.org, desk.locale))
 
 
 async def _send_file(
@@ -123,6 +106,7 @@ def _in_background(work: Coroutine[Any, Any, None]) -> None:
 
 def build_router() -> Router:
     router = private_chat("managers.stats")
+    router.message.filter(at_desk, known_actor)
     router.message.register(show_stats, Command("stats"))
     router.message.register(send_export, Command("export"))
     return router

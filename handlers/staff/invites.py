@@ -8,31 +8,22 @@ from __future__ import annotations
 
 import html
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.outbound.invites import ROLE_NAMES
 from bot.presentation.texts import local_time
 from bot.services import invites
-from bot.services.context import Context
 from bot.services.group_binding import ChooseUnit, UnknownUnit
 from bot.services.invites import INVITE_PREFIX
-from bot.services.people import Actor
 from handlers.audiences import any_chat, private_chat, staff_groups
+from handlers.desk import Desk, KnownDesk, at_desk, known_actor
 from handlers.staff.common import bot_username, is_staff
 
 
-async def make_invite(
-    message: Message,
-    command: CommandObject,
-    bot: Bot,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
-) -> None:
+async def make_invite(message: Message, command: CommandObject, desk: KnownDesk) -> None:
     words = (command.args or "").split()
     if not words or words[0].lower() not in invites.INVITABLE_ROLES:
         await message.answer(
@@ -44,7 +35,9 @@ async def make_invite(
         return
     unit_key = words[1] if len(words) > 1 else None
     try:
-        invite = await invites.create_invite(session, ctx.now, actor, words[0], unit_key)
+        invite = await invites.create_invite(
+            desk.session, desk.ctx.now, desk.actor, words[0], unit_key
+        )
     except ChooseUnit as choose:
         keys = ", ".join(html.escape(o.key) for o in choose.options)
         await message.answer(_("For which unit? Add one of: {units}").format(units=keys))
@@ -57,7 +50,7 @@ async def make_invite(
             )
         )
         return
-    link = f"https://t.me/{await bot_username(bot)}?start={INVITE_PREFIX}{invite.token}"
+    link = f"https://t.me/{await bot_username(desk.bot)}?start={INVITE_PREFIX}{invite.token}"
     await message.answer(
         _(
             "Invitation as {role} of {unit}, for one person, valid until {until}:\n{link}\n\n"
@@ -65,7 +58,7 @@ async def make_invite(
         ).format(
             role=_(ROLE_NAMES[invite.role]),
             unit=html.escape(invite.unit_name),
-            until=local_time(invite.expires_at, ctx.org.zone()),
+            until=local_time(invite.expires_at, desk.ctx.org.zone()),
             link=link,
         )
     )
@@ -75,23 +68,17 @@ async def invite_in_group(message: Message) -> None:
     await message.reply(_("Invitation links are secret: send /invite to me in a private chat."))
 
 
-async def open_invite(
-    message: Message,
-    command: CommandObject,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
-) -> None:
+async def open_invite(message: Message, command: CommandObject, desk: Desk) -> None:
     assert message.from_user is not None and command.args is not None
     user = message.from_user
     joined = await invites.redeem_invite(
-        session,
-        ctx,
+        desk.session,
+        desk.ctx,
         user.id,
         user.full_name,
         user.language_code,
         command.args.removeprefix(INVITE_PREFIX),
-        opener=actor,
+        opener=desk.actor,
     )
     await message.answer(
         _(
@@ -107,11 +94,12 @@ def build_router() -> Router:
     """Links are made and opened in private chats; asked for in a group, the bot says so."""
     router = any_chat("staff.invites")
     private = private_chat("staff.invites.private")
+    private.message.filter(at_desk)
     private.message.register(
         open_invite, CommandStart(deep_link=True, magic=F.args.startswith(INVITE_PREFIX))
     )
     private.message.register(
-        make_invite, Command("invite"), is_staff, flags={"audit": "invite.create"}
+        make_invite, Command("invite"), is_staff, known_actor, flags={"audit": "invite.create"}
     )
     groups = staff_groups("staff.invites.groups")
     groups.message.register(invite_in_group, Command("invite"))

@@ -9,34 +9,26 @@ from functools import cache
 from aiogram.types import Message, TelegramObject
 
 from bot.presentation.residents.keyboards import all_menu_labels
-from bot.services.people import Actor
 from bot.services.surveys.errors import SurveyError
-from handlers.desk import Desk
+from handlers.desk import Desk, KnownDesk
 from handlers.surveys.states import INVITATION
 
 
 @dataclass(frozen=True)
-class Respondent(Desk):
-    """The resident answering: a desk whose actor is known; the next question goes out
-    through ``bot`` in ``locale`` and is remembered in ``state``."""
-
-    actor: Actor
+class Respondent(KnownDesk):
+    """The resident answering: the next question goes out through ``bot`` in ``locale``
+    and is remembered in ``state``."""
 
     async def open_invitation(self) -> int:
         """The survey invitation the conversation is on (0: none)."""
         return int((await self.state.get_data()).get(INVITATION, 0))
 
-    @classmethod
-    def at(cls, desk: Desk, actor: Actor) -> Respondent:
-        return cls(desk.session, desk.ctx, actor, desk.state, desk.bot, desk.locale)
-
 
 async def as_respondent(_event: TelegramObject, desk: Desk) -> dict[str, Respondent] | bool:
     """A router filter, after :func:`~handlers.desk.at_desk`: it hands each answering
     handler its ``respondent``; nobody to answer as, no match."""
-    if desk.actor is None:
-        return False
-    return {"respondent": Respondent.at(desk, desk.actor)}
+    respondent = Respondent.of(desk)
+    return False if respondent is None else {"respondent": respondent}
 
 
 @cache

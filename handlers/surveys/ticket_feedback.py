@@ -16,18 +16,15 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation import surveys as views
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
-from bot.services.context import Context
-from bot.services.people import Actor
 from bot.services.surveys import complaints, post_ticket
 from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
 from handlers.audiences import any_chat, private_chat, staff_groups
-from handlers.desk import at_desk
+from handlers.desk import KnownDesk, at_desk, known_actor
 from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
 from handlers.surveys.states import INVITATION, TicketFeedback
 
@@ -185,17 +182,15 @@ async def text_expected(message: Message) -> None:
 
 
 async def followup_taken(
-    callback: CallbackQuery,
-    callback_data: SurveyButton,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor,
+    callback: CallbackQuery, callback_data: SurveyButton, desk: KnownDesk
 ) -> None:
-    taken = await complaints.take_followup(session, ctx, actor, callback_data.target_id)
+    taken = await complaints.take_followup(
+        desk.session, desk.ctx, desk.actor, callback_data.target_id
+    )
     await callback.answer(views.followup_yours(taken), show_alert=True)
     message = callback.message
     if isinstance(message, Message) and message.html_text:
-        line = views.calling_back(ctx.group_locale, taken)
+        line = views.calling_back(desk.ctx.group_locale, taken)
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(f"{message.html_text}\n\n{line}", reply_markup=None)
 
@@ -226,6 +221,7 @@ def build_router() -> Router:
     )
 
     call_backs = staff_groups("surveys.ticket_feedback.followup")
+    call_backs.callback_query.filter(at_desk, known_actor)
     call_backs.callback_query.register(
         followup_taken, SurveyButton.filter(F.action == SurveyAction.FOLLOW_UP)
     )
