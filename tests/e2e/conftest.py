@@ -17,8 +17,9 @@ from bot.app.application import Application
 from bot.clock import ManualClock
 from bot.config.settings import Settings
 from fake_telegram import FakeTelegramServer, FakeUser
-from fake_telegram.models import ApiCall
 from tests.conftest import TEST_ENCRYPTION_KEY
+from tests.e2e.chat import ResidentChat
+from tests.e2e.residents import say as say  # tests import it from here too
 from tests.integration.stats_fixtures import World, build_world_in
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
@@ -107,10 +108,20 @@ def resident_en(telegram: FakeTelegramServer) -> FakeUser:
     return telegram.user(id=7002, first_name="Alice", language_code="en")
 
 
-async def say(
-    telegram: FakeTelegramServer, user: FakeUser, text: str, *, timeout: float = 5.0
-) -> ApiCall:
-    """Send ``text`` in the user's private chat and return the bot's next message there."""
-    mark = telegram.mark()
-    telegram.send_text(user, text)
-    return await telegram.wait_for("sendMessage", chat_id=user.id, since=mark, timeout=timeout)
+@pytest.fixture
+def alice(app: Application, telegram: FakeTelegramServer, resident_en: FakeUser) -> ResidentChat:
+    """An English-speaking resident's chat with the running bot."""
+    return ResidentChat(app, telegram, resident_en, name="Alice")
+
+
+@pytest.fixture
+def xiaoming(app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser) -> ResidentChat:
+    """A Chinese-speaking resident's chat with the running bot."""
+    return ResidentChat(app, telegram, resident_zh, name="张小明")
+
+
+@pytest.fixture
+def bob(app: Application, telegram: FakeTelegramServer) -> ResidentChat:
+    """Alice's English-speaking neighbour."""
+    bob = telegram.user(id=7011, first_name="Bob", language_code="en")
+    return ResidentChat(app, telegram, bob, name="Bob")

@@ -22,10 +22,18 @@ from storage.models import (
     Ticket,
 )
 from tests.conftest import eventually
-from tests.e2e.conftest import say
 
 SUNSHINE_GROUP = -1009000000100
 PLAZA_GROUP = -1009000000200
+
+
+async def say(
+    telegram: FakeTelegramServer, user: FakeUser, text: str, *, timeout: float = 5.0
+) -> ApiCall:
+    """Send ``text`` in the user's private chat and return the bot's next message there."""
+    mark = telegram.mark()
+    telegram.send_text(user, text)
+    return await telegram.wait_for("sendMessage", chat_id=user.id, since=mark, timeout=timeout)
 
 
 def buttons(call: ApiCall) -> list[str]:

@@ -1,0 +1,108 @@
+"""One resident's private chat with the running bot, so a test reads like the conversation.
+
+``ResidentChat`` bundles the Application, the fake Telegram server and one person; its
+methods are the resident's moves (say, press, send a photo) and return what the bot
+answered. It is built on the helpers of tests/e2e/residents.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.app.application import Application
+from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
+from storage.models import Ticket
+from tests.e2e import residents
+
+
+@dataclass
+class ResidentChat:
+    app: Application
+    telegram: FakeTelegramServer
+    user: FakeUser
+    name: str  # what the resident types when the bot asks for a name
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    def mark(self) -> int:
+        return self.telegram.mark()
+
+    async def say(self, text: str, *, timeout: float = 5.0) -> ApiCall:
+        """Send ``text``; the bot's next message in this chat."""
+        return await residents.say(self.telegram, self.user, text, timeout=timeout)
+
+    async def press(self, message: ApiCall, label: str, *, expect: str = "sendMessage") -> ApiCall:
+        """Press the inline button ``label`` on ``message``; the bot's next ``expect`` call."""
+        return await residents.press(self.telegram, self.user, message, label, expect=expect)
+
+    async def alert_on_press(self, message: ApiCall, label: str) -> ApiCall:
+        """Press a button that the bot answers with a callback answer (an alert or a toast)."""
+        mark = self.mark()
+        self.telegram.press(self.user, residents.message_of(message), text=label)
+        return await self.telegram.wait_for("answerCallbackQuery", since=mark)
+
+    async def alert_on_raw_press(self, data: str, message_id: int = 1) -> ApiCall:
+        """Press a button carrying ``data`` (forged, or from a message never sent)."""
+        mark = self.mark()
+        self.telegram.press_raw(self.user, self.id, message_id, data)
+        return await self.telegram.wait_for("answerCallbackQuery", since=mark)
+
+    async def next_message(self, since: int) -> ApiCall:
+        """The bot's first message in this chat from ``since`` (a mark) on."""
+        return await residents.next_message(self.telegram, self.user, since)
+
+    async def message_after(self, message: ApiCall) -> ApiCall:
+        """The bot's message that follows ``message`` in this chat."""
+        return await self.next_message(message.seq + 1)
+
+    async def send_photo(self) -> ApiCall:
+        """Send one photo; the bot's acknowledgement."""
+        mark = self.mark()
+        self.telegram.send_photo(self.user)
+        return await self.next_message(mark)
+
+    async def send_album(self, count: int, caption: str | None = None) -> ApiCall:
+        """Send an album of ``count`` photos; the bot's one acknowledgement (edited as they
+        arrive)."""
+        mark = self.mark()
+        self.telegram.send_album(self.user, count, caption=caption)
+        return await self.next_message(mark)
+
+    async def register(self) -> ApiCall:
+        """/start, agree, name, own phone; what follows "you are registered"."""
+        return await residents.register(self.telegram, self.user, self.name)
+
+    async def registered_in_unit(self, unit: str = "101", building: str = "1") -> None:
+        """Registered through the chat, then bound to a unit behind the bot's back."""
+        await residents.registered_in_unit(
+            self.app, self.telegram, self.user, self.name, unit, building
+        )
+
+    async def start_filing(self, menu_button: str) -> ApiCall:
+        """Press a main-menu button; the first question of the filing (after the intro)."""
+        return await residents.start_filing(self.telegram, self.user, menu_button)
+
+    async def filing_until_description(
+        self, menu_button: str, category: str, place: str
+    ) -> ApiCall:
+        """Start filing, choose the category and the place; the bot's next question."""
+        return await residents.filing_until_description(
+            self.telegram, self.user, menu_button, category, place
+        )
+
+    async def abandoned_question(self) -> ApiCall:
+        """Registered in a unit, the first question of a repair filing left for a complaint."""
+        await self.registered_in_unit()
+        old_question = await self.start_filing("🔧 Report a repair")
+        await self.start_filing("📣 Make a complaint")
+        return old_question
+
+    async def tickets(self) -> list[Ticket]:
+        """Every ticket in the database, once the updates so far are committed."""
+        return await residents.tickets_in_db(self.app)
+
+    async def ticket(self, ticket_id: int) -> Ticket:
+        return await residents.ticket(self.app, ticket_id)
