@@ -160,7 +160,7 @@ class UserActionsMixin:
             user, chat_id, message_thread_id=message_thread_id, reply_to=reply_to
         )
         payload = data if data is not None else make_jpeg(width, height)
-        stored = self.state.new_file(
+        stored = self.state.files.add(
             "photo", payload, FileDetails(width=width, height=height), extension="jpg"
         )
         message["photo"] = file_payload(stored)
@@ -200,7 +200,7 @@ class UserActionsMixin:
     ) -> dict[str, Any]:
         """A document with the given bytes and name."""
         chat, message = self._compose(user, chat_id, message_thread_id=message_thread_id)
-        stored = self.state.new_file(
+        stored = self.state.files.add(
             "document",
             data,
             FileDetails(file_name=file_name, mime_type=mime_type or guess_mime(file_name, data)),
@@ -215,7 +215,7 @@ class UserActionsMixin:
     ) -> dict[str, Any]:
         """A regular static sticker."""
         chat, message = self._compose(user, chat_id)
-        stored = self.state.new_file(
+        stored = self.state.files.add(
             "sticker", b"RIFF\x00\x00\x00\x00WEBP", FileDetails(width=512, height=512)
         )
         message["sticker"] = file_payload(stored, emoji=emoji)
@@ -231,7 +231,7 @@ class UserActionsMixin:
         """A voice note (OGG/Opus-looking bytes)."""
         chat, message = self._compose(user, chat_id)
         payload = data if data is not None else b"OggS\x00\x02" + b"\x00" * 26
-        stored = self.state.new_file(
+        stored = self.state.files.add(
             "voice", payload, FileDetails(mime_type="audio/ogg", duration=duration)
         )
         message["voice"] = file_payload(stored)

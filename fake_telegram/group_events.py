@@ -31,7 +31,7 @@ class GroupEventsMixin:
             user_id = user.id
         else:
             user_id = user
-        if user_id == self.state.bot_id:
+        if user_id == self.state.bot.id:
             chat.bot_status = status
         else:
             chat.member_status[user_id] = status
@@ -39,7 +39,7 @@ class GroupEventsMixin:
     def _my_chat_member(
         self, chat: ChatRecord, by_user: FakeUser, old: str, new: str
     ) -> dict[str, Any]:
-        bot = self.state.bot_user()
+        bot = self.state.bot.to_dict()
         event = {
             "chat": chat.to_dict(),
             "from": by_user.to_dict(),

@@ -5,15 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The account Telegram shows as the sender of anonymous group admins.
-GROUP_ANONYMOUS_BOT_ID = 1087968824
-GROUP_ANONYMOUS_BOT: dict[str, Any] = {
-    "id": GROUP_ANONYMOUS_BOT_ID,
-    "is_bot": True,
-    "first_name": "Group",
-    "username": "GroupAnonymousBot",
-}
-
 
 @dataclass(frozen=True)
 class FakeUser:
@@ -36,6 +27,31 @@ class FakeUser:
         if self.language_code:
             data["language_code"] = self.language_code
         return data
+
+
+@dataclass(frozen=True)
+class BotProfile:
+    """Who the fake bot is: what getMe answers and the ``from`` of its messages."""
+
+    id: int
+    username: str
+    first_name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The bot's ``User`` object."""
+        return {
+            "id": self.id,
+            "is_bot": True,
+            "first_name": self.first_name,
+            "username": self.username,
+        }
+
+
+#: The account Telegram shows as the sender of anonymous group admins.
+GROUP_ANONYMOUS_BOT_ID = 1087968824
+GROUP_ANONYMOUS_BOT = BotProfile(
+    id=GROUP_ANONYMOUS_BOT_ID, username="GroupAnonymousBot", first_name="Group"
+).to_dict()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from fake_telegram.errors import NOT_FOUND, UNAUTHORIZED, ApiError, too_many_req
 from fake_telegram.faults import DelayRule, FailRule, FaultInjector
 from fake_telegram.group_events import GroupEventsMixin
 from fake_telegram.methods import MethodContext, canonical_name, lookup
-from fake_telegram.models import ApiCall, ChatRecord, StoredFile, StoredMessage
+from fake_telegram.models import ApiCall, BotProfile, ChatRecord, StoredFile, StoredMessage
 from fake_telegram.payloads import media_kind
 from fake_telegram.rate_limits import RateLimiter
 from fake_telegram.recording import CallRecorder
@@ -70,9 +70,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         self.port = port
         self.base_url = ""
         self.state = BotState(
-            bot_id=bot_id,
-            bot_username=bot_username,
-            bot_first_name=bot_first_name,
+            BotProfile(id=bot_id, username=bot_username, first_name=bot_first_name),
             strict_ampersand=strict_ampersand,
         )
         self.add_group = self.state.add_group  # the bot is already in it; no update is sent
@@ -100,11 +98,11 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
 
     @property
     def bot_id(self) -> int:
-        return self.state.bot_id
+        return self.state.bot.id
 
     @property
     def bot_username(self) -> str:
-        return self.state.bot_username
+        return self.state.bot.username
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -226,7 +224,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _json_response(UNAUTHORIZED.to_response(), 401)
-        stored = self.state.files_by_path.get(request.match_info["path"])
+        stored = self.state.files.at_path(request.match_info["path"])
         if stored is None:
             return _json_response(NOT_FOUND.to_response(), 404)
         return web.Response(

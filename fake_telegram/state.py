@@ -15,54 +15,19 @@ from collections import deque
 from typing import Any
 
 from fake_telegram.errors import bad_request, chat_not_found, forbidden, migrated
-from fake_telegram.models import (
-    CallbackAnswer,
-    ChatRecord,
-    FakeUser,
-    FileDetails,
-    StoredFile,
-    StoredMessage,
-)
-
-_FILE_PREFIX = {
-    "photo": "AgACAgUAAxkBAAI",
-    "document": "BQACAgUAAxkBAAI",
-    "voice": "AwACAgUAAxkBAAI",
-    "sticker": "CAACAgUAAxkBAAI",
-    "video": "BAACAgUAAxkBAAI",
-    "audio": "CQACAgUAAxkBAAI",
-    "animation": "CgACAgUAAxkBAAI",
-}
-_FILE_DIR = {
-    "photo": "photos",
-    "document": "documents",
-    "voice": "voice",
-    "sticker": "stickers",
-    "video": "videos",
-    "audio": "music",
-    "animation": "animations",
-}
+from fake_telegram.files import FileStore
+from fake_telegram.models import BotProfile, CallbackAnswer, ChatRecord, FakeUser, StoredMessage
 
 
 class BotState:
     """The world as seen by one fake bot."""
 
-    def __init__(
-        self,
-        *,
-        bot_id: int,
-        bot_username: str,
-        bot_first_name: str,
-        strict_ampersand: bool = True,
-    ) -> None:
-        self.bot_id = bot_id
-        self.bot_username = bot_username
-        self.bot_first_name = bot_first_name
+    def __init__(self, bot: BotProfile, *, strict_ampersand: bool = True) -> None:
+        self.bot = bot
         self.strict_ampersand = strict_ampersand
         self.users: dict[int, FakeUser] = {}
         self.chats: dict[int, ChatRecord] = {}
-        self.files: dict[str, StoredFile] = {}
-        self.files_by_path: dict[str, StoredFile] = {}
+        self.files = FileStore()
         self.updates: deque[dict[str, Any]] = deque()
         self.next_update_id = 1
         self.last_delivered_update_id = 0
@@ -77,19 +42,8 @@ class BotState:
         self.chat_actions: list[tuple[int | str, str]] = []
         self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}
         self.left_chats: list[int] = []
-        self._file_counter = itertools.count(1)
         self._callback_counter = itertools.count(1)
         self._media_group_counter = itertools.count(13_000_000_000_000_001)
-
-    # ------------------------------------------------------------------ identity
-    def bot_user(self) -> dict[str, Any]:
-        """The bot as the ``from`` of its messages."""
-        return {
-            "id": self.bot_id,
-            "is_bot": True,
-            "first_name": self.bot_first_name,
-            "username": self.bot_username,
-        }
 
     # --------------------------------------------------------------------- users
     def register_user(self, user: FakeUser) -> FakeUser:
@@ -178,7 +132,7 @@ class BotState:
 
     def member_status(self, chat: ChatRecord, user_id: int) -> str:
         """Membership of ``user_id`` in ``chat`` (defaults to ``member``)."""
-        if user_id == self.bot_id:
+        if user_id == self.bot.id:
             return chat.bot_status
         return chat.member_status.get(user_id, "member")
 
@@ -237,36 +191,6 @@ class BotState:
             return None
         return message
 
-    # --------------------------------------------------------------------- files
-    def new_file(
-        self,
-        kind: str,
-        data: bytes,
-        details: FileDetails,
-        *,
-        extension: str | None = None,
-    ) -> StoredFile:
-        """Register bytes under fresh ``file_id``/``file_unique_id``/``file_path``."""
-        number = next(self._file_counter)
-        prefix = _FILE_PREFIX.get(kind, "BQACAgUAAxkBAAI")
-        suffix = extension
-        if suffix is None:
-            if details.file_name and "." in details.file_name:
-                suffix = details.file_name.rsplit(".", 1)[1]
-            else:
-                suffix = {"photo": "jpg", "voice": "oga", "sticker": "webp"}.get(kind, "bin")
-        stored = StoredFile(
-            file_id=f"{prefix}{number:06d}{kind[:2].upper()}Fk",
-            file_unique_id=f"AQAD{number:06d}",
-            file_path=f"{_FILE_DIR.get(kind, 'documents')}/file_{number}.{suffix}",
-            data=data,
-            kind=kind,
-            details=details,
-        )
-        self.files[stored.file_id] = stored
-        self.files_by_path[stored.file_path] = stored
-        return stored
-
     # ------------------------------------------------------------------- updates
     def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates; ``update_id`` is assigned if missing."""
@@ -302,7 +226,7 @@ class BotState:
     # ----------------------------------------------------------------- callbacks
     def new_callback_id(self) -> str:
         """Callback query ids are opaque strings in the Bot API."""
-        return f"{self.bot_id}{next(self._callback_counter):010d}"
+        return f"{self.bot.id}{next(self._callback_counter):010d}"
 
     def new_media_group_id(self) -> str:
         """Media group ids are opaque numeric strings."""

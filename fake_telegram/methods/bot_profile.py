@@ -15,7 +15,7 @@ _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 @api_method("getMe")
 def get_me(ctx: MethodContext) -> dict[str, Any]:
     """The bot's own User object with the bot-only flags."""
-    user = ctx.state.bot_user()
+    user = ctx.state.bot.to_dict()
     user.update(
         {
             "can_join_groups": True,
@@ -83,7 +83,7 @@ def _profile_methods(field: str, setter: str, getter: str, limit: int) -> None:
 
     def get_value(ctx: MethodContext) -> dict[str, Any]:
         key = f"{field}:{ctx.params.get('language_code') or ''}"
-        default = ctx.state.bot_first_name if field == "name" else ""
+        default = ctx.state.bot.first_name if field == "name" else ""
         return {field: ctx.state.profile.get(key, default)}
 
     set_value.__doc__ = f"Store the bot's {field} per language."

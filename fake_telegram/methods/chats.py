@@ -66,8 +66,8 @@ def chat_member_payload(user: dict[str, Any], status: str) -> dict[str, Any]:
 
 def user_payload(state: BotState, user_id: int) -> dict[str, Any]:
     """User object for ``user_id`` or 400 "user not found"."""
-    if user_id == state.bot_id:
-        return state.bot_user()
+    if user_id == state.bot.id:
+        return state.bot.to_dict()
     user = state.users.get(user_id)
     if user is None:
         raise bad_request("user not found")
@@ -105,7 +105,7 @@ def get_chat_member(ctx: MethodContext) -> dict[str, Any]:
     state = ctx.state
     chat = state.require_chat(ctx.params.get("chat_id"))
     user_id = required_int(ctx.params, "user_id")
-    if chat.type == "private" and user_id not in (chat.id, state.bot_id):
+    if chat.type == "private" and user_id not in (chat.id, state.bot.id):
         raise bad_request("user not found")
     return chat_member_payload(user_payload(state, user_id), state.member_status(chat, user_id))
 
@@ -123,7 +123,7 @@ def get_chat_administrators(ctx: MethodContext) -> list[dict[str, Any]]:
         if status in ("creator", "administrator") and uid in state.users
     ]
     if chat.bot_status in ("creator", "administrator"):
-        admins.append(chat_member_payload(state.bot_user(), chat.bot_status))
+        admins.append(chat_member_payload(state.bot.to_dict(), chat.bot_status))
     return admins
 
 

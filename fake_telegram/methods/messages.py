@@ -48,7 +48,7 @@ def _finish(
     """Allocate the id, assemble the Message JSON and store it."""
     state = ctx.state
     data = state.new_message(
-        chat, state.bot_user(), message_thread_id=int_param(ctx.params, "message_thread_id")
+        chat, state.bot.to_dict(), message_thread_id=int_param(ctx.params, "message_thread_id")
     )
     if reply_to is not None:
         data["reply_to_message"] = reply_to
@@ -133,7 +133,7 @@ def _new_file(
         height=height,
         duration=int_param(ctx.params, "duration"),
     )
-    return ctx.state.new_file(kind, data, details, extension="jpg" if kind == "photo" else None)
+    return ctx.state.files.add(kind, data, details, extension="jpg" if kind == "photo" else None)
 
 
 def _send_media(ctx: MethodContext, kind: str) -> dict[str, Any]:
