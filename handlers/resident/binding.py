@@ -23,7 +23,8 @@ from bot.services.errors import Refused
 from bot.services.registration import registered_resident
 from bot.services.unit_binding import BindingError, request_binding
 from handlers.middlewares.refusals import refusal_text
-from handlers.resident.common import clear_buttons, replace_text, resident_for
+from handlers.resident.common import clear_buttons, replace_text
+from handlers.resident.registered import Turn
 from handlers.resident.states import Binding
 
 MAX_UNIT_BUTTONS = 40
@@ -76,16 +77,11 @@ async def redeem_code(
     return True
 
 
-async def choose_method(
-    callback: CallbackQuery,
-    callback_data: BindChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    organisation: Organisation,
-) -> None:
+async def choose_method(callback: CallbackQuery, callback_data: BindChoice, turn: Turn) -> None:
+    """How to bind; only a registered resident gets this far (``turn``: anyone else is told
+    to register)."""
     assert isinstance(callback.message, Message)
-    if await resident_for(callback, session, organisation) is None:
-        return
+    state = turn.state
     await callback.answer()
     if callback_data.what is BindStep.CODE:
         await state.set_state(Binding.code)
@@ -94,7 +90,7 @@ async def choose_method(
         )
     elif callback_data.what is BindStep.PICK:
         await state.clear()
-        projects = await resident_units.active_projects(session)
+        projects = await resident_units.active_projects(turn.session)
         buttons = [(p.name, BindChoice(what=BindStep.PROJECT, id=p.id).pack()) for p in projects]
         await callback.message.answer(
             _("Which property do you live or work in?"), reply_markup=inline(in_rows(buttons, 2))
@@ -126,40 +122,40 @@ class NoLongerValid(Refused):
     audited = False
 
 
-async def _pressed_by_resident(
-    callback: CallbackQuery, session: AsyncSession, ctx: Context
-) -> Message | None:
-    """The message pressed, if a registered resident pressed (else they are told to register)."""
+async def place_chosen(callback: CallbackQuery, callback_data: BindChoice, turn: Turn) -> None:
+    """A project, building or unit button; only a registered resident gets this far."""
     assert isinstance(callback.message, Message)
-    return callback.message if await resident_for(callback, session, ctx.org) else None
+    message, chosen = callback.message, callback_data.id
+    if callback_data.what is BindStep.PROJECT:
+        await _offer_buildings(callback, message, turn.session, chosen)
+    elif callback_data.what is BindStep.BUILDING:
+        await _offer_units(callback, message, turn.state, turn.session, chosen)
+    else:
+        await callback.answer()
+        await clear_buttons(message)
+        await _request(message, turn.state, turn.session, turn.ctx, callback.from_user.id, chosen)
 
 
-async def project_chosen(
-    callback: CallbackQuery, callback_data: BindChoice, session: AsyncSession, ctx: Context
+async def _offer_buildings(
+    callback: CallbackQuery, message: Message, session: AsyncSession, project_id: int
 ) -> None:
-    message = await _pressed_by_resident(callback, session, ctx)
-    if message is None:
-        return
-    buildings = await resident_units.buildings_of(session, callback_data.id) or _stale()
+    buildings = await resident_units.buildings_of(session, project_id) or _stale()
     await callback.answer()
     buttons = [(b.name, BindChoice(what=BindStep.BUILDING, id=b.id).pack()) for b in buildings]
     await replace_text(message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3)))
 
 
-async def building_chosen(
+async def _offer_units(
     callback: CallbackQuery,
-    callback_data: BindChoice,
+    message: Message,
     state: FSMContext,
     session: AsyncSession,
-    ctx: Context,
+    building_id: int,
 ) -> None:
-    message = await _pressed_by_resident(callback, session, ctx)
-    if message is None:
-        return
-    units = await resident_units.units_in(session, callback_data.id) or _stale()
+    units = await resident_units.units_in(session, building_id) or _stale()
     await callback.answer()
     await state.set_state(Binding.unit_number)
-    await state.set_data({"building_id": callback_data.id})
+    await state.set_data({"building_id": building_id})
     if len(units) > MAX_UNIT_BUTTONS:
         await replace_text(message, _("Please type your unit number, for example 1203."))
         return
@@ -206,21 +202,6 @@ async def _request(
     )
 
 
-async def unit_chosen(
-    callback: CallbackQuery,
-    callback_data: BindChoice,
-    state: FSMContext,
-    session: AsyncSession,
-    ctx: Context,
-) -> None:
-    message = await _pressed_by_resident(callback, session, ctx)
-    if message is None:
-        return
-    await callback.answer()
-    await clear_buttons(message)
-    await _request(message, state, session, ctx, callback.from_user.id, callback_data.id)
-
-
 async def unit_number_typed(
     message: Message, state: FSMContext, session: AsyncSession, ctx: Context
 ) -> None:
@@ -241,9 +222,8 @@ def build_router() -> Router:
     press(
         choose_method, BindChoice.filter(F.what.in_({BindStep.CODE, BindStep.PICK, BindStep.LATER}))
     )
-    press(project_chosen, BindChoice.filter(F.what == BindStep.PROJECT))
-    press(building_chosen, BindChoice.filter(F.what == BindStep.BUILDING))
-    press(unit_chosen, BindChoice.filter(F.what == BindStep.UNIT))
+    places = {BindStep.PROJECT, BindStep.BUILDING, BindStep.UNIT}
+    press(place_chosen, BindChoice.filter(F.what.in_(places)))
     router.message.register(code_typed, StateFilter(Binding.code), F.text, ~F.text.startswith("/"))
     router.message.register(
         unit_number_typed, StateFilter(Binding.unit_number), F.text, ~F.text.startswith("/")
