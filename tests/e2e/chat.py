@@ -71,6 +71,20 @@ class ResidentChat:
         self.telegram.send_album(self.user, count, caption=caption)
         return await self.next_message(mark)
 
+    async def send_unusable(self, what: str) -> ApiCall:
+        """Send a ``sticker``, ``voice`` note, ``document`` or ``location`` (nothing the bot
+        reads); the bot's next message."""
+        mark = self.mark()
+        if what == "sticker":
+            self.telegram.send_sticker(self.user)
+        elif what == "voice":
+            self.telegram.send_voice(self.user)
+        elif what == "document":
+            self.telegram.send_document(self.user)
+        else:
+            self.telegram.send_location(self.user, 31.23, 121.47)
+        return await self.next_message(mark)
+
     async def register(self) -> ApiCall:
         """/start, agree, name, own phone; what follows "you are registered"."""
         return await residents.register(self.telegram, self.user, self.name)

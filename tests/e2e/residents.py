@@ -128,17 +128,6 @@ async def filing_until_description(
     return await press(telegram, user, chosen, place)
 
 
-async def abandoned_question(
-    app: Application, telegram: FakeTelegramServer, user: FakeUser
-) -> ApiCall:
-    """The first question of a repair filing that the resident left for a complaint: its
-    buttons belong to the past."""
-    await registered_in_unit(app, telegram, user, "Alice")
-    old_question = await start_filing(telegram, user, "🔧 Report a repair")
-    await start_filing(telegram, user, "📣 Make a complaint")
-    return old_question
-
-
 async def issue_code(app: Application, project: str = "sunshine", building: str = "1") -> dict:
     """A fresh code per unit of the building, as the CLI prints them: {unit key: code}."""
     assert app.sessionmaker is not None and app.organisation is not None

@@ -8,23 +8,20 @@ from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import InboundStatus, InboundUpdate
 from tests.conftest import eventually
+from tests.e2e.chat import ResidentChat
 from tests.e2e.conftest import AppFactory, say
 
 
-async def test_start_greets_in_chinese_by_default(
-    app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
-) -> None:
-    reply = await say(telegram, resident_zh, "/start")
+async def test_start_greets_in_chinese_by_default(xiaoming: ResidentChat) -> None:
+    reply = await xiaoming.say("/start")
     assert "物业服务中心" in reply.params["text"]
     assert "/help" in reply.params["text"]
 
 
-async def test_start_and_help_follow_the_telegram_language(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
-) -> None:
-    greeting = await say(telegram, resident_en, "/start")
+async def test_start_and_help_follow_the_telegram_language(alice: ResidentChat) -> None:
+    greeting = await alice.say("/start")
     assert greeting.params["text"].startswith("Hello!")
-    help_text = (await say(telegram, resident_en, "/help")).params["text"]
+    help_text = (await alice.say("/help")).params["text"]
     assert "What I can do:" in help_text and "/language" in help_text
 
 
@@ -43,29 +40,21 @@ async def test_staff_see_a_staff_hint_in_help(
 
 
 async def test_unknown_command_and_sticker_get_helpful_replies(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, resident_zh: FakeUser
+    alice: ResidentChat, xiaoming: ResidentChat
 ) -> None:
-    unknown = await say(telegram, resident_en, "/frobnicate")
+    unknown = await alice.say("/frobnicate")
     assert unknown.params["text"] == "I don't know that command. Send /help to see what I can do."
 
-    mark = telegram.mark()
-    telegram.send_sticker(resident_zh)
-    sticker_reply = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=mark)
+    sticker_reply = await xiaoming.send_unusable("sticker")
     assert "只能接收文字消息和照片" in sticker_reply.params["text"]
 
-    mark = telegram.mark()
-    telegram.send_voice(resident_en)
-    voice_reply = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=mark)
+    voice_reply = await alice.send_unusable("voice")
     assert voice_reply.params["text"].startswith("I can only read text messages and photos")
 
 
-async def test_stale_button_is_answered_with_an_alert(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
-) -> None:
-    await say(telegram, resident_en, "/start")
-    mark = telegram.mark()
-    telegram.press_raw(resident_en, resident_en.id, 1, "t:999:take")
-    answer = await telegram.wait_for("answerCallbackQuery", since=mark)
+async def test_stale_button_is_answered_with_an_alert(alice: ResidentChat) -> None:
+    await alice.say("/start")
+    answer = await alice.alert_on_raw_press("t:999:take")
     assert answer.params["text"] == "This button is no longer valid."
     assert answer.params["show_alert"] is True
 
@@ -74,32 +63,32 @@ async def test_language_choice_sticks_after_a_restart(
     start_app: AppFactory, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
     first = await start_app()
-    question = await say(telegram, resident_zh, "/language")
+    xiaoming = ResidentChat(first, telegram, resident_zh, name="张小明")
+    question = await xiaoming.say("/language")
     assert question.params["text"] == "请选择语言:"
     buttons = [b["text"] for row in question.params["reply_markup"]["keyboard"] for b in row]
     assert buttons == ["简体中文", "English"]
 
-    wrong = await say(telegram, resident_zh, "Klingon")
+    wrong = await xiaoming.say("Klingon")
     assert wrong.params["text"] == "请在下方键盘中选择一种语言。"
 
-    confirmed = await say(telegram, resident_zh, "English")
+    confirmed = await xiaoming.say("English")
     assert confirmed.params["text"] == "Language set to English."
     await first.stop()
 
-    await start_app()
+    xiaoming.app = await start_app()
     # A Chinese Telegram client, but the person's own choice wins.
-    assert (await say(telegram, resident_zh, "/help")).params["text"].startswith("What I can do:")
+    assert (await xiaoming.say("/help")).params["text"].startswith("What I can do:")
 
 
-async def test_every_update_is_marked_handled(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
-) -> None:
-    await say(telegram, resident_en, "/start")
-    await say(telegram, resident_en, "/help")
-    assert app.sessionmaker is not None
+async def test_every_update_is_marked_handled(alice: ResidentChat) -> None:
+    await alice.say("/start")
+    await alice.say("/help")
+    sessionmaker = alice.app.sessionmaker
+    assert sessionmaker is not None
 
     async def statuses() -> list[InboundStatus]:
-        async with app.sessionmaker() as session:
+        async with sessionmaker() as session:
             return list((await session.scalars(select(InboundUpdate.status))).all())
 
     # The reply goes out just before the transaction commits.

@@ -6,10 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.app.application import Application
-from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import AuditEntry
 from tests.e2e import residents
-from tests.e2e.conftest import say
+from tests.e2e.chat import ResidentChat
 
 
 async def refusals(app: Application) -> list[tuple[str, str | None]]:
@@ -22,32 +21,24 @@ async def refusals(app: Application) -> list[tuple[str, str | None]]:
         return [(row.action, row.reason) for row in rows]
 
 
-async def test_stale_and_forged_resident_buttons_are_audited(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
-) -> None:
-    old_question = await residents.abandoned_question(app, telegram, resident_en)
-    mark = telegram.mark()
-    telegram.press(resident_en, residents.message_of(old_question), text="Lift")
-    await telegram.wait_for("answerCallbackQuery", since=mark)
+async def test_stale_and_forged_resident_buttons_are_audited(alice: ResidentChat) -> None:
+    old_question = await alice.abandoned_question()
+    await alice.alert_on_press(old_question, "Lift")
     for forged in ("rf:1:submit:", "rl:x"):
-        mark = telegram.mark()
-        telegram.press_raw(resident_en, resident_en.id, 1, forged)
-        answer = await telegram.wait_for("answerCallbackQuery", since=mark)
+        answer = await alice.alert_on_raw_press(forged)
         assert answer.params["text"] == "This button is no longer valid."
 
-    assert await refusals(app) == [
+    assert await refusals(alice.app) == [
         ("button.rf", "stale_button"),
         ("button.rf", "stale_button"),
         ("button.rl", "stale_button"),
     ]
 
 
-async def test_input_mistakes_are_answered_without_an_audit_line(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
-) -> None:
-    unregistered = await say(telegram, resident_en, "/tickets")
+async def test_input_mistakes_are_answered_without_an_audit_line(alice: ResidentChat) -> None:
+    unregistered = await alice.say("/tickets")
     assert unregistered.params["text"] == "Please register first: send /start."
-    await residents.register(telegram, resident_en, "Alice")
-    too_long = await say(telegram, resident_en, "leak " * 400)
+    await alice.register()
+    too_long = await alice.say("leak " * 400)
     assert "at most 1000 characters" in too_long.params["text"]
-    assert await refusals(app) == []
+    assert await refusals(alice.app) == []
