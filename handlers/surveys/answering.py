@@ -1,12 +1,15 @@
 """What answering a survey in the private chat takes: the :class:`Respondent` with what
-every step needs, which messages are answers, and the score a rating button carries."""
+every step needs, which messages are answers, the score a rating button carries, and
+closing the question a button was pressed on."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import cache
 
-from aiogram.types import Message, TelegramObject
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.presentation.residents.keyboards import all_menu_labels
 from bot.services.surveys.errors import SurveyError
@@ -49,3 +52,15 @@ def button_score(value: str) -> int:
         return int(value)
     except ValueError:
         raise SurveyError from None
+
+
+async def take_buttons_off(callback: CallbackQuery, text: str | None = None) -> None:
+    """Take the buttons off the message pressed (and show the answer in it)."""
+    message = callback.message
+    if not isinstance(message, Message):
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        if text is None:
+            await message.edit_reply_markup(reply_markup=None)
+        else:
+            await message.edit_text(text, reply_markup=None)

@@ -8,11 +8,8 @@ Refusals propagate to the refusal middleware.
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -24,7 +21,13 @@ from bot.services.surveys.campaigns import CampaignFinished, QuestionPrompt
 from bot.services.surveys.errors import NoOpenSurvey, SurveyError
 from handlers.audiences import any_chat, private_chat
 from handlers.desk import at_desk
-from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
+from handlers.surveys.answering import (
+    Respondent,
+    as_respondent,
+    button_score,
+    not_a_command,
+    take_buttons_off,
+)
 from handlers.surveys.states import INVITATION, Questionnaire
 
 
@@ -95,41 +98,25 @@ async def opened(
     await _ask_or_thank(respondent, callback.from_user.id, prompt)
 
 
-async def _next_question(
-    callback: CallbackQuery,
-    respondent: Respondent,
-    shown: str,
-    result: QuestionPrompt | CampaignFinished,
-) -> None:
-    """The pressed question keeps its text, loses its buttons and shows the answer;
-    then the next question (or the thanks)."""
-    await callback.answer()
-    message = callback.message
-    if isinstance(message, Message) and message.html_text:
-        with contextlib.suppress(TelegramBadRequest):
-            await message.edit_text(f"{message.html_text}\n\n→ <b>{shown}</b>", reply_markup=None)
-    await _ask_or_thank(respondent, callback.from_user.id, result)
-
-
 async def answered(
     callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
 ) -> None:
-    score = button_score(callback_data.value)
+    """A score or "skip": the pressed question keeps its text, loses its buttons and
+    shows the answer; then the next question (or the thanks)."""
+    session, ctx, actor = respondent.session, respondent.ctx, respondent.actor
     target, position = callback_data.target_id, callback_data.position
-    result = await campaigns.answer(
-        respondent.session, respondent.ctx, respondent.actor, target, position, score=score
-    )
-    await _next_question(callback, respondent, callback_data.value, result)
-
-
-async def skipped(
-    callback: CallbackQuery, callback_data: SurveyButton, respondent: Respondent
-) -> None:
-    target, position = callback_data.target_id, callback_data.position
-    result = await campaigns.skip(
-        respondent.session, respondent.ctx, respondent.actor, target, position
-    )
-    await _next_question(callback, respondent, _("skipped"), result)
+    if callback_data.action == SurveyAction.SKIP_QUESTION:
+        shown = _("skipped")
+        result = await campaigns.skip(session, ctx, actor, target, position)
+    else:
+        shown = callback_data.value
+        score = button_score(callback_data.value)
+        result = await campaigns.answer(session, ctx, actor, target, position, score=score)
+    await callback.answer()
+    message = callback.message
+    if isinstance(message, Message) and message.html_text:
+        await take_buttons_off(callback, f"{message.html_text}\n\n→ <b>{shown}</b>")
+    await _ask_or_thank(respondent, callback.from_user.id, result)
 
 
 async def paused(
@@ -139,9 +126,7 @@ async def paused(
         respondent.session, respondent.ctx, respondent.actor, callback_data.target_id
     )
     await callback.answer()
-    if isinstance(callback.message, Message):
-        with contextlib.suppress(TelegramBadRequest):
-            await callback.message.edit_reply_markup(reply_markup=None)
+    await take_buttons_off(callback)
     await respondent.state.clear()
     text, markup = views.paused(invitation_id)
     await respondent.bot.send_message(callback.from_user.id, text, reply_markup=markup)
@@ -178,8 +163,7 @@ def build_router() -> Router:
     answers = private_chat("surveys.questionnaire.answers")
     press, action = answers.callback_query.register, SurveyButton.filter
     press(opened, action(F.action == SurveyAction.OPEN))
-    press(answered, action(F.action == SurveyAction.ANSWER))
-    press(skipped, action(F.action == SurveyAction.SKIP_QUESTION))
+    press(answered, action(F.action.in_({SurveyAction.ANSWER, SurveyAction.SKIP_QUESTION})))
     press(paused, action(F.action == SurveyAction.PAUSE))
     answers.message.register(typed_answer, StateFilter(Questionnaire.question), not_a_command)
     router.include_router(answers)

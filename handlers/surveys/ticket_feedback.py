@@ -25,7 +25,13 @@ from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
 from handlers.audiences import any_chat, private_chat, staff_groups
 from handlers.desk import KnownDesk, at_desk, known_actor
-from handlers.surveys.answering import Respondent, as_respondent, button_score, not_a_command
+from handlers.surveys.answering import (
+    Respondent,
+    as_respondent,
+    button_score,
+    not_a_command,
+    take_buttons_off,
+)
 from handlers.surveys.states import INVITATION, TicketFeedback
 
 
@@ -37,24 +43,12 @@ def _state_for(prompt: Prompt) -> State:
     return TicketFeedback.buttons
 
 
-async def _take_buttons_off(callback: CallbackQuery, text: str | None = None) -> None:
-    """Take the buttons off the message pressed (and show the answer in it)."""
-    message = callback.message
-    if not isinstance(message, Message):
-        return
-    with contextlib.suppress(TelegramBadRequest):
-        if text is None:
-            await message.edit_reply_markup(reply_markup=None)
-        else:
-            await message.edit_text(text, reply_markup=None)
-
-
 async def _ask_next(
     callback: CallbackQuery, respondent: Respondent, prompt: Prompt, shown: str | None = None
 ) -> None:
     """The answer is taken: close the pressed message and ask the next question."""
     await callback.answer()
-    await _take_buttons_off(callback, shown)
+    await take_buttons_off(callback, shown)
     await respondent.state.set_state(_state_for(prompt))
     await respondent.state.update_data({INVITATION: prompt.invitation_id})
     text, markup = views.ticket_prompt(prompt, respondent.locale)
@@ -138,7 +132,7 @@ async def comment_skipped(
         respondent.session, respondent.ctx, respondent.actor, callback_data.target_id, None
     )
     await callback.answer()
-    await _take_buttons_off(callback)
+    await take_buttons_off(callback)
     await respondent.state.clear()
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     await respondent.bot.send_message(chat_id, views.finished(result))
