@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +55,26 @@ T0 = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)
 
 def h(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
+
+
+def _at(hours: float | None) -> datetime | None:
+    return None if hours is None else h(hours)
+
+
+class Row(NamedTuple):
+    """One ticket of the world; times in hours after T0."""
+
+    name: str
+    project: str
+    kind: TicketKind
+    category: str | None
+    status: TicketStatus
+    created: float
+    responded: float | None
+    resolved: float | None
+    closed: float | None
+    unit: int | None
+    assignee: int | None
 
 
 @dataclass
@@ -104,154 +125,57 @@ async def build_world(session: AsyncSession, org: Organisation) -> World:
     u101 = await _unit(session, "sunshine", "1", "101")
     u102 = await _unit(session, "sunshine", "1", "102")
     s01 = await _unit(session, "plaza", "A", "S01")
+    a, pa = agent.id, plaza_agent.id
+    r, c, i = TicketKind.REPAIR, TicketKind.COMPLAINT, TicketKind.INQUIRY
+    closed, resolved, new = TicketStatus.CLOSED, TicketStatus.RESOLVED, TicketStatus.NEW
+    waiting, cancelled = TicketStatus.WAITING_ON_RESIDENT, TicketStatus.CANCELLED
+    oct20 = datetime(2026, 10, 20, 2, 0, tzinfo=UTC)
+    oct = (oct20 - T0) / timedelta(hours=1)  # Oct 20 in hours after T0
+    # The table of the module docstring, times in hours after T0.
+    rows = [
+        Row("S0", "sunshine", r, "water", closed, oct, oct + 1, oct + 120, oct + 144, u101, a),
+        Row("S1", "sunshine", r, "water", resolved, 0, 1, 10, None, u101, a),
+        Row("S2", "sunshine", c, "water", closed, 1, 30, 60, 70, u101, a),
+        Row("S3", "sunshine", r, "lift", new, 2, None, None, None, u102, None),
+        Row("S4", "sunshine", i, None, waiting, 3, 3.5, None, None, None, a),
+        Row("S5", "sunshine", r, "water", resolved, -96, -95, 5, None, u101, a),
+        Row("S6", "sunshine", c, "noise", cancelled, 4, None, None, 5, u101, None),
+        Row("S7", "sunshine", r, "water", new, 100, None, None, None, u101, None),
+        Row("P1", "plaza", c, "noise", closed, 5, 6, 20, 21, s01, pa),
+        Row("P2", "plaza", r, "lift", resolved, 6, 7, 60, None, s01, pa),
+    ]
     seq = {"sunshine": 0, "plaza": 0}
-
-    def ticket(
-        name: str,
-        project: str,
-        kind: TicketKind,
-        category: str | None,
-        created: datetime,
-        *,
-        status: TicketStatus,
-        responded: datetime | None = None,
-        resolved: datetime | None = None,
-        unit: int | None = None,
-        assignee: int | None = None,
-        reopen_count: int = 0,
-        paused_at: datetime | None = None,
-        closed: datetime | None = None,
-    ) -> Ticket:
-        seq[project] += 1
-        prefix = "SG" if project == "sunshine" else "XH"
-        return Ticket(
-            number=f"{prefix}-{seq[project]:06d}",
-            project_id=units[project],
-            seq=seq[project],
-            kind=kind,
-            category_key=category,
+    tickets: dict[str, Ticket] = {}
+    for row in rows:
+        seq[row.project] += 1
+        prefix = "SG" if row.project == "sunshine" else "XH"
+        created = h(row.created)
+        tickets[row.name] = Ticket(
+            number=f"{prefix}-{seq[row.project]:06d}",
+            project_id=units[row.project],
+            seq=seq[row.project],
+            kind=row.kind,
+            category_key=row.category,
             urgent=False,
-            status=status,
+            status=row.status,
             resident_id=resident.id,
-            property_unit_id=unit,
-            description=name,
-            assignee_id=assignee,
+            property_unit_id=row.unit,
+            description=row.name,
+            assignee_id=row.assignee,
             affected_count=1,
-            reopen_count=reopen_count,
+            reopen_count=0,
             created_at=created,
             first_response_due_at=created + timedelta(hours=24),
             resolution_due_at=created + timedelta(hours=48),
-            first_responded_at=responded,
-            resolved_at=resolved,
-            closed_at=closed,
-            paused_at=paused_at,
+            first_responded_at=_at(row.responded),
+            resolved_at=_at(row.resolved),
+            closed_at=_at(row.closed),
+            paused_at=None,
             paused_seconds=0,
             version=1,
         )
-
-    r, c, i = TicketKind.REPAIR, TicketKind.COMPLAINT, TicketKind.INQUIRY
-    oct20 = datetime(2026, 10, 20, 2, 0, tzinfo=UTC)
-    tickets = {
-        "S0": ticket(
-            "S0",
-            "sunshine",
-            r,
-            "water",
-            oct20,
-            status=TicketStatus.CLOSED,
-            responded=oct20 + timedelta(hours=1),
-            resolved=oct20 + timedelta(days=5),
-            unit=u101,
-            assignee=agent.id,
-            closed=oct20 + timedelta(days=6),
-        ),
-        "S1": ticket(
-            "S1",
-            "sunshine",
-            r,
-            "water",
-            h(0),
-            status=TicketStatus.RESOLVED,
-            responded=h(1),
-            resolved=h(10),
-            unit=u101,
-            assignee=agent.id,
-        ),
-        "S2": ticket(
-            "S2",
-            "sunshine",
-            c,
-            "water",
-            h(1),
-            status=TicketStatus.CLOSED,
-            responded=h(30),
-            resolved=h(60),
-            unit=u101,
-            assignee=agent.id,
-            reopen_count=1,
-            closed=h(70),
-        ),
-        "S3": ticket("S3", "sunshine", r, "lift", h(2), status=TicketStatus.NEW, unit=u102),
-        "S4": ticket(
-            "S4",
-            "sunshine",
-            i,
-            None,
-            h(3),
-            status=TicketStatus.WAITING_ON_RESIDENT,
-            responded=h(3.5),
-            assignee=agent.id,
-            paused_at=h(10),
-        ),
-        "S5": ticket(
-            "S5",
-            "sunshine",
-            r,
-            "water",
-            h(-96),
-            status=TicketStatus.RESOLVED,
-            responded=h(-95),
-            resolved=h(5),
-            unit=u101,
-            assignee=agent.id,
-        ),
-        "S6": ticket(
-            "S6",
-            "sunshine",
-            c,
-            "noise",
-            h(4),
-            status=TicketStatus.CANCELLED,
-            unit=u101,
-            closed=h(5),
-        ),
-        "S7": ticket("S7", "sunshine", r, "water", h(100), status=TicketStatus.NEW, unit=u101),
-        "P1": ticket(
-            "P1",
-            "plaza",
-            c,
-            "noise",
-            h(5),
-            status=TicketStatus.CLOSED,
-            responded=h(6),
-            resolved=h(20),
-            unit=s01,
-            assignee=plaza_agent.id,
-            closed=h(21),
-        ),
-        "P2": ticket(
-            "P2",
-            "plaza",
-            r,
-            "lift",
-            h(6),
-            status=TicketStatus.RESOLVED,
-            responded=h(7),
-            resolved=h(60),
-            unit=s01,
-            assignee=plaza_agent.id,
-        ),
-    }
+    tickets["S2"].reopen_count = 1
+    tickets["S4"].paused_at = h(10)  # waiting on the resident since then
     session.add_all(tickets.values())
     await session.flush()
 
