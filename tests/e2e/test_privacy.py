@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from bot.app.application import Application
@@ -22,39 +23,46 @@ from storage.models import (
 )
 from storage.models.residents import ResidentUnit
 from tests.conftest import eventually
+from tests.e2e.chat import ResidentChat
 from tests.e2e.conftest import AppFactory, org_file_with, say
-from tests.e2e.residents import registered_in_unit, settled
+from tests.e2e.residents import settled
 from tests.e2e.staff_helpers import as_actor, file_ticket
 
 SUNSHINE_GROUP = -1009000000100
 
 
-async def resident_with_ticket(
-    app: Application, telegram: FakeTelegramServer, user: FakeUser, name: str, description: str
-) -> Ticket:
+@pytest.fixture
+def alice(alice: ResidentChat) -> ResidentChat:
+    """Alice gives her full name here: her data export shows it back."""
+    alice.name = "Alice Smith"
+    return alice
+
+
+async def resident_with_ticket(resident: ResidentChat, description: str) -> Ticket:
     """A resident bound to a unit who has filed one ticket."""
-    await registered_in_unit(app, telegram, user, name)
-    return await file_ticket(app, telegram, resident_id=user.id, name=name, description=description)
+    await resident.registered_in_unit()
+    return await file_ticket(
+        resident.app,
+        resident.telegram,
+        resident_id=resident.id,
+        name=resident.name,
+        description=description,
+    )
 
 
-async def test_privacy_shows_the_notice_and_what_is_held(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
-) -> None:
-    before = await say(telegram, resident_en, "/privacy")
+async def test_privacy_shows_the_notice_and_what_is_held(alice: ResidentChat) -> None:
+    before = await alice.say("/privacy")
     assert "Privacy notice" in before.params["text"]
     assert "We hold no personal data about you." in before.params["text"]
-    await registered_in_unit(app, telegram, resident_en, "Alice Smith")
-    after = await say(telegram, resident_en, "/privacy")
+    await alice.registered_in_unit()
+    after = await alice.say("/privacy")
     assert "1 unit(s), 0 ticket(s)" in after.params["text"]
     assert "notice version 1" in after.params["text"]
 
 
-async def test_mydata_sends_only_the_residents_own_data(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
-) -> None:
-    mine = await resident_with_ticket(
-        app, telegram, resident_en, "Alice Smith", "Leak under my sink"
-    )
+async def test_mydata_sends_only_the_residents_own_data(alice: ResidentChat) -> None:
+    mine = await resident_with_ticket(alice, "Leak under my sink")
+    app, telegram = alice.app, alice.telegram
     await file_ticket(
         app,
         telegram,
@@ -63,9 +71,9 @@ async def test_mydata_sends_only_the_residents_own_data(
         description="Neighbour's secret problem",
     )
     await as_actor(app, 5001, lambda s, c, a: lifecycle.add_note(s, c, mine.id, a, "internal only"))
-    mark = telegram.mark()
-    telegram.send_text(resident_en, "/mydata")
-    sent = await telegram.wait_for("sendDocument", chat_id=resident_en.id, since=mark)
+    mark = alice.mark()
+    telegram.send_text(alice.user, "/mydata")
+    sent = await telegram.wait_for("sendDocument", chat_id=alice.id, since=mark)
     document = json.loads(sent.upload("document").data.decode("utf-8"))
     assert document["profile"]["name"] == "Alice Smith"
     assert document["profile"]["phone"] == "+8613912345678"
@@ -85,11 +93,10 @@ async def test_mydata_sends_only_the_residents_own_data(
 
 
 async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
-    app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
+    xiaoming: ResidentChat,
 ) -> None:
-    ticket = await resident_with_ticket(
-        app, telegram, resident_zh, "张小明", "我家厨房水管裂了,电话13912345678"
-    )
+    ticket = await resident_with_ticket(xiaoming, "我家厨房水管裂了,电话13912345678")
+    app, telegram = xiaoming.app, xiaoming.telegram
     async with app.sessionmaker() as session, session.begin():
         session.add(
             Attachment(
@@ -118,15 +125,9 @@ async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
                 answered_at=app.clock.now(),
             )
         )
-    question = await say(telegram, resident_zh, "/forgetme")
+    question = await xiaoming.say("/forgetme")
     assert "无法撤销" in question.params["text"]
-    mark = telegram.mark()
-    telegram.press(
-        resident_zh,
-        telegram.message(resident_zh.id, question.result["message_id"]),
-        text="是的,全部删除",
-    )
-    goodbye = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=mark)
+    goodbye = await xiaoming.press(question, "是的,全部删除")
     assert "已删除" in goodbye.params["text"]
     await settled(app)
 
@@ -171,7 +172,7 @@ async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
     )
     assert ticket.number in told[0] and "张" not in told[0]  # staff learn that, not who
 
-    again = await say(telegram, resident_zh, "/privacy")
+    again = await xiaoming.say("/privacy")
     assert "我们没有保存您的任何个人数据" in again.params["text"]
 
 
@@ -194,29 +195,26 @@ async def test_a_new_notice_version_asks_for_consent_again(
     org_file: Path,
     tmp_path: Path,
 ) -> None:
-    first = await start_app()
-    await registered_in_unit(first, telegram, resident_en, "Alice Smith")
-    assert "notice version 1" in (await say(telegram, resident_en, "/privacy")).params["text"]
-    await first.stop()
+    alice = ResidentChat(await start_app(), telegram, resident_en, name="Alice Smith")
+    await alice.registered_in_unit()
+    assert "notice version 1" in (await alice.say("/privacy")).params["text"]
+    await alice.app.stop()
     changed = org_file_with(org_file, tmp_path, 'privacy_notice_version = "2"')
-    await start_app(bot_config=changed)
-    asked = await say(telegram, resident_en, "/start")
+    alice.app = await start_app(bot_config=changed)
+    asked = await alice.say("/start")
     assert "version 2" in asked.params["text"] and "I agree" in str(asked.params["reply_markup"])
 
 
 async def test_retention_erases_inactive_residents_and_strips_old_tickets(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+    alice: ResidentChat,
 ) -> None:
     from scheduler.jobs import apply_data_retention
 
-    ticket = await resident_with_ticket(
-        app, telegram, resident_en, "Alice Smith", "Broken window in my bedroom"
-    )
+    ticket = await resident_with_ticket(alice, "Broken window in my bedroom")
+    app = alice.app
     await as_actor(app, 5001, lambda s, c, a: lifecycle.take(s, c, ticket.id, a, None))
     await as_actor(app, 5001, lambda s, c, a: lifecycle.resolve(s, c, ticket.id, a, "fixed"))
-    await as_actor(
-        app, resident_en.id, lambda s, c, a: lifecycle.confirm_fixed(s, c, ticket.id, a, None)
-    )
+    await as_actor(app, alice.id, lambda s, c, a: lifecycle.confirm_fixed(s, c, ticket.id, a, None))
 
     app.clock.advance(days=400)  # past the 365 days closed tickets keep their text
     report = await apply_data_retention(app)
@@ -224,21 +222,19 @@ async def test_retention_erases_inactive_residents_and_strips_old_tickets(
     async with app.sessionmaker() as session:
         stored = await session.get(Ticket, ticket.id)
         assert stored is not None and "window" not in stored.description
-        person = await session.scalar(select(Person).where(Person.telegram_id == resident_en.id))
+        person = await session.scalar(select(Person).where(Person.telegram_id == alice.id))
         assert person is not None and person.full_name == "Alice Smith"  # active recently enough
 
     app.clock.advance(days=400)  # now inactive for 800 days > 730
     report = await apply_data_retention(app)
     assert report.people_erased == 1
     async with app.sessionmaker() as session:
-        assert (
-            await session.scalar(select(Person).where(Person.telegram_id == resident_en.id)) is None
-        )
+        assert await session.scalar(select(Person).where(Person.telegram_id == alice.id)) is None
     assert (await apply_data_retention(app)).people_erased == 0  # once
 
 
 async def test_audit_is_for_managers_within_their_scope(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+    app: Application, telegram: FakeTelegramServer, alice: ResidentChat
 ) -> None:
     async with app.sessionmaker() as session, session.begin():
         units = dict((await session.execute(text("SELECT key, id FROM org_units"))).all())
@@ -253,7 +249,7 @@ async def test_audit_is_for_managers_within_their_scope(
                     org_unit_id=units[key],
                 )
             )
-    refused = await say(telegram, resident_en, "/audit")
+    refused = await alice.say("/audit")
     assert refused.params["text"] == "Only managers and administrators can read the audit log."
     agent = telegram.user(id=5001, first_name="王芳", language_code="en")
     assert "Only managers" in (await say(telegram, agent, "/audit")).params["text"]
