@@ -1,8 +1,11 @@
-"""Who receives a ticket's news, and in which language."""
+"""Who receives news, and where: a person in their language, a unit's staff group in
+its forum topic."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import pick_locale, translate
 from bot.presentation import outbox
 from bot.services.context import Context
-from storage.models import Person, Ticket, TicketFollower
+from storage.models import OrgUnit, Person, Ticket, TicketFollower
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,40 @@ async def ticket_residents(
     people = (await session.scalars(select(Person).where(Person.id.in_(ids)))).all() if ids else []
     found = [recipient_for(p, default_locale) for p in people if p.id != exclude_person_id]
     return [r for r in found if r is not None]
+
+
+@dataclass(frozen=True)
+class StaffGroup:
+    """A unit's staff group chat, and the forum topic the bot was set up in (if any)."""
+
+    chat_id: int
+    thread_id: int | None
+
+    async def post(
+        self,
+        session: AsyncSession,
+        text: str,
+        *,
+        now: datetime,
+        reply_markup: dict[str, Any] | None = None,
+        reply_to: int | None = None,
+        ref: str | None = None,
+    ) -> None:
+        """One HTML message in the group's topic."""
+        await outbox.enqueue_text(
+            session,
+            chat_id=self.chat_id,
+            text=text,
+            now=now,
+            reply_markup=reply_markup,
+            reply_to=reply_to,
+            thread_id=self.thread_id,
+            ref=ref,
+        )
+
+
+def staff_group(unit: OrgUnit | None) -> StaffGroup | None:
+    """Where the unit's staff read (None: no group bound yet)."""
+    if unit is None or unit.group_chat_id is None:
+        return None
+    return StaffGroup(unit.group_chat_id, unit.group_thread_id or None)

@@ -8,10 +8,9 @@ import html
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
-from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons.binding import BindingDecision, Verdict
-from bot.presentation.recipients import recipient_for, tell
+from bot.presentation.recipients import recipient_for, staff_group, tell
 from bot.services.context import Context
 from bot.services.resident_units import unit_label
 from bot.services.unit_binding import (
@@ -67,8 +66,8 @@ def decided_card_text(locale: str, decision: Decision) -> str:
 async def binding_requested(session: AsyncSession, ctx: Context, notice: BindingRequested) -> None:
     request = await session.get(BindingRequest, notice.request_id)
     assert request is not None
-    project = await session.get(OrgUnit, request.project_id)
-    if project is None or project.group_chat_id is None:
+    group = staff_group(await session.get(OrgUnit, request.project_id))
+    if group is None:
         return
     locale = ctx.group_locale
     buttons = [
@@ -78,12 +77,10 @@ async def binding_requested(session: AsyncSession, ctx: Context, notice: Binding
         }
         for verdict, label in ((Verdict.APPROVE, APPROVE_BUTTON), (Verdict.REJECT, REJECT_BUTTON))
     ]
-    await outbox.enqueue_text(
+    await group.post(
         session,
-        chat_id=project.group_chat_id,
-        text=card_text(locale, await request_card(session, request)),
+        card_text(locale, await request_card(session, request)),
         reply_markup={"inline_keyboard": [buttons]},
-        thread_id=project.group_thread_id or None,
         now=ctx.now,
     )
 

@@ -19,7 +19,7 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
-from bot.presentation.recipients import recipient_for
+from bot.presentation.recipients import recipient_for, staff_group
 from bot.presentation.staff.card import render_card
 from bot.services.context import Context
 from bot.services.tickets.notices import (
@@ -49,17 +49,15 @@ async def post_card(
     session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime, locale: str
 ) -> None:
     """A new card for the ticket in its project's staff group."""
-    project = await session.get(OrgUnit, ticket.project_id)
-    if project is None or project.group_chat_id is None:
+    group = staff_group(await session.get(OrgUnit, ticket.project_id))
+    if group is None:
         return  # no group bound yet: the ticket still shows in /queue
     text, markup = await render_card(session, org, ticket, locale)
-    await outbox.enqueue_text(
+    await group.post(
         session,
-        chat_id=project.group_chat_id,
-        text=text,
+        text,
         now=now,
         reply_markup=as_payload(markup),
-        thread_id=project.group_thread_id or None,
         ref=CARD_REF.format(ticket_id=ticket.id),
     )
 
@@ -91,17 +89,15 @@ async def tell_group(
     """A short line in the project group about the ticket (its ``{number}`` filled in),
     in the group's language, as a reply to its card."""
     text = translate(ctx.group_locale, msgid, number=ticket.number, **values)
-    project = await session.get(OrgUnit, ticket.project_id)
-    if project is None or project.group_chat_id is None:
+    group = staff_group(await session.get(OrgUnit, ticket.project_id))
+    if group is None:
         return
-    on_card = ticket.card_message_id and ticket.card_chat_id == project.group_chat_id
-    await outbox.enqueue_text(
+    on_card = ticket.card_message_id and ticket.card_chat_id == group.chat_id
+    await group.post(
         session,
-        chat_id=project.group_chat_id,
-        text=text,
+        text,
         now=ctx.now,
         reply_to=ticket.card_message_id if on_card else None,
-        thread_id=project.group_thread_id or None,
         ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),
     )
 
@@ -109,15 +105,15 @@ async def tell_group(
 async def _photos_to_group(
     session: AsyncSession, ticket: Ticket, now: datetime, file_ids: tuple[str, ...]
 ) -> None:
-    project = await session.get(OrgUnit, ticket.project_id)
-    if project is None or project.group_chat_id is None:
+    group = staff_group(await session.get(OrgUnit, ticket.project_id))
+    if group is None:
         return
     for file_id in file_ids:
         payload: dict[str, Any] = {"photo": file_id, "caption": ticket.number}
-        if project.group_thread_id:
-            payload["message_thread_id"] = project.group_thread_id
+        if group.thread_id is not None:
+            payload["message_thread_id"] = group.thread_id
         await outbox.enqueue(
-            session, chat_id=project.group_chat_id, method="sendPhoto", payload=payload, now=now
+            session, chat_id=group.chat_id, method="sendPhoto", payload=payload, now=now
         )
 
 

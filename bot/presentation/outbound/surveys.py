@@ -17,7 +17,7 @@ from bot.presentation.announce import renders
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.outbound.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
-from bot.presentation.recipients import recipient_for, tell
+from bot.presentation.recipients import recipient_for, staff_group, tell
 from bot.presentation.texts import initials, local_time
 from bot.services.context import Context
 from bot.services.surveys.campaigns import SENDS_PER_SECOND, campaign_ref, invite_key
@@ -128,8 +128,8 @@ async def not_fixed_to_assignee(
 
 @renders(LowScore)
 async def low_score(session: AsyncSession, ctx: Context, notice: LowScore) -> None:
-    unit = await session.get(OrgUnit, notice.unit_id)
-    if unit is None or unit.group_chat_id is None:
+    group = staff_group(await session.get(OrgUnit, notice.unit_id))
+    if group is None:
         return
     rated = await session.get(Ticket, notice.ticket_id)
     resident = await session.get(Person, notice.resident_id)
@@ -152,14 +152,7 @@ async def low_score(session: AsyncSession, ctx: Context, notice: LowScore) -> No
         text = translate(locale, ALERT, followup=followup.number, **fields)
         call_back = SurveyButton(action=SurveyAction.FOLLOW_UP, target_id=followup.id).pack()
         markup = _keyboard([(translate(locale, FOLLOW_UP_BUTTON), call_back)])
-    await outbox.enqueue_text(
-        session,
-        chat_id=unit.group_chat_id,
-        text=text,
-        reply_markup=markup,
-        thread_id=unit.group_thread_id or None,
-        now=ctx.now,
-    )
+    await group.post(session, text, reply_markup=markup, now=ctx.now)
 
 
 async def _mailing(
