@@ -1,8 +1,10 @@
-"""One resident's private chat with the running bot, so a test reads like the conversation.
+"""One person's side of the conversation with the running bot, so a test reads like it.
 
-``ResidentChat`` bundles the Application, the fake Telegram server and one person; its
-methods are the resident's moves (say, press, send a photo) and return what the bot
-answered. It is built on the helpers of tests/e2e/residents.py.
+``ResidentChat`` bundles the Application, the fake Telegram server and one resident; its
+methods are the resident's moves in their private chat (say, press, send a photo) and
+return what the bot answered (built on tests/e2e/residents.py). ``StaffChat`` does the
+same for a member of a staff group: press a card's buttons, answer the bot's prompts
+(built on tests/e2e/staff_helpers.py).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app.application import Application
-from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram import FakeTelegramServer, FakeUser, StoredMessage
 from fake_telegram.models import ApiCall
 from storage.models import Ticket
 from tests.e2e import residents
+from tests.e2e import staff_helpers as desk
 
 
 @dataclass
@@ -120,3 +123,48 @@ class ResidentChat:
 
     async def ticket(self, ticket_id: int) -> Ticket:
         return await residents.ticket(self.app, ticket_id)
+
+
+@dataclass
+class StaffChat:
+    app: Application
+    telegram: FakeTelegramServer
+    user: FakeUser
+    group: int = desk.SUNSHINE_GROUP  # the staff group they act in
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    async def card(self, ticket: Ticket) -> StoredMessage:
+        """The ticket's current card in the group (waits for it)."""
+        return await desk.card(self.telegram, self.group, ticket.number)
+
+    async def press(self, message: StoredMessage, action: str) -> str:
+        """Press the card button for ``action`` (``take``, ``reply``, …); the bot's alert."""
+        return await desk.alert(
+            self.telegram, desk.press(self.telegram, self.user, message, action)
+        )
+
+    async def press_on_card(self, ticket: Ticket, action: str) -> str:
+        """Wait for the ticket's card, press its ``action`` button; the bot's alert."""
+        return await self.press(await self.card(ticket), action)
+
+    async def press_label(self, message: StoredMessage, label: str) -> str:
+        """Press the button labelled ``label`` (on a menu or prompt); the bot's alert."""
+        pressed = self.telegram.press(self.user, message, text=label)
+        return await desk.alert(self.telegram, pressed)
+
+    async def press_raw(self, data: str, message_id: int, chat_id: int | None = None) -> str:
+        """Press a button carrying ``data`` (forged or outdated); the bot's alert."""
+        chat = self.group if chat_id is None else chat_id
+        pressed = self.telegram.press_raw(self.user, chat, message_id, data)
+        return await desk.alert(self.telegram, pressed)
+
+    def reply(self, prompt: StoredMessage, text: str) -> None:
+        """Answer the bot's prompt in the group (a reply to it)."""
+        self.telegram.send_text(self.user, text, chat_id=self.group, reply_to=prompt)
+
+    async def bot_says(self, fragment: str) -> StoredMessage:
+        """The bot's message in the group containing ``fragment`` (waits for it)."""
+        return await desk.bot_says(self.telegram, self.group, fragment)

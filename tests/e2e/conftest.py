@@ -18,7 +18,8 @@ from bot.clock import ManualClock
 from bot.config.settings import Settings
 from fake_telegram import FakeTelegramServer, FakeUser
 from tests.conftest import TEST_ENCRYPTION_KEY
-from tests.e2e.chat import ResidentChat
+from tests.e2e import staff_helpers
+from tests.e2e.chat import ResidentChat, StaffChat
 from tests.e2e.residents import say as say  # tests import it from here too
 from tests.integration.stats_fixtures import World, build_world_in
 
@@ -125,3 +126,15 @@ def bob(app: Application, telegram: FakeTelegramServer) -> ResidentChat:
     """Alice's English-speaking neighbour."""
     bob = telegram.user(id=7011, first_name="Bob", language_code="en")
     return ResidentChat(app, telegram, bob, name="Bob")
+
+
+@pytest.fixture
+def agent(app: Application, telegram: FakeTelegramServer) -> StaffChat:
+    """王芳, an agent of the sunshine project, in its staff group."""
+    return StaffChat(app, telegram, staff_helpers.staff_user(telegram, staff_helpers.AGENT))
+
+
+@pytest.fixture
+def manager(app: Application, telegram: FakeTelegramServer) -> StaffChat:
+    """李强, the sunshine project's manager, in its staff group."""
+    return StaffChat(app, telegram, staff_helpers.staff_user(telegram, staff_helpers.MANAGER))
