@@ -13,6 +13,7 @@ from fake_telegram import FakeTelegramServer, StoredMessage
 from storage.models import Ticket, TicketEvent, TicketStatus
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
+from tests.e2e.chat import StaffChat
 
 
 async def _events(app: Application, ticket_id: int, kind: str) -> list[TicketEvent]:
@@ -55,15 +56,14 @@ async def _card_starting(telegram: FakeTelegramServer, prefix: str) -> StoredMes
 
 
 async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram, language="en")
-    agent = desk.staff_user(telegram, desk.AGENT)
-    await desk.press_on_card(telegram, agent, ticket, "cancel")
-    prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "🚫")
+    await agent.press_on_card(ticket, "cancel")
+    prompt = await agent.bot_says("🚫")
     assert "为什么要取消" in (prompt.text or "")
-    telegram.send_text(agent, "重复报修,已合并处理", chat_id=desk.SUNSHINE_GROUP, reply_to=prompt)
-    await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "已取消,已告知住户原因")
+    agent.reply(prompt, "重复报修,已合并处理")
+    await agent.bot_says("已取消,已告知住户原因")
     told = await _told_resident(telegram, "重复报修")
     assert told.startswith(f"Ticket {ticket.number} was cancelled by the property office")
     cancelled = await desk.reload(app, ticket.id)
@@ -76,15 +76,14 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
 
 
 async def test_staff_change_category_and_urgency_deadlines_follow_and_the_resident_is_told(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, manager: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram, language="en")
-    manager = desk.staff_user(telegram, desk.MANAGER)
-    await desk.press_on_card(telegram, manager, ticket, "classify")
-    menu = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "改为")
+    await manager.press_on_card(ticket, "classify")
+    menu = await manager.bot_says("改为")
     assert "当前分类为“漏水”" in (menu.text or "")
     assert menu.button_texts() == ["✓ 漏水", "电梯", "噪音", "⚡ 标为紧急", "取消"]
-    telegram.press(manager, menu, text="电梯")
+    await manager.press_label(menu, "电梯")
     await eventually(
         lambda: "现为“电梯”,非紧急" in _text(telegram.message(desk.SUNSHINE_GROUP, menu.message_id))
     )
@@ -101,9 +100,9 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
             None,
         )
     )
-    desk.press(telegram, manager, relabelled, "classify")
-    second = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "当前分类为“电梯”")
-    telegram.press(manager, second, text="⚡ 标为紧急")
+    await manager.press(relabelled, "classify")
+    second = await manager.bot_says("当前分类为“电梯”")
+    await manager.press_label(second, "⚡ 标为紧急")
     assert "marked urgent" in await _told_resident(telegram, "marked urgent")
     urgent = await eventually(lambda: _urgent(app, ticket.id))
     # The urgent lift rule (30 min / 4 h) counts from the moment the ticket was filed.
@@ -120,38 +119,31 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
 
 
 async def test_staff_start_work_and_the_resident_hears_it_is_in_progress(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram, language="en")
-    agent = desk.staff_user(telegram, desk.AGENT)
-    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
-    too_early = desk.press(telegram, agent, shown, "start")
-    assert await desk.alert(telegram, too_early) == "这张工单还没有人接单。"
-    await desk.alert(telegram, desk.press(telegram, agent, shown, "take"))
+    shown = await agent.card(ticket)
+    assert await agent.press(shown, "start") == "这张工单还没有人接单。"
+    await agent.press(shown, "take")
     taken = await _card_starting(telegram, "👀")
-    started = desk.press(telegram, agent, taken, "start")
-    assert ticket.number in await desk.alert(telegram, started)
+    assert ticket.number in await agent.press(taken, "start")
     assert "in progress" in await _told_resident(telegram, "in progress")
     assert (await desk.reload(app, ticket.id)).status is TicketStatus.IN_PROGRESS
     await _card_starting(telegram, "🔧")
 
 
 async def test_a_non_staff_press_and_an_old_button_are_refused_and_audited(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, manager: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
-    resident = telegram.user(id=desk.RESIDENT, first_name="小明")
+    shown = await manager.card(ticket)
+    resident = StaffChat(app, telegram, telegram.user(id=desk.RESIDENT, first_name="小明"))
     for action in ("cancel", "classify"):
-        assert (
-            await desk.alert(telegram, desk.press(telegram, resident, shown, action))
-            == "仅限工作人员使用。"
-        )
+        assert await resident.press(shown, action) == "仅限工作人员使用。"
     old_classify = desk.button_data(shown, "classify")
-    manager = desk.staff_user(telegram, desk.MANAGER)
-    await desk.alert(telegram, desk.press(telegram, manager, shown, "take"))
-    stale = telegram.press_raw(manager, desk.SUNSHINE_GROUP, shown.message_id, old_classify)
-    assert await desk.alert(telegram, stale) == "工单状态已变化,此按钮已过期,请重新查看。"
+    await manager.press(shown, "take")
+    stale = await manager.press_raw(old_classify, shown.message_id)
+    assert stale == "工单状态已变化,此按钮已过期,请重新查看。"
     entries = await desk.refusals(app)
     assert [(e.actor_telegram_id, e.action, e.reason) for e in entries] == [
         (desk.RESIDENT, "ticket.cancel", "not_staff"),
