@@ -106,25 +106,21 @@ async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
                 created_at=app.clock.now(),
             )
         )
-        session.add(
-            SurveyResponse(
-                person_id=ticket.resident_id,
-                ticket_id=ticket.id,
-                question_key="comment",
-                score=None,
-                text="师傅很好,我住101",
-                answered_at=app.clock.now(),
+        # A survey answered with words that name the resident, and a score.
+        for question_key, score, words in (
+            ("comment", None, "师傅很好,我住101"),
+            ("rating", 5, None),
+        ):
+            session.add(
+                SurveyResponse(
+                    person_id=ticket.resident_id,
+                    ticket_id=ticket.id,
+                    question_key=question_key,
+                    score=score,
+                    text=words,
+                    answered_at=app.clock.now(),
+                )
             )
-        )
-        session.add(
-            SurveyResponse(
-                person_id=ticket.resident_id,
-                ticket_id=ticket.id,
-                question_key="rating",
-                score=5,
-                answered_at=app.clock.now(),
-            )
-        )
     question = await xiaoming.say("/forgetme")
     assert "无法撤销" in question.params["text"]
     goodbye = await xiaoming.press(question, "是的,全部删除")
