@@ -165,6 +165,10 @@ class StaffChat:
         """Answer the bot's prompt in the group (a reply to it)."""
         self.telegram.send_text(self.user, text, chat_id=self.group, reply_to=prompt)
 
-    async def bot_says(self, fragment: str) -> StoredMessage:
+    async def bot_says(self, fragment: str, *, since: int = 0) -> StoredMessage:
         """The bot's message in the group containing ``fragment`` (waits for it)."""
-        return await desk.bot_says(self.telegram, self.group, fragment)
+        return await desk.bot_says(self.telegram, self.group, fragment, since=since)
+
+    async def bot_says_privately(self, fragment: str, *, since: int = 0) -> StoredMessage:
+        """The bot's message to them in private containing ``fragment`` (waits for it)."""
+        return await desk.bot_says(self.telegram, self.id, fragment, since=since)

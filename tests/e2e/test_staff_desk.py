@@ -14,6 +14,7 @@ from fake_telegram import FakeTelegramServer
 from storage.models import StaffRole, TicketEvent, TicketStatus
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
+from tests.e2e.chat import StaffChat
 from tests.e2e.conftest import say
 from tests.integration.ticket_fixtures import add_resident
 
@@ -41,12 +42,10 @@ async def test_a_new_ticket_appears_in_its_project_group_as_a_card(
 
 
 async def test_take_assigns_the_ticket_and_the_card_shows_it(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    agent = desk.staff_user(telegram, desk.AGENT)
-    pressed = await desk.press_on_card(telegram, agent, ticket, "take")
-    assert "SG-000001" in await desk.alert(telegram, pressed)
+    assert "SG-000001" in await agent.press_on_card(ticket, "take")
     refreshed = await eventually(
         lambda: (
             "王芳" in (telegram.messages_in(desk.SUNSHINE_GROUP)[0].text or "")
@@ -193,38 +192,33 @@ async def test_reply_from_a_private_chat_can_ask_and_wait_and_shows_in_the_group
 
 
 async def test_a_note_is_kept_in_the_history_but_never_reaches_the_resident(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    agent = desk.staff_user(telegram, desk.AGENT)
-    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
+    shown = await agent.card(ticket)
     mark = telegram.mark()
-    desk.press(telegram, agent, shown, "note")
-    prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "📝")
-    telegram.send_text(
-        agent, "住户家里有狗,上门先打电话", chat_id=desk.SUNSHINE_GROUP, reply_to=prompt
-    )
-    await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "备注已保存", since=mark)
+    await agent.press(shown, "note")
+    prompt = await agent.bot_says("📝")
+    agent.reply(prompt, "住户家里有狗,上门先打电话")
+    await agent.bot_says("备注已保存", since=mark)
     assert not any("狗" in t for t in desk.texts_to(telegram, desk.RESIDENT))
     assert not any("狗" in str(m.payload) for m in await desk.queued_to(app, desk.RESIDENT))
-    await desk.press_on_card(telegram, agent, ticket, "details")
-    details = await desk.bot_says(telegram, agent.id, "处理记录")
+    await agent.press_on_card(ticket, "details")
+    details = await agent.bot_says_privately("处理记录")
     assert "🔒 内部备注: 住户家里有狗,上门先打电话" in details.text
 
 
 async def test_resolve_asks_what_was_done_and_the_resident_to_confirm(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    agent = desk.staff_user(telegram, desk.AGENT)
-    taking = await desk.press_on_card(telegram, agent, ticket, "take")
-    await desk.alert(telegram, taking)
+    await agent.press_on_card(ticket, "take")
     taken = await card_with(telegram, ticket.number, "👀")
     mark = telegram.mark()
-    desk.press(telegram, agent, taken, "resolve")
-    prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "做了哪些处理", since=mark)
-    telegram.send_text(agent, "已更换阀门", chat_id=desk.SUNSHINE_GROUP, reply_to=prompt)
-    await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "已办结", since=mark)
+    await agent.press(taken, "resolve")
+    prompt = await agent.bot_says("做了哪些处理", since=mark)
+    agent.reply(prompt, "已更换阀门")
+    await agent.bot_says("已办结", since=mark)
     question = await telegram.wait_for(
         "sendMessage", lambda c: "已更换阀门" in c.params["text"], chat_id=desk.RESIDENT, since=mark
     )
@@ -267,17 +261,16 @@ async def _join(app: Application, ticket_id: int, telegram_id: int, name: str) -
 
 
 async def test_reassign_to_a_colleague_tells_them_privately(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, manager: StaffChat, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    manager, agent = desk.staff_user(telegram, desk.MANAGER), desk.staff_user(telegram, desk.AGENT)
-    await desk.press_on_card(telegram, manager, ticket, "reassign")
-    menu = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "转派给谁")
+    await manager.press_on_card(ticket, "reassign")
+    menu = await manager.bot_says("转派给谁")
     # The project's staff (minus whoever holds it), or another project.
     assert menu.button_texts() == ["👤 李强", "👤 王芳", "➡️ 转到其他项目", "取消"]
     mark = telegram.mark()
-    telegram.press(manager, menu, text="👤 王芳")
-    told = await desk.bot_says(telegram, agent.id, "李强 将工单 SG-000001 分派给了您", since=mark)
+    await manager.press_label(menu, "👤 王芳")
+    told = await agent.bot_says_privately("李强 将工单 SG-000001 分派给了您", since=mark)
     assert told.buttons()  # the card, to act on it from the private chat
     await eventually(lambda: _shows(telegram, "处理人:王芳"))
     assert (await desk.reload(app, ticket.id)).assignee_id is not None
@@ -370,18 +363,16 @@ async def say_in_group(
 
 
 async def test_details_show_the_phone_only_privately_and_only_to_assignee_or_managers(
-    app: Application, telegram: FakeTelegramServer
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat, manager: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    agent, manager = desk.staff_user(telegram, desk.AGENT), desk.staff_user(telegram, desk.MANAGER)
-    shown = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
+    shown = await agent.card(ticket)
     group_before = len(telegram.messages_in(desk.SUNSHINE_GROUP))
-    answer = desk.press(telegram, agent, shown, "details")
-    assert await desk.alert(telegram, answer) == "已通过私聊发送给您。"
-    for_agent = await desk.bot_says(telegram, agent.id, "处理记录")
+    assert await agent.press(shown, "details") == "已通过私聊发送给您。"
+    for_agent = await agent.bot_says_privately("处理记录")
     assert "+86" not in for_agent.text and "张小明" not in for_agent.text  # not the assignee
-    desk.press(telegram, manager, shown, "details")
-    for_manager = await desk.bot_says(telegram, manager.id, "处理记录")
+    await manager.press(shown, "details")
+    for_manager = await manager.bot_says_privately("处理记录")
     assert "住户:张小明 · 电话:+8613800000000" in for_manager.text
     assert len(telegram.messages_in(desk.SUNSHINE_GROUP)) == group_before  # nothing in the group
     assert not any("+86" in (m.text or "") for m in telegram.messages_in(desk.SUNSHINE_GROUP))
