@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.app.application import Application
@@ -55,10 +56,15 @@ async def _card_starting(telegram: FakeTelegramServer, prefix: str) -> StoredMes
     )
 
 
+@pytest.fixture
+async def ticket(app: Application, telegram: FakeTelegramServer) -> Ticket:
+    """A water leak in sunshine, filed by a resident who reads English."""
+    return await desk.file_ticket(app, telegram, language="en")
+
+
 async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
-    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+    app: Application, telegram: FakeTelegramServer, ticket: Ticket, agent: StaffChat
 ) -> None:
-    ticket = await desk.file_ticket(app, telegram, language="en")
     await agent.press_on_card(ticket, "cancel")
     prompt = await agent.bot_says("🚫")
     assert "为什么要取消" in (prompt.text or "")
@@ -76,9 +82,8 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
 
 
 async def test_staff_change_category_and_urgency_deadlines_follow_and_the_resident_is_told(
-    app: Application, telegram: FakeTelegramServer, manager: StaffChat
+    app: Application, telegram: FakeTelegramServer, ticket: Ticket, manager: StaffChat
 ) -> None:
-    ticket = await desk.file_ticket(app, telegram, language="en")
     await manager.press_on_card(ticket, "classify")
     menu = await manager.bot_says("改为")
     assert "当前分类为“漏水”" in (menu.text or "")
@@ -119,9 +124,8 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
 
 
 async def test_staff_start_work_and_the_resident_hears_it_is_in_progress(
-    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+    app: Application, telegram: FakeTelegramServer, ticket: Ticket, agent: StaffChat
 ) -> None:
-    ticket = await desk.file_ticket(app, telegram, language="en")
     shown = await agent.card(ticket)
     assert await agent.press(shown, "start") == "这张工单还没有人接单。"
     await agent.press(shown, "take")
