@@ -34,6 +34,13 @@ def recipient_for(person: Person | None, default_locale: str) -> Recipient | Non
     )
 
 
+async def recipient_of(
+    session: AsyncSession, person_id: int, default_locale: str
+) -> Recipient | None:
+    """:func:`recipient_for` the person with this id."""
+    return recipient_for(await session.get(Person, person_id), default_locale)
+
+
 async def tell(
     session: AsyncSession, ctx: Context, recipient: Recipient, msgid: str, **values: object
 ) -> None:

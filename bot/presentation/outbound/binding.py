@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, translate
 from bot.presentation.announce import renders
 from bot.presentation.buttons.binding import BindingDecision, Verdict
-from bot.presentation.recipients import recipient_for, staff_group, tell
+from bot.presentation.recipients import recipient_of, staff_group, tell
 from bot.services.context import Context
 from bot.services.resident_units import unit_label
 from bot.services.unit_binding import (
@@ -20,7 +20,7 @@ from bot.services.unit_binding import (
     RequestCard,
     request_card,
 )
-from storage.models import BindingRequest, OrgUnit, Person
+from storage.models import BindingRequest, OrgUnit
 
 REQUEST_CARD = N_(
     "🏠 <b>Unit confirmation request</b> #{request_id}\n"
@@ -89,9 +89,8 @@ async def binding_requested(session: AsyncSession, ctx: Context, notice: Binding
 async def binding_decided(session: AsyncSession, ctx: Context, notice: BindingDecided) -> None:
     request = await session.get(BindingRequest, notice.request_id)
     assert request is not None
-    person = await session.get(Person, request.person_id)
+    recipient = await recipient_of(session, request.person_id, ctx.group_locale)
     label = await unit_label(session, request.property_unit_id)
-    recipient = recipient_for(person, ctx.group_locale)
     if recipient is None or label is None:
         return
     told = TOLD_APPROVED if notice.approved else TOLD_REJECTED

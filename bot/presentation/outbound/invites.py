@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, translate
 from bot.presentation.announce import renders
-from bot.presentation.recipients import recipient_for, tell
+from bot.presentation.recipients import recipient_of, tell
 from bot.services.context import Context
 from bot.services.invites import InviteAccepted
 from storage.models import OrgUnit, Person, StaffInvite, StaffRole
@@ -26,9 +26,8 @@ async def invite_accepted(session: AsyncSession, ctx: Context, notice: InviteAcc
     invite = await session.get(StaffInvite, notice.invite_id)
     person = await session.get(Person, notice.person_id)
     assert invite is not None and person is not None
-    inviter = await session.get(Person, invite.created_by_id)
+    recipient = await recipient_of(session, invite.created_by_id, ctx.group_locale)
     unit = await session.get(OrgUnit, invite.org_unit_id)
-    recipient = recipient_for(inviter, ctx.group_locale)
     if recipient is None or unit is None:
         return
     await tell(

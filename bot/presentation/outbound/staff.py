@@ -19,7 +19,7 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
-from bot.presentation.recipients import recipient_for, staff_group
+from bot.presentation.recipients import recipient_of, staff_group
 from bot.presentation.staff.card import render_card
 from bot.services.context import Context
 from bot.services.tickets.notices import (
@@ -168,8 +168,7 @@ async def _answered_in_private(
 @renders(TicketAssigned)
 async def _assigned(session: AsyncSession, ctx: Context, notice: TicketAssigned) -> None:
     """The new assignee hears about it privately, with the card to act on."""
-    person = await session.get(Person, notice.assignee_id)
-    reader = recipient_for(person, ctx.group_locale)
+    reader = await recipient_of(session, notice.assignee_id, ctx.group_locale)
     if reader is None:
         return
     ticket = await _ticket(session, notice.ticket_id)

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, pick_locale, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
+from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
-from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
-from bot.presentation.outbound.residents import FIXED_BUTTON, NOT_FIXED_BUTTON
-from bot.presentation.recipients import recipient_for, staff_group, tell
+from bot.presentation.outbound.residents import fixed_keyboard
+from bot.presentation.recipients import recipient_of, staff_group, tell
 from bot.presentation.texts import initials, local_time
 from bot.services.context import Context
 from bot.services.surveys.campaigns import SENDS_PER_SECOND, campaign_ref, invite_key
@@ -77,31 +77,19 @@ def _open_button(locale: str, label: str, invitation_id: int) -> dict[str, Any]:
 @renders(SurveyReminder)
 async def survey_reminder(session: AsyncSession, ctx: Context, notice: SurveyReminder) -> None:
     ticket = await session.get(Ticket, notice.ticket_id)
-    person = await session.get(Person, notice.person_id)
-    recipient = recipient_for(person, ctx.group_locale)
+    recipient = await recipient_of(session, notice.person_id, ctx.group_locale)
     if ticket is None or recipient is None:
         return
     project = await session.get(OrgUnit, ticket.project_id)
     zone = ctx.org.zone(project.key if project else None)
     locale = recipient.locale
-
-    def answer(action: ResidentAction) -> str:
-        return ResidentTicketAction(
-            action=action, ticket_id=ticket.id, version=ticket.version
-        ).pack()
-
     await outbox.enqueue_text(
         session,
         chat_id=recipient.chat_id,
         text=translate(
             locale, REMINDER, number=ticket.number, close_at=local_time(notice.close_at, zone)
         ),
-        reply_markup=_keyboard(
-            [
-                (translate(locale, FIXED_BUTTON), answer(ResidentAction.FIXED)),
-                (translate(locale, NOT_FIXED_BUTTON), answer(ResidentAction.NOT_FIXED)),
-            ]
-        ),
+        reply_markup=as_payload(fixed_keyboard(ticket, locale)),
         now=ctx.now,
         dedup_key=f"survey-reminder:{notice.invitation_id}",
     )
@@ -111,9 +99,8 @@ async def survey_reminder(session: AsyncSession, ctx: Context, notice: SurveyRem
 async def not_fixed_to_assignee(
     session: AsyncSession, ctx: Context, notice: NotFixedToAssignee
 ) -> None:
-    assignee = await session.get(Person, notice.assignee_id)
+    recipient = await recipient_of(session, notice.assignee_id, ctx.group_locale)
     ticket = await session.get(Ticket, notice.ticket_id)
-    recipient = recipient_for(assignee, ctx.group_locale)
     if recipient is None or ticket is None:
         return
     await tell(
