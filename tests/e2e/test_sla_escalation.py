@@ -300,8 +300,10 @@ async def test_two_processes_sweeping_at_once_escalate_each_level_once(
         ]
         await asyncio.gather(*(s.run() for s in sweepers), *(s.run() for s in sweepers))
         # A row one process held is skipped by the other (SKIP LOCKED) and left for the
-        # next sweep; the app's own scheduled sweep may also have taken part.
-        await sweepers[0].run()
+        # next sweep; the app's own scheduled sweep may also have taken part, and may still
+        # be running. Its sweeper runs one sweep at a time: this next sweep waits for it,
+        # then catches up alone.
+        await app.sla_sweeper.run()
     finally:
         for engine in engines:
             await engine.dispose()
