@@ -22,6 +22,7 @@ from storage.models import (
     TicketKind,
 )
 from tests.conftest import eventually
+from tests.e2e.residents import settled
 from tests.integration.ticket_fixtures import actor, add_resident, project_id
 
 SUNSHINE_GROUP = -1009000000100
@@ -135,7 +136,9 @@ async def reload(app: Application, ticket_id: int) -> Ticket:
 
 
 async def refusals(app: Application) -> list[AuditEntry]:
+    """The refusals written so far (the bot answers just before it commits: wait for that)."""
     assert app.sessionmaker is not None
+    await settled(app)
     async with app.sessionmaker() as session:
         query = select(AuditEntry).where(AuditEntry.outcome == "refused").order_by(AuditEntry.id)
         return list((await session.scalars(query)).all())
@@ -197,5 +200,6 @@ def texts_to(telegram: FakeTelegramServer, chat_id: int, *, since: int = 0) -> l
 
 async def audit_entries(app: Application) -> list[AuditEntry]:
     assert app.sessionmaker is not None
+    await settled(app)
     async with app.sessionmaker() as session:
         return list((await session.scalars(select(AuditEntry).order_by(AuditEntry.id))).all())
