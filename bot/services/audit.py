@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.people import Actor
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Ticket
 
 ALLOWED = "allowed"
 REFUSED = "refused"
@@ -49,6 +49,32 @@ async def refused(
     session: AsyncSession, now: datetime, actor: Actor | None, action: str, reason: str, **kw: Any
 ) -> None:
     await record(session, now, actor, action, outcome=REFUSED, reason=reason, **kw)
+
+
+async def refused_about_ticket(
+    session: AsyncSession,
+    now: datetime,
+    actor: Actor | None,
+    action: str,
+    reason: str,
+    ticket_id: int | None,
+    data: dict[str, Any],
+) -> None:
+    """A refusal about a ticket is filed under it and its project; an id that names no
+    ticket (a forged button) is kept as data, not as a reference."""
+    ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
+    if ticket_id is not None and ticket is None:
+        data = {**data, "ticket_id": ticket_id}
+    await refused(
+        session,
+        now,
+        actor,
+        action,
+        reason,
+        ticket_id=ticket.id if ticket is not None else None,
+        org_unit_id=ticket.project_id if ticket is not None else None,
+        data=data or None,
+    )
 
 
 async def entries_visible_to(

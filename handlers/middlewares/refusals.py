@@ -23,7 +23,6 @@ from aiogram.utils.i18n import gettext as _
 from bot.services import audit
 from bot.services.errors import Refused
 from handlers.middlewares import NextHandler
-from storage.models import Ticket
 
 
 def refusal_text(error: Refused) -> str:
@@ -58,21 +57,15 @@ def _audit_data(event: TelegramObject) -> dict[str, Any]:
 
 
 async def record_refusal(event: TelegramObject, data: dict[str, Any], error: Refused) -> None:
-    """The audit line of a refusal: who, what, why; a forged ticket id is kept as data."""
-    session = data["session"]
-    details = _audit_data(event)
-    ticket = await session.get(Ticket, error.ticket_id) if error.ticket_id is not None else None
-    if error.ticket_id is not None and ticket is None:
-        details["ticket_id"] = error.ticket_id
-    await audit.refused(
-        session,
+    """The audit line of a refusal: who, what, why, where."""
+    await audit.refused_about_ticket(
+        data["session"],
         data["ctx"].now,
         data.get("actor"),
         _audit_action(event, data, error),
         error.code,
-        ticket_id=ticket.id if ticket is not None else None,
-        org_unit_id=ticket.project_id if ticket is not None else None,
-        data=details or None,
+        error.ticket_id,
+        _audit_data(event),
     )
 
 

@@ -40,7 +40,7 @@ from bot.services.tickets.transitions import TicketAction
 from handlers.desk import Desk, at_desk
 from handlers.staff import compose
 from handlers.staff.common import bot_username, chat_of, editable, pressed_on, thread_of
-from storage.models import OrgUnit, Person, Ticket
+from storage.models import Ticket
 
 
 async def _menu(
@@ -210,16 +210,14 @@ async def reassign(callback: CallbackQuery, callback_data: ReassignTarget, desk:
         expected_version=callback_data.version,
         place=await desk.place(message.chat),
     )
+    now_at = await queries.whereabouts(session, ticket)
     if to_person:
-        assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
-        name = (assignee.full_name if assignee else None) or "—"
         text = _("✅ {number} is now assigned to {name}.").format(
-            number=ticket.number, name=html.escape(name)
+            number=now_at.number, name=html.escape(now_at.assignee_name or "—")
         )
     else:
-        project = await session.get(OrgUnit, ticket.project_id)
         text = _("✅ {number} was moved to {project}.").format(
-            number=ticket.number, project=html.escape(project.name if project else "")
+            number=now_at.number, project=html.escape(now_at.project_name)
         )
     await message.edit_text(text)
     await callback.answer()

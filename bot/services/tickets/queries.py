@@ -281,6 +281,25 @@ async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str | None]:
     return {person_id: name for person_id, name in rows.all()}
 
 
+@dataclass(frozen=True)
+class Whereabouts:
+    """Who has a ticket now and in which project: what a reassignment is confirmed with."""
+
+    number: str
+    assignee_name: str | None
+    project_name: str
+
+
+async def whereabouts(session: AsyncSession, ticket: Ticket) -> Whereabouts:
+    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+    project = await session.get(OrgUnit, ticket.project_id)
+    return Whereabouts(
+        ticket.number,
+        assignee.full_name if assignee else None,
+        project.name if project else "",
+    )
+
+
 # ------------------------------------------------------------------ options
 
 
