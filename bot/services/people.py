@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.i18n import SUPPORTED_LOCALES
-from storage.models import OrgLevel, OrgUnit, Person, StaffMembership, StaffRole
+from storage.models import OrgLevel, Person, StaffMembership, StaffRole
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,6 @@ async def set_language(
     person.last_seen_at = now
     await session.flush()
     return person
-
-
-async def org_unit_by_group_chat(session: AsyncSession, chat_id: int) -> OrgUnit | None:
-    return await session.scalar(
-        select(OrgUnit).where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
-    )
 
 
 LAST_SEEN_RESOLUTION = timedelta(hours=1)

@@ -213,10 +213,6 @@ class Outcome:
     levels: dict[str, int] = field(default_factory=dict)
     next_check_at: datetime | None = None
 
-    @property
-    def anything(self) -> bool:
-        return bool(self.escalations or self.notices)
-
 
 def pending_actions(clock: TicketClock, plan: Plan) -> list[Action]:
     """Every warning, escalation and reminder still to come (sent notices included)."""
