@@ -311,3 +311,24 @@ async def test_a_photo_outside_a_request_gets_a_hint(alice: ResidentChat) -> Non
     await alice.registered_in_unit()
     hint = await alice.send_photo()
     assert hint.params["text"].startswith("Photos go with a request")
+
+
+async def test_a_comment_refused_because_the_ticket_moved_on_ends_with_the_menu(
+    alice: ResidentChat,
+) -> None:
+    await alice.registered_in_unit()
+    ticket_id = await file_directly(alice, "Door lock broken")
+    listing = await alice.say("📋 My tickets")
+    label = next(b for b in buttons(listing) if "SG-000001" in b)
+    detail = await alice.press(listing, label, expect="editMessageText")
+    await alice.press(detail, "💬 Add a comment or photo")
+    await staff_resolves(alice.app, ticket_id)  # meanwhile, the office resolves it
+
+    refused = await alice.say("It is the front door")
+    assert refused.params["text"] == (
+        "This ticket has changed since this button was shown. Please look again."
+    )
+    menu = [b["text"] for row in refused.params["reply_markup"]["keyboard"] for b in row]
+    assert "📋 My tickets" in menu  # the conversation is over: the menu is back
+    after = await alice.say("📋 My tickets")  # and it works
+    assert any("SG-000001" in b for b in buttons(after))
