@@ -84,10 +84,6 @@ async def erase_person(
         ticket.property_unit_id = None
         report.tickets_anonymised += 1
         await _forget_group_messages(session, ticket)
-        # The card in the staff group is edited so it no longer shows what they wrote.
-        await ctx.announce(session, TicketChanged(ticket.id))
-        if is_open(ticket.status):
-            await ctx.announce(session, ResidentLeft(ticket.id))
     report.texts_removed += await rows_changed(
         session,
         update(TicketEvent)
@@ -113,6 +109,12 @@ async def erase_person(
     person.consented_at = None
     person.reachable = False
     person.erased_at = now
+    # Only now, with the person cleared, are the cards redrawn: rendered any earlier,
+    # they would still show the resident's initials.
+    for ticket in tickets:
+        await ctx.announce(session, TicketChanged(ticket.id))
+        if is_open(ticket.status):
+            await ctx.announce(session, ResidentLeft(ticket.id))
     await audit.record(
         session,
         now,
