@@ -27,10 +27,12 @@ async def test_after_forgetme_the_refreshed_card_shows_no_initials(
     await settled(app)
     edit = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
     assert edit.params["message_id"] == shown.message_id
-    refreshed = await eventually(
-        lambda: (telegram.message(SUNSHINE_GROUP, shown.message_id).text or "")
-        if "[erased]" in (telegram.message(SUNSHINE_GROUP, shown.message_id).text or "")
-        else None
-    )
+
+    def card_once_erased() -> str | None:
+        now_shown = telegram.message(SUNSHINE_GROUP, shown.message_id)
+        text = (now_shown.text if now_shown else None) or ""
+        return text if "[erased]" in text else None
+
+    refreshed = await eventually(card_once_erased)
     assert "张" not in refreshed and "小明" not in refreshed
     assert "业主:—" in refreshed
