@@ -1,4 +1,4 @@
-"""Managers' commands: statistics, charts and exports."""
+"""Managers' commands: statistics, charts and exports (in private chats only)."""
 
 from __future__ import annotations
 
@@ -9,5 +9,5 @@ from handlers.managers import stats
 
 def build_router() -> Router:
     router = Router(name="managers")
-    router.include_router(stats.build_router())
+    router.include_routers(stats.build_router(), stats.build_group_router())
     return router

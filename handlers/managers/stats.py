@@ -2,8 +2,11 @@
 in private chat.
 
 The figures can name staff members, so they are only sent to the manager who asks,
-never to a group. Refusals (not a manager, a scope beyond one's own, an unknown
-scope, an argument that means nothing) are answered by the refusal middleware.
+never to a group: ``/stats`` sent in a group is answered in the manager's private chat
+(the group is told so, or, when the bot may not write to them yet, told to open that
+chat first); ``/export`` and ``/outbox`` sent in a group get a pointer to the private
+chat. Refusals (not a manager, a scope beyond one's own, an unknown scope, an argument
+that means nothing) are answered by the refusal middleware.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from aiogram import Router
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
@@ -26,8 +30,9 @@ from bot.presentation.stats.texts import render_report
 from bot.services.stats.report import StatsReport
 from bot.services.stats.requests import StatsRequest, export_for, parse_arguments, report_for
 from bot.services.stats.rows import TicketRows
-from handlers.audiences import private_chat
+from handlers.audiences import PrivateChatOnly, private_chat, staff_groups
 from handlers.desk import KnownDesk, at_desk, known_actor
+from handlers.staff.common import bot_username
 
 log = logging.getLogger(__name__)
 
@@ -35,25 +40,57 @@ log = logging.getLogger(__name__)
 async def show_stats(message: Message, command: CommandObject, desk: KnownDesk) -> None:
     request = parse_arguments(command.args, "stats")
     report = await report_for(desk.session, desk.ctx, desk.actor, request)
+    await _send_report(desk, message.chat.id, report, request)
+
+
+async def stats_sent_privately(message: Message, command: CommandObject, desk: KnownDesk) -> None:
+    """``/stats`` in a group: the report goes to the manager's private chat, never here."""
+    request = parse_arguments(command.args, "stats")
+    report = await report_for(desk.session, desk.ctx, desk.actor, request)
+    try:
+        await _send_report(desk, desk.actor.telegram_id, report, request)
+    except (TelegramForbiddenError, TelegramBadRequest) as error:
+        if isinstance(error, TelegramBadRequest) and "chat not found" not in error.message:
+            raise
+        # Telegram lets a bot write only to people who have started a chat with it.
+        await message.reply(
+            _(
+                "I can't send you the statistics privately yet: open {link}, press Start, "
+                "then send /stats again."
+            ).format(link=f"https://t.me/{await bot_username(desk.bot)}")
+        )
+        return
+    await message.reply(_("📊 I sent you the statistics in our private chat."))
+
+
+async def _send_report(
+    desk: KnownDesk, chat_id: int, report: StatsReport, request: StatsRequest
+) -> None:
     for text in render_report(report, desk.ctx.org, desk.locale):
-        await message.answer(text)
+        await desk.bot.send_message(chat_id, text)
     if not request.text_only:
-        await _send_chart(message, report, desk.locale)
+        await _send_chart(desk.bot, chat_id, report, desk.locale)
 
 
-async def _send_chart(message: Message, report: StatsReport, locale: str) -> None:
+async def _send_chart(bot: Bot, chat_id: int, report: StatsReport, locale: str) -> None:
     try:
         png = await asyncio.to_thread(render_chart, report, locale)
     except Exception:
         log.exception("Statistics chart failed")
-        await message.answer(_("The chart could not be drawn this time."))
+        await bot.send_message(chat_id, _("The chart could not be drawn this time."))
         return
-    await message.answer_photo(
+    await bot.send_photo(
+        chat_id,
         BufferedInputFile(png, filename="stats.png"),
         caption=_("Tickets opened and resolved per day, and deadlines kept ({period}).").format(
             period=report.period.label()
         ),
     )
+
+
+async def point_to_private_chat(message: Message, command: CommandObject, bot: Bot) -> None:
+    """``/export`` or ``/outbox`` in a group: nothing of it is posted there."""
+    raise PrivateChatOnly(command=command.command, link=f"https://t.me/{await bot_username(bot)}")
 
 
 async def send_export(message: Message, command: CommandObject, desk: KnownDesk) -> None:
@@ -109,4 +146,11 @@ def build_router() -> Router:
     router.message.filter(at_desk, known_actor)
     router.message.register(show_stats, Command("stats"))
     router.message.register(send_export, Command("export"))
+    return router
+
+
+def build_group_router() -> Router:
+    router = staff_groups("managers.stats.groups")
+    router.message.register(stats_sent_privately, Command("stats"), at_desk, known_actor)
+    router.message.register(point_to_private_chat, Command("export", "outbox"))
     return router

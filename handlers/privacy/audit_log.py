@@ -1,4 +1,5 @@
-"""/audit [days] [action-prefix] [refused]: the audit log, within the reader's own units."""
+"""/audit [days] [action-prefix] [refused]: the audit log, within the reader's own units,
+in a private chat only (in a group: handlers/privacy/in_groups.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.config.orgfile import Organisation
 from bot.services import audit
 from bot.services.access import staff_project_ids
 from bot.services.people import Actor
+from handlers.audiences import private_chat
 from storage.models import OrgLevel
 
 DEFAULT_DAYS = 7
@@ -92,6 +94,6 @@ async def staff_project_ids_for(session: AsyncSession, actor: Actor, managed) ->
 
 
 def build_router() -> Router:
-    router = Router(name="privacy.audit")
+    router = private_chat("privacy.audit")
     router.message.register(show_audit, Command("audit"))
     return router
