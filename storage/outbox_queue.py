@@ -121,3 +121,37 @@ async def requeue(session: AsyncSession, message_ids: Sequence[int], now: dateti
         )
         .execution_options(synchronize_session=False),
     )
+
+
+async def requeue_held(session: AsyncSession, chat_id: int, since: datetime, now: datetime) -> int:
+    """Messages refused because the recipient blocked the bot (queued since ``since``) go out
+    again, in their original order (the sender goes by id)."""
+    return await rows_changed(
+        session,
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.status == OutboxStatus.INACTIVE,
+            OutboxMessage.created_at >= since,
+        )
+        .values(
+            status=OutboxStatus.PENDING,
+            next_attempt_at=now,
+            locked_by=None,
+            locked_until=None,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False),
+    )
+
+
+async def count_held(session: AsyncSession, chat_id: int) -> int:
+    """Messages to ``chat_id`` still parked because the recipient had blocked the bot."""
+    return (
+        await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.INACTIVE
+            )
+        )
+        or 0
+    )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.context import Context, Notice
+from bot.services.people import Actor
+from storage import outbox_queue
+from storage.db import rows_changed
 from storage.models import InactiveChat, OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
 
 
@@ -46,6 +51,49 @@ async def recipient_unreachable(
     elif now is not None:
         await session.execute(delete(InactiveChat).where(InactiveChat.chat_id == chat_id))
         session.add(InactiveChat(chat_id=chat_id, since=now, reason=reason))
+
+
+# Messages held for someone who had blocked the bot are sent when they are back if they
+# are younger than this; older news is stale (the resident is pointed to their tickets).
+HELD_MESSAGES_RESENT_FOR = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class BackInTouch(Notice):
+    """Someone who had blocked the bot wrote to it again: ``resent`` held messages go out
+    again, ``not_resent`` were too old; whatever happened meanwhile was not sent at all."""
+
+    person_id: int
+    chat_id: int
+    resent: int
+    not_resent: int
+    is_staff: bool
+
+
+async def heard_from(session: AsyncSession, ctx: Context, actor: Actor) -> None:
+    """The person wrote to the bot in their own private chat, so it can reach them again,
+    whatever a 403 once said. Writes only when they were marked unreachable.
+
+    Called for every update from a person; costs nothing for people never marked.
+    """
+    if actor.reachable or actor.person_id is None:
+        return
+    back = await rows_changed(
+        session,
+        update(Person)
+        .where(Person.id == actor.person_id, Person.reachable.is_(False))
+        .values(reachable=True),  # the loaded Person (the actor's) follows
+    )
+    if not back:
+        return  # another update of theirs got here first
+    chat_id = actor.telegram_id
+    resent = await outbox_queue.requeue_held(
+        session, chat_id, since=ctx.now - HELD_MESSAGES_RESENT_FOR, now=ctx.now
+    )
+    not_resent = await outbox_queue.count_held(session, chat_id)
+    await ctx.announce(
+        session, BackInTouch(actor.person_id, chat_id, resent, not_resent, actor.is_staff)
+    )
 
 
 async def group_reachable(session: AsyncSession, chat_id: int) -> None:

@@ -29,6 +29,8 @@ class Actor:
     person_id: int | None
     chosen_language: str | None
     roles: tuple[RoleGrant, ...] = ()
+    # False once Telegram refused a message to them (403: they blocked the bot).
+    reachable: bool = True
 
     @property
     def is_staff(self) -> bool:
@@ -56,7 +58,7 @@ async def resolve_actor(session: AsyncSession, telegram_id: int) -> Actor:
         for m in person.roles
         if m.active and m.org_unit.active
     )
-    return Actor(telegram_id, person.id, person.language, grants)
+    return Actor(telegram_id, person.id, person.language, grants, reachable=person.reachable)
 
 
 async def person_by_telegram_id_or_new(

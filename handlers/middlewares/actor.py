@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import Chat, TelegramObject, Update, User
 
+from bot.services.delivery_outcomes import heard_from
 from bot.services.people import resolve_actor, touch_last_seen
 from handlers.middlewares import NextHandler
 
@@ -21,5 +22,16 @@ class ActorMiddleware(BaseMiddleware):
             actor = await resolve_actor(data["session"], user.id)
             if actor.person_id is not None:
                 await touch_last_seen(data["session"], actor.person_id, data["clock"].now())
+                if _reaches_us_privately(event, user, data.get("event_chat")):
+                    await heard_from(data["session"], data["ctx"], actor)
             data["actor"] = actor
         return await handler(event, data)
+
+
+def _reaches_us_privately(event: TelegramObject, user: User, chat: Chat | None) -> bool:
+    """The update comes from the person's own private chat with the bot, which proves the
+    bot can write there (a message in a group does not; blocking the bot does not)."""
+    if chat is None or chat.id != user.id:
+        return False
+    member = event.my_chat_member if isinstance(event, Update) else None
+    return member is None or member.new_chat_member.status not in ("kicked", "left")

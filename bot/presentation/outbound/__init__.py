@@ -10,6 +10,7 @@ from bot.presentation.outbound import (
     groups,  # noqa: F401
     invites,  # noqa: F401
     privacy,  # noqa: F401
+    reachability,  # noqa: F401
     residents,  # noqa: F401
     staff,  # noqa: F401
     surveys,  # noqa: F401
