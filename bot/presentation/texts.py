@@ -66,6 +66,41 @@ def category_name(org: Organisation, locale: str, key: str | None) -> str:
         return key
 
 
+# Zones by the name people use for their time ("北京时间"), never the raw IANA id.
+ZONE_NAMES = {
+    "Asia/Shanghai": N_("Beijing time"),
+    "Asia/Chongqing": N_("Beijing time"),
+    "Asia/Harbin": N_("Beijing time"),
+    "Asia/Urumqi": N_("Xinjiang time"),
+    "Asia/Hong_Kong": N_("Hong Kong time"),
+    "Asia/Macau": N_("Macau time"),
+    "Asia/Taipei": N_("Taipei time"),
+    "Asia/Singapore": N_("Singapore time"),
+    "Asia/Kuala_Lumpur": N_("Kuala Lumpur time"),
+    "Asia/Tokyo": N_("Tokyo time"),
+    "Asia/Seoul": N_("Seoul time"),
+    "Asia/Bangkok": N_("Bangkok time"),
+    "Asia/Dubai": N_("Dubai time"),
+    "Europe/London": N_("London time"),
+    "Europe/Berlin": N_("Berlin time"),
+    "Europe/Paris": N_("Paris time"),
+    "America/New_York": N_("New York time"),
+    "America/Los_Angeles": N_("Los Angeles time"),
+    "Australia/Sydney": N_("Sydney time"),
+    "UTC": N_("UTC"),
+    "Etc/UTC": N_("UTC"),
+}
+
+
+def zone_name(zone: ZoneInfo, locale: str) -> str:
+    """The time zone as people name it: "北京时间", "Singapore time", else "<city> time"."""
+    known = ZONE_NAMES.get(zone.key)
+    if known is not None:
+        return translate(locale, known)
+    city = zone.key.rsplit("/", 1)[-1].replace("_", " ")
+    return translate(locale, N_("{city} time"), city=city)
+
+
 def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     """A time in the reader's timezone, to the minute."""
     if moment is None:

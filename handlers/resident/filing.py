@@ -19,7 +19,7 @@ from bot.presentation.buttons.residents import FilingAction, FilingChoice
 from bot.presentation.residents import filing as texts
 from bot.presentation.residents.keyboards import main_menu
 from bot.services.errors import StaleButton
-from bot.services.intake import filing
+from bot.services.intake import emergency, filing
 from bot.services.intake.conversation import Flow, Step, forget, next_step
 from bot.services.intake.drafts import Draft, clean_description, clean_location
 from handlers.resident import binding
@@ -52,7 +52,18 @@ async def flow_of(turn: Turn, pressed: FilingChoice) -> Flow:
 
 
 async def advance(message: Message, turn: Turn, flow: Flow) -> Message:
-    """Ask for the first missing piece of the draft (or show the summary)."""
+    """Ask for the first missing piece of the draft (or show the summary).
+
+    A report that turns out dangerous (its category, or its words) shows the emergency
+    number first, once.
+    """
+    draft = flow.draft
+    if not flow.hotline_shown and emergency.is_emergency(
+        turn.ctx.org, draft.category_key, draft.description
+    ):
+        flow.hotline_shown = True
+        number = await emergency.hotline_for_resident(turn.session, turn.ctx.org, turn.person.id)
+        await message.answer(texts.hotline_alert(number))
     step = next_step(turn.ctx.org, flow.draft)
     await save(turn, flow)
     await turn.state.set_state(getattr(Filing, step))
@@ -68,8 +79,15 @@ async def begin_filing(
     *,
     description: str | None = None,
     category_key: str | None = None,
+    photos: list[list[str | None]] | None = None,
+    draft: Draft | None = None,
+    hotline_shown: bool = False,
 ) -> None:
-    """Start a new filing conversation (from the menu or an accepted free-text offer)."""
+    """Start a new filing conversation (from the menu or an accepted free-text offer).
+
+    ``draft``: a whole draft already confirmed (the one-step proposal); the others
+    prefill a new one. ``hotline_shown``: the offer already showed the emergency number.
+    """
     ctx = turn.ctx
     refused = await filing.why_not_file(
         turn.session, ctx.org, turn.person, TicketKind(kind), ctx.now
@@ -81,14 +99,17 @@ async def begin_filing(
         if refused.code == filing.NEEDS_UNIT:
             await binding.offer_binding(message)
         return
-    draft = Draft(
-        kind=kind,
-        description=description,
-        category_key=category_key,
-        category_chosen=category_key is not None,
-    )
+    if draft is None:
+        draft = Draft(
+            kind=kind,
+            description=description,
+            category_key=category_key,
+            category_chosen=category_key is not None,
+            photos=list(photos or []),
+        )
+    flow = Flow(flow_id, draft, hotline_shown=hotline_shown)
     await message.answer(texts.started(kind), reply_markup=ReplyKeyboardRemove())
-    await advance(message, turn, Flow(flow_id, draft))
+    await advance(message, turn, flow)
 
 
 async def step_done(callback: CallbackQuery, turn: Turn, flow: Flow) -> None:

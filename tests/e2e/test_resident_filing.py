@@ -52,7 +52,7 @@ async def test_repair_with_an_album_of_photos_and_urgency_in_chinese(
     assert "单号 <b>SG-000001</b>" in filed.params["text"]
     # Urgent water repair: 30 min to respond, 4 h to resolve; 09:00 Shanghai time now.
     assert "2026-11-02 09:30 前响应" in filed.params["text"]
-    assert "2026-11-02 13:00 前处理完毕(Asia/Shanghai 时间)" in filed.params["text"]
+    assert "2026-11-02 13:00 前处理完毕(北京时间)" in filed.params["text"]
 
     card = await telegram.wait_for("sendMessage", chat_id=residents.SUNSHINE_GROUP, since=mark)
     assert "SG-000001" in card.params["text"]

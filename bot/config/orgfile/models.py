@@ -177,6 +177,27 @@ TicketPrefix = Annotated[str, AfterValidator(_check_prefix)]
 TimezoneName = Annotated[str, AfterValidator(check_timezone)]
 GroupChatId = Annotated[int | None, AfterValidator(_check_group_chat_id)]
 TelegramId = Annotated[int, Field(gt=0, le=MAX_TELEGRAM_ID)]
+# A number residents dial: digits with the usual separators ("400-820-1234", "+86 21 6123 4567").
+Hotline = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=3, max_length=32, pattern=r"^\+?[0-9][0-9 ()\-]*$"
+    ),
+]
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_en(self) -> str | None: ...
+
+
+def display_name(thing: _Named, locale: str) -> str:
+    """The name people of ``locale`` read: the English name for English speakers, if given."""
+    if thing.name_en and not locale.startswith("zh"):
+        return thing.name_en
+    return thing.name
 
 
 class _Model(BaseModel):
@@ -215,6 +236,7 @@ class Building(_Model):
 
     key: LocalKey
     name: Name
+    name_en: Name | None = None
     units: Annotated[list[UnitSpec], BeforeValidator(_units_before)] = []
 
     @model_validator(mode="before")
@@ -242,6 +264,7 @@ class Hq(_Model):
 
     key: Key = "hq"
     name: Name
+    name_en: Name | None = None
     group_chat_id: GroupChatId = None
 
 
@@ -250,6 +273,7 @@ class Region(_Model):
 
     key: Key
     name: Name
+    name_en: Name | None = None
     group_chat_id: GroupChatId = None
 
 
@@ -258,10 +282,12 @@ class Project(_Model):
 
     key: Key
     name: Name
+    name_en: Name | None = None
     region: Key
     kind: Lax[ProjectKind]
     ticket_prefix: TicketPrefix
     group_chat_id: GroupChatId = None
+    hotline: Hotline | None = None  # the project's emergency number; else the organisation's
     timezone: TimezoneName | None = None
     units_csv: Annotated[str, StringConstraints(min_length=1)] | None = None
     buildings: list[Building] = []
@@ -319,14 +345,32 @@ class CategoryKeywords(_Model):
         return getattr(self, _language_field(language))
 
 
+# Topics of the built-in intake lexicon (bot/services/intake/lexicon.toml).
+LexiconTopic = Literal[
+    "water", "drains", "power", "lifts", "gas", "access", "security",
+    "noise", "cleaning", "parking", "facilities", "fees",
+]  # fmt: skip
+
+
 class Category(_Model):
-    """A ticket category (水管漏水, 电梯故障, ...)."""
+    """A ticket category (水管漏水, 电梯故障, ...).
+
+    ``topics``: the lexicon topics whose everyday words suggest this category; left
+    out, they are inferred from the key and names; ``[]``: only its own keywords.
+    """
 
     key: Key
     name: LocalizedText
     keywords: CategoryKeywords = CategoryKeywords()
+    topics: list[LexiconTopic] | None = None
     kinds: list[Lax[TicketKind]] = Field(default_factory=lambda: list(TicketKind), min_length=1)
     urgent_allowed: bool = False
+    emergency: bool = False  # a danger (gas, fire): the hotline is shown before anything else
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _one_topic(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @field_validator("kinds")
     @classmethod
@@ -882,6 +926,7 @@ class Organisation(_Model):
 
     timezone: TimezoneName = "Asia/Shanghai"
     default_language: Lax[Language] = Language.ZH_CN
+    hotline: Hotline | None = None  # the company's 24-hour emergency number
     hq: Hq
     regions: list[Region] = []
     projects: list[Project] = []
@@ -956,6 +1001,14 @@ class Organisation(_Model):
         if isinstance(unit, Region):
             return [unit, self.hq]
         return [unit, self.region(unit.region), self.hq]
+
+    def hotline_for(self, project_key: str | None) -> str | None:
+        """The emergency number for a project's residents (the company's if it has none)."""
+        if project_key is not None:
+            number = self.project(project_key).hotline
+            if number:
+                return number
+        return self.hotline
 
     def zone(self, project_key: str | None = None) -> ZoneInfo:
         """Timezone of a project (its override, else the organisation's)."""

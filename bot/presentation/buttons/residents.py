@@ -46,10 +46,13 @@ class FilingChoice(CallbackData, prefix="rf"):
 
 
 NO_THANKS = "no"
+FILE_AS_PROPOSED = "ok"  # the all-in-one proposal (kind, category, unit) is right
+OTHER_KIND = "more"  # show the kinds to choose from instead
 
 
 class OfferChoice(CallbackData, prefix="ro"):
-    """``kind``: a ticket kind, or :data:`NO_THANKS`."""
+    """``kind``: a ticket kind, or one of :data:`NO_THANKS`, :data:`FILE_AS_PROPOSED`,
+    :data:`OTHER_KIND`."""
 
     flow: int
     kind: str

@@ -10,21 +10,24 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config.orgfile import Organisation
+from bot.config.orgfile import Category, Organisation
 from bot.i18n import N_
 from bot.presentation.buttons.residents import (
+    FILE_AS_PROPOSED,
     NO_THANKS,
+    OTHER_KIND,
     FilingAction,
     FilingChoice,
     OfferChoice,
 )
 from bot.presentation.residents.keyboards import InlineReply, Reply, in_rows, inline
 from bot.presentation.residents.names import category_label, kind_label, place_label
-from bot.presentation.texts import local_time
+from bot.presentation.texts import local_time, zone_name
 from bot.services.intake import categories, filing
 from bot.services.intake.conversation import Field, Flow, Step, editable_fields
 from bot.services.intake.filing import Duplicate
 from bot.services.intake.offers import Offer
+from bot.services.intake.quick import QuickOffer
 from bot.services.resident_tickets import project_zone
 from storage.models import Person, Ticket
 
@@ -43,6 +46,11 @@ HINTS = {
     Step.DESCRIPTION: N_("I can only use text here. Please write it."),
     Step.PHOTOS: N_("Please send a photo, or press the button."),
 }
+
+
+def _catch_all(category: Category) -> bool:
+    """The organisation's own "Other" category: then no second "Other" button is added."""
+    return category.key in {"other", "others", "misc"} or category.name.en.lower() == "other"
 
 
 def button(flow: Flow, what: FilingAction, value: str | int = "") -> str:
@@ -70,7 +78,8 @@ async def question(
             (c.name.get(locale), button(flow, FilingAction.CATEGORY, c.key))
             for c in categories.categories_for(org, draft.kind)
         ]
-        buttons.append((_("Other"), button(flow, FilingAction.CATEGORY)))
+        if not any(_catch_all(c) for c in categories.categories_for(org, draft.kind)):
+            buttons.append((_("Other"), button(flow, FilingAction.CATEGORY)))
         return Reply(
             _("What is your {kind} about?").format(kind=kind_label(draft.kind).lower()),
             inline(in_rows(buttons, 2)),
@@ -205,14 +214,14 @@ async def filed(session: AsyncSession, org: Organisation, ticket: Ticket) -> str
     zone = await project_zone(session, org, ticket.project_id)
     return _(
         "✅ Thank you! Your {kind} is filed as <b>{number}</b>.\n"
-        "We will respond by {respond_by} and aim to resolve it by {resolve_by} ({zone} time).\n"
+        "We will respond by {respond_by} and aim to resolve it by {resolve_by} ({zone}).\n"
         "I will message you here whenever it changes; see it any time in “My tickets”."
     ).format(
         kind=kind_label(ticket.kind.value).lower(),
         number=ticket.number,
         respond_by=local_time(ticket.first_response_due_at, zone),
         resolve_by=local_time(ticket.resolution_due_at, zone),
-        zone=zone.key,
+        zone=zone_name(zone, get_i18n().current_locale),
     )
 
 
@@ -223,19 +232,51 @@ def joined(ticket: Ticket) -> str:
     ).format(number=ticket.number, count=ticket.affected_count)
 
 
-def offer(flow_id: int, found: Offer, org: Organisation) -> Reply:
-    """ "Shall I pass this on?" with a button per kind the message may be filed as."""
+def offer_kinds(flow_id: int, found: Offer) -> InlineKeyboardMarkup:
+    """A button per kind the message may be filed as, and "No, thanks"."""
     buttons = [
         (f"{KIND_ICONS[k]} {kind_label(k)}", OfferChoice(flow=flow_id, kind=k).pack())
         for k in found.kinds
     ]
-    rows = [
-        *in_rows(buttons, 2),
-        [(_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack())],
-    ]
-    question = _("Shall I pass this on to the property office?\n“{text}”").format(
-        text=html.escape(found.description)
+    return inline(
+        [
+            *in_rows(buttons, 2),
+            [(_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack())],
+        ]
     )
+
+
+def offer(
+    flow_id: int, found: Offer, org: Organisation, proposal: QuickOffer | None = None
+) -> Reply:
+    """ "Shall I pass this on?": as one proposal to confirm when it is clear, else by kind."""
+    quoted = html.escape(found.description)
+    if proposal is not None:
+        category = html.escape(category_label(org, proposal.category_key))
+        if proposal.unit_label is not None:
+            text = _(
+                "I can pass this on to the property office as a {kind} about "
+                "<b>{category}</b> at <b>{unit}</b>:\n“{text}”"
+            ).format(
+                kind=kind_label(proposal.kind).lower(),
+                category=category,
+                unit=html.escape(proposal.unit_label),
+                text=quoted,
+            )
+        else:
+            text = _(
+                "I can pass this on to the property office as a {kind} about <b>{category}</b>:"
+                "\n“{text}”"
+            ).format(kind=kind_label(proposal.kind).lower(), category=category, text=quoted)
+        rows = [
+            [(_("✅ Yes, that's right"), OfferChoice(flow=flow_id, kind=FILE_AS_PROPOSED).pack())],
+            [
+                (_("✏️ Something else"), OfferChoice(flow=flow_id, kind=OTHER_KIND).pack()),
+                (_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack()),
+            ],
+        ]
+        return Reply(text, inline(rows))
+    question = _("Shall I pass this on to the property office?\n“{text}”").format(text=quoted)
     if not found.has_unit:
         question += "\n" + _("(Register your unit in /profile to report repairs and complaints.)")
     about = ""
@@ -243,4 +284,18 @@ def offer(flow_id: int, found: Offer, org: Organisation) -> Reply:
         about = _("It sounds like: {category}.").format(
             category=html.escape(category_label(org, found.category_key))
         )
-    return Reply(f"{question}\n{about}".strip(), inline(rows))
+    return Reply(f"{question}\n{about}".strip(), offer_kinds(flow_id, found))
+
+
+def hotline_alert(number: str | None) -> str:
+    """Shown before anything else when a report sounds dangerous."""
+    if number is None:
+        return _(
+            "⚠️ <b>If anyone is in danger, leave the area and call 119 (fire) or 120 "
+            "(ambulance) now.</b> I am passing your report on to the property office."
+        )
+    return _(
+        "⚠️ <b>If anyone is in danger, call our 24-hour emergency line now: {number}</b>\n"
+        "For fire or injuries call 119 / 120. I am passing your report on to the property "
+        "office as well."
+    ).format(number=html.escape(number))

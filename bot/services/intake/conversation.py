@@ -49,6 +49,7 @@ class Flow:
     album: str | None = None  # media_group_id of the album being received
     album_ack: int | None = None  # the message counting that album's photos
     duplicates_seen: bool = False
+    hotline_shown: bool = False  # the emergency number was shown for this report
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Flow | None:
@@ -61,6 +62,7 @@ class Flow:
             album=data.get("album"),
             album_ack=data.get("album_ack"),
             duplicates_seen=bool(data.get("duplicates_seen")),
+            hotline_shown=bool(data.get("hotline_shown")),
         )
 
     def to_data(self) -> dict[str, Any]:
@@ -70,6 +72,7 @@ class Flow:
             "album": self.album,
             "album_ack": self.album_ack,
             "duplicates_seen": self.duplicates_seen,
+            "hotline_shown": self.hotline_shown,
         }
 
     def changed(self) -> None:

@@ -1,0 +1,94 @@
+"""Everyday filing, as residents do it: a clear problem with a photo is filed in three
+actions, and a danger shows the emergency number before anything else."""
+
+from __future__ import annotations
+
+from bot.app.application import Application
+from fake_telegram import FakeTelegramServer
+from sqlalchemy import func, select
+
+from storage.models import Attachment, TicketKind
+from tests.e2e.chat import ResidentChat
+from tests.e2e.residents import buttons
+
+
+async def test_a_photo_with_words_is_filed_in_three_actions(
+    xiaoming: ResidentChat, telegram: FakeTelegramServer
+) -> None:
+    await xiaoming.registered_in_unit()
+    # 1: the photo, with what the problem is
+    mark = xiaoming.mark()
+    telegram.send_photo(xiaoming.user, caption="卫生间水管漏水了,地上都是水")
+    offer = await xiaoming.next_message(mark)
+    assert "<b>漏水</b>" in offer.params["text"] and "<b>1号楼 101</b>" in offer.params["text"]
+    assert buttons(offer) == ["✅ 对,就这样", "✏️ 不是这个", "不用了,谢谢"]
+    # 2: kind, category and unit confirmed at once: the summary comes next
+    await xiaoming.press(offer, "✅ 对,就这样")
+    summary = await xiaoming.next_message(offer.seq + 1)
+    while "提交" not in " ".join(buttons(summary)):
+        summary = await xiaoming.message_after(summary)
+    text = summary.params["text"]
+    assert "类别:漏水" in text and "1号楼 101" in text and "照片:1" in text
+    # 3: submit
+    filed = await xiaoming.press(summary, "✅ 提交")
+    assert "单号 <b>SG-000001</b>" in filed.params["text"]
+    assert "(北京时间)" in filed.params["text"]
+    (ticket,) = await xiaoming.tickets()
+    assert ticket.kind is TicketKind.REPAIR and ticket.category_key == "water"
+    assert ticket.description == "卫生间水管漏水了,地上都是水"
+    async with xiaoming.app.sessionmaker() as session:
+        photos = await session.scalar(select(func.count()).where(Attachment.ticket_id == ticket.id))
+    assert photos == 1
+
+
+async def test_something_else_shows_the_kinds_to_choose_from(alice: ResidentChat) -> None:
+    await alice.registered_in_unit()
+    offer = await alice.say("There is a water leak under my kitchen sink")
+    assert "as a repair about <b>Water leak</b> at <b>1号楼 101</b>" in offer.params["text"]
+    edited = await alice.press(offer, "✏️ Something else", expect="editMessageReplyMarkup")
+    assert buttons(edited) == ["🔧 Repair", "📣 Complaint", "No, thanks"]
+
+
+async def test_someone_trapped_in_the_lift_gets_the_hotline_first(
+    xiaoming: ResidentChat,
+) -> None:
+    await xiaoming.registered_in_unit()
+    alert = await xiaoming.say("电梯困人了,3号梯卡在5楼")
+    assert "021-5555-0100" in alert.params["text"]  # the project's own number
+    assert "119" in alert.params["text"]
+    offer = await xiaoming.message_after(alert)
+    assert "<b>电梯</b>" in offer.params["text"]
+    await xiaoming.press(offer, "✅ 对,就这样")
+    photos = await xiaoming.next_message(offer.seq + 1)
+    while "不发照片" not in buttons(photos):
+        photos = await xiaoming.message_after(photos)
+    summary = await xiaoming.press(photos, "不发照片")  # no photo came with the words
+    assert "紧急:是" in summary.params["text"]  # a danger is urgent where the category allows
+    assert "021-5555-0100" not in summary.params["text"]  # shown once, not at every step
+
+
+async def test_a_danger_typed_in_the_filing_steps_gets_the_hotline(
+    alice: ResidentChat,
+) -> None:
+    await alice.registered_in_unit()
+    asked = await alice.filing_until_description("🔧 Report a repair", "Water leak", "🏠 1号楼 101")
+    alert = await alice.say("The bathroom is flooding and water reaches the sockets, sparks!")
+    assert "emergency line now: 021-5555-0100" in alert.params["text"]
+    assert asked.seq < alert.seq
+
+
+async def test_the_hotline_is_in_help(alice: ResidentChat, app: Application) -> None:
+    await alice.registered_in_unit()
+    help_text = (await alice.say("/help")).params["text"]
+    assert "Emergency hotline (24 hours): 021-5555-0100" in help_text
+    assert "/stats" not in help_text and "/queue" not in help_text
+
+
+async def test_a_greeting_is_not_offered_and_a_plain_photo_asks_for_words(
+    xiaoming: ResidentChat, telegram: FakeTelegramServer
+) -> None:
+    await xiaoming.registered_in_unit()
+    mark = xiaoming.mark()
+    telegram.send_photo(xiaoming.user)
+    answer = await xiaoming.next_message(mark)
+    assert "照片需要配合诉求" in answer.params["text"]
