@@ -26,7 +26,7 @@ def build_root_router() -> Router:
         cancel.build_router(),  # private: /cancel ends any conversation
         surveys.build_router(),  # private answers, group call-backs, /survey anywhere
         staff.build_router(),  # groups and private; owns the /start inv_… deep link
-        start.build_router(),  # private: /help
+        start.build_router(),  # /help: private per role, and in staff groups
         language.build_router(),  # private
         managers.build_router(),  # private: /stats, /export
         privacy.build_router(),  # private: /privacy, /mydata, /forgetme

@@ -29,7 +29,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -44,8 +44,15 @@ from bot.clock import Clock, SystemClock
 from bot.config.orgfile import Organisation, load_organisation
 from bot.config.settings import Settings
 from bot.i18n import SUPPORTED_LOCALES, normalise_locale, translate
+from bot.presentation.commands import (
+    BOT_DESCRIPTION,
+    BOT_SHORT_DESCRIPTION,
+    Audience,
+    group_commands,
+    private_commands,
+)
+from bot.presentation.outbound.menus import queue_staff_menus
 from bot.services.directory import sync_organisation
-from handlers.commands import bot_commands
 from scheduler.jobs import register_jobs
 from scheduler.outbox_sender import OutboxSender
 from scheduler.rate_limits import SendPacer
@@ -201,14 +208,28 @@ class Application:
             return
 
     async def _publish_commands(self) -> None:
-        scope = BotCommandScopeAllPrivateChats()
+        """Telegram's command menus: residents' private chats and staff groups, per language;
+        each staff member's own menu goes through the outbox (queued here if it changed)."""
+        audiences = (
+            (BotCommandScopeAllPrivateChats(), private_commands(Audience.RESIDENT)),
+            (BotCommandScopeAllGroupChats(), group_commands()),
+        )
         for locale in SUPPORTED_LOCALES:
-            commands = [
-                BotCommand(command=name, description=translate(locale, description))
-                for name, description in bot_commands()
-            ]
             language = None if locale == self.default_locale else locale.split("_")[0]
-            await self.bot.set_my_commands(commands, scope=scope, language_code=language)
+            for scope, listed in audiences:
+                commands = [
+                    BotCommand(command=c.name, description=translate(locale, c.description))
+                    for c in listed
+                ]
+                await self.bot.set_my_commands(commands, scope=scope, language_code=language)
+            await self.bot.set_my_description(
+                translate(locale, BOT_DESCRIPTION), language_code=language
+            )
+            await self.bot.set_my_short_description(
+                translate(locale, BOT_SHORT_DESCRIPTION), language_code=language
+            )
+        async with self.sessionmaker() as session, session.begin():
+            await queue_staff_menus(session, self.context())
 
     def _start_loops(self) -> None:
         settings = self.settings

@@ -36,6 +36,8 @@ DELIVERABLE_METHODS = frozenset(
         "editMessageText",
         "editMessageReplyMarkup",
         "deleteMessage",
+        "setMyCommands",  # a staff member's own menu (chat scope)
+        "deleteMyCommands",
     }
 )
 

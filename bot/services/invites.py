@@ -21,6 +21,7 @@ from bot.services.context import Context, Notice
 from bot.services.errors import Refused
 from bot.services.group_binding import choose_unit
 from bot.services.people import Actor
+from bot.services.roles import StaffProfileChanged
 from storage.db import claim
 from storage.models import OrgUnit, Person, StaffInvite, StaffMembership, StaffRole
 
@@ -182,6 +183,8 @@ async def _join(
         data={"role": invite.role.value, "invite_id": invite.id, "by": invite.created_by_id},
     )
     await ctx.announce(session, InviteAccepted(invite.id, person.id))
+    if person.telegram_id is not None:
+        await ctx.announce(session, StaffProfileChanged(person.telegram_id))
     return Joined(invite.role, unit.name, unit.key)
 
 

@@ -12,8 +12,10 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import LANGUAGE_NAMES
+from bot.presentation.residents.keyboards import main_menu
 from bot.services.context import Context
-from bot.services.people import set_language
+from bot.services.people import Actor, set_language
+from bot.services.roles import StaffProfileChanged
 from handlers.audiences import private_chat
 
 
@@ -35,16 +37,24 @@ async def ask_language(message: Message, state: FSMContext) -> None:
 
 
 async def save_language(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, i18n: I18n
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    i18n: I18n,
+    actor: Actor,
 ) -> None:
+    """Saved; the main menu comes back in the new language (a staff member's menu too)."""
     assert message.from_user is not None and message.text is not None
     locale = next(code for code, name in LANGUAGE_NAMES.items() if name == message.text)
     await set_language(session, message.from_user.id, locale, ctx.now)
+    if actor.is_staff:
+        await ctx.announce(session, StaffProfileChanged(message.from_user.id))
     await state.clear()
     with i18n.use_locale(locale):
         await message.answer(
             _("Language set to {language}.").format(language=LANGUAGE_NAMES[locale]),
-            reply_markup=ReplyKeyboardRemove(),
+            reply_markup=main_menu() if actor.person_id is not None else ReplyKeyboardRemove(),
         )
 
 

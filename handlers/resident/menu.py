@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.presentation.residents import profile as profile_texts
@@ -46,9 +45,9 @@ async def my_profile(message: Message, turn: Turn) -> None:
     await message.answer(reply.text, reply_markup=reply.markup)
 
 
-async def help_from_menu(message: Message, state: FSMContext, actor: Actor) -> None:
-    await state.clear()
-    await show_help(message, actor)
+async def help_from_menu(message: Message, turn: Turn, actor: Actor) -> None:
+    await turn.state.clear()
+    await show_help(message, actor, turn.session, turn.ctx)
 
 
 def build_router() -> Router:

@@ -9,6 +9,7 @@ from bot.presentation.outbound import (
     escalations,  # noqa: F401
     groups,  # noqa: F401
     invites,  # noqa: F401
+    menus,  # noqa: F401
     privacy,  # noqa: F401
     reachability,  # noqa: F401
     residents,  # noqa: F401

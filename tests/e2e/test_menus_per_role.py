@@ -1,0 +1,89 @@
+"""Menus and help per role: residents, staff and managers each see their own commands,
+in their own language; a staff group sees the group's commands."""
+
+from __future__ import annotations
+
+from bot.app.application import Application
+from fake_telegram import FakeTelegramServer
+from tests.e2e.chat import ResidentChat, StaffChat
+from tests.e2e.residents import say
+from tests.e2e.staff_helpers import ADMIN, AGENT, MANAGER, SUNSHINE_GROUP
+
+
+def _menu(telegram: FakeTelegramServer, scope: str, language: str = "") -> list[str]:
+    return [c["command"] for c in telegram.state.commands.get((scope, language), [])]
+
+
+async def _own_menu(telegram: FakeTelegramServer, telegram_id: int) -> list[str]:
+    """A staff member's own menu, once the outbox has delivered it."""
+    await telegram.wait_for(
+        "setMyCommands", predicate=lambda c: c.params["scope"].get("chat_id") == telegram_id
+    )
+    return _menu(telegram, f"chat:chat_id={telegram_id}")
+
+
+async def test_each_scope_has_its_own_menu(app: Application, telegram: FakeTelegramServer) -> None:
+    residents = _menu(telegram, "all_private_chats")
+    assert residents[:3] == ["start", "help", "tickets"]
+    assert not {"queue", "stats", "audit", "outbox"} & set(residents)
+    groups = _menu(telegram, "all_group_chats")
+    assert {"queue", "mine", "ticket", "bindgroup", "help"} <= set(groups)
+    assert not {"stats", "audit", "tickets", "profile"} & set(groups)
+    english = telegram.state.commands[("all_group_chats", "en")]
+    assert {"command": "queue", "description": "Open tickets of your projects"} in english
+    assert telegram.state.profile["description:en"].startswith("I am the property office")
+    assert telegram.state.profile["short_description:"] == "向物业报修、投诉和咨询。"
+
+
+async def test_staff_managers_and_admins_get_their_own_menus(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    agent = await _own_menu(telegram, AGENT)
+    assert {"queue", "mine", "ticket", "tickets"} <= set(agent)
+    assert not {"stats", "audit", "outbox"} & set(agent)
+    manager = await _own_menu(telegram, MANAGER)
+    assert {"queue", "stats", "export", "survey", "invite", "audit"} <= set(manager)
+    assert "outbox" not in manager and "bindgroup" not in manager  # bindgroup is for groups
+    assert "outbox" in await _own_menu(telegram, ADMIN)
+    described = telegram.state.commands[(f"chat:chat_id={MANAGER}", "")]
+    assert {"command": "stats", "description": "统计与图表"} in described
+
+
+async def test_a_staff_members_menu_follows_their_language(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    await _own_menu(telegram, AGENT)
+    agent = telegram.user(id=AGENT, first_name="王芳", language_code="zh-hans")
+    mark = telegram.mark()
+    await say(telegram, agent, "/language")
+    await say(telegram, agent, "English")
+    await telegram.wait_for(
+        "setMyCommands",
+        since=mark,
+        predicate=lambda c: c.params["scope"].get("chat_id") == AGENT,
+    )
+    menu = telegram.state.commands[(f"chat:chat_id={AGENT}", "")]
+    assert {"command": "queue", "description": "Open tickets of your projects"} in menu
+
+
+async def test_help_lists_the_askers_commands(
+    alice: ResidentChat, telegram: FakeTelegramServer, app: Application
+) -> None:
+    await alice.registered_in_unit()
+    resident_help = (await alice.say("/help")).params["text"]
+    assert "/tickets" in resident_help and "/queue" not in resident_help
+    manager = telegram.user(id=MANAGER, first_name="李强", language_code="en")
+    manager_help = (await say(telegram, manager, "/help")).params["text"]
+    assert "/queue" in manager_help and "/stats" in manager_help and "/audit" in manager_help
+    assert "/outbox" not in manager_help
+    agent = telegram.user(id=AGENT, first_name="王芳", language_code="en")
+    agent_help = (await say(telegram, agent, "/help")).params["text"]
+    assert "/queue" in agent_help and "/stats" not in agent_help
+
+
+async def test_help_in_a_staff_group_lists_the_group_commands(agent: StaffChat) -> None:
+    mark = agent.telegram.mark()
+    agent.telegram.send_text(agent.user, "/help", chat_id=SUNSHINE_GROUP)
+    answer = await agent.telegram.wait_for("sendMessage", chat_id=SUNSHINE_GROUP, since=mark)
+    assert "/queue" in answer.params["text"] and "/bindgroup" in answer.params["text"]
+    assert "/stats –" not in answer.params["text"]
