@@ -164,7 +164,7 @@ async def test_xlsx_export_holds_the_tickets_and_the_kpis(
     assert upload.filename == "tickets-hq-2026-11-04-2026-11-10.xlsx"
     assert "8 tickets opened in 2026-11-04 – 2026-11-10" in document.params["caption"]
     book = load_workbook(io.BytesIO(upload.data))
-    assert book.sheetnames == ["Summary", "Tickets", "Projects", "Staff"]
+    assert book.sheetnames == ["Summary", "Tickets", "Suggestions", "Projects", "Staff"]
     summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Opened"] == 8 and summary["Resolved"] == 5
     assert summary["Response on time (%)"] == 66.7
@@ -176,7 +176,7 @@ async def test_xlsx_export_holds_the_tickets_and_the_kpis(
         world.tickets[n].number for n in world.tickets if n not in ("S0", "S5")
     }
     s2 = by_number[world.tickets["S2"].number]
-    assert s2["First response (min)"] == 29 * 60
+    assert s2["First response (hours)"] == 29.0
     assert s2["Response on time"] == "no" and s2["Resolved on time"] == "no"
     assert s2["Rating (mean)"] == 2 and s2["Comment"] == "too slow <b>really</b>"
     assert s2["Re-opened"] == 1 and s2["Unit"] == "1-101"

@@ -41,6 +41,7 @@ from storage.models import (
     Person,
     PropertyUnit,
     ResidentUnit,
+    SurveyCampaign,
     SurveyInvitation,
     SurveyResponse,
     Ticket,
@@ -245,6 +246,57 @@ async def build_world(session: AsyncSession, org: Organisation) -> World:
             answer("nps", 7, h(32), campaign="q4", person=shopkeeper),
             answer("nps", 3, h(33), campaign="q4", person=plaza_resident),
             answer("nps", 10, h(-200), campaign="q3"),
+            # The questionnaire's dimensions and suggestions (module docstring).
+            answer("overall", 4, h(30), campaign="q4"),
+            answer("cleanliness", 5, h(30), campaign="q4"),
+            answer("security", 3, h(30), campaign="q4"),
+            answer("suggestion", None, h(30), campaign="q4", text="More benches in the garden"),
+            answer("overall", 5, h(30), campaign="q4", person=follower),
+            answer("cleanliness", 4, h(30), campaign="q4", person=follower),
+            answer("cleanliness", 2, h(31), campaign="q4", person=neighbour),
+            answer("overall", 3, h(32), campaign="q4", person=shopkeeper),
+            answer("security", 4, h(32), campaign="q4", person=shopkeeper),
+            answer(
+                "suggestion",
+                None,
+                h(32),
+                campaign="q4",
+                person=shopkeeper,
+                text="Longer opening hours for the car park",
+            ),
+            answer("cleanliness", 1, h(33), campaign="q4", person=plaza_resident),
+            answer("cleanliness", 5, h(-200), campaign="q3"),
+            answer("suggestion", None, h(-200), campaign="q3", text="Before the period"),
+        ]
+    )
+    hq = (await session.scalar(select(OrgUnit.id).where(OrgUnit.key == "hq"))) or 0
+
+    def asked(key: str, kind: str, zh: str, en: str) -> dict[str, object]:
+        return {"key": key, "kind": kind, "text": {"zh": zh, "en": en}}
+
+    q4_questions = [
+        asked("overall", "rating", "总体满意吗?", "Overall satisfied?"),
+        asked("cleanliness", "rating", "清洁满意吗?", "Clean enough?"),
+        asked("security", "rating", "安全满意吗?", "Safe enough?"),
+        asked("nps", "nps", "推荐吗?", "Recommend us?"),
+        asked("suggestion", "text", "建议?", "Suggestions?"),
+    ]
+    session.add_all(
+        [
+            SurveyCampaign(
+                key=key,
+                org_unit_id=hq,
+                project_ids=[units["sunshine"], units["plaza"]],
+                questions=questions,
+                started_at=started,
+                invited_count=invited,
+                reminder_due_at=started + timedelta(days=3),
+                stopped_at=stopped,
+            )
+            for key, questions, started, stopped, invited in (
+                ("q3", q4_questions[1:], h(-201), h(-150), 1),
+                ("q4", q4_questions, h(29), None, 7),
+            )
         ]
     )
     session.add_all(

@@ -13,12 +13,16 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.stats.texts import (
+    DASH,
     LADDER_NAMES,
     category_label,
     compliance_text,
     csat_text,
+    dimension_name,
     duration,
+    mean_text,
     pack_messages,
+    suggestion_text,
 )
 from bot.services.context import Context
 from bot.services.stats.digest import digest_key
@@ -87,7 +91,36 @@ def digest_text(org: Organisation, now: datetime, digest: DailyDigest, locale: s
         sections.append("\n".join(lines))
     else:
         sections.append(t(N_("No low ratings yesterday.")))
+    questionnaire = _questionnaire_section(org, digest, locale)
+    if questionnaire:
+        sections.append(questionnaire)
     return pack_messages(sections)[0]
+
+
+def _questionnaire_section(org: Organisation, digest: DailyDigest, locale: str) -> str:
+    """Yesterday's questionnaire answers: NPS, the average per dimension, suggestions."""
+    questionnaire = digest.questionnaire
+    answered = [d for d in questionnaire.dimensions if d.answers]
+    if not (answered or questionnaire.suggestion_count or digest.nps.responses):
+        return ""
+    nps = digest.nps
+    lines = [
+        translate(
+            locale,
+            N_("<b>Questionnaire yesterday</b> · NPS {score} (n={count})"),
+            score=DASH if nps.score is None else f"{nps.score:+.0f}",
+            count=nps.responses,
+        )
+    ]
+    lines += [
+        f"• {html.escape(dimension_name(org, locale, d))}: {mean_text(locale, d)}" for d in answered
+    ]
+    for suggestion in questionnaire.suggestions:
+        lines.append(f"💬 “{suggestion_text(suggestion.text, COMMENT_CHARS)}”")
+    more = questionnaire.suggestion_count - len(questionnaire.suggestions)
+    if more > 0:
+        lines.append(translate(locale, N_("… and {count} more"), count=more))
+    return "\n".join(lines)
 
 
 @renders(DailyDigest)

@@ -9,11 +9,13 @@ from bot.i18n import N_, translate
 from bot.presentation.texts import category_name, kind_name
 from bot.services.stats.figures import (
     Compliance,
+    Dimension,
     Durations,
     ProjectRow,
     ResponseRate,
     Satisfaction,
     StaffRow,
+    Suggestion,
     Volume,
 )
 from bot.services.stats.report import StatsReport
@@ -24,6 +26,46 @@ TABLE_ROWS = 10
 DASH = "–"
 
 LADDER_NAMES = {"response": N_("response"), "resolution": N_("resolution")}
+SUGGESTION_CHARS = 200
+
+# Short names of the shipped questionnaire's rating questions (appendix B); a question
+# an organisation adds is named by its own text.
+DIMENSION_NAMES = {
+    "overall": N_("Overall satisfaction"),
+    "cleanliness": N_("Cleanliness"),
+    "security": N_("Security and order"),
+    "repairs": N_("Repairs and maintenance"),
+    "staff_attitude": N_("Staff attitude"),
+    "communication": N_("Communication"),
+}
+
+
+def dimension_name(org: Organisation, locale: str, dimension: Dimension) -> str:
+    """A short name for a questionnaire dimension, in the reader's language."""
+    if dimension.key in DIMENSION_NAMES:
+        return translate(locale, DIMENSION_NAMES[dimension.key])
+    for question in org.survey.questions:
+        if question.key == dimension.key:
+            return question.text.get(locale)
+    asked = dict(dimension.texts)
+    language = "zh" if locale.startswith("zh") else "en"
+    return asked.get(language) or asked.get("zh") or asked.get("en") or dimension.key
+
+
+def mean_text(locale: str, dimension: Dimension) -> str:
+    if dimension.mean is None:
+        return DASH
+    return translate(
+        locale, N_("{mean}/5 (n={count})"), mean=f"{dimension.mean:.1f}", count=dimension.answers
+    )
+
+
+def suggestion_text(text: str, limit: int = SUGGESTION_CHARS) -> str:
+    """A resident's words, on one line, shortened, safe for HTML."""
+    words = " ".join(text.split())
+    if len(words) > limit:
+        words = words[: limit - 1] + "…"
+    return html.escape(words)
 
 
 def pct(value: float | None) -> str:
@@ -202,6 +244,9 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
             ),
         ]
     )
+    questionnaire = _questionnaire_lines(report, org, locale)
+    if questionnaire:
+        sections.append(questionnaire)
     if report.repeats:
         lines = [t(N_("<b>Repeat complaints</b> (same unit, same category)"))]
         for repeat in report.repeats:
@@ -230,6 +275,38 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
             )
         )
     return pack_messages(["\n".join(lines) for lines in sections])
+
+
+def _questionnaire_lines(report: StatsReport, org: Organisation, locale: str) -> list[str]:
+    """The questionnaire's averages per dimension and its newest suggestions."""
+    answered = [d for d in report.questionnaire.dimensions if d.answers]
+    count = report.questionnaire.suggestion_count
+    if not answered and not count:
+        return []
+    lines = [translate(locale, N_("<b>Questionnaire</b> (answers in the period, 1–5)"))]
+    for dimension in answered:
+        lines.append(
+            f"• {html.escape(dimension_name(org, locale, dimension))}: "
+            + mean_text(locale, dimension)
+        )
+    if count:
+        lines.append(translate(locale, N_("Suggestions ({count}):"), count=count))
+        lines += [
+            _suggestion_line(locale, report, suggestion)
+            for suggestion in report.questionnaire.suggestions
+        ]
+        more = count - len(report.questionnaire.suggestions)
+        if more > 0:
+            lines.append(translate(locale, N_("… and {count} more in /export"), count=more))
+    return lines
+
+
+def _suggestion_line(locale: str, report: StatsReport, suggestion: Suggestion) -> str:
+    day = suggestion.answered_at.astimezone(report.period.zone).strftime("%m-%d")
+    where = ""
+    if report.scope.has_many_projects and suggestion.project_name:
+        where = f" · {html.escape(suggestion.project_name)}"
+    return f"• {day}{where} · “{suggestion_text(suggestion.text)}”"
 
 
 def _table(locale: str, title: str, rows: list[tuple[str, str]]) -> list[str]:

@@ -1,11 +1,15 @@
 """The daily digest: each staff group (project, region, HQ) gets, at the configured
 local time, yesterday's figures for its own scope, the tickets overdue now and the
-lowest ratings with their comments.
+lowest ratings with their comments, and the questionnaire's answers of the day
+(dimension averages, NPS, suggestions). A digest with nothing to tell (all zeros) is
+not posted.
 
 The scheduler calls :func:`post_daily_digests` every minute; a digest is announced
 once per group and day (:func:`digest_key` is its outbox dedup key), so a restart, a
 second instance or a late start after downtime never posts it twice, and a bot that
-was down at the configured time posts it when it comes back the same day.
+was down at the configured time posts it when it comes back the same day. An empty
+digest leaves no trace, so the group's digest is looked at again on the next run
+that day: it is posted if something falls overdue later that day.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from storage.models import OrgUnit, OutboxMessage
 
 OVERDUE_LISTED = 10
 LOW_RATINGS_LISTED = 5
+SUGGESTIONS_LISTED = 5
 
 
 def digest_key(unit_key: str, day: date) -> str:
@@ -34,8 +39,8 @@ def digest_key(unit_key: str, day: date) -> str:
 
 
 async def post_daily_digests(session: AsyncSession, ctx: Context) -> int:
-    """Announce today's digest for every bound staff group that has not had it; returns
-    how many."""
+    """Announce today's digest for every bound staff group that has not had it and has
+    something to tell; returns how many."""
     policy = ctx.org.digest
     zone = ctx.org.zone()
     local_now = ctx.now.astimezone(zone)
@@ -55,7 +60,10 @@ async def post_daily_digests(session: AsyncSession, ctx: Context) -> int:
         key = digest_key(unit.key, today)
         if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)):
             continue
-        await ctx.announce(session, await daily_digest(session, unit, today, yesterday, ctx.now))
+        digest = await daily_digest(session, unit, today, yesterday, ctx.now)
+        if digest.is_empty:
+            continue
+        await ctx.announce(session, digest)
         posted += 1
     return posted
 
@@ -69,6 +77,9 @@ async def daily_digest(
     overdue_total, overdue = await tickets.overdue_tickets(
         session, scope, now, limit=OVERDUE_LISTED
     )
+    questionnaire, _ = await sat.questionnaire(
+        session, scope, day, suggestions_listed=SUGGESTIONS_LISTED
+    )
     return DailyDigest(
         unit_id=unit.id,
         posted_on=posted_on,
@@ -79,4 +90,6 @@ async def daily_digest(
         overdue_total=overdue_total,
         overdue=tuple(overdue),
         low_ratings=tuple(await sat.lowest_ratings(session, scope, day, limit=LOW_RATINGS_LISTED)),
+        questionnaire=questionnaire,
+        nps=await sat.nps(session, scope, day),
     )

@@ -122,6 +122,59 @@ class RepeatComplaint:
     tickets: int
 
 
+@dataclass(frozen=True)
+class Dimension:
+    """The 1–5 answers to one rating question of the questionnaire (appendix B:
+    cleanliness, security, …): how many, and their mean. ``texts`` is the question as
+    asked (``{"zh": …, "en": …}``, from the latest campaign's snapshot)."""
+
+    key: str
+    answers: int = 0
+    score_sum: int = 0
+    texts: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def mean(self) -> float | None:
+        return self.score_sum / self.answers if self.answers else None
+
+    def __add__(self, other: Dimension) -> Dimension:
+        return Dimension(
+            self.key,
+            self.answers + other.answers,
+            self.score_sum + other.score_sum,
+            self.texts or other.texts,
+        )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A free-text answer of the questionnaire (no name: residents' words only)."""
+
+    text: str
+    answered_at: datetime
+    project_name: str | None
+    question_key: str
+    campaign_key: str
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """The questionnaire's answers in a period: per-dimension averages (in the order
+    the questions were asked) and the free-text suggestions, newest first (at most
+    the number asked for; ``suggestion_count`` is all of them)."""
+
+    dimensions: tuple[Dimension, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+    suggestion_count: int = 0
+
+    @property
+    def answers(self) -> int:
+        return sum(d.answers for d in self.dimensions) + self.suggestion_count
+
+    def dimension(self, key: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.key == key), None)
+
+
 @dataclass
 class ProjectRow:
     project_id: int
@@ -130,6 +183,7 @@ class ProjectRow:
     volume: Volume = field(default_factory=Volume)
     satisfaction: Satisfaction = field(default_factory=Satisfaction)
     first_response: Durations = field(default_factory=Durations)
+    dimensions: dict[str, Dimension] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from bot.services.stats.figures import (
     EscalationCount,
     Nps,
     ProjectRow,
+    Questionnaire,
     RepeatComplaint,
     ResponseRate,
     Satisfaction,
@@ -29,6 +30,7 @@ from storage.models import OrgUnit
 
 TOP_CATEGORIES = 5
 REPEATS_LISTED = 10
+SUGGESTIONS_LISTED = 5
 
 
 @dataclass
@@ -46,6 +48,7 @@ class StatsReport:
     nps: Nps
     response_rates: dict[str, ResponseRate]  # "ticket" surveys, "campaign" questionnaires
     repeats: list[RepeatComplaint]
+    questionnaire: Questionnaire = field(default_factory=Questionnaire)
     projects: list[ProjectRow] = field(default_factory=list)
     staff: list[StaffRow] = field(default_factory=list)
     daily: list[DailyPoint] = field(default_factory=list)
@@ -67,9 +70,11 @@ async def build_report(
     *,
     with_daily: bool = True,
     with_project_medians: bool = False,
+    suggestions_listed: int = SUGGESTIONS_LISTED,
 ) -> StatsReport:
     """Every figure for the scope and period. The daily series feeds the chart; the
-    per-project median first response is for exports (the chat text does not show it)."""
+    per-project median first response is for exports (the chat text does not show it);
+    ``suggestions_listed`` = how many of the questionnaire's suggestions to read."""
     opened = await cohorts.opened_cohort(
         session, scope, period, now, days=with_daily, repeats=REPEATS_LISTED
     )
@@ -83,6 +88,9 @@ async def build_report(
         by_project=with_project_medians and scope.has_many_projects,
     )
     ratings = await sat.ratings_by_project_and_assignee(session, scope, period)
+    questionnaire, dimensions = await sat.questionnaire(
+        session, scope, period, suggestions_listed=suggestions_listed
+    )
     report = StatsReport(
         scope=scope,
         period=period,
@@ -97,11 +105,14 @@ async def build_report(
         nps=await sat.nps(session, scope, period),
         response_rates=await sat.response_rates(session, scope, period),
         repeats=await tickets.name_repeats(session, opened.repeats),
+        questionnaire=questionnaire,
     )
     if scope.has_many_projects:
         report.projects = await _project_rows(
             session, scope, slices, ratings, first_responses.get("project", {})
         )
+        for row in report.projects:
+            row.dimensions = dimensions.get(row.project_id, {})
     report.staff = await staff_rows(session, resolved.staff, ratings, first_responses["staff"])
     if with_daily:
         report.daily = tickets.daily_points(period, now, opened, resolved)

@@ -18,7 +18,7 @@ from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.stats.periods import Period, PeriodError, is_period, parse_period
 from bot.services.stats.report import StatsReport, build_report
-from bot.services.stats.rows import TicketRows, ticket_rows
+from bot.services.stats.rows import MAX_ROWS, TicketRows, ticket_rows
 from bot.services.stats.scope import StatsScope, resolve_scope
 
 DEFAULT_PERIOD = "30d"
@@ -112,7 +112,13 @@ async def export_for(
     """The report and the ticket rows of an export; the export itself is audited."""
     scope, period = await _scope_and_period(session, ctx, actor, request, "export")
     report = await build_report(
-        session, scope, period, ctx.now, with_daily=False, with_project_medians=True
+        session,
+        scope,
+        period,
+        ctx.now,
+        with_daily=False,
+        with_project_medians=True,
+        suggestions_listed=MAX_ROWS,
     )
     rows = await ticket_rows(session, scope, period, ctx.now)
     await audit.record(

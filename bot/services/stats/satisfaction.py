@@ -6,21 +6,43 @@
   answers about the scope's projects (``survey_invitations.project_id``).
 - Response rate: of the surveys sent in the period (``survey_invitations``), the
   share answered, for ticket surveys and questionnaires separately.
+- Questionnaire dimensions: the 1–5 answers given in the period to each rating
+  question of the questionnaire (cleanliness, security, …), count and mean; below HQ,
+  about the scope's projects, as for NPS. Suggestions: its free-text answers.
+  Which keys are rating or text questions comes from the campaigns' snapshots
+  (``survey_campaigns.questions``) of the campaigns open during the period.
 
 docs/surveys.md is the surveys' side of this contract.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services.stats import filters as f
-from bot.services.stats.figures import LowRating, Nps, ResponseRate, Satisfaction
+from bot.services.stats.figures import (
+    Dimension,
+    LowRating,
+    Nps,
+    Questionnaire,
+    ResponseRate,
+    Satisfaction,
+    Suggestion,
+)
 from bot.services.stats.periods import Period
 from bot.services.stats.scope import StatsScope
-from storage.models import OrgLevel, SurveyInvitation, SurveyResponse, Ticket
+from storage.models import (
+    OrgLevel,
+    OrgUnit,
+    SurveyCampaign,
+    SurveyInvitation,
+    SurveyResponse,
+    Ticket,
+)
 
 RATING, COMMENT, NPS = "rating", "comment", "nps"
 TICKET_SURVEY, QUESTIONNAIRE = "ticket", "campaign"
@@ -135,3 +157,157 @@ async def lowest_ratings(
         LowRating(number, score, text, answered_at)
         for number, score, text, answered_at in (await session.execute(statement)).all()
     ]
+
+
+# ------------------------------------------------------------------ the questionnaire
+
+RATING_QUESTION, TEXT_QUESTION = "rating", "text"
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    key: str
+    kind: str  # "rating" | "nps" | "text"
+    texts: tuple[tuple[str, str], ...]  # (("zh", …), ("en", …)) as asked
+
+
+async def questions_asked(session: AsyncSession, period: Period) -> list[AskedQuestion]:
+    """The questions of the campaigns open during the period (started before its end,
+    not stopped before its start): the latest campaign's in its order, then any other
+    keys of earlier ones; the latest wording of each key wins."""
+    snapshots = await session.scalars(
+        select(SurveyCampaign.questions)
+        .where(
+            SurveyCampaign.started_at < period.end,
+            or_(SurveyCampaign.stopped_at.is_(None), SurveyCampaign.stopped_at >= period.start),
+        )
+        .order_by(SurveyCampaign.started_at.desc(), SurveyCampaign.id.desc())
+    )
+    asked: dict[str, AskedQuestion] = {}
+    for questions in snapshots.all():
+        for question in questions or []:
+            key = str(question.get("key", ""))
+            if key and key not in asked:
+                texts = question.get("text") or {}
+                asked[key] = AskedQuestion(
+                    key,
+                    str(question.get("kind", RATING_QUESTION)),
+                    tuple((str(lang), str(text)) for lang, text in sorted(texts.items())),
+                )
+    return list(asked.values())
+
+
+def _answers_about(scope: StatsScope, period: Period, keys: list[str]):
+    """Questionnaire answers to ``keys`` in the period, joined (outer) with the answering
+    resident's invitation, which says the project; below HQ, the scope's projects."""
+    invitation = aliased(SurveyInvitation)
+    conditions = [
+        SurveyResponse.question_key.in_(keys),
+        SurveyResponse.campaign_key.is_not(None),
+        f.within(SurveyResponse.answered_at, period),
+    ]
+    if scope.level is not OrgLevel.HQ:
+        conditions.append(invitation.project_id.in_(scope.project_ids))
+    joined = and_(
+        invitation.campaign_key == SurveyResponse.campaign_key,
+        invitation.person_id == SurveyResponse.person_id,
+    )
+    return invitation, joined, conditions
+
+
+async def dimension_scores(
+    session: AsyncSession, scope: StatsScope, period: Period, questions: list[AskedQuestion]
+) -> dict[tuple[int | None, str], tuple[int, int]]:
+    """(answers, sum of scores) per (project, rating question) in the period."""
+    keys = [q.key for q in questions if q.kind == RATING_QUESTION]
+    if not keys:
+        return {}
+    invitation, joined, conditions = _answers_about(scope, period, keys)
+    statement = (
+        select(
+            invitation.project_id,
+            SurveyResponse.question_key,
+            func.count().label("n"),
+            func.coalesce(func.sum(SurveyResponse.score), 0).label("score_sum"),
+        )
+        .select_from(SurveyResponse)
+        .outerjoin(invitation, joined)
+        .where(*conditions, SurveyResponse.score.between(1, 5))
+        .group_by(invitation.project_id, SurveyResponse.question_key)
+    )
+    return {
+        (project_id, key): (n, int(score_sum))
+        for project_id, key, n, score_sum in (await session.execute(statement)).all()
+    }
+
+
+async def suggestions(
+    session: AsyncSession,
+    scope: StatsScope,
+    period: Period,
+    questions: list[AskedQuestion],
+    *,
+    limit: int,
+) -> tuple[int, list[Suggestion]]:
+    """How many free-text answers were given in the period, and the newest ``limit``."""
+    keys = [q.key for q in questions if q.kind == TEXT_QUESTION]
+    if not keys:
+        return 0, []
+    invitation, joined, conditions = _answers_about(scope, period, keys)
+    conditions.append(SurveyResponse.text.is_not(None))
+    total = await session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .outerjoin(invitation, joined)
+        .where(*conditions)
+    )
+    listed: list[Suggestion] = []
+    if limit > 0:
+        statement = (
+            select(
+                SurveyResponse.text,
+                SurveyResponse.answered_at,
+                OrgUnit.name,
+                SurveyResponse.question_key,
+                SurveyResponse.campaign_key,
+            )
+            .select_from(SurveyResponse)
+            .outerjoin(invitation, joined)
+            .outerjoin(OrgUnit, OrgUnit.id == invitation.project_id)
+            .where(*conditions)
+            .order_by(SurveyResponse.answered_at.desc(), SurveyResponse.id.desc())
+            .limit(limit)
+        )
+        listed = [
+            Suggestion(text or "", answered_at, project, key, campaign or "")
+            for text, answered_at, project, key, campaign in (
+                await session.execute(statement)
+            ).all()
+        ]
+    return int(total or 0), listed
+
+
+async def questionnaire(
+    session: AsyncSession, scope: StatsScope, period: Period, *, suggestions_listed: int
+) -> tuple[Questionnaire, dict[int, dict[str, Dimension]]]:
+    """The questionnaire's figures for the scope, and its dimensions per project."""
+    questions = await questions_asked(session, period)
+    if not questions:
+        return Questionnaire(), {}
+    scores = await dimension_scores(session, scope, period, questions)
+    count, listed = await suggestions(session, scope, period, questions, limit=suggestions_listed)
+    totals: list[Dimension] = []
+    per_project: dict[int, dict[str, Dimension]] = {}
+    for question in questions:
+        if question.kind != RATING_QUESTION:
+            continue
+        total = Dimension(question.key, texts=question.texts)
+        for (project_id, key), (n, score_sum) in scores.items():
+            if key != question.key:
+                continue
+            found = Dimension(key, n, score_sum, question.texts)
+            total = total + found
+            if project_id is not None:
+                per_project.setdefault(project_id, {})[key] = found
+        totals.append(total)
+    return Questionnaire(tuple(totals), tuple(listed), count), per_project
