@@ -40,15 +40,18 @@ log = logging.getLogger(__name__)
 async def show_stats(message: Message, command: CommandObject, desk: KnownDesk) -> None:
     request = parse_arguments(command.args, "stats")
     report = await report_for(desk.session, desk.ctx, desk.actor, request)
-    await _send_report(desk, message.chat.id, report, request)
+    await _send_texts(desk, message.chat.id, report)
+    if not request.text_only:
+        await _send_chart(desk.bot, message.chat.id, report, desk.locale)
 
 
 async def stats_sent_privately(message: Message, command: CommandObject, desk: KnownDesk) -> None:
     """``/stats`` in a group: the report goes to the manager's private chat, never here."""
     request = parse_arguments(command.args, "stats")
     report = await report_for(desk.session, desk.ctx, desk.actor, request)
+    private_chat_id = desk.actor.telegram_id
     try:
-        await _send_report(desk, desk.actor.telegram_id, report, request)
+        await _send_texts(desk, private_chat_id, report)
     except (TelegramForbiddenError, TelegramBadRequest) as error:
         if isinstance(error, TelegramBadRequest) and "chat not found" not in error.message:
             raise
@@ -61,15 +64,13 @@ async def stats_sent_privately(message: Message, command: CommandObject, desk: K
         )
         return
     await message.reply(_("📊 I sent you the statistics in our private chat."))
+    if not request.text_only:  # the chart takes a while: the group is told first
+        await _send_chart(desk.bot, private_chat_id, report, desk.locale)
 
 
-async def _send_report(
-    desk: KnownDesk, chat_id: int, report: StatsReport, request: StatsRequest
-) -> None:
+async def _send_texts(desk: KnownDesk, chat_id: int, report: StatsReport) -> None:
     for text in render_report(report, desk.ctx.org, desk.locale):
         await desk.bot.send_message(chat_id, text)
-    if not request.text_only:
-        await _send_chart(desk.bot, chat_id, report, desk.locale)
 
 
 async def _send_chart(bot: Bot, chat_id: int, report: StatsReport, locale: str) -> None:

@@ -107,7 +107,8 @@ async def test_stats_in_a_group_from_a_manager_is_answered_in_their_private_chat
     telegram.send_text(manager, "/stats 7d", chat_id=GROUP)
     said = await desk.bot_says(telegram, GROUP, "私聊", since=mark)
     await desk.bot_says(telegram, manager.id, "统计 · 阳光花园", since=mark)
-    await telegram.wait_for("sendPhoto", chat_id=manager.id, since=mark)  # the chart too
+    # The chart too (drawing it can take seconds on a busy machine).
+    await telegram.wait_for("sendPhoto", chat_id=manager.id, since=mark, timeout=60)
     await settled(app)
     in_group = [c for c in telegram.calls_of("sendMessage", chat_id=GROUP) if c.seq >= mark]
     assert [c.params["text"] for c in in_group] == [said.text]  # one short line, no figures
