@@ -3,9 +3,11 @@
 A group is bound to a project, region or HQ by a manager or admin of that unit
 (``/bindgroup``) or by the organisation file. The bot works only in bound
 groups: anyone else's group is refused and left. Telegram's own group admin
-status grants nothing here; only our roles count. When a basic group becomes a
-supergroup its id changes, and the binding, the queued messages and the cards
-of open tickets follow it.
+status grants nothing here; only our roles count. Moving a unit that already has
+a group to another one needs the manager's confirmation (the same manager, asked
+again with buttons); the old group is then told, in the same transaction. When a
+basic group becomes a supergroup its id changes, and the binding, the queued
+messages and the cards of open tickets follow it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.services import access, audit, delivery_outcomes
 from bot.services.access import GroupBoundElsewhere, NotAManager, NotManagerOfUnit
 from bot.services.context import Context, Notice
+from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.tickets.transitions import OPEN_STATUSES
 from storage.models import OrgUnit, StaffRole, Ticket
@@ -53,6 +57,42 @@ class UnknownUnit(Exception):
         super().__init__(key)
         self.key = key
         self.options = options
+
+
+class MoveNeedsConfirmation(Exception):
+    """The unit already has a staff group: moving it here needs the manager's yes."""
+
+    def __init__(self, unit: OrgUnit, bound_chat_id: int, replaces: OrgUnit | None) -> None:
+        super().__init__("confirm the move")
+        self.unit_id = unit.id
+        self.unit_name = unit.name
+        self.bound_chat_id = bound_chat_id  # the group the unit has now
+        self.replaces = replaces.name if replaces is not None else None  # this group's unit
+
+
+class NotYourConfirmation(Refused):
+    """A move is confirmed or cancelled only by the manager who asked for it."""
+
+    code = "not_your_confirmation"
+    default_reason = N_("Only the manager who sent this /bindgroup can answer it.")
+
+
+class BindingChanged(Refused):
+    """The unit's group changed since the question was asked: ask again."""
+
+    code = "binding_changed"
+    default_reason = N_("The binding has changed since; send /bindgroup again.")
+    audited = False
+
+
+@dataclass(frozen=True)
+class UnitMovedAway(Notice):
+    """A unit's staff desk moved to another group: its old group is told."""
+
+    unit_id: int
+    old_chat_id: int
+    old_thread_id: int | None
+    moved_by_person_id: int | None
 
 
 @dataclass(frozen=True)
@@ -137,27 +177,83 @@ async def choose_unit(session: AsyncSession, actor: Actor, unit_key: str | None)
 
 async def bind_group(
     session: AsyncSession,
-    now: datetime,
+    ctx: Context,
     actor: Actor,
     chat_id: int,
     thread_id: int | None,
     unit_key: str | None,
 ) -> Binding:
-    """Bind the group (and forum topic, if any) to a unit the actor manages."""
+    """Bind the group (and forum topic, if any) to a unit the actor manages.
+
+    Raises :class:`MoveNeedsConfirmation` when the unit has another group now: the
+    move is made by :func:`confirm_move`.
+    """
     unit = await choose_unit(session, actor, unit_key)
+    return await _bind(session, ctx, actor, unit, chat_id, thread_id, confirmed_from=None)
+
+
+async def confirm_move(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    *,
+    asked_by: int,
+    unit_id: int,
+    from_chat_id: int,
+    chat_id: int,
+    thread_id: int | None,
+) -> Binding:
+    """The manager who asked confirms moving the unit from ``from_chat_id`` to this group.
+
+    Authorised again: only the asker, still a manager of the unit (and of the unit this
+    group serves, if another); refused if the unit's group changed meanwhile.
+    """
+    if actor.telegram_id != asked_by:
+        raise NotYourConfirmation
+    unit = await session.get(OrgUnit, unit_id)
+    if unit is None or not unit.active or not await access.may_manage(session, actor, unit.id):
+        raise NotManagerOfUnit
+    if unit.group_chat_id != from_chat_id:
+        raise BindingChanged
+    return await _bind(session, ctx, actor, unit, chat_id, thread_id, confirmed_from=from_chat_id)
+
+
+async def cancel_move(
+    session: AsyncSession, now: datetime, actor: Actor, *, asked_by: int, unit_id: int
+) -> None:
+    """The manager who asked keeps the unit where it is."""
+    if actor.telegram_id != asked_by:
+        raise NotYourConfirmation
+    await audit.record(session, now, actor, "group.bind.cancelled", org_unit_id=unit_id)
+
+
+async def _bind(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    unit: OrgUnit,
+    chat_id: int,
+    thread_id: int | None,
+    *,
+    confirmed_from: int | None,
+) -> Binding:
     current = await unit_for_chat(session, chat_id)
-    moved_from = None
-    if current is not None and current.id != unit.id:
-        # Taking a group away from another unit needs a say over that unit too.
-        if not await access.may_manage(session, actor, current.id):
-            raise GroupBoundElsewhere
-        current.group_chat_id = current.group_thread_id = None
-        moved_from = current.key
+    replaces = current if current is not None and current.id != unit.id else None
+    # Taking a group away from another unit needs a say over that unit too.
+    if replaces is not None and not await access.may_manage(session, actor, replaces.id):
+        raise GroupBoundElsewhere
     previous_chat_id = unit.group_chat_id if unit.group_chat_id != chat_id else None
+    if previous_chat_id is not None and previous_chat_id != confirmed_from:
+        raise MoveNeedsConfirmation(unit, previous_chat_id, replaces)
+    moved_from = None
+    if replaces is not None:
+        replaces.group_chat_id = replaces.group_thread_id = None
+        moved_from = replaces.key
+    previous_thread_id = unit.group_thread_id
     unit.group_chat_id, unit.group_thread_id = chat_id, thread_id
     await audit.record(
         session,
-        now,
+        ctx.now,
         actor,
         "group.bind",
         org_unit_id=unit.id,
@@ -166,8 +262,14 @@ async def bind_group(
             "thread_id": thread_id,
             "previous_chat_id": previous_chat_id,
             "moved_from_unit": moved_from,
+            "confirmed": confirmed_from is not None,
         },
     )
+    if previous_chat_id is not None:
+        await ctx.announce(
+            session,
+            UnitMovedAway(unit.id, previous_chat_id, previous_thread_id, actor.person_id),
+        )
     return Binding(unit.id, unit.key, unit.name, thread_id, previous_chat_id, moved_from)
 
 

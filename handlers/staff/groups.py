@@ -4,7 +4,9 @@ The bot works only in groups bound to a unit. Added to any other group it
 leaves, unless a manager or admin added it (they may bind it next). A command
 in an unbound group from anyone who cannot bind it is refused, and the bot
 leaves. Commands from anonymous admins are refused: we cannot tell who they
-are, and Telegram's group admin status grants nothing here anyway.
+are, and Telegram's group admin status grants nothing here anyway. Binding a
+unit that already has a group asks first (Move / Keep buttons that only the
+asker may press); the old group is told of a move.
 """
 
 from __future__ import annotations
@@ -15,18 +17,28 @@ from aiogram import Bot, F, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
-from aiogram.types import ChatMemberUpdated, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.presentation.buttons.group_binding import GroupMove, MoveVerdict
+from bot.presentation.residents.keyboards import inline
 from bot.services import audit, group_binding
 from bot.services.access import AccessDenied, NotAManager
 from bot.services.context import Context
-from bot.services.group_binding import Admission, ChooseUnit, UnitChoice, UnknownUnit
+from bot.services.group_binding import (
+    Admission,
+    Binding,
+    ChooseUnit,
+    MoveNeedsConfirmation,
+    NotYourConfirmation,
+    UnitChoice,
+    UnknownUnit,
+)
 from bot.services.people import Actor
 from handlers.audiences import staff_groups
 from handlers.middlewares.refusals import refusal_text
-from handlers.staff.common import is_anonymous, is_command_for_us, thread_of
+from handlers.staff.common import editable, is_anonymous, is_command_for_us, thread_of
 
 JOINED = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.RESTRICTED}
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.KICKED}
@@ -155,7 +167,7 @@ async def bind_group(
         if actor is None or actor.person_id is None:
             raise NotAManager(code="no_role")
         binding = await group_binding.bind_group(
-            session, ctx.now, actor, message.chat.id, thread_of(message), command.args
+            session, ctx, actor, message.chat.id, thread_of(message), command.args
         )
     except ChooseUnit as choose:
         await message.reply(
@@ -171,6 +183,12 @@ async def bind_group(
             )
         )
         return
+    except MoveNeedsConfirmation as move:
+        assert actor is not None  # refused above otherwise
+        await message.reply(
+            await _move_question(bot, move), reply_markup=_move_keyboard(move, actor.telegram_id)
+        )
+        return
     except AccessDenied as denied:
         # Answered here, not by the refusal middleware: the bot leaves the group after it.
         data = {"chat_id": message.chat.id}
@@ -179,11 +197,95 @@ async def bind_group(
         if not was_bound:
             await _leave(bot, message.chat.id)
         return
+    await message.reply(_bound_text(binding))
+
+
+def _bound_text(binding: Binding) -> str:
     if binding.thread_id is not None:
         text = _("✅ This topic is now the staff desk of {unit}. New tickets will appear here.")
     else:
         text = _("✅ This group is now the staff group of {unit}. New tickets will appear here.")
-    await message.reply(text.format(unit=html.escape(binding.unit_name)))
+    return text.format(unit=html.escape(binding.unit_name))
+
+
+async def _group_title(bot: Bot, chat_id: int) -> str:
+    try:
+        chat = await bot.get_chat(chat_id)
+    except TelegramAPIError:
+        return str(chat_id)  # the bot was removed from it, or it is gone
+    return chat.title or str(chat_id)
+
+
+async def _move_question(bot: Bot, move: MoveNeedsConfirmation) -> str:
+    text = _(
+        "⚠️ {unit} already has a staff group: “{group}”. Move it to this group? Its new "
+        "tickets will come here instead, and “{group}” will be told."
+    ).format(
+        unit=html.escape(move.unit_name),
+        group=html.escape(await _group_title(bot, move.bound_chat_id)),
+    )
+    if move.replaces is not None:
+        text += "\n" + _("This group would stop being the staff group of {unit}.").format(
+            unit=html.escape(move.replaces)
+        )
+    return text
+
+
+def _move_keyboard(move: MoveNeedsConfirmation, asked_by: int) -> InlineKeyboardMarkup:
+    def data(verdict: MoveVerdict) -> str:
+        return GroupMove(
+            action=verdict, unit_id=move.unit_id, from_chat=move.bound_chat_id, asked_by=asked_by
+        ).pack()
+
+    return inline(
+        [
+            [
+                (_("✅ Move it here"), data(MoveVerdict.CONFIRM)),
+                (_("✖️ Keep it where it is"), data(MoveVerdict.CANCEL)),
+            ]
+        ]
+    )
+
+
+async def move_confirmed(
+    callback: CallbackQuery,
+    callback_data: GroupMove,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> None:
+    message = editable(callback)
+    if actor is None:
+        raise NotYourConfirmation
+    binding = await group_binding.confirm_move(
+        session,
+        ctx,
+        actor,
+        asked_by=callback_data.asked_by,
+        unit_id=callback_data.unit_id,
+        from_chat_id=callback_data.from_chat,
+        chat_id=message.chat.id,
+        thread_id=thread_of(message),
+    )
+    await callback.answer()
+    await message.edit_text(_bound_text(binding), reply_markup=None)
+
+
+async def move_cancelled(
+    callback: CallbackQuery,
+    callback_data: GroupMove,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor | None = None,
+) -> None:
+    message = editable(callback)
+    if actor is None:
+        raise NotYourConfirmation
+    await group_binding.cancel_move(
+        session, ctx.now, actor, asked_by=callback_data.asked_by, unit_id=callback_data.unit_id
+    )
+    await callback.answer()
+    await message.edit_text(_("✖️ Nothing was moved: the unit keeps its staff group."))
 
 
 def build_router() -> Router:
@@ -198,6 +300,17 @@ def build_router() -> Router:
     router.message.register(refuse_anonymous, is_anonymous, is_command_for_us)
     router.message.register(bind_group, Command("bindgroup"))
     router.message.register(refuse_in_unbound_group, is_command_for_us, _unbound)
+    # Only the manager who asked may answer; the service checks it on every press.
+    router.callback_query.register(
+        move_confirmed,
+        GroupMove.filter(F.action == MoveVerdict.CONFIRM),
+        flags={"audit": "group.bind"},
+    )
+    router.callback_query.register(
+        move_cancelled,
+        GroupMove.filter(F.action == MoveVerdict.CANCEL),
+        flags={"audit": "group.bind"},
+    )
     return router
 
 

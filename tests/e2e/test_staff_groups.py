@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.app.application import Application
 from bot.clock import ManualClock
-from fake_telegram import FakeTelegramServer
+from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import OrgUnit, Person, StaffMembership, StaffRole
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
@@ -22,6 +22,22 @@ async def unit(app: Application, key: str) -> OrgUnit:
         found = await session.scalar(select(OrgUnit).where(OrgUnit.key == key))
         assert found is not None
         return found
+
+
+async def move_here(
+    telegram: FakeTelegramServer, manager: FakeUser, chat_id: int, *, since: int = 0
+) -> str:
+    """Sunshine already has a group: the manager confirms moving it to ``chat_id``; the
+    question then says what was done."""
+    question = await desk.bot_says(telegram, chat_id, "已经有工作群", since=since)
+    await desk.alert(telegram, telegram.press(manager, question, text="✅ 改绑到本群"))
+
+    def answered() -> str | None:
+        now = telegram.message(chat_id, question.message_id)
+        text = (now.text if now else None) or ""
+        return text if "已经有工作群" not in text else None
+
+    return await eventually(answered)
 
 
 async def _bound_to(app: Application, key: str, chat_id: int) -> bool:
@@ -52,7 +68,8 @@ async def test_a_manager_adds_the_bot_and_binds_the_group_with_bindgroup(
     assert not telegram.calls_of("leaveChat")
     mark = telegram.mark()
     telegram.send_text(manager, "/bindgroup", chat_id=NEW_GROUP)
-    await desk.bot_says(telegram, NEW_GROUP, "本群现在是 阳光花园 的工作群", since=mark)
+    done = await move_here(telegram, manager, NEW_GROUP, since=mark)  # sunshine had a group
+    assert "本群现在是 阳光花园 的工作群" in done
     await eventually(lambda: _bound_to(app, "sunshine", NEW_GROUP))  # committed after the answer
     bound = [e for e in await desk.audit_entries(app) if e.action == "group.bind"]
     assert bound[0].actor_telegram_id == desk.MANAGER and bound[0].outcome == "allowed"
@@ -116,7 +133,7 @@ async def test_binding_in_a_forum_topic_sends_tickets_to_that_topic(
     manager = desk.staff_user(telegram, desk.MANAGER)
     telegram.send_text(manager, "/bindgroup sunshine", chat_id=NEW_GROUP, message_thread_id=77)
     # The group was not bound yet, but a manager asked: no leaving.
-    await desk.bot_says(telegram, NEW_GROUP, "本话题现在是 阳光花园 的工作台")
+    assert "本话题现在是 阳光花园 的工作台" in await move_here(telegram, manager, NEW_GROUP)
     await eventually(lambda: _bound_to(app, "sunshine", NEW_GROUP))  # committed after the answer
     sunshine = await unit(app, "sunshine")
     assert (sunshine.group_chat_id, sunshine.group_thread_id) == (NEW_GROUP, 77)
@@ -137,7 +154,7 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_binding_and_cards(
     telegram.bot_added_to_group(basic, manager, title="阳光花园", type="group")
     await desk.bot_says(telegram, basic, "/bindgroup")
     telegram.send_text(manager, "/bindgroup sunshine", chat_id=basic)
-    await desk.bot_says(telegram, basic, "本群现在是 阳光花园 的工作群")
+    assert "本群现在是 阳光花园 的工作群" in await move_here(telegram, manager, basic)
     await eventually(lambda: _bound_to(app, "sunshine", basic))
     ticket = await desk.file_ticket(app, telegram)
     await desk.card(telegram, basic, ticket.number)

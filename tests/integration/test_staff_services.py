@@ -96,13 +96,25 @@ async def test_taking_a_group_from_another_unit_needs_a_say_over_both(sessionmak
         sunshine_manager = await actor(session, 5002)
         with pytest.raises(AccessDenied) as refused:
             await group_binding.bind_group(
-                session, ctx.now, sunshine_manager, PLAZA_GROUP, None, "sunshine"
+                session, ctx, sunshine_manager, PLAZA_GROUP, None, "sunshine"
             )
         assert refused.value.code == "group_bound_elsewhere"
     async with sessionmaker() as session, session.begin():
         region_manager = await actor(session, 5010)
-        binding = await group_binding.bind_group(
-            session, ctx.now, region_manager, PLAZA_GROUP, 12, "sunshine"
+        with pytest.raises(group_binding.MoveNeedsConfirmation) as asked:  # sunshine has a group
+            await group_binding.bind_group(
+                session, ctx, region_manager, PLAZA_GROUP, 12, "sunshine"
+            )
+        assert (asked.value.bound_chat_id, asked.value.replaces) == (SUNSHINE_GROUP, "星河广场")
+        binding = await group_binding.confirm_move(
+            session,
+            ctx,
+            region_manager,
+            asked_by=5010,
+            unit_id=asked.value.unit_id,
+            from_chat_id=SUNSHINE_GROUP,
+            chat_id=PLAZA_GROUP,
+            thread_id=12,
         )
         assert (binding.moved_from, binding.previous_chat_id) == ("plaza", SUNSHINE_GROUP)
     async with sessionmaker() as session:
@@ -117,12 +129,13 @@ async def test_taking_a_group_from_another_unit_needs_a_say_over_both(sessionmak
 async def test_a_manager_binds_their_own_unit_unless_they_manage_several(sessionmaker, ctx) -> None:
     async with sessionmaker() as session, session.begin():
         region_manager = await actor(session, 5010)
-        binding = await group_binding.bind_group(session, ctx.now, region_manager, -77, None, None)
-        assert binding.unit_key == "east"
+        with pytest.raises(group_binding.MoveNeedsConfirmation) as asked:  # east has a group
+            await group_binding.bind_group(session, ctx, region_manager, -77, None, None)
+        assert asked.value.unit_name == "华东区域中心"
         with pytest.raises(group_binding.UnknownUnit):
-            await group_binding.bind_group(session, ctx.now, region_manager, -77, None, "moon")
+            await group_binding.bind_group(session, ctx, region_manager, -77, None, "moon")
         with pytest.raises(AccessDenied):  # HQ is above the region
-            await group_binding.bind_group(session, ctx.now, region_manager, -77, None, "hq")
+            await group_binding.bind_group(session, ctx, region_manager, -77, None, "hq")
         # A second direct role: now they must say which.
         person = await session.scalar(select(Person).where(Person.telegram_id == 5010))
         session.add(
@@ -137,7 +150,7 @@ async def test_a_manager_binds_their_own_unit_unless_they_manage_several(session
         await session.flush()
         with pytest.raises(group_binding.ChooseUnit) as choose:
             await group_binding.bind_group(
-                session, ctx.now, await actor(session, 5010), -78, None, None
+                session, ctx, await actor(session, 5010), -78, None, None
             )
         assert {o.key for o in choose.value.options} == {"east", "sunshine", "plaza"}
 
