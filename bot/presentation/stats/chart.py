@@ -173,6 +173,7 @@ def build_figure(report: StatsReport, locale: str) -> Figure:
     from matplotlib.dates import date2num
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
+    from matplotlib.patches import Patch
     from matplotlib.ticker import FixedLocator, MaxNLocator, PercentFormatter
 
     def t(msgid: str) -> str:
@@ -207,11 +208,14 @@ def build_figure(report: StatsReport, locale: str) -> Figure:
             positions, opened, width=-0.4, align="edge", label=opened_label,
             color=OPENED["color"],
         )  # fmt: skip
-        counts.bar(
+        # A day with nothing resolved draws no outline on the axis (its bar is empty).
+        bars = counts.bar(
             positions, resolved, width=0.4, align="edge", label=resolved_label,
-            color="white", edgecolor=RESOLVED["color"], hatch="///",
-            linewidth=[1.2 if value else 0 for value in resolved],
+            color="white", edgecolor=RESOLVED["color"], hatch="///", linewidth=1.2,
         )  # fmt: skip
+        for bar, value in zip(bars, resolved, strict=True):
+            if not value:
+                bar.set_visible(False)
     else:
         for values, label, style in (
             (opened, opened_label, OPENED),
@@ -225,7 +229,16 @@ def build_figure(report: StatsReport, locale: str) -> Figure:
     counts.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     per = N_("Tickets per week") if weekly else N_("Tickets per day")
     counts.set_ylabel(t(per), fontproperties=text_font)
-    counts.legend(loc="upper left", prop=text_font, frameon=False, ncols=2)
+    if not weekly:  # the legend's keys drawn as the bars are, whatever the first day held
+        handles = [
+            Patch(facecolor=OPENED["color"], label=opened_label),
+            Patch(
+                facecolor="white", edgecolor=RESOLVED["color"], hatch="///", label=resolved_label
+            ),
+        ]
+        counts.legend(handles=handles, loc="upper left", prop=text_font, frameon=False, ncols=2)
+    else:
+        counts.legend(loc="upper left", prop=text_font, frameon=False, ncols=2)
     counts.grid(axis="y", alpha=0.3)
 
     for rates, label, style in (
