@@ -1,4 +1,5 @@
-# Quick start:  make run   (sets up .venv, installs, migrates, starts the bot)
+# Quick start:  make run   (sets up .venv, installs, migrates, starts the bot; without a
+#                          BOT_TOKEN it starts the local sandbox page instead)
 #               make test  (sets up .venv, installs, runs the whole test suite)
 PYTHON ?= python3
 VENV ?= .venv
@@ -18,7 +19,12 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/resident-bot run
+	@if $(BIN)/python -m bot.app.sandbox.cli --token-configured; then \
+		$(BIN)/resident-bot run; \
+	else \
+		echo "No BOT_TOKEN configured: starting the local sandbox instead (no Telegram needed)."; \
+		$(BIN)/resident-bot sandbox; \
+	fi
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
@@ -32,7 +38,7 @@ lint: $(VENV)/.installed
 i18n: i18n-extract i18n-compile
 
 i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k N_ -k __ -k lazy_gettext --project "Resident Service Bot" --version 0.1 \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k N_ -k NP_:1,2 -k ngettext:1,2 -k __ -k lazy_gettext --project "Resident Service Bot" --version 0.1 \
 		--no-location --sort-output -o $(LOCALES)/messages.pot .
 	for lang in zh_CN en; do \
 		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ]; then \

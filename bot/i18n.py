@@ -7,7 +7,10 @@ use :func:`translate` with an explicit locale; both read the same catalogs in
 ``bot/locales``.
 
 Mark strings for extraction with ``N_`` where the text is chosen now and
-translated later (``translate(locale, N_("..."))``).
+translated later (``translate(locale, N_("..."))``). A text about a number of
+things has a singular and a plural form: mark it with ``NP_("1 ticket", "{count}
+tickets")`` and translate it with :func:`translate_plural` (handlers use aiogram's
+``ngettext``), so English reads "1 ticket" and "2 tickets".
 """
 
 from __future__ import annotations
@@ -34,6 +37,20 @@ def _catalog(locale: str) -> gettext.NullTranslations:
         return gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[locale])
     except FileNotFoundError:
         return gettext.NullTranslations()
+
+
+Plural = tuple[str, str]  # (singular msgid, plural msgid)
+
+
+def NP_(singular: str, plural: str) -> Plural:
+    """Mark a singular/plural pair for extraction without translating it yet."""
+    return (singular, plural)
+
+
+def translate_plural(locale: str, message: Plural, n: int, **values: object) -> str:
+    """The form of ``message`` for ``n`` things in ``locale``, its placeholders filled."""
+    text = _catalog(normalise_locale(locale) or DEFAULT_LOCALE).ngettext(message[0], message[1], n)
+    return text.format(**values) if values else text
 
 
 def translate(locale: str, message: str, **values: object) -> str:

@@ -84,7 +84,7 @@ async def offer_filing(
     if emergency.is_emergency(ctx.org, offer.category_key, offer.description):
         number = await emergency.hotline_for_resident(session, ctx.org, person.id)
         await message.answer(texts.hotline_alert(number))
-    proposal = await quick.quick_offer(session, person, offer)
+    proposal = await quick.quick_offer(session, ctx.org, person, offer)
     flow = message.message_id
     await state.set_state(FreeText.offer)
     await state.set_data(

@@ -3,10 +3,10 @@ actions, and a danger shows the emergency number before anything else."""
 
 from __future__ import annotations
 
-from bot.app.application import Application
-from fake_telegram import FakeTelegramServer
 from sqlalchemy import func, select
 
+from bot.app.application import Application
+from fake_telegram import FakeTelegramServer
 from storage.models import Attachment, TicketKind
 from tests.e2e.chat import ResidentChat
 from tests.e2e.residents import buttons
@@ -92,3 +92,21 @@ async def test_a_greeting_is_not_offered_and_a_plain_photo_asks_for_words(
     telegram.send_photo(xiaoming.user)
     answer = await xiaoming.next_message(mark)
     assert "照片需要配合诉求" in answer.params["text"]
+
+
+async def test_a_common_area_problem_is_proposed_near_the_residents_building(
+    xiaoming: ResidentChat, telegram: FakeTelegramServer
+) -> None:
+    await xiaoming.registered_in_unit()
+    mark = xiaoming.mark()
+    telegram.send_photo(xiaoming.user, caption="电梯按钮坏了,按了没反应")
+    offer = await xiaoming.next_message(mark)
+    assert "地点为公共区域(<b>阳光花园 · 1号楼</b>)" in offer.params["text"]
+    await xiaoming.press(offer, "✅ 对,就这样")
+    summary = await xiaoming.next_message(offer.seq + 1)
+    while "提交" not in " ".join(buttons(summary)):
+        summary = await xiaoming.message_after(summary)
+    assert "地点:阳光花园 – 1号楼" in summary.params["text"]
+    await xiaoming.press(summary, "✅ 提交")
+    (ticket,) = await xiaoming.tickets()
+    assert ticket.property_unit_id is None and ticket.location_text == "1号楼"

@@ -54,8 +54,12 @@ async def staff_resolves(app: Application, ticket_id: int, what: str = "Replaced
 
 async def test_free_text_with_a_typo_is_offered_as_a_repair(alice: ResidentChat) -> None:
     await alice.registered_in_unit()
-    offer = await alice.say("The elevater in my building is brokn again")
-    assert "It sounds like: Lift." in offer.params["text"]
+    proposal = await alice.say("The elevater in my building is brokn again")
+    assert (
+        "a repair about <b>Lift</b> in the common area (<b>阳光花园 · 1号楼</b>)"
+        in (proposal.params["text"])
+    )
+    offer = await alice.press(proposal, "✏️ Something else", expect="editMessageReplyMarkup")
     assert buttons(offer) == [
         "🔧 Repair",
         "📣 Complaint",
@@ -82,12 +86,13 @@ async def test_free_text_in_chinese_and_a_greeting(xiaoming: ResidentChat) -> No
     hint = await xiaoming.say("你好")
     assert hint.params["text"].startswith("请在下方菜单中选择所需服务")
     offer = await xiaoming.say("天花板漏水了,滴到床上")
-    assert "看起来是:漏水。" in offer.params["text"]
-    assert buttons(offer) == [
-        "🔧 报修",
-        "📣 投诉",
-        "不用了,谢谢",
-    ]  # water: repair/complaint
+    assert (
+        "<b>漏水</b>方面的报修" in offer.params["text"]
+        and "<b>1号楼 101</b>" in offer.params["text"]
+    )
+    assert buttons(offer) == ["✅ 对,就这样", "✏️ 不是这个", "不用了,谢谢"]
+    kinds = await xiaoming.press(offer, "✏️ 不是这个", expect="editMessageReplyMarkup")
+    assert buttons(kinds) == ["🔧 报修", "📣 投诉", "不用了,谢谢"]  # water: repair/complaint
     no = await xiaoming.press(offer, "不用了,谢谢")
     assert no.params["text"] == "好的。"
     assert await xiaoming.tickets() == []
@@ -155,7 +160,10 @@ async def test_filing_a_new_one_despite_a_duplicate(
     await bob.registered_in_unit()
     await file_directly(bob, "2号楼电梯困人了", category_key="lift")
     await xiaoming.registered_in_unit()
-    offer = await xiaoming.say("2号楼电梯坏了,有人被困在里面")
+    hotline = await xiaoming.say("2号楼电梯坏了,有人被困在里面")
+    assert "021-5555-0100" in hotline.params["text"]  # someone is trapped: the hotline first
+    offer = await xiaoming.message_after(hotline)
+    await xiaoming.press(offer, "✏️ 不是这个", expect="editMessageReplyMarkup")
     intro = await xiaoming.press(offer, "🔧 报修")
     place = await xiaoming.message_after(intro)
     await xiaoming.press(place, "🌳 阳光花园:公共区域或整体")

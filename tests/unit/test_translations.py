@@ -21,10 +21,18 @@ from bot.i18n import (
     normalise_locale,
     pick_locale,
     translate,
+    translate_plural,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {"_": None, "N_": None, "__": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "N_": None,
+    "__": None,
+    "lazy_gettext": None,
+    "NP_": (1, 2),
+    "ngettext": (1, 2),
+}
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
@@ -46,30 +54,55 @@ def catalog(locale: str):
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_every_message_in_the_code_is_translated(locale: str) -> None:
     po = catalog(locale)
-    translated = {m.id: m for m in po if m.id}
+    translated = {i: m for m in po if m.id for i in _ids(m)}
     missing = sorted(i for i in source_message_ids() if i not in translated)
-    empty = sorted(i for i, m in translated.items() if not m.string or m.fuzzy)
+    empty = sorted(i for i, m in translated.items() if not all(_strings(m)) or m.fuzzy)
     assert not missing, f"{locale}: not in the catalog (run make i18n): {missing}"
     assert not empty, f"{locale}: untranslated or fuzzy: {empty}"
+
+
+def _ids(message) -> list[str]:
+    return [message.id] if isinstance(message.id, str) else list(message.id)
+
+
+def _strings(message) -> list[str]:
+    return [message.string] if isinstance(message.string, str) else list(message.string)
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_placeholders_survive_translation(locale: str) -> None:
     for message in catalog(locale):
-        if message.id and message.string:
-            assert sorted(PLACEHOLDER.findall(message.id)) == sorted(
-                PLACEHOLDER.findall(message.string)
-            ), f"{locale}: placeholders differ in {message.id!r}"
+        if message.id and all(_strings(message)):
+            wanted = sorted(set(PLACEHOLDER.findall(" ".join(_ids(message)))))
+            for string in _strings(message):
+                assert sorted(set(PLACEHOLDER.findall(string))) == wanted, (
+                    f"{locale}: placeholders differ in {message.id!r}"
+                )
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_compiled_catalog_matches_the_po_file(locale: str) -> None:
     compiled = gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[locale])
     for message in catalog(locale):
-        if message.id:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
             assert compiled.gettext(message.id) == message.string, (
                 f"{locale}: .mo is stale for {message.id!r} (run make i18n-compile)"
             )
+            continue
+        singular, plural = message.id
+        for n, string in ((1, message.string[0]), (2, message.string[-1])):
+            assert compiled.ngettext(singular, plural, n) == string, (
+                f"{locale}: .mo is stale for {message.id!r} (run make i18n-compile)"
+            )
+
+
+def test_plural_forms_follow_the_number() -> None:
+    tickets = ("… {count} earlier entry not shown", "… {count} earlier entries not shown")
+    assert translate_plural("en", tickets, 1, count=1) == "… 1 earlier entry not shown"
+    assert translate_plural("en", tickets, 3, count=3) == "… 3 earlier entries not shown"
+    assert translate_plural("zh_CN", tickets, 3, count=3) == "… 还有 3 条较早的记录未显示"
 
 
 def test_telegram_language_codes_map_to_our_catalogs() -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
-from bot.i18n import N_, pick_locale, translate
+from bot.i18n import N_, NP_, Plural, pick_locale, translate, translate_plural
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
@@ -43,13 +43,18 @@ ESCALATION = N_(
     "{what} is overdue by {late} (was due {due}).\n"
     "Escalation level {level} · {project} · held by {holder}"
 )
-DIGEST_HEADER = N_("🔺 <b>{count} overdue tickets</b> need attention:")
+DIGEST_HEADER = NP_(
+    "🔺 <b>{count} overdue ticket</b> needs attention:",
+    "🔺 <b>{count} overdue tickets</b> need attention:",
+)
 DIGEST_LINE = N_("• <b>{number}</b> · {what} · overdue by {late} · level {level} · {holder}")
 WARNING = N_(
     "⏰ <b>{number}</b> · {kind} · {category}\n"
     "{what} is due in {left} (by {due}). Held by {holder}."
 )
-WARNING_DIGEST_HEADER = N_("⏰ <b>{count} tickets</b> are due soon:")
+WARNING_DIGEST_HEADER = NP_(
+    "⏰ <b>{count} ticket</b> is due soon:", "⏰ <b>{count} tickets</b> are due soon:"
+)
 WARNING_LINE = N_("• <b>{number}</b> · {what} due in {left} (by {due}) · {holder}")
 REMINDER = N_(
     "💬 <b>{number}</b>: the resident is waiting for an answer (it was due {due}). "
@@ -238,13 +243,13 @@ async def _send(
     ctx: Context,
     chat: _Chat,
     lines: list[_Line],
-    digest_header: str | None,
+    digest_header: Plural | None,
     text: Callable[[_Line, bool], str],
 ) -> None:
     """One digest (a header, one line per ticket, Details buttons) when ``digest_header``
     is given, else one message per ticket with its Take / Reassign / Details buttons."""
     if digest_header is not None:
-        texts = [translate(chat.locale, digest_header, count=len(lines))]
+        texts = [translate_plural(chat.locale, digest_header, len(lines), count=len(lines))]
         texts += [text(line, True) for line in lines]
         await _queue(session, ctx, chat, "\n".join(texts), _details_buttons(lines))
         return

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -226,9 +226,12 @@ async def filed(session: AsyncSession, org: Organisation, ticket: Ticket) -> str
 
 
 def joined(ticket: Ticket) -> str:
-    return _(
+    return ngettext(
+        "You joined <b>{number}</b> ({count} resident affected). I will message you "
+        "at every change, and it is in “My tickets”.",
         "You joined <b>{number}</b> ({count} residents affected). I will message you "
-        "at every change, and it is in “My tickets”."
+        "at every change, and it is in “My tickets”.",
+        ticket.affected_count,
     ).format(number=ticket.number, count=ticket.affected_count)
 
 
@@ -253,14 +256,24 @@ def offer(
     quoted = html.escape(found.description)
     if proposal is not None:
         category = html.escape(category_label(org, proposal.category_key))
-        if proposal.unit_label is not None:
+        if proposal.place_label is not None and proposal.area_project_id is not None:
+            text = _(
+                "I can pass this on to the property office as a {kind} about "
+                "<b>{category}</b> in the common area (<b>{place}</b>):\n“{text}”"
+            ).format(
+                kind=kind_label(proposal.kind).lower(),
+                category=category,
+                place=html.escape(proposal.place_label),
+                text=quoted,
+            )
+        elif proposal.place_label is not None:
             text = _(
                 "I can pass this on to the property office as a {kind} about "
                 "<b>{category}</b> at <b>{unit}</b>:\n“{text}”"
             ).format(
                 kind=kind_label(proposal.kind).lower(),
                 category=category,
-                unit=html.escape(proposal.unit_label),
+                unit=html.escape(proposal.place_label),
                 text=quoted,
             )
         else:

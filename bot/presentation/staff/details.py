@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
@@ -86,5 +87,9 @@ async def render_details(
         omitted += 1
     title = [_("History (notes included, staff only):")]
     if omitted:
-        title.append(_("… {count} earlier entries not shown").format(count=omitted))
+        title.append(
+            ngettext(
+                "… {count} earlier entry not shown", "… {count} earlier entries not shown", omitted
+            ).format(count=omitted)
+        )
     return "\n".join([*head, "", *title, *history])
