@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from storage.files import private_sqlite_file
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -30,16 +32,24 @@ def is_sqlite_url(url: str) -> bool:
 
 
 def ensure_sqlite_directory(url: str) -> None:
-    """Create the folder of a file-based SQLite database (``./data`` by default)."""
+    """Create the folder of a file-based SQLite database (``./data`` by default), and the
+    database file itself readable by its owner only (0600; its WAL files follow it)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        database = Path(parsed.database).expanduser()
+        database.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(database)
 
 
 def create_engine(
     url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs: Any
 ) -> AsyncEngine:
-    """``busy_timeout`` (SQLite only): seconds a statement waits for another writer."""
+    """``busy_timeout`` (SQLite only): seconds a statement waits for another writer.
+
+    Statement parameters are never put into error messages or logs (they hold names,
+    phone numbers and what residents wrote).
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite_url(url):
         ensure_sqlite_directory(url)
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
@@ -58,6 +68,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and rewritten rows (handled raw updates) are zeroed, not left in the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

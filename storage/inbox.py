@@ -5,10 +5,18 @@ An update is committed here before the poller asks Telegram for the next batch
 worker claims rows with a conditional update and a lease, handles each in one
 transaction that also marks it done, and a re-delivered ``update_id`` is
 ignored by the primary key.
+
+Personal data is kept no longer than handling needs: text enters cleaned of the
+control characters Telegram and PostgreSQL cannot carry (:func:`clean_update`), and
+once an update is handled (done, or parked as failed) its stored payload is reduced
+to its ids (:func:`reduced_payload`): the primary key is all that re-delivery
+detection needs. An update claimed but not finished keeps its whole payload, so it is
+handled again after a crash.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,14 +55,77 @@ def chat_key_of(update: dict[str, Any]) -> str:
     return "other"
 
 
+# C0 control characters other than tab and newline (PostgreSQL cannot store NUL in
+# text, Telegram refuses most of them in messages), and lone UTF-16 surrogates (which
+# no UTF-8 database or Bot API call takes).
+_UNCARRIABLE = re.compile("[\x00-\x08\x0b-\x1f]|[\ud800-\udfff]")
+_REPLACEMENT = "\ufffd"
+# Texts whose formatting entities count UTF-16 offsets into them.
+_TEXTS_WITH_ENTITIES = (("text", "entities"), ("caption", "caption_entities"))
+
+
+def clean_update(value: Any) -> Any:
+    """The update with every string cleaned of characters no database and no Bot API call
+    can carry: control characters are dropped (entity offsets follow), a lone surrogate
+    becomes U+FFFD. The same input then works the same on SQLite and PostgreSQL."""
+    if isinstance(value, str):
+        return _clean_text(value)[0]
+    if isinstance(value, list):
+        return [clean_update(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    cleaned = {key: clean_update(item) for key, item in value.items()}
+    for text_key, entities_key in _TEXTS_WITH_ENTITIES:
+        text, entities = value.get(text_key), cleaned.get(entities_key)
+        if isinstance(text, str) and isinstance(entities, list) and _UNCARRIABLE.search(text):
+            shift = _clean_text(text)[1]
+            cleaned[entities_key] = [_shifted(entity, shift) for entity in entities]
+    return cleaned
+
+
+def _clean_text(text: str) -> tuple[str, list[int]]:
+    """The cleaned text, and for each UTF-16 position of ``text`` (and its end) how many
+    units were dropped before it."""
+    if not _UNCARRIABLE.search(text):
+        return text, []
+    kept: list[str] = []
+    dropped_before: list[int] = []
+    dropped = 0
+    for char in text:
+        code = ord(char)
+        dropped_before.extend([dropped] * (2 if code > 0xFFFF else 1))
+        if code < 0x20 and char not in "\t\n":
+            dropped += 1
+        else:
+            kept.append(_REPLACEMENT if 0xD800 <= code <= 0xDFFF else char)
+    dropped_before.append(dropped)
+    return "".join(kept), dropped_before
+
+
+def _shifted(entity: Any, dropped_before: list[int]) -> Any:
+    if not dropped_before or not isinstance(entity, dict):
+        return entity
+    last = len(dropped_before) - 1
+    start = min(int(entity.get("offset", 0)), last)
+    end = min(start + int(entity.get("length", 0)), last)
+    offset = start - dropped_before[start]
+    return {**entity, "offset": offset, "length": end - dropped_before[end] - offset}
+
+
+def reduced_payload(update_id: int) -> dict[str, Any]:
+    """What is kept of a handled update: its id, nothing anyone wrote."""
+    return {"update_id": update_id}
+
+
 async def store_updates(
     session: AsyncSession, updates: Iterable[dict[str, Any]], now: datetime
 ) -> int:
-    """Insert new updates; ones already stored (re-delivered) are skipped."""
+    """Insert new updates (cleaned, see :func:`clean_update`); ones already stored
+    (re-delivered) are skipped."""
     rows = [
         {
             "update_id": u["update_id"],
-            "payload": u,
+            "payload": clean_update(u),
             "chat_key": chat_key_of(u),
             "status": InboundStatus.PENDING.value,
             "attempts": 0,
@@ -120,7 +191,10 @@ async def is_pending(session: AsyncSession, update_id: int) -> bool:
 
 
 async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Mark handled, inside the handler's transaction. False if someone else already did."""
+    """Mark handled, inside the handler's transaction. False if someone else already did.
+
+    The stored payload is reduced to its id in the same commit.
+    """
     return await claim(
         session,
         InboundUpdate,
@@ -130,6 +204,7 @@ async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> boo
         processed_at=now,
         locked_by=None,
         locked_until=None,
+        payload=reduced_payload(update_id),
     )
 
 
@@ -152,6 +227,7 @@ async def record_failure(
     if row.attempts >= max_attempts:
         row.status = InboundStatus.FAILED
         row.processed_at = now
+        row.payload = reduced_payload(update_id)
     else:
         row.available_at = retry_at
     await session.flush()
@@ -168,12 +244,26 @@ async def release_all_locks(session: AsyncSession) -> int:
     )
 
 
+# Telegram keeps an unconfirmed update for 24 h: after this, no duplicate can arrive.
+HANDLED_UPDATES_KEPT_FOR = timedelta(days=2)
+
+
 async def purge_handled(session: AsyncSession, older_than: datetime) -> int:
     """Forget handled updates Telegram can no longer re-deliver (it keeps them 24 h)."""
     return await rows_changed(
         session,
         delete(InboundUpdate).where(
             InboundUpdate.status == InboundStatus.DONE, InboundUpdate.processed_at < older_than
+        ),
+    )
+
+
+async def purge_failed(session: AsyncSession, older_than: datetime) -> int:
+    """Forget updates parked as failed (their sender had an apology) after the same time."""
+    return await rows_changed(
+        session,
+        delete(InboundUpdate).where(
+            InboundUpdate.status == InboundStatus.FAILED, InboundUpdate.processed_at < older_than
         ),
     )
 

@@ -2,8 +2,9 @@
 
 ``DATA_ENCRYPTION_KEY`` (comma-separated, newest first) wins. Without it, a
 single-instance SQLite installation keeps a generated key in a file beside the
-database, so the quick start needs no set-up; PostgreSQL installations (several
-instances) must set the variable, or every instance would invent its own key.
+database (readable by its owner only, 0600), so the quick start needs no set-up;
+PostgreSQL installations (several instances) must set the variable, or every
+instance would invent its own key.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config.settings import Settings
 from storage.crypto import configure_cipher, generate_key, is_valid_key
+from storage.files import restrict_to_owner
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ def load_keys(settings: Settings) -> list[str]:
         with os.fdopen(descriptor, "w", encoding="ascii") as handle:
             handle.write(generate_key() + "\n")
         log.warning("Created %s to encrypt personal data; back it up with the database", path)
+    else:
+        restrict_to_owner(path)
     return [path.read_text(encoding="ascii").strip()]
 
 

@@ -3,6 +3,8 @@
 - Residents inactive for ``[residents] personal_data_kept_for`` are erased.
 - Tickets closed for ``closed_ticket_text_kept_for`` lose the text residents
   wrote and their photos; timings and ratings stay for statistics.
+- Telegram updates parked as failed are forgotten after the time handled ones are
+  (``storage.inbox.HANDLED_UPDATES_KEPT_FOR``), with their count in the audit log.
 Each run handles a bounded batch, so a first run on an old database cannot
 hold the database for long; the next run continues.
 """
@@ -16,8 +18,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.services import audit
 from bot.services.context import Context
 from bot.services.privacy.erasure import ERASED_TEXT, erase_person
+from storage import inbox
 from storage.models import Attachment, Person, StaffMembership, Ticket, TicketEvent, TicketStatus
 
 BATCH = 200
@@ -27,6 +31,7 @@ BATCH = 200
 class RetentionReport:
     people_erased: int = 0
     tickets_stripped: int = 0
+    failed_updates_purged: int = 0
 
 
 async def apply_retention(session: AsyncSession, ctx: Context) -> RetentionReport:
@@ -67,8 +72,21 @@ async def apply_retention(session: AsyncSession, ctx: Context) -> RetentionRepor
     for ticket in tickets:
         await strip_ticket(session, ticket, now)
         report.tickets_stripped += 1
+
+    report.failed_updates_purged = await purge_failed_updates(session, now)
     await session.flush()
     return report
+
+
+async def purge_failed_updates(session: AsyncSession, now: datetime) -> int:
+    """Forget Telegram updates that could not be handled, once no duplicate can arrive;
+    the audit log keeps how many there were."""
+    purged = await inbox.purge_failed(session, now - inbox.HANDLED_UPDATES_KEPT_FOR)
+    if purged:
+        await audit.record(
+            session, now, None, "inbox.failed_updates_purged", data={"count": purged}
+        )
+    return purged
 
 
 async def strip_ticket(session: AsyncSession, ticket: Ticket, now: datetime) -> None:

@@ -1,0 +1,57 @@
+"""Control characters a resident types (a NUL byte in a name, in a ticket's text) are
+cleaned where updates enter, so the same input works on SQLite and PostgreSQL, and
+nothing of a failing statement's parameters reaches the logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from bot.app.application import Application
+from bot.app.logging_setup import apply_logger_levels
+from fake_telegram import FakeTelegramServer, FakeUser
+from storage.models import InboundStatus, InboundUpdate, Person, Ticket
+from tests.e2e import residents
+from tests.e2e.conftest import say
+
+NAME = "张\x00小明"
+WORDS = "阳台排水管\x00漏水\x07很严重"
+
+
+async def test_a_nul_byte_in_a_name_and_a_ticket_works_and_leaves_no_trace_in_the_logs(
+    app: Application,
+    telegram: FakeTelegramServer,
+    resident_zh: FakeUser,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    apply_logger_levels("DEBUG")
+    codes = await residents.issue_code(app)
+    await residents.register(telegram, resident_zh, NAME, start=f"/start {codes['101']}")
+    intro = await say(telegram, resident_zh, "🔧 报修")
+    category = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=intro.seq + 1)
+    place = await residents.press(telegram, resident_zh, category, "漏水")
+    await residents.press(telegram, resident_zh, place, "🏠 1号楼 101")
+    no_photos = await say(telegram, resident_zh, WORDS)
+    urgent = await residents.press(telegram, resident_zh, no_photos, "不发照片")
+    summary = await residents.press(telegram, resident_zh, urgent, "否")
+    filed = await residents.press(telegram, resident_zh, summary, "✅ 提交")
+    assert "SG-000001" in filed.params["text"]
+    await residents.settled(app)
+
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == resident_zh.id))
+        ticket = await session.scalar(select(Ticket))
+        failed = await session.scalar(
+            select(InboundUpdate).where(InboundUpdate.status == InboundStatus.FAILED)
+        )
+    assert person is not None and person.full_name == "张小明"
+    assert ticket is not None and ticket.description == "阳台排水管漏水很严重"
+    assert failed is None  # no update failed (and no apology was sent)
+
+    logged = "\n".join(logging.Formatter("%(message)s").format(r) for r in caplog.records)
+    for personal in ("张小明", "小明", "阳台排水管"):
+        assert personal not in logged
