@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation, display_name
 from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, ResidentUnit
 
 
@@ -19,6 +20,21 @@ class UnitLabel:
     project_name: str
     building_name: str
     unit_key: str
+    project_key: str = ""
+    building_key: str = ""
+
+    def named_for(self, org: Organisation, locale: str) -> UnitLabel:
+        """The same unit with the names people of ``locale`` read (``name_en`` for English)."""
+        try:
+            project = org.project(self.project_key)
+        except KeyError:
+            return self
+        building = next((b for b in project.buildings if b.key == self.building_key), None)
+        return replace(
+            self,
+            project_name=display_name(project, locale),
+            building_name=display_name(building, locale) if building else self.building_name,
+        )
 
     @property
     def short(self) -> str:
@@ -37,7 +53,15 @@ class Choice:
 
 def _label_query():
     return (
-        select(PropertyUnit.id, OrgUnit.id, OrgUnit.name, Building.name, PropertyUnit.key)
+        select(
+            PropertyUnit.id,
+            OrgUnit.id,
+            OrgUnit.name,
+            Building.name,
+            PropertyUnit.key,
+            OrgUnit.key,
+            Building.key,
+        )
         .join(Building, PropertyUnit.building_id == Building.id)
         .join(OrgUnit, Building.project_id == OrgUnit.id)
     )
@@ -109,8 +133,21 @@ async def active_projects(session: AsyncSession) -> list[Choice]:
     return [Choice(*row) for row in rows]
 
 
-async def project_name(session: AsyncSession, project_id: int) -> str:
-    return await session.scalar(select(OrgUnit.name).where(OrgUnit.id == project_id)) or "—"
+async def project_name(
+    session: AsyncSession, project_id: int, org: Organisation | None = None, locale: str = ""
+) -> str:
+    """The project's name (in ``locale``'s reading when the organisation gives one)."""
+    row = (
+        await session.execute(select(OrgUnit.name, OrgUnit.key).where(OrgUnit.id == project_id))
+    ).first()
+    if row is None:
+        return "—"
+    if org is not None:
+        try:
+            return display_name(org.project(row.key), locale)
+        except KeyError:
+            pass
+    return str(row.name)
 
 
 async def buildings_of(session: AsyncSession, project_id: int) -> list[Choice]:

@@ -6,6 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,7 +85,7 @@ async def offer_filing(
     if emergency.is_emergency(ctx.org, offer.category_key, offer.description):
         number = await emergency.hotline_for_resident(session, ctx.org, person.id)
         await message.answer(texts.hotline_alert(number))
-    proposal = await quick.quick_offer(session, ctx.org, person, offer)
+    proposal = await quick.quick_offer(session, ctx.org, person, offer, get_i18n().current_locale)
     flow = message.message_id
     await state.set_state(FreeText.offer)
     await state.set_data(

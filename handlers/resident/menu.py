@@ -40,8 +40,7 @@ async def my_tickets(message: Message, turn: Turn) -> None:
 
 async def my_profile(message: Message, turn: Turn) -> None:
     await turn.state.clear()
-    default_locale = turn.ctx.org.default_language
-    reply = await profile_texts.profile(turn.session, turn.person, default_locale)
+    reply = await profile_texts.profile(turn.session, turn.person, turn.ctx.org)
     await message.answer(reply.text, reply_markup=reply.markup)
 
 

@@ -31,7 +31,7 @@ async def unit_removed(callback: CallbackQuery, callback_data: ProfileAction, tu
     if not await unbind(turn.session, turn.person.id, callback_data.id):
         raise StaleButton()
     await callback.answer(_("Removed."))
-    reply = await texts.profile(turn.session, turn.person, turn.ctx.org.default_language)
+    reply = await texts.profile(turn.session, turn.person, turn.ctx.org)
     await replace_text(_message(callback), reply.text, reply_markup=reply.markup)
 
 
@@ -66,7 +66,7 @@ async def name_changed(message: Message, turn: Turn) -> None:
     await set_full_name(turn.session, message.from_user.id, message.text or "", turn.ctx.now)
     await turn.state.clear()
     await message.answer(_("Saved."), reply_markup=main_menu())
-    reply = await texts.profile(turn.session, turn.person, turn.ctx.org.default_language)
+    reply = await texts.profile(turn.session, turn.person, turn.ctx.org)
     await message.answer(reply.text, reply_markup=reply.markup)
 
 

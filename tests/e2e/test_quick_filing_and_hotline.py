@@ -3,12 +3,15 @@ actions, and a danger shows the emergency number before anything else."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from bot.app.application import Application
-from fake_telegram import FakeTelegramServer
+from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import Attachment, TicketKind
 from tests.e2e.chat import ResidentChat
+from tests.e2e.conftest import AppFactory
 from tests.e2e.residents import buttons
 
 
@@ -110,3 +113,30 @@ async def test_a_common_area_problem_is_proposed_near_the_residents_building(
     await xiaoming.press(summary, "✅ 提交")
     (ticket,) = await xiaoming.tickets()
     assert ticket.property_unit_id is None and ticket.location_text == "1号楼"
+
+
+async def test_english_speakers_read_the_english_names(
+    start_app: AppFactory,
+    org_file: Path,
+    tmp_path: Path,
+    telegram: FakeTelegramServer,
+    resident_en: FakeUser,
+    resident_zh: FakeUser,
+) -> None:
+    named = tmp_path / "organisation.toml"
+    text = org_file.read_text(encoding="utf-8")
+    project = 'name = "阳光花园"\n'
+    text = text.replace(project, project + 'name_en = "Sunshine Garden"\n', 1)
+    text = text.replace('name = "1号楼"\n', 'name = "1号楼"\n  name_en = "Building 1"\n', 1)
+    named.write_text(text, encoding="utf-8")
+    app = await start_app(bot_config=named)
+    alice = ResidentChat(app, telegram, resident_en, name="Alice")
+    await alice.registered_in_unit()
+    offer = await alice.say("The kitchen tap is leaking")
+    assert "<b>Building 1 101</b>" in offer.params["text"]
+    profile = await alice.say("/profile")
+    assert "Sunshine Garden Building 1 101" in profile.params["text"]
+    xiaoming = ResidentChat(app, telegram, resident_zh, name="张小明")
+    await xiaoming.registered_in_unit()
+    profile = await xiaoming.say("/profile")
+    assert "阳光花园 1号楼 101" in profile.params["text"]

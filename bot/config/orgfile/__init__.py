@@ -28,6 +28,7 @@ from .models import (
     SlaTargets,
     Staff,
     UnitSpec,
+    display_name,
 )
 from .problems import OrgFileError, Problem
 
@@ -51,6 +52,7 @@ __all__ = [
     "Staff",
     "UnitSpec",
     "check_organisation",
+    "display_name",
     "format_duration",
     "load_organisation",
     "parse_duration",

@@ -85,7 +85,8 @@ async def question(
             inline(in_rows(buttons, 2)),
         )
     if step is Step.PLACE:
-        options = await filing.place_options(session, person, draft.ticket_kind)
+        locale = get_i18n().current_locale
+        options = await filing.place_options(session, person, draft.ticket_kind, org, locale)
         buttons = [
             (f"🏠 {o.label}", button(flow, FilingAction.UNIT, o.id))
             if o.kind == "unit"
@@ -161,7 +162,7 @@ async def summary_text(session: AsyncSession, org: Organisation, flow: Flow) -> 
     ).format(
         kind=kind_label(draft.kind).lower(),
         category=html.escape(category_label(org, draft.category_key)),
-        place=await place_label(session, draft),
+        place=await place_label(session, draft, org),
         description=html.escape(draft.description or ""),
         photos=len(draft.photos),
         urgent=urgent,

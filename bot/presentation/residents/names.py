@@ -28,14 +28,16 @@ def category_label(org: Organisation, key: str | None) -> str:
         return key
 
 
-async def place_label(session: AsyncSession, draft: Draft) -> str:
+async def place_label(session: AsyncSession, draft: Draft, org: Organisation) -> str:
     """The draft's unit, or its project's common area and the words saying where (escaped)."""
+    locale = get_i18n().current_locale
     if draft.unit_id is not None:
         label = await resident_units.unit_label(session, draft.unit_id)
-        return html.escape(label.full if label else "—")
+        return html.escape(label.named_for(org, locale).full if label else "—")
     if draft.project_id is None:
         return "—"
-    project = html.escape(await resident_units.project_name(session, draft.project_id))
+    name = await resident_units.project_name(session, draft.project_id, org, locale)
+    project = html.escape(name)
     if draft.location_text:
         return f"{project} – {html.escape(draft.location_text)}"
     return project

@@ -7,6 +7,7 @@ import html
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import LANGUAGE_NAMES, pick_locale
 from bot.presentation.buttons.residents import ProfileAction, ProfileStep
 from bot.presentation.residents.keyboards import InlineReply, Row, inline
@@ -15,12 +16,11 @@ from bot.services.unit_binding import pending_requests
 from storage.models import Person
 
 
-async def profile(session: AsyncSession, person: Person, default_locale: str) -> InlineReply:
-    units = await units_of(session, person.id)
-    waiting = await pending_requests(session, person.id)
-    language = LANGUAGE_NAMES[
-        pick_locale(person.language, person.telegram_language, default_locale)
-    ]
+async def profile(session: AsyncSession, person: Person, org: Organisation) -> InlineReply:
+    locale = pick_locale(person.language, person.telegram_language, org.default_language)
+    units = [u.named_for(org, locale) for u in await units_of(session, person.id)]
+    waiting = [u.named_for(org, locale) for u in await pending_requests(session, person.id)]
+    language = LANGUAGE_NAMES[locale]
     lines = [
         _("👤 <b>Your profile</b>"),
         _("Name: {name}").format(name=html.escape(person.full_name or "—")),

@@ -16,7 +16,7 @@ from bot.services.errors import Refused, StaleButton
 from bot.services.intake import categories
 from bot.services.intake.drafts import Draft, clean_location
 from bot.services.intake.matching import most_similar
-from bot.services.resident_units import active_projects, units_of
+from bot.services.resident_units import active_projects, project_name, units_of
 from bot.services.tickets import lifecycle
 from bot.services.tickets.transitions import OPEN_STATUSES
 from storage.models import Person, Ticket, TicketFollower, TicketKind
@@ -102,13 +102,20 @@ async def check_can_file(
 
 
 async def place_options(
-    session: AsyncSession, person: Person, kind: TicketKind
+    session: AsyncSession,
+    person: Person,
+    kind: TicketKind,
+    org: Organisation | None = None,
+    locale: str = "",
 ) -> list[PlaceOption]:
     """The resident's units, then the common areas of their projects.
 
-    Someone with no unit (only questions) chooses among all projects.
+    Someone with no unit (only questions) chooses among all projects. With ``org``,
+    the labels use the names people of ``locale`` read.
     """
     units = await units_of(session, person.id)
+    if org is not None:
+        units = [u.named_for(org, locale) for u in units]
     several_projects = len({u.project_id for u in units}) > 1
     options = [
         PlaceOption("unit", u.unit_id, u.full if several_projects else u.short) for u in units
@@ -116,6 +123,8 @@ async def place_options(
     projects: dict[int, str] = {u.project_id: u.project_name for u in units}
     if not projects:
         projects = {p.id: p.name for p in await active_projects(session)}
+        if org is not None:
+            projects = {pid: await project_name(session, pid, org, locale) for pid in projects}
     options += [PlaceOption("area", project_id, name) for project_id, name in projects.items()]
     return options
 

@@ -111,16 +111,17 @@ def likely_kind(text: str, kinds: list[TicketKind]) -> TicketKind:
 
 
 async def quick_offer(
-    session: AsyncSession, org: Organisation, person: Person, offer: Offer
+    session: AsyncSession, org: Organisation, person: Person, offer: Offer, locale: str
 ) -> QuickOffer | None:
-    """The all-in-one proposal for an offer whose category is clear (None: ask step by step)."""
+    """The all-in-one proposal for an offer whose category is clear (None: ask step by step);
+    its place is named as people of ``locale`` read it."""
     if offer.category_key is None or not offer.kinds:
         return None
     kind = likely_kind(offer.description, offer.kinds)
     units = await units_of(session, person.id)
     if len(units) != 1:  # several units (or none): the place is asked next
         return QuickOffer(kind, offer.category_key, None, None)
-    unit = units[0]
+    unit = units[0].named_for(org, locale)
     if about_common_area(org, offer.category_key, offer.description):
         label = f"{unit.project_name} · {unit.building_name}"
         return QuickOffer(
