@@ -1,8 +1,17 @@
-"""Periodic jobs. Each is a few lines that call a service or a storage helper."""
+"""Periodic jobs. Each is a few lines that call a service or a storage helper.
+
+A job that queues messages wakes the outbox sender once it has committed. A job
+that meets an outage of the database stops there and logs it once (see
+``scheduler/resilience.py``); its next run, an interval later, is the retry, and
+what it did not reach is still due then.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -10,6 +19,7 @@ from bot.services.privacy.retention import RetentionReport, apply_retention
 from bot.services.sla.sweep import SweepResult
 from bot.services.stats.digest import post_daily_digests
 from scheduler.deps import JobDeps
+from scheduler.resilience import Outage, is_transient
 from scheduler.survey_jobs import run_survey_sweep
 from storage import inbox
 
@@ -25,7 +35,10 @@ DIGEST_CHECK_SECONDS = 60
 async def apply_data_retention(deps: JobDeps) -> RetentionReport:
     """Erase long-inactive residents and strip personal text from long-closed tickets."""
     async with deps.sessionmaker() as session, session.begin():
-        return await apply_retention(session, deps.context())
+        report = await apply_retention(session, deps.context())
+    if report.people_erased or report.tickets_stripped:
+        deps.wake_sender()  # erasure refreshes the group cards
+    return report
 
 
 async def purge_handled_updates(deps: JobDeps) -> int:
@@ -34,20 +47,46 @@ async def purge_handled_updates(deps: JobDeps) -> int:
 
 
 async def sweep_sla_deadlines(deps: JobDeps) -> SweepResult:
-    """Warn, escalate and remind for every ticket whose SLA check is due."""
+    """Warn, escalate and remind for every ticket whose SLA check is due (the sweeper
+    wakes the sender after each batch that queued messages)."""
     return await deps.sla_sweeper.run()
 
 
 async def send_daily_digests(deps: JobDeps) -> int:
     """Queue the daily digest for each staff group once its local time has come."""
     async with deps.sessionmaker() as session, session.begin():
-        return await post_daily_digests(session, deps.context())
+        posted = await post_daily_digests(session, deps.context())
+    if posted:
+        deps.wake_sender()
+    return posted
+
+
+Job = Callable[[JobDeps], Awaitable[Any]]
+
+
+def surviving_outages(job: Job, job_id: str) -> Job:
+    """``job``, except that an outage ends the run with one log line per outage."""
+    outage = Outage(f"job {job_id}")
+
+    @functools.wraps(job)
+    async def run(deps: JobDeps) -> Any:
+        try:
+            result = await job(deps)
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            outage.failed(error)  # logged once; the next run is the retry
+            return None
+        outage.recovered()
+        return result
+
+    return run
 
 
 def register_jobs(scheduler: AsyncIOScheduler, deps: JobDeps, sla_sweep_seconds: float) -> None:
-    def every(job, job_id: str, **interval) -> None:
+    def every(job: Job, job_id: str, **interval: Any) -> None:
         scheduler.add_job(
-            job,
+            surviving_outages(job, job_id),
             "interval",
             args=[deps],
             id=job_id,

@@ -10,6 +10,11 @@ Telegram's answers decide what happens to a message:
 - group upgraded to a supergroup → follow ``migrate_to_chat_id`` and retry;
 - "can't parse entities" → resend once as plain text;
 - any other 400 → dead at once (retrying cannot help).
+
+When the database goes away, what was learnt from Telegram is not lost: the
+bookkeeping of each message already sent (or refused) is kept in memory and done
+first when the database is back, so nothing is sent twice; messages claimed but not
+yet sent are given back. Meanwhile the loop backs off (``scheduler/batch_loop.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ import html
 import logging
 import random
 import re
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, methods
@@ -40,6 +47,7 @@ from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.services import delivery_outcomes
 from scheduler.batch_loop import BatchLoop
 from scheduler.rate_limits import SendPacer
+from scheduler.resilience import Outage, is_transient
 from storage import outbox_queue
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -82,8 +90,9 @@ class OutboxSender(BatchLoop):
         pacer: SendPacer | None = None,
         lease: timedelta = timedelta(minutes=2),
         locale: str = DEFAULT_LOCALE,
+        outage: Outage | None = None,
     ) -> None:
-        super().__init__(poll_interval)
+        super().__init__(poll_interval, outage=outage or Outage("outbox sender"))
         self._bot = bot
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -93,12 +102,29 @@ class OutboxSender(BatchLoop):
         self._pacer = pacer or SendPacer()
         self._lease = lease
         self._locale = locale
+        # Outcomes that could not be written while the database was away, oldest first.
+        self._unrecorded: list[Callable[[], Awaitable[None]]] = []
 
     async def _one_batch(self) -> int:
         return await self.send_due()
 
+    async def _record(self, write: Callable[[], Awaitable[None]]) -> None:
+        """Write an outcome; if the database is away, keep it to write when it is back."""
+        try:
+            await write()
+        except Exception as error:
+            if is_transient(error):
+                self._unrecorded.append(write)
+            raise
+
+    async def _record_pending(self) -> None:
+        while self._unrecorded:
+            await self._unrecorded[0]()  # an outage again: kept, and the loop backs off
+            self._unrecorded.pop(0)
+
     async def send_due(self) -> int:
         """Deliver one batch of due messages; returns how many were attempted."""
+        await self._record_pending()
         async with self._sessionmaker() as session, session.begin():
             batch = await outbox_queue.claim_due(
                 session,
@@ -107,37 +133,55 @@ class OutboxSender(BatchLoop):
                 self._lease,
                 exclude_chats=self._pacer.busy_chats(),
             )
-        await asyncio.gather(*(self._deliver(message) for message in batch))
+        outcomes = await asyncio.gather(
+            *(self._deliver(message) for message in batch), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome  # the database went away (or a fault): the loop decides
         return len(batch)
 
     async def _deliver(self, message: OutboxMessage) -> None:
         await self._pacer.wait_turn(message.chat_id)
         try:
             method, params = await self._resolve(message)
+        except Exception as error:
+            if is_transient(error):
+                # Nothing was sent: give the message back once the database is back.
+                self._unrecorded.append(partial(self._settle, message))
+                raise
+            await self._record(partial(self._failed, message, error))
+            return
+        try:
             result = await self._bot(build_method(method, params))
         except asyncio.CancelledError:
             # Shutting down mid-send: leave the claim to expire; it is retried after restart.
             raise
-        except TelegramRetryAfter as error:
+        except Exception as error:
+            await self._record(partial(self._failed, message, error))
+        else:
+            await self._record(partial(self._sent, message, result, sent_as=method))
+
+    async def _failed(self, message: OutboxMessage, error: Exception) -> None:
+        """Record what Telegram's refusal (or the network's failure) means for ``message``."""
+        if isinstance(error, TelegramRetryAfter):
             await self._retry_later(
                 message,
                 timedelta(seconds=error.retry_after),
                 count=False,
                 error=f"429 retry after {error.retry_after}s",
             )
-        except TelegramMigrateToChat as error:
+        elif isinstance(error, TelegramMigrateToChat):
             await self._follow_migration(message, error.migrate_to_chat_id)
-        except TelegramForbiddenError as error:
+        elif isinstance(error, TelegramForbiddenError):
             await self._recipient_inactive(message, str(error))
-        except TelegramBadRequest as error:
+        elif isinstance(error, TelegramBadRequest):
             await self._bad_request(message, error)
-        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
-            await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
-        except Exception as error:
-            log.exception("Outbox message %s failed unexpectedly", message.id)
+        elif isinstance(error, TelegramServerError | TelegramNetworkError | TimeoutError | OSError):
             await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
         else:
-            await self._sent(message, result, sent_as=method)
+            log.exception("Outbox message %s failed unexpectedly", message.id, exc_info=error)
+            await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
 
     async def _resolve(self, message: OutboxMessage) -> tuple[str, dict[str, Any]]:
         """The call to make now: an edit by ``ref`` needs the id of the message it edits."""

@@ -1,6 +1,7 @@
 """The survey sweep: reminders, auto-close, abandoned answers, campaign reminders and
 scheduled campaigns. Each item is handled in its own transaction, so one that
-fails (or that another instance handled first) does not hold back the rest.
+fails (or that another instance handled first) does not hold back the rest; an
+outage of the database ends the sweep (the next run retries, see ``jobs.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.services.context import Context
 from bot.services.surveys import campaigns, post_ticket
 from bot.services.surveys.errors import SurveyError
 from scheduler.deps import JobDeps
+from scheduler.resilience import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +38,20 @@ async def _each(
     what: str,
 ) -> int:
     done = 0
-    for item in ids:
-        try:
-            async with deps.sessionmaker() as session, session.begin():
-                done += int(await step(session, deps.context(), item))
-        except Exception:
-            log.exception("Survey sweep: %s %s failed; it is retried on the next run", what, item)
+    try:
+        for item in ids:
+            try:
+                async with deps.sessionmaker() as session, session.begin():
+                    done += int(await step(session, deps.context(), item))
+            except Exception as error:
+                if is_transient(error):
+                    raise  # the database is away: the rest waits for the next run
+                log.exception(
+                    "Survey sweep: %s %s failed; it is retried on the next run", what, item
+                )
+    finally:
+        if done:
+            deps.wake_sender()  # what was queued before an outage goes out too
     return done
 
 
@@ -70,7 +80,9 @@ async def run_survey_sweep(deps: JobDeps) -> SweepReport:
         pass  # another instance started this scheduled campaign first
     except SurveyError as error:
         log.warning("Survey sweep: no scheduled campaign: %s", error.reason)
-    except Exception:
+    except Exception as error:
+        if is_transient(error):
+            raise
         log.exception("Survey sweep: the scheduled campaign failed; retried on the next run")
     if any(vars(report).values()):
         deps.wake_sender()

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     outbox_per_second: float = Field(default=30.0, gt=0)
     outbox_group_per_minute: int = Field(default=20, ge=1)
     outbox_chat_per_second: float = Field(default=1.0, gt=0)
+    # Database outages. SQLite: seconds a statement waits for another writer before it
+    # counts as an outage. Any database: seconds of one outage after which the process
+    # gives up and exits non-zero (0: never; it keeps retrying and resumes by itself).
+    sqlite_busy_timeout: float = Field(default=30.0, gt=0)
+    outage_give_up_seconds: float = Field(default=0.0, ge=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

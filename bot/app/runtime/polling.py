@@ -3,7 +3,10 @@
 aiogram's own polling confirms an update to Telegram (by asking for the next
 offset) before its handler has run, so a crash mid-handler loses it. Here each
 batch is committed to the inbox first; only then is the next ``getUpdates``
-call made, which is what confirms the batch to Telegram.
+call made, which is what confirms the batch to Telegram. While the database is
+away the offset stays where it is: Telegram offers the same updates again (it keeps
+them for 24 hours) until they are stored. Outages of the database or of the Bot
+API are waited out with back-off (``scheduler/resilience.py``), one log line each.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import logging
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from scheduler.resilience import Outage, is_transient
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,7 @@ class UpdatePoller:
         timeout: int,
         allowed_updates: list[str],
         on_stored: Callable[[], None],
+        outage: Outage | None = None,
     ) -> None:
         self._bot = bot
         self._sessionmaker = sessionmaker
@@ -41,26 +46,25 @@ class UpdatePoller:
         self._allowed_updates = allowed_updates
         self._on_stored = on_stored
         self._offset: int | None = None
+        self.outage = outage or Outage("update poller")
 
     async def run(self) -> None:
-        backoff = 0.5
         while True:
             try:
                 stored = await self.poll_once()
-                backoff = 0.5
-                if stored:
-                    self._on_stored()
-            except asyncio.CancelledError:
-                raise
             except TelegramUnauthorizedError:
                 log.critical("Telegram rejected the bot token; polling stopped")
                 raise
-            except (TelegramAPIError, TelegramNetworkError, OSError, TimeoutError) as error:
-                log.warning(
-                    "getUpdates failed (%s); retrying in %.1fs", type(error).__name__, backoff
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+            except Exception as error:
+                # Any other Bot API answer (a 409 while another instance polls, a 5xx) or
+                # an outage of the network or the database is waited out.
+                if not (is_transient(error) or isinstance(error, TelegramAPIError)):
+                    raise
+                await asyncio.sleep(self.outage.failed(error))
+                continue
+            self.outage.recovered()
+            if stored:
+                self._on_stored()
 
     async def poll_once(self) -> int:
         method = GetUpdates(

@@ -1,4 +1,10 @@
-"""Handles stored updates: chats in parallel, each chat's updates in order."""
+"""Handles stored updates: chats in parallel, each chat's updates in order.
+
+When the database goes away mid-batch, the updates in hand are neither counted as
+failed nor left leased: the batch ends with the outage error (the loop backs off,
+see ``scheduler/batch_loop.py``) and the first thing the next batch does is give
+them back, so they are handled, in order, as soon as the database returns.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,13 @@ from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.runtime.handling import handle_update_once
 from bot.clock import Clock
 from scheduler.batch_loop import BatchLoop
+from scheduler.resilience import Outage, is_database_outage, is_transient
 from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
 
@@ -40,8 +48,9 @@ class UpdateWorker(BatchLoop):
         max_concurrent_chats: int,
         on_gave_up: GaveUpCallback | None = None,
         after_batch: Callable[[], None] | None = None,
+        outage: Outage | None = None,
     ) -> None:
-        super().__init__(poll_interval)
+        super().__init__(poll_interval, outage=outage or Outage("update worker"))
         self._dispatcher = dispatcher
         self._bot = bot
         self._sessionmaker = sessionmaker
@@ -52,12 +61,18 @@ class UpdateWorker(BatchLoop):
         self._chat_slots = asyncio.Semaphore(max_concurrent_chats)
         self._on_gave_up = on_gave_up
         self._after_batch = after_batch
+        # Claimed by this worker, not handled because the database went away: given back
+        # at the start of the next batch.
+        self._to_release: set[int] = set()
 
     async def _one_batch(self) -> int:
         return await self.run_once()
 
     async def run_once(self) -> int:
         """Claim and handle one batch; returns how many updates were attempted."""
+        if self._to_release:
+            await self._release(sorted(self._to_release))
+            self._to_release.clear()
         async with self._sessionmaker() as session, session.begin():
             claimed = await inbox.claim_batch(
                 session, self._worker_id, self._clock.now(), self._lease
@@ -67,18 +82,29 @@ class UpdateWorker(BatchLoop):
         by_chat: dict[str, list[InboundUpdate]] = defaultdict(list)
         for row in claimed:
             by_chat[row.chat_key].append(row)
-        await asyncio.gather(*(self._handle_chat(rows) for rows in by_chat.values()))
+        outcomes = await asyncio.gather(
+            *(self._handle_chat(rows) for rows in by_chat.values()), return_exceptions=True
+        )
         if self._after_batch is not None:
             self._after_batch()
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome  # the database went away (or a fault): the loop decides
         return len(claimed)
 
     async def _handle_chat(self, rows: list[InboundUpdate]) -> None:
         async with self._chat_slots:
             for index, row in enumerate(rows):
-                if not await self._handle(row):
-                    # Keep the chat's order: release the rest, they follow after the retry.
-                    await self._release([r.update_id for r in rows[index + 1 :]])
-                    return
+                try:
+                    handled = await self._handle(row)
+                    if not handled:
+                        # Keep the chat's order: release the rest, they follow after the retry.
+                        await self._release([r.update_id for r in rows[index + 1 :]])
+                        return
+                except Exception as error:
+                    if is_transient(error):  # this one and the rest of the chat wait for it
+                        self._to_release.update(r.update_id for r in rows[index:])
+                    raise
 
     async def _handle(self, row: InboundUpdate) -> bool:
         try:
@@ -94,6 +120,8 @@ class UpdateWorker(BatchLoop):
         except asyncio.CancelledError:
             raise
         except Exception as error:
+            if _database_away(error):
+                raise  # not the update's fault: it is not counted as a failed attempt
             log.exception("Update %s failed", row.update_id)
             await self._record_failure(row, error)
             return False
@@ -114,3 +142,9 @@ class UpdateWorker(BatchLoop):
             return
         async with self._sessionmaker() as session, session.begin():
             await inbox.release(session, update_ids)
+
+
+def _database_away(error: Exception) -> bool:
+    """An outage error that surely came from the database (a handler's own OSError, say,
+    is counted against the update; recording that failure then meets any real outage)."""
+    return is_database_outage(error) and isinstance(error, SQLAlchemyError | ConnectionError)
