@@ -5,6 +5,12 @@ database, syncs the directory, connects to the Bot API, and starts the update
 poller, the update worker, the outbox sender and the scheduler.
 ``Application.stop()`` stops them in the reverse order, letting work in hand
 finish for a short grace period; anything cut short is retried after restart.
+
+The loops wait out outages of the database and of the Bot API by themselves
+(``scheduler/resilience.py``). A loop that stops anyway — a fault retrying cannot
+mend, or an outage longer than ``OUTAGE_GIVE_UP_SECONDS`` — stops the application,
+and :meth:`Application.run` then raises :class:`ApplicationFailed`, which the
+``run`` command turns into a non-zero exit status for the supervisor to see.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ from bot.services.directory import sync_organisation
 from scheduler.jobs import register_jobs
 from scheduler.outbox_sender import OutboxSender
 from scheduler.rate_limits import SendPacer
+from scheduler.resilience import Outage, summary
 from scheduler.sla_sweep import SlaSweeper
 from storage import inbox, outbox_queue
 from storage.db import create_engine, create_sessionmaker
@@ -89,6 +96,7 @@ class Application:
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopped = asyncio.Event()
+        self._failure: tuple[str, BaseException] | None = None  # the loop that stopped, why
 
     # What the running application is made of; each raises NotStarted before start().
     @property
@@ -135,7 +143,9 @@ class Application:
         settings = self.settings
         organisation = load_organisation(settings.bot_config)
         configure_encryption(settings)
-        self._engine = engine = create_engine(settings.database_url)
+        self._engine = engine = create_engine(
+            settings.database_url, busy_timeout=settings.sqlite_busy_timeout
+        )
         sessionmaker = create_sessionmaker(engine)
         await upgrade(engine)
         async with sessionmaker() as session, session.begin():
@@ -157,6 +167,7 @@ class Application:
                 sessionmaker,
                 lambda: Context(organisation, self.clock.now()),
                 batch_size=settings.sla_sweep_batch,
+                after_batch=self._wake_sender,
             ),
             wake_sender=self._wake_sender,
         )
@@ -231,6 +242,10 @@ class Application:
         async with self.sessionmaker() as session, session.begin():
             await queue_staff_menus(session, self.context())
 
+    def _outage(self, name: str) -> Outage:
+        """How the loop ``name`` waits out an outage (and when it gives up)."""
+        return Outage(name, rng=self.rng, give_up_after=self.settings.outage_give_up_seconds)
+
     def _start_loops(self) -> None:
         settings = self.settings
         self._sender = OutboxSender(
@@ -247,6 +262,7 @@ class Application:
                 settings.outbox_chat_per_second,
             ),
             locale=self.default_locale,
+            outage=self._outage("outbox sender"),
         )
         self._worker = UpdateWorker(
             self.dispatcher,
@@ -260,6 +276,7 @@ class Application:
             max_concurrent_chats=settings.max_concurrent_chats,
             on_gave_up=apology_sender(self.clock, self.default_locale),
             after_batch=self.sender.wake,
+            outage=self._outage("update worker"),
         )
         poller = UpdatePoller(
             self.bot,
@@ -268,6 +285,7 @@ class Application:
             timeout=settings.polling_timeout,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
             on_stored=self.worker.wake,
+            outage=self._outage("update poller"),
         )
         self._tasks = {
             "poller": asyncio.create_task(poller.run(), name="poller"),
@@ -278,12 +296,22 @@ class Application:
             task.add_done_callback(self._on_loop_exit)
 
     def _on_loop_exit(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled() or task.exception() is None:
+        if task.cancelled() or (error := task.exception()) is None:
             return
         log.critical(
-            "%s stopped unexpectedly: %r; shutting down", task.get_name(), task.exception()
+            "%s stopped unexpectedly: %s; shutting down",
+            task.get_name(),
+            summary(error),
+            exc_info=error,
         )
+        if self._failure is None:
+            self._failure = (task.get_name(), error)
         self.request_stop()
+
+    @property
+    def failure(self) -> tuple[str, BaseException] | None:
+        """The loop that stopped the application, and why (None: it was asked to stop)."""
+        return self._failure
 
     def request_stop(self) -> None:
         self._stopped.set()
@@ -331,6 +359,13 @@ class Application:
             await self.wait_until_stopped()
         finally:
             await self.stop()
+        if self._failure is not None:
+            name, error = self._failure
+            raise ApplicationFailed(f"{name} stopped: {summary(error)}") from error
+
+
+class ApplicationFailed(RuntimeError):
+    """A loop stopped the application (the ``run`` command exits non-zero)."""
 
 
 class NotStarted(RuntimeError):
