@@ -80,7 +80,7 @@ def cmd_run(_args: argparse.Namespace) -> int:
 async def _run(settings: Settings) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
 
-    from bot.app.application import Application
+    from bot.app.application import Application, ApplicationFailed
 
     app = Application(settings)
     loop = asyncio.get_running_loop()
@@ -91,6 +91,10 @@ async def _run(settings: Settings) -> int:
     except TelegramUnauthorizedError:
         print("Telegram rejected BOT_TOKEN. Check the token from @BotFather.", file=sys.stderr)
         return 2
+    except ApplicationFailed as failure:
+        # Asked to stop (SIGTERM, Ctrl-C) exits 0; a loop that gave up must not look like that.
+        print(f"The bot stopped on an error: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 
