@@ -203,3 +203,14 @@ async def test_csv_export_of_a_project_in_chinese(
     s3 = next(row for row in rows if row["编号"] == world.tickets["S3"].number)
     assert (s3["状态"], s3["按时响应"], s3["按时解决"]) == ("待处理", "否", "否")
     assert s3["创建时间"] == "2026-11-05 12:00"
+
+
+async def test_periods_are_understood_as_people_say_them(
+    app: Application, world: World, telegram: FakeTelegramServer
+) -> None:
+    manager = telegram.user(id=5002, first_name="Li", language_code="en")
+    text = (await say(telegram, manager, "/stats last week text")).params["text"]
+    assert "Period: 2026-11-02 – 2026-11-08 (Beijing time)" in text
+    manager_zh = telegram.user(id=5002, first_name="Li", language_code="zh-hans")
+    chinese = (await say(telegram, manager_zh, "/stats 本周 text")).params["text"]
+    assert "2026-11-09 – 2026-11-10" in chinese and "北京时间" in chinese

@@ -45,7 +45,7 @@ def test_month_and_range() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "0d", "801d", "2026-13", "2026-11-31", "2026-11-15..2026-11-01", "last week", "7 d"],
+    ["", "0d", "801d", "2026-13", "2026-11-31", "2026-11-15..2026-11-01", "next week", "7 d"],
 )
 def test_nonsense_is_refused(text: str) -> None:
     with pytest.raises(PeriodError):
@@ -91,3 +91,36 @@ def test_long_reports_are_split_between_sections_never_inside_a_line() -> None:
     assert sum(m.count("\n") + 1 for m in messages) >= 100
     joined = "\n".join(messages)
     assert all(f"line {i}-{j} " in joined for i in range(5) for j in range(20))
+
+
+# Local today is Tuesday 3 November 2026.
+@pytest.mark.parametrize(
+    ("typed", "first", "last"),
+    [
+        ("本周", date(2026, 11, 2), date(2026, 11, 3)),
+        ("this week", date(2026, 11, 2), date(2026, 11, 3)),
+        ("week", date(2026, 11, 2), date(2026, 11, 3)),
+        ("上周", date(2026, 10, 26), date(2026, 11, 1)),
+        ("Last Week", date(2026, 10, 26), date(2026, 11, 1)),
+        ("本月", date(2026, 11, 1), date(2026, 11, 3)),
+        ("上月", date(2026, 10, 1), date(2026, 10, 31)),
+        ("上个月", date(2026, 10, 1), date(2026, 10, 31)),
+        ("last month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("今年", date(2026, 1, 1), date(2026, 11, 3)),
+        ("去年", date(2025, 1, 1), date(2025, 12, 31)),
+        ("昨天", date(2026, 11, 2), date(2026, 11, 2)),
+        ("近7天", date(2026, 10, 28), date(2026, 11, 3)),
+        ("30天", date(2026, 10, 5), date(2026, 11, 3)),
+    ],
+)
+def test_periods_people_name(typed: str, first: date, last: date) -> None:
+    period = parse_period(typed, NOW, SHANGHAI)
+    assert (period.first_day, period.last_day) == (first, last)
+
+
+def test_a_named_period_of_two_words_among_the_arguments() -> None:
+    assert parse_arguments("last month sunshine text") == StatsRequest(
+        "last_month", "sunshine", True, False
+    )
+    assert parse_arguments("上月 sunshine").period == "上月"
+    assert parse_arguments("this week").period == "this_week"

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation.stats.texts import category_label, dimension_name
-from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name
+from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name, zone_name
 from bot.services.stats.figures import Dimension
 from bot.services.stats.report import StatsReport
 from bot.services.stats.rows import TicketRow, TicketRows
@@ -147,7 +147,7 @@ def summary_rows(
         (N_("Scope"), report.scope.name, N_("The project, region or HQ the figures cover.")),
         (N_("Period"), report.period.label(),
          N_("Whole local days, the first and the last included.")),
-        (N_("Timezone"), report.period.zone.key,
+        (N_("Timezone"), zone_name(report.period.zone, locale),
          N_("Every time in this file is a local time of this zone.")),
         (N_("Generated at"), _local(report.generated_at, report.period.zone),
          N_("When this file was made.")),

@@ -6,7 +6,7 @@ import html
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.presentation.texts import category_name, kind_name
+from bot.presentation.texts import category_name, kind_name, zone_name
 from bot.services.stats.figures import (
     Compliance,
     Dimension,
@@ -165,7 +165,7 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
             t(
                 N_("Period: {period} ({zone})"),
                 period=report.period.label(),
-                zone=report.period.zone.key,
+                zone=zone_name(report.period.zone, locale),
             ),
         ]
     )

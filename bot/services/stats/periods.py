@@ -17,6 +17,47 @@ MAX_DAYS = 800  # a little over two years
 _DAYS = re.compile(r"(\d{1,3})d")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CJK_DAYS = re.compile(r"(?:近|最近|过去)?(\d{1,3})(?:天|日)")
+# Periods people name, in both languages ("上月", "last month"): one canonical name each.
+# Phrases of several words arrive joined with "_" (see :func:`join_period_phrases`).
+NAMED_PERIODS = {
+    "today": "today", "今天": "today", "今日": "today",
+    "yesterday": "yesterday", "昨天": "yesterday", "昨日": "yesterday",
+    "week": "this_week", "this_week": "this_week", "本周": "this_week", "这周": "this_week",
+    "这个星期": "this_week", "本星期": "this_week",
+    "last_week": "last_week", "上周": "last_week", "上个星期": "last_week", "上星期": "last_week",
+    "month": "this_month", "this_month": "this_month", "本月": "this_month", "这个月": "this_month",
+    "last_month": "last_month", "上月": "last_month", "上个月": "last_month",
+    "year": "this_year", "this_year": "this_year", "今年": "this_year", "本年": "this_year",
+    "last_year": "last_year", "去年": "last_year",
+}  # fmt: skip
+_PHRASES = re.compile(r"\b(this|last)\s+(week|month|year)\b", re.IGNORECASE)
+
+
+def join_period_phrases(text: str) -> str:
+    """ "last month" → "last_month", so that a period is one word among the arguments."""
+    return _PHRASES.sub(lambda m: f"{m.group(1).lower()}_{m.group(2).lower()}", text)
+
+
+def _named(name: str, today: date, zone: ZoneInfo) -> Period:
+    monday = today - timedelta(days=today.weekday())
+    first_of_month = today.replace(day=1)
+    if name == "today":
+        return Period(today, today, zone)
+    if name == "yesterday":
+        return Period(today - timedelta(days=1), today - timedelta(days=1), zone)
+    if name == "this_week":
+        return Period(monday, today, zone)
+    if name == "last_week":
+        return Period(monday - timedelta(days=7), monday - timedelta(days=1), zone)
+    if name == "this_month":
+        return Period(first_of_month, today, zone)
+    if name == "last_month":
+        last = first_of_month - timedelta(days=1)
+        return Period(last.replace(day=1), last, zone)
+    if name == "this_year":
+        return Period(date(today.year, 1, 1), today, zone)
+    return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), zone)
 
 
 class PeriodError(ValueError):
@@ -83,14 +124,11 @@ def is_period(text: str) -> bool:
 
 def parse_period(text: str, now: datetime, zone: ZoneInfo) -> Period:
     """Turn what a manager typed into a :class:`Period` of local days."""
-    value = text.strip().lower()
+    value = join_period_phrases(text.strip()).lower()
     today = now.astimezone(zone).date()
-    if value == "today":
-        return Period(today, today, zone)
-    if value == "yesterday":
-        yesterday = today - timedelta(days=1)
-        return Period(yesterday, yesterday, zone)
-    if match := _DAYS.fullmatch(value):
+    if value in NAMED_PERIODS:
+        return _named(NAMED_PERIODS[value], today, zone)
+    if match := _DAYS.fullmatch(value) or _CJK_DAYS.fullmatch(value):
         count = int(match.group(1))
         if count < 1:
             raise PeriodError("a period needs at least one day")

@@ -16,7 +16,13 @@ from bot.services import audit
 from bot.services.context import Context
 from bot.services.errors import Refused
 from bot.services.people import Actor
-from bot.services.stats.periods import Period, PeriodError, is_period, parse_period
+from bot.services.stats.periods import (
+    Period,
+    PeriodError,
+    is_period,
+    join_period_phrases,
+    parse_period,
+)
 from bot.services.stats.report import StatsReport, build_report
 from bot.services.stats.rows import MAX_ROWS, TicketRows, ticket_rows
 from bot.services.stats.scope import StatsScope, resolve_scope
@@ -31,12 +37,14 @@ NOT_UNDERSTOOD = {
     "stats": N_(
         "I don't understand “{argument}”.\n"
         "Usage: /stats [period] [project or region] [text]\n"
-        "Period: today, 7d, 30d, 2026-11 or 2026-11-01..2026-11-15 (default 30d)."
+        "Period: today, yesterday, this week, last week, this month, last month, 7d, 30d, "
+        "2026-11 or 2026-11-01..2026-11-15 (default 30d)."
     ),
     "export": N_(
         "I don't understand “{argument}”.\n"
         "Usage: /export [period] [project or region] [csv]\n"
-        "Period: today, 7d, 30d, 2026-11 or 2026-11-01..2026-11-15 (default 30d)."
+        "Period: today, yesterday, this week, last week, this month, last month, 7d, 30d, "
+        "2026-11 or 2026-11-01..2026-11-15 (default 30d)."
     ),
 }
 Command = Literal["stats", "export"]
@@ -65,7 +73,7 @@ def parse_arguments(arguments: str | None, command: Command = "stats") -> StatsR
     period: str | None = None
     scope_key: str | None = None
     text_only = as_csv = False
-    for token in (arguments or "").split():
+    for token in join_period_phrases(arguments or "").split():
         word = token.lower()
         if word == "text":
             text_only = True
