@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from enum import Enum
 from typing import Any
 
@@ -136,7 +135,7 @@ class UserActionsMixin:
     def edit_text(self, user: FakeUser, message: MessageRef, text: str) -> dict[str, Any]:
         """The user edits one of their messages: an ``edited_message`` update."""
         stored = self._resolve(self._chat_for(user, None), message)
-        new = {**stored.data, "text": text, "edit_date": int(time.time())}
+        new = {**stored.data, "text": text, "edit_date": int(self.state.now())}
         new.pop("entities", None)
         stored.history.append(stored.data)
         stored.data = new

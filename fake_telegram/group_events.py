@@ -7,7 +7,6 @@ they get first-class helpers that emit exactly the updates Telegram sends.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fake_telegram.methods.chats import STATUSES, chat_member_payload
@@ -43,7 +42,7 @@ class GroupEventsMixin:
         event = {
             "chat": chat.to_dict(),
             "from": by_user.to_dict(),
-            "date": int(time.time()),
+            "date": int(self.state.now()),
             "old_chat_member": chat_member_payload(bot, old),
             "new_chat_member": chat_member_payload(bot, new),
         }

@@ -31,6 +31,8 @@ class CallRecorder:
         self._by_method: dict[str, list[ApiCall]] = {}
         self._waiters: list[asyncio.Future[None]] = []
         self._next_seq = 0
+        #: Called with every recorded call (a sandbox page refreshes on them).
+        self.listeners: list[Callable[[ApiCall], None]] = []
 
     def record(
         self,
@@ -57,6 +59,8 @@ class CallRecorder:
         self._next_seq += 1
         self.calls.append(call)
         self._by_method.setdefault(method, []).append(call)
+        for listener in self.listeners:
+            listener(call)
         if self._waiters:
             waiters, self._waiters = self._waiters, []
             for waiter in waiters:

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from fake_telegram.errors import bad_request, chat_not_found, forbidden, migrated
@@ -42,6 +43,8 @@ class BotState:
         self.chat_actions: list[tuple[int | str, str]] = []
         self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}
         self.left_chats: list[int] = []
+        #: Seconds since the epoch for message dates; a sandbox may hand in a movable clock.
+        self.now: Callable[[], float] = time.time
         self._callback_counter = itertools.count(1)
         self._media_group_counter = itertools.count(13_000_000_000_000_001)
 
@@ -150,7 +153,7 @@ class BotState:
             "message_id": chat.allocate_message_id(),
             "from": sender,
             "chat": chat.to_dict(),
-            "date": int(time.time()),
+            "date": int(self.now()),
         }
         if sender_chat is not None:
             data["sender_chat"] = sender_chat

@@ -8,7 +8,6 @@ removes the inline keyboard, and an edit that changes nothing is refused with
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fake_telegram.errors import NOT_MODIFIED, ApiError, bad_request
@@ -36,12 +35,16 @@ def _target(ctx: MethodContext) -> StoredMessage:
 
 
 def _apply(
-    message: StoredMessage, changes: dict[str, Any], removed: tuple[str, ...], raw_markup: Any
+    message: StoredMessage,
+    changes: dict[str, Any],
+    removed: tuple[str, ...],
+    raw_markup: Any,
+    edited_at: float,
 ) -> dict[str, Any]:
     old = message.data
     new = {key: value for key, value in old.items() if key not in removed}
     new.update(changes)
-    new["edit_date"] = int(time.time())
+    new["edit_date"] = int(edited_at)
     message.history.append(old)
     message.data = new
     message.reply_markup = raw_markup
@@ -86,7 +89,7 @@ def edit_message_text(ctx: MethodContext) -> dict[str, Any]:
         removed = (*removed, "entities")
     if isinstance(params.get("link_preview_options"), dict):
         changes["link_preview_options"] = params["link_preview_options"]
-    return _apply(message, changes, removed, raw_markup)
+    return _apply(message, changes, removed, raw_markup, ctx.state.now())
 
 
 @api_method("editMessageCaption")
@@ -106,7 +109,7 @@ def edit_message_caption(ctx: MethodContext) -> dict[str, Any]:
         changes["caption"] = caption
         if entities:
             changes["caption_entities"] = entities
-    return _apply(message, changes, removed, raw_markup)
+    return _apply(message, changes, removed, raw_markup, ctx.state.now())
 
 
 @api_method("editMessageReplyMarkup")
@@ -114,7 +117,7 @@ def edit_message_reply_markup(ctx: MethodContext) -> dict[str, Any]:
     """Replace or remove the inline keyboard only."""
     message = _target(ctx)
     raw_markup, changes, removed = _keyboard_edit(ctx, message.data)
-    return _apply(message, changes, removed, raw_markup)
+    return _apply(message, changes, removed, raw_markup, ctx.state.now())
 
 
 @api_method("deleteMessage")

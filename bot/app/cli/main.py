@@ -18,6 +18,7 @@ from bot.app.cli.outbox import add_outbox_command
 from bot.app.cli.sla import add_sla_command
 from bot.app.cli.unit_codes import add_unit_codes_command
 from bot.app.logging_setup import configure_logging
+from bot.app.sandbox.cli import add_sandbox_command
 from bot.config.settings import MissingTokenError, Settings
 
 NO_TOKEN_MESSAGE = """\
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_unit_codes_command(commands)
     add_outbox_command(commands)
     add_sla_command(commands)
+    add_sandbox_command(commands)
     return parser
 
 
