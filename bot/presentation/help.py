@@ -36,7 +36,10 @@ def private_help(audience: Audience, hotline: str | None) -> str:
     if audience >= Audience.MANAGER:
         lines.append(_("/bindgroup – in a group: make it the staff group of a unit"))
     if hotline:
-        lines += ["", _("☎️ Emergency hotline (24 hours): {number}").format(number=html.escape(hotline))]
+        lines += [
+            "",
+            _("☎️ Emergency hotline (24 hours): {number}").format(number=html.escape(hotline)),
+        ]
     return "\n".join(lines)
 
 

@@ -1,6 +1,11 @@
-"""Text outside any conversation: a unit code, or a problem to offer filing."""
+"""Text and photos outside any conversation: an answer to a ticket (a Telegram reply to the
+bot's message about it, or while it waits for the resident), a unit code, or a problem to
+offer filing (bot/services/ticket_talk.py decides which)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
@@ -13,16 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.presentation.buttons.residents import (
     FILE_AS_PROPOSED,
+    NEW_REQUEST,
     NO_THANKS,
     OTHER_KIND,
     OfferChoice,
+    TicketChosen,
 )
 from bot.presentation.residents import filing as texts
 from bot.presentation.residents.keyboards import main_menu
-from bot.services import unit_codes
+from bot.services import ticket_talk, unit_codes
 from bot.services.context import Context
 from bot.services.errors import StaleButton
 from bot.services.intake import emergency, offers, quick
+from bot.services.intake.drafts import clean_description
+from bot.services.people import Actor
+from bot.services.tickets import lifecycle
+from bot.services.tickets.lifecycle import Photo
 from handlers.resident import binding
 from handlers.resident.common import done_with_buttons, photo_of, resident_for, set_buttons
 from handlers.resident.filing import begin_filing
@@ -30,30 +41,50 @@ from handlers.resident.registered import Turn
 from handlers.resident.states import FreeText
 
 
+def _replied_to_bot(message: Message) -> int | None:
+    """The id of the bot's message this one is a Telegram reply to, if any."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    return replied.message_id
+
+
 async def text_outside_flows(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, clock: Clock
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    clock: Clock,
+    actor: Actor,
 ) -> None:
     text = message.text or ""
-    if unit_codes.looks_like_code(text):
+    if unit_codes.looks_like_code(text) and _replied_to_bot(message) is None:
         await binding.redeem_code(message, session, ctx.org, clock, text)
         return
-    await offer_filing(message, state, session, ctx, text, photos=[])
+    await route_message(message, state, session, ctx, actor, text, photos=[])
 
 
 async def photo_outside_flows(
-    message: Message, state: FSMContext, session: AsyncSession, ctx: Context
+    message: Message, state: FSMContext, session: AsyncSession, ctx: Context, actor: Actor
 ) -> None:
-    """A photo with words is a report like a text; the rest of its album joins it."""
+    """A photo goes where words would: to the ticket it answers, or, with words, to an offer.
+    The rest of its album joins it."""
     photo = photo_of(message)
     assert photo is not None
     data = await state.get_data()
     album = message.media_group_id
     if album is not None and data.get("album") == album:
-        data["photos"] = [*data.get("photos", []), list(photo)][: ctx.org.residents.max_photos]
-        await state.set_data(data)
+        await _album_photo(message, state, session, ctx, actor, data, list(photo))
         return
     caption = (message.caption or "").strip()
     if not caption:
+        person = await resident_for(message, session, ctx.org)
+        routing = await ticket_talk.route(
+            session, person.id, message.chat.id, _replied_to_bot(message)
+        )
+        if routing.answer_to is not None:
+            await _add_to(message, state, session, ctx, actor, routing.answer_to, "📷", [photo])
+            return
         await message.answer(
             _(
                 "Photos go with a request: write what the problem is with the photo, "
@@ -62,7 +93,71 @@ async def photo_outside_flows(
             reply_markup=main_menu(),
         )
         return
-    await offer_filing(message, state, session, ctx, caption, photos=[list(photo)])
+    await route_message(message, state, session, ctx, actor, caption, photos=[list(photo)])
+
+
+async def _album_photo(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    data: dict[str, Any],
+    photo: list[str | None],
+) -> None:
+    """Another photo of an album: with the offer it belongs to, or to the ticket it went to."""
+    if data.get("added_to"):
+        await lifecycle.add_resident_comment(
+            session, ctx, int(data["added_to"]), actor, "📷", [Photo(str(photo[0]), photo[1])]
+        )
+        return
+    data["photos"] = [*data.get("photos", []), photo][: ctx.org.residents.max_photos]
+    await state.set_data(data)
+
+
+async def route_message(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    text: str,
+    photos: list[list[str | None]],
+) -> None:
+    """To the ticket it answers, to the question "which ticket?", or to the offer to file it."""
+    person = await resident_for(message, session, ctx.org)
+    routing = await ticket_talk.route(session, person.id, message.chat.id, _replied_to_bot(message))
+    if routing.answer_to is not None:
+        await _add_to(message, state, session, ctx, actor, routing.answer_to, text, photos)
+        return
+    if routing.ask_which:
+        flow = message.message_id
+        await state.set_state(FreeText.which)
+        await state.set_data({"flow": flow, "text": text, "photos": photos})
+        reply = texts.which_ticket(flow, routing.ask_which)
+        await message.answer(reply.text, reply_markup=reply.markup)
+        return
+    await offer_filing(message, state, session, ctx, text, photos, also=routing.also_offer)
+
+
+async def _add_to(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    ticket: ticket_talk.OpenTicket,
+    text: str,
+    photos: Sequence[Sequence[str | None]],
+) -> None:
+    """The words (and photos) are a comment on ``ticket``: added, and the resident told."""
+    words = clean_description(text, ctx.org.residents) if text != "📷" else text
+    attached = [Photo(str(p[0]), p[1]) for p in photos]
+    await lifecycle.add_resident_comment(session, ctx, ticket.id, actor, words, attached)
+    await state.clear()
+    if message.media_group_id is not None:  # the album's other photos follow it there
+        await state.set_data({"album": message.media_group_id, "added_to": ticket.id})
+    await message.answer(texts.added_to(ticket.number, len(attached)), reply_markup=main_menu())
 
 
 async def offer_filing(
@@ -72,8 +167,10 @@ async def offer_filing(
     ctx: Context,
     text: str,
     photos: list[list[str | None]],
+    also: list[ticket_talk.OpenTicket] | None = None,
 ) -> None:
-    """Offer to file the message: the hotline first for a danger, then one proposal or the kinds."""
+    """Offer to file the message: the hotline first for a danger, then one proposal or the
+    kinds (with the resident's open tickets as where to add it instead)."""
     person = await resident_for(message, session, ctx.org)
     offer = await offers.offer_for(session, ctx.org, person, text)
     if offer is None:
@@ -98,8 +195,28 @@ async def offer_filing(
             "proposal": proposal.to_data() if proposal else None,
         }
     )
-    reply = texts.offer(flow, offer, ctx.org, proposal)
+    reply = texts.offer(flow, offer, ctx.org, proposal, also)
     await message.answer(reply.text, reply_markup=reply.markup)
+
+
+async def ticket_chosen(callback: CallbackQuery, callback_data: TicketChosen, turn: Turn) -> None:
+    """ "Which ticket?" (or an offer's "Add to …") answered: there, or as a new request."""
+    data = await turn.state.get_data()
+    if data.get("flow") != callback_data.flow:
+        raise StaleButton()
+    message = await done_with_buttons(callback)
+    photos = data.get("photos") or []
+    if callback_data.ticket_id == NEW_REQUEST:
+        await turn.state.clear()
+        await offer_filing(message, turn.state, turn.session, turn.ctx, data["text"], photos)
+        return
+    tickets = await ticket_talk.open_tickets(turn.session, turn.person.id)
+    chosen = next((t for t in tickets if t.id == callback_data.ticket_id), None)
+    if chosen is None:
+        raise StaleButton()
+    await _add_to(
+        message, turn.state, turn.session, turn.ctx, turn.actor, chosen, data["text"], photos
+    )
 
 
 async def offer_answered(callback: CallbackQuery, callback_data: OfferChoice, turn: Turn) -> None:
@@ -155,9 +272,17 @@ def build_router() -> Router:
     router.callback_query.register(
         offer_answered, StateFilter(FreeText.offer), OfferChoice.filter()
     )
-    router.message.register(
-        text_outside_flows, StateFilter(None, FreeText.offer), F.text, ~F.text.startswith("/")
+    router.callback_query.register(
+        ticket_chosen, StateFilter(FreeText.offer, FreeText.which), TicketChosen.filter()
     )
-    router.message.register(photo_outside_flows, StateFilter(None, FreeText.offer), F.photo)
-    router.message.register(offer_pending, StateFilter(FreeText.offer))
+    router.message.register(
+        text_outside_flows,
+        StateFilter(None, FreeText.offer, FreeText.which),
+        F.text,
+        ~F.text.startswith("/"),
+    )
+    router.message.register(
+        photo_outside_flows, StateFilter(None, FreeText.offer, FreeText.which), F.photo
+    )
+    router.message.register(offer_pending, StateFilter(FreeText.offer, FreeText.which))
     return router

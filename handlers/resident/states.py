@@ -29,6 +29,7 @@ class Filing(StatesGroup):
 
 class FreeText(StatesGroup):
     offer = State()
+    which = State()  # several tickets wait for the resident: which one is this about?
 
 
 class FollowUp(StatesGroup):

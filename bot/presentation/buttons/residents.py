@@ -5,6 +5,7 @@ Packed forms (unchanged, buttons already sent keep working)::
     rc:<agree>                     the privacy notice: agree (1) or not (0)
     rf:<flow>:<step>:<value>       a step of one filing conversation
     ro:<flow>:<kind>               "shall I file this?" for a free-text message
+    rw:<flow>:<ticket>             which open ticket a message is about (0: a new one)
     rl:<page>                      a page of "My tickets"
     ru:<action>:<ticket>           send the photos of a comment, or go back
     rp:<action>:<id>               a profile button
@@ -56,6 +57,16 @@ class OfferChoice(CallbackData, prefix="ro"):
 
     flow: int
     kind: str
+
+
+NEW_REQUEST = 0  # TicketChosen.ticket_id: not an open ticket, a new request
+
+
+class TicketChosen(CallbackData, prefix="rw"):
+    """Which ticket a message outside any conversation is about (0: a new request)."""
+
+    flow: int
+    ticket_id: int
 
 
 class TicketsPage(CallbackData, prefix="rl"):

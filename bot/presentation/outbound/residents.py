@@ -14,9 +14,10 @@ from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
-from bot.presentation.recipients import Recipient, tell, ticket_residents
+from bot.presentation.recipients import Recipient, ticket_residents
 from bot.presentation.texts import category_name, status_name
 from bot.services.context import Context
+from bot.services.ticket_talk import news_ref
 from bot.services.tickets.notices import (
     CancelledByStaff,
     StaffReplied,
@@ -30,8 +31,9 @@ STATUS_CHANGED = N_("Ticket {number}: status is now “{status}”.")
 STAFF_REPLIED = N_("Reply from the property office about {number}:\n{text}")
 ASKED_FOR_ANSWER = N_(
     "The property office needs more information about {number}:\n{text}\n\n"
-    "Answer from “My tickets” → {number} → Add a comment."
+    "Just write your answer here (or press 💬 Reply)."
 )
+REPLY_BUTTON = N_("💬 Reply")
 RESOLVED = N_("Ticket {number} has been resolved: {text}\n\nIs the problem fixed?")
 FIXED_BUTTON = N_("✅ Fixed")
 NOT_FIXED_BUTTON = N_("❌ Not fixed")
@@ -39,6 +41,15 @@ CANCELLED_BY_STAFF = N_("Ticket {number} was cancelled by the property office: {
 RECLASSIFIED = N_("The property office updated ticket {number}: category “{category}”{urgent}.")
 MARKED_URGENT = N_(", marked urgent")
 NOT_URGENT = N_(", no longer urgent")
+
+
+def reply_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
+    """💬 Reply under a staff message: the resident's answer goes to that ticket."""
+    data = ResidentTicketAction(
+        action=ResidentAction.COMMENT, ticket_id=ticket.id, version=ticket.version
+    )
+    button = InlineKeyboardButton(text=translate(locale, REPLY_BUTTON), callback_data=data.pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def fixed_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
@@ -74,7 +85,12 @@ async def _send(
     ):
         text, markup = render(ticket, recipient)
         await outbox.enqueue_text(
-            session, chat_id=recipient.chat_id, text=text, reply_markup=markup, now=ctx.now
+            session,
+            chat_id=recipient.chat_id,
+            text=text,
+            reply_markup=markup,
+            now=ctx.now,
+            ref=news_ref(ticket.id),  # a reply to it is about this ticket
         )
     return ticket
 
@@ -96,8 +112,16 @@ async def _staff_replied(session: AsyncSession, ctx: Context, notice: StaffRepli
         return
     template = ASKED_FOR_ANSWER if notice.asking else STAFF_REPLIED
     for recipient in await ticket_residents(session, ticket, ctx.group_locale):
-        await tell(
-            session, ctx, recipient, template, number=ticket.number, text=html.escape(notice.text)
+        text = translate(
+            recipient.locale, template, number=ticket.number, text=html.escape(notice.text)
+        )
+        await outbox.enqueue_text(
+            session,
+            chat_id=recipient.chat_id,
+            text=text,
+            reply_markup=as_payload(reply_keyboard(ticket, recipient.locale)),
+            now=ctx.now,
+            ref=news_ref(ticket.id),
         )
         for file_id in notice.photo_file_ids:
             await outbox.enqueue(
@@ -106,6 +130,7 @@ async def _staff_replied(session: AsyncSession, ctx: Context, notice: StaffRepli
                 method="sendPhoto",
                 now=ctx.now,
                 payload={"photo": file_id, "caption": ticket.number},
+                ref=news_ref(ticket.id),
             )
 
 

@@ -14,13 +14,15 @@ from bot.config.orgfile import Category, Organisation
 from bot.i18n import N_
 from bot.presentation.buttons.residents import (
     FILE_AS_PROPOSED,
+    NEW_REQUEST,
     NO_THANKS,
     OTHER_KIND,
     FilingAction,
     FilingChoice,
     OfferChoice,
+    TicketChosen,
 )
-from bot.presentation.residents.keyboards import InlineReply, Reply, in_rows, inline
+from bot.presentation.residents.keyboards import InlineReply, Reply, Row, in_rows, inline
 from bot.presentation.residents.names import category_label, kind_label, place_label
 from bot.presentation.texts import local_time, zone_name
 from bot.services.intake import categories, filing
@@ -29,6 +31,7 @@ from bot.services.intake.filing import Duplicate
 from bot.services.intake.offers import Offer
 from bot.services.intake.quick import QuickOffer
 from bot.services.resident_tickets import project_zone
+from bot.services.ticket_talk import OpenTicket
 from storage.models import Person, Ticket
 
 KIND_ICONS = {"repair": "🔧", "complaint": "📣", "suggestion": "💡", "inquiry": "❓"}
@@ -236,22 +239,66 @@ def joined(ticket: Ticket) -> str:
     ).format(number=ticket.number, count=ticket.affected_count)
 
 
-def offer_kinds(flow_id: int, found: Offer) -> InlineKeyboardMarkup:
-    """A button per kind the message may be filed as, and "No, thanks"."""
+def _kind_rows(flow_id: int, found: Offer) -> list[Row]:
     buttons = [
         (f"{KIND_ICONS[k]} {kind_label(k)}", OfferChoice(flow=flow_id, kind=k).pack())
         for k in found.kinds
     ]
-    return inline(
+    return [
+        *in_rows(buttons, 2),
+        [(_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack())],
+    ]
+
+
+def offer_kinds(flow_id: int, found: Offer) -> InlineKeyboardMarkup:
+    """A button per kind the message may be filed as, and "No, thanks"."""
+    return inline(_kind_rows(flow_id, found))
+
+
+def _add_to_rows(flow_id: int, tickets: list[OpenTicket]) -> list[Row]:
+    return [
         [
-            *in_rows(buttons, 2),
-            [(_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack())],
+            (
+                _("💬 Add to {number}").format(number=t.number),
+                TicketChosen(flow=flow_id, ticket_id=t.id).pack(),
+            )
         ]
+        for t in tickets
+    ]
+
+
+def which_ticket(flow_id: int, tickets: list[OpenTicket]) -> Reply:
+    """Several tickets wait for the resident: which one is this about, or is it new?"""
+    rows = _add_to_rows(flow_id, tickets)
+    rows.append([(_("📝 A new request"), TicketChosen(flow=flow_id, ticket_id=NEW_REQUEST).pack())])
+    numbers = ", ".join(t.number for t in tickets)
+    return Reply(
+        _(
+            "The property office is waiting for your answer on {numbers}. Which one is this about?"
+        ).format(numbers=numbers),
+        inline(rows),
+    )
+
+
+def added_to(number: str, photos: int) -> str:
+    """The resident's words (or photos) went to a ticket as a comment."""
+    if photos:
+        return ngettext(
+            "💬 Added to {number} with {count} photo; the property office sees it.",
+            "💬 Added to {number} with {count} photos; the property office sees it.",
+            photos,
+        ).format(number=html.escape(number), count=photos)
+    return _("💬 Added to {number}; the property office sees it.").format(
+        number=html.escape(number)
     )
 
 
 def offer(
-    flow_id: int, found: Offer, org: Organisation, proposal: QuickOffer | None = None
+    flow_id: int,
+    found: Offer,
+    org: Organisation,
+    proposal: QuickOffer | None = None,
+    open_tickets: list[OpenTicket] | None = None,
 ) -> Reply:
     """ "Shall I pass this on?": as one proposal to confirm when it is clear, else by kind."""
     quoted = html.escape(found.description)
@@ -282,8 +329,9 @@ def offer(
                 "I can pass this on to the property office as a {kind} about <b>{category}</b>:"
                 "\n“{text}”"
             ).format(kind=kind_label(proposal.kind).lower(), category=category, text=quoted)
-        rows = [
+        rows: list[Row] = [
             [(_("✅ Yes, that's right"), OfferChoice(flow=flow_id, kind=FILE_AS_PROPOSED).pack())],
+            *_add_to_rows(flow_id, open_tickets or []),
             [
                 (_("✏️ Something else"), OfferChoice(flow=flow_id, kind=OTHER_KIND).pack()),
                 (_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack()),
@@ -298,7 +346,8 @@ def offer(
         about = _("It sounds like: {category}.").format(
             category=html.escape(category_label(org, found.category_key))
         )
-    return Reply(f"{question}\n{about}".strip(), offer_kinds(flow_id, found))
+    rows = [*_add_to_rows(flow_id, open_tickets or []), *_kind_rows(flow_id, found)]
+    return Reply(f"{question}\n{about}".strip(), inline(rows))
 
 
 def hotline_alert(number: str | None) -> str:

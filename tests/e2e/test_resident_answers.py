@@ -1,0 +1,125 @@
+"""A resident answering the office lands on the right ticket: by plain text while one
+ticket waits for them, by Telegram's reply to the office's message, by the 💬 Reply
+button; with several tickets waiting they are asked which. No new-ticket offer."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.app.application import Application
+from bot.services.people import resolve_actor
+from bot.services.tickets import lifecycle
+from fake_telegram import FakeTelegramServer
+from fake_telegram.models import ApiCall
+from storage.models import TicketEvent, TicketEventKind
+from tests.e2e import residents
+from tests.e2e.chat import ResidentChat
+from tests.e2e.residents import buttons, message_of
+from tests.e2e.test_resident_tickets import file_directly
+
+
+async def staff_writes(app: Application, ticket_id: int, text: str, *, asking: bool) -> None:
+    """The agent answers the resident through the bot (asking for an answer, or not)."""
+    assert app.sessionmaker is not None and app.organisation is not None
+    await residents.settled(app)
+    async with app.sessionmaker() as session, session.begin():
+        agent = await resolve_actor(session, 5001)
+        ctx = app.context()
+        await lifecycle.reply_to_resident(
+            session, ctx, ticket_id, agent, text, ask_for_answer=asking
+        )
+
+
+async def office_message(resident: ResidentChat, fragment: str) -> ApiCall:
+    return await resident.telegram.wait_for(
+        "sendMessage",
+        chat_id=resident.id,
+        predicate=lambda c: fragment in c.params.get("text", ""),
+    )
+
+
+async def comments(app: Application, ticket_id: int) -> list[str]:
+    await residents.settled(app)
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        rows = await session.scalars(
+            select(TicketEvent.body)
+            .where(
+                TicketEvent.ticket_id == ticket_id,
+                TicketEvent.kind == TicketEventKind.COMMENT,
+            )
+            .order_by(TicketEvent.id)
+        )
+        return [str(body) for body in rows]
+
+
+async def test_plain_text_answers_the_one_ticket_waiting_for_the_resident(
+    xiaoming: ResidentChat, app: Application
+) -> None:
+    await xiaoming.registered_in_unit()
+    ticket_id = await file_directly(xiaoming, "卫生间漏水", category_key="water")
+    await staff_writes(app, ticket_id, "请问您下午几点方便上门?", asking=True)
+    asked = await office_message(xiaoming, "请问您下午几点方便上门")
+    assert buttons(asked) == ["💬 回复"]
+    assert "我的工单" not in asked.params["text"]  # no trip through the menus
+    answer = await xiaoming.say("好的,下午两点家里有人。")
+    assert answer.params["text"].startswith("💬 已添加到 SG-000001")
+    assert "转给物业" not in answer.params["text"]  # not offered as a new request
+    assert await comments(app, ticket_id) == ["好的,下午两点家里有人。"]
+
+
+async def test_a_telegram_reply_to_the_offices_message_goes_to_that_ticket(
+    alice: ResidentChat, app: Application, telegram: FakeTelegramServer
+) -> None:
+    await alice.registered_in_unit()
+    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    await staff_writes(app, first, "We will come tomorrow at 10.", asking=False)
+    reply_from_office = await office_message(alice, "We will come tomorrow at 10.")
+    await staff_writes(app, second, "The lift company is booked.", asking=False)
+    await office_message(alice, "The lift company is booked.")
+    mark = telegram.mark()
+    telegram.send_text(alice.user, "10 is fine, thanks", reply_to=message_of(reply_from_office))
+    answer = await alice.next_message(mark)
+    assert answer.params["text"].startswith("💬 Added to SG-000001")
+    assert await comments(app, first) == ["10 is fine, thanks"]
+    assert await comments(app, second) == []
+
+
+async def test_the_reply_button_asks_for_the_answer(alice: ResidentChat, app: Application) -> None:
+    await alice.registered_in_unit()
+    ticket_id = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    await staff_writes(app, ticket_id, "Is the water shut off?", asking=False)
+    relayed = await office_message(alice, "Is the water shut off?")
+    prompt = await alice.press(relayed, "💬 Reply")
+    assert "SG-000001" in prompt.params["text"]
+    done = await alice.say("Yes, at the main valve")
+    assert "SG-000001" in done.params["text"]
+    assert await comments(app, ticket_id) == ["Yes, at the main valve"]
+
+
+async def test_with_two_tickets_waiting_the_resident_is_asked_which(
+    alice: ResidentChat, app: Application
+) -> None:
+    await alice.registered_in_unit()
+    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    await staff_writes(app, first, "When can we come?", asking=True)
+    await staff_writes(app, second, "Which lift is it?", asking=True)
+    await office_message(alice, "Which lift is it?")
+    which = await alice.say("The left one")
+    assert "SG-000001" in which.params["text"] and "SG-000002" in which.params["text"]
+    assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
+    done = await alice.press(which, "💬 Add to SG-000002")
+    assert done.params["text"].startswith("💬 Added to SG-000002")
+    assert await comments(app, second) == ["The left one"]
+    assert await comments(app, first) == []
+
+
+async def test_a_new_problem_beside_an_open_ticket_can_go_either_way(
+    alice: ResidentChat, app: Application
+) -> None:
+    await alice.registered_in_unit()
+    await file_directly(alice, "Lift noisy", category_key="lift")
+    offer = await alice.say("There is a water leak under my kitchen sink")
+    assert "💬 Add to SG-000001" in buttons(offer) and "✅ Yes, that's right" in buttons(offer)
