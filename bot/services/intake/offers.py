@@ -10,11 +10,8 @@ from bot.config.orgfile import Organisation
 from bot.services.intake import categories
 from bot.services.intake.drafts import clean_description
 from bot.services.intake.filing import KINDS_NEEDING_A_UNIT
-from bot.services.intake.matching import cjk_text, latin_words
 from bot.services.resident_units import units_of
 from storage.models import Person, TicketKind
-
-MIN_WORDS, MIN_CJK = 3, 4  # shorter than this and no category: a greeting, not a problem
 
 
 @dataclass(frozen=True)
@@ -27,18 +24,15 @@ class Offer:
     has_unit: bool
 
 
-def _substantial(text: str) -> bool:
-    return len(latin_words(text)) >= MIN_WORDS or len(cjk_text(text)) >= MIN_CJK
-
-
 async def offer_for(
     session: AsyncSession, org: Organisation, person: Person, text: str
 ) -> Offer | None:
     """The offer for ``text``; None for a greeting or chatter (raises if the text is unusable)."""
     description = clean_description(text, org.residents)
-    guesses = categories.guess(org, description)
-    if not guesses and not _substantial(description):
+    reading = categories.read(org, description)
+    if not reading.offered:
         return None
+    guesses = reading.guesses
     category = guesses[0].key if guesses else None
     has_unit = bool(await units_of(session, person.id))
     allowed = [kind for kind in TicketKind if has_unit or kind not in KINDS_NEEDING_A_UNIT]

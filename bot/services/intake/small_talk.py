@@ -1,0 +1,105 @@
+"""Greetings, thanks and chit-chat: messages that are not a problem to file.
+
+The rule, with the word classes of the lexicon's ``[small_talk]``:
+
+* a message left with no words once greetings, thanks, acknowledgements,
+  farewells, questions about the bot and filler words are taken out is small talk
+  ("你好", "ok thanks 👍", "hello there", "这个怎么用");
+* with no category guessed, a question about the bot ("are you a bot?") is small
+  talk, and so is a greeting or thanks with at most two other words ("hi, good
+  afternoon", "hello, is anyone there?");
+* thanks for something fixed ("谢谢,水管已经修好了", "thanks, the lift works now")
+  is small talk even though it names a category, unless it also says there is a
+  problem (a problem word such as 漏水, or "but", "again", "still", "please", 坏…).
+
+Anything else without a category is offered when it is long enough to describe
+something (three English words or four Chinese characters), as before.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from bot.services.intake.lexicon import (
+    ACK,
+    BOT,
+    FAREWELL,
+    GREETING,
+    PROBLEM_WEIGHT,
+    RESOLVED,
+    SMALL_TALK_CLASSES,
+    STOPWORDS,
+    THANKS,
+    TROUBLE,
+    lexicon,
+)
+from bot.services.intake.words import Word, words
+
+MIN_WORDS, MIN_CJK = 3, 4  # shorter than this and no category: not a description
+_CHATTER = {GREETING, THANKS, ACK, FAREWELL, BOT}
+_IGNORED = {*_CHATTER, RESOLVED, STOPWORDS}  # what does not count as content
+
+
+@cache
+def _phrases() -> dict[tuple[str, ...], frozenset[str]]:
+    """Small-talk phrase (as words) → its classes."""
+    found: dict[tuple[str, ...], set[str]] = {}
+    for name in SMALL_TALK_CLASSES:
+        for entry in lexicon().small_talk[name]:
+            phrase = tuple(w.text for w in words(entry))
+            if phrase:
+                found.setdefault(phrase, set()).add(name)
+    return {phrase: frozenset(classes) for phrase, classes in found.items()}
+
+
+def _classify(tokens: list[Word]) -> tuple[set[str], list[Word]]:
+    """The small-talk classes present, and the words that belong to none of them."""
+    phrases = _phrases()
+    longest = max(map(len, phrases))
+    texts = [w.text for w in tokens]
+    classes: set[str] = set()
+    content: list[Word] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(longest, len(tokens) - i), 0, -1):
+            found = phrases.get(tuple(texts[i : i + size]))
+            if found is not None:
+                classes |= found
+                if not found & _IGNORED:  # trouble words are content
+                    content += tokens[i : i + size]
+                i += size
+                break
+        else:
+            if not tokens[i].text.isdigit():
+                content.append(tokens[i])
+            i += 1
+    return classes, content
+
+
+def is_small_talk(text: str, guessed: bool, strongest: int = 0) -> bool:
+    """Whether ``text`` is chatter rather than a problem.
+
+    ``guessed``: a category was guessed for it; ``strongest``: the weight of the
+    strongest lexicon word found (a problem word weighs ``PROBLEM_WEIGHT``).
+    """
+    classes, content = _classify(words(text))
+    if not content:
+        return True
+    if guessed:
+        return (
+            RESOLVED in classes
+            and THANKS in classes
+            and TROUBLE not in classes
+            and strongest < PROBLEM_WEIGHT
+        )
+    if BOT in classes and TROUBLE not in classes:
+        return True
+    return bool(classes & _CHATTER) and TROUBLE not in classes and len(content) <= 2
+
+
+def substantial(text: str) -> bool:
+    """Long enough to describe a problem without a guessed category."""
+    tokens = words(text)
+    latin = sum(1 for w in tokens if not w.cjk)
+    cjk = sum(len(w.text) for w in tokens if w.cjk)
+    return latin >= MIN_WORDS or cjk >= MIN_CJK
