@@ -9,10 +9,20 @@ from sqlalchemy import func, select
 
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
 from storage.models import Attachment, TicketKind
 from tests.e2e.chat import ResidentChat
 from tests.e2e.conftest import AppFactory
 from tests.e2e.residents import buttons
+
+
+async def confirmed(resident: ResidentChat, offer: ApiCall) -> ApiCall:
+    """Press "that's right" on a one-step proposal; the summary that follows."""
+    await resident.press(offer, "✅ 对,就这样")
+    summary = await resident.next_message(offer.seq + 1)
+    while "提交" not in " ".join(buttons(summary)):
+        summary = await resident.message_after(summary)
+    return summary
 
 
 async def test_a_photo_with_words_is_filed_in_three_actions(
@@ -26,10 +36,7 @@ async def test_a_photo_with_words_is_filed_in_three_actions(
     assert "<b>漏水</b>" in offer.params["text"] and "<b>1号楼 101</b>" in offer.params["text"]
     assert buttons(offer) == ["✅ 对,就这样", "✏️ 不是这个", "不用了,谢谢"]
     # 2: kind, category and unit confirmed at once: the summary comes next
-    await xiaoming.press(offer, "✅ 对,就这样")
-    summary = await xiaoming.next_message(offer.seq + 1)
-    while "提交" not in " ".join(buttons(summary)):
-        summary = await xiaoming.message_after(summary)
+    summary = await confirmed(xiaoming, offer)
     text = summary.params["text"]
     assert "类别:漏水" in text and "1号楼 101" in text and "照片:1" in text
     # 3: submit
@@ -105,10 +112,7 @@ async def test_a_common_area_problem_is_proposed_near_the_residents_building(
     telegram.send_photo(xiaoming.user, caption="电梯按钮坏了,按了没反应")
     offer = await xiaoming.next_message(mark)
     assert "地点为公共区域(<b>阳光花园 · 1号楼</b>)" in offer.params["text"]
-    await xiaoming.press(offer, "✅ 对,就这样")
-    summary = await xiaoming.next_message(offer.seq + 1)
-    while "提交" not in " ".join(buttons(summary)):
-        summary = await xiaoming.message_after(summary)
+    summary = await confirmed(xiaoming, offer)
     assert "地点:阳光花园 – 1号楼" in summary.params["text"]
     await xiaoming.press(summary, "✅ 提交")
     (ticket,) = await xiaoming.tickets()

@@ -303,32 +303,27 @@ def offer(
     """ "Shall I pass this on?": as one proposal to confirm when it is clear, else by kind."""
     quoted = html.escape(found.description)
     if proposal is not None:
-        category = html.escape(category_label(org, proposal.category_key))
         if proposal.place_label is not None and proposal.area_project_id is not None:
-            text = _(
+            template = _(
                 "I can pass this on to the property office as a {kind} about "
                 "<b>{category}</b> in the common area (<b>{place}</b>):\n“{text}”"
-            ).format(
-                kind=kind_label(proposal.kind).lower(),
-                category=category,
-                place=html.escape(proposal.place_label),
-                text=quoted,
             )
         elif proposal.place_label is not None:
-            text = _(
+            template = _(
                 "I can pass this on to the property office as a {kind} about "
-                "<b>{category}</b> at <b>{unit}</b>:\n“{text}”"
-            ).format(
-                kind=kind_label(proposal.kind).lower(),
-                category=category,
-                unit=html.escape(proposal.place_label),
-                text=quoted,
+                "<b>{category}</b> at <b>{place}</b>:\n“{text}”"
             )
         else:
-            text = _(
+            template = _(
                 "I can pass this on to the property office as a {kind} about <b>{category}</b>:"
                 "\n“{text}”"
-            ).format(kind=kind_label(proposal.kind).lower(), category=category, text=quoted)
+            )
+        text = template.format(
+            kind=kind_label(proposal.kind).lower(),
+            category=html.escape(category_label(org, proposal.category_key)),
+            place=html.escape(proposal.place_label or ""),
+            text=quoted,
+        )
         rows: list[Row] = [
             [(_("✅ Yes, that's right"), OfferChoice(flow=flow_id, kind=FILE_AS_PROPOSED).pack())],
             *_add_to_rows(flow_id, open_tickets or []),
