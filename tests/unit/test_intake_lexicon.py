@@ -149,3 +149,11 @@ def test_the_lexicon_ships_in_the_package_and_loads_quietly() -> None:
     )
     assert done.stdout.strip() == "楼道 灯 坏 了"
     assert done.stderr == ""  # no "Building prefix dict…" from jieba
+
+
+def test_a_category_name_typed_alone_is_that_category() -> None:
+    """Typing a name instead of pressing its button (the filing step), "Other" included."""
+    assert categories.guess(ORG, "其他")[0].key == "other"
+    assert categories.guess(ORG, "Other")[0].key == "other"
+    assert categories.guess(ORG, "Water leak")[0].key == "water"
+    assert categories.guess(ORG, "电梯故障")[0].key == "lift"

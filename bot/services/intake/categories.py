@@ -23,6 +23,7 @@ from bot.services.intake.words import words
 
 _NAME_PARTS = re.compile(r"[/()()、,,&+]|\band\b|\bor\b")
 _KEY_PARTS = re.compile(r"[_\-.]+")
+_END_PUNCTUATION = re.compile(r"[\s.!?。!?]+$")
 # Names that say nothing about a problem: never matched in free text.
 _GENERIC_NAMES = frozenset({"other", "others", "misc", "miscellaneous", "其他", "其它", "杂项"})
 
@@ -111,6 +112,14 @@ def _matcher(org: Organisation) -> Matcher:
     return found
 
 
+def _named(org: Organisation, text: str) -> str | None:
+    said = _END_PUNCTUATION.sub("", " ".join(text.split())).lower()
+    for category in org.categories:
+        if said in {category.name.zh.lower(), category.name.en.lower()}:
+            return category.key
+    return None
+
+
 def categories_for(org: Organisation, kind: str) -> list[Category]:
     return [category for category in org.categories if category.accepts(kind)]
 
@@ -118,6 +127,9 @@ def categories_for(org: Organisation, kind: str) -> list[Category]:
 def guess(org: Organisation, text: str, kind: str | None = None) -> list[CategoryGuess]:
     """Likely categories for ``text``, best first; only those offered for ``kind``."""
     guesses = _matcher(org).guess(text)
+    named = _named(org, text)
+    if named is not None:  # typed a category's name, even "其他" / "Other": that one first
+        guesses = [CategoryGuess(named, 100.0), *(g for g in guesses if g.key != named)]
     if kind is None:
         return guesses
     return [g for g in guesses if org.category(g.key).accepts(kind)]
