@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -21,7 +22,7 @@ from fake_telegram.models import ApiCall, UploadedFile
 from storage.models import AuditEntry
 from tests.conftest import eventually
 from tests.e2e.conftest import AppFactory, say
-from tests.integration.stats_fixtures import NOW, World
+from tests.integration.stats_fixtures import NOW, World, build_world_in
 
 
 @pytest.fixture
@@ -214,3 +215,25 @@ async def test_periods_are_understood_as_people_say_them(
     manager_zh = telegram.user(id=5002, first_name="Li", language_code="zh-hans")
     chinese = (await say(telegram, manager_zh, "/stats 本周 text")).params["text"]
     assert "2026-11-09 – 2026-11-10" in chinese and "北京时间" in chinese
+
+
+async def test_english_readers_see_the_english_name_of_the_project(
+    start_app: AppFactory,
+    clock: ManualClock,
+    org_file: Path,
+    tmp_path: Path,
+    telegram: FakeTelegramServer,
+) -> None:
+    named = tmp_path / "organisation.toml"
+    project = 'name = "阳光花园"\n'
+    text = org_file.read_text(encoding="utf-8")
+    named.write_text(text.replace(project, project + 'name_en = "Sunshine Garden"\n', 1))
+    clock.set(NOW)
+    app = await start_app(bot_config=named)
+    await build_world_in(app)
+    manager = telegram.user(id=5002, first_name="Li", language_code="en")
+    english = (await say(telegram, manager, "/stats 7d text")).params["text"]
+    assert "Statistics · Sunshine Garden" in english
+    manager_zh = telegram.user(id=5002, first_name="Li", language_code="zh-hans")
+    chinese = (await say(telegram, manager_zh, "/stats 7d text")).params["text"]
+    assert "统计 · 阳光花园" in chinese

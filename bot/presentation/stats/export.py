@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.presentation.stats.texts import category_label, dimension_name
+from bot.presentation.stats.texts import category_label, dimension_name, scope_name
 from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name, zone_name
 from bot.services.stats.figures import Dimension
 from bot.services.stats.report import StatsReport
@@ -144,7 +144,11 @@ def summary_rows(
         report.response_rates["campaign"],
     )
     figures: list[tuple[str, object, str]] = [
-        (N_("Scope"), report.scope.name, N_("The project, region or HQ the figures cover.")),
+        (
+            N_("Scope"),
+            scope_name(report, org, locale),
+            N_("The project, region or HQ the figures cover."),
+        ),
         (N_("Period"), report.period.label(),
          N_("Whole local days, the first and the last included.")),
         (N_("Timezone"), zone_name(report.period.zone, locale),

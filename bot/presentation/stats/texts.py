@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from bot.config.orgfile import Organisation
+from bot.config.orgfile import Organisation, display_name
 from bot.i18n import N_, translate
 from bot.presentation.texts import category_name, kind_name, zone_name
 from bot.services.stats.figures import (
@@ -96,8 +96,18 @@ def category_label(org: Organisation, locale: str, key: str | None) -> str:
     return category_name(org, locale, key)
 
 
-def scope_title(report: StatsReport) -> str:
-    return html.escape(report.scope.name)
+def scope_name(report: StatsReport, org: Organisation | None, locale: str) -> str:
+    """The scope's name as people of ``locale`` read it (its ``name_en`` for English)."""
+    if org is not None:
+        try:
+            return display_name(org.unit(report.scope.unit_key), locale)
+        except KeyError:
+            pass
+    return report.scope.name
+
+
+def scope_title(report: StatsReport, org: Organisation | None = None, locale: str = "") -> str:
+    return html.escape(scope_name(report, org, locale))
 
 
 def compliance_text(locale: str, compliance: Compliance) -> str:
@@ -161,7 +171,7 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
     sections: list[list[str]] = []
     sections.append(
         [
-            t(N_("📊 <b>Statistics · {scope}</b>"), scope=scope_title(report)),
+            t(N_("📊 <b>Statistics · {scope}</b>"), scope=scope_title(report, org, locale)),
             t(
                 N_("Period: {period} ({zone})"),
                 period=report.period.label(),
