@@ -144,3 +144,26 @@ async def test_english_speakers_read_the_english_names(
     await xiaoming.registered_in_unit()
     profile = await xiaoming.say("/profile")
     assert "阳光花园 1号楼 101" in profile.params["text"]
+
+
+async def test_an_emergency_category_shows_the_hotline_from_the_menu_too(
+    start_app: AppFactory,
+    org_file: Path,
+    tmp_path: Path,
+    telegram: FakeTelegramServer,
+    resident_en: FakeUser,
+) -> None:
+    """A category that is a danger in itself (here: lifts) shows the number as soon as it
+    is chosen, even when the words say nothing dangerous."""
+    marked = tmp_path / "organisation.toml"
+    text = org_file.read_text(encoding="utf-8")
+    lift = 'key = "lift"\n'
+    marked.write_text(text.replace(lift, lift + "emergency = true\n", 1), encoding="utf-8")
+    app = await start_app(bot_config=marked)
+    alice = ResidentChat(app, telegram, resident_en, name="Alice")
+    await alice.registered_in_unit()
+    question = await alice.start_filing("🔧 Report a repair")
+    alert = await alice.press(question, "Lift")
+    assert "emergency line now: 021-5555-0100" in alert.params["text"]
+    where = await alice.message_after(alert)
+    assert where.params["text"].startswith("Where is it?")
