@@ -211,6 +211,24 @@ class CallbackAnswer:
 
 
 @dataclass
+class ForumTopicRecord:
+    """A topic of a forum supergroup: its name, icon colour and whether it is closed."""
+
+    message_thread_id: int
+    name: str
+    icon_color: int = 7322096
+    closed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``ForumTopic`` object createForumTopic returns."""
+        return {
+            "message_thread_id": self.message_thread_id,
+            "name": self.name,
+            "icon_color": self.icon_color,
+        }
+
+
+@dataclass
 class ChatRecord:
     """Server-side view of a chat: its members, the bot's standing and its messages."""
 
@@ -227,6 +245,8 @@ class ChatRecord:
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     bot_message_ids: list[int] = field(default_factory=list)
     next_message_id: int = 1
+    #: Forum topics by ``message_thread_id`` (the id of the topic's first service message).
+    topics: dict[int, ForumTopicRecord] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The short ``Chat`` object embedded in messages and updates."""

@@ -38,6 +38,10 @@ DELIVERABLE_METHODS = frozenset(
         "deleteMessage",
         "setMyCommands",  # a staff member's own menu (chat scope)
         "deleteMyCommands",
+        "createForumTopic",  # a ticket's own topic in a forum staff group
+        "editForumTopic",
+        "closeForumTopic",
+        "reopenForumTopic",
     }
 )
 

@@ -96,29 +96,68 @@ async def heard_from(session: AsyncSession, ctx: Context, actor: Actor) -> None:
     )
 
 
-async def group_reachable(session: AsyncSession, chat_id: int) -> None:
-    """A message reached the group: it is active again."""
+async def group_reachable(
+    session: AsyncSession, chat_id: int, *, is_forum: bool | None = None
+) -> None:
+    """A message reached the group: it is active again. ``is_forum``, when Telegram said
+    (the chat of the message it returned), is remembered for the units bound to it."""
     if chat_id < 0:
         await session.execute(delete(InactiveChat).where(InactiveChat.chat_id == chat_id))
+        if is_forum is not None:
+            await group_seen(session, chat_id, is_forum=is_forum)
+
+
+async def group_seen(session: AsyncSession, chat_id: int, *, is_forum: bool) -> None:
+    """A group was seen to be a forum (Telegram's Topics) or not: each ticket of a unit
+    bound to a forum gets its own topic. Writes only when it changed."""
+    await session.execute(
+        update(OrgUnit)
+        .where(OrgUnit.group_chat_id == chat_id, OrgUnit.group_is_forum.is_not(is_forum))
+        .values(group_is_forum=is_forum)
+    )
 
 
 CARD_REF_PREFIX = "ticket-card:"
+# A ticket's forum topic (createForumTopic): its "message id" is the topic's thread id.
+TOPIC_REF_PREFIX = "ticket-topic:"
+# In a queued message's payload: the message goes to the forum topic created under this
+# ref, resolved when it is sent (the topic may not exist yet when the message is queued).
+IN_TOPIC_OF = "in_topic_of"
+
+
+def topic_ref(ticket_id: int) -> str:
+    return f"{TOPIC_REF_PREFIX}{ticket_id}"
 
 
 async def message_delivered(session: AsyncSession, ref: str, chat_id: int, message_id: int) -> None:
-    """Remember where a message about something landed, so it can be edited later."""
+    """Remember where a message about something landed, so it can be edited later (for a
+    topic, ``message_id`` is the created topic's thread id)."""
     if ref.startswith(CARD_REF_PREFIX):
         await session.execute(
             update(Ticket)
             .where(Ticket.id == int(ref.removeprefix(CARD_REF_PREFIX)))
             .values(card_chat_id=chat_id, card_message_id=message_id)
         )
+    elif ref.startswith(TOPIC_REF_PREFIX):
+        await session.execute(
+            update(Ticket)
+            .where(
+                Ticket.id == int(ref.removeprefix(TOPIC_REF_PREFIX)),
+                Ticket.topic_chat_id == chat_id,
+            )
+            .values(topic_thread_id=message_id)
+        )
 
 
 async def delivered_message_for(session: AsyncSession, ref: str) -> tuple[int, int] | None:
-    """``(chat_id, message_id)`` of the message sent for ``ref``, if it was delivered."""
+    """``(chat_id, message_id)`` of the message sent for ``ref``, if it was delivered
+    (for a topic ref: ``(chat_id, thread_id)`` of the topic, once created)."""
     if ref.startswith(CARD_REF_PREFIX):
         ticket = await session.get(Ticket, int(ref.removeprefix(CARD_REF_PREFIX)))
         if ticket is not None and ticket.card_message_id is not None and ticket.card_chat_id:
             return ticket.card_chat_id, ticket.card_message_id
+    elif ref.startswith(TOPIC_REF_PREFIX):
+        ticket = await session.get(Ticket, int(ref.removeprefix(TOPIC_REF_PREFIX)))
+        if ticket is not None and ticket.topic_thread_id is not None and ticket.topic_chat_id:
+            return ticket.topic_chat_id, ticket.topic_thread_id
     return None

@@ -7,6 +7,7 @@ from fake_telegram.methods import (  # noqa: F401  (imported for registration)
     editing,
     files,
     messages,
+    topics,
     updates,
 )
 from fake_telegram.methods.registry import (

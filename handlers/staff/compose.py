@@ -1,9 +1,13 @@
 """Writing a reply, a note, a resolution or a cancel reason after pressing its button.
 
-The bot asks with a prompt in the chat where the button was pressed. In a staff
-group the answer must be a reply to that prompt (so the bot sees it even in privacy
-mode, and ordinary chatter is never relayed to a resident); in a private chat the
-next message is the answer. A reply may carry photos: one photo with a caption is
+The bot asks with a prompt in the chat where the button was pressed, and the
+presser's next message there is the answer: in a private chat, and in a staff group
+(in the same forum topic) for :data:`GROUP_PROMPT_MINUTES`; a later message in the
+group is not relayed (the presser is told once), so a forgotten prompt never sends
+ordinary chatter to a resident. The prompt shows ✖ Cancel (and /cancel works). The
+bot sees messages that are not replies to it only where it is an admin or its
+privacy mode is off; a Telegram reply to the prompt always works. A reply may carry
+photos: one photo with a caption is
 sent at once; an album or captionless photos are collected until text arrives or
 "Send" is pressed. Each kind of prompt has its own state, so a refused answer is
 audited under its own name (``ticket.reply``, ``ticket.cancel`` …).
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -33,12 +38,17 @@ from bot.presentation.staff.compose import (
     prompt_keyboard,
     prompt_text,
 )
+from bot.presentation.staff.conversation import prompt_expired
+from bot.services.context import Context
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from bot.services.tickets.refusals import PromptNotYours
 from handlers.desk import Desk, at_desk
 from handlers.staff.common import editable, mention, pressed_on, thread_of
 from storage.models import Ticket
+
+# In a group, the presser's messages count as the answer for this long after the prompt.
+GROUP_PROMPT_MINUTES = 10
 
 
 class Composing(StatesGroup):
@@ -61,7 +71,7 @@ async def start(callback: CallbackQuery, desk: Desk, ticket: Ticket, mode: Compo
     name = mention(user.id, user.full_name) if in_group else html.escape(user.first_name)
     prompt = await desk.bot.send_message(
         message.chat.id,
-        prompt_text(mode, name, ticket.number, in_group=in_group),
+        prompt_text(mode, name, ticket.number, in_group=in_group, minutes=GROUP_PROMPT_MINUTES),
         reply_markup=prompt_keyboard(mode, ticket.id, ask=False, can_send=False),
         message_thread_id=thread_of(message),
         reply_parameters=ReplyParameters(
@@ -76,6 +86,8 @@ async def start(callback: CallbackQuery, desk: Desk, ticket: Ticket, mode: Compo
             "number": ticket.number,
             "prompt_id": prompt.message_id,
             "targets": [prompt.message_id],
+            "asked_at": desk.ctx.now.isoformat(),
+            "thread_id": thread_of(message),
             "ask": False,
             "photos": [],
             "text": None,
@@ -88,13 +100,31 @@ async def start(callback: CallbackQuery, desk: Desk, ticket: Ticket, mode: Compo
 # ------------------------------------------------------------------ filters
 
 
-async def answers_my_prompt(message: Message, state: FSMContext) -> bool:
-    """In a group, only a reply to our prompt (or its follow-ups) counts as the answer."""
+def _expired(data: dict[str, Any], ctx: Context) -> bool:
+    asked_at = data.get("asked_at")
+    if not asked_at:
+        return False  # a prompt from before time-outs: answered as it was then
+    return ctx.now - datetime.fromisoformat(asked_at) > timedelta(minutes=GROUP_PROMPT_MINUTES)
+
+
+async def answers_my_prompt(message: Message, state: FSMContext, ctx: Context) -> bool:
+    """The next message is the answer: in a private chat; in a group, in the prompt's
+    topic (or a reply to the prompt) while the prompt is fresh."""
     if message.chat.type == "private":
         return True
-    target = message.reply_to_message
     data = await state.get_data()
-    return target is not None and target.message_id in data.get("targets", [])
+    target = message.reply_to_message
+    to_prompt = target is not None and target.message_id in data.get("targets", [])
+    in_place = thread_of(message) == data.get("thread_id")
+    return (to_prompt or in_place) and not _expired(data, ctx)
+
+
+async def prompt_has_expired(message: Message, state: FSMContext, ctx: Context) -> bool:
+    """In a group, the presser wrote after the prompt's time."""
+    if message.chat.type == "private":
+        return False
+    data = await state.get_data()
+    return thread_of(message) == data.get("thread_id") and _expired(data, ctx)
 
 
 async def presses_my_prompt(
@@ -165,6 +195,14 @@ async def receive_answer(message: Message, desk: Desk) -> None:
     await _complete(message, desk, data, text)
 
 
+async def expired_answer(message: Message, bot: Bot, state: FSMContext) -> None:
+    """Too late for the prompt: nothing is relayed, the presser hears it once."""
+    data = await state.get_data()
+    await state.clear()
+    await _close_prompt(bot, message.chat.id, data)
+    await message.reply(prompt_expired(data.get("number", ""), GROUP_PROMPT_MINUTES))
+
+
 async def cancel_composing(message: Message, bot: Bot, state: FSMContext) -> None:
     data = await state.get_data()
     await state.clear()
@@ -186,7 +224,7 @@ async def _collect_photo(message: Message, desk: Desk, data: dict[str, Any]) -> 
     if album is None or album not in data.get("albums", []):
         # One acknowledgement per album, not one per photo.
         ack = await message.reply(
-            photos_attached(data["number"], in_group=message.chat.type != "private"),
+            photos_attached(data["number"]),
             reply_markup=prompt_keyboard(None, data["ticket_id"], ask=False, can_send=True),
         )
         data["targets"] = [*data["targets"], ack.message_id]
@@ -275,6 +313,9 @@ def build_router() -> Router:
             answers_my_prompt,
             flags=audit,
         )
+    router.message.register(
+        expired_answer, StateFilter(Composing), ~F.text.startswith("/"), prompt_has_expired
+    )
     buttons.register(cancel_prompt, _button(ComposeButton.CANCEL), presses_my_prompt)
     buttons.register(toggle_wait_for_answer, _button(ComposeButton.ASK), presses_my_prompt)
     buttons.register(refuse_prompt, ComposeAction.filter(), flags={"audit": "ticket.compose"})

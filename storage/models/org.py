@@ -3,7 +3,15 @@ units (apartments, shops) of each project."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, BigIntPk, stored_enum
@@ -30,6 +38,9 @@ class OrgUnit(Base):
     # chat (/bindgroup, a supergroup migration) is kept until the file names another group.
     config_group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     group_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The group is a forum (Telegram "Topics"), as last seen in an update or a delivery:
+    # each ticket then gets its own topic, unless the group was bound in one topic.
+    group_is_forum: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     next_ticket_number: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,6 +43,8 @@ class Ticket(Base):
         Index("ix_tickets_project_created", "project_id", "created_at"),
         Index("ix_tickets_project_resolved", "project_id", "resolved_at"),
         Index("ix_tickets_project_first_response", "project_id", "first_responded_at"),
+        # A staff message in a forum topic finds its ticket.
+        Index("ix_tickets_topic", "topic_chat_id", "topic_thread_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPk, primary_key=True)
@@ -84,6 +87,12 @@ class Ticket(Base):
     # The ticket's card in its project's staff group, edited in place as the ticket changes.
     card_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The ticket's own topic where its group is a forum: the chat is set when the topic is
+    # queued, the thread once Telegram created it; the title and closed state last sent.
+    topic_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    topic_title: Mapped[str | None] = mapped_column(String(128))
+    topic_closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the retention job removed the personal text and photos of this closed ticket.
     personal_data_stripped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Bumped on every change: stale buttons and concurrent presses compare it.

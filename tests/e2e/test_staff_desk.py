@@ -132,10 +132,11 @@ async def test_reply_in_the_group_goes_to_the_resident_and_followers_with_photos
     agent = desk.staff_user(telegram, desk.AGENT)
     desk.press(telegram, agent, joined, "reply")
     prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "✍️")
-    assert "请回复本条消息" in prompt.text
+    assert "您在本群的下一条消息就是回复" in prompt.text
 
     mark = telegram.mark()
-    telegram.send_text(agent, "大家先别急", chat_id=desk.SUNSHINE_GROUP)  # chatter, not an answer
+    colleague = desk.staff_user(telegram, desk.MANAGER)  # someone else's chatter: no answer
+    telegram.send_text(colleague, "大家先别急", chat_id=desk.SUNSHINE_GROUP)
     album = {"media_group_id": "album-1", "reply_to": prompt, "width": 64, "height": 48}
     first = telegram.send_photo(agent, desk.SUNSHINE_GROUP, caption="阀门坏了", **album)
     second = telegram.send_photo(agent, desk.SUNSHINE_GROUP, **album)

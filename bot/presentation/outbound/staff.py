@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +18,7 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
+from bot.presentation.outbound import topics
 from bot.presentation.recipients import recipient_of, staff_group
 from bot.presentation.staff.card import render_card
 from bot.services.context import Context
@@ -49,17 +49,22 @@ async def post_card(
     session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime, locale: str
 ) -> None:
     """A new card for the ticket in its project's staff group."""
-    group = staff_group(await session.get(OrgUnit, ticket.project_id))
+    project = await session.get(OrgUnit, ticket.project_id)
+    group = staff_group(project)
     if group is None:
         return  # no group bound yet: the ticket still shows in /queue
+    await topics.open_topic(session, org, ticket, project, now, locale)  # a forum: its topic
     text, markup = await render_card(session, org, ticket, locale)
-    await group.post(
+    await topics.post_about(
         session,
+        ticket,
+        group,
         text,
         now=now,
         reply_markup=as_payload(markup),
         ref=CARD_REF.format(ticket_id=ticket.id),
     )
+    await topics.explain_topic(session, ticket, group, now, locale)
 
 
 async def refresh_card(
@@ -93,8 +98,11 @@ async def tell_group(
     if group is None:
         return
     on_card = ticket.card_message_id and ticket.card_chat_id == group.chat_id
-    await group.post(
+    on_card = on_card and not topics.in_own_topic(ticket, group)  # a topic needs no reply
+    await topics.post_about(
         session,
+        ticket,
+        group,
         text,
         now=ctx.now,
         reply_to=ticket.card_message_id if on_card else None,
@@ -109,11 +117,14 @@ async def _photos_to_group(
     if group is None:
         return
     for file_id in file_ids:
-        payload: dict[str, Any] = {"photo": file_id, "caption": ticket.number}
-        if group.thread_id is not None:
-            payload["message_thread_id"] = group.thread_id
+        payload = {"photo": file_id, "caption": ticket.number, **topics.placement(ticket, group)}
         await outbox.enqueue(
-            session, chat_id=group.chat_id, method="sendPhoto", payload=payload, now=now
+            session,
+            chat_id=group.chat_id,
+            method="sendPhoto",
+            payload=payload,
+            now=now,
+            ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),  # a reply to it answers the ticket
         )
 
 
@@ -138,6 +149,7 @@ async def _filed(session: AsyncSession, ctx: Context, notice: TicketFiled) -> No
 async def _changed(session: AsyncSession, ctx: Context, notice: TicketChanged) -> None:
     ticket = await _ticket(session, notice.ticket_id)
     await refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await topics.sync_topic(session, ctx.org, ticket, ctx.now, ctx.group_locale)
 
 
 @renders(ResidentCommented)
@@ -196,6 +208,7 @@ async def _moved(session: AsyncSession, ctx: Context, notice: TicketMoved) -> No
     ticket = await _ticket(session, notice.ticket_id)
     # Edits of the old card not yet sent would land in the new group as a new card.
     await outbox.replace_pending_edit(session, CARD_REF.format(ticket_id=ticket.id))
+    await topics.leave_topic(session, ticket, ctx.now)
     await post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
     if notice.old_card_chat_id is None or notice.old_card_message_id is None:
         return

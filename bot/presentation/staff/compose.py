@@ -18,7 +18,10 @@ class ComposeMode(enum.StrEnum):
     CANCEL = "cancel"
 
 
-def prompt_text(mode: ComposeMode, name: str, number: str, *, in_group: bool) -> str:
+def prompt_text(
+    mode: ComposeMode, name: str, number: str, *, in_group: bool, minutes: int = 0
+) -> str:
+    """In a group the presser's next message there is the answer, for ``minutes``."""
     texts = {
         ComposeMode.REPLY: _(
             "✍️ {name}, your answer to {number} goes to the resident: text, or photos "
@@ -34,7 +37,13 @@ def prompt_text(mode: ComposeMode, name: str, number: str, *, in_group: bool) ->
             "🚫 {name}, why is {number} being cancelled? The resident will see the reason."
         ),
     }
-    hint = _("Reply to this message.") if in_group else _("Send it here.")
+    if in_group:
+        hint = _(
+            "Just write it here: your next message in this group is the answer "
+            "(within {minutes} minutes; ✖ Cancel to stop)."
+        ).format(minutes=minutes)
+    else:
+        hint = _("Send it here.")
     return f"{texts[mode].format(name=name, number=number)}\n{hint}"
 
 
@@ -62,11 +71,7 @@ def prompt_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def photos_attached(number: str, *, in_group: bool) -> str:
-    if in_group:
-        return _(
-            "📎 Photos attached to {number}. Add text (reply to this message) or press Send."
-        ).format(number=number)
+def photos_attached(number: str) -> str:
     return _("📎 Photos attached to {number}. Add text, or press Send.").format(number=number)
 
 

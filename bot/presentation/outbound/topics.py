@@ -1,0 +1,167 @@
+"""A ticket's own topic in a forum staff group: created with its card, named with its
+status, number, category and unit, renamed as that changes, closed while the ticket is
+not open (resolved, closed, cancelled), reopened when it is re-opened.
+
+Everything the bot posts about the ticket in its group goes to the topic. The topic is
+created through the outbox like any message, so a message queued before Telegram
+created it carries the topic's ref instead of a thread id (``IN_TOPIC_OF``); the sender
+resolves it at send time. The outbox sends a chat's messages in order, so the topic
+exists (or failed) before the card and the lines that follow it are sent; if it could
+not be created (the bot may not manage topics), they go to the group as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config.orgfile import Organisation
+from bot.i18n import N_, translate
+from bot.presentation import outbox
+from bot.presentation.recipients import StaffGroup
+from bot.presentation.texts import STATUS_ICONS, category_name
+from bot.services.delivery_outcomes import IN_TOPIC_OF, topic_ref
+from bot.services.tickets import topics
+from bot.services.tickets.transitions import is_open
+from storage.models import OrgUnit, PropertyUnit, Ticket
+
+TITLE_LIMIT = 128  # Telegram's limit for a topic's name
+TOPIC_HINT = N_(
+    "💬 Everything you write in this topic goes to the resident (text and photos). "
+    "An internal note starts with /note or #note."
+)
+SEPARATOR = " · "
+
+
+async def _unit_label(session: AsyncSession, ticket: Ticket) -> str | None:
+    if ticket.property_unit_id is None:
+        return ticket.location_text or None
+    unit = await session.get(PropertyUnit, ticket.property_unit_id)
+    if unit is None:
+        return ticket.location_text or None
+    await session.refresh(unit, ["building"])
+    return f"{unit.building.name} {unit.key}"
+
+
+async def topic_title(session: AsyncSession, org: Organisation, ticket: Ticket, locale: str) -> str:
+    """``🔧 SG-000012 · 水电 · 1号楼 1-201``: the status at a glance, then what and where."""
+    parts = [
+        f"{STATUS_ICONS[ticket.status]} {ticket.number}",
+        category_name(org, locale, ticket.category_key),
+    ]
+    unit = await _unit_label(session, ticket)
+    if unit:
+        parts.append(unit)
+    title = SEPARATOR.join(parts)
+    return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
+
+
+async def open_topic(
+    session: AsyncSession,
+    org: Organisation,
+    ticket: Ticket,
+    project: OrgUnit | None,
+    now: datetime,
+    locale: str,
+) -> None:
+    """Queue the ticket's topic where its project's group is a forum (before its card)."""
+    if not topics.has_own_topics(project) or project is None or project.group_chat_id is None:
+        return
+    if ticket.topic_chat_id == project.group_chat_id:
+        return  # it has one there (its card is posted again)
+    title = await topic_title(session, org, ticket, locale)
+    topics.topic_queued(ticket, project.group_chat_id, title)
+    await outbox.enqueue(
+        session,
+        chat_id=project.group_chat_id,
+        method="createForumTopic",
+        payload={"name": title},
+        now=now,
+        ref=topic_ref(ticket.id),
+    )
+
+
+async def explain_topic(
+    session: AsyncSession, ticket: Ticket, group: StaffGroup, now: datetime, locale: str
+) -> None:
+    """Under the card in a new topic: how to talk to the resident there."""
+    if in_own_topic(ticket, group) and ticket.topic_thread_id is None:
+        await post_about(session, ticket, group, translate(locale, TOPIC_HINT), now=now)
+
+
+def placement(ticket: Ticket, group: StaffGroup) -> dict[str, Any]:
+    """Where in the group a message about the ticket goes: its topic (known, or resolved
+    when sent), else the topic the group was bound in, else the group itself."""
+    if ticket.topic_chat_id == group.chat_id:
+        if ticket.topic_thread_id is not None:
+            return {"message_thread_id": ticket.topic_thread_id}
+        return {IN_TOPIC_OF: topic_ref(ticket.id)}
+    if group.thread_id is not None:
+        return {"message_thread_id": group.thread_id}
+    return {}
+
+
+def in_own_topic(ticket: Ticket, group: StaffGroup) -> bool:
+    return ticket.topic_chat_id == group.chat_id
+
+
+async def post_about(
+    session: AsyncSession,
+    ticket: Ticket,
+    group: StaffGroup,
+    text: str,
+    *,
+    now: datetime,
+    reply_markup: dict[str, Any] | None = None,
+    reply_to: int | None = None,
+    ref: str | None = None,
+) -> None:
+    """One HTML message about the ticket in its group, where :func:`placement` says."""
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", **placement(ticket, group)}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    await outbox.enqueue(
+        session, chat_id=group.chat_id, method="sendMessage", payload=payload, now=now, ref=ref
+    )
+
+
+async def sync_topic(
+    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime, locale: str
+) -> None:
+    """Rename the topic when its title changed; close it when the ticket is no longer
+    open, reopen it when it is again."""
+    chat_id, thread_id = ticket.topic_chat_id, ticket.topic_thread_id
+    if chat_id is None or thread_id is None:
+        return  # no topic, or not created yet (its creation carries the title then)
+    closing = not is_open(ticket.status)
+    if topics.topic_titled(ticket, await topic_title(session, org, ticket, locale)):
+        await _topic_call(
+            session, chat_id, "editForumTopic", now, thread_id, name=ticket.topic_title
+        )
+    if topics.topic_closed(ticket, closing):
+        method = "closeForumTopic" if closing else "reopenForumTopic"
+        await _topic_call(session, chat_id, method, now, thread_id)
+
+
+async def leave_topic(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """The ticket moved to another project's group: its old topic is closed."""
+    old = topics.topic_left(ticket)
+    if old is not None:
+        await _topic_call(session, old[0], "closeForumTopic", now, old[1])
+
+
+async def _topic_call(
+    session: AsyncSession, chat_id: int, method: str, now: datetime, thread_id: int, **values: Any
+) -> None:
+    # No ref: an edit with a ref and no message id would be re-sent as a new message.
+    await outbox.enqueue(
+        session,
+        chat_id=chat_id,
+        method=method,
+        payload={"message_thread_id": thread_id, **values},
+        now=now,
+    )
