@@ -73,6 +73,7 @@ async def _run(args: argparse.Namespace) -> None:
         enforce_rate_limits=args.rate_limits,
         host=args.host,
         port=args.port,
+        response_delay=args.latency_ms / 1000,
     )
     server.on_app_created = lambda app: add_control_routes(app, server)
     await server.start()
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--token", default="123456:TEST-TOKEN")
     parser.add_argument("--username", default="resident_test_bot")
     parser.add_argument("--rate-limits", action="store_true", help="enforce flood limits")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="hold every answer back this long"
+    )
     asyncio.run(_run(parser.parse_args(argv)))
 
 

@@ -7,7 +7,9 @@ allowed and sustained overload gets 429s.  Exact rules used here:
 
 * bot-wide: 30 tokens, refilled at 30/s;
 * a group/supergroup/channel chat (negative id): 20 tokens, refilled at 20/min;
-* a private chat: 3 tokens (a small burst), refilled at 1/s.
+* a private chat: 3 tokens (a small burst), refilled at 1/s;
+* a paid broadcast (a send with ``allow_paid_broadcast``): instead of the bot-wide
+  bucket, 1,000 tokens refilled at 1,000/s (the chat's bucket still applies).
 
 A send consumes one token from the bot-wide bucket and one from its chat's bucket,
 and only when it succeeds (a 400 does not count).  ``sendMediaGroup`` counts as one
@@ -42,6 +44,7 @@ class Limit:
 GLOBAL_LIMIT = Limit(burst=30, per_second=30.0)
 GROUP_LIMIT = Limit(burst=20, per_second=20 / 60)
 PRIVATE_LIMIT = Limit(burst=3, per_second=1.0)
+PAID_BROADCAST_LIMIT = Limit(burst=1000, per_second=1000.0)
 
 
 class RateLimiter:
@@ -53,13 +56,16 @@ class RateLimiter:
         global_limit: Limit = GLOBAL_LIMIT,
         group_limit: Limit = GROUP_LIMIT,
         private_limit: Limit = PRIVATE_LIMIT,
+        paid_limit: Limit = PAID_BROADCAST_LIMIT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.global_limit = global_limit
         self.group_limit = group_limit
         self.private_limit = private_limit
+        self.paid_limit = paid_limit
         self._clock = clock
         self._global = _Bucket(global_limit.burst, clock())
+        self._paid = _Bucket(paid_limit.burst, clock())
         self._chats: dict[int | str, _Bucket] = {}
 
     def _refill(self, bucket: _Bucket, limit: Limit, now: float) -> None:
@@ -76,32 +82,39 @@ class RateLimiter:
             bucket = self._chats[chat_id] = _Bucket(limit.burst, now)
         return bucket, limit
 
-    def check(self, chat_id: int | str) -> int | None:
-        """``None`` if a send to ``chat_id`` is allowed now, else ``retry_after`` seconds."""
+    def _bot_bucket(self, paid: bool) -> tuple[_Bucket, Limit]:
+        return (self._paid, self.paid_limit) if paid else (self._global, self.global_limit)
+
+    def check(self, chat_id: int | str, *, paid: bool = False) -> int | None:
+        """``None`` if a send to ``chat_id`` is allowed now, else ``retry_after`` seconds
+        (``paid``: a paid broadcast, counted in its own bot-wide bucket)."""
         now = self._clock()
-        self._refill(self._global, self.global_limit, now)
+        bot_bucket, bot_limit = self._bot_bucket(paid)
+        self._refill(bot_bucket, bot_limit, now)
         chat_bucket, chat_limit = self._chat_bucket(chat_id, now)
         self._refill(chat_bucket, chat_limit, now)
         wait = 0.0
-        for bucket, limit in ((self._global, self.global_limit), (chat_bucket, chat_limit)):
+        for bucket, limit in ((bot_bucket, bot_limit), (chat_bucket, chat_limit)):
             if bucket.tokens < 1:
                 wait = max(wait, (1 - bucket.tokens) / limit.per_second)
         if wait <= 0:
             return None
         return max(1, math.ceil(wait))
 
-    def commit(self, chat_id: int | str) -> None:
-        """Consume one token from the bot-wide and the chat bucket."""
+    def commit(self, chat_id: int | str, *, paid: bool = False) -> None:
+        """Consume one token from the bot-wide (or paid) and the chat bucket."""
         now = self._clock()
         chat_bucket, chat_limit = self._chat_bucket(chat_id, now)
         self._refill(chat_bucket, chat_limit, now)
-        self._refill(self._global, self.global_limit, now)
+        bot_bucket, bot_limit = self._bot_bucket(paid)
+        self._refill(bot_bucket, bot_limit, now)
         chat_bucket.tokens -= 1
-        self._global.tokens -= 1
+        bot_bucket.tokens -= 1
 
     def reset(self) -> None:
         """Forget all history (full buckets everywhere)."""
         self._global = _Bucket(self.global_limit.burst, self._clock())
+        self._paid = _Bucket(self.paid_limit.burst, self._clock())
         self._chats.clear()
 
 

@@ -22,6 +22,7 @@ from fake_telegram.errors import NOT_FOUND, UNAUTHORIZED, ApiError, too_many_req
 from fake_telegram.faults import DelayRule, FailRule, FaultInjector
 from fake_telegram.group_events import GroupEventsMixin
 from fake_telegram.methods import MethodContext, canonical_name, lookup
+from fake_telegram.methods.common import bool_param
 from fake_telegram.models import ApiCall, BotProfile, ChatRecord, StoredFile, StoredMessage
 from fake_telegram.payloads import media_kind
 from fake_telegram.rate_limits import RateLimiter
@@ -63,8 +64,11 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         host: str = "127.0.0.1",
         port: int = 0,
         strict_ampersand: bool = True,
+        response_delay: float = 0.0,
     ) -> None:
         self.token = token
+        #: Seconds every answer is held back (a real network's latency; 0 = none).
+        self.response_delay = response_delay
         self.enforce_rate_limits = enforce_rate_limits
         self.host = host
         self.port = port
@@ -152,6 +156,12 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
 
     # ------------------------------------------------------------------ HTTP
     async def _handle_api(self, request: web.Request) -> web.Response:
+        response = await self._answer_api(request)
+        if self.response_delay > 0:
+            await self._sleep(self.response_delay)
+        return response
+
+    async def _answer_api(self, request: web.Request) -> web.Response:
         raw_method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             self.recorder.record(raw_method, {}, UNAUTHORIZED.to_response())
@@ -183,8 +193,9 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             return _json_response(body, 502)
 
         chat_key = params.get("chat_id")
+        paid = spec.sends and bool_param(params, "allow_paid_broadcast")
         if spec.sends and self.enforce_rate_limits and chat_key is not None:
-            retry_after = self.rate_limiter.check(chat_key)
+            retry_after = self.rate_limiter.check(chat_key, paid=paid)
             if retry_after is not None:
                 self.stats["rate_limited"] += 1
                 error = too_many_requests(retry_after)
@@ -211,7 +222,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         if status == 200 and spec.sends:
             self.stats["sent"] += 1
             if self.enforce_rate_limits and chat_key is not None:
-                self.rate_limiter.commit(chat_key)
+                self.rate_limiter.commit(chat_key, paid=paid)
         self.recorder.record(
             name, params, body, fault="delayed" if delay else None, uploads=uploads
         )

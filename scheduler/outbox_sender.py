@@ -11,6 +11,11 @@ Telegram's answers decide what happens to a message:
 - "can't parse entities" → resend once as plain text;
 - any other 400 → dead at once (retrying cannot help).
 
+Pacing (``scheduler/rate_limits.py``) sends as fast as Telegram allows: a 429 slows the
+sender down for a while as well as retrying the message. Mailings (survey campaigns)
+give way to everything else: they are claimed after the conversations' messages, and
+with ``paid_broadcast`` they go as Telegram's paid broadcasts, on a lane of their own.
+
 When the database goes away, what was learnt from Telegram is not lost: the
 bookkeeping of each message already sent (or refused) is kept in memory and done
 first when the database is back, so nothing is sent twice; messages claimed but not
@@ -45,6 +50,7 @@ from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
 from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.services import delivery_outcomes
+from bot.services.surveys.campaigns import campaign_ref
 from scheduler.batch_loop import BatchLoop
 from scheduler.rate_limits import SendPacer
 from scheduler.resilience import Outage, is_transient
@@ -56,6 +62,16 @@ log = logging.getLogger(__name__)
 _TAG = re.compile(r"<[^>]+>")
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 600.0
+# Messages of a mailing carry the campaign's ref: they are the broadcasts.
+BROADCAST_REF_PREFIX = campaign_ref("")
+CLAIM_SECONDS = 1.0  # a batch holds about this many seconds of sending at the lane's rate
+MIN_BATCH, MAX_BATCH = 20, 500
+
+
+def is_broadcast(message: OutboxMessage) -> bool:
+    return (message.ref or "").startswith(BROADCAST_REF_PREFIX) and message.method.startswith(
+        "send"
+    )
 
 
 def build_method(method: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
@@ -91,6 +107,7 @@ class OutboxSender(BatchLoop):
         lease: timedelta = timedelta(minutes=2),
         locale: str = DEFAULT_LOCALE,
         outage: Outage | None = None,
+        paid_broadcast: bool = False,
     ) -> None:
         super().__init__(poll_interval, outage=outage or Outage("outbox sender"))
         self._bot = bot
@@ -102,6 +119,7 @@ class OutboxSender(BatchLoop):
         self._pacer = pacer or SendPacer()
         self._lease = lease
         self._locale = locale
+        self._paid_broadcast = paid_broadcast
         # Outcomes that could not be written while the database was away, oldest first.
         self._unrecorded: list[Callable[[], Awaitable[None]]] = []
 
@@ -131,7 +149,9 @@ class OutboxSender(BatchLoop):
                 self._sender_id,
                 self._clock.now(),
                 self._lease,
+                limit=self._batch_size(),
                 exclude_chats=self._pacer.busy_chats(),
+                bulk_ref_prefix=BROADCAST_REF_PREFIX,
             )
         outcomes = await asyncio.gather(
             *(self._deliver(message) for message in batch), return_exceptions=True
@@ -141,10 +161,17 @@ class OutboxSender(BatchLoop):
                 raise outcome  # the database went away (or a fault): the loop decides
         return len(batch)
 
+    def _batch_size(self) -> int:
+        rate = self._pacer.rate(paid=self._paid_broadcast)
+        return max(MIN_BATCH, min(MAX_BATCH, round(rate * CLAIM_SECONDS)))
+
     async def _deliver(self, message: OutboxMessage) -> None:
-        await self._pacer.wait_turn(message.chat_id)
+        paid = self._paid_broadcast and is_broadcast(message)
+        await self._pacer.wait_turn(message.chat_id, paid=paid)
         try:
             method, params = await self._resolve(message)
+            if paid:
+                params["allow_paid_broadcast"] = True
         except Exception as error:
             if is_transient(error):
                 # Nothing was sent: give the message back once the database is back.
@@ -158,6 +185,8 @@ class OutboxSender(BatchLoop):
             # Shutting down mid-send: leave the claim to expire; it is retried after restart.
             raise
         except Exception as error:
+            if isinstance(error, TelegramRetryAfter):
+                self._pacer.retry_after(error.retry_after, paid=paid)
             await self._record(partial(self._failed, message, error))
         else:
             await self._record(partial(self._sent, message, result, sent_as=method))
@@ -186,9 +215,6 @@ class OutboxSender(BatchLoop):
     async def _resolve(self, message: OutboxMessage) -> tuple[str, dict[str, Any]]:
         """The call to make now: an edit by ``ref`` needs the id of the message it edits."""
         params = {**message.payload, "chat_id": message.chat_id}
-        topic = params.pop(delivery_outcomes.IN_TOPIC_OF, None)
-        if topic is not None:
-            params = await self._in_topic(params, topic)
         if not message.method.startswith("edit") or "message_id" in params or not message.ref:
             return message.method, params
         async with self._sessionmaker() as session:
@@ -199,15 +225,6 @@ class OutboxSender(BatchLoop):
         chat_id, message_id = target
         return message.method, {**params, "chat_id": chat_id, "message_id": message_id}
 
-    async def _in_topic(self, params: dict[str, Any], topic_ref: str) -> dict[str, Any]:
-        """A message for a ticket's forum topic goes there once the topic exists; if it
-        could not be created, to the group itself."""
-        async with self._sessionmaker() as session:
-            topic = await delivery_outcomes.delivered_message_for(session, topic_ref)
-        if topic is None or topic[0] != params["chat_id"]:
-            return params
-        return {**params, "message_thread_id": topic[1]}
-
     async def _settle(self, message: OutboxMessage, **values: Any) -> None:
         async with self._sessionmaker() as session, session.begin():
             await outbox_queue.settle(session, message.id, **values)
@@ -215,16 +232,12 @@ class OutboxSender(BatchLoop):
     async def _sent(self, message: OutboxMessage, result: Any, sent_as: str = "") -> None:
         first = result[0] if isinstance(result, list) and result else result
         message_id = getattr(first, "message_id", None)
-        if sent_as == "createForumTopic":  # a ForumTopic: its thread is what is recorded
-            message_id = getattr(first, "message_thread_id", None)
         chat = getattr(first, "chat", None)
-        is_forum = bool(chat.is_forum) if chat is not None and chat.id < 0 else None
         async with self._sessionmaker() as session, session.begin():
-            created = sent_as.startswith("send") or sent_as == "createForumTopic"
-            if message.ref and message_id is not None and created:
+            if message.ref and message_id is not None and sent_as.startswith("send"):
                 chat_id = chat.id if chat is not None else message.chat_id
                 await delivery_outcomes.message_delivered(session, message.ref, chat_id, message_id)
-            await delivery_outcomes.group_reachable(session, message.chat_id, is_forum=is_forum)
+            await delivery_outcomes.group_reachable(session, message.chat_id)
             await outbox_queue.settle(
                 session,
                 message.id,
@@ -287,7 +300,7 @@ class OutboxSender(BatchLoop):
 
     async def _bad_request(self, message: OutboxMessage, error: TelegramBadRequest) -> None:
         text = str(error).lower()
-        if "message is not modified" in text or "topic_not_modified" in text:
+        if "message is not modified" in text:
             await self._sent(message, None)  # the chat already shows exactly this
         elif "can't parse entities" in text and message.payload.get("parse_mode"):
             await self._settle(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import ColumnElement, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -25,10 +25,12 @@ async def claim_due(
     lease: timedelta,
     limit: int = 50,
     exclude_chats: Sequence[int] = (),
+    bulk_ref_prefix: str | None = None,
 ) -> list[OutboxMessage]:
     """Claim due messages, only the oldest pending one per chat so a chat's order holds.
 
-    ``exclude_chats`` are chats that cannot take a message yet (rate limits).
+    ``exclude_chats`` are chats that cannot take a message yet (rate limits). Messages
+    whose ``ref`` starts with ``bulk_ref_prefix`` (a mailing) come after all others due.
     """
     earlier = aliased(OutboxMessage)
     has_earlier_pending = exists().where(
@@ -46,7 +48,7 @@ async def claim_due(
                 ~has_earlier_pending,
                 *([OutboxMessage.chat_id.not_in(list(exclude_chats))] if exclude_chats else []),
             )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .order_by(*_bulk_last(bulk_ref_prefix), OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
     ).all()
@@ -63,6 +65,12 @@ async def claim_due(
         ):
             claimed.append(row)
     return claimed
+
+
+def _bulk_last(prefix: str | None) -> list[ColumnElement[int]]:
+    if prefix is None:
+        return []
+    return [case((OutboxMessage.ref.startswith(prefix, autoescape=True), 1), else_=0)]
 
 
 async def settle(session: AsyncSession, message_id: int, **values: Any) -> None:

@@ -260,9 +260,11 @@ class Application:
                 settings.outbox_per_second,
                 settings.outbox_group_per_minute,
                 settings.outbox_chat_per_second,
+                paid_per_second=settings.paid_broadcast_per_second,
             ),
             locale=self.default_locale,
             outage=self._outage("outbox sender"),
+            paid_broadcast=settings.paid_broadcast,
         )
         self._worker = UpdateWorker(
             self.dispatcher,

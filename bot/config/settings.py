@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     outbox_per_second: float = Field(default=30.0, gt=0)
     outbox_group_per_minute: int = Field(default=20, ge=1)
     outbox_chat_per_second: float = Field(default=1.0, gt=0)
+    # Telegram's paid broadcasts (opt-in, charged in Stars by Telegram): survey campaigns
+    # go out with ``allow_paid_broadcast`` at up to ``paid_broadcast_per_second``.
+    paid_broadcast: bool = False
+    paid_broadcast_per_second: float = Field(default=1000.0, gt=0, le=1000)
     # Database outages. SQLite: seconds a statement waits for another writer before it
     # counts as an outage. Any database: seconds of one outage after which the process
     # gives up and exits non-zero (0: never; it keeps retrying and resumes by itself).

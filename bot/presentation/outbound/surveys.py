@@ -1,6 +1,7 @@
 """Survey messages queued in the outbox: the "is it fixed?" reminder, the assignee's
 note of a re-open, the low-score alert to the managers, and questionnaire invitations
-and reminders (spread out at ``campaigns.SENDS_PER_SECOND``)."""
+and reminders (all due at once: the outbox sender paces them as fast as Telegram allows,
+after the conversations' messages)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from bot.presentation.outbound.residents import fixed_keyboard
 from bot.presentation.recipients import recipient_of, staff_group, tell
 from bot.presentation.texts import initials, local_time
 from bot.services.context import Context
-from bot.services.surveys.campaigns import SENDS_PER_SECOND, campaign_ref, invite_key
+from bot.services.surveys.campaigns import campaign_ref, invite_key
 from bot.services.surveys.complaints import NOTHING, reason_names
 from bot.services.surveys.notices import (
     CampaignReminder,
@@ -151,7 +152,7 @@ async def _mailing(
     button: str,
     dedup_key: Callable[[Invitee], str],
 ) -> None:
-    """One message with the Start/Continue button to each invitee, spread out in time."""
+    """One message with the Start/Continue button to each invitee (the sender paces them)."""
     messages = []
     for invitee in invitees:
         locale = pick_locale(invitee.language, invitee.telegram_language, ctx.group_locale)
@@ -161,9 +162,7 @@ async def _mailing(
             "reply_markup": _open_button(locale, button, invitee.invitation_id),
         }
         messages.append(outbox.Outgoing(invitee.chat_id, payload, dedup_key=dedup_key(invitee)))
-    await outbox.enqueue_many(
-        session, messages, now=ctx.now, ref=campaign_ref(campaign_key), per_second=SENDS_PER_SECOND
-    )
+    await outbox.enqueue_many(session, messages, now=ctx.now, ref=campaign_ref(campaign_key))
 
 
 @renders(CampaignStarted)

@@ -3,9 +3,9 @@
 A manager starts a campaign for a project, a region or everything they manage
 (``/survey start [key]``), or the organisation file's ``[survey] schedule``
 starts one for all projects. Every resident bound to a unit of the target
-projects gets an invitation through the outbox; the invitations are spread at
-``SENDS_PER_SECOND`` (below Telegram's ~30/s) so a mailing to thousands leaves
-room for everything else. Residents answer one question at a time, may pause
+projects gets an invitation through the outbox; the outbox sender sends them as fast
+as Telegram allows, after the messages of the conversations going on meanwhile (and as
+paid broadcasts when the operator opted in). Residents answer one question at a time, may pause
 and resume (``/survey`` or the Resume button), are reminded once, and answer a
 campaign once. Each answer is stored at once, so partial answers are kept.
 Stopping a campaign withdraws the invitations not yet delivered.
@@ -55,9 +55,6 @@ from storage.models import (
     SurveyResponse,
 )
 
-# Invitations leave at this rate: Telegram allows about 30 messages a second per bot,
-# the rest is headroom for the conversations going on meanwhile.
-SENDS_PER_SECOND = 25.0
 # A scheduled run missed by more than this (the bot was down) is skipped, not sent late.
 SCHEDULE_GRACE = timedelta(hours=1)
 ID_CHUNK = 1000
