@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiogram import Dispatcher, Router
 
-from handlers import admin_outbox, managers, privacy, resident, staff, surveys
+from handlers import admin_outbox, managers, notices, privacy, resident, staff, surveys
 from handlers.common import cancel, fallback, language, start
 from handlers.middlewares.actor import ActorMiddleware
 from handlers.middlewares.i18n import ActorI18nMiddleware, build_i18n
@@ -26,6 +26,7 @@ def build_root_router() -> Router:
         cancel.build_router(),  # private: /cancel ends any conversation
         surveys.build_router(),  # private answers, group call-backs, /survey anywhere
         staff.build_router(),  # groups and private; owns the /start inv_… deep link
+        notices.build_router(),  # private: /notice; groups and private: /incident
         start.build_router(),  # /help: private per role, and in staff groups
         language.build_router(),  # private
         managers.build_router(),  # private: /stats, /export

@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.services.privacy.retention import RetentionReport, apply_retention
 from bot.services.sla.sweep import SweepResult
 from bot.services.stats.digest import post_daily_digests
+from scheduler.announcement_jobs import NOTICE_PROGRESS_SECONDS, report_notice_progress
 from scheduler.deps import JobDeps
 from scheduler.resilience import Outage, is_transient
 from scheduler.survey_jobs import run_survey_sweep
@@ -104,5 +105,6 @@ def register_jobs(scheduler: AsyncIOScheduler, deps: JobDeps, sla_sweep_seconds:
     )
     every(send_daily_digests, "daily_digest", seconds=DIGEST_CHECK_SECONDS)
     every(run_survey_sweep, "survey_sweep", seconds=SURVEY_SWEEP_SECONDS)
+    every(report_notice_progress, "notice_progress", seconds=NOTICE_PROGRESS_SECONDS)
     every(apply_data_retention, "data_retention", hours=6)
     every(purge_handled_updates, "purge_handled_updates", hours=1)

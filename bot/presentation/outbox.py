@@ -34,6 +34,7 @@ DELIVERABLE_METHODS = frozenset(
         "sendMediaGroup",
         "copyMessage",
         "editMessageText",
+        "editMessageCaption",  # a notice with a photo, corrected or withdrawn
         "editMessageReplyMarkup",
         "deleteMessage",
         "setMyCommands",  # a staff member's own menu (chat scope)
@@ -189,6 +190,7 @@ async def enqueue_many(
     now: datetime,
     ref: str | None = None,
     per_second: float | None = None,
+    due_at: datetime | None = None,
 ) -> int:
     """Queue a mailing (a survey to thousands of residents) in a few statements.
 
@@ -200,7 +202,9 @@ async def enqueue_many(
     for index, message in enumerate(messages):
         if message.method not in DELIVERABLE_METHODS:
             raise ValueError(f"{message.method} is not a method the outbox delivers")
-        due = now + timedelta(seconds=index / per_second) if per_second else now
+        # ``due_at``: not before then (a notice held back by quiet hours).
+        first = due_at if due_at is not None and due_at > now else now
+        due = first + timedelta(seconds=index / per_second) if per_second else first
         rows.append(
             {
                 "chat_id": message.chat_id,

@@ -18,6 +18,8 @@ from handlers.resident import (
     profile,
     registration,
     reprompts,
+    self_service,
+    self_service_filing,
     tickets,
 )
 from handlers.resident.registered import RegisteredResidentMiddleware
@@ -38,6 +40,8 @@ def build_private_router() -> Router:
         follow_up.build_router(),
         tickets.build_router(),
         profile.build_router(),
+        self_service.build_router(),
+        self_service_filing.build_router(),
         free_text.build_router(),
         reprompts.build_router(),
     )

@@ -22,7 +22,7 @@ from bot.services.errors import StaleButton
 from bot.services.intake import emergency, filing
 from bot.services.intake.conversation import Flow, Step, forget, next_step
 from bot.services.intake.drafts import Draft, clean_description, clean_location
-from handlers.resident import binding
+from handlers.resident import binding, self_service
 from handlers.resident.common import done_with_buttons, edit_sent, photo_of, set_buttons
 from handlers.resident.registered import Turn
 from handlers.resident.states import Filing
@@ -131,6 +131,8 @@ async def category_chosen(callback: CallbackQuery, callback_data: FilingChoice, 
     flow = await flow_of(turn, callback_data)
     filing.choose_category(turn.ctx.org, flow.draft, callback_data.value or None)
     flow.changed()
+    if await self_service.notice_answers_category(callback, turn, flow):
+        return  # an active notice covers it: OK, or file anyway
     await step_done(callback, turn, flow)
 
 

@@ -34,11 +34,12 @@ from bot.services.intake.drafts import clean_description
 from bot.services.people import Actor
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
-from handlers.resident import binding
+from handlers.resident import binding, self_service
 from handlers.resident.common import done_with_buttons, photo_of, resident_for, set_buttons
 from handlers.resident.filing import begin_filing
 from handlers.resident.registered import Turn
 from handlers.resident.states import FreeText
+from storage.models import Person
 
 
 def _replied_to_bot(message: Message) -> int | None:
@@ -168,11 +169,20 @@ async def offer_filing(
     text: str,
     photos: list[list[str | None]],
     also: list[ticket_talk.OpenTicket] | None = None,
+    *,
+    answered: bool = False,
+    person: Person | None = None,
 ) -> None:
     """Offer to file the message: the hotline first for a danger, then one proposal or the
-    kinds (with the resident's open tickets as where to add it instead)."""
-    person = await resident_for(message, session, ctx.org)
+    kinds (with the resident's open tickets as where to add it instead). Unless already
+    ``answered``, an active notice about the problem or a FAQ answer comes first.
+    ``person``: the resident, when ``message`` is the bot's own (a button was pressed)."""
+    person = person or await resident_for(message, session, ctx.org)
     offer = await offers.offer_for(session, ctx.org, person, text)
+    if not answered and await self_service.answered_before_offer(
+        message, state, session, ctx, person, offer, text, photos
+    ):
+        return
     if offer is None:
         await message.answer(
             _("Choose what you need from the menu below, or describe your problem in a sentence."),

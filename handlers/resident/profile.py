@@ -7,10 +7,12 @@ from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.presentation.buttons.announcements import MuteNotices
 from bot.presentation.buttons.residents import ProfileAction, ProfileStep
 from bot.presentation.residents import profile as texts
 from bot.presentation.residents import registration as registration_texts
 from bot.presentation.residents.keyboards import main_menu, share_phone_keyboard
+from bot.services.announcements.sending import set_muted
 from bot.services.errors import StaleButton
 from bot.services.registration import set_full_name, set_own_phone
 from bot.services.resident_units import unbind
@@ -31,6 +33,14 @@ async def unit_removed(callback: CallbackQuery, callback_data: ProfileAction, tu
     if not await unbind(turn.session, turn.person.id, callback_data.id):
         raise StaleButton()
     await callback.answer(_("Removed."))
+    reply = await texts.profile(turn.session, turn.person, turn.ctx.org)
+    await replace_text(_message(callback), reply.text, reply_markup=reply.markup)
+
+
+async def mute_toggled(callback: CallbackQuery, callback_data: MuteNotices, turn: Turn) -> None:
+    """Mute or unmute general notices (outage and incident notices always come)."""
+    await set_muted(turn.session, turn.ctx, turn.person.id, callback_data.mute)
+    await callback.answer(_("Saved."))
     reply = await texts.profile(turn.session, turn.person, turn.ctx.org)
     await replace_text(_message(callback), reply.text, reply_markup=reply.markup)
 
@@ -97,6 +107,7 @@ def build_router() -> Router:
     button(change_phone, ProfileAction.filter(F.what == ProfileStep.PHONE))
     button(change_language, ProfileAction.filter(F.what == ProfileStep.LANGUAGE))
     button(add_unit, ProfileAction.filter(F.what == ProfileStep.ADD_UNIT))
+    button(mute_toggled, MuteNotices.filter())
     text = F.text & ~F.text.startswith("/")
     router.message.register(name_changed, StateFilter(ProfileEdit.name), text)
     router.message.register(name_expected, StateFilter(ProfileEdit.name))

@@ -43,4 +43,12 @@ class ProfileEdit(StatesGroup):
     phone = State()
 
 
-RESIDENT_STATES = (Registration, Binding, Filing, FreeText, FollowUp, ProfileEdit)
+
+
+class SelfService(StatesGroup):
+    """A notice or a FAQ answer was shown instead of filing: waiting for OK / file anyway."""
+
+    shown = State()
+
+
+RESIDENT_STATES = (Registration, Binding, Filing, FreeText, FollowUp, ProfileEdit, SelfService)

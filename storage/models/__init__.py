@@ -1,5 +1,12 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from storage.models.announcements import (
+    Announcement,
+    AnnouncementMute,
+    Incident,
+    IncidentTicket,
+    SelfServiceEvent,
+)
 from storage.models.audit import AuditEntry
 from storage.models.base import Base
 from storage.models.delivery import (
@@ -46,6 +53,8 @@ from storage.vocabulary import (
 )
 
 __all__ = [
+    "Announcement",
+    "AnnouncementMute",
     "Attachment",
     "AuditEntry",
     "Base",
@@ -56,6 +65,8 @@ __all__ = [
     "InactiveChat",
     "InboundStatus",
     "InboundUpdate",
+    "Incident",
+    "IncidentTicket",
     "InvitationKind",
     "InvitationStage",
     "Language",
@@ -68,6 +79,7 @@ __all__ = [
     "PropertyUnit",
     "ResidentUnit",
     "Segment",
+    "SelfServiceEvent",
     "SlaNotice",
     "StaffInvite",
     "StaffMembership",

@@ -21,6 +21,7 @@ async def test_profile_shows_and_changes_name_phone_language_and_units(
         "📱 Phone",
         "🌐 Language",
         "➕ Add a unit",
+        "🔕 Mute general notices",
         "➖ Remove 1号楼 101",
     ]
 

@@ -918,6 +918,60 @@ class DigestPolicy(_Model):
         return clock_time(int(hours), int(minutes))
 
 
+# --------------------------------------------------------------------------- notices and FAQ
+
+
+class QuietHours(_Model):
+    """Local hours in which notices that are not urgent wait (e.g. 22:00–08:00): they
+    are delivered when the quiet hours end. Outages under way and incidents go at once."""
+
+    start: Annotated[str, AfterValidator(_check_time_of_day)] = "22:00"
+    end: Annotated[str, AfterValidator(_check_time_of_day)] = "08:00"
+
+    @staticmethod
+    def _time(value: str) -> clock_time:
+        hours, minutes = value.split(":")
+        return clock_time(int(hours), int(minutes))
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("quiet hours must start and end at different times")
+        return self
+
+    @property
+    def start_time(self) -> clock_time:
+        return self._time(self.start)
+
+    @property
+    def end_time(self) -> clock_time:
+        return self._time(self.end)
+
+
+FaqAnswer = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class FaqAnswerText(_Model):
+    zh: FaqAnswer
+    en: FaqAnswer
+
+    def get(self, language: str) -> str:
+        return getattr(self, _language_field(language))
+
+
+class FaqEntry(_Model):
+    """A routine question answered at once (office hours, fee payment, parking rules…).
+
+    ``keywords``: words that point to it in each language; ``phrasings``: sample
+    questions as residents ask them (a message much like one matches too)."""
+
+    key: Key
+    question: LocalizedText
+    answer: FaqAnswerText
+    keywords: CategoryKeywords = CategoryKeywords()
+    phrasings: CategoryKeywords = CategoryKeywords()
+
+
 # --------------------------------------------------------------------------- organisation
 
 
@@ -936,6 +990,14 @@ class Organisation(_Model):
     residents: ResidentPolicy = ResidentPolicy()
     survey: SurveyPolicy = SurveyPolicy()
     digest: DigestPolicy = DigestPolicy()
+    quiet_hours: QuietHours | None = None  # None: notices are never held back
+    faq: list[FaqEntry] = []
+
+    @field_validator("faq")
+    @classmethod
+    def _unique_faq(cls, faq: list[FaqEntry]) -> list[FaqEntry]:
+        _unique([entry.key for entry in faq], "FAQ key")
+        return faq
 
     @model_validator(mode="after")
     def _cross_references(self) -> Organisation:

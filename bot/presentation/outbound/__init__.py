@@ -4,6 +4,7 @@ Every renderer module is imported here (add new ones to the list).
 """
 
 from bot.presentation.outbound import (
+    announcements,  # noqa: F401
     binding,  # noqa: F401
     digests,  # noqa: F401
     escalations,  # noqa: F401

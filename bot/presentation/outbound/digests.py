@@ -12,6 +12,7 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
+from bot.presentation.stats.self_service import self_service_lines
 from bot.presentation.stats.texts import (
     DASH,
     LADDER_NAMES,
@@ -94,6 +95,9 @@ def digest_text(org: Organisation, now: datetime, digest: DailyDigest, locale: s
     questionnaire = _questionnaire_section(org, digest, locale)
     if questionnaire:
         sections.append(questionnaire)
+    self_service = self_service_lines(digest.self_service, locale)
+    if self_service:
+        sections.append("\n".join(self_service))
     return pack_messages(sections)[0]
 
 

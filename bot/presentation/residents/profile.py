@@ -9,8 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import LANGUAGE_NAMES, pick_locale
+from bot.presentation.announcements import mute_label, mute_line
+from bot.presentation.buttons.announcements import MuteNotices
 from bot.presentation.buttons.residents import ProfileAction, ProfileStep
 from bot.presentation.residents.keyboards import InlineReply, Row, inline
+from bot.services.announcements.sending import is_muted
 from bot.services.resident_units import units_of
 from bot.services.unit_binding import pending_requests
 from storage.models import Person
@@ -21,11 +24,13 @@ async def profile(session: AsyncSession, person: Person, org: Organisation) -> I
     units = [u.named_for(org, locale) for u in await units_of(session, person.id)]
     waiting = [u.named_for(org, locale) for u in await pending_requests(session, person.id)]
     language = LANGUAGE_NAMES[locale]
+    muted = await is_muted(session, person.id)
     lines = [
         _("👤 <b>Your profile</b>"),
         _("Name: {name}").format(name=html.escape(person.full_name or "—")),
         _("Phone: {phone}").format(phone=html.escape(person.phone or "—")),
         _("Language: {language}").format(language=language),
+        mute_line(muted, locale),
         "",
         _("Your units:") if units else _("You have no unit yet."),
     ]
@@ -40,6 +45,7 @@ async def profile(session: AsyncSession, person: Person, org: Organisation) -> I
             (_("🌐 Language"), ProfileAction(what=ProfileStep.LANGUAGE).pack()),
         ],
         [(_("➕ Add a unit"), ProfileAction(what=ProfileStep.ADD_UNIT).pack())],
+        [(mute_label(muted, locale), MuteNotices(mute=not muted).pack())],
     ]
     rows += [
         [

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
+from bot.presentation.stats.self_service import self_service_rows
 from bot.presentation.stats.texts import category_label, dimension_name, scope_name
 from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name, zone_name
 from bot.services.stats.figures import Dimension
@@ -213,6 +214,7 @@ def summary_rows(
         (translate(locale, label), value, translate(locale, description))
         for label, value, description in figures
     ]
+    rows += self_service_rows(report.self_service, locale)
     for dimension in report.questionnaire.dimensions:
         rows.append(_dimension_row(dimension, locale, org))
     rows.append(

@@ -6,6 +6,7 @@ import html
 
 from bot.config.orgfile import Organisation, display_name
 from bot.i18n import N_, translate
+from bot.presentation.stats.self_service import self_service_lines
 from bot.presentation.texts import category_name, kind_name, zone_name
 from bot.services.stats.figures import (
     Compliance,
@@ -257,6 +258,9 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
     questionnaire = _questionnaire_lines(report, org, locale)
     if questionnaire:
         sections.append(questionnaire)
+    self_service = self_service_lines(report.self_service, locale)
+    if self_service:
+        sections.append(self_service)
     if report.repeats:
         lines = [t(N_("<b>Repeat complaints</b> (same unit, same category)"))]
         for repeat in report.repeats:

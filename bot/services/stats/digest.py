@@ -26,6 +26,7 @@ from bot.services.stats.figures import Satisfaction
 from bot.services.stats.notices import DailyDigest
 from bot.services.stats.periods import Period
 from bot.services.stats.scope import scope_of_unit
+from bot.services.stats.self_service import self_service_figures
 from storage.models import OrgUnit, OutboxMessage
 
 OVERDUE_LISTED = 10
@@ -92,4 +93,5 @@ async def daily_digest(
         low_ratings=tuple(await sat.lowest_ratings(session, scope, day, limit=LOW_RATINGS_LISTED)),
         questionnaire=questionnaire,
         nps=await sat.nps(session, scope, day),
+        self_service=await self_service_figures(session, scope, day),
     )

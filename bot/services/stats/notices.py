@@ -15,6 +15,7 @@ from bot.services.stats.figures import (
     Volume,
 )
 from bot.services.stats.periods import Period
+from bot.services.stats.self_service import SelfServiceFigures
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class DailyDigest(Notice):
     low_ratings: tuple[LowRating, ...]
     questionnaire: Questionnaire = field(default_factory=Questionnaire)
     nps: Nps = field(default_factory=Nps)
+    self_service: SelfServiceFigures = field(default_factory=SelfServiceFigures)
 
     @property
     def is_empty(self) -> bool:
@@ -48,4 +50,5 @@ class DailyDigest(Notice):
             or self.overdue_total
             or self.questionnaire.answers
             or self.nps.responses
+            or not self.self_service.is_empty
         )

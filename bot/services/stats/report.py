@@ -25,6 +25,7 @@ from bot.services.stats.figures import (
 )
 from bot.services.stats.periods import Period
 from bot.services.stats.scope import StatsScope
+from bot.services.stats.self_service import SelfServiceFigures, self_service_figures
 from bot.services.stats.staff import staff_rows
 from storage.models import OrgUnit
 
@@ -52,6 +53,7 @@ class StatsReport:
     projects: list[ProjectRow] = field(default_factory=list)
     staff: list[StaffRow] = field(default_factory=list)
     daily: list[DailyPoint] = field(default_factory=list)
+    self_service: SelfServiceFigures = field(default_factory=SelfServiceFigures)
 
     @property
     def top_categories(self) -> list[tuple[str | None, int]]:
@@ -106,6 +108,7 @@ async def build_report(
         response_rates=await sat.response_rates(session, scope, period),
         repeats=await tickets.name_repeats(session, opened.repeats),
         questionnaire=questionnaire,
+        self_service=await self_service_figures(session, scope, period),
     )
     if scope.has_many_projects:
         report.projects = await _project_rows(

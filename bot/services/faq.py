@@ -1,0 +1,76 @@
+"""Self-service answers: the organisation file's FAQ, and finding the entry a
+resident's question is about.
+
+An entry matches when the message contains one of its keywords (Chinese as written,
+English as whole words) or reads much like one of its sample phrasings (shared
+character pairs for Chinese, shared words for English). The best entry wins; a
+message that names a category of problem is a report, not a question (the caller
+decides that with ``categories.guess``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.config.orgfile import Organisation
+from bot.config.orgfile.models import FaqEntry
+
+PHRASING_SIMILARITY = 0.5  # share of a phrasing's pairs/words the message must contain
+_WORD = re.compile(r"[a-z0-9']+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_STOP = frozenset({"the", "a", "an", "i", "my", "do", "is", "to", "of", "how", "can", "what"})
+
+
+@dataclass(frozen=True)
+class FaqMatch:
+    entry: FaqEntry
+    score: float
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def _pairs(text: str) -> set[str]:
+    chars = "".join(_CJK.findall(text))
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
+
+
+def _similarity(message: str, phrasing: str) -> float:
+    wanted = _pairs(phrasing) | _words(phrasing)
+    if not wanted:
+        return 0.0
+    have = _pairs(message) | _words(message)
+    return len(wanted & have) / len(wanted)
+
+
+def _score(entry: FaqEntry, text: str) -> float:
+    lowered = text.lower()
+    words = _words(text)
+    score = 0.0
+    for keyword in entry.keywords.zh:
+        if keyword.lower() in lowered:
+            score += 1.0
+    for keyword in entry.keywords.en:
+        parts = _WORD.findall(keyword.lower())
+        if parts and all(part in words for part in parts):
+            score += 1.0
+    for phrasing in (*entry.phrasings.zh, *entry.phrasings.en):
+        similarity = _similarity(text, phrasing)
+        if similarity >= PHRASING_SIMILARITY:
+            score = max(score, 1.0) + similarity
+    return score
+
+
+def match(org: Organisation, text: str) -> FaqMatch | None:
+    """The FAQ entry the message asks about, if any."""
+    best: FaqMatch | None = None
+    for entry in org.faq:
+        score = _score(entry, text)
+        if score > 0 and (best is None or score > best.score):
+            best = FaqMatch(entry, score)
+    return best
+
+
+def entry(org: Organisation, key: str) -> FaqEntry | None:
+    return next((e for e in org.faq if e.key == key), None)

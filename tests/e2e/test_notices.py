@@ -1,0 +1,324 @@
+"""Notices, incidents and self-service answers (issue 18), end to end on the fake Bot API.
+
+A manager sends a water-outage notice to building 3; its residents get it in their own
+languages and building 5 does not; a building-3 resident who then reports "没水了" is
+shown the notice instead of filing, building 5 files as usual; a muted resident gets
+outage notices but not general ones; a notice sent in the quiet hours waits until they
+end; a restart in the middle of a 1,000-resident notice neither loses nor repeats a
+message; a fee question gets the FAQ answer and "I still need help" files it; the
+figures are in /stats.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from bot.app.application import Application
+from bot.services.announcements import sending
+from bot.services.announcements.drafts import Draft
+from bot.services.people import resolve_actor
+from fake_telegram import FakeTelegramServer
+from scheduler.announcement_jobs import report_notice_progress
+from storage.models import (
+    Announcement,
+    AuditEntry,
+    Building,
+    OrgUnit,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    PropertyUnit,
+    ResidentUnit,
+    Ticket,
+    TicketKind,
+)
+from tests.conftest import eventually
+from tests.e2e.notice_support import compose_notice, write_notices_org
+from tests.e2e.residents import buttons, delivered, press, say, settled
+from tests.e2e.staff_helpers import ctx
+from tests.e2e.survey_support import add_resident
+
+SUNSHINE_GROUP = -1009000000100
+MANAGER = 5002
+
+
+@pytest.fixture
+def org_file(tmp_path: Path) -> Path:
+    return write_notices_org(tmp_path)
+
+
+def sent_to(telegram: FakeTelegramServer, chat_id: int, fragment: str) -> list[str]:
+    return [
+        call.params.get("text") or call.params.get("caption") or ""
+        for call in telegram.calls
+        if call.method in ("sendMessage", "sendPhoto")
+        and call.params.get("chat_id") == chat_id
+        and fragment in (call.params.get("text") or call.params.get("caption") or "")
+    ]
+
+
+async def building_id(app: Application, key: str) -> int:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        found = await session.scalar(select(Building.id).where(Building.key == key))
+        assert found is not None
+        return found
+
+
+async def send_directly(app: Application, buildings: list[str], kind: str, text: str, **more):
+    """The manager's notice through the service (the chat is tested once, below)."""
+    assert app.sessionmaker is not None and app.sender is not None
+    chosen = [await building_id(app, b) for b in buildings]
+    async with app.sessionmaker() as session, session.begin():
+        project = await session.scalar(select(OrgUnit.id).where(OrgUnit.key == "sunshine"))
+        draft = Draft(
+            id=1,
+            unit_id=project,
+            building_ids=chosen,
+            kind=kind,
+            text_zh=text,
+            **more,
+        )
+        actor = await resolve_actor(session, MANAGER)
+        announcement = await sending.send(session, ctx(app), actor, draft, MANAGER)
+        announcement_id = announcement.id
+    app.sender.wake()
+    return announcement_id
+
+
+async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    zh3 = telegram.user(id=7101, first_name="张三", language_code="zh-hans")
+    en3 = telegram.user(id=7102, first_name="Alice", language_code="en")
+    zh5 = telegram.user(id=7105, first_name="王五", language_code="zh-hans")
+    await add_resident(app, zh3.id, "张三", language="zh_CN", building="3", unit="301")
+    await add_resident(app, en3.id, "Alice", language="en", building="3", unit="302")
+    await add_resident(app, zh5.id, "王五", language="zh_CN", building="5", unit="501")
+    manager = telegram.user(id=MANAGER, first_name="李强")
+
+    preview = await compose_notice(
+        telegram,
+        manager,
+        audience="🏘 阳光花园",
+        buildings=["3号楼"],
+        kind="🚧 计划停用/施工",
+        category="漏水",
+        window="10:00-16:00",
+        text_zh="3号楼今天10:00–16:00停水检修",
+        text_en="Water off in Building 3 today 10:00–16:00 for repairs",
+    )
+    assert "将发送给 2 位住户" in preview.params["text"]
+    assert "3号楼" in preview.params["text"] and "10:00–16:00" in preview.params["text"]
+    sent = await press(telegram, manager, preview, "📤 发送")
+    assert "正在发送给 2 位住户" in sent.params["text"]
+    assert buttons(sent) == ["✏️ 更正", "🗑 撤回"]
+
+    await delivered(app)
+    [chinese] = sent_to(telegram, zh3.id, "停水检修")
+    assert "3号楼" in chinese and "漏水" in chinese
+    [english] = sent_to(telegram, en3.id, "Water off in Building 3")
+    assert "Building 3" in english and "Water leak" in english
+    assert sent_to(telegram, zh5.id, "") == []  # building 5 is not told
+    await eventually(lambda: sent_to(telegram, SUNSHINE_GROUP, "停水检修"))  # staff's copy
+    await report_notice_progress(app)
+    final = await eventually(lambda: sent_to(telegram, MANAGER, "通知发送完毕"))
+    assert "2 位住户已收到" in final[0] and "0 位无法送达" in final[0]
+
+    telegram_clock_to = app.clock.now() + timedelta(hours=2)  # 11:00: the water is off
+    app.clock.set(telegram_clock_to)  # type: ignore[attr-defined]
+    shown = await say(telegram, zh3, "没水了")
+    assert shown.params["text"].startswith("ℹ️ 这个情况我们已经知道了")
+    assert "停水检修" in shown.params["text"]
+    assert buttons(shown) == ["👌 知道了", "问题仍在 → 继续报修"]
+    thanks = await press(telegram, zh3, shown, "👌 知道了")
+    assert "没有提交工单" in thanks.params["text"]
+
+    offer = await say(telegram, zh5, "没水了")  # building 5: filed as usual
+    assert "已经知道" not in offer.params["text"]
+    assert buttons(offer)
+
+    stats = await say(telegram, manager, "/stats")
+    report = await eventually(lambda: sent_to(telegram, MANAGER, "通知与自助服务"))
+    assert stats is not None
+    assert "发送通知:1 条 · 覆盖住户:2 人" in report[0]
+    assert "已有通知覆盖的报事:1 次 · 住户未再报修:1 次" in report[0]
+
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        tickets = (await session.scalars(select(Ticket))).all()
+        audited = (
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.action == "notice.send")
+            )
+        ).all()
+    assert tickets == [] and audited == ["notice.send"]
+
+
+async def test_file_anyway_after_the_notice_files_as_usual(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    resident = telegram.user(id=7101, first_name="张三", language_code="zh-hans")
+    await add_resident(app, resident.id, "张三", language="zh_CN", building="3", unit="301")
+    await send_directly(
+        app, ["3"], "incident", "3号楼水管爆裂,正在抢修", category_key="water",
+        category_chosen=True,
+    )  # fmt: skip
+    await delivered(app)
+    shown = await say(telegram, resident, "没水了")
+    assert "水管爆裂" in shown.params["text"]
+    offer = await press(telegram, resident, shown, "问题仍在 → 继续报修")
+    assert "已经知道" not in offer.params["text"] and buttons(offer)
+
+
+async def test_a_muted_resident_gets_outage_notices_but_not_general_ones(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    muted = telegram.user(id=7201, first_name="Mute", language_code="en")
+    other = telegram.user(id=7202, first_name="Other", language_code="en")
+    await add_resident(app, muted.id, "Mute", language="en", building="3", unit="301")
+    await add_resident(app, other.id, "Other", language="en", building="3", unit="302")
+    profile = await say(telegram, muted, "/profile")
+    assert "General notices: on." in profile.params["text"]
+    changed = await press(
+        telegram, muted, profile, "🔕 Mute general notices", expect="editMessageText"
+    )
+    assert "General notices: muted" in changed.params["text"]
+
+    await send_directly(app, ["3"], "general", "下周一清洗外墙", text_en="Facade cleaning Monday")
+    await send_directly(
+        app, ["3"], "incident", "3号楼突发停电", text_en="Power cut in Building 3",
+        category_key="lift", category_chosen=True,
+    )  # fmt: skip
+    await delivered(app)
+    assert sent_to(telegram, other.id, "Facade cleaning")
+    assert sent_to(telegram, muted.id, "Facade cleaning") == []
+    assert sent_to(telegram, muted.id, "Power cut in Building 3")
+
+
+async def test_a_notice_sent_in_the_quiet_hours_waits_until_they_end(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    resident = telegram.user(id=7301, first_name="Night", language_code="en")
+    await add_resident(app, resident.id, "Night", language="en", building="5", unit="501")
+    app.clock.set(app.clock.now() + timedelta(hours=14))  # type: ignore[attr-defined]  # 23:00
+    await send_directly(app, ["5"], "general", "明天小区消杀", text_en="Pest control tomorrow")
+    app.sender.wake()  # type: ignore[union-attr]
+    await settled(app)
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        [due] = (
+            await session.scalars(
+                select(OutboxMessage.next_attempt_at).where(OutboxMessage.chat_id == resident.id)
+            )
+        ).all()
+        [announcement] = (await session.scalars(select(Announcement))).all()
+    local = due.astimezone(app.organisation.zone())  # type: ignore[union-attr]
+    assert (local.hour, local.minute) == (8, 0) and announcement.deliver_at == due
+    assert sent_to(telegram, resident.id, "Pest control") == []
+
+    app.clock.set(due)  # type: ignore[attr-defined]  # 08:00
+    app.sender.wake()  # type: ignore[union-attr]
+    await eventually(lambda: sent_to(telegram, resident.id, "Pest control tomorrow"))
+
+
+async def test_a_restart_in_the_middle_of_a_big_notice_neither_loses_nor_repeats(
+    start_app, telegram: FakeTelegramServer
+) -> None:
+    app = await start_app(outbox_per_second=400.0)
+    people = list(range(800_001, 801_001))
+    for telegram_id in people:
+        telegram.user(id=telegram_id, first_name="R", language_code="zh-hans")
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():
+        flat = await session.scalar(
+            select(PropertyUnit.id)
+            .join(Building, Building.id == PropertyUnit.building_id)
+            .where(Building.key == "3", PropertyUnit.key == "301")
+        )
+        now = app.clock.now()
+        await session.execute(
+            insert(Person),
+            [
+                {"telegram_id": t, "full_name": "R", "reachable": True, "created_at": now,
+                 "consent_version": "1", "consented_at": now, "language": "zh_CN"}
+                for t in people
+            ],
+        )  # fmt: skip
+        ids = (await session.scalars(select(Person.id).where(Person.telegram_id >= 800_001))).all()
+        await session.execute(
+            insert(ResidentUnit),
+            [
+                {"person_id": i, "property_unit_id": flat, "via": "code", "bound_at": now}
+                for i in ids
+            ],
+        )
+    notice = await send_directly(app, ["3"], "general", "全体住户请注意")
+
+    async def some_sent() -> bool:
+        async with app.sessionmaker() as session:  # type: ignore[misc]
+            count = await session.scalar(
+                select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
+            )
+            return bool(count and count >= 100)
+
+    await eventually(some_sent, timeout=30)
+    await app.stop()  # in the middle
+    restarted = await start_app(outbox_per_second=400.0)
+
+    async def all_settled() -> bool:
+        async with restarted.sessionmaker() as session:  # type: ignore[union-attr]
+            return (await sending.delivery_count(session, notice)).waiting == 0
+
+    await eventually(all_settled, timeout=60)
+
+    received = Counter(
+        call.params.get("chat_id")
+        for call in telegram.calls
+        if call.method == "sendMessage" and "全体住户请注意" in call.params.get("text", "")
+    )
+    assert set(received) >= set(people)  # nobody forgotten
+    assert max(received[p] for p in people) == 1  # nobody told twice
+    async with restarted.sessionmaker() as session:  # type: ignore[union-attr]
+        count = await sending.delivery_count(session, notice)
+    assert (count.delivered, count.waiting) == (1000, 0)
+
+
+async def test_a_fee_question_gets_the_faq_answer_and_i_still_need_help_files_it(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    alice = telegram.user(id=7401, first_name="Alice", language_code="en")
+    await add_resident(app, alice.id, "Alice", language="en", building="3", unit="301")
+    answer = await say(telegram, alice, "How do I pay the management fee?")
+    assert "Pay the management fee at the service centre" in answer.params["text"]
+    assert buttons(answer) == ["✅ This answered it", "🙋 I still need help"]
+    started = await press(telegram, alice, answer, "🙋 I still need help")
+    question = await eventually(
+        lambda: [c for c in telegram.calls if c.method == "sendMessage"
+                 and c.params.get("chat_id") == alice.id and "Other" in buttons(c)]
+    )  # fmt: skip
+    assert started is not None
+    place = await press(telegram, alice, question[-1], "Other")
+    photos = await press(telegram, alice, place, buttons(place)[0])
+    summary = await press(telegram, alice, photos, "No photos")
+    filed = await press(telegram, alice, summary, "✅ Submit")
+    assert "SG-000001" in filed.params["text"]
+    [ticket] = await _tickets(app)
+    assert ticket.kind is TicketKind.INQUIRY
+    assert ticket.description == "How do I pay the management fee?"
+
+    faq = await say(telegram, alice, "/faq")
+    assert "How do I pay the management fee?" in faq.params["text"]
+    assert "When is the service centre open?" in faq.params["text"]
+
+
+async def _tickets(app: Application) -> list[Ticket]:
+    await settled(app)
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        return list((await session.scalars(select(Ticket))).all())
