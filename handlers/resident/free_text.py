@@ -218,7 +218,9 @@ async def ticket_chosen(callback: CallbackQuery, callback_data: TicketChosen, tu
     photos = data.get("photos") or []
     if callback_data.ticket_id == NEW_REQUEST:
         await turn.state.clear()
-        await offer_filing(message, turn.state, turn.session, turn.ctx, data["text"], photos)
+        await offer_filing(
+            message, turn.state, turn.session, turn.ctx, data["text"], photos, person=turn.person
+        )
         return
     tickets = await ticket_talk.open_tickets(turn.session, turn.person.id)
     chosen = next((t for t in tickets if t.id == callback_data.ticket_id), None)

@@ -123,3 +123,18 @@ async def test_a_new_problem_beside_an_open_ticket_can_go_either_way(
     await file_directly(alice, "Lift noisy", category_key="lift")
     offer = await alice.say("There is a water leak under my kitchen sink")
     assert "💬 Add to SG-000001" in buttons(offer) and "✅ Yes, that's right" in buttons(offer)
+
+
+async def test_asked_which_the_resident_may_say_it_is_a_new_request(
+    alice: ResidentChat, app: Application
+) -> None:
+    await alice.registered_in_unit()
+    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    await staff_writes(app, first, "When can we come?", asking=True)
+    await staff_writes(app, second, "Which lift is it?", asking=True)
+    await office_message(alice, "Which lift is it?")
+    which = await alice.say("The corridor light on floor 2 is broken")
+    offer = await alice.press(which, "📝 A new request")
+    assert "pass this on to the property office" in offer.params["text"]
+    assert await comments(app, first) == [] and await comments(app, second) == []
