@@ -58,6 +58,7 @@ from bot.presentation.commands import (
     private_commands,
 )
 from bot.presentation.outbound.menus import queue_staff_menus
+from bot.presentation.stats import chart
 from bot.services.directory import sync_organisation
 from scheduler.jobs import register_jobs
 from scheduler.outbox_sender import OutboxSender
@@ -95,6 +96,7 @@ class Application:
         self._sender: OutboxSender | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._warm_up: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._failure: tuple[str, BaseException] | None = None  # the loop that stopped, why
 
@@ -189,6 +191,9 @@ class Application:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         register_jobs(self._scheduler, self.deps, settings.sla_sweep_interval)
         self._scheduler.start()
+        # The chart library takes about 2 s to load: warm it now, in a worker thread, so
+        # the first /stats of the process does not wait for it.
+        self._warm_up = asyncio.create_task(asyncio.to_thread(chart.warm_up), name="warm-up")
         log.info("Resident Service Bot started (instance %s)", self.instance_id)
 
     def _wake_sender(self) -> None:
@@ -324,6 +329,8 @@ class Application:
     async def stop(self) -> None:
         """Stop in reverse order of start; safe to call more than once."""
         self._stopped.set()
+        if self._warm_up is not None:
+            self._warm_up.cancel()  # the thread finishes by itself; nothing waits for it
         poller = self._tasks.pop("poller", None)
         if poller is not None:
             poller.cancel()

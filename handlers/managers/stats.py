@@ -7,6 +7,10 @@ never to a group: ``/stats`` sent in a group is answered in the manager's privat
 chat first); ``/export`` and ``/outbox`` sent in a group get a pointer to the private
 chat. Refusals (not a manager, a scope beyond one's own, an unknown scope, an argument
 that means nothing) are answered by the refusal middleware.
+
+Only that check runs in the update's transaction. The figures (most of a second over a
+million tickets) are read after it, in a read-only session of their own, and the chart
+is drawn in a worker thread: other updates are not kept waiting meanwhile.
 """
 
 from __future__ import annotations
@@ -15,41 +19,95 @@ import asyncio
 import html
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config.orgfile import Organisation
+from bot.i18n import N_
 from bot.presentation.stats.chart import render_chart
 from bot.presentation.stats.export import build_csv, build_xlsx
 from bot.presentation.stats.texts import render_report
+from bot.services.people import Actor
 from bot.services.stats.report import StatsReport
-from bot.services.stats.requests import StatsRequest, export_for, parse_arguments, report_for
-from bot.services.stats.rows import TicketRows
+from bot.services.stats.requests import (
+    CheckedRequest,
+    Reading,
+    check_request,
+    export_in,
+    parse_arguments,
+    reading_from,
+    record_export_in,
+    report_in,
+)
 from handlers.audiences import PrivateChatOnly, private_chat, staff_groups
 from handlers.desk import KnownDesk, at_desk, known_actor
 from handlers.staff.common import bot_username
 
 log = logging.getLogger(__name__)
+SORRY = N_(
+    "Sorry, something went wrong while handling your last message. Nothing was saved from it; "
+    "please try again in a moment."
+)
 
 
-async def show_stats(message: Message, command: CommandObject, desk: KnownDesk) -> None:
-    request = parse_arguments(command.args, "stats")
-    report = await report_for(desk.session, desk.ctx, desk.actor, request)
-    await _send_texts(desk, message.chat.id, report)
-    if not request.text_only:
-        await _send_chart(desk.bot, message.chat.id, report, desk.locale)
+class Sessions(Protocol):
+    """What the handlers need of the application's ``deps``: its sessionmaker."""
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]: ...
 
 
-async def stats_sent_privately(message: Message, command: CommandObject, desk: KnownDesk) -> None:
+async def show_stats(
+    message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
+) -> None:
+    checked = await check_request(
+        desk.session, desk.ctx, desk.actor, parse_arguments(command.args, "stats")
+    )
+    reading = reading_from(deps.sessionmaker)
+    _in_background(_send_report(desk, message.chat.id, checked, reading), "stats-report")
+
+
+async def stats_sent_privately(
+    message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
+) -> None:
     """``/stats`` in a group: the report goes to the manager's private chat, never here."""
-    request = parse_arguments(command.args, "stats")
-    report = await report_for(desk.session, desk.ctx, desk.actor, request)
+    checked = await check_request(
+        desk.session, desk.ctx, desk.actor, parse_arguments(command.args, "stats")
+    )
+    reading = reading_from(deps.sessionmaker)
+    _in_background(_send_report_privately(message, desk, checked, reading), "stats-report")
+
+
+async def _send_report(
+    desk: KnownDesk, chat_id: int, checked: CheckedRequest, reading: Reading
+) -> None:
+    try:
+        report = await report_in(reading, checked)
+    except Exception:
+        log.exception("Statistics for %s failed", chat_id)
+        await desk.bot.send_message(chat_id, _(SORRY))
+        return
+    await _send_texts(desk, chat_id, report)
+    if not checked.request.text_only:
+        await _send_chart(desk.bot, chat_id, report, desk.locale)
+
+
+async def _send_report_privately(
+    message: Message, desk: KnownDesk, checked: CheckedRequest, reading: Reading
+) -> None:
     private_chat_id = desk.actor.telegram_id
+    try:
+        report = await report_in(reading, checked)
+    except Exception:
+        log.exception("Statistics for %s failed", private_chat_id)
+        await message.reply(_(SORRY))
+        return
     try:
         await _send_texts(desk, private_chat_id, report)
     except (TelegramForbiddenError, TelegramBadRequest) as error:
@@ -64,7 +122,7 @@ async def stats_sent_privately(message: Message, command: CommandObject, desk: K
         )
         return
     await message.reply(_("📊 I sent you the statistics in our private chat."))
-    if not request.text_only:  # the chart takes a while: the group is told first
+    if not checked.request.text_only:  # the chart takes a while: the group is told first
         await _send_chart(desk.bot, private_chat_id, report, desk.locale)
 
 
@@ -94,27 +152,34 @@ async def point_to_private_chat(message: Message, command: CommandObject, bot: B
     raise PrivateChatOnly(command=command.command, link=f"https://t.me/{await bot_username(bot)}")
 
 
-async def send_export(message: Message, command: CommandObject, desk: KnownDesk) -> None:
+async def send_export(
+    message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
+) -> None:
     request = parse_arguments(command.args, "export")
-    report, rows = await export_for(desk.session, desk.ctx, desk.actor, request)
-    # A month of HQ tickets makes a workbook that takes seconds to build: build and send
-    # it outside this update's transaction, so that other updates do not wait on it.
-    _in_background(_send_file(message, report, rows, request, desk.ctx.org, desk.locale))
+    checked = await check_request(desk.session, desk.ctx, desk.actor, request, "export")
+    # A month of HQ tickets is read and made into a workbook in seconds: outside this
+    # update's transaction, so that other updates do not wait on it.
+    _in_background(
+        _send_file(message, checked, deps.sessionmaker, desk.actor, desk.ctx.org, desk.locale),
+        "stats-export",
+    )
 
 
 async def _send_file(
     message: Message,
-    report: StatsReport,
-    rows: TicketRows,
-    request: StatsRequest,
+    checked: CheckedRequest,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    actor: Actor,
     organisation: Organisation,
     locale: str,
 ) -> None:
-    period = report.period
-    name = f"tickets-{report.scope.unit_key}-{period.first_day}-{period.last_day}"
+    period = checked.period
+    name = f"tickets-{checked.scope.unit_key}-{period.first_day}-{period.last_day}"
     # The task runs in a copy of this update's context: the reader's locale included.
     try:
-        if request.csv:
+        report, rows = await export_in(reading_from(sessionmaker), checked)
+        await record_export_in(sessionmaker, actor, checked, rows)
+        if checked.request.csv:
             data = await asyncio.to_thread(build_csv, rows, organisation, locale)
             filename = f"{name}.csv"
         else:
@@ -136,8 +201,8 @@ async def _send_file(
 _PENDING: set[asyncio.Task[None]] = set()
 
 
-def _in_background(work: Coroutine[Any, Any, None]) -> None:
-    task = asyncio.create_task(work, name="stats-export")
+def _in_background(work: Coroutine[Any, Any, None], name: str) -> None:
+    task = asyncio.create_task(work, name=name)
     _PENDING.add(task)  # keep a reference until it is done
     task.add_done_callback(_PENDING.discard)
 

@@ -2,14 +2,22 @@
 
 Arguments come in any order: a period (``today``, ``7d``, ``2026-11``, a range), a
 project/region/HQ key (or its exact name), ``text`` (no chart) and ``csv``/``xlsx``.
+
+Who may see what is checked (and refusals audited) in the update's transaction
+(:func:`check_request`); the figures are then read in a read-only session of their own
+(:func:`report_in`, :func:`export_in`), outside any update, so a report over a million
+tickets neither holds a write lock nor keeps other updates waiting.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
 from bot.services import audit
@@ -26,6 +34,7 @@ from bot.services.stats.periods import (
 from bot.services.stats.report import StatsReport, build_report
 from bot.services.stats.rows import MAX_ROWS, TicketRows, ticket_rows
 from bot.services.stats.scope import StatsScope, resolve_scope
+from storage.read_only import read_only_session
 
 DEFAULT_PERIOD = "30d"
 VIEW_ACTION = "stats.view"
@@ -48,6 +57,13 @@ NOT_UNDERSTOOD = {
     ),
 }
 Command = Literal["stats", "export"]
+# Opens a read-only session (``storage.read_only.read_only_session`` of the sessionmaker).
+Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def reading_from(sessionmaker: async_sessionmaker[AsyncSession]) -> Reading:
+    """Read-only sessions of ``sessionmaker``, outside any update's transaction."""
+    return lambda: read_only_session(sessionmaker)
 
 
 class ArgumentError(Refused):
@@ -106,39 +122,92 @@ async def _scope_and_period(
     return scope, period
 
 
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request the manager may make: its scope and period, resolved at ``now``."""
+
+    request: StatsRequest
+    scope: StatsScope
+    period: Period
+    now: datetime
+
+
+async def check_request(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor,
+    request: StatsRequest,
+    command: Command = "stats",
+) -> CheckedRequest:
+    """Refuse (and audit) what is beyond the manager's scope; nothing heavy is read."""
+    scope, period = await _scope_and_period(session, ctx, actor, request, command)
+    return CheckedRequest(request, scope, period, ctx.now)
+
+
+async def report_in(reading: Reading, checked: CheckedRequest) -> StatsReport:
+    """The figures of a checked ``/stats``, read in a read-only session of their own."""
+    async with reading() as session:
+        return await _report(session, checked)
+
+
+async def _report(session: AsyncSession, checked: CheckedRequest) -> StatsReport:
+    return await build_report(
+        session,
+        checked.scope,
+        checked.period,
+        checked.now,
+        with_daily=not checked.request.text_only,
+    )
+
+
 async def report_for(
     session: AsyncSession, ctx: Context, actor: Actor, request: StatsRequest
 ) -> StatsReport:
-    """The statistics a manager asked for, within their own scope (refusals are audited)."""
-    scope, period = await _scope_and_period(session, ctx, actor, request, "stats")
-    return await build_report(session, scope, period, ctx.now, with_daily=not request.text_only)
+    """The statistics a manager asked for, within their own scope (refusals are audited),
+    read in ``session`` itself."""
+    return await _report(session, await check_request(session, ctx, actor, request))
 
 
-async def export_for(
-    session: AsyncSession, ctx: Context, actor: Actor, request: StatsRequest
-) -> tuple[StatsReport, TicketRows]:
-    """The report and the ticket rows of an export; the export itself is audited."""
-    scope, period = await _scope_and_period(session, ctx, actor, request, "export")
-    report = await build_report(
-        session,
-        scope,
-        period,
-        ctx.now,
-        with_daily=False,
-        with_project_medians=True,
-        suggestions_listed=MAX_ROWS,
-    )
-    rows = await ticket_rows(session, scope, period, ctx.now)
+async def export_in(reading: Reading, checked: CheckedRequest) -> tuple[StatsReport, TicketRows]:
+    """The report and ticket rows of a checked ``/export``, read in a read-only session;
+    :func:`record_export` audits it once made."""
+    async with reading() as session:
+        report = await build_report(
+            session,
+            checked.scope,
+            checked.period,
+            checked.now,
+            with_daily=False,
+            with_project_medians=True,
+            suggestions_listed=MAX_ROWS,
+        )
+        rows = await ticket_rows(session, checked.scope, checked.period, checked.now)
+    return report, rows
+
+
+async def record_export(
+    session: AsyncSession, actor: Actor, checked: CheckedRequest, rows: TicketRows
+) -> None:
     await audit.record(
         session,
-        ctx.now,
+        checked.now,
         actor,
         EXPORT_ACTION,
-        org_unit_id=scope.unit_id,
+        org_unit_id=checked.scope.unit_id,
         data={
-            "period": period.label(),
-            "format": "csv" if request.csv else "xlsx",
+            "period": checked.period.label(),
+            "format": "csv" if checked.request.csv else "xlsx",
             "tickets": len(rows.rows),
         },
     )
-    return report, rows
+
+
+async def record_export_in(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    checked: CheckedRequest,
+    rows: TicketRows,
+) -> None:
+    """Audit an export in a short transaction of its own (the export runs after its update)."""
+    async with sessionmaker() as session, session.begin():
+        await record_export(session, actor, checked, rows)
