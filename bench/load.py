@@ -1,0 +1,629 @@
+"""Load benchmark: the real bot against a bare aiogram echo bot, on the same updates.
+
+    .venv/bin/python -m bench.load --db sqlite --latency-ms 100
+    .venv/bin/python -m bench.load --db postgres --seconds 60      # longer phases
+
+Starts the fake Bot API in this process, every answer held back ``--latency-ms`` (a
+real network), and the bot as a separate process (``resident-bot run`` through
+``bench/bot_process.py``, which counts SQL statements) on a fresh database (SQLite in a
+temporary folder, or a throwaway PostgreSQL database at 127.0.0.1:5432, dropped at the
+end). 100 residents register through the bot (/start, consent, name, own phone; then
+bound to a unit behind the bot's back), 10 agents come from the organisation file. Then
+two phases of ``--seconds`` each:
+
+1. closed loop (max throughput): every resident and agent acts again as soon as the
+   bot answered; a mix of filing the whole flow (repair: category, place, description,
+   no photos, urgency, submit), My tickets, /tickets, profile, /help, free text; agents
+   take the new tickets from their cards;
+2. open loop at half the rate reached: actions offered at that rate, latency = update
+   offered → the bot's first answer in that chat (or to that button press).
+
+Then a bare aiogram 3 echo bot (``bench/echo_bot.py``) gets the updates of phase 1
+replayed, in the same two phases. For both it prints updates/s, CPU ms per update (CPU
+seconds of the bot process from /proc), p50/p95/p99 latency at half of max rate, SQL
+statements per update and peak RSS (VmHWM), and the ratios. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from bench.postgres import recreate_postgres
+from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
+from storage.db import create_engine
+from storage.models import Building, OrgUnit, Person, PropertyUnit, ResidentUnit
+from storage.models.base import table_of
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "123456:LOAD-BENCH-abcdefghijklmnopqrstuvwxyz"
+ORG_FILE = ROOT / "tests" / "fixtures" / "organisation.toml"
+GROUPS = {
+    -1009000000001: "总部工作群",
+    -1009000000010: "华东区域中心",
+    -1009000000100: "阳光花园项目部",
+    -1009000000200: "星河广场项目部",
+}
+SUNSHINE_GROUP = -1009000000100
+POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+FIRST_RESIDENT, FIRST_AGENT = 40_000_001, 6001
+ANSWERS = ("sendMessage", "editMessageText", "answerCallbackQuery", "sendPhoto")
+FREE_TEXTS = (
+    "When is the water back on?",
+    "Thank you for fixing the lift",
+    "The corridor light on floor 3 flickers",
+    "hello",
+)
+ANSWER_TIMEOUT = 60.0
+DESCRIPTIONS = ("The kitchen tap drips all night", "Water under the sink again", "No hot water")
+
+
+def has_buttons(call: ApiCall) -> bool:
+    markup = call.params.get("reply_markup")
+    return isinstance(markup, dict) and bool(markup.get("inline_keyboard"))
+
+
+def buttons(call: ApiCall) -> list[dict[str, Any]]:
+    markup = call.params.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+@dataclass
+class Tally:
+    updates: int = 0
+    failures: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+class Driver:
+    """Offers updates and notices the bot's answers (a listener on the fake's call log)."""
+
+    def __init__(self, server: FakeTelegramServer) -> None:
+        self.server = server
+        self.first: dict[Any, list[tuple[float, asyncio.Future[float]]]] = defaultdict(list)
+        self.waiters: dict[Any, list[tuple[Callable[[ApiCall], bool], asyncio.Future[ApiCall]]]]
+        self.waiters = defaultdict(list)
+        self.recorded: list[dict[str, Any]] = []
+        self.recording = False
+        self.cards: list[ApiCall] = []
+        server.recorder.listeners.append(self._heard)
+
+    def _heard(self, call: ApiCall) -> None:
+        if call.method not in ANSWERS:
+            return
+        keys = []
+        if call.method == "answerCallbackQuery":
+            keys.append(("cb", call.params.get("callback_query_id")))
+        else:
+            keys.append(call.params.get("chat_id"))
+            if call.params.get("chat_id") == SUNSHINE_GROUP and "tk:take:" in str(
+                call.params.get("reply_markup")
+            ):
+                self.cards.append(call)
+        for key in keys:
+            for _offered, future in self.first.pop(key, []):
+                if not future.done():
+                    future.set_result(call.at)
+            for waiter in list(self.waiters.get(key, [])):
+                wanted, future = waiter
+                if wanted(call) and not future.done():
+                    self.waiters[key].remove(waiter)
+                    future.set_result(call)
+
+    async def step(
+        self,
+        tally: Tally,
+        key: Any,
+        push: Callable[[], dict[str, Any]],
+        expect: Callable[[ApiCall], bool] | None = None,
+    ) -> ApiCall | None:
+        """Offer one update (``push``), wait for the first answer (and ``expect``)."""
+        loop = asyncio.get_running_loop()
+        first: asyncio.Future[float] = loop.create_future()
+        wanted: asyncio.Future[ApiCall] = loop.create_future()
+        offered = time.monotonic()
+        update = push()
+        if "callback_query" in update:
+            callback_key = ("cb", update["callback_query"]["id"])
+            self.first[callback_key].append((offered, first))
+            if key == callback_key:
+                key = None
+        if key is not None:
+            self.first[key].append((offered, first))
+        if expect is not None:
+            self.waiters[key].append((expect, wanted))
+        if self.recording:
+            self.recorded.append(
+                copy.deepcopy({k: v for k, v in update.items() if k != "update_id"})
+            )
+        try:
+            answered = await asyncio.wait_for(first, ANSWER_TIMEOUT)
+            tally.latencies.append(answered - offered)
+            tally.updates += 1
+            if expect is not None:
+                return await asyncio.wait_for(wanted, ANSWER_TIMEOUT)
+        except TimeoutError:
+            tally.failures += 1
+            with contextlib.suppress(ValueError):
+                self.waiters[key].remove((expect, wanted))  # type: ignore[arg-type]
+        return None
+
+
+class Resident:
+    def __init__(self, driver: Driver, user: FakeUser, rng: random.Random) -> None:
+        self.driver, self.user, self.rng = driver, user, rng
+        self.server = driver.server
+
+    def say(self, text: str) -> Callable[[], dict[str, Any]]:
+        return lambda: self.server.send_text(self.user, text)
+
+    def press(self, call: ApiCall, button: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+        message = call.result if isinstance(call.result, dict) else {}
+        return lambda: self.server.press_raw(
+            self.user, self.user.id, int(message.get("message_id", 1)), button["callback_data"]
+        )
+
+    async def register(self, tally: Tally) -> bool:
+        step, me = self.driver.step, self.user.id
+        notice = await step(tally, me, self.say("/start"), has_buttons)
+        if notice is None:
+            return False
+        agree = next((b for b in buttons(notice) if "agree" in b["text"].lower()), None)
+        if agree is None:
+            return False
+        await step(tally, me, self.press(notice, agree), lambda c: c.method == "sendMessage")
+        await step(tally, me, self.say(self.user.first_name), lambda c: c.method == "sendMessage")
+        done = await step(
+            tally,
+            me,
+            lambda: self.server.send_contact(self.user, phone_number=f"861391{me % 100_000:05d}"),
+            lambda c: c.method == "sendMessage",
+        )
+        return done is not None
+
+    async def act(self, tally: Tally) -> None:
+        action = self.rng.choices(
+            (self.file, self.my_tickets, self.tickets, self.profile, self.help, self.free_text),
+            weights=(2, 2, 1, 1, 1, 2),
+        )[0]
+        await action(tally)
+
+    async def file(self, tally: Tally) -> None:
+        step, me = self.driver.step, self.user.id
+        question = await step(tally, me, self.say("🔧 Report a repair"), has_buttons)
+        for choose in (lambda bs: bs[0], lambda bs: bs[0]):  # category, then place
+            if question is None:
+                return
+            question = await step(
+                tally,
+                me,
+                self.press(question, choose(buttons(question))),
+                (lambda c: c.method == "sendMessage"),
+            )
+        photos = await step(tally, me, self.say(self.rng.choice(DESCRIPTIONS)), has_buttons)
+        if photos is None:
+            return
+        urgency = await step(tally, me, self.press(photos, buttons(photos)[0]), has_buttons)
+        if urgency is None:
+            return
+        summary = await step(tally, me, self.press(urgency, buttons(urgency)[-1]), has_buttons)
+        if summary is None:
+            return
+        await step(
+            tally, me, self.press(summary, buttons(summary)[0]), lambda c: c.method == "sendMessage"
+        )
+
+    async def my_tickets(self, tally: Tally) -> None:
+        await self.driver.step(tally, self.user.id, self.say("📋 My tickets"))
+
+    async def tickets(self, tally: Tally) -> None:
+        await self.driver.step(tally, self.user.id, self.say("/tickets"))
+
+    async def profile(self, tally: Tally) -> None:
+        await self.driver.step(tally, self.user.id, self.say("👤 Profile"))
+
+    async def help(self, tally: Tally) -> None:
+        await self.driver.step(tally, self.user.id, self.say("/help"))
+
+    async def free_text(self, tally: Tally) -> None:
+        await self.driver.step(tally, self.user.id, self.say(self.rng.choice(FREE_TEXTS)))
+
+
+class Agent:
+    """Takes the newest card not taken yet (a press in the staff group)."""
+
+    def __init__(self, driver: Driver, user: FakeUser) -> None:
+        self.driver, self.user = driver, user
+
+    async def act(self, tally: Tally) -> None:
+        if not self.driver.cards:
+            await asyncio.sleep(0.2)
+            return
+        card = self.driver.cards.pop()
+        take = next(b for b in buttons(card) if b["callback_data"].startswith("tk:take:"))
+        message = card.result if isinstance(card.result, dict) else {}
+        server = self.driver.server
+
+        def push() -> dict[str, Any]:
+            return server.press_raw(
+                self.user, SUNSHINE_GROUP, int(message.get("message_id", 1)), take["callback_data"]
+            )
+
+        await self.driver.step(tally, ("cb", None), push)
+
+
+class Replayer:
+    """The echo bot's side: the recorded updates offered again, one chat at a time."""
+
+    def __init__(self, driver: Driver, updates: list[dict[str, Any]], chat: int) -> None:
+        self.driver, self.chat = driver, chat
+        self.updates = [u for u in updates if _chat_of(u) == chat] or updates[:1]
+        self.position = 0
+
+    async def act(self, tally: Tally) -> None:
+        update = self.updates[self.position % len(self.updates)]
+        self.position += 1
+        server = self.driver.server
+        if "callback_query" in update:  # pressed again, so that the fake knows the query
+            query = update["callback_query"]
+            user = server.state.users[int(query["from"]["id"])]
+            message = query.get("message") or {}
+            chat, message_id = int(message["chat"]["id"]), int(message["message_id"])
+
+            def push() -> dict[str, Any]:
+                return server.press_raw(user, chat, message_id, query["data"])
+
+        else:
+            raw = copy.deepcopy(update)
+
+            def push() -> dict[str, Any]:
+                return server.push_update(raw)
+
+        await self.driver.step(tally, _chat_of(update), push)
+
+
+def _chat_of(update: dict[str, Any]) -> int | None:
+    if "message" in update:
+        return int(update["message"]["chat"]["id"])
+    if "callback_query" in update:
+        message = update["callback_query"].get("message") or {}
+        return int((message.get("chat") or {}).get("id", 0)) or None
+    return None
+
+
+# ------------------------------------------------------------------ the bot process
+
+
+@dataclass
+class BotProcess:
+    process: subprocess.Popen[bytes]
+    sql_file: Path | None
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def statements(self) -> int | None:
+        if self.sql_file is None:
+            return None
+        with contextlib.suppress(OSError, ValueError):
+            return int(self.sql_file.read_text() or 0)
+        return None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_process(module: str, args: list[str], env: dict[str, str], sql_file: Path | None):
+    environment = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=environment, stdin=subprocess.DEVNULL
+    )
+    return BotProcess(process, sql_file)
+
+
+def organisation_with_agents(folder: Path, agents: int) -> Path:
+    text = ORG_FILE.read_text(encoding="utf-8")
+    for i in range(agents):
+        text += (
+            f'\n[[staff]]\ntelegram_id = {FIRST_AGENT + i}\nname = "Agent {i + 1}"\n'
+            'role = "agent"\nunit = "sunshine"\n'
+        )
+    path = folder / "organisation.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def bind_residents(url: str, telegram_ids: list[int]) -> None:
+    """Bind the registered residents to units of the sunshine project (behind the bot)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            units = (
+                await connection.scalars(
+                    select(PropertyUnit.id)
+                    .join(Building, Building.id == PropertyUnit.building_id)
+                    .join(OrgUnit, OrgUnit.id == Building.project_id)
+                    .where(OrgUnit.key == "sunshine")
+                )
+            ).all()
+            people = (
+                await connection.scalars(
+                    select(Person.id).where(Person.telegram_id.in_(telegram_ids))
+                )
+            ).all()
+            if people:
+                now = time.time()
+                from datetime import UTC, datetime
+
+                await connection.execute(
+                    table_of(ResidentUnit).insert(),
+                    [
+                        {
+                            "person_id": person,
+                            "property_unit_id": units[i % len(units)],
+                            "via": "code",
+                            "bound_at": datetime.fromtimestamp(now, UTC),
+                        }
+                        for i, person in enumerate(people)
+                    ],
+                )
+    finally:
+        await engine.dispose()
+
+
+# ------------------------------------------------------------------ phases
+
+
+@dataclass
+class Figures:
+    updates_per_second: float = 0.0
+    cpu_ms: float = 0.0
+    statements: float | None = None
+    p50: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    peak_rss: float = 0.0
+    failures: int = 0
+
+
+async def closed_loop(actors: list[Any], seconds: float) -> tuple[Tally, float]:
+    tally, deadline = Tally(), time.monotonic() + seconds
+    started = time.monotonic()
+
+    async def keep_acting(actor: Any) -> None:
+        while time.monotonic() < deadline:
+            await actor.act(tally)
+
+    await asyncio.gather(*(keep_acting(actor) for actor in actors))
+    return tally, time.monotonic() - started
+
+
+async def open_loop(actors: list[Any], rate: float, seconds: float) -> Tally:
+    """Actions offered at ``rate`` (updates a second), each by an actor who is idle."""
+    tally, idle = Tally(), list(actors)
+    rng = random.Random(7)
+    running: set[asyncio.Task[None]] = set()
+    per_action = 2.0  # an action is a couple of updates on average (filing: seven)
+    interval = per_action / max(rate, 0.1)
+    deadline = time.monotonic() + seconds
+
+    async def one(actor: Any) -> None:
+        try:
+            await actor.act(tally)
+        finally:
+            idle.append(actor)
+
+    next_at = time.monotonic()
+    while time.monotonic() < deadline:
+        if idle:
+            actor = idle.pop(rng.randrange(len(idle)))
+            task = asyncio.create_task(one(actor))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        next_at += interval
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+    await asyncio.gather(*running)
+    return tally
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def measure(bot: BotProcess, actors: list[Any], seconds: float) -> Figures:
+    cpu, statements = bot.cpu_seconds(), bot.statements()
+    tally, elapsed = await closed_loop(actors, seconds)
+    await asyncio.sleep(0.6)  # the statement count is written twice a second
+    figures = Figures(failures=tally.failures)
+    updates = max(tally.updates, 1)
+    figures.updates_per_second = tally.updates / elapsed
+    figures.cpu_ms = (bot.cpu_seconds() - cpu) * 1000 / updates
+    after = bot.statements()
+    if statements is not None and after is not None:
+        figures.statements = (after - statements) / updates
+    half = await open_loop(actors, figures.updates_per_second / 2, seconds)
+    figures.p50 = percentile(half.latencies, 0.50)
+    figures.p95 = percentile(half.latencies, 0.95)
+    figures.p99 = percentile(half.latencies, 0.99)
+    figures.failures += half.failures
+    figures.peak_rss = bot.peak_rss_mb()
+    return figures
+
+
+async def run(args: argparse.Namespace) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="load-bench-"))
+    database = f"rsb_load_{os.getpid()}"
+    if args.db == "postgres":
+        url = f"{POSTGRES_ADMIN}/{database}"
+        await recreate_postgres(url)
+    else:
+        url = f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"
+    server = FakeTelegramServer(token=TOKEN, bot_id=123456, bot_username="resident_test_bot")
+    await server.start()
+    for chat_id, title in GROUPS.items():
+        server.add_group(chat_id, title)
+    driver = Driver(server)
+    rng = random.Random(args.seed)
+    env = {
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": url,
+        "TELEGRAM_API_URL": server.base_url,
+        "BOT_CONFIG": str(organisation_with_agents(workdir, args.agents)),
+        "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "LOG_LEVEL": "WARNING",
+        "POLLING_TIMEOUT": "1",
+        "RSB_BENCH_SQL_COUNT": str(workdir / "sql.count"),
+    }
+    print(
+        f"load benchmark on {args.db}: {args.residents} residents, {args.agents} agents, "
+        f"Bot API answers {args.latency_ms:g} ms late, phases of {args.seconds:g} s "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
+        flush=True,
+    )
+    bot = start_process("bench.bot_process", ["run"], env, workdir / "sql.count")
+    try:
+        await server.wait_for("getUpdates", timeout=120)
+        residents = [
+            Resident(
+                driver,
+                server.user(id=FIRST_RESIDENT + i, first_name=f"Resident {i}", language_code="en"),
+                random.Random(rng.random()),
+            )
+            for i in range(args.residents)
+        ]
+        agents = [
+            Agent(driver, server.user(id=FIRST_AGENT + i, first_name=f"Agent{i}"))
+            for i in range(args.agents)
+        ]
+        began, registration = time.monotonic(), Tally()
+        gate = asyncio.Semaphore(20)
+
+        async def register(resident: Resident) -> bool:
+            async with gate:
+                return await resident.register(registration)
+
+        registered = sum(await asyncio.gather(*(register(r) for r in residents)))
+        await bind_residents(url, [r.user.id for r in residents])
+        print(
+            f"registered {registered} of {args.residents} residents through the bot in "
+            f"{time.monotonic() - began:.1f} s (no added latency)",
+            flush=True,
+        )
+        server.response_delay = args.latency_ms / 1000
+        driver.recording = True
+        ours = await measure(bot, [*residents, *agents], args.seconds)
+        driver.recording = False
+    finally:
+        bot.stop()
+    updates = driver.recorded
+    server.response_delay = 0
+    echo = start_process(
+        "bench.echo_bot", [], {"BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.base_url}, None
+    )
+    try:
+        mark = server.mark()
+        await server.wait_for("getMe", since=mark, timeout=60)  # it starts polling then
+        server.response_delay = args.latency_ms / 1000
+        chats = sorted({c for u in updates if (c := _chat_of(u)) is not None})
+        replayers = [Replayer(driver, updates, chat) for chat in chats] or [
+            Replayer(driver, updates, 0)
+        ]
+        theirs = await measure(echo, replayers, args.seconds)
+    finally:
+        echo.stop()
+        await server.stop()
+        if args.db == "postgres":
+            await drop_postgres(url)
+    report(ours, theirs, len(updates))
+
+
+async def drop_postgres(url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    engine = create_engine(
+        target.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+            )
+    finally:
+        await engine.dispose()
+
+
+def report(ours: Figures, theirs: Figures, replayed: int) -> None:
+    def ratio(a: float | None, b: float | None) -> str:
+        return f"{a / b:.1f}×" if a is not None and b else "–"
+
+    def fmt(value: float | None, pattern: str) -> str:
+        return "–" if value is None else format(value, pattern)
+
+    rows = [
+        ("updates/s (max, closed loop)", ours.updates_per_second, theirs.updates_per_second, ".1f"),
+        ("CPU ms per update", ours.cpu_ms, theirs.cpu_ms, ".2f"),
+        ("p50 ms at half of max", ours.p50 * 1000, theirs.p50 * 1000, ".0f"),
+        ("p95 ms at half of max", ours.p95 * 1000, theirs.p95 * 1000, ".0f"),
+        ("p99 ms at half of max", ours.p99 * 1000, theirs.p99 * 1000, ".0f"),
+        ("SQL statements per update", ours.statements, None, ".1f"),
+        ("peak RSS MB (VmHWM)", ours.peak_rss, theirs.peak_rss, ".0f"),
+    ]
+    print()
+    print(f"{'figure':<32} {'this bot':>10} {'echo bot':>10} {'ratio':>7}")
+    for name, a, b, pattern in rows:
+        print(f"{name:<32} {fmt(a, pattern):>10} {fmt(b, pattern):>10} {ratio(a, b):>7}")
+    print(
+        f"(echo bot fed {replayed} recorded updates of the closed-loop phase, replayed per chat; "
+        f"no answer within 60 s: this bot {ours.failures}, echo bot {theirs.failures})"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    parser.add_argument("--residents", type=int, default=100)
+    parser.add_argument("--agents", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=16)
+    asyncio.run(run(parser.parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
