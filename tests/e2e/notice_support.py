@@ -76,9 +76,10 @@ async def compose_notice(
     window: str | None,
     text_zh: str,
     text_en: str | None,
+    photo: bool = False,
 ) -> ApiCall:
-    """/notice through every step, in Chinese buttons' language of the manager; returns the
-    preview (with the Send button)."""
+    """/notice through every step, in Chinese buttons' language of the manager (``photo``:
+    the manager sends one at the photo step); returns the preview (with the Send button)."""
     asked = await say(telegram, manager, "/notice")
     asked = await press(telegram, manager, asked, audience)
     if buildings:
@@ -99,4 +100,8 @@ async def compose_notice(
         if text_en
         else await press(telegram, manager, asked, "不写英文")
     )
+    if photo:
+        mark = telegram.mark()
+        telegram.send_photo(manager)
+        return await telegram.wait_for("sendMessage", chat_id=manager.id, since=mark)
     return await press(telegram, manager, asked, "不加照片")
