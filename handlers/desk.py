@@ -25,8 +25,10 @@ from bot.services.people import Actor
 class Desk:
     """The services take ``session, ctx, actor`` (``actor`` may be None: the lifecycle
     and the queries refuse it, so the refusal is answered and audited like any other);
-    answers go out through ``bot``, in the presser's ``locale``; a prompt waits in
-    ``state``."""
+    answers go out through ``bot`` in the chat's ``locale`` (a staff group's language in
+    a group, whoever pressed; the person's own in a private chat); what is sent to the
+    person privately from a group (Details) is in their ``own_locale``; a prompt waits
+    in ``state``."""
 
     session: AsyncSession
     ctx: Context
@@ -34,14 +36,21 @@ class Desk:
     state: FSMContext
     bot: Bot
     locale: str
+    person_locale: str = ""
+
+    @property
+    def own_locale(self) -> str:
+        """The person's own language, for what goes to their private chat."""
+        return self.person_locale or self.locale
 
     async def place(self, chat: Chat) -> Where:
         """Where the chat stands in the organisation (never a button's word for it)."""
         return await access.where(self.session, chat.id, chat.type)
 
     def reading_locale(self, chat: Chat) -> str:
-        """A group reads in the organisation's language; a private chat in the person's."""
-        return self.locale if chat.type == "private" else self.ctx.group_locale
+        """The language of the chat: a group's own (set per update by the i18n
+        middleware), a private chat the person's."""
+        return self.own_locale if chat.type == "private" else self.locale
 
 
 async def at_desk(
@@ -52,11 +61,13 @@ async def at_desk(
     state: FSMContext,
     i18n: I18n,
     actor: Actor | None = None,
+    person_locale: str = "",
 ) -> dict[str, Desk]:
     """A router filter that always matches: it hands each handler its ``desk`` (aiogram
     merges a filter's dict into the handler's arguments). It never refuses: a refusal
     raised here would pass the refusal middleware by."""
-    return {"desk": Desk(session, ctx, actor, state, bot, i18n.current_locale)}
+    desk = Desk(session, ctx, actor, state, bot, i18n.current_locale, person_locale)
+    return {"desk": desk}
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,15 @@ class KnownDesk(Desk):
         """The desk with its actor known; nobody sent the update, None."""
         if desk.actor is None:
             return None
-        return cls(desk.session, desk.ctx, desk.actor, desk.state, desk.bot, desk.locale)
+        return cls(
+            desk.session,
+            desk.ctx,
+            desk.actor,
+            desk.state,
+            desk.bot,
+            desk.locale,
+            desk.person_locale,
+        )
 
 
 async def known_actor(_event: TelegramObject, desk: Desk) -> dict[str, KnownDesk] | bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 
 from bot.app.deps import Deps
+from bot.presentation.message_split import fit_messages_to_telegram
 from handlers import setup_dispatcher
 from storage.fsm import SqlStorage
 
@@ -17,4 +18,6 @@ def build_dispatcher(deps: Deps) -> Dispatcher:
     dispatcher["settings"] = deps.settings
     dispatcher["organisation"] = deps.organisation
     setup_dispatcher(dispatcher, deps.default_locale)
+    # Every call the bot makes (handlers' answers, the outbox) fits Telegram's limits.
+    dispatcher.startup.register(fit_messages_to_telegram)
     return dispatcher

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import normalise_locale
+from storage.models import OrgUnit
 
 
 class Notice:
@@ -37,8 +39,25 @@ class Context:
 
     @property
     def group_locale(self) -> str:
-        """The language of staff groups: the organisation's default language."""
+        """The organisation's default language (a group's or a person's when they have
+        none of their own)."""
         return normalise_locale(self.org.default_language) or "zh_CN"
+
+    def group_locale_of(self, unit_key: str | None) -> str:
+        """The language of this unit's staff group (organisation file: ``language`` on the
+        hq, a region or a project), whoever pressed what there."""
+        return self.org.group_language(unit_key)
+
+    async def locale_of_group(self, session: AsyncSession, chat_id: int) -> str:
+        """The language of the staff group with this chat id (an unbound group: the
+        organisation's)."""
+        key = await session.scalar(
+            select(OrgUnit.key)
+            .where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
+            .order_by(OrgUnit.id)
+            .limit(1)
+        )
+        return self.group_locale_of(key)
 
     async def announce(self, session: AsyncSession, *notices: Notice) -> None:
         """Render and queue each notice in this transaction (order kept)."""

@@ -96,14 +96,20 @@ async def set_language(
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
 
 
-async def touch_last_seen(session: AsyncSession, person_id: int, now: datetime) -> None:
-    """Remember activity (retention counts inactivity from it); at most one write an hour."""
+async def touch_last_seen(
+    session: AsyncSession, person_id: int, now: datetime, telegram_language: str | None = None
+) -> None:
+    """Remember activity (retention counts inactivity from it); at most one write an hour,
+    or when their Telegram app's language changed (messages sent to them later use it
+    unless they chose one with /language)."""
+    stale = or_(Person.last_seen_at.is_(None), Person.last_seen_at < now - LAST_SEEN_RESOLUTION)
+    values: dict[str, object] = {"last_seen_at": now}
+    if telegram_language is not None:
+        stale = or_(stale, Person.telegram_language.is_distinct_from(telegram_language))
+        values["telegram_language"] = telegram_language
     await session.execute(
         update(Person)
-        .where(
-            Person.id == person_id,
-            or_(Person.last_seen_at.is_(None), Person.last_seen_at < now - LAST_SEEN_RESOLUTION),
-        )
-        .values(last_seen_at=now)
+        .where(Person.id == person_id, stale)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )

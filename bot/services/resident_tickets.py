@@ -34,7 +34,6 @@ from storage.models import (
 )
 
 PAGE_SIZE = 5
-HISTORY_LINES = 10
 # Open tickets (and resolved ones waiting for the resident's word) come first.
 ACTIVE_STATUSES = frozenset(OPEN_STATUSES | {TicketStatus.RESOLVED})
 SHOWN_EVENTS = frozenset(
@@ -156,7 +155,7 @@ async def ticket_view(
         place=await _place(session, ticket),
         zone=await project_zone(session, org, ticket.project_id),
         photos=int(photos or 0),
-        history=lines[-HISTORY_LINES:],
+        history=lines,  # all of it: the detail is paged
     )
 
 

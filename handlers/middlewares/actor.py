@@ -7,6 +7,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update, User
 
+from bot.i18n import normalise_locale
 from bot.services.delivery_outcomes import heard_from
 from bot.services.people import resolve_actor, touch_last_seen
 from handlers.middlewares import NextHandler
@@ -21,7 +22,11 @@ class ActorMiddleware(BaseMiddleware):
         if user is not None and not user.is_bot:
             actor = await resolve_actor(data["session"], user.id)
             if actor.person_id is not None:
-                await touch_last_seen(data["session"], actor.person_id, data["clock"].now())
+                # Staff are written to later in their Telegram's language (residents gave
+                # theirs when they registered; others consented to nothing more).
+                language = normalise_locale(user.language_code) if actor.is_staff else None
+                now = data["clock"].now()
+                await touch_last_seen(data["session"], actor.person_id, now, language)
                 if _reaches_us_privately(event, user, data.get("event_chat")):
                     await heard_from(data["session"], data["ctx"], actor)
             data["actor"] = actor

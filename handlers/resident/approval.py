@@ -30,7 +30,9 @@ async def decide_binding(
     decision = await decide(session, ctx, actor, callback_data.request_id, approve)
     await callback.answer(_("Approved.") if decision.approved else _("Rejected."))
     if isinstance(callback.message, Message):
-        text = decided_card_text(ctx.group_locale, decision)
+        text = decided_card_text(
+            await ctx.locale_of_group(session, callback.message.chat.id), decision
+        )
         await replace_text(callback.message, text, reply_markup=None)
 
 

@@ -1,11 +1,12 @@
-"""“My tickets”: the paged list (open ones first) and each ticket's detail with history."""
+"""“My tickets”: the paged list (open ones first) and each ticket's detail with its whole
+history, paged when long."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.presentation.buttons.residents import TicketsPage
+from bot.presentation.buttons.residents import TicketDetailPage, TicketsPage
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.residents import tickets as texts
 from bot.services.resident_tickets import ticket_view
@@ -30,10 +31,21 @@ async def show_detail(
     await replace_text(callback.message, reply.text, reply_markup=reply.markup)
 
 
+async def turn_detail_page(
+    callback: CallbackQuery, callback_data: TicketDetailPage, turn: Turn
+) -> None:
+    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, callback_data.ticket_id)
+    await callback.answer()
+    reply = texts.detail(view, turn.ctx.org, page=callback_data.page)
+    assert isinstance(callback.message, Message)
+    await replace_text(callback.message, reply.text, reply_markup=reply.markup)
+
+
 def build_router() -> Router:
     router = Router(name="resident.tickets")
     router.callback_query.register(show_page, TicketsPage.filter())
     router.callback_query.register(
         show_detail, ResidentTicketAction.filter(F.action == ResidentAction.VIEW)
     )
+    router.callback_query.register(turn_detail_page, TicketDetailPage.filter())
     return router

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, ReplyParameters
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import N_
@@ -143,10 +143,13 @@ async def send_details(
     """History with notes, always in a private message: groups never see personal data."""
     staff, ticket = await _pressed_ticket(callback, callback_data, desk)
     info = await queries.details(desk.session, staff, ticket, private=True)
-    text = await render_details(desk.session, desk.ctx.org, info, desk.locale)
+    texts = await render_details(desk.session, desk.ctx.org, info, desk.own_locale)
     try:
-        await desk.bot.send_message(callback.from_user.id, text)
-    except (TelegramForbiddenError, TelegramBadRequest):
+        for text in texts:
+            await desk.bot.send_message(callback.from_user.id, text)
+    except (TelegramForbiddenError, TelegramBadRequest) as error:
+        if not _no_private_chat(error):
+            raise  # anything else is a fault, not the presser's to fix
         # Never started a chat with us: Telegram won't let us write first.
         link = f"https://t.me/{await bot_username(desk.bot)}"
         await callback.answer(
@@ -159,6 +162,13 @@ async def send_details(
     await queries.record_personal_view(desk.session, desk.ctx.now, staff, info)
     private = chat_of(callback).type == "private"
     await callback.answer(None if private else _("Sent to you in a private chat."))
+
+
+def _no_private_chat(error: TelegramForbiddenError | TelegramBadRequest) -> bool:
+    """Telegram refused because the person never opened a chat with us (or blocked us)."""
+    if isinstance(error, TelegramForbiddenError):
+        return True
+    return "chat not found" in error.message.lower()
 
 
 async def show_card(callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk) -> None:
@@ -219,15 +229,21 @@ async def reassign(callback: CallbackQuery, callback_data: ReassignTarget, desk:
         text = _("✅ {number} was moved to {project}.").format(
             number=now_at.number, project=html.escape(now_at.project_name)
         )
-    await message.edit_text(text)
+    await _answered(message, text)
     await callback.answer()
 
 
 async def close_menu(callback: CallbackQuery, desk: Desk) -> None:
     """Cancel in the reassign or the category menu: nothing changes."""
     access.require_staff(desk.actor)
-    await editable(callback).edit_text(_("Cancelled."))
+    await _answered(editable(callback), _("Cancelled."))
     await callback.answer()
+
+
+async def _answered(menu: Message, choice: str) -> None:
+    """A menu once answered: its question stays, followed by what was chosen, no buttons."""
+    question = menu.html_text
+    await menu.edit_text(f"{question}\n\n{choice}" if question else choice, reply_markup=None)
 
 
 # ------------------------------------------------------------------ category and urgency
@@ -255,7 +271,7 @@ async def reclassify(callback: CallbackQuery, callback_data: ClassifyChoice, des
         expected_version=callback_data.version,
         place=await desk.place(message.chat),
     )
-    await message.edit_text(_classified(desk.ctx, ticket, desk.locale))
+    await _answered(message, _classified(desk.ctx, ticket, desk.locale))
     await callback.answer()
 
 

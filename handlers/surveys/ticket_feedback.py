@@ -184,7 +184,7 @@ async def followup_taken(
     await callback.answer(views.followup_yours(taken), show_alert=True)
     message = callback.message
     if isinstance(message, Message) and message.html_text:
-        line = views.calling_back(desk.ctx.group_locale, taken)
+        line = views.calling_back(desk.locale, taken)  # the group's language
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_text(f"{message.html_text}\n\n{line}", reply_markup=None)
 

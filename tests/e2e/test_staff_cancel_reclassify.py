@@ -127,7 +127,9 @@ async def test_staff_start_work_and_the_resident_hears_it_is_in_progress(
     app: Application, telegram: FakeTelegramServer, ticket: Ticket, agent: StaffChat
 ) -> None:
     shown = await agent.card(ticket)
-    assert await agent.press(shown, "start") == "这张工单还没有人接单。"
+    assert "tk:start:" not in str(shown.buttons())  # nothing to start before it is taken
+    forged = await agent.press_raw(f"tk:start:{ticket.id}:{ticket.version}", shown.message_id)
+    assert forged == "这张工单还没有人接单。"
     await agent.press(shown, "take")
     taken = await _card_starting(telegram, "👀")
     assert ticket.number in await agent.press(taken, "start")

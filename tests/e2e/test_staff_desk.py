@@ -30,9 +30,9 @@ async def test_a_new_ticket_appears_in_its_project_group_as_a_card(
     assert "天花板漏水 <b>急</b>" in shown.text  # escaped, shown as typed
     assert "张**" in shown.text and "张小明" not in shown.text  # initials only in groups
     assert "+86" not in shown.text
-    assert shown.button_texts() == [
-        *("接单", "回复", "办结", "备注", "转派", "详情"),
-        *("开始处理", "修改分类", "取消工单"),  # while it is open
+    assert shown.button_texts() == [  # new: nothing to start or resolve before it is taken
+        *("接单", "回复", "备注", "转派", "详情"),
+        *("修改分类", "取消工单"),
     ]
     other = await desk.card(telegram, desk.PLAZA_GROUP, plaza.number)
     assert "A.S." in other.text

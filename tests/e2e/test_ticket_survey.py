@@ -193,7 +193,8 @@ async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
     update = await surveys.press(telegram, manager, alert, call_back)
     answer = telegram.answer_for(update)
     assert answer is not None and answer.show_alert
-    assert f"{followup.number} is yours" in answer.text and "+8613800138000" in answer.text
+    # Answered in the group's language, whoever pressed (the phone only to the presser).
+    assert f"{followup.number} 由您负责" in answer.text and "+8613800138000" in answer.text
     edit = await telegram.wait_for("editMessageText", chat_id=surveys.SUNSHINE_GROUP, since=mark)
     assert "李强" in edit.params["text"] and not edit.params.get("reply_markup")
     taken = await ticket(app, followup.id)

@@ -266,6 +266,7 @@ class Hq(_Model):
     name: Name
     name_en: Name | None = None
     group_chat_id: GroupChatId = None
+    language: Lax[Language] | None = None  # its staff group's; else the default
 
 
 class Region(_Model):
@@ -275,6 +276,7 @@ class Region(_Model):
     name: Name
     name_en: Name | None = None
     group_chat_id: GroupChatId = None
+    language: Lax[Language] | None = None  # its staff group's; else the default
 
 
 class Project(_Model):
@@ -287,6 +289,7 @@ class Project(_Model):
     kind: Lax[ProjectKind]
     ticket_prefix: TicketPrefix
     group_chat_id: GroupChatId = None
+    language: Lax[Language] | None = None  # its staff group's; else the default
     hotline: Hotline | None = None  # the project's emergency number; else the organisation's
     timezone: TimezoneName | None = None
     units_csv: Annotated[str, StringConstraints(min_length=1)] | None = None
@@ -1071,6 +1074,14 @@ class Organisation(_Model):
             if number:
                 return number
         return self.hotline
+
+    def group_language(self, unit_key: str | None) -> str:
+        """The language of a unit's staff group: its own, else the organisation's."""
+        try:
+            own = self.unit(unit_key).language if unit_key is not None else None
+        except KeyError:  # a unit no longer in the file
+            own = None
+        return (own or self.default_language).value
 
     def zone(self, project_key: str | None = None) -> ZoneInfo:
         """Timezone of a project (its override, else the organisation's)."""

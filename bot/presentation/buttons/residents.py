@@ -7,6 +7,7 @@ Packed forms (unchanged, buttons already sent keep working)::
     ro:<flow>:<kind>               "shall I file this?" for a free-text message
     rw:<flow>:<ticket>             which open ticket a message is about (0: a new one)
     rl:<page>                      a page of "My tickets"
+    rd:<ticket>:<page>             a page of one ticket's detail
     ru:<action>:<ticket>           send the photos of a comment, or go back
     rp:<action>:<id>               a profile button
 
@@ -70,6 +71,13 @@ class TicketChosen(CallbackData, prefix="rw"):
 
 
 class TicketsPage(CallbackData, prefix="rl"):
+    page: int
+
+
+class TicketDetailPage(CallbackData, prefix="rd"):
+    """A page of one ticket's detail (a long description or history is paged)."""
+
+    ticket_id: int
     page: int
 
 

@@ -66,10 +66,11 @@ def decided_card_text(locale: str, decision: Decision) -> str:
 async def binding_requested(session: AsyncSession, ctx: Context, notice: BindingRequested) -> None:
     request = await session.get(BindingRequest, notice.request_id)
     assert request is not None
-    group = staff_group(await session.get(OrgUnit, request.project_id))
-    if group is None:
+    project = await session.get(OrgUnit, request.project_id)
+    group = staff_group(project)
+    if group is None or project is None:
         return
-    locale = ctx.group_locale
+    locale = ctx.group_locale_of(project.key)
     buttons = [
         {
             "text": translate(locale, label),

@@ -1,4 +1,4 @@
-"""The daily digest of a staff group, in the organisation's language."""
+"""The daily digest of a staff group, in the group's language."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ async def daily_digest(session: AsyncSession, ctx: Context, notice: DailyDigest)
     await outbox.enqueue_text(
         session,
         chat_id=unit.group_chat_id,
-        text=digest_text(ctx.org, ctx.now, notice, ctx.group_locale),
+        text=digest_text(ctx.org, ctx.now, notice, ctx.group_locale_of(unit.key)),
         now=ctx.now,
         dedup_key=digest_key(unit.key, notice.posted_on),
     )

@@ -149,7 +149,8 @@ async def _by_id(session: AsyncSession, model: type[M], ids: set[int | None]) ->
 def _group_chat(ctx: Context, unit: OrgUnit, ref: str | None) -> _Chat:
     assert unit.group_chat_id is not None  # the sweep routes only to bound groups
     zone = ctx.org.zone() if unit.level is not OrgLevel.PROJECT else _zone(ctx.org, unit.key)
-    return _Chat(unit.group_chat_id, ctx.group_locale, zone, unit.group_thread_id, ref)
+    locale = ctx.group_locale_of(unit.key)
+    return _Chat(unit.group_chat_id, locale, zone, unit.group_thread_id, ref)
 
 
 def _holder(locale: str, line: _Line) -> str:

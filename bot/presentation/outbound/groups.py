@@ -29,7 +29,7 @@ async def card_reposted(session: AsyncSession, ctx: Context, notice: CardReposte
     assert ticket is not None
     # Edits still waiting were meant for the old card; the new one shows the current state.
     await outbox.replace_pending_edit(session, CARD_REF.format(ticket_id=ticket.id))
-    await post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await post_card(session, ctx.org, ticket, ctx.now)
 
 
 @renders(UnitMovedAway)
@@ -42,7 +42,7 @@ async def unit_moved_away(session: AsyncSession, ctx: Context, notice: UnitMoved
         else None
     )
     text = translate(
-        ctx.group_locale,
+        ctx.group_locale_of(unit.key),
         UNIT_MOVED_AWAY,
         name=html.escape((mover.full_name if mover else None) or "—"),
         unit=html.escape(unit.name),

@@ -45,14 +45,20 @@ MOVED_AWAY = N_("➡️ {number} was moved to {project}.")
 # ------------------------------------------------------------------ the card
 
 
+def group_locale(org: Organisation, unit: OrgUnit | None) -> str:
+    """The language of the unit's staff group (its own, else the organisation's)."""
+    return org.group_language(unit.key if unit is not None else None)
+
+
 async def post_card(
-    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime, locale: str
+    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime
 ) -> None:
-    """A new card for the ticket in its project's staff group."""
+    """A new card for the ticket in its project's staff group, in the group's language."""
     project = await session.get(OrgUnit, ticket.project_id)
     group = staff_group(project)
     if group is None:
         return  # no group bound yet: the ticket still shows in /queue
+    locale = group_locale(org, project)
     await topics.open_topic(session, org, ticket, project, now, locale)  # a forum: its topic
     text, markup = await render_card(session, org, ticket, locale)
     await topics.post_about(
@@ -68,14 +74,14 @@ async def post_card(
 
 
 async def refresh_card(
-    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime, locale: str
+    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime
 ) -> None:
     """Edit the ticket's card so the group always shows its current state."""
     project = await session.get(OrgUnit, ticket.project_id)
     chat_id = ticket.card_chat_id or (project.group_chat_id if project else None)
     if chat_id is None:
         return
-    text, markup = await render_card(session, org, ticket, locale)
+    text, markup = await render_card(session, org, ticket, group_locale(org, project))
     ref = CARD_REF.format(ticket_id=ticket.id)
     await outbox.replace_pending_edit(session, ref)
     await outbox.enqueue(
@@ -93,10 +99,11 @@ async def tell_group(
 ) -> None:
     """A short line in the project group about the ticket (its ``{number}`` filled in),
     in the group's language, as a reply to its card."""
-    text = translate(ctx.group_locale, msgid, number=ticket.number, **values)
-    group = staff_group(await session.get(OrgUnit, ticket.project_id))
+    project = await session.get(OrgUnit, ticket.project_id)
+    group = staff_group(project)
     if group is None:
         return
+    text = translate(group_locale(ctx.org, project), msgid, number=ticket.number, **values)
     on_card = ticket.card_message_id and ticket.card_chat_id == group.chat_id
     on_card = on_card and not topics.in_own_topic(ticket, group)  # a topic needs no reply
     await topics.post_about(
@@ -141,15 +148,16 @@ async def _ticket(session: AsyncSession, ticket_id: int) -> Ticket:
 @renders(TicketFiled)
 async def _filed(session: AsyncSession, ctx: Context, notice: TicketFiled) -> None:
     ticket = await _ticket(session, notice.ticket_id)
-    await post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await post_card(session, ctx.org, ticket, ctx.now)
     await _photos_to_group(session, ticket, ctx.now, notice.photo_file_ids)
 
 
 @renders(TicketChanged)
 async def _changed(session: AsyncSession, ctx: Context, notice: TicketChanged) -> None:
     ticket = await _ticket(session, notice.ticket_id)
-    await refresh_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
-    await topics.sync_topic(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await refresh_card(session, ctx.org, ticket, ctx.now)
+    project = await session.get(OrgUnit, ticket.project_id)
+    await topics.sync_topic(session, ctx.org, ticket, ctx.now, group_locale(ctx.org, project))
 
 
 @renders(ResidentCommented)
@@ -209,12 +217,12 @@ async def _moved(session: AsyncSession, ctx: Context, notice: TicketMoved) -> No
     # Edits of the old card not yet sent would land in the new group as a new card.
     await outbox.replace_pending_edit(session, CARD_REF.format(ticket_id=ticket.id))
     await topics.leave_topic(session, ticket, ctx.now)
-    await post_card(session, ctx.org, ticket, ctx.now, ctx.group_locale)
+    await post_card(session, ctx.org, ticket, ctx.now)
     if notice.old_card_chat_id is None or notice.old_card_message_id is None:
         return
     project = await session.get(OrgUnit, ticket.project_id)
     text = translate(
-        ctx.group_locale,
+        await ctx.locale_of_group(session, notice.old_card_chat_id),  # the old group's
         MOVED_AWAY,
         number=ticket.number,
         project=html.escape(project.name if project else "—"),

@@ -116,13 +116,14 @@ async def not_fixed_to_assignee(
 
 @renders(LowScore)
 async def low_score(session: AsyncSession, ctx: Context, notice: LowScore) -> None:
-    group = staff_group(await session.get(OrgUnit, notice.unit_id))
-    if group is None:
+    unit = await session.get(OrgUnit, notice.unit_id)
+    group = staff_group(unit)
+    if group is None or unit is None:
         return
     rated = await session.get(Ticket, notice.ticket_id)
     resident = await session.get(Person, notice.resident_id)
     assert rated is not None and resident is not None
-    locale = ctx.group_locale
+    locale = ctx.group_locale_of(unit.key)
     nothing = translate(locale, NOTHING)
     fields = {
         "resident": html.escape(initials(resident.full_name)),

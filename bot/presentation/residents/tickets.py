@@ -11,8 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_
-from bot.presentation.buttons.residents import FollowUpAction, FollowUpChoice, TicketsPage
+from bot.presentation.buttons.residents import (
+    FollowUpAction,
+    FollowUpChoice,
+    TicketDetailPage,
+    TicketsPage,
+)
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
+from bot.presentation.message_split import TEXT_LIMIT, split_html, units
 from bot.presentation.residents.keyboards import InlineReply, Reply, Row, inline
 from bot.presentation.residents.names import category_label, kind_label
 from bot.presentation.texts import STATUS_ICONS, STATUS_NAMES, local_time
@@ -90,33 +96,24 @@ def _history_line(view: TicketView, line: HistoryLine) -> str:
     return f"{when} — {what}"
 
 
-def detail(view: TicketView, org: Organisation, back_page: int = 0) -> InlineReply:
+# A page leaves room for its "page 2 of 5" line (the limit counts raw HTML: safe).
+PAGE_UNITS = TEXT_LIMIT - 100
+
+
+def detail(view: TicketView, org: Organisation, page: int = 0, back_page: int = 0) -> InlineReply:
+    """The ticket, its description and its whole history, paged (◀ ▶) so that no page
+    exceeds Telegram's limit; each page starts with the ticket's number and status."""
     ticket = view.ticket
-    lines = [
+    title = (
         f"{STATUS_ICONS[ticket.status]} <b>{ticket.number}</b> · {kind_label(ticket.kind.value)}"
         f" · {html.escape(category_label(org, ticket.category_key))}"
-        + (" · ⚡" if ticket.urgent else ""),
-        _("Status: {status}").format(status=_(STATUS_NAMES[ticket.status])),
-    ]
-    if view.place:
-        lines.append(_("Where: {place}").format(place=html.escape(view.place)))
-    if is_open(ticket.status):
-        lines.append(
-            _("Respond by: {respond_by} · Resolve by: {resolve_by}").format(
-                respond_by=local_time(ticket.first_response_due_at, view.zone),
-                resolve_by=local_time(ticket.resolution_due_at, view.zone),
-            )
-        )
-    if ticket.affected_count > 1:
-        lines.append(_("Residents affected: {count}").format(count=ticket.affected_count))
-    if view.is_owner:
-        lines.append("")
-        lines.append(html.escape(ticket.description))
-        if view.photos:
-            lines.append(_("Photos: {count}").format(count=view.photos))
-    lines.append("")
-    lines.append(_("<b>History</b>"))
-    lines += [_history_line(view, line) for line in view.history]
+        + (" · ⚡" if ticket.urgent else "")
+    )
+    pages = _pages(title, _blocks(view))
+    page = min(max(page, 0), len(pages) - 1)
+    text = pages[page]
+    if len(pages) > 1:
+        text += "\n\n" + _("Page {page} of {pages}").format(page=page + 1, pages=len(pages))
     rows: list[Row] = []
     if is_open(ticket.status):
         rows.append([(_("💬 Add a comment or photo"), button(ResidentAction.COMMENT, ticket.id))])
@@ -129,8 +126,60 @@ def detail(view: TicketView, org: Organisation, back_page: int = 0) -> InlineRep
                 (_("↩️ Not fixed"), button(ResidentAction.REOPEN, ticket.id, ticket.version)),
             ]
         )
+    paging = []
+    if page > 0:
+        paging.append(("◀", TicketDetailPage(ticket_id=ticket.id, page=page - 1).pack()))
+    if page < len(pages) - 1:
+        paging.append(("▶", TicketDetailPage(ticket_id=ticket.id, page=page + 1).pack()))
+    if paging:
+        rows.append(paging)
     rows.append([(_("« All my tickets"), TicketsPage(page=back_page).pack())])
-    return InlineReply("\n".join(lines), inline(rows))
+    return InlineReply(text, inline(rows))
+
+
+def _blocks(view: TicketView) -> list[str]:
+    """What the detail says after its title, in order; "" is a gap."""
+    ticket = view.ticket
+    blocks = [_("Status: {status}").format(status=_(STATUS_NAMES[ticket.status]))]
+    if view.place:
+        blocks.append(_("Where: {place}").format(place=html.escape(view.place)))
+    if is_open(ticket.status):
+        blocks.append(
+            _("Respond by: {respond_by} · Resolve by: {resolve_by}").format(
+                respond_by=local_time(ticket.first_response_due_at, view.zone),
+                resolve_by=local_time(ticket.resolution_due_at, view.zone),
+            )
+        )
+    if ticket.affected_count > 1:
+        blocks.append(_("Residents affected: {count}").format(count=ticket.affected_count))
+    if view.is_owner:
+        blocks.append("")
+        blocks.append(html.escape(ticket.description))
+        if view.photos:
+            blocks.append(_("Photos: {count}").format(count=view.photos))
+    blocks.append("")
+    blocks.append(_("<b>History</b>"))
+    blocks += [_history_line(view, line) for line in view.history]
+    return blocks
+
+
+def _pages(title: str, blocks: list[str]) -> list[str]:
+    """The blocks packed into pages under the title; a block too long for a page is
+    split (never cut)."""
+    room = PAGE_UNITS - units(title) - 1
+    pieces = [piece for block in blocks for piece in (split_html(block, room) if block else [""])]
+    pages: list[list[str]] = [[title]]
+    size = units(title)
+    for piece in pieces:
+        width = units(piece) + 1
+        if size + width > PAGE_UNITS and len(pages[-1]) > 1:
+            pages.append([title])
+            size = units(title)
+        if not piece and len(pages[-1]) == 1:
+            continue  # no gap at the top of a page
+        pages[-1].append(piece)
+        size += width
+    return ["\n".join(lines) for lines in pages]
 
 
 def follow_up_keyboard(ticket_id: int, photos: int = 0) -> InlineKeyboardMarkup:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
+from bot.presentation.message_split import TEXT_LIMIT, truncate_html, units
 from bot.presentation.texts import (
     STATUS_ICONS,
     category_name,
@@ -18,10 +21,15 @@ from bot.presentation.texts import (
     local_time,
     staff_status_name,
 )
-from bot.services.tickets.transitions import FINAL_STATUSES, is_open
-from storage.models import OrgUnit, Person, PropertyUnit, Ticket
+from bot.services.tickets.transitions import (
+    FINAL_STATUSES,
+    TicketAction,
+    allowed_actions,
+    is_open,
+)
+from storage.models import OrgUnit, Person, PropertyUnit, Ticket, TicketEvent
 
-# The card's buttons, row by row; the last row only while the ticket is open.
+# The card's buttons, row by row; each shows only where it makes sense (:func:`shows`).
 CARD_ROWS: tuple[tuple[tuple[CardAction, str], ...], ...] = (
     (
         (CardAction.TAKE, N_("Take")),
@@ -40,7 +48,16 @@ CARD_ROWS: tuple[tuple[tuple[CardAction, str], ...], ...] = (
     ),
 )
 CARD_BUTTONS = tuple(button for row in CARD_ROWS for button in row)
+# Buttons that move the ticket along: shown when the transition table allows the move.
+TRANSITION_OF = {
+    CardAction.TAKE: TicketAction.TAKE,
+    CardAction.START: TicketAction.START,
+    CardAction.RESOLVE: TicketAction.RESOLVE,
+    CardAction.CANCEL: TicketAction.CANCEL,
+}
+_DESCRIPTION = "\x00"  # its place in the card (never in what people write: NUL is removed)
 URGENT = N_("URGENT")
+SYSTEM = N_("system")
 CARD = N_(
     "{icon} <b>{number}</b> · {kind} · {category}{urgent}\n"
     "Status: {status} · Assignee: {assignee}\n"
@@ -63,12 +80,61 @@ async def _place(session: AsyncSession, ticket: Ticket) -> str:
     return " / ".join(parts) or "—"
 
 
-async def card_text(session: AsyncSession, org: Organisation, ticket: Ticket, locale: str) -> str:
+async def _last_change(session: AsyncSession, ticket: Ticket, zone: ZoneInfo, locale: str) -> str:
+    """Who moved the ticket to its status, and when ("王芳 11-03 14:20"); "" if nobody did."""
+    found = (
+        await session.execute(
+            select(TicketEvent.actor_id, TicketEvent.at)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.to_status.is_not(None))
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if found is None:
+        return ""
+    actor_id, at = found
+    when = at.astimezone(zone).strftime("%m-%d %H:%M")
+    person = await session.get(Person, actor_id) if actor_id is not None else None
+    if person is None:
+        return f"{translate(locale, SYSTEM)} {when}"
+    name = person.full_name or "—"
+    if actor_id == ticket.resident_id:
+        name = initials(name)  # personal data stays out of groups
+    return f"{html.escape(name)} {when}"
+
+
+def shows(action: CardAction, ticket: Ticket) -> bool:
+    """Whether the card offers ``action`` in the ticket's status (Details always)."""
+    if action is CardAction.DETAILS:
+        return True
+    if action is CardAction.NOTE:
+        return ticket.status not in FINAL_STATUSES
+    allowed = allowed_actions(ticket.status)
+    if action is CardAction.TAKE and ticket.assignee_id is None and is_open(ticket.status):
+        return True  # open but held by nobody (moved here from another project)
+    if action in TRANSITION_OF:
+        return TRANSITION_OF[action] in allowed
+    return is_open(ticket.status)  # reply, reassign, change category
+
+
+async def card_text(
+    session: AsyncSession,
+    org: Organisation,
+    ticket: Ticket,
+    locale: str,
+    *,
+    whole_description: bool = False,
+) -> str:
+    """The card; one message always (a long description is shortened, "…"), unless
+    ``whole_description`` (Details, which splits what does not fit)."""
     project = await session.get(OrgUnit, ticket.project_id)
     zone = org.zone(project.key if project else None)
+    status = staff_status_name(locale, ticket.status)
+    changed = await _last_change(session, ticket, zone, locale)
     resident = await session.get(Person, ticket.resident_id) if ticket.resident_id else None
     assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
-    return translate(
+    description = html.escape(ticket.description)
+    text = translate(
         locale,
         CARD,
         icon=STATUS_ICONS[ticket.status],
@@ -76,31 +142,33 @@ async def card_text(session: AsyncSession, org: Organisation, ticket: Ticket, lo
         kind=kind_name(locale, ticket.kind),
         category=html.escape(category_name(org, locale, ticket.category_key)),
         urgent=f" · ⚡{translate(locale, URGENT)}" if ticket.urgent else "",
-        status=staff_status_name(locale, ticket.status),
+        status=f"{status} · {changed}" if changed else status,
         assignee=html.escape(assignee.full_name or "—") if assignee else "—",
         place=await _place(session, ticket),
         resident=html.escape(initials(resident.full_name if resident else None)),
         affected=ticket.affected_count,
         respond_by=local_time(ticket.first_response_due_at, zone),
         resolve_by=local_time(ticket.resolution_due_at, zone),
-        description=html.escape(ticket.description),
+        description=_DESCRIPTION,
     )
+    if not whole_description:
+        over = units(text) - 1 + units(description) - TEXT_LIMIT
+        if over > 0:
+            description = truncate_html(description, max(units(description) - over, 1))
+    return text.replace(_DESCRIPTION, description)
 
 
 def card_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
-    """Every action while open; a closed or cancelled ticket keeps only Details."""
-    labels = dict(CARD_BUTTONS)
+    """The actions that make sense in the ticket's status (:func:`shows`), each in its
+    row: a new ticket can be taken, a taken one started and resolved, a resolved one only
+    noted, a closed or cancelled one keeps only Details."""
 
-    def button(action: CardAction) -> InlineKeyboardButton:
+    def button(action: CardAction, label: str) -> InlineKeyboardButton:
         data = StaffTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
-        return InlineKeyboardButton(
-            text=translate(locale, labels[action]), callback_data=data.pack()
-        )
+        return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
 
-    if ticket.status in FINAL_STATUSES:
-        return InlineKeyboardMarkup(inline_keyboard=[[button(CardAction.DETAILS)]])
-    shown = CARD_ROWS if is_open(ticket.status) else CARD_ROWS[:2]
-    return InlineKeyboardMarkup(inline_keyboard=[[button(a) for a, _ in row] for row in shown])
+    rows = [[button(a, label) for a, label in row if shows(a, ticket)] for row in CARD_ROWS]
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
 async def render_card(
