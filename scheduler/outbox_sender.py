@@ -215,6 +215,9 @@ class OutboxSender(BatchLoop):
     async def _resolve(self, message: OutboxMessage) -> tuple[str, dict[str, Any]]:
         """The call to make now: an edit by ``ref`` needs the id of the message it edits."""
         params = {**message.payload, "chat_id": message.chat_id}
+        topic = params.pop(delivery_outcomes.IN_TOPIC_OF, None)
+        if topic is not None:
+            params = await self._in_topic(params, topic)
         if not message.method.startswith("edit") or "message_id" in params or not message.ref:
             return message.method, params
         async with self._sessionmaker() as session:
@@ -225,6 +228,15 @@ class OutboxSender(BatchLoop):
         chat_id, message_id = target
         return message.method, {**params, "chat_id": chat_id, "message_id": message_id}
 
+    async def _in_topic(self, params: dict[str, Any], topic_ref: str) -> dict[str, Any]:
+        """A message for a ticket's forum topic goes there once the topic exists; if it
+        could not be created, to the group itself."""
+        async with self._sessionmaker() as session:
+            topic = await delivery_outcomes.delivered_message_for(session, topic_ref)
+        if topic is None or topic[0] != params["chat_id"]:
+            return params
+        return {**params, "message_thread_id": topic[1]}
+
     async def _settle(self, message: OutboxMessage, **values: Any) -> None:
         async with self._sessionmaker() as session, session.begin():
             await outbox_queue.settle(session, message.id, **values)
@@ -232,12 +244,16 @@ class OutboxSender(BatchLoop):
     async def _sent(self, message: OutboxMessage, result: Any, sent_as: str = "") -> None:
         first = result[0] if isinstance(result, list) and result else result
         message_id = getattr(first, "message_id", None)
+        if sent_as == "createForumTopic":  # a ForumTopic: its thread is what is recorded
+            message_id = getattr(first, "message_thread_id", None)
         chat = getattr(first, "chat", None)
+        is_forum = bool(chat.is_forum) if chat is not None and chat.id < 0 else None
         async with self._sessionmaker() as session, session.begin():
-            if message.ref and message_id is not None and sent_as.startswith("send"):
+            created = sent_as.startswith("send") or sent_as == "createForumTopic"
+            if message.ref and message_id is not None and created:
                 chat_id = chat.id if chat is not None else message.chat_id
                 await delivery_outcomes.message_delivered(session, message.ref, chat_id, message_id)
-            await delivery_outcomes.group_reachable(session, message.chat_id)
+            await delivery_outcomes.group_reachable(session, message.chat_id, is_forum=is_forum)
             await outbox_queue.settle(
                 session,
                 message.id,
@@ -300,7 +316,7 @@ class OutboxSender(BatchLoop):
 
     async def _bad_request(self, message: OutboxMessage, error: TelegramBadRequest) -> None:
         text = str(error).lower()
-        if "message is not modified" in text:
+        if "message is not modified" in text or "topic_not_modified" in text:
             await self._sent(message, None)  # the chat already shows exactly this
         elif "can't parse entities" in text and message.payload.get("parse_mode"):
             await self._settle(
