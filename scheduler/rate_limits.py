@@ -14,7 +14,7 @@ group that used its 20 this minute), so the sender does not claim their
 messages and hold everyone else up.
 
 Each lane is adaptive: it sends at its ceiling (the limit less a small margin, since
-Telegram measures on its side, after the network) with a burst of a few slots to
+Telegram measures on its side, after the network) with a burst of a few slots (5) to
 make up for the moments the sender was busy elsewhere. A 429 (``retry_after``)
 halves the lane's rate (never below 1/s); it stays there for ``retry_after`` seconds,
 then climbs back gradually (``recovery`` messages/s each second) to the ceiling. The
@@ -40,7 +40,7 @@ class Lane:
         self,
         ceiling: float,
         *,
-        burst: int = 3,
+        burst: int = 5,
         backoff: float = 0.5,
         recovery: float = 1.0,
         floor: float = 1.0,
@@ -88,7 +88,7 @@ class SendPacer:
         chat_burst: int = 3,
         group_window: float = 60.0,
         margin: float = 0.98,
-        burst: int = 3,
+        burst: int = 5,
         backoff: float = 0.5,
         recovery: float = 1.0,
         paid_per_second: float = PAID_BROADCAST_LIMIT,
