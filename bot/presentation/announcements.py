@@ -18,6 +18,7 @@ from bot.i18n import N_, translate
 from bot.presentation.buttons.announcements import (
     ComposeChoice,
     ComposeStep,
+    FaqShow,
     ManageAction,
     NoticeManage,
     SelfServiceAction,
@@ -342,10 +343,20 @@ def active_notice(body: str, event_id: int, locale: str) -> InlineReply:
     return InlineReply(text, inline(rows))
 
 
-def faq_answer(entry: FaqEntry, event_id: int, locale: str) -> InlineReply:
-    language = _language(locale)
+def _faq_language(locale: str) -> str:
+    """The organisation file's language of a reader's locale ("zh_CN" or "en")."""
+    return "zh_CN" if _language(locale) == "zh" else "en"
+
+
+def faq_text(entry: FaqEntry, locale: str) -> str:
+    """A FAQ entry: its question and answer, in the reader's language."""
+    language = _faq_language(locale)
     question = html.escape(entry.question.get(language))
-    text = f"💡 <b>{question}</b>\n\n{html.escape(entry.answer.get(language))}"
+    return f"💡 <b>{question}</b>\n\n{html.escape(entry.answer.get(language))}"
+
+
+def faq_answer(entry: FaqEntry, event_id: int, locale: str) -> InlineReply:
+    """The FAQ's answer to a resident's question, with This answered it / I still need help."""
     rows: list[Row] = [
         [
             (
@@ -360,22 +371,25 @@ def faq_answer(entry: FaqEntry, event_id: int, locale: str) -> InlineReply:
             )
         ],
     ]
-    return InlineReply(text, inline(rows))
+    return InlineReply(faq_text(entry, locale), inline(rows))
 
 
-def faq_list(entries: list[FaqEntry], locale: str) -> str:
+def faq_menu(entries: list[FaqEntry], locale: str) -> InlineReply:
+    """/faq: a button per question; a tap shows its answer."""
     if not entries:
-        return translate(locale, N_("There are no common questions yet."))
-    language = _language(locale)
-    lines = [translate(locale, N_("💡 <b>Common questions</b>"))]
-    for entry in entries:
-        lines += [
-            "",
-            f"<b>{html.escape(entry.question.get(language))}</b>",
-            html.escape(entry.answer.get(language)),
+        return InlineReply(translate(locale, N_("There are no common questions yet.")), None)
+    language = _faq_language(locale)
+    text = "\n\n".join(
+        [
+            translate(locale, N_("💡 <b>Common questions</b>")),
+            translate(locale, N_("Tap a question to see its answer.")),
+            translate(locale, N_("Anything else: just write your question to me.")),
         ]
-    lines += ["", translate(locale, N_("Anything else: just write your question to me."))]
-    return "\n".join(lines)
+    )
+    rows: list[Row] = [
+        [(entry.question.get(language), FaqShow(key=entry.key).pack())] for entry in entries
+    ]
+    return InlineReply(text, inline(rows))
 
 
 def mute_label(muted: bool, locale: str) -> str:

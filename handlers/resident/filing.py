@@ -250,6 +250,8 @@ async def description_typed(message: Message, turn: Turn) -> None:
         return
     flow.draft.description = clean_description(message.text or "", turn.ctx.org.residents)
     flow.changed()
+    if await self_service.faq_answers_question(message, turn, flow):
+        return  # a question the FAQ answers: This answered it, or I still need help
     await advance(message, turn, flow)
 
 

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation import announcements as texts
-from bot.presentation.buttons.announcements import SelfServiceAction, SelfServiceChoice
+from bot.presentation.buttons.announcements import FaqShow, SelfServiceAction, SelfServiceChoice
 from bot.presentation.outbound.announcements import notice_for_reader
 from bot.presentation.residents.keyboards import main_menu
 from bot.services import faq
@@ -29,7 +29,7 @@ from bot.services.resident_units import units_of
 from handlers.resident.common import done_with_buttons
 from handlers.resident.registered import Turn
 from handlers.resident.states import SelfService
-from storage.models import Person
+from storage.models import Person, TicketKind
 
 ORIGIN_FREE_TEXT, ORIGIN_FILING = "free", "filing"
 
@@ -92,6 +92,27 @@ async def notice_answers_category(callback: CallbackQuery, turn: Turn, flow: Flo
     return True
 
 
+async def faq_answers_question(message: Message, turn: Turn, flow: Flow) -> bool:
+    """In a question's filing ("Ask a question"), a description the FAQ answers: the
+    answer is shown first, the filing waits in the state (I still need help goes on with
+    it); True if so."""
+    draft = flow.draft
+    if draft.kind != TicketKind.INQUIRY or not draft.description:
+        return False
+    found = faq.match(turn.ctx.org, draft.description)
+    if found is None:
+        return False
+    project_id = draft.project_id or await _project_of(turn.session, turn.person)
+    event_id = await deflection.faq_shown(
+        turn.session, turn.ctx, turn.person.id, project_id, found.entry.key
+    )
+    reply = texts.faq_answer(found.entry, event_id, get_i18n().current_locale)
+    await turn.state.set_state(SelfService.shown)
+    await turn.state.set_data({**flow.to_data(), "self_service": event_id, "origin": ORIGIN_FILING})
+    await message.answer(reply.text, reply_markup=reply.markup)
+    return True
+
+
 async def _wait(
     state: FSMContext, event_id: int, origin: str, text: str, photos: list[list[str | None]]
 ) -> None:
@@ -126,12 +147,25 @@ async def settled_without_ticket(
 
 
 async def list_faq(message: Message, ctx: Context) -> None:
-    await message.answer(texts.faq_list(list(ctx.org.faq), get_i18n().current_locale))
+    """/faq: the questions as buttons."""
+    reply = texts.faq_menu(list(ctx.org.faq), get_i18n().current_locale)
+    await message.answer(reply.text, reply_markup=reply.markup)
+
+
+async def faq_tapped(callback: CallbackQuery, callback_data: FaqShow, ctx: Context) -> None:
+    """A question of /faq tapped: its answer (the list stays, for the next one)."""
+    entry = faq.entry(ctx.org, callback_data.key)
+    if entry is None:  # no longer in the organisation file
+        raise StaleButton()
+    await callback.answer()
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(texts.faq_text(entry, get_i18n().current_locale))
 
 
 def build_router() -> Router:
     router = Router(name="resident.self_service")
     router.message.register(list_faq, Command("faq"))
+    router.callback_query.register(faq_tapped, FaqShow.filter())
     router.callback_query.register(
         settled_without_ticket,
         StateFilter(SelfService.shown),

@@ -6,6 +6,7 @@ Packed forms::
     nm:<action>:<notice>           correct or withdraw a sent notice
     ss:<action>:<event>            a resident's answer to a notice or a FAQ answer shown
     nx:<mute>                      mute (1) or unmute (0) general notices, in the profile
+    fq:<key>                       a question of /faq: show its answer
 """
 
 from __future__ import annotations
@@ -59,3 +60,9 @@ class SelfServiceChoice(CallbackData, prefix="ss"):
 
 class MuteNotices(CallbackData, prefix="nx"):
     mute: bool
+
+
+class FaqShow(CallbackData, prefix="fq"):
+    """A question in /faq (the entry's key: at most 32 characters)."""
+
+    key: str
