@@ -149,8 +149,8 @@ async def announcement_changed(
         if copy.status == OutboxStatus.PENDING and copy.locked_by is None:
             copy.payload = {**copy.payload, field: body}
             continue
-        if copy.telegram_message_id is None:
-            continue
+        if copy.telegram_message_id is None or not copy.payload:
+            continue  # not sent, or its reader was erased (their chat is forgotten)
         await outbox.enqueue(
             session,
             chat_id=copy.chat_id,

@@ -1,8 +1,10 @@
 """Erasing a resident: the person goes, the anonymous record of what happened stays.
 
 Name, phone, the Telegram link, unit bindings, conversation state, the text they
-wrote and the photos they sent are removed; tickets keep their timings, status
-and ratings (scores, not comments), so the company's statistics stay true.
+wrote and the photos they sent are removed, and so is their choice to mute general
+notices; tickets keep their timings, status and ratings (scores, not comments), and
+the notices and FAQ answers they were shown keep their outcome but no longer name
+them, so the company's statistics stay true.
 Staff are told that the resident of a ticket left, never who.
 """
 
@@ -23,6 +25,7 @@ from bot.services.tickets.notices import TicketChanged
 from bot.services.tickets.transitions import is_open
 from storage.db import rows_changed
 from storage.models import (
+    AnnouncementMute,
     Attachment,
     FsmRecord,
     InboundStatus,
@@ -30,6 +33,7 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
+    SelfServiceEvent,
     SurveyResponse,
     Ticket,
     TicketEvent,
@@ -95,6 +99,13 @@ async def erase_person(
     )
     await session.execute(
         update(SurveyResponse).where(SurveyResponse.person_id == person.id).values(text=None)
+    )
+    # Their choice about notices goes; what self-service answered stays, no longer theirs.
+    await session.execute(delete(AnnouncementMute).where(AnnouncementMute.person_id == person.id))
+    await session.execute(
+        update(SelfServiceEvent)
+        .where(SelfServiceEvent.person_id == person.id)
+        .values(person_id=None)
     )
     await session.execute(delete(ResidentUnit).where(ResidentUnit.person_id == person.id))
     await session.execute(delete(BindingRequest).where(BindingRequest.person_id == person.id))
