@@ -12,9 +12,10 @@ Telegram's answers decide what happens to a message:
 - any other 400 → dead at once (retrying cannot help).
 
 Pacing (``scheduler/rate_limits.py``) sends as fast as Telegram allows: a 429 slows the
-sender down for a while as well as retrying the message. Mailings (survey campaigns)
-give way to everything else: they are claimed after the conversations' messages, and
-with ``paid_broadcast`` they go as Telegram's paid broadcasts, on a lane of their own.
+sender down for a while as well as retrying the message. Mailings (survey campaigns,
+notices to residents) give way to everything else: they are claimed after the
+conversations' messages, and with ``paid_broadcast`` they go as Telegram's paid
+broadcasts, on a lane of their own.
 
 When the database goes away, what was learnt from Telegram is not lost: the
 bookkeeping of each message already sent (or refused) is kept in memory and done
@@ -50,6 +51,7 @@ from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
 from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.services import delivery_outcomes
+from bot.services.announcements.sending import announcement_ref
 from bot.services.surveys.campaigns import campaign_ref
 from scheduler.batch_loop import BatchLoop
 from scheduler.rate_limits import SendPacer
@@ -64,12 +66,15 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 600.0
 # Messages of a mailing carry the campaign's ref: they are the broadcasts.
 BROADCAST_REF_PREFIX = campaign_ref("")
+# A notice to residents is a mailing too (its copies and their edits, not the sender's
+# progress): conversations' messages go first.
+BROADCAST_REF_PREFIXES = (BROADCAST_REF_PREFIX, announcement_ref(""))
 CLAIM_SECONDS = 1.0  # a batch holds about this many seconds of sending at the lane's rate
 MIN_BATCH, MAX_BATCH = 20, 500
 
 
 def is_broadcast(message: OutboxMessage) -> bool:
-    return (message.ref or "").startswith(BROADCAST_REF_PREFIX) and message.method.startswith(
+    return (message.ref or "").startswith(BROADCAST_REF_PREFIXES) and message.method.startswith(
         "send"
     )
 
@@ -151,7 +156,7 @@ class OutboxSender(BatchLoop):
                 self._lease,
                 limit=self._batch_size(),
                 exclude_chats=self._pacer.busy_chats(),
-                bulk_ref_prefix=BROADCAST_REF_PREFIX,
+                bulk_ref_prefix=BROADCAST_REF_PREFIXES,
             )
         outcomes = await asyncio.gather(
             *(self._deliver(message) for message in batch), return_exceptions=True

@@ -25,12 +25,13 @@ async def claim_due(
     lease: timedelta,
     limit: int = 50,
     exclude_chats: Sequence[int] = (),
-    bulk_ref_prefix: str | None = None,
+    bulk_ref_prefix: str | Sequence[str] | None = None,
 ) -> list[OutboxMessage]:
     """Claim due messages, only the oldest pending one per chat so a chat's order holds.
 
     ``exclude_chats`` are chats that cannot take a message yet (rate limits). Messages
-    whose ``ref`` starts with ``bulk_ref_prefix`` (a mailing) come after all others due.
+    whose ``ref`` starts with ``bulk_ref_prefix`` (a mailing; or with one of several
+    prefixes) come after all others due.
     """
     earlier = aliased(OutboxMessage)
     has_earlier_pending = exists().where(
@@ -67,10 +68,12 @@ async def claim_due(
     return claimed
 
 
-def _bulk_last(prefix: str | None) -> list[ColumnElement[int]]:
-    if prefix is None:
+def _bulk_last(prefix: str | Sequence[str] | None) -> list[ColumnElement[int]]:
+    if not prefix:
         return []
-    return [case((OutboxMessage.ref.startswith(prefix, autoescape=True), 1), else_=0)]
+    prefixes = [prefix] if isinstance(prefix, str) else list(prefix)
+    bulk = or_(*(OutboxMessage.ref.startswith(p, autoescape=True) for p in prefixes))
+    return [case((bulk, 1), else_=0)]
 
 
 async def settle(session: AsyncSession, message_id: int, **values: Any) -> None:

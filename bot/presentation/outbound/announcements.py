@@ -158,6 +158,7 @@ async def announcement_changed(
             payload={"message_id": copy.telegram_message_id, field: body, "parse_mode": "HTML"},
             now=ctx.now,
             dedup_key=f"notice:{announcement.id}:{edition}:{copy.id}",
+            ref=announcement_ref(announcement.id),  # a mailing: after the conversations
         )
 
 
