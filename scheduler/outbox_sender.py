@@ -51,7 +51,7 @@ from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
 from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.services import delivery_outcomes
-from bot.services.announcements.sending import announcement_ref
+from bot.services.announcements.sending import NOTICE_REF_PREFIX
 from bot.services.surveys.campaigns import campaign_ref
 from scheduler.batch_loop import BatchLoop
 from scheduler.rate_limits import SendPacer
@@ -68,7 +68,7 @@ BACKOFF_CAP_SECONDS = 600.0
 BROADCAST_REF_PREFIX = campaign_ref("")
 # A notice to residents is a mailing too (its copies and their edits, not the sender's
 # progress): conversations' messages go first.
-BROADCAST_REF_PREFIXES = (BROADCAST_REF_PREFIX, announcement_ref(""))
+BROADCAST_REF_PREFIXES = (BROADCAST_REF_PREFIX, NOTICE_REF_PREFIX)
 CLAIM_SECONDS = 1.0  # a batch holds about this many seconds of sending at the lane's rate
 MIN_BATCH, MAX_BATCH = 20, 500
 

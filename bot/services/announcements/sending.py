@@ -52,8 +52,12 @@ from storage.models import (
 ID_CHUNK = 1000
 
 
+# The ref of a notice's copies (and their edits): a mailing to the outbox sender.
+NOTICE_REF_PREFIX = "notice:"
+
+
 def announcement_ref(announcement_id: int) -> str:
-    return f"notice:{announcement_id}"
+    return f"{NOTICE_REF_PREFIX}{announcement_id}"
 
 
 def reader_key(announcement_id: int, person_id: int) -> str:
