@@ -24,12 +24,16 @@ class Refused(Exception):
     def __init__(
         self,
         reason: str | None = None,
+        plural: str | None = None,
         *,
         code: str | None = None,
         ticket_id: int | None = None,
         **values: Any,
     ) -> None:
+        """``plural``: the reason's plural form, chosen by ``values["count"]`` (raise it
+        as ``Refused(*NP_("… {count} minute", "… {count} minutes"), count=n)``)."""
         self.reason: str = reason or self.default_reason
+        self.plural = plural
         self.code = code or type(self).code
         self.ticket_id = ticket_id
         self.values: dict[str, Any] = values

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile.models import ResidentPolicy
-from bot.i18n import N_
+from bot.i18n import N_, NP_
 from bot.services import audit
 from bot.services.errors import Refused
 from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
@@ -212,7 +212,11 @@ async def redeem(
         retry_at = (oldest or now) + policy.unit_code_attempt_window
         minutes = max(1, int((retry_at - now).total_seconds() // 60) + 1)
         raise CodeRefused(
-            N_("Too many wrong codes. Please try again in {minutes} minutes."), minutes=minutes
+            *NP_(
+                "Too many wrong codes. Please try again in {count} minute.",
+                "Too many wrong codes. Please try again in {count} minutes.",
+            ),
+            count=minutes,
         )
     code = normalise(text)
     if code is None:  # not even shaped like a code: a slip, not a guess

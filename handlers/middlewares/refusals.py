@@ -19,6 +19,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.services import audit
 from bot.services.errors import Refused
@@ -28,7 +29,10 @@ from handlers.middlewares import NextHandler
 def refusal_text(error: Refused) -> str:
     """The refusal's reason in the reader's language, placeholders filled (texts are
     escaped: replies are HTML, and a value can be what the user typed)."""
-    text = _(error.reason)
+    if error.plural is not None:
+        text = ngettext(error.reason, error.plural, int(error.values.get("count", 1)))
+    else:
+        text = _(error.reason)
     if not error.values:
         return text
     return text.format(

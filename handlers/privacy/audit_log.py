@@ -10,6 +10,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -72,7 +73,13 @@ async def show_audit(
         await message.answer(_("No audit entries match."))
         return
     zone = organisation.zone()
-    lines = [_("Audit log, last {days} day(s), newest first:").format(days=days)]
+    lines = [
+        ngettext(
+            "Audit log, last {days} day, newest first:",
+            "Audit log, last {days} days, newest first:",
+            days,
+        ).format(days=days)
+    ]
     for entry in entries:
         who = entry.actor_telegram_id if entry.actor_telegram_id is not None else "—"
         mark = "⛔" if entry.outcome == audit.REFUSED else "✅"
