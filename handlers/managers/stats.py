@@ -26,13 +26,14 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_
 from bot.presentation.stats.chart import render_chart
 from bot.presentation.stats.export import build_csv, build_xlsx
-from bot.presentation.stats.texts import render_report
+from bot.presentation.stats.texts import render_report, scope_name
 from bot.services.people import Actor
 from bot.services.stats.report import StatsReport
 from bot.services.stats.requests import (
@@ -95,7 +96,7 @@ async def _send_report(
         return
     await _send_texts(desk, chat_id, report)
     if not checked.request.text_only:
-        await _send_chart(desk.bot, chat_id, report, desk.locale)
+        await _send_chart(desk.bot, chat_id, report, desk.locale, desk.ctx.org)
 
 
 async def _send_report_privately(
@@ -123,7 +124,7 @@ async def _send_report_privately(
         return
     await message.reply(_("📊 I sent you the statistics in our private chat."))
     if not checked.request.text_only:  # the chart takes a while: the group is told first
-        await _send_chart(desk.bot, private_chat_id, report, desk.locale)
+        await _send_chart(desk.bot, private_chat_id, report, desk.locale, desk.ctx.org)
 
 
 async def _send_texts(desk: KnownDesk, chat_id: int, report: StatsReport) -> None:
@@ -131,9 +132,11 @@ async def _send_texts(desk: KnownDesk, chat_id: int, report: StatsReport) -> Non
         await desk.bot.send_message(chat_id, text)
 
 
-async def _send_chart(bot: Bot, chat_id: int, report: StatsReport, locale: str) -> None:
+async def _send_chart(
+    bot: Bot, chat_id: int, report: StatsReport, locale: str, organisation: Organisation
+) -> None:
     try:
-        png = await asyncio.to_thread(render_chart, report, locale)
+        png = await asyncio.to_thread(render_chart, report, locale, organisation)
     except Exception:
         log.exception("Statistics chart failed")
         await bot.send_message(chat_id, _("The chart could not be drawn this time."))
@@ -185,8 +188,14 @@ async def _send_file(
         else:
             data = await asyncio.to_thread(build_xlsx, report, rows, organisation, locale)
             filename = f"{name}.xlsx"
-        caption = _("{count} tickets opened in {period} · {scope}").format(
-            count=len(rows.rows), period=period.label(), scope=html.escape(report.scope.name)
+        caption = ngettext(
+            "{count} ticket opened in {period} · {scope}",
+            "{count} tickets opened in {period} · {scope}",
+            len(rows.rows),
+        ).format(
+            count=len(rows.rows),
+            period=period.label(),
+            scope=html.escape(scope_name(report, organisation, locale)),
         )
         if rows.truncated:
             caption += "\n" + _("Only the first {count} tickets fit in one file.").format(

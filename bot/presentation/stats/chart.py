@@ -21,7 +21,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
+from bot.presentation.stats.texts import scope_name
 from bot.services.stats.figures import DailyPoint
 from bot.services.stats.periods import Period
 from bot.services.stats.report import StatsReport
@@ -167,7 +169,7 @@ def _tick_labels(ticks: list[date], locale: str) -> list[str]:
 # ------------------------------------------------------------------ drawing
 
 
-def build_figure(report: StatsReport, locale: str) -> Figure:
+def build_figure(report: StatsReport, locale: str, org: Organisation | None = None) -> Figure:
     """The chart as a matplotlib figure (rendered by :func:`render_chart`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import date2num
@@ -198,7 +200,8 @@ def build_figure(report: StatsReport, locale: str) -> Figure:
     counts, compliance = figure.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     figure.subplots_adjust(left=0.08, right=0.98, top=0.90, bottom=0.08, hspace=0.08)
     figure.suptitle(
-        f"{report.scope.name} · {period_label(report.period, locale)}", fontproperties=title_font
+        f"{scope_name(report, org, locale)} · {period_label(report.period, locale)}",
+        fontproperties=title_font,
     )
 
     opened_label, resolved_label = t(N_("Opened")), t(N_("Resolved"))
@@ -287,10 +290,10 @@ def warm_up() -> None:
     figure.savefig(io.BytesIO(), format="png")
 
 
-def render_chart(report: StatsReport, locale: str) -> bytes:
-    """A PNG image of the report's daily series."""
+def render_chart(report: StatsReport, locale: str, org: Organisation | None = None) -> bytes:
+    """A PNG image of the report's daily series (its scope named for ``locale``'s readers)."""
     buffer = io.BytesIO()
-    build_figure(report, locale).savefig(buffer, format="png")
+    build_figure(report, locale, org).savefig(buffer, format="png")
     return buffer.getvalue()
 
 
