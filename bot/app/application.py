@@ -60,6 +60,7 @@ from bot.presentation.commands import (
 from bot.presentation.outbound.menus import queue_staff_menus
 from bot.presentation.stats import chart
 from bot.services.directory import sync_organisation
+from bot.services.intake import words
 from scheduler.jobs import register_jobs
 from scheduler.outbox_sender import OutboxSender
 from scheduler.rate_limits import SendPacer
@@ -71,6 +72,11 @@ from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0
+
+
+def _warm_up() -> None:
+    chart.warm_up()
+    words.warm_up()
 
 
 class Application:
@@ -191,9 +197,10 @@ class Application:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         register_jobs(self._scheduler, self.deps, settings.sla_sweep_interval)
         self._scheduler.start()
-        # The chart library takes about 2 s to load: warm it now, in a worker thread, so
-        # the first /stats of the process does not wait for it.
-        self._warm_up = asyncio.create_task(asyncio.to_thread(chart.warm_up), name="warm-up")
+        # The chart library (about 2 s) and the Chinese word segmenter's dictionary (about
+        # 1 s) load slowly: warm them now, in a worker thread, so that neither the first
+        # /stats nor the first message a resident writes waits for them.
+        self._warm_up = asyncio.create_task(asyncio.to_thread(_warm_up), name="warm-up")
         log.info("Resident Service Bot started (instance %s)", self.instance_id)
 
     def _wake_sender(self) -> None:
