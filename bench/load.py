@@ -109,7 +109,7 @@ class Driver:
     def _heard(self, call: ApiCall) -> None:
         if call.method not in ANSWERS:
             return
-        keys = []
+        keys: list[Any] = []
         if call.method == "answerCallbackQuery":
             keys.append(("cb", call.params.get("callback_query_id")))
         else:
@@ -119,14 +119,14 @@ class Driver:
             ):
                 self.cards.append(call)
         for key in keys:
-            for _offered, future in self.first.pop(key, []):
-                if not future.done():
-                    future.set_result(call.at)
+            for _offered, first in self.first.pop(key, []):
+                if not first.done():
+                    first.set_result(call.at)
             for waiter in list(self.waiters.get(key, [])):
-                wanted, future = waiter
-                if wanted(call) and not future.done():
+                wanted, answer = waiter
+                if wanted(call) and not answer.done():
                     self.waiters[key].remove(waiter)
-                    future.set_result(call)
+                    answer.set_result(call)
 
     async def step(
         self,
