@@ -49,7 +49,7 @@ async def residents(app: Application, telegram: FakeTelegramServer, *ids: int) -
 
 
 async def send_water_notice(
-    telegram: FakeTelegramServer, manager: FakeUser, *, photo: bool = False
+    app: Application, telegram: FakeTelegramServer, manager: FakeUser, *, photo: bool = False
 ) -> ApiCall:
     """The manager's outage notice for building 3, sent; returns the confirmation (with
     Correct / Withdraw)."""
@@ -62,6 +62,7 @@ async def send_water_notice(
     assert "📤 发送" in buttons(preview)
     sent = await press(telegram, manager, preview, "📤 发送")
     assert buttons(sent) == ["✏️ 更正", "🗑 撤回"]
+    await settled(app)  # the notice and its copies are stored
     return sent
 
 
@@ -90,7 +91,7 @@ async def test_a_correction_edits_every_copy_already_sent(
 ) -> None:
     await residents(app, telegram, ZH, EN)
     manager = telegram.user(id=MANAGER, first_name="李强")
-    sent = await send_water_notice(telegram, manager)
+    sent = await send_water_notice(app, telegram, manager)
     await delivered(app)
     [chinese] = copies(telegram, ZH, "sendMessage")
     [english] = copies(telegram, EN, "sendMessage")
@@ -136,7 +137,7 @@ async def test_a_notice_with_a_photo_goes_as_a_photo_and_its_caption_is_correcte
 ) -> None:
     await residents(app, telegram, ZH, EN)
     manager = telegram.user(id=MANAGER, first_name="李强")
-    sent = await send_water_notice(telegram, manager, photo=True)
+    sent = await send_water_notice(app, telegram, manager, photo=True)
     await delivered(app)
     [chinese] = copies(telegram, ZH, "sendPhoto")
     [english] = copies(telegram, EN, "sendPhoto")
@@ -167,7 +168,7 @@ async def test_withdrawal_edits_the_sent_copies_and_stops_the_others_and_the_sen
     # Telegram keeps two residents' copies back: one for 10 minutes, one for an hour.
     telegram.fail_next("sendMessage", too_many_requests(600), chat_id=EN)
     telegram.fail_next("sendMessage", too_many_requests(3600), chat_id=LATE)
-    sent = await send_water_notice(telegram, manager)
+    sent = await send_water_notice(app, telegram, manager)
     [chinese] = await eventually(lambda: copies(telegram, ZH, "sendMessage"))
     await until_copies(app, sent=1, held_back=2)
 

@@ -119,6 +119,7 @@ async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
     assert "正在发送给 2 位住户" in sent.params["text"]
     assert buttons(sent) == ["✏️ 更正", "🗑 撤回"]
 
+    await settled(app)  # the notice and its copies are stored
     await delivered(app)
     [chinese] = sent_to(telegram, zh3.id, "停水检修")
     assert "3号楼" in chinese and "漏水" in chinese
