@@ -1,14 +1,22 @@
 """Engine and session factory, with the per-dialect settings in one place.
 
-SQLite runs in WAL mode with a busy timeout, and every transaction starts with
-``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of
-failing on a read-to-write lock upgrade. PostgreSQL gets ``pool_pre_ping`` so a
-restarted server does not hand out dead connections.
+SQLite runs in WAL mode with a busy timeout. A transaction starts with ``BEGIN
+IMMEDIATE`` (it takes the one write lock at once, so concurrent writers queue on the
+busy timeout instead of failing on a read-to-write lock upgrade) unless it runs in
+:func:`deferred_transactions`: then it starts with a plain ``BEGIN``, reads without
+the write lock and takes it at its first write. If another writer committed since
+it began reading, that write fails at once (:func:`is_write_conflict`) and the
+transaction must be run again: the update worker does so, the second time
+``IMMEDIATE`` (``bot/app/runtime/handling.py``). PostgreSQL gets ``pool_pre_ping``
+so a restarted server does not hand out dead connections; its transactions are as
+they always were (READ COMMITTED, conditional updates and row locks).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,8 +31,44 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from storage.files import private_sqlite_file
+from storage.statements import install as install_statement_counting
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# SQLite's result codes when a deferred transaction that has read cannot take the write
+# lock: another writer holds it (no waiting: its snapshot would be stale), or committed.
+SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT = 5, 517
+
+
+class Deferred:
+    """What :func:`deferred_transactions` saw: ``conflict`` once a write met another writer
+    (whatever became of the error: a handler may have caught it, the session then refuses
+    to go on with another error)."""
+
+    def __init__(self, deferred: bool) -> None:
+        self.deferred = deferred
+        self.conflict = False
+
+
+_deferred: ContextVar[Deferred | None] = ContextVar("sqlite_deferred_transactions", default=None)
+
+
+@contextmanager
+def deferred_transactions(deferred: bool = True) -> Iterator[Deferred]:
+    """SQLite transactions begun in this block (by this task) start deferred (see the module)."""
+    seen = Deferred(deferred)
+    token = _deferred.set(seen)
+    try:
+        yield seen
+    finally:
+        _deferred.reset(token)
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """Said of an error in a deferred SQLite transaction: it could not write because another
+    writer holds the lock or committed since it began reading. Nothing of it was stored;
+    running it again ``IMMEDIATE`` waits its turn instead."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlite_errorcode", None) in (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT)
 
 
 def is_sqlite_url(url: str) -> bool:
@@ -54,8 +98,10 @@ def create_engine(
         ensure_sqlite_directory(url)
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
         _configure_sqlite(engine, busy_timeout_ms=round(busy_timeout * 1000))
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+    install_statement_counting(engine)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -74,7 +120,14 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        seen = _deferred.get()
+        connection.exec_driver_sql("BEGIN" if seen and seen.deferred else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        seen = _deferred.get()
+        if seen is not None and seen.deferred and is_write_conflict(context.sqlalchemy_exception):
+            seen.conflict = True
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

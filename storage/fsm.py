@@ -1,15 +1,21 @@
 """aiogram FSM storage backed by our SQL database.
 
 A half-finished conversation survives a restart and is shared by every bot
-instance. Inside an update the storage writes through the update's own session
+instance. Inside an update the storage works through the update's own session
 (see :mod:`storage.session_context`), so a step's state change commits, or rolls
-back, with everything else the step did.
+back, with everything else the step did. There a record is read once per update
+(the session remembers it, and that there is none) and written once, at the
+commit, and only when the state or the data changed; the keys written are noted
+(:func:`tracking_writes`) so that message ids learnt after the commit can be put
+into them (:func:`replace_placeholders`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+import copy
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +31,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import FsmRecord
 from storage.session_context import current_session
+
+# session.info: the records read in this session by key (None: there is none). Held here
+# because the session's identity map keeps unchanged objects only while referenced.
+_READ = "fsm_records"
+_written: ContextVar[set[str] | None] = ContextVar("fsm_keys_written", default=None)
+
+
+@contextmanager
+def tracking_writes() -> Iterator[set[str]]:
+    """The storage keys written in this block (by this task and the tasks it starts)."""
+    written: set[str] = set()
+    token = _written.set(written)
+    try:
+        yield written
+    finally:
+        _written.reset(token)
 
 
 class SqlStorage(BaseStorage):
@@ -47,40 +69,101 @@ class SqlStorage(BaseStorage):
         async with self._sessionmaker() as own, own.begin():
             yield own
 
-    async def _record(self, session: AsyncSession, key: StorageKey) -> FsmRecord:
-        built = self._key_builder.build(key)
-        record = await session.get(FsmRecord, built)
+    async def _read(self, session: AsyncSession, built: str) -> FsmRecord | None:
+        """The record, read at most once per session (a missing one is remembered too)."""
+        read: dict[str, FsmRecord | None] = session.info.setdefault(_READ, {})
+        if built in read:
+            return read[built]
+        record = read[built] = await session.get(FsmRecord, built)
+        return record
+
+    async def _record(self, session: AsyncSession, built: str) -> FsmRecord:
+        record = await self._read(session, built)
         if record is None:
             record = FsmRecord(key=built, state=None, data={}, updated_at=self._now())
             session.add(record)
+            session.info[_READ][built] = record
+        written = _written.get()
+        if written is not None:
+            written.add(built)
         return record
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         async with self._session() as session:
-            record = await self._record(session, key)
-            record.state = value
-            record.updated_at = self._now()
-            await session.flush()
+            built = self._key_builder.build(key)
+            if value is None and await self._read(session, built) is None:
+                return  # no conversation, none to end
+            record = await self._record(session, built)
+            if record.state != value:
+                record.state = value
+                record.updated_at = self._now()
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._session() as session:
-            record = await session.get(FsmRecord, self._key_builder.build(key))
+            record = await self._read(session, self._key_builder.build(key))
             return record.state if record else None
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         if not isinstance(data, Mapping):
             raise TypeError(f"FSM data must be a mapping, not {type(data).__name__}")
         async with self._session() as session:
-            record = await self._record(session, key)
-            record.data = dict(data)  # a new object, so SQLAlchemy sees the change
-            record.updated_at = self._now()
-            await session.flush()
+            built = self._key_builder.build(key)
+            if not data and await self._read(session, built) is None:
+                return
+            record = await self._record(session, built)
+            if record.data != data:
+                record.data = copy.deepcopy(dict(data))  # a new object: SQLAlchemy sees it
+                record.updated_at = self._now()
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._session() as session:
-            record = await session.get(FsmRecord, self._key_builder.build(key))
-            return dict(record.data) if record and record.data else {}
+            record = await self._read(session, self._key_builder.build(key))
+            # A copy all the way down: a handler changing a list in it in place must not
+            # change the record behind set_data's back (which compares before writing).
+            return copy.deepcopy(record.data) if record and record.data else {}
 
     async def close(self) -> None:
         """Nothing to close: the engine belongs to the application."""
+
+
+def _replaced(value: Any, ids: Mapping[int, int]) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return ids.get(value, value)
+    if isinstance(value, list):
+        return [_replaced(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: _replaced(v, ids) for k, v in value.items()}
+    return value
+
+
+async def replace_placeholders(
+    session: AsyncSession, keys: set[str], ids: Mapping[int, int]
+) -> None:
+    """Put the real message ids (``ids``: stand-in → real) into the conversation data of
+    ``keys``, where a handler stored the stand-ins it was given. Data that no longer holds
+    them (the conversation moved on) is left alone."""
+    for key in sorted(keys):
+        record = await session.get(FsmRecord, key)
+        if record is None or not record.data:
+            continue
+        data = _replaced(record.data, ids)
+        if data != record.data:
+            record.data = data
+
+
+def _holds(value: Any, wanted: Callable[[int], bool]) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return wanted(value)
+    if isinstance(value, list):
+        return any(_holds(v, wanted) for v in value)
+    if isinstance(value, dict):
+        return any(_holds(v, wanted) for v in value.values())
+    return False
+
+
+def keys_holding(session: AsyncSession, keys: set[str], wanted: Callable[[int], bool]) -> set[str]:
+    """Of the records written in ``session`` under ``keys``, those whose data holds a number
+    ``wanted`` says yes to (no statement: they are in the session)."""
+    read: dict[str, FsmRecord | None] = session.info.get(_READ, {})
+    return {key for key in keys if (r := read.get(key)) is not None and _holds(r.data, wanted)}

@@ -17,7 +17,7 @@ handled again after a crash.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -150,37 +150,35 @@ def _claimable(now: datetime) -> Any:
 async def claim_batch(
     session: AsyncSession, worker_id: str, now: datetime, lease: timedelta, limit: int = 100
 ) -> list[InboundUpdate]:
-    """Claim the oldest claimable updates, at most one chat's worth at a time per chat.
+    """Claim the oldest claimable updates, in one statement (oldest first).
 
     A chat whose earlier update is still pending but not claimable (backing
     off, or held by another worker) is skipped entirely, so one chat's updates
-    are never handled out of order.
+    are never handled out of order. The claim is a conditional UPDATE: a row another
+    worker claimed meanwhile no longer matches, so no update is claimed twice.
     """
     blocked_chats = (
         select(InboundUpdate.chat_key)
         .where(InboundUpdate.status == InboundStatus.PENDING, ~_claimable(now))
         .scalar_subquery()
     )
-    candidates: Sequence[InboundUpdate] = (
+    candidates = (
+        select(InboundUpdate.update_id)
+        .where(_claimable(now), InboundUpdate.chat_key.not_in(blocked_chats))
+        .order_by(InboundUpdate.update_id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    claimed = (
         await session.scalars(
-            select(InboundUpdate)
-            .where(_claimable(now), InboundUpdate.chat_key.not_in(blocked_chats))
-            .order_by(InboundUpdate.update_id)
-            .limit(limit)
+            update(InboundUpdate)
+            .where(InboundUpdate.update_id.in_(candidates), _claimable(now))
+            .values(locked_by=worker_id, locked_until=now + lease)
+            .returning(InboundUpdate)
+            .execution_options(synchronize_session=False)
         )
     ).all()
-    claimed: list[InboundUpdate] = []
-    for row in candidates:
-        if await claim(
-            session,
-            InboundUpdate,
-            InboundUpdate.update_id == row.update_id,
-            _claimable(now),
-            locked_by=worker_id,
-            locked_until=now + lease,
-        ):
-            claimed.append(row)
-    return claimed
+    return sorted(claimed, key=lambda row: row.update_id)
 
 
 async def is_pending(session: AsyncSession, update_id: int) -> bool:
@@ -190,22 +188,77 @@ async def is_pending(session: AsyncSession, update_id: int) -> bool:
     return status is InboundStatus.PENDING
 
 
-async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> bool:
+async def mark_done(
+    session: AsyncSession,
+    update_id: int,
+    now: datetime,
+    *,
+    calls: list[dict[str, Any]] | None = None,
+    owner: str | None = None,
+    lease: timedelta = timedelta(minutes=2),
+) -> bool:
     """Mark handled, inside the handler's transaction. False if someone else already did.
 
-    The stored payload is reduced to its id in the same commit.
+    The stored payload is reduced to its id in the same commit; with ``calls`` (the Bot
+    API calls the update made, to be sent after the commit) the row is *replying*: it
+    keeps them, under a lease held by ``owner``, until :func:`replies_sent`.
     """
+    values: dict[str, Any] = {
+        "status": InboundStatus.DONE,
+        "processed_at": now,
+        "locked_by": None,
+        "locked_until": None,
+        "payload": reduced_payload(update_id),
+    }
+    if calls:
+        values.update(
+            status=InboundStatus.REPLYING,
+            locked_by=owner or "worker",
+            locked_until=now + lease,
+            payload={**reduced_payload(update_id), "owed": calls},
+        )
     return await claim(
         session,
         InboundUpdate,
         InboundUpdate.update_id == update_id,
         InboundUpdate.status == InboundStatus.PENDING,
-        status=InboundStatus.DONE,
-        processed_at=now,
-        locked_by=None,
-        locked_until=None,
-        payload=reduced_payload(update_id),
+        **values,
     )
+
+
+async def replies_sent(session: AsyncSession, update_ids: list[int]) -> None:
+    """The calls kept with these updates are sent (or handed to the outbox): done."""
+    for update_id in update_ids:
+        await session.execute(
+            update(InboundUpdate)
+            .where(
+                InboundUpdate.update_id == update_id,
+                InboundUpdate.status == InboundStatus.REPLYING,
+            )
+            .values(
+                status=InboundStatus.DONE,
+                locked_by=None,
+                locked_until=None,
+                payload=reduced_payload(update_id),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def owed_replies_due(
+    session: AsyncSession, now: datetime, limit: int = 100
+) -> list[InboundUpdate]:
+    """Replying updates whose sender's lease ran out (it died after the commit)."""
+    rows = await session.scalars(
+        select(InboundUpdate)
+        .where(
+            InboundUpdate.status == InboundStatus.REPLYING,
+            or_(InboundUpdate.locked_until.is_(None), InboundUpdate.locked_until < now),
+        )
+        .order_by(InboundUpdate.update_id)
+        .limit(limit)
+    )
+    return list(rows.all())
 
 
 async def record_failure(
@@ -235,7 +288,13 @@ async def record_failure(
 
 
 async def release_all_locks(session: AsyncSession) -> int:
-    """Single-instance start (SQLite): leases left by a crashed process are void."""
+    """Single-instance start (SQLite): leases left by a crashed process are void (replies
+    it owed become due at once)."""
+    await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.status == InboundStatus.REPLYING)
+        .values(locked_until=None)
+    )
     return await rows_changed(
         session,
         update(InboundUpdate)

@@ -34,6 +34,9 @@ class FloodGuard:
         self._skip_through: dict[int, int] = {}
         self._recent: dict[int, deque[datetime]] = {}
         self._told_at: dict[int, datetime] = {}
+        # The last verdict per chat: an update run again (after a write conflict) is judged
+        # as it was the first time, not counted twice.
+        self._last: dict[int, tuple[int, Verdict]] = {}
 
     async def judge(
         self,
@@ -42,10 +45,29 @@ class FloodGuard:
         update_id: int,
         now: datetime,
         policy: ResidentPolicy,
+        waiting: tuple[int, int | None] | None = None,
+    ) -> Verdict:
+        """``waiting``: how many of the chat's updates wait behind this one, and the newest,
+        when the caller knows (the worker claimed them together); else they are counted."""
+        last = self._last.get(chat_id)
+        if last is not None and last[0] == update_id:
+            return last[1]
+        verdict = await self._judge(session, chat_id, update_id, now, policy, waiting)
+        self._last[chat_id] = (update_id, verdict)
+        return verdict
+
+    async def _judge(
+        self,
+        session: AsyncSession,
+        chat_id: int,
+        update_id: int,
+        now: datetime,
+        policy: ResidentPolicy,
+        waiting: tuple[int, int | None] | None,
     ) -> Verdict:
         if update_id <= self._skip_through.get(chat_id, -1):
             return Verdict.SKIP
-        backlog, newest = await _waiting_behind(session, chat_id, update_id)
+        backlog, newest = waiting or await _waiting_behind(session, chat_id, update_id)
         if backlog >= policy.flood_backlog and newest is not None:
             # Skip the whole burst that is already queued; later messages are read again.
             self._skip_through[chat_id] = newest

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.i18n import SUPPORTED_LOCALES
 from storage.models import OrgLevel, Person, StaffMembership, StaffRole
@@ -45,12 +45,28 @@ class Actor:
         return any(g.role is StaffRole.ADMIN for g in self.roles)
 
 
+_PEOPLE_KEY = "people_by_telegram_id"  # session.info: people loaded in this session
+
+
 async def resolve_actor(session: AsyncSession, telegram_id: int) -> Actor:
-    person = await session.scalar(
-        select(Person)
-        .where(Person.telegram_id == telegram_id)
-        .options(selectinload(Person.roles).selectinload(StaffMembership.org_unit))
-    )
+    return actor_of(await load_person_with_roles(session, telegram_id), telegram_id)
+
+
+async def load_person_with_roles(session: AsyncSession, telegram_id: int) -> Person | None:
+    """The person with their roles and the roles' units, in one statement; remembered by
+    the session, so :func:`person_by_telegram_id` finds them without another."""
+    person = (
+        await session.scalars(
+            select(Person)
+            .where(Person.telegram_id == telegram_id)
+            .options(joinedload(Person.roles).joinedload(StaffMembership.org_unit))
+        )
+    ).unique().one_or_none()
+    session.info.setdefault(_PEOPLE_KEY, {})[telegram_id] = person
+    return person
+
+
+def actor_of(person: Person | None, telegram_id: int) -> Actor:
     if person is None:
         return Actor(telegram_id=telegram_id, person_id=None, chosen_language=None)
     grants = tuple(
@@ -73,6 +89,9 @@ async def person_by_telegram_id_or_new(
 
 
 async def person_by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    known = session.info.get(_PEOPLE_KEY, {}).get(telegram_id)
+    if known is not None and inspect(known).persistent:
+        return known  # loaded with the actor in this session
     return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
 
@@ -94,6 +113,16 @@ async def set_language(
 
 
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
+
+
+def note_last_seen(person: Person, now: datetime, telegram_language: str | None = None) -> None:
+    """:func:`touch_last_seen` for a person already loaded: nothing is written unless the
+    stored time is over ``LAST_SEEN_RESOLUTION`` old (or the language changed)."""
+    if person.last_seen_at is None or person.last_seen_at < now - LAST_SEEN_RESOLUTION:
+        person.last_seen_at = now
+    if telegram_language is not None and person.telegram_language != telegram_language:
+        person.telegram_language = telegram_language
+        person.last_seen_at = now
 
 
 async def touch_last_seen(

@@ -9,7 +9,7 @@ from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.i18n import normalise_locale
 from bot.services.delivery_outcomes import heard_from
-from bot.services.people import resolve_actor, touch_last_seen
+from bot.services.people import actor_of, load_person_with_roles, note_last_seen
 from handlers.middlewares import NextHandler
 
 
@@ -20,13 +20,16 @@ class ActorMiddleware(BaseMiddleware):
         data["ctx"] = data["deps"].context()
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
-            actor = await resolve_actor(data["session"], user.id)
-            if actor.person_id is not None:
+            # One statement: the person, their roles and units (the session keeps the
+            # person for whoever asks again in this update).
+            person = await load_person_with_roles(data["session"], user.id)
+            actor = actor_of(person, user.id)
+            if person is not None:
                 # Staff are written to later in their Telegram's language (residents gave
                 # theirs when they registered; others consented to nothing more).
                 language = normalise_locale(user.language_code) if actor.is_staff else None
-                now = data["clock"].now()
-                await touch_last_seen(data["session"], actor.person_id, now, language)
+                # Written with the commit, and only when it is old (or the language changed).
+                note_last_seen(person, data["clock"].now(), language)
                 if _reaches_us_privately(event, user, data.get("event_chat")):
                     await heard_from(data["session"], data["ctx"], actor)
             data["actor"] = actor

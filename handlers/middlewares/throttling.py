@@ -38,7 +38,13 @@ class ThrottlingMiddleware(BaseMiddleware):
         ):
             return await handler(event, data)
         verdict = await self._guard.judge(
-            data["session"], chat.id, event.update_id, data["clock"].now(), organisation.residents
+            data["session"],
+            chat.id,
+            event.update_id,
+            data["clock"].now(),
+            organisation.residents,
+            # The chat's updates the worker claimed behind this one, when it says.
+            data.get("inbox_backlog"),
         )
         if verdict is Verdict.HANDLE:
             return await handler(event, data)

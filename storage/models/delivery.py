@@ -32,6 +32,9 @@ class Leased:
 class InboundStatus(enum.StrEnum):
     PENDING = "pending"
     DONE = "done"
+    # Done, and the Bot API calls it made are kept in the payload until they are sent
+    # (bot/app/runtime/replies.py); then done.
+    REPLYING = "replying"
     FAILED = "failed"
 
 

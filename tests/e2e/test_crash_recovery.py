@@ -115,13 +115,16 @@ async def test_conversation_survives_a_crash_between_steps(
     assert reply.params["text"] == "Language set to English."
 
 
-async def test_update_being_handled_when_the_process_dies_is_handled_once_after_restart(
+async def test_reply_owed_when_the_process_dies_after_the_commit_is_sent_once_after_restart(
     bot_process, telegram: FakeTelegramServer, database_url: str
 ) -> None:
+    """Killed between the commit and the send: the change is stored, the update is not
+    handled again, and its reply is sent once after the restart."""
     resident: FakeUser = telegram.user(id=7102, first_name="Bob", language_code="en")
     first, _ = await asked_for_a_language(bot_process, telegram, database_url, resident)
 
-    # The answer to "English" hangs inside the handler: the process dies mid-update.
+    # The answer to "English" hangs (Telegram never gets it): the process dies after the
+    # update committed and before its reply went out.
     telegram.delay_next("sendMessage", 60, chat_id=resident.id, apply=False)
     mark = telegram.mark()
     telegram.send_text(resident, "English")
@@ -130,7 +133,12 @@ async def test_update_being_handled_when_the_process_dies_is_handled_once_after_
     first.wait(timeout=10)
 
     people = await read(database_url, select(Person).where(Person.telegram_id == resident.id))
-    assert people == [] or people[0].language is None  # nothing of the half-done update stuck
+    assert [p.language for p in people] == ["en"]  # committed before anything was sent
+    owing = await read(
+        database_url,
+        select(InboundUpdate).where(InboundUpdate.status == InboundStatus.REPLYING),
+    )
+    assert len(owing) == 1  # the reply is kept with the update
 
     telegram.clear_faults()
     mark = telegram.mark()
@@ -143,14 +151,9 @@ async def test_update_being_handled_when_the_process_dies_is_handled_once_after_
     assert [p.language for p in people] == ["en"]
     states = await read(database_url, select(FsmRecord.state))
     assert states == [None]  # the conversation finished exactly once
-    rows = await eventually(
-        lambda: read(
-            database_url, select(InboundUpdate).where(InboundUpdate.status == InboundStatus.DONE)
-        ),
-        timeout=10,
-    )
-    assert len(rows) == 2  # "/language" and "English", each handled once
-    # A marker: once its answer is out, any duplicate of the earlier update would be too.
+    rows = await read(database_url, select(InboundUpdate))
+    assert [r.attempts for r in rows] == [0, 0]  # neither handled again
+    # A marker: once its answer is out, any duplicate of the earlier reply would be too.
     marker = await say(telegram, resident, "/help", timeout=15)
     replies = [
         c

@@ -1,14 +1,23 @@
-"""A handler that fails does not lose the update: it is retried, and after the last
-attempt the sender is told, in their language, that nothing was saved."""
+"""An update whose transaction fails does not lose the update: it is retried, and after
+the last attempt the sender is told, in their language, that nothing was saved. Nothing
+the handler answered is sent for an attempt that did not commit.
+
+The failure is injected at the commit of the update's transaction
+(:func:`failing_commits`): what the handler did, and what it answered, must both be
+lost with it.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, select
 
 from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
-from fake_telegram.errors import chat_not_found
 from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
 from tests.conftest import eventually
@@ -21,15 +30,47 @@ async def inbox_row(app: Application) -> InboundUpdate | None:
         return await session.scalar(select(InboundUpdate).order_by(InboundUpdate.update_id.desc()))
 
 
+class CommitRefused(RuntimeError):
+    pass
+
+
+@contextmanager
+def failing_commits(monkeypatch: pytest.MonkeyPatch, times: int = 1) -> Iterator[list[int]]:
+    """The next ``times`` commits of an update's transaction fail (after the handler ran
+    and the update was marked done, at the COMMIT itself); yields the failures so far."""
+    failures: list[int] = []
+    original = inbox.mark_done
+
+    async def mark_done(session, update_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        done = await original(session, update_id, *args, **kwargs)
+        if len(failures) < times:
+
+            def refuse(_session: object) -> None:
+                failures.append(update_id)
+                raise CommitRefused("the commit failed")
+
+            event.listen(session.sync_session, "before_commit", refuse, once=True)
+        return done
+
+    monkeypatch.setattr(inbox, "mark_done", mark_done)
+    yield failures
+
+
 async def test_failed_update_is_retried_after_backoff(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
+    app: Application,
+    telegram: FakeTelegramServer,
+    resident_en: FakeUser,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The reply inside the handler fails: the whole update rolls back and waits to be retried.
-    telegram.fail_next("sendMessage", chat_not_found())
-    telegram.send_text(resident_en, "/help")
-    row = await eventually(lambda: _attempted(app, 1))
-    assert row.status is InboundStatus.PENDING and "chat not found" in row.last_error
+    # The update's commit fails: all of it rolls back, its answer is never sent, and it
+    # waits to be retried.
+    with failing_commits(monkeypatch):
+        telegram.send_text(resident_en, "/help")
+        row = await eventually(lambda: _attempted(app, 1))
+    assert row.status is InboundStatus.PENDING and "the commit failed" in row.last_error
     assert telegram.messages_in(resident_en.id) == []
+    assert telegram.calls_of("sendMessage", chat_id=resident_en.id) == []
 
     clock.advance(seconds=3)  # past the first back-off
     app.worker.wake()
@@ -41,11 +82,15 @@ async def test_failed_update_is_retried_after_backoff(
 
 
 async def test_later_updates_of_the_same_chat_wait_for_the_failed_one(
-    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser, clock: ManualClock
+    app: Application,
+    telegram: FakeTelegramServer,
+    resident_en: FakeUser,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    telegram.fail_next("sendMessage", chat_not_found())
-    telegram.send_text(resident_en, "/help")
-    await eventually(lambda: _attempted(app, 1))
+    with failing_commits(monkeypatch):
+        telegram.send_text(resident_en, "/help")
+        await eventually(lambda: _attempted(app, 1))
     telegram.send_text(resident_en, "/start")
     await telegram.wait_updates_consumed()
     clock.advance(seconds=3)
@@ -58,15 +103,19 @@ async def test_later_updates_of_the_same_chat_wait_for_the_failed_one(
 
 
 async def test_an_update_that_keeps_failing_is_parked_and_the_sender_told(
-    start_app: AppFactory, telegram: FakeTelegramServer, resident_zh: FakeUser, clock: ManualClock
+    start_app: AppFactory,
+    telegram: FakeTelegramServer,
+    resident_zh: FakeUser,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = await start_app(update_max_attempts=2)
-    telegram.fail_next("sendMessage", chat_not_found(), times=2)
-    telegram.send_text(resident_zh, "/help")
-    await eventually(lambda: _attempted(app, 1))
-    clock.advance(seconds=3)
-    app.worker.wake()
-    await eventually(lambda: _status(app, InboundStatus.FAILED))
+    with failing_commits(monkeypatch, times=2):
+        telegram.send_text(resident_zh, "/help")
+        await eventually(lambda: _attempted(app, 1))
+        clock.advance(seconds=3)
+        app.worker.wake()
+        await eventually(lambda: _status(app, InboundStatus.FAILED))
     app.sender.wake()
     apology = await telegram.wait_for(
         "sendMessage", lambda c: c.fault is None, chat_id=resident_zh.id

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
@@ -67,16 +68,24 @@ class UpdatePoller:
                 self._on_stored()
 
     async def poll_once(self) -> int:
-        method = GetUpdates(
+        method = RawGetUpdates(
             offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
         )
         request_timeout = int(self._bot.session.timeout + self._timeout)
-        updates = await self._bot(method, request_timeout=request_timeout)
-        if not updates:
+        payloads = cast(
+            list[dict[str, Any]], await self._bot(method, request_timeout=request_timeout)
+        )
+        if not payloads:
             return 0
-        payloads = [u.model_dump(mode="json", exclude_none=True, by_alias=True) for u in updates]
         async with self._sessionmaker() as session, session.begin():
             stored = await inbox.store_updates(session, payloads, self._clock.now())
         # Committed: now it is safe to let Telegram forget them.
-        self._offset = max(u.update_id for u in updates) + 1
+        self._offset = max(int(p["update_id"]) for p in payloads) + 1
         return stored
+
+
+class RawGetUpdates(GetUpdates):
+    """``getUpdates`` answered as the JSON Telegram sent: an update is parsed into aiogram's
+    types once, by the worker that handles it, not here as well."""
+
+    __returning__ = list[dict[str, Any]]

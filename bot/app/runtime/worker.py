@@ -1,5 +1,12 @@
 """Handles stored updates: chats in parallel, each chat's updates in order.
 
+A batch is claimed in one statement; each update is then handled in its own
+transaction and its replies sent after the commit (``runtime/handling.py``). What
+was learnt from Telegram after a commit but could not be written down (the database
+went away) is written first in the next batch, so no reply goes out twice; replies a
+dead process owed are handed to the outbox once its lease runs out (checked once per
+lease).
+
 When the database goes away mid-batch, the updates in hand are neither counted as
 failed nor left leased: the batch ends with the outage error (the loop backs off,
 see ``scheduler/batch_loop.py``) and the first thing the next batch does is give
@@ -13,7 +20,7 @@ import logging
 import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -21,11 +28,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.runtime.handling import handle_update_once
+from bot.app.runtime.replies import recover_owed
 from bot.clock import Clock
 from scheduler.batch_loop import BatchLoop
 from scheduler.resilience import Outage, is_database_outage, is_transient
 from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
+from storage.statements import statement_scope
 
 log = logging.getLogger(__name__)
 
@@ -64,27 +73,53 @@ class UpdateWorker(BatchLoop):
         # Claimed by this worker, not handled because the database went away: given back
         # at the start of the next batch.
         self._to_release: set[int] = set()
+        # What Telegram answered after a commit, not yet written (the database was away).
+        self._unrecorded: list[Callable[[], Awaitable[None]]] = []
+        self._next_recovery: datetime | None = None
+
+    async def _record_pending(self) -> None:
+        while self._unrecorded:
+            await self._unrecorded[0]()  # an outage again: kept, and the loop backs off
+            self._unrecorded.pop(0)
+
+    async def _recover_owed_replies(self) -> None:
+        now = self._clock.now()
+        if self._next_recovery is not None and now < self._next_recovery:
+            return
+        async with self._sessionmaker() as session, session.begin():
+            recovered = await recover_owed(session, now)
+        if recovered:
+            log.warning(
+                "Replies of %s updates handled before a crash went to the outbox", recovered
+            )
+            if self._after_batch is not None:
+                self._after_batch()
+        self._next_recovery = now + self._lease
 
     async def _one_batch(self) -> int:
         return await self.run_once()
 
     async def run_once(self) -> int:
         """Claim and handle one batch; returns how many updates were attempted."""
-        if self._to_release:
-            await self._release(sorted(self._to_release))
-            self._to_release.clear()
-        async with self._sessionmaker() as session, session.begin():
-            claimed = await inbox.claim_batch(
-                session, self._worker_id, self._clock.now(), self._lease
-            )
+        with statement_scope("inbox"):
+            await self._record_pending()
+            if self._to_release:
+                await self._release(sorted(self._to_release))
+                self._to_release.clear()
+            await self._recover_owed_replies()
+            async with self._sessionmaker() as session, session.begin():
+                claimed = await inbox.claim_batch(
+                    session, self._worker_id, self._clock.now(), self._lease
+                )
         if not claimed:
             return 0
         by_chat: dict[str, list[InboundUpdate]] = defaultdict(list)
         for row in claimed:
             by_chat[row.chat_key].append(row)
-        outcomes = await asyncio.gather(
-            *(self._handle_chat(rows) for rows in by_chat.values()), return_exceptions=True
-        )
+        with statement_scope("update"):
+            outcomes = await asyncio.gather(
+                *(self._handle_chat(rows) for rows in by_chat.values()), return_exceptions=True
+            )
         if self._after_batch is not None:
             self._after_batch()
         for outcome in outcomes:
@@ -95,8 +130,10 @@ class UpdateWorker(BatchLoop):
     async def _handle_chat(self, rows: list[InboundUpdate]) -> None:
         async with self._chat_slots:
             for index, row in enumerate(rows):
+                later = rows[index + 1 :]
+                backlog = (len(later), later[-1].update_id if later else None)
                 try:
-                    handled = await self._handle(row)
+                    handled = await self._handle(row, backlog)
                     if not handled:
                         # Keep the chat's order: release the rest, they follow after the retry.
                         await self._release([r.update_id for r in rows[index + 1 :]])
@@ -106,7 +143,7 @@ class UpdateWorker(BatchLoop):
                         self._to_release.update(r.update_id for r in rows[index:])
                     raise
 
-    async def _handle(self, row: InboundUpdate) -> bool:
+    async def _handle(self, row: InboundUpdate, backlog: tuple[int, int | None]) -> bool:
         try:
             await handle_update_once(
                 self._dispatcher,
@@ -115,6 +152,10 @@ class UpdateWorker(BatchLoop):
                 self._clock,
                 row.payload,
                 from_inbox=True,
+                worker_id=self._worker_id,
+                reply_lease=self._lease,
+                unrecorded=self._unrecorded,
+                inbox_backlog=backlog,
             )
             return True
         except asyncio.CancelledError:
