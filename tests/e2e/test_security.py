@@ -61,7 +61,7 @@ async def test_staff_button_for_another_projects_ticket_and_a_replayed_stale_but
     agent = desk.staff_user(telegram, desk.AGENT)
     await desk.as_actor(app, desk.AGENT, lambda s, c, a: lifecycle.take(s, c, ticket.id, a, None))
     # The old card's buttons carry version 1; the ticket has moved on.
-    replay = desk.press(telegram, agent, shown, "resolve")
+    replay = desk.press(telegram, agent, shown, "reassign")
     assert await desk.alert(telegram, replay)
     after = await desk.reload(app, ticket.id)
     assert after.status is TicketStatus.ACKNOWLEDGED and after.version == 2

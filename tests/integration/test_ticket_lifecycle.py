@@ -54,7 +54,7 @@ async def test_new_tickets_get_consecutive_numbers_deadlines_and_a_card(sessionm
         photos = (await session.scalars(select(Attachment))).all()
     assert [(m.chat_id, m.method, m.ref) for m in outbox[:2]] == [
         (GROUP, "sendMessage", f"ticket-card:{first.id}"),
-        (GROUP, "sendPhoto", None),
+        (GROUP, "sendPhoto", f"ticket:{first.id}"),  # about the ticket (a reply answers it)
     ]
     card = outbox[0].payload
     assert "SG-000001" in card["text"] and "天花板漏水" in card["text"]

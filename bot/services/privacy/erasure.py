@@ -139,7 +139,8 @@ async def erase_person(
 
 
 async def _forget_group_messages(session: AsyncSession, ticket: Ticket) -> None:
-    """Queued or sent group messages about the ticket lose their text."""
+    """Queued group messages about the ticket go; sent ones, and one being sent right now,
+    lose their text (the sender already holds what it sends; kept, it would stay here)."""
     refs = [f"{CARD_REF_PREFIX}{ticket.id}", f"{TICKET_NEWS_REF_PREFIX}{ticket.id}"]
     await session.execute(
         delete(OutboxMessage).where(
@@ -149,9 +150,7 @@ async def _forget_group_messages(session: AsyncSession, ticket: Ticket) -> None:
         )
     )
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.ref.in_(refs), OutboxMessage.status != OutboxStatus.PENDING)
-        .values(payload={})
+        update(OutboxMessage).where(OutboxMessage.ref.in_(refs)).values(payload={})
     )
 
 
