@@ -165,6 +165,19 @@ class Page:
 
         return self.until(found, f"{fragment!r} in the {key} pane", timeout)
 
+    def sees_text(self, key: str, fragment: str, timeout: float = STEP) -> str:
+        """The text of the last message in the pane containing ``fragment``, read while
+        waiting (the page may redraw the message between finding and reading it)."""
+
+        def found() -> str | None:
+            for message in reversed(self.messages(key)):
+                text = message.text
+                if fragment in text:
+                    return text
+            return None
+
+        return self.until(found, f"{fragment!r} in the {key} pane", timeout)
+
     def _click(self, key: str, selector: str, label: str, what: str) -> None:
         def clicked() -> bool:
             buttons = [
@@ -281,21 +294,21 @@ def test_a_complaint_from_registration_to_rating_statistics_and_export_in_the_br
     page.press("xiaoming", "否")  # not urgent
     page.press("xiaoming", "✅ 提交")
     page.sees("xiaoming", "SG-000004")
-    card = page.sees("project", "SG-000004 · 投诉")
-    assert "楼上漏水" in card.text and card.find_elements(By.CSS_SELECTOR, ".inline-btn")
+    assert "楼上漏水" in page.sees_text("project", "SG-000004 · 投诉")
+    page.element("project", ".inline-btn")
     page.element("project", ".photos img")
     page.screenshot("sandbox-complaint.png")
 
     # 25 hours without an answer: the first-response deadline has passed.
     page.move_time(25)
-    overdue = page.sees("project", "🔺")
-    assert "SG-000004" in overdue.text and "首次响应" in overdue.text
+    overdue = page.sees_text("project", "🔺")
+    assert "SG-000004" in overdue and "首次响应" in overdue
     page.sees("region", "每日简报")  # the regional digest lists it as overdue
     assert "SG-000004" in page.text_of("region")
     # The example ladder tells the region 8 hours after the missed deadline.
     page.move_time(8)
-    escalation = page.sees("region", "🔺")
-    assert "SG-000004" in escalation.text and "第 2 级" in escalation.text
+    escalation = page.sees_text("region", "🔺")
+    assert "SG-000004" in escalation and "第 2 级" in escalation
     page.screenshot("sandbox-escalation.png")
 
     # Staff take it and resolve it, answering the bot's prompt with a reply.
