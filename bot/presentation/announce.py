@@ -45,4 +45,3 @@ async def announce(session: AsyncSession, ctx: Context, notice: Notice) -> None:
     except KeyError:
         raise LookupError(f"no renderer for {type(notice).__name__}") from None
     await renderer(session, ctx, notice)
-

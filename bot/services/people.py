@@ -56,12 +56,16 @@ async def load_person_with_roles(session: AsyncSession, telegram_id: int) -> Per
     """The person with their roles and the roles' units, in one statement; remembered by
     the session, so :func:`person_by_telegram_id` finds them without another."""
     person = (
-        await session.scalars(
-            select(Person)
-            .where(Person.telegram_id == telegram_id)
-            .options(joinedload(Person.roles).joinedload(StaffMembership.org_unit))
+        (
+            await session.scalars(
+                select(Person)
+                .where(Person.telegram_id == telegram_id)
+                .options(joinedload(Person.roles).joinedload(StaffMembership.org_unit))
+            )
         )
-    ).unique().one_or_none()
+        .unique()
+        .one_or_none()
+    )
     session.info.setdefault(_PEOPLE_KEY, {})[telegram_id] = person
     return person
 

@@ -43,8 +43,6 @@ class ProfileEdit(StatesGroup):
     phone = State()
 
 
-
-
 class SelfService(StatesGroup):
     """A notice or a FAQ answer was shown instead of filing: waiting for OK / file anyway."""
 

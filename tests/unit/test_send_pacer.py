@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from scheduler.rate_limits import SendPacer
 
 GROUP, OTHER_GROUP, PERSON = -1001, -1002, 42
@@ -97,7 +99,7 @@ async def test_a_429_halves_the_rate_for_retry_after_seconds() -> None:
     p.retry_after(5)
     assert p.rate() == 15.0
     times = [await _turn(p, clock, chat) for chat in range(100, 104)]
-    assert all(abs(b - a - 1 / 15) < 1e-3 for a, b in zip(times, times[1:], strict=False))
+    assert all(abs(b - a - 1 / 15) < 1e-3 for a, b in itertools.pairwise(times))
     clock.now += 4
     assert p.rate() == 15.0  # still within retry_after
 
