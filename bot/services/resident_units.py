@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, Select, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation, display_name
-from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, ResidentUnit
+from storage.models import (
+    Building,
+    OrgLevel,
+    OrgUnit,
+    Person,
+    PropertyUnit,
+    ResidentUnit,
+    StaffMembership,
+)
 
 
 @dataclass(frozen=True)
@@ -174,3 +183,26 @@ async def find_unit(session: AsyncSession, building_id: int, key: str) -> Choice
         if unit.name.lower() == wanted:
             return unit
     return None
+
+
+def reachable_residents(project_ids: Sequence[int], *extra: Any) -> Select[Any]:
+    """The people bound to a unit of these projects whom the bot may write to (reachable,
+    staff left out), once each, in id order: ``(person_id, telegram_id, language,
+    telegram_language, *extra)``. Mailings (campaigns, notices) narrow it further."""
+    is_staff = exists().where(
+        StaffMembership.person_id == Person.id, StaffMembership.active.is_(True)
+    )
+    return (
+        select(Person.id, Person.telegram_id, Person.language, Person.telegram_language, *extra)
+        .join(ResidentUnit, ResidentUnit.person_id == Person.id)
+        .join(PropertyUnit, PropertyUnit.id == ResidentUnit.property_unit_id)
+        .join(Building, Building.id == PropertyUnit.building_id)
+        .where(
+            Building.project_id.in_(project_ids),
+            Person.telegram_id.is_not(None),
+            Person.reachable.is_(True),
+            ~is_staff,
+        )
+        .group_by(Person.id, Person.telegram_id, Person.language, Person.telegram_language)
+        .order_by(Person.id)
+    )

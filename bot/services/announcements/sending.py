@@ -34,6 +34,7 @@ from bot.services.announcements.notices import (
 )
 from bot.services.context import Context
 from bot.services.people import Actor
+from bot.services.resident_units import reachable_residents
 from storage.db import claim
 from storage.models import (
     Announcement,
@@ -44,9 +45,6 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
-    PropertyUnit,
-    ResidentUnit,
-    StaffMembership,
 )
 
 ID_CHUNK = 1000
@@ -114,23 +112,7 @@ async def readers_of(
     skip those who muted them."""
     if not project_ids:
         return []
-    is_staff = exists().where(
-        StaffMembership.person_id == Person.id, StaffMembership.active.is_(True)
-    )
-    statement = (
-        select(Person.id, Person.telegram_id, Person.language, Person.telegram_language)
-        .join(ResidentUnit, ResidentUnit.person_id == Person.id)
-        .join(PropertyUnit, PropertyUnit.id == ResidentUnit.property_unit_id)
-        .join(Building, Building.id == PropertyUnit.building_id)
-        .where(
-            Building.project_id.in_(project_ids),
-            Person.telegram_id.is_not(None),
-            Person.reachable.is_(True),
-            ~is_staff,
-        )
-        .group_by(Person.id, Person.telegram_id, Person.language, Person.telegram_language)
-        .order_by(Person.id)
-    )
+    statement = reachable_residents(project_ids)
     if building_ids:
         statement = statement.where(Building.id.in_(building_ids))
     if kind == AnnouncementKind.GENERAL:

@@ -18,12 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import access, audit
 from bot.services.context import Context
 from bot.services.people import Actor
+from bot.services.resident_units import reachable_residents
 from bot.services.surveys.errors import (
     AlreadyCompleted,
     NoOpenSurvey,
@@ -46,9 +47,6 @@ from storage.models import (
     OutboxMessage,
     OutboxStatus,
     Person,
-    PropertyUnit,
-    ResidentUnit,
-    StaffMembership,
     StaffRole,
     SurveyCampaign,
     SurveyInvitation,
@@ -118,29 +116,7 @@ async def residents_of(
 ) -> list[tuple[int, int, str | None, str | None, int]]:
     """Residents bound to a unit of the projects (not staff, reachable):
     ``(person_id, telegram_id, language, telegram_language, project_id)``."""
-    is_staff = exists().where(
-        StaffMembership.person_id == Person.id, StaffMembership.active.is_(True)
-    )
-    statement = (
-        select(
-            Person.id,
-            Person.telegram_id,
-            Person.language,
-            Person.telegram_language,
-            func.min(Building.project_id),
-        )
-        .join(ResidentUnit, ResidentUnit.person_id == Person.id)
-        .join(PropertyUnit, PropertyUnit.id == ResidentUnit.property_unit_id)
-        .join(Building, Building.id == PropertyUnit.building_id)
-        .where(
-            Building.project_id.in_(project_ids),
-            Person.telegram_id.is_not(None),
-            Person.reachable.is_(True),
-            ~is_staff,
-        )
-        .group_by(Person.id, Person.telegram_id, Person.language, Person.telegram_language)
-        .order_by(Person.id)
-    )
+    statement = reachable_residents(project_ids, func.min(Building.project_id))
     rows = (await session.execute(statement)).all()
     return [
         (person, telegram_id or 0, lang, tg_lang, project)
