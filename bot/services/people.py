@@ -61,6 +61,8 @@ async def load_person_with_roles(session: AsyncSession, telegram_id: int) -> Per
                 select(Person)
                 .where(Person.telegram_id == telegram_id)
                 .options(joinedload(Person.roles).joinedload(StaffMembership.org_unit))
+                # Roles granted earlier in this session (an invitation) count at once.
+                .execution_options(populate_existing=True)
             )
         )
         .unique()
