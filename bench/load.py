@@ -46,6 +46,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
+from bench.campaign_bench import GROUPS, ORG_FILE, ROOT, SUNSHINE_GROUP
 from bench.postgres import recreate_postgres
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
@@ -53,16 +54,7 @@ from storage.db import create_engine
 from storage.models import Building, OrgUnit, Person, PropertyUnit, ResidentUnit
 from storage.models.base import table_of
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:LOAD-BENCH-abcdefghijklmnopqrstuvwxyz"
-ORG_FILE = ROOT / "tests" / "fixtures" / "organisation.toml"
-GROUPS = {
-    -1009000000001: "总部工作群",
-    -1009000000010: "华东区域中心",
-    -1009000000100: "阳光花园项目部",
-    -1009000000200: "星河广场项目部",
-}
-SUNSHINE_GROUP = -1009000000100
 POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 FIRST_RESIDENT, FIRST_AGENT = 40_000_001, 6001
 ANSWERS = ("sendMessage", "editMessageText", "answerCallbackQuery", "sendPhoto")

@@ -6,65 +6,19 @@ Telegram against 1,000/s instead of 30/s)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
+from bench.campaign_bench import FIRST_RESIDENT, seed_residents
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer
 from fake_telegram.models import ApiCall
-from storage.models import Building, OrgUnit, Person, PropertyUnit, ResidentUnit
-from storage.models.base import table_of
 from tests.e2e.conftest import AppFactory, say
 from tests.e2e.survey_support import MANAGER
 
 RESIDENTS = 300
-FIRST_RESIDENT = 30_000_001
 
 
 async def residents_of_sunshine(app: Application, telegram: FakeTelegramServer) -> None:
     """``RESIDENTS`` registered residents bound to the sunshine project's units."""
-    now = app.clock.now()
-    async with app.sessionmaker() as session, session.begin():
-        units = (
-            await session.scalars(
-                select(PropertyUnit.id)
-                .join(Building, Building.id == PropertyUnit.building_id)
-                .join(OrgUnit, OrgUnit.id == Building.project_id)
-                .where(OrgUnit.key == "sunshine")
-            )
-        ).all()
-        ids = range(FIRST_RESIDENT, FIRST_RESIDENT + RESIDENTS)
-        await session.execute(
-            table_of(Person).insert(),
-            [
-                {
-                    "telegram_id": tid,
-                    "full_name": f"Resident {tid}",
-                    "telegram_language": "en",
-                    "created_at": now,
-                    "reachable": True,
-                    "consent_version": "1",
-                    "consented_at": now,
-                }
-                for tid in ids
-            ],
-        )
-        people = (
-            await session.scalars(select(Person.id).where(Person.telegram_id >= FIRST_RESIDENT))
-        ).all()
-        await session.execute(
-            table_of(ResidentUnit).insert(),
-            [
-                {
-                    "person_id": person_id,
-                    "property_unit_id": units[i % len(units)],
-                    "via": "code",
-                    "bound_at": now,
-                }
-                for i, person_id in enumerate(people)
-            ],
-        )
-    for tid in ids:
-        telegram.state.register_user_id(tid)
+    await seed_residents(app, telegram, RESIDENTS)
 
 
 def invitations(telegram: FakeTelegramServer) -> list[ApiCall]:
