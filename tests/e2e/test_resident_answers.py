@@ -53,6 +53,17 @@ async def comments(app: Application, ticket_id: int) -> list[str]:
         return [str(body) for body in rows]
 
 
+async def two_tickets_waiting(alice: ResidentChat, app: Application) -> tuple[int, int]:
+    """Alice with two tickets, each waiting for her answer (the second asked last)."""
+    await alice.registered_in_unit()
+    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    await staff_writes(app, first, "When can we come?", asking=True)
+    await staff_writes(app, second, "Which lift is it?", asking=True)
+    await office_message(alice, "Which lift is it?")
+    return first, second
+
+
 async def test_plain_text_answers_the_one_ticket_waiting_for_the_resident(
     xiaoming: ResidentChat, app: Application
 ) -> None:
@@ -101,12 +112,7 @@ async def test_the_reply_button_asks_for_the_answer(alice: ResidentChat, app: Ap
 async def test_with_two_tickets_waiting_the_resident_is_asked_which(
     alice: ResidentChat, app: Application
 ) -> None:
-    await alice.registered_in_unit()
-    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
-    second = await file_directly(alice, "Lift noisy", category_key="lift")
-    await staff_writes(app, first, "When can we come?", asking=True)
-    await staff_writes(app, second, "Which lift is it?", asking=True)
-    await office_message(alice, "Which lift is it?")
+    first, second = await two_tickets_waiting(alice, app)
     which = await alice.say("The left one")
     assert "SG-000001" in which.params["text"] and "SG-000002" in which.params["text"]
     assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
@@ -128,12 +134,7 @@ async def test_a_new_problem_beside_an_open_ticket_can_go_either_way(
 async def test_asked_which_the_resident_may_say_it_is_a_new_request(
     alice: ResidentChat, app: Application
 ) -> None:
-    await alice.registered_in_unit()
-    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
-    second = await file_directly(alice, "Lift noisy", category_key="lift")
-    await staff_writes(app, first, "When can we come?", asking=True)
-    await staff_writes(app, second, "Which lift is it?", asking=True)
-    await office_message(alice, "Which lift is it?")
+    first, second = await two_tickets_waiting(alice, app)
     which = await alice.say("The corridor light on floor 2 is broken")
     offer = await alice.press(which, "📝 A new request")
     assert "pass this on to the property office" in offer.params["text"]
