@@ -42,14 +42,19 @@ async def _urgent(app: Application, ticket_id: int) -> Ticket | None:
     return found if found.urgent else None
 
 
-async def _card_starting(telegram: FakeTelegramServer, prefix: str) -> StoredMessage:
-    """The group's card once it has been edited to begin with ``prefix``."""
+async def _card_starting(
+    telegram: FakeTelegramServer, prefix: str, *, marked: str = ""
+) -> StoredMessage:
+    """The group's card once it has been edited to begin with ``prefix``
+    (and, with ``marked``, to carry that mark in its first line)."""
     return await eventually(
         lambda: next(
             (
                 m
                 for m in telegram.messages_in(desk.SUNSHINE_GROUP)
-                if (m.text or "").startswith(prefix) and m.buttons()
+                if (m.text or "").startswith(prefix)
+                and marked in (m.text or "").split("\n")[0]
+                and m.buttons()
             ),
             None,
         )
@@ -120,7 +125,8 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
         ["deadlines", "urgent"],
     ]
     assert (changes[1].data or {})["urgent"] == [False, True]
-    assert "⚡" in _text(await _card_starting(telegram, "🆕")).split("\n")[0]
+    # The card is edited through the outbox, after the resident has been told.
+    await _card_starting(telegram, "🆕", marked="⚡")
 
 
 async def test_staff_start_work_and_the_resident_hears_it_is_in_progress(
