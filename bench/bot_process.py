@@ -3,13 +3,19 @@
 Every statement the process sends to the database is counted by an SQLAlchemy event on
 all engines; the count is written to the file named by ``RSB_BENCH_SQL_COUNT`` twice a
 second and at exit, so the benchmark reads statements per update without touching the
-bot's own code.
+bot's own code. The file's second line is the time the garbage collector has taken so far
+(seconds, from ``gc.callbacks``).
 
     RSB_BENCH_SQL_COUNT=/tmp/sql.count python -m bench.bot_process run
+
+With ``RSB_BENCH_PROFILE=/tmp/bot.pstats`` the main thread runs under cProfile and its
+statistics are written there at exit (read them with ``python -m pstats``).
 """
 
 from __future__ import annotations
 
+import cProfile
+import gc
 import os
 import sys
 import threading
@@ -23,6 +29,8 @@ from sqlalchemy.engine import Engine
 from bot.app.cli.main import main
 
 _count = 0
+_gc_seconds = 0.0
+_gc_started = 0.0
 
 
 def _counted(*_args: Any) -> None:
@@ -30,8 +38,16 @@ def _counted(*_args: Any) -> None:
     _count += 1
 
 
+def _time_gc(phase: str, _info: dict[str, Any]) -> None:
+    global _gc_seconds, _gc_started
+    if phase == "start":
+        _gc_started = time.perf_counter()
+    else:
+        _gc_seconds += time.perf_counter() - _gc_started
+
+
 def _write(path: Path) -> None:
-    path.write_text(str(_count))
+    path.write_text(f"{_count}\n{_gc_seconds:.6f}\n")
 
 
 def _keep_writing(path: Path) -> None:
@@ -44,10 +60,18 @@ if __name__ == "__main__":
     target = os.environ.get("RSB_BENCH_SQL_COUNT")
     if target:
         event.listen(Engine, "before_cursor_execute", _counted)
+        gc.callbacks.append(_time_gc)
         threading.Thread(target=_keep_writing, args=(Path(target),), daemon=True).start()
+    profile_to = os.environ.get("RSB_BENCH_PROFILE")
+    profiler = cProfile.Profile() if profile_to else None
     try:
+        if profiler is not None:
+            profiler.enable()
         code = main(sys.argv[1:])
     finally:
+        if profiler is not None and profile_to:
+            profiler.disable()
+            profiler.dump_stats(profile_to)
         if target:
             _write(Path(target))
     raise SystemExit(code)

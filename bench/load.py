@@ -318,10 +318,17 @@ class BotProcess:
         return 0.0
 
     def statements(self) -> int | None:
+        return self._counter(0, int)
+
+    def gc_seconds(self) -> float | None:
+        return self._counter(1, float)
+
+    def _counter(self, line: int, kind: Any) -> Any:
+        """One of the figures ``bench/bot_process.py`` writes (statements, GC seconds)."""
         if self.sql_file is None:
             return None
-        with contextlib.suppress(OSError, ValueError):
-            return int(self.sql_file.read_text() or 0)
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            return kind(self.sql_file.read_text().split()[line])
         return None
 
     def stop(self) -> None:
@@ -399,6 +406,7 @@ class Figures:
     updates_per_second: float = 0.0
     cpu_ms: float = 0.0
     statements: float | None = None
+    gc_ms: float | None = None
     p50: float = 0.0
     p95: float = 0.0
     p99: float = 0.0
@@ -454,7 +462,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def measure(bot: BotProcess, actors: list[Any], seconds: float) -> Figures:
-    cpu, statements = bot.cpu_seconds(), bot.statements()
+    cpu, statements, gc_seconds = bot.cpu_seconds(), bot.statements(), bot.gc_seconds()
     tally, elapsed = await closed_loop(actors, seconds)
     await asyncio.sleep(0.6)  # the statement count is written twice a second
     figures = Figures(failures=tally.failures)
@@ -464,6 +472,9 @@ async def measure(bot: BotProcess, actors: list[Any], seconds: float) -> Figures
     after = bot.statements()
     if statements is not None and after is not None:
         figures.statements = (after - statements) / updates
+    gc_after = bot.gc_seconds()
+    if gc_seconds is not None and gc_after is not None:
+        figures.gc_ms = (gc_after - gc_seconds) * 1000 / updates
     half = await open_loop(actors, figures.updates_per_second / 2, seconds)
     figures.p50 = percentile(half.latencies, 0.50)
     figures.p95 = percentile(half.latencies, 0.95)
@@ -588,6 +599,7 @@ def report(ours: Figures, theirs: Figures, replayed: int) -> None:
     rows = [
         ("updates/s (max, closed loop)", ours.updates_per_second, theirs.updates_per_second, ".1f"),
         ("CPU ms per update", ours.cpu_ms, theirs.cpu_ms, ".2f"),
+        ("  of which garbage collection", ours.gc_ms, None, ".2f"),
         ("p50 ms at half of max", ours.p50 * 1000, theirs.p50 * 1000, ".0f"),
         ("p95 ms at half of max", ours.p95 * 1000, theirs.p95 * 1000, ".0f"),
         ("p99 ms at half of max", ours.p99 * 1000, theirs.p99 * 1000, ".0f"),

@@ -45,6 +45,7 @@ from bot.app.dispatcher import build_dispatcher
 from bot.app.encryption_keys import configure_encryption
 from bot.app.runtime.apology import apology_sender
 from bot.app.runtime.polling import UpdatePoller
+from bot.app.runtime.response_models import keep_response_models
 from bot.app.runtime.worker import UpdateWorker
 from bot.clock import Clock, SystemClock
 from bot.config.orgfile import Organisation, load_organisation
@@ -179,6 +180,7 @@ class Application:
             ),
             wake_sender=self._wake_sender,
         )
+        keep_response_models()
         self._bot = Bot(
             settings.token,
             session=AiohttpSession(
