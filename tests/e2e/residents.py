@@ -128,6 +128,16 @@ async def filing_until_description(
     return await press(telegram, user, chosen, place)
 
 
+async def file_leak_in_chat(telegram: FakeTelegramServer, user: FakeUser, words: str) -> ApiCall:
+    """A zh resident bound to 1号楼 101 files a water leak through the menu, with no photos
+    and not urgent; the bot's answer to ✅ 提交."""
+    await filing_until_description(telegram, user, "🔧 报修", "漏水", "🏠 1号楼 101")
+    no_photos = await say(telegram, user, words)
+    urgent = await press(telegram, user, no_photos, "不发照片")
+    summary = await press(telegram, user, urgent, "否")
+    return await press(telegram, user, summary, "✅ 提交")
+
+
 async def issue_code(app: Application, project: str = "sunshine", building: str = "1") -> dict:
     """A fresh code per unit of the building, as the CLI prints them: {unit key: code}."""
     assert app.sessionmaker is not None and app.organisation is not None

@@ -14,7 +14,6 @@ from bot.app.logging_setup import apply_logger_levels
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import InboundStatus, InboundUpdate, Person, Ticket
 from tests.e2e import residents
-from tests.e2e.conftest import say
 
 NAME = "张\x00小明"
 WORDS = "阳台排水管\x00漏水\x07很严重"
@@ -30,14 +29,7 @@ async def test_a_nul_byte_in_a_name_and_a_ticket_works_and_leaves_no_trace_in_th
     apply_logger_levels("DEBUG")
     codes = await residents.issue_code(app)
     await residents.register(telegram, resident_zh, NAME, start=f"/start {codes['101']}")
-    intro = await say(telegram, resident_zh, "🔧 报修")
-    category = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=intro.seq + 1)
-    place = await residents.press(telegram, resident_zh, category, "漏水")
-    await residents.press(telegram, resident_zh, place, "🏠 1号楼 101")
-    no_photos = await say(telegram, resident_zh, WORDS)
-    urgent = await residents.press(telegram, resident_zh, no_photos, "不发照片")
-    summary = await residents.press(telegram, resident_zh, urgent, "否")
-    filed = await residents.press(telegram, resident_zh, summary, "✅ 提交")
+    filed = await residents.file_leak_in_chat(telegram, resident_zh, WORDS)
     assert "SG-000001" in filed.params["text"]
     await residents.settled(app)
 

@@ -12,7 +12,7 @@ from bot.app.logging_setup import RedactingFormatter, apply_logger_levels
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
 from tests.e2e import residents
-from tests.e2e.conftest import TOKEN, say
+from tests.e2e.conftest import TOKEN
 from tests.e2e.staff_helpers import as_actor
 
 PHONE = "8613912345678"
@@ -31,14 +31,7 @@ async def test_logs_of_a_full_scenario_hold_no_secrets_or_personal_text(
     codes = await residents.issue_code(app)
     code = codes["101"]
     await residents.register(telegram, resident_zh, "张小明", start=f"/start {code}")
-    intro = await say(telegram, resident_zh, "🔧 报修")
-    category = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=intro.seq + 1)
-    place = await residents.press(telegram, resident_zh, category, "漏水")
-    await residents.press(telegram, resident_zh, place, "🏠 1号楼 101")
-    no_photos = await say(telegram, resident_zh, SECRET_WORDS)
-    urgent = await residents.press(telegram, resident_zh, no_photos, "不发照片")
-    summary = await residents.press(telegram, resident_zh, urgent, "否")
-    await residents.press(telegram, resident_zh, summary, "✅ 提交")
+    await residents.file_leak_in_chat(telegram, resident_zh, SECRET_WORDS)
     await residents.settled(app)
     ticket_id = 1
     await as_actor(
