@@ -7,10 +7,8 @@ Bot API served by the test, so the kill is a real crash: no shutdown code runs.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -21,47 +19,26 @@ from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.db import create_engine, create_sessionmaker
 from storage.models import FsmRecord, InboundStatus, InboundUpdate, Person
-from tests.conftest import TEST_ENCRYPTION_KEY, eventually
-from tests.e2e.conftest import TOKEN, say
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import eventually
+from tests.e2e.bot_subprocess import bot_env, bot_processes
+from tests.e2e.conftest import say
 
 
 @pytest.fixture
 async def bot_process(
     database_url: str, telegram: FakeTelegramServer, org_file: Path, tmp_path: Path
 ) -> AsyncIterator[Callable[[], subprocess.Popen]]:
-    processes: list[subprocess.Popen] = []
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "BOT_CONFIG"}},
-        "BOT_TOKEN": TOKEN,
-        "DATABASE_URL": database_url,
-        "TELEGRAM_API_URL": telegram.base_url,
-        "BOT_CONFIG": str(org_file),
-        "POLLING_TIMEOUT": "1",
-        "WORKER_POLL_INTERVAL": "0.05",
-        "OUTBOX_POLL_INTERVAL": "0.05",
-        "UPDATE_LOCK_SECONDS": "1",
-        "DATA_ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
-        "PYTHONPATH": str(ROOT),
-    }
+    env = bot_env(database_url, telegram, org_file, UPDATE_LOCK_SECONDS="1")
+    with bot_processes(tmp_path) as start_bot:
+        started = 0
 
-    def start() -> subprocess.Popen:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / f"bot{len(processes)}.log", "wb"),
-        )
-        processes.append(process)
-        return process
+        def start() -> subprocess.Popen:
+            nonlocal started
+            log = tmp_path / f"bot{started}.log"
+            started += 1
+            return start_bot(env, log)
 
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
+        yield start
 
 
 async def read(database_url: str, query):

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,12 +25,12 @@ from bot.presentation.outbox import enqueue_text
 from fake_telegram import FakeTelegramServer
 from fake_telegram.models import ApiCall
 from storage.models import InboundStatus, InboundUpdate, OutboxMessage, OutboxStatus
-from tests.conftest import TEST_ENCRYPTION_KEY, eventually
+from tests.conftest import eventually
 from tests.db import ON_POSTGRES
-from tests.e2e.conftest import TOKEN, AppFactory
+from tests.e2e.bot_subprocess import bot_env, bot_processes
+from tests.e2e.conftest import AppFactory
 from tests.e2e.tcp_proxy import TcpProxy
 
-ROOT = Path(__file__).resolve().parents[2]
 BUSY_TIMEOUT = 0.2  # seconds a statement waits for the lock on SQLite before it fails
 LOOPS = ("update poller", "update worker", "outbox sender")
 
@@ -203,38 +201,15 @@ async def test_a_message_sent_as_the_database_goes_away_is_recorded_when_it_is_b
 def bot_process(
     outage: DatabaseOutage, telegram: FakeTelegramServer, org_file: Path, tmp_path: Path
 ):
-    processes: list[subprocess.Popen] = []
+    with bot_processes(tmp_path) as start_bot:
 
-    def start(**extra: str) -> subprocess.Popen:
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "BOT_CONFIG"}},
-            "BOT_TOKEN": TOKEN,
-            "DATABASE_URL": outage.url,
-            "TELEGRAM_API_URL": telegram.base_url,
-            "BOT_CONFIG": str(org_file),
-            "POLLING_TIMEOUT": "1",
-            "WORKER_POLL_INTERVAL": "0.05",
-            "OUTBOX_POLL_INTERVAL": "0.05",
-            "DATA_ENCRYPTION_KEY": TEST_ENCRYPTION_KEY,
-            "SQLITE_BUSY_TIMEOUT": str(BUSY_TIMEOUT),
-            "PYTHONPATH": str(ROOT),
-            **extra,
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / "bot.log", "wb"),
-        )
-        processes.append(process)
-        return process
+        def start(**extra: str) -> subprocess.Popen:
+            env = bot_env(
+                outage.url, telegram, org_file, SQLITE_BUSY_TIMEOUT=str(BUSY_TIMEOUT), **extra
+            )
+            return start_bot(env, tmp_path / "bot.log")
 
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
+        yield start
 
 
 async def test_the_process_exits_non_zero_when_it_gives_up_waiting_for_the_database(
