@@ -7,6 +7,7 @@ background loops poll every few milliseconds so tests never sleep long.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.app.application import Application
+from bot.app.logging_setup import apply_logger_levels
 from bot.clock import ManualClock
 from bot.config.settings import Settings
 from fake_telegram import FakeTelegramServer, FakeUser
@@ -97,6 +99,15 @@ async def app(start_app: AppFactory) -> Application:
 async def world(app: Application) -> World:
     """The hand-computed statistics world of tests/integration/stats_fixtures.py, in ``app``."""
     return await build_world_in(app)
+
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Every record from here on, with the bot's loggers at DEBUG (what
+    `LOG_LEVEL=DEBUG resident-bot run` configures): for tests that look for leaks."""
+    caplog.set_level(logging.DEBUG)
+    apply_logger_levels("DEBUG")
+    return caplog
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.application import Application
-from bot.app.logging_setup import apply_logger_levels
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import InboundStatus, InboundUpdate, Person, Ticket
 from tests.e2e import residents
@@ -23,10 +22,8 @@ async def test_a_nul_byte_in_a_name_and_a_ticket_works_and_leaves_no_trace_in_th
     app: Application,
     telegram: FakeTelegramServer,
     resident_zh: FakeUser,
-    caplog: pytest.LogCaptureFixture,
+    debug_logs: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    apply_logger_levels("DEBUG")
     codes = await residents.issue_code(app)
     await residents.register(telegram, resident_zh, NAME, start=f"/start {codes['101']}")
     filed = await residents.file_leak_in_chat(telegram, resident_zh, WORDS)
@@ -44,6 +41,6 @@ async def test_a_nul_byte_in_a_name_and_a_ticket_works_and_leaves_no_trace_in_th
     assert ticket is not None and ticket.description == "阳台排水管漏水很严重"
     assert failed is None  # no update failed (and no apology was sent)
 
-    logged = "\n".join(logging.Formatter("%(message)s").format(r) for r in caplog.records)
+    logged = "\n".join(logging.Formatter("%(message)s").format(r) for r in debug_logs.records)
     for personal in ("张小明", "小明", "阳台排水管"):
         assert personal not in logged

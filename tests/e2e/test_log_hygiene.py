@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.app.application import Application
-from bot.app.logging_setup import RedactingFormatter, apply_logger_levels
+from bot.app.logging_setup import RedactingFormatter
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
 from tests.e2e import residents
@@ -24,10 +24,8 @@ async def test_logs_of_a_full_scenario_hold_no_secrets_or_personal_text(
     app: Application,
     telegram: FakeTelegramServer,
     resident_zh: FakeUser,
-    caplog: pytest.LogCaptureFixture,
+    debug_logs: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    apply_logger_levels("DEBUG")  # what `LOG_LEVEL=DEBUG resident-bot run` configures
     codes = await residents.issue_code(app)
     code = codes["101"]
     await residents.register(telegram, resident_zh, "张小明", start=f"/start {code}")
@@ -47,10 +45,10 @@ async def test_logs_of_a_full_scenario_hold_no_secrets_or_personal_text(
 
     formatter = RedactingFormatter("%(name)s %(message)s", secrets=[TOKEN])
     raw = "\n".join(
-        logging.Formatter("%(name)s %(message)s").format(record) for record in caplog.records
+        logging.Formatter("%(name)s %(message)s").format(record) for record in debug_logs.records
     )
-    shown = "\n".join(formatter.format(record) for record in caplog.records)
-    assert caplog.records, "the scenario produced no logs at all: the test would prove nothing"
+    shown = "\n".join(formatter.format(record) for record in debug_logs.records)
+    assert debug_logs.records, "the scenario produced no logs at all: the test would prove nothing"
     for secret in (code, PHONE, SECRET_WORDS, STAFF_WORDS, "张小明"):
         assert secret not in raw, f"{secret!r} reached the logs"
     assert TOKEN not in shown  # the token is scrubbed by the formatter the bot installs

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from bot.app.logging_setup import apply_logger_levels
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import InboundUpdate, Person, ResidentUnit
 from tests.db import ON_POSTGRES
@@ -33,10 +32,8 @@ async def test_no_phone_number_or_typed_code_is_left_in_clear_in_the_database_or
     telegram: FakeTelegramServer,
     resident_en: FakeUser,
     database_url: str,
-    caplog: pytest.LogCaptureFixture,
+    debug_logs: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    apply_logger_levels("DEBUG")
     app = await start_app()
     code = (await residents.issue_code(app))["101"]
     offer = await residents.register(telegram, resident_en, "Alice")
@@ -64,6 +61,6 @@ async def test_no_phone_number_or_typed_code_is_left_in_clear_in_the_database_or
             assert PHONE_DIGITS.encode() not in data, f"phone number in clear in {path.name}"
             assert code.encode() not in data, f"unit code in clear in {path.name}"
 
-    logged = "\n".join(logging.Formatter("%(message)s").format(r) for r in caplog.records)
-    assert caplog.records
+    logged = "\n".join(logging.Formatter("%(message)s").format(r) for r in debug_logs.records)
+    assert debug_logs.records
     assert PHONE_DIGITS not in logged and code not in logged
