@@ -20,16 +20,9 @@ from bot.services.stats.periods import parse_period
 from bot.services.stats.report import build_report
 from bot.services.stats.scope import scope_of_unit
 from storage.models import OrgUnit, Ticket, TicketKind, TicketStatus
-from tests.integration.stats_fixtures import NOW, World, build_world
+from tests.integration.stats_fixtures import NOW
 
 HOUR = 3600.0
-
-
-@pytest.fixture
-async def world(sessionmaker, org_file) -> World:
-    org = load_organisation(org_file)
-    async with sessionmaker() as session, session.begin():
-        return await build_world(session, org)
 
 
 @pytest.fixture

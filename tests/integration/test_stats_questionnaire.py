@@ -21,14 +21,7 @@ from bot.services.stats.report import build_report
 from bot.services.stats.rows import ticket_rows
 from bot.services.stats.scope import scope_of_unit
 from storage.models import OrgUnit
-from tests.integration.stats_fixtures import NOW, World, build_world
-
-
-@pytest.fixture
-async def world(sessionmaker, org_file) -> World:
-    org = load_organisation(org_file)
-    async with sessionmaker() as session, session.begin():
-        return await build_world(session, org)
+from tests.integration.stats_fixtures import NOW
 
 
 @pytest.fixture
