@@ -10,16 +10,21 @@ from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
 
 
-def message_update(update_id: int, chat_id: int) -> dict:
+def private_update(update_id: int, chat_id: int, content: dict) -> dict:
+    """An update with a message in a private chat; ``content`` is what the message holds."""
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": 0,
             "chat": {"id": chat_id, "type": "private"},
-            "text": f"hi {update_id}",
+            **content,
         },
     }
+
+
+def message_update(update_id: int, chat_id: int) -> dict:
+    return private_update(update_id, chat_id, {"text": f"hi {update_id}"})
 
 
 LEASE = timedelta(minutes=2)

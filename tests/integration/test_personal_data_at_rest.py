@@ -22,22 +22,20 @@ from storage import inbox
 from storage.db import create_engine
 from storage.models import AuditEntry, InboundStatus, InboundUpdate, Person
 from tests.db import ON_POSTGRES
-from tests.integration.test_inbox import LEASE
+from tests.integration.test_inbox import LEASE, private_update
 
 PHONE = "8613912345678"
 
 
 def contact_update(update_id: int, chat_id: int) -> dict:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 0,
-            "chat": {"id": chat_id, "type": "private"},
+    return private_update(
+        update_id,
+        chat_id,
+        {
             "from": {"id": chat_id, "is_bot": False, "first_name": "Alice"},
             "contact": {"phone_number": PHONE, "first_name": "Alice", "user_id": chat_id},
         },
-    }
+    )
 
 
 async def payloads(sessionmaker) -> dict[int, tuple[InboundStatus, dict]]:
