@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Dispatcher
 
 from bot.app.deps import Deps
+from bot.app.runtime.inline_filters import run_filters_inline
 from bot.presentation.message_split import fit_messages_to_telegram
 from handlers import setup_dispatcher
 from storage.fsm import SqlStorage
@@ -18,6 +19,7 @@ def build_dispatcher(deps: Deps) -> Dispatcher:
     dispatcher["settings"] = deps.settings
     dispatcher["organisation"] = deps.organisation
     setup_dispatcher(dispatcher, deps.default_locale)
+    run_filters_inline(dispatcher)  # not one thread hop per filter check
     # Every call the bot makes (handlers' answers, the outbox) fits Telegram's limits.
     dispatcher.startup.register(fit_messages_to_telegram)
     return dispatcher

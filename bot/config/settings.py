@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     update_lock_seconds: int = Field(default=120, gt=0)
     update_max_attempts: int = Field(default=5, ge=1)
     outbox_max_attempts: int = Field(default=8, ge=1)
-    max_concurrent_chats: int = Field(default=16, ge=1)
+    # Chats handled at once: a chat holds its slot while its replies go out (a Telegram
+    # round-trip), not a database connection, so this is well above the pool's size.
+    max_concurrent_chats: int = Field(default=64, ge=1)
     # The SLA sweep (warnings, escalations): how often, and tickets per transaction.
     sla_sweep_interval: float = Field(default=30.0, gt=0)
     sla_sweep_batch: int = Field(default=500, ge=1)

@@ -1,7 +1,13 @@
 """Handles stored updates: chats in parallel, each chat's updates in order.
 
 A batch is claimed in one statement; each update is then handled in its own
-transaction and its replies sent after the commit (``runtime/handling.py``). What
+transaction and its replies sent after the commit (``runtime/handling.py``). The
+worker does not wait for a whole batch before it claims the next one: each chat's
+updates run as a task of their own, a chat's later updates are chained after its
+earlier ones (so its replies keep their order), and a chat that finishes wakes the
+loop to claim what arrived for it meanwhile (the claim skips a chat while one of its
+updates is in hand). So one slow chat — a Telegram round-trip, a long report — never
+holds up the others. What
 was learnt from Telegram after a commit but could not be written down (the database
 went away) is written first in the next batch, so no reply goes out twice; replies a
 dead process owed are handed to the outbox once its lease runs out (checked once per
@@ -21,6 +27,7 @@ import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -76,6 +83,12 @@ class UpdateWorker(BatchLoop):
         # What Telegram answered after a commit, not yet written (the database was away).
         self._unrecorded: list[Callable[[], Awaitable[None]]] = []
         self._next_recovery: datetime | None = None
+        # Each chat's updates in hand, as the task handling them (the last one chained).
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        # Chats that were in hand when a claim ran: it skipped their newer updates.
+        self._skipped: set[str] = set()
+        # What a chat's task raised that the loop must act on (an outage, a fault).
+        self._failure: BaseException | None = None
 
     async def _record_pending(self) -> None:
         while self._unrecorded:
@@ -96,11 +109,37 @@ class UpdateWorker(BatchLoop):
                 self._after_batch()
         self._next_recovery = now + self._lease
 
+    async def run(self) -> None:
+        try:
+            await super().run()
+        except asyncio.CancelledError:
+            for task in self._in_flight.values():
+                task.cancel()  # their sends go to the outbox (``runtime/replies.py``)
+            raise
+        finally:
+            # Stopping: the chats in hand finish first (cancelled ones, at once).
+            if self._in_flight:
+                await asyncio.wait(list(self._in_flight.values()))
+
     async def _one_batch(self) -> int:
-        return await self.run_once()
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+        return await self.claim_and_start()
 
     async def run_once(self) -> int:
-        """Claim and handle one batch; returns how many updates were attempted."""
+        """Claim one batch and handle it to the end; returns how many updates were
+        attempted (for tests and tools: the loop does not wait, see the module)."""
+        claimed = await self.claim_and_start()
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+        return claimed
+
+    async def claim_and_start(self) -> int:
+        """Claim a batch and start its chats; returns how many updates were claimed."""
         with statement_scope("inbox"):
             await self._record_pending()
             if self._to_release:
@@ -111,21 +150,47 @@ class UpdateWorker(BatchLoop):
                 claimed = await inbox.claim_batch(
                     session, self._worker_id, self._clock.now(), self._lease
                 )
+        self._skipped.update(self._in_flight)
         if not claimed:
             return 0
         by_chat: dict[str, list[InboundUpdate]] = defaultdict(list)
         for row in claimed:
             by_chat[row.chat_key].append(row)
+        for chat_key, rows in by_chat.items():
+            self._start_chat(chat_key, rows)
+        return len(claimed)
+
+    def _start_chat(self, chat_key: str, rows: list[InboundUpdate]) -> None:
+        after = self._in_flight.get(chat_key)
+        task = asyncio.create_task(self._chat_task(rows, after), name=f"chat {chat_key}")
+        self._in_flight[chat_key] = task
+        task.add_done_callback(partial(self._chat_done, chat_key))
+
+    async def _chat_task(self, rows: list[InboundUpdate], after: asyncio.Task[None] | None) -> None:
+        if after is not None:
+            await asyncio.wait([after])  # the chat's earlier updates first
+            if self._to_release or self._failure is not None:
+                # They met an outage: these wait for the next batch, in order.
+                self._to_release.update(r.update_id for r in rows)
+                return
         with statement_scope("update"):
-            outcomes = await asyncio.gather(
-                *(self._handle_chat(rows) for rows in by_chat.values()), return_exceptions=True
-            )
+            await self._handle_chat(rows)
+
+    def _chat_done(self, chat_key: str, task: asyncio.Task[None]) -> None:
+        if self._in_flight.get(chat_key) is task:
+            del self._in_flight[chat_key]
+            if chat_key in self._skipped:
+                self._skipped.discard(chat_key)
+                self.wake()  # its newer updates were skipped by a claim meanwhile
         if self._after_batch is not None:
             self._after_batch()
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome  # the database went away (or a fault): the loop decides
-        return len(claimed)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None and self._failure is None:
+            # The database went away (or a fault): the loop decides, at its next turn.
+            self._failure = error
+            self.wake()
 
     async def _handle_chat(self, rows: list[InboundUpdate]) -> None:
         async with self._chat_slots:
