@@ -102,12 +102,17 @@ async def _locked_invitation(session: AsyncSession, invitation_id: int) -> Surve
     )
 
 
-async def _own(session: AsyncSession, actor: Actor, invitation_id: int) -> SurveyInvitation:
+async def _own(
+    session: AsyncSession, actor: Actor, invitation_id: int, *stages: InvitationStage
+) -> SurveyInvitation:
+    """The actor's own ticket-survey invitation, locked; at one of ``stages`` if named."""
     invitation = await _locked_invitation(session, invitation_id)
     if invitation is None or invitation.kind != InvitationKind.TICKET:
         raise StaleSurvey
     if actor.person_id is None or invitation.person_id != actor.person_id:
         raise NotYourSurvey
+    if stages:
+        _expect(invitation, *stages)
     return invitation
 
 
@@ -243,8 +248,7 @@ async def give_not_fixed_reason(
     session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, reason: str
 ) -> str:
     """Re-open the ticket with the resident's reason; returns the ticket number."""
-    invitation = await _own(session, actor, invitation_id)
-    _expect(invitation, Stage.NOT_FIXED)
+    invitation = await _own(session, actor, invitation_id, Stage.NOT_FIXED)
     return await _reopen(session, ctx, invitation, actor, reason.strip())
 
 
@@ -276,8 +280,7 @@ async def _tell_assignee(session: AsyncSession, ctx: Context, ticket: Ticket, re
 async def rate(
     session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, score: int
 ) -> ReasonsPrompt | CommentPrompt:
-    invitation = await _own(session, actor, invitation_id)
-    _expect(invitation, Stage.RATING)
+    invitation = await _own(session, actor, invitation_id, Stage.RATING)
     if not 1 <= score <= 5:
         raise StaleSurvey
     session.add(
@@ -302,8 +305,7 @@ async def rate(
 async def toggle_reason(
     session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, chip_key: str
 ) -> ReasonsPrompt:
-    invitation = await _own(session, actor, invitation_id)
-    _expect(invitation, Stage.REASONS)
+    invitation = await _own(session, actor, invitation_id, Stage.REASONS)
     score = await _rating(session, invitation) or 0
     if chip_key not in {chip.key for chip in ctx.org.survey.reasons_for(score)}:
         raise StaleSurvey
@@ -330,8 +332,7 @@ async def toggle_reason(
 async def reasons_done(
     session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int
 ) -> CommentPrompt:
-    invitation = await _own(session, actor, invitation_id)
-    _expect(invitation, Stage.REASONS)
+    invitation = await _own(session, actor, invitation_id, Stage.REASONS)
     invitation.stage = Stage.COMMENT.value
     invitation.updated_at = ctx.now
     return CommentPrompt(invitation.id, await _number(session, invitation))
@@ -341,8 +342,7 @@ async def finish(
     session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, comment: str | None
 ) -> Finished:
     """The comment (or none): the survey is over and the ticket is closed."""
-    invitation = await _own(session, actor, invitation_id)
-    _expect(invitation, Stage.COMMENT)
+    invitation = await _own(session, actor, invitation_id, Stage.COMMENT)
     if comment and comment.strip():
         session.add(
             SurveyResponse(
