@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
+from bot.presentation.residents.keyboards import InlineReply
 from bot.services import registration
 from storage.models import Person
 
@@ -61,6 +62,12 @@ async def replace_text(
     except TelegramBadRequest as error:
         if "not modified" not in str(error):
             await message.answer(text, reply_markup=reply_markup)
+
+
+async def show_in_place(callback: CallbackQuery, reply: InlineReply) -> None:
+    """The message whose button was pressed now shows ``reply`` (see :func:`replace_text`)."""
+    assert isinstance(callback.message, Message)
+    await replace_text(callback.message, reply.text, reply_markup=reply.markup)
 
 
 async def edit_sent(

@@ -27,7 +27,7 @@ from bot.services.resident_tickets import FollowUp as Kind
 from bot.services.resident_tickets import ticket_view
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
-from handlers.resident.common import done_with_buttons, edit_sent, photo_of, replace_text
+from handlers.resident.common import done_with_buttons, edit_sent, photo_of, show_in_place
 from handlers.resident.registered import Turn
 from handlers.resident.states import FollowUp
 
@@ -70,9 +70,7 @@ async def confirm(callback: CallbackQuery, callback_data: ResidentTicketAction, 
     await lifecycle.confirm_fixed(session, turn.ctx, ticket_id, actor, callback_data.version)
     view = await ticket_view(session, turn.ctx.org, actor, ticket_id)
     await callback.answer(_("Thank you! The ticket is closed."))
-    reply = texts.detail(view, turn.ctx.org)
-    assert isinstance(callback.message, Message)
-    await replace_text(callback.message, reply.text, reply_markup=reply.markup)
+    await show_in_place(callback, texts.detail(view, turn.ctx.org))
 
 
 async def _finished(message: Message, turn: Turn, text: str) -> None:

@@ -4,41 +4,38 @@ history, paged when long."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from bot.presentation.buttons.residents import TicketDetailPage, TicketsPage
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
 from bot.presentation.residents import tickets as texts
 from bot.services.resident_tickets import ticket_view
-from handlers.resident.common import replace_text
+from handlers.resident.common import show_in_place
 from handlers.resident.registered import Turn
 
 
 async def show_page(callback: CallbackQuery, callback_data: TicketsPage, turn: Turn) -> None:
     await callback.answer()
     reply = await texts.ticket_list(turn.session, turn.ctx.org, turn.person.id, callback_data.page)
-    assert isinstance(callback.message, Message)
-    await replace_text(callback.message, reply.text, reply_markup=reply.markup)
+    await show_in_place(callback, reply)
 
 
 async def show_detail(
     callback: CallbackQuery, callback_data: ResidentTicketAction, turn: Turn
 ) -> None:
-    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, callback_data.ticket_id)
-    await callback.answer()
-    reply = texts.detail(view, turn.ctx.org)
-    assert isinstance(callback.message, Message)
-    await replace_text(callback.message, reply.text, reply_markup=reply.markup)
+    await _detail(callback, turn, callback_data.ticket_id, page=0)
 
 
 async def turn_detail_page(
     callback: CallbackQuery, callback_data: TicketDetailPage, turn: Turn
 ) -> None:
-    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, callback_data.ticket_id)
+    await _detail(callback, turn, callback_data.ticket_id, page=callback_data.page)
+
+
+async def _detail(callback: CallbackQuery, turn: Turn, ticket_id: int, *, page: int) -> None:
+    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, ticket_id)
     await callback.answer()
-    reply = texts.detail(view, turn.ctx.org, page=callback_data.page)
-    assert isinstance(callback.message, Message)
-    await replace_text(callback.message, reply.text, reply_markup=reply.markup)
+    await show_in_place(callback, texts.detail(view, turn.ctx.org, page=page))
 
 
 def build_router() -> Router:
