@@ -67,9 +67,7 @@ class Sessions(Protocol):
 async def show_stats(
     message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
 ) -> None:
-    checked = await check_request(
-        desk.session, desk.ctx, desk.actor, parse_arguments(command.args, "stats")
-    )
+    checked = await _checked_stats(command, desk)
     reading = reading_from(deps.sessionmaker)
     _in_background(_send_report(desk, message.chat.id, checked, reading), "stats-report")
 
@@ -78,11 +76,15 @@ async def stats_sent_privately(
     message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
 ) -> None:
     """``/stats`` in a group: the report goes to the manager's private chat, never here."""
-    checked = await check_request(
-        desk.session, desk.ctx, desk.actor, parse_arguments(command.args, "stats")
-    )
+    checked = await _checked_stats(command, desk)
     reading = reading_from(deps.sessionmaker)
     _in_background(_send_report_privately(message, desk, checked, reading), "stats-report")
+
+
+async def _checked_stats(command: CommandObject, desk: KnownDesk) -> CheckedRequest:
+    """The /stats arguments, checked in the update's transaction (a refusal raises)."""
+    request = parse_arguments(command.args, "stats")
+    return await check_request(desk.session, desk.ctx, desk.actor, request)
 
 
 async def _send_report(
