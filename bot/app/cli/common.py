@@ -48,6 +48,14 @@ def checked_organisation(path: Path) -> Organisation | None:
     return load_organisation(path)
 
 
+def settings_and_organisation(file: Path | None = None) -> tuple[Settings, Organisation] | None:
+    """The settings, and the organisation file (``file``, else the configured one) checked
+    and loaded; ``None`` (its problems printed) when it has any."""
+    settings = load_settings()
+    org = checked_organisation(file or settings.bot_config)
+    return None if org is None else (settings, org)
+
+
 @asynccontextmanager
 async def migrated_database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions on an up-to-date database; the engine is disposed afterwards."""

@@ -13,6 +13,7 @@ from bot.app.cli.common import (
     load_settings,
     migrated_session,
     report_problems,
+    settings_and_organisation,
 )
 from bot.app.cli.outbox import add_outbox_command
 from bot.app.cli.sla import add_sla_command
@@ -131,10 +132,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_sync_config(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    org = checked_organisation(args.file or settings.bot_config)
-    if org is None:
+    loaded = settings_and_organisation(args.file)
+    if loaded is None:
         return 1
+    settings, org = loaded
     configure_logging(settings.log_level)
 
     async def sync() -> str:

@@ -25,12 +25,12 @@ def add_sla_command(commands) -> None:
 
 
 def cmd_recompute_deadlines(_args: argparse.Namespace) -> int:
-    from bot.app.cli.common import checked_organisation, load_settings
+    from bot.app.cli.common import settings_and_organisation
 
-    settings = load_settings()
-    org = checked_organisation(settings.bot_config)
-    if org is None:
+    loaded = settings_and_organisation()
+    if loaded is None:
         return 1
+    settings, org = loaded
     changed = asyncio.run(_recompute(settings, org))
     print(f"deadlines changed on {changed} open ticket(s)")
     return 0

@@ -28,13 +28,13 @@ def add_unit_codes_command(commands) -> None:
 
 
 def cmd_unit_codes(args: argparse.Namespace) -> int:
-    from bot.app.cli.common import checked_organisation, load_settings
+    from bot.app.cli.common import settings_and_organisation
     from bot.app.logging_setup import configure_logging
 
-    settings = load_settings()
-    org = checked_organisation(settings.bot_config)
-    if org is None:
+    loaded = settings_and_organisation()
+    if loaded is None:
         return 1
+    settings, org = loaded
     configure_logging(settings.log_level)
     try:
         org.project(args.project)
