@@ -87,6 +87,31 @@ def _cohort(
     )
 
 
+# The union's arms, told apart by their first column ("part").
+SLICES, DAYS, REPEATS, STAFF = 1, 2, 3, 4
+
+
+def _slices_arm(c: Any, fifth: str, *measures: ColumnElement[Any]):
+    """The union's arm per slice (project, kind, category); the arms' fifth column
+    (``fifth``: a unit, an assignee) and day are null in it."""
+    return select(
+        literal(SLICES).label("part"),
+        c.p,
+        c.k,
+        c.c,
+        _none().label(fifth),
+        _none().label("d"),
+        *measures,
+    ).group_by(c.p, c.k, c.c)
+
+
+def _days_arm(c: Any, *measures: ColumnElement[Any]):
+    """The union's arm per local day."""
+    return select(
+        literal(DAYS), _none(), _none(String), _none(String), _none(), c.d, *measures
+    ).group_by(c.d)
+
+
 # ------------------------------------------------------------------ opened
 
 
@@ -112,9 +137,6 @@ class OpenedCohort:
     slices: dict[SliceKey, OpenedCounts]
     days: dict[int, OpenedCounts]  # local day index in the period → counts
     repeats: list[Repeat]
-
-
-SLICES, DAYS, REPEATS, STAFF = 1, 2, 3, 4
 
 
 async def opened_cohort(
@@ -153,23 +175,9 @@ async def opened_cohort(
         _sum(c.ro).label("ro"),
         _sum(c.ev).label("ev"),
     ]
-    arms = [
-        select(
-            literal(SLICES).label("part"),
-            c.p,
-            c.k,
-            c.c,
-            _none().label("u"),
-            _none().label("d"),
-            *measures,
-        ).group_by(c.p, c.k, c.c)
-    ]
+    arms = [_slices_arm(c, "u", *measures)]
     if days:
-        arms.append(
-            select(
-                literal(DAYS), _none(), _none(String), _none(String), _none(), c.d, *measures
-            ).group_by(c.d)
-        )
+        arms.append(_days_arm(c, *measures))
     if repeats:
         top = (
             select(c.p, c.u, c.c, func.count().label("n"))
@@ -248,17 +256,7 @@ async def resolved_cohort(
     c = cohort.c
     n = func.count().label("n")
     arms = [
-        select(
-            literal(SLICES).label("part"),
-            c.p,
-            c.k,
-            c.c,
-            _none().label("a"),
-            _none().label("d"),
-            n,
-            _zero().label("met"),
-            _zero().label("late"),
-        ).group_by(c.p, c.k, c.c),
+        _slices_arm(c, "a", n, _zero().label("met"), _zero().label("late")),
         select(
             literal(STAFF),
             _none(),
@@ -274,19 +272,7 @@ async def resolved_cohort(
         .group_by(c.a),
     ]
     if days:
-        arms.append(
-            select(
-                literal(DAYS),
-                _none(),
-                _none(String),
-                _none(String),
-                _none(),
-                c.d,
-                n,
-                _zero(),
-                _zero(),
-            ).group_by(c.d)
-        )
+        arms.append(_days_arm(c, n, _zero(), _zero()))
     result = ResolvedCohort(slices={}, staff={}, days={})
     for row in (await session.execute(_union(arms))).all():
         if row.part == SLICES:
