@@ -247,16 +247,24 @@ def _move_keyboard(move: MoveNeedsConfirmation, asked_by: int) -> InlineKeyboard
     )
 
 
-async def move_confirmed(
+async def move_answered(
     callback: CallbackQuery,
     callback_data: GroupMove,
     session: AsyncSession,
     ctx: Context,
     actor: Actor | None = None,
 ) -> None:
+    """The manager who asked answers: move the unit's staff desk here, or keep it."""
     message = editable(callback)
     if actor is None:
         raise NotYourConfirmation
+    if callback_data.action == MoveVerdict.CANCEL:
+        await group_binding.cancel_move(
+            session, ctx.now, actor, asked_by=callback_data.asked_by, unit_id=callback_data.unit_id
+        )
+        await callback.answer()
+        await message.edit_text(_("✖️ Nothing was moved: the unit keeps its staff group."))
+        return
     binding = await group_binding.confirm_move(
         session,
         ctx,
@@ -269,23 +277,6 @@ async def move_confirmed(
     )
     await callback.answer()
     await message.edit_text(_bound_text(binding), reply_markup=None)
-
-
-async def move_cancelled(
-    callback: CallbackQuery,
-    callback_data: GroupMove,
-    session: AsyncSession,
-    ctx: Context,
-    actor: Actor | None = None,
-) -> None:
-    message = editable(callback)
-    if actor is None:
-        raise NotYourConfirmation
-    await group_binding.cancel_move(
-        session, ctx.now, actor, asked_by=callback_data.asked_by, unit_id=callback_data.unit_id
-    )
-    await callback.answer()
-    await message.edit_text(_("✖️ Nothing was moved: the unit keeps its staff group."))
 
 
 def build_router() -> Router:
@@ -301,16 +292,7 @@ def build_router() -> Router:
     router.message.register(bind_group, Command("bindgroup"))
     router.message.register(refuse_in_unbound_group, is_command_for_us, _unbound)
     # Only the manager who asked may answer; the service checks it on every press.
-    router.callback_query.register(
-        move_confirmed,
-        GroupMove.filter(F.action == MoveVerdict.CONFIRM),
-        flags={"audit": "group.bind"},
-    )
-    router.callback_query.register(
-        move_cancelled,
-        GroupMove.filter(F.action == MoveVerdict.CANCEL),
-        flags={"audit": "group.bind"},
-    )
+    router.callback_query.register(move_answered, GroupMove.filter(), flags={"audit": "group.bind"})
     return router
 
 
