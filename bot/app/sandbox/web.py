@@ -99,6 +99,22 @@ def _actor(sandbox: Sandbox, body: dict[str, Any]) -> tuple[Pane, FakeUser, int 
     return pane, sandbox.telegram.state.users[pane.chat_id], None
 
 
+async def _acting(
+    request: web.Request,
+) -> tuple[Sandbox, dict[str, Any], tuple[Pane, FakeUser, int | None]]:
+    """A JSON request where someone acts in a pane: the sandbox, the body, and the
+    :func:`_actor` of it."""
+    sandbox = _running(request)
+    body = await request.json()
+    return sandbox, body, _actor(sandbox, body)
+
+
+async def _acted(sandbox: Sandbox) -> web.Response:
+    """The page hears that the chats changed; the request is answered."""
+    await sandbox.changed()
+    return web.json_response({"ok": True})
+
+
 def _reply_to(body: dict[str, Any]) -> int | None:
     value = body.get("reply_to")
     return int(value) if value not in (None, "", 0, "0") else None
@@ -129,9 +145,7 @@ async def state(request: web.Request) -> web.Response:
 
 
 async def send(request: web.Request) -> web.Response:
-    sandbox = _running(request)
-    body = await request.json()
-    _pane, user, chat = _actor(sandbox, body)
+    sandbox, body, (_pane, user, chat) = await _acting(request)
     text = str(body.get("text") or "").strip()
     if not text:
         raise Refusal("nothing to send")
@@ -140,30 +154,23 @@ async def send(request: web.Request) -> web.Response:
         sandbox.telegram.send_text(user, text[:4096], chat_id=chat, reply_to=reply_to)
     except LookupError:
         raise Refusal("the message replied to is gone") from None
-    await sandbox.changed()
-    return web.json_response({"ok": True})
+    return await _acted(sandbox)
 
 
 async def press(request: web.Request) -> web.Response:
-    sandbox = _running(request)
-    body = await request.json()
-    pane, user, _chat = _actor(sandbox, body)
+    sandbox, body, (pane, user, _chat) = await _acting(request)
     update = sandbox.telegram.press_raw(
         user, pane.chat_id, int(body["message_id"]), str(body["data"])
     )
     sandbox.pressed(update, pane.key)
-    await sandbox.changed()
-    return web.json_response({"ok": True})
+    return await _acted(sandbox)
 
 
 async def contact(request: web.Request) -> web.Response:
-    sandbox = _running(request)
-    body = await request.json()
-    _pane, user, chat = _actor(sandbox, body)
+    sandbox, _body, (_pane, user, chat) = await _acting(request)
     person = sandbox.cast.people[user.id]
     sandbox.telegram.send_contact(user, person.phone or f"+86139{user.id:08d}", chat_id=chat)
-    await sandbox.changed()
-    return web.json_response({"ok": True})
+    return await _acted(sandbox)
 
 
 async def photo(request: web.Request) -> web.Response:
@@ -193,8 +200,7 @@ async def photo(request: web.Request) -> web.Response:
         width=size[0],
         height=size[1],
     )
-    await sandbox.changed()
-    return web.json_response({"ok": True})
+    return await _acted(sandbox)
 
 
 async def clock(request: web.Request) -> web.Response:
