@@ -48,12 +48,18 @@ class _Bodies:
         return self._cache[locale]
 
 
+async def _announcement(session: AsyncSession, announcement_id: int) -> Announcement:
+    """The announcement that a notice to render is about (it is there)."""
+    announcement = await session.get(Announcement, announcement_id)
+    assert announcement is not None
+    return announcement
+
+
 async def notice_for_reader(
     session: AsyncSession, ctx: Context, announcement_id: int, locale: str
 ) -> str:
     """The notice as one reader reads it (shown again to a resident who reports it)."""
-    announcement = await session.get(Announcement, announcement_id)
-    assert announcement is not None
+    announcement = await _announcement(session, announcement_id)
     return await _Bodies(session, ctx, announcement).body(locale)
 
 
@@ -69,8 +75,7 @@ def _payload(announcement: Announcement, body: str) -> tuple[str, dict[str, Any]
 
 @renders(AnnouncementSent)
 async def announcement_sent(session: AsyncSession, ctx: Context, notice: AnnouncementSent) -> None:
-    announcement = await session.get(Announcement, notice.announcement_id)
-    assert announcement is not None
+    announcement = await _announcement(session, notice.announcement_id)
     bodies = _Bodies(session, ctx, announcement)
     ref = announcement_ref(announcement.id)
     messages = []
@@ -112,8 +117,7 @@ async def announcement_changed(
     session: AsyncSession, ctx: Context, notice: AnnouncementChanged
 ) -> None:
     """Every copy shows the new words (or that the notice was withdrawn)."""
-    announcement = await session.get(Announcement, notice.announcement_id)
-    assert announcement is not None
+    announcement = await _announcement(session, notice.announcement_id)
     bodies = _Bodies(session, ctx, announcement)
     copies = (
         await session.scalars(
@@ -167,8 +171,7 @@ async def announcement_progress(
     session: AsyncSession, ctx: Context, notice: AnnouncementProgress
 ) -> None:
     """The sender's progress line, edited as it changes; the final count as a new message."""
-    announcement = await session.get(Announcement, notice.announcement_id)
-    assert announcement is not None
+    announcement = await _announcement(session, notice.announcement_id)
     chat_id = announcement.sender_chat_id
     if chat_id is None:
         return
