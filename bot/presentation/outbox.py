@@ -138,6 +138,19 @@ async def _enqueue_parts(
     return True
 
 
+def html_payload(
+    text: str, *, reply_markup: dict[str, Any] | None = None, reply_to: int | None = None
+) -> dict[str, Any]:
+    """A sendMessage payload of HTML ``text``: with buttons, as a reply (``reply_to``, sent
+    anyway if that message is gone)."""
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    return payload
+
+
 async def enqueue_text(
     session: AsyncSession,
     *,
@@ -150,13 +163,8 @@ async def enqueue_text(
     dedup_key: str | None = None,
     ref: str | None = None,
 ) -> bool:
-    """Queue an HTML message: with buttons, as a reply (``reply_to``, sent anyway if
-    that message is gone), in a forum topic (``thread_id``)."""
-    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML"}
-    if reply_markup is not None:
-        payload["reply_markup"] = reply_markup
-    if reply_to is not None:
-        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    """Queue an HTML message (see :func:`html_payload`), in a forum topic (``thread_id``)."""
+    payload = html_payload(text, reply_markup=reply_markup, reply_to=reply_to)
     if thread_id is not None:
         payload["message_thread_id"] = thread_id
     return await enqueue(

@@ -119,11 +119,10 @@ async def post_about(
     ref: str | None = None,
 ) -> None:
     """One HTML message about the ticket in its group, where :func:`placement` says."""
-    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", **placement(ticket, group)}
-    if reply_markup is not None:
-        payload["reply_markup"] = reply_markup
-    if reply_to is not None:
-        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    payload = {
+        **outbox.html_payload(text, reply_markup=reply_markup, reply_to=reply_to),
+        **placement(ticket, group),
+    }
     await outbox.enqueue(
         session, chat_id=group.chat_id, method="sendMessage", payload=payload, now=now, ref=ref
     )
