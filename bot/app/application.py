@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import random
@@ -78,6 +79,9 @@ STOP_GRACE_SECONDS = 10.0
 def _warm_up() -> None:
     chart.warm_up()
     words.warm_up()
+    # What is loaded by now (modules, models, routers, dictionaries) lives as long as the
+    # process: keep it out of the collector's full passes (each walked every object).
+    gc.freeze()
 
 
 class Application:
