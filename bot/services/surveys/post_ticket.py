@@ -52,31 +52,31 @@ NO_REASON_GIVEN = N_("(the resident did not say why)")
 
 
 @dataclass(frozen=True)
-class RatingPrompt:
+class _Asked:
+    """A question put to the resident: the invitation it answers, the ticket's number."""
+
     invitation_id: int
     ticket_number: str
+
+
+class RatingPrompt(_Asked):
+    """How satisfied, 1 to 5."""
 
 
 @dataclass(frozen=True)
-class ReasonsPrompt:
-    invitation_id: int
-    ticket_number: str
+class ReasonsPrompt(_Asked):
     score: int
     praise: bool  # the chips say what went well (else what went wrong)
     chips: tuple[ReasonChip, ...]
     selected: frozenset[str]
 
 
-@dataclass(frozen=True)
-class CommentPrompt:
-    invitation_id: int
-    ticket_number: str
+class CommentPrompt(_Asked):
+    """Anything to add, in words."""
 
 
-@dataclass(frozen=True)
-class NotFixedPrompt:
-    invitation_id: int
-    ticket_number: str
+class NotFixedPrompt(_Asked):
+    """Why it is not fixed (the ticket is re-opened with it)."""
 
 
 Prompt = RatingPrompt | ReasonsPrompt | CommentPrompt | NotFixedPrompt
@@ -143,6 +143,25 @@ def _mine(invitation: SurveyInvitation, question_key: str):
         SurveyResponse.ticket_id == invitation.ticket_id,
         SurveyResponse.person_id == invitation.person_id,
         SurveyResponse.question_key == question_key,
+    )
+
+
+def _response(
+    invitation: SurveyInvitation,
+    question_key: str,
+    now: datetime,
+    *,
+    score: int | None = None,
+    text: str | None = None,
+) -> SurveyResponse:
+    """The invited resident's answer to one question (the rows :func:`_mine` finds)."""
+    return SurveyResponse(
+        ticket_id=invitation.ticket_id,
+        person_id=invitation.person_id,
+        question_key=question_key,
+        score=score,
+        text=text,
+        answered_at=now,
     )
 
 
@@ -283,15 +302,7 @@ async def rate(
     invitation = await _own(session, actor, invitation_id, Stage.RATING)
     if not 1 <= score <= 5:
         raise StaleSurvey
-    session.add(
-        SurveyResponse(
-            ticket_id=invitation.ticket_id,
-            person_id=invitation.person_id,
-            question_key=RATING,
-            score=score,
-            answered_at=ctx.now,
-        )
-    )
+    session.add(_response(invitation, RATING, ctx.now, score=score))
     invitation.answered_at = invitation.answered_at or ctx.now
     invitation.updated_at = ctx.now
     await session.flush()
@@ -313,15 +324,7 @@ async def toggle_reason(
         select(SurveyResponse.id).where(*_mine(invitation, REASON), SurveyResponse.text == chip_key)
     )
     if ticked is None:
-        session.add(
-            SurveyResponse(
-                ticket_id=invitation.ticket_id,
-                person_id=invitation.person_id,
-                question_key=REASON,
-                text=chip_key,
-                answered_at=ctx.now,
-            )
-        )
+        session.add(_response(invitation, REASON, ctx.now, text=chip_key))
     else:
         await session.execute(delete(SurveyResponse).where(SurveyResponse.id == ticked))
     invitation.updated_at = ctx.now
@@ -344,15 +347,7 @@ async def finish(
     """The comment (or none): the survey is over and the ticket is closed."""
     invitation = await _own(session, actor, invitation_id, Stage.COMMENT)
     if comment and comment.strip():
-        session.add(
-            SurveyResponse(
-                ticket_id=invitation.ticket_id,
-                person_id=invitation.person_id,
-                question_key=COMMENT,
-                text=comment.strip(),
-                answered_at=ctx.now,
-            )
-        )
+        session.add(_response(invitation, COMMENT, ctx.now, text=comment.strip()))
         await session.flush()
     return await _complete(session, ctx, invitation, actor)
 
