@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,3 +28,15 @@ class JobDeps(Protocol):
     def context(self) -> Context: ...
 
     def wake_sender(self) -> None: ...
+
+
+async def queue_and_wake(
+    deps: JobDeps, queue: Callable[[AsyncSession, Context], Awaitable[int]]
+) -> int:
+    """``queue(session, context)`` in one transaction; once it has committed, the sender
+    is woken if it queued anything. How many it queued."""
+    async with deps.sessionmaker() as session, session.begin():
+        queued = await queue(session, deps.context())
+    if queued:
+        deps.wake_sender()
+    return queued

@@ -19,7 +19,7 @@ from bot.services.privacy.retention import RetentionReport, apply_retention
 from bot.services.sla.sweep import SweepResult
 from bot.services.stats.digest import post_daily_digests
 from scheduler.announcement_jobs import NOTICE_PROGRESS_SECONDS, report_notice_progress
-from scheduler.deps import JobDeps
+from scheduler.deps import JobDeps, queue_and_wake
 from scheduler.resilience import Outage, is_transient
 from scheduler.survey_jobs import run_survey_sweep
 from storage import inbox
@@ -55,11 +55,7 @@ async def sweep_sla_deadlines(deps: JobDeps) -> SweepResult:
 
 async def send_daily_digests(deps: JobDeps) -> int:
     """Queue the daily digest for each staff group once its local time has come."""
-    async with deps.sessionmaker() as session, session.begin():
-        posted = await post_daily_digests(session, deps.context())
-    if posted:
-        deps.wake_sender()
-    return posted
+    return await queue_and_wake(deps, post_daily_digests)
 
 
 Job = Callable[[JobDeps], Awaitable[Any]]
