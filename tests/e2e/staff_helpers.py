@@ -144,6 +144,26 @@ async def refusals(app: Application) -> list[AuditEntry]:
         return list((await session.scalars(query)).all())
 
 
+async def seed_refusals(
+    app: Application, lines: list[tuple[str, str]], *, actor_telegram_id: int, reason: str
+) -> None:
+    """Refused audit lines, one per (unit key, action), as if written just now."""
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():
+        for key, action in lines:
+            unit_id = await session.scalar(select(OrgUnit.id).where(OrgUnit.key == key))
+            session.add(
+                AuditEntry(
+                    at=app.clock.now(),
+                    actor_telegram_id=actor_telegram_id,
+                    action=action,
+                    outcome="refused",
+                    reason=reason,
+                    org_unit_id=unit_id,
+                )
+            )
+
+
 async def queued_to(app: Application, chat_id: int) -> list[OutboxMessage]:
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session:

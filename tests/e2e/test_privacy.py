@@ -26,7 +26,7 @@ from tests.conftest import eventually
 from tests.e2e.chat import ResidentChat
 from tests.e2e.conftest import AppFactory, org_file_with, say
 from tests.e2e.residents import settled
-from tests.e2e.staff_helpers import as_actor, file_ticket
+from tests.e2e.staff_helpers import as_actor, file_ticket, seed_refusals
 
 SUNSHINE_GROUP = -1009000000100
 
@@ -232,19 +232,12 @@ async def test_retention_erases_inactive_residents_and_strips_old_tickets(
 async def test_audit_is_for_managers_within_their_scope(
     app: Application, telegram: FakeTelegramServer, alice: ResidentChat
 ) -> None:
-    async with app.sessionmaker() as session, session.begin():
-        units = dict((await session.execute(text("SELECT key, id FROM org_units"))).all())
-        for key, action in (("sunshine", "ticket.take"), ("plaza", "ticket.resolve")):
-            session.add(
-                AuditEntry(
-                    at=app.clock.now(),
-                    actor_telegram_id=1,
-                    action=action,
-                    outcome="refused",
-                    reason="test",
-                    org_unit_id=units[key],
-                )
-            )
+    await seed_refusals(
+        app,
+        [("sunshine", "ticket.take"), ("plaza", "ticket.resolve")],
+        actor_telegram_id=1,
+        reason="test",
+    )
     refused = await alice.say("/audit")
     assert refused.params["text"] == "Only managers and administrators can read the audit log."
     agent = telegram.user(id=5001, first_name="王芳", language_code="en")

@@ -6,11 +6,9 @@ resident's data commands get a pointer to the private chat."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer
-from storage.models import AuditEntry, OrgUnit
 from tests.e2e import staff_helpers as desk
 from tests.e2e.residents import say, settled
 
@@ -20,20 +18,12 @@ POINTER = "只在私聊中回复"  # "I answer /… only in a private chat"
 
 async def _seed_audit_log(app: Application) -> None:
     """Lines a manager of sunshine may read (in private)."""
-    assert app.sessionmaker is not None
-    async with app.sessionmaker() as session, session.begin():
-        sunshine = await session.scalar(select(OrgUnit.id).where(OrgUnit.key == "sunshine"))
-        for action in ("ticket.take", "personal_data.export"):
-            session.add(
-                AuditEntry(
-                    at=app.clock.now(),
-                    actor_telegram_id=4242,
-                    action=action,
-                    outcome="refused",
-                    reason="seeded-secret-reason",
-                    org_unit_id=sunshine,
-                )
-            )
+    await desk.seed_refusals(
+        app,
+        [("sunshine", "ticket.take"), ("sunshine", "personal_data.export")],
+        actor_telegram_id=4242,
+        reason="seeded-secret-reason",
+    )
 
 
 def _everything_sent(telegram: FakeTelegramServer, since: int) -> list[str]:
