@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, exists, select
+from sqlalchemy import ColumnElement, CursorResult, Select, delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation, display_name
@@ -135,11 +135,16 @@ PROJECT_TAKES_TICKETS = (
 )
 
 
-async def active_projects(session: AsyncSession) -> list[Choice]:
-    rows = await session.execute(
-        select(OrgUnit.id, OrgUnit.name).where(*PROJECT_TAKES_TICKETS).order_by(OrgUnit.id)
-    )
+async def _choices(
+    session: AsyncSession, id_column: Any, label_column: Any, *where: ColumnElement[bool]
+) -> list[Choice]:
+    """The rows that match ``where``, as choices (id, label) in id order."""
+    rows = await session.execute(select(id_column, label_column).where(*where).order_by(id_column))
     return [Choice(*row) for row in rows]
+
+
+async def active_projects(session: AsyncSession) -> list[Choice]:
+    return await _choices(session, OrgUnit.id, OrgUnit.name, *PROJECT_TAKES_TICKETS)
 
 
 async def project_name(
@@ -160,21 +165,23 @@ async def project_name(
 
 
 async def buildings_of(session: AsyncSession, project_id: int) -> list[Choice]:
-    rows = await session.execute(
-        select(Building.id, Building.name)
-        .where(Building.project_id == project_id, Building.active.is_(True))
-        .order_by(Building.id)
+    return await _choices(
+        session,
+        Building.id,
+        Building.name,
+        Building.project_id == project_id,
+        Building.active.is_(True),
     )
-    return [Choice(*row) for row in rows]
 
 
 async def units_in(session: AsyncSession, building_id: int) -> list[Choice]:
-    rows = await session.execute(
-        select(PropertyUnit.id, PropertyUnit.key)
-        .where(PropertyUnit.building_id == building_id, PropertyUnit.active.is_(True))
-        .order_by(PropertyUnit.id)
+    return await _choices(
+        session,
+        PropertyUnit.id,
+        PropertyUnit.key,
+        PropertyUnit.building_id == building_id,
+        PropertyUnit.active.is_(True),
     )
-    return [Choice(*row) for row in rows]
 
 
 async def find_unit(session: AsyncSession, building_id: int, key: str) -> Choice | None:
