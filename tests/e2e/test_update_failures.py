@@ -65,9 +65,7 @@ async def test_failed_update_is_retried_after_backoff(
 ) -> None:
     # The update's commit fails: all of it rolls back, its answer is never sent, and it
     # waits to be retried.
-    with failing_commits(monkeypatch):
-        telegram.send_text(resident_en, "/help")
-        row = await eventually(lambda: _attempted(app, 1))
+    row = await _help_failed_once(app, telegram, resident_en, monkeypatch)
     assert row.status is InboundStatus.PENDING and "the commit failed" in row.last_error
     assert telegram.messages_in(resident_en.id) == []
     assert telegram.calls_of("sendMessage", chat_id=resident_en.id) == []
@@ -88,9 +86,7 @@ async def test_later_updates_of_the_same_chat_wait_for_the_failed_one(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with failing_commits(monkeypatch):
-        telegram.send_text(resident_en, "/help")
-        await eventually(lambda: _attempted(app, 1))
+    await _help_failed_once(app, telegram, resident_en, monkeypatch)
     telegram.send_text(resident_en, "/start")
     await telegram.wait_updates_consumed()
     clock.advance(seconds=3)
@@ -121,6 +117,15 @@ async def test_an_update_that_keeps_failing_is_parked_and_the_sender_told(
         "sendMessage", lambda c: c.fault is None, chat_id=resident_zh.id
     )
     assert apology.params["text"].startswith("抱歉,处理您上一条消息时出现问题")
+
+
+async def _help_failed_once(
+    app: Application, telegram: FakeTelegramServer, user: FakeUser, monkeypatch: pytest.MonkeyPatch
+) -> InboundUpdate:
+    """/help, whose update's commit fails once; its inbox row after that attempt."""
+    with failing_commits(monkeypatch):
+        telegram.send_text(user, "/help")
+        return await eventually(lambda: _attempted(app, 1))
 
 
 async def _attempted(app: Application, attempts: int) -> InboundUpdate | None:
