@@ -61,10 +61,10 @@ class ResidentChat:
         """The bot's message that follows ``message`` in this chat."""
         return await self.next_message(message.seq + 1)
 
-    async def send_photo(self) -> ApiCall:
-        """Send one photo; the bot's acknowledgement."""
+    async def send_photo(self, caption: str | None = None) -> ApiCall:
+        """Send one photo (with ``caption``); the bot's answer."""
         mark = self.mark()
-        self.telegram.send_photo(self.user)
+        self.telegram.send_photo(self.user, caption=caption)
         return await self.next_message(mark)
 
     async def send_album(self, count: int, caption: str | None = None) -> ApiCall:

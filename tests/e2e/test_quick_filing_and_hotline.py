@@ -25,14 +25,10 @@ async def confirmed(resident: ResidentChat, offer: ApiCall) -> ApiCall:
     return summary
 
 
-async def test_a_photo_with_words_is_filed_in_three_actions(
-    xiaoming: ResidentChat, telegram: FakeTelegramServer
-) -> None:
+async def test_a_photo_with_words_is_filed_in_three_actions(xiaoming: ResidentChat) -> None:
     await xiaoming.registered_in_unit()
     # 1: the photo, with what the problem is
-    mark = xiaoming.mark()
-    telegram.send_photo(xiaoming.user, caption="卫生间水管漏水了,地上都是水")
-    offer = await xiaoming.next_message(mark)
+    offer = await xiaoming.send_photo("卫生间水管漏水了,地上都是水")
     assert "<b>漏水</b>" in offer.params["text"] and "<b>1号楼 101</b>" in offer.params["text"]
     assert buttons(offer) == ["✅ 对,就这样", "✏️ 不是这个", "不用了,谢谢"]
     # 2: kind, category and unit confirmed at once: the summary comes next
@@ -95,22 +91,18 @@ async def test_the_hotline_is_in_help(alice: ResidentChat, app: Application) -> 
 
 
 async def test_a_greeting_is_not_offered_and_a_plain_photo_asks_for_words(
-    xiaoming: ResidentChat, telegram: FakeTelegramServer
+    xiaoming: ResidentChat,
 ) -> None:
     await xiaoming.registered_in_unit()
-    mark = xiaoming.mark()
-    telegram.send_photo(xiaoming.user)
-    answer = await xiaoming.next_message(mark)
+    answer = await xiaoming.send_photo()
     assert "照片需要配合诉求" in answer.params["text"]
 
 
 async def test_a_common_area_problem_is_proposed_near_the_residents_building(
-    xiaoming: ResidentChat, telegram: FakeTelegramServer
+    xiaoming: ResidentChat,
 ) -> None:
     await xiaoming.registered_in_unit()
-    mark = xiaoming.mark()
-    telegram.send_photo(xiaoming.user, caption="电梯按钮坏了,按了没反应")
-    offer = await xiaoming.next_message(mark)
+    offer = await xiaoming.send_photo("电梯按钮坏了,按了没反应")
     assert "地点为公共区域(<b>阳光花园 · 1号楼</b>)" in offer.params["text"]
     summary = await confirmed(xiaoming, offer)
     assert "地点:阳光花园 – 1号楼" in summary.params["text"]
