@@ -16,6 +16,7 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyParameters
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import N_
 from bot.presentation.buttons.tickets import (
@@ -37,6 +38,7 @@ from bot.services.people import Actor
 from bot.services.tickets import lifecycle, queries
 from bot.services.tickets.refusals import ForgedButton
 from bot.services.tickets.transitions import TicketAction
+from handlers.background import Sessions, in_background
 from handlers.desk import Desk, at_desk
 from handlers.staff import compose
 from handlers.staff.common import bot_username, chat_of, editable, pressed_on, thread_of
@@ -138,18 +140,40 @@ async def ask_for_text(
 
 
 async def send_details(
-    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk
+    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk, deps: Sessions
 ) -> None:
     """History with notes, always in a private message: groups never see personal data."""
     staff, ticket = await _pressed_ticket(callback, callback_data, desk)
     info = await queries.details(desk.session, staff, ticket, private=True)
     texts = await render_details(desk.session, desk.ctx.org, info, desk.own_locale)
+    if chat_of(callback).type == "private":  # sent after this update's commit, as usual
+        for text in texts:
+            await desk.bot.send_message(callback.from_user.id, text)
+        await queries.record_personal_view(desk.session, desk.ctx.now, staff, info)
+        await callback.answer()
+        return
+    # Pressed in a group: the private chat is another chat, which Telegram may refuse; the
+    # texts go once this update has committed, and the presser hears how it went.
+    in_background(
+        _details_privately(callback, desk, deps.sessionmaker, staff, info, texts),
+        "details-privately",
+    )
+
+
+async def _details_privately(
+    callback: CallbackQuery,
+    desk: Desk,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    staff: Actor,
+    info: queries.TicketDetails,
+    texts: list[str],
+) -> None:
     try:
         for text in texts:
             await desk.bot.send_message(callback.from_user.id, text)
     except (TelegramForbiddenError, TelegramBadRequest) as error:
         if not _no_private_chat(error):
-            raise  # anything else is a fault, not the presser's to fix
+            raise  # anything else is a fault, not the presser's to fix (logged)
         # Never started a chat with us: Telegram won't let us write first.
         link = f"https://t.me/{await bot_username(desk.bot)}"
         await callback.answer(
@@ -159,9 +183,9 @@ async def send_details(
             show_alert=True,
         )
         return
-    await queries.record_personal_view(desk.session, desk.ctx.now, staff, info)
-    private = chat_of(callback).type == "private"
-    await callback.answer(None if private else _("Sent to you in a private chat."))
+    async with sessionmaker() as session, session.begin():
+        await queries.record_personal_view(session, desk.ctx.now, staff, info)
+    await callback.answer(_("Sent to you in a private chat."))
 
 
 def _no_private_chat(error: TelegramForbiddenError | TelegramBadRequest) -> bool:

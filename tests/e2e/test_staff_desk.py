@@ -381,5 +381,23 @@ async def test_details_show_the_phone_only_privately_and_only_to_assignee_or_man
     assert [(v.actor_telegram_id, v.ticket_id) for v in views] == [(desk.MANAGER, ticket.id)]
 
 
+async def test_details_pressed_in_a_group_by_someone_the_bot_cannot_write_to(
+    app: Application, telegram: FakeTelegramServer, manager: StaffChat
+) -> None:
+    """The private chat is refused after the press's update has committed: the presser is
+    told how to open it, the group sees nothing, and no view of personal data is audited."""
+    ticket = await desk.file_ticket(app, telegram)
+    shown = await manager.card(ticket)
+    telegram.block_chat(desk.MANAGER)
+    group_before = len(telegram.messages_in(desk.SUNSHINE_GROUP))
+    assert (await manager.press(shown, "details")).startswith("请先与我开始私聊(https://t.me/")
+    assert len(telegram.messages_in(desk.SUNSHINE_GROUP)) == group_before
+    assert await _personal_data_views(app) == []  # the alert came after the refusal
+    telegram.unblock_chat(desk.MANAGER)
+    assert await manager.press(shown, "details") == "已通过私聊发送给您。"
+    assert "电话:+8613800000000" in (await manager.bot_says_privately("处理记录")).text
+    assert len(await eventually(lambda: _personal_data_views(app))) == 1
+
+
 async def _personal_data_views(app: Application):
     return [e for e in await desk.audit_entries(app) if e.action == "personal_data.view"]

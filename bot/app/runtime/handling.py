@@ -137,8 +137,7 @@ async def _in_one_transaction(
         token = current_session.set(session)
         try:
             async with session.begin():
-                own_chat = _chat_of(update)
-                with tracking_writes() as written, replies.collecting(own_chat) as collected:
+                with tracking_writes() as written, replies.collecting() as collected:
                     result = await dispatcher.feed_update(bot, update, session=session, **data)
                 # Conversations that stored a stand-in message id get the real one later.
                 fsm_keys = keys_holding(session, written, replies.is_placeholder)
@@ -156,14 +155,3 @@ async def _in_one_transaction(
             return result, collected.calls, fsm_keys
         finally:
             current_session.reset(token)
-
-
-def _chat_of(update: Update) -> int | None:
-    event = update.event
-    chat = getattr(event, "chat", None)
-    if chat is None and update.callback_query is not None:
-        message = update.callback_query.message
-        chat = message.chat if message is not None else None
-        if chat is None:
-            return update.callback_query.from_user.id
-    return chat.id if chat is not None else None

@@ -5,11 +5,11 @@ While an update is handled, a request middleware on the bot's session
 (``sendMessage``, edits, deletions, callback answers…) instead of making it, and
 returns a stand-in result: ``True``, or a :class:`~aiogram.types.Message` whose
 ``message_id`` is a *placeholder* (a large negative number). Calls that only read
-(``getChat``, ``getMe``, ``getFile``…) are made at once, and so are calls to a chat
-other than the update's own (a staff member's Details or ``/stats`` sent privately
-from a group, the group a unit moves away from): their handlers act on Telegram's
-answer (a 403 says "start a private chat with me first"), so those still wait inside
-the transaction — the outbox is the place for them if that becomes a cost.
+(``getChat``, ``getMe``, ``getFile``…) are made at once. Calls to another chat are
+recorded too: a handler that must act on Telegram's answer there (a staff member's
+Details or ``/stats`` sent privately from a group: a 403 means "start a private chat
+with me first") sends from a task that runs after the update
+(``handlers/background.py``), so no transaction waits on Telegram.
 
 The calls are kept with the inbox row, in the statement that marks the update done
 (:func:`storage.inbox.mark_done`), so they commit with everything the update did,
@@ -110,8 +110,6 @@ class Call:
 @dataclass
 class Collector:
     calls: list[Call] = field(default_factory=list)
-    # The chat the update came from (None: any chat is deferred).
-    own_chat: int | None = None
     # Set when the update's handling is over: a task it started (an export built in the
     # background) inherits the collector, and from then on sends at once.
     closed: bool = False
@@ -124,10 +122,9 @@ _collecting: ContextVar[Collector | None] = ContextVar("collecting_bot_calls", d
 
 
 @contextmanager
-def collecting(own_chat: int | None = None) -> Iterator[Collector]:
-    """Bot API calls that change something, made in this block to ``own_chat`` (or
-    answering a button), are recorded, not made."""
-    collector = Collector(own_chat=own_chat)
+def collecting() -> Iterator[Collector]:
+    """Bot API calls that change something, made in this block, are recorded, not made."""
+    collector = Collector()
     token = _collecting.set(collector)
     try:
         yield collector
@@ -216,10 +213,6 @@ class DeferringMiddleware(BaseRequestMiddleware):
         if chat_id is None:
             callback = getattr(method, "callback_query_id", None)
             chat_id = None if callback else getattr(method, "user_id", None)
-        if collector.own_chat is not None and chat_id is not None and chat_id != collector.own_chat:
-            # Another chat (Details or /stats sent privately from a group, the group a unit
-            # leaves): its handler acts on Telegram's refusal, so it goes now, as before.
-            return await make_request(bot, method)
         params = as_json(method)
         placeholder = _new_placeholder()
         collector.calls.append(
