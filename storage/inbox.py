@@ -17,16 +17,17 @@ handled again after a crash.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import claim, rows_changed
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import InboundStatus, InboundUpdate
+from storage.models.base import table_of
 
 # Where the chat of an update is, for each update type that has one.
 _CHAT_PATHS: tuple[tuple[str, ...], ...] = (
@@ -227,33 +228,41 @@ async def mark_done(
 
 
 async def replies_sent(session: AsyncSession, update_ids: list[int]) -> None:
-    """The calls kept with these updates are sent (or handed to the outbox): done."""
-    for update_id in update_ids:
-        await session.execute(
-            update(InboundUpdate)
-            .where(
-                InboundUpdate.update_id == update_id,
-                InboundUpdate.status == InboundStatus.REPLYING,
-            )
-            .values(
-                status=InboundStatus.DONE,
-                locked_by=None,
-                locked_until=None,
-                payload=reduced_payload(update_id),
-            )
-            .execution_options(synchronize_session=False)
+    """The calls kept with these updates are sent (or handed to the outbox): done.
+    One statement for them all (executemany), on the table: no ORM bookkeeping."""
+    if not update_ids:
+        return
+    table = table_of(InboundUpdate)
+    statement = (
+        update(table)
+        .where(
+            table.c.update_id == bindparam("sent_id"),
+            table.c.status == InboundStatus.REPLYING,
         )
+        .values(
+            status=InboundStatus.DONE,
+            locked_by=None,
+            locked_until=None,
+            payload=bindparam("reduced_payload"),
+        )
+    )
+    await session.execute(
+        statement,
+        [{"sent_id": i, "reduced_payload": reduced_payload(i)} for i in update_ids],
+    )
 
 
 async def owed_replies_due(
-    session: AsyncSession, now: datetime, limit: int = 100
+    session: AsyncSession, now: datetime, limit: int = 100, exclude: Collection[int] = ()
 ) -> list[InboundUpdate]:
-    """Replying updates whose sender's lease ran out (it died after the commit)."""
+    """Replying updates whose sender's lease ran out (it died after the commit), but for
+    those in ``exclude`` (the caller is still delivering them)."""
     rows = await session.scalars(
         select(InboundUpdate)
         .where(
             InboundUpdate.status == InboundStatus.REPLYING,
             or_(InboundUpdate.locked_until.is_(None), InboundUpdate.locked_until < now),
+            InboundUpdate.update_id.not_in(list(exclude)),
         )
         .order_by(InboundUpdate.update_id)
         .limit(limit)

@@ -185,3 +185,34 @@ async def test_the_database_away_after_the_send_loses_nothing_and_sends_nothing_
 
     # No update handled twice, none left owing replies.
     assert await eventually(all_done) == (0, 0)
+
+
+async def test_a_clock_jump_while_a_reply_is_on_its_way_does_not_send_it_twice(
+    alice: ResidentChat, clock: ManualClock
+) -> None:
+    """The worker looks for replies a dead process owed when their lease has run out; a
+    reply this very worker is still sending is not one of them, even when the clock has
+    jumped past its lease meanwhile (the SLA tests move it by hours)."""
+    telegram, app = alice.telegram, alice.app
+    await alice.registered_in_unit()
+    telegram.response_delay = 0.5  # Telegram is slow to answer the reply
+    mark = alice.mark()
+    telegram.send_text(alice.user, "/help")
+    await telegram.wait_for("sendMessage", since=mark)  # on its way, not answered yet
+    clock.advance(hours=1)
+    bob = telegram.user(id=7301, first_name="Bob")
+    telegram.send_text(bob, "/start")  # a claim, and the look for owed replies
+    await telegram.wait_for("sendMessage", since=mark, chat_id=bob.id)
+    telegram.response_delay = 0
+    await residents.settled(app)
+    helps = [
+        c
+        for c in telegram.calls_of("sendMessage")
+        if c.seq > mark and c.params.get("chat_id") == alice.id
+    ]
+    assert len(helps) == 1
+
+    async def all_done() -> bool:
+        return {row.status for row in await _handled_rows(app)} == {InboundStatus.DONE}
+
+    await eventually(all_done)  # the "sent" marks are written together, a moment later

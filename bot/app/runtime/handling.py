@@ -26,6 +26,7 @@ from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.runtime import replies
+from bot.app.runtime.sent_marks import SentMarks
 from bot.clock import Clock
 from storage import inbox
 from storage.db import deferred_transactions, is_write_conflict
@@ -71,6 +72,7 @@ async def handle_update_once(
     worker_id: str | None = None,
     reply_lease: timedelta = DEFAULT_REPLY_LEASE,
     unrecorded: list[Callable[[], Awaitable[None]]] | None = None,
+    sent_marks: SentMarks | None = None,
     **data: Any,
 ) -> Any:
     """Handle one update (a stored payload, parsed here once; or an ``Update``);
@@ -117,6 +119,7 @@ async def handle_update_once(
                 update_id=update.update_id if from_inbox and calls else None,
                 fsm_keys=fsm_keys,
                 unrecorded=unrecorded,
+                sent_marks=sent_marks,
             )
             return result
     raise AssertionError("unreachable")

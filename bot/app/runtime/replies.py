@@ -40,7 +40,7 @@ import asyncio
 import logging
 import secrets
 import typing
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -61,6 +61,7 @@ from aiogram.methods.base import TelegramMethod
 from aiogram.types import Chat, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app.runtime.sent_marks import SentMarks
 from bot.clock import Clock
 from bot.presentation import outbox
 from bot.services import delivery_outcomes
@@ -444,19 +445,22 @@ async def deliver(
     update_id: int | None,
     fsm_keys: set[str],
     unrecorded: list[Callable[[], Awaitable[None]]] | None = None,
+    sent_marks: SentMarks | None = None,
 ) -> None:
     """Send an update's calls after its commit and write down what happened; if the
-    database is away, the writing is appended to ``unrecorded`` (and the error raised)."""
+    database is away, the writing is appended to ``unrecorded`` (and the error raised).
+    With ``sent_marks``, an update with nothing else to write down is marked done there,
+    with others (``runtime/sent_marks.py``)."""
     delivery = Delivery()
     try:
         await send_calls(bot, calls, delivery)
     finally:
-        if (
-            update_id is not None
-            or delivery.to_outbox
-            or delivery.refused
-            or (delivery.known and fsm_keys)
-        ):
+        only_the_mark = not (
+            delivery.to_outbox or delivery.refused or (delivery.known and fsm_keys)
+        )
+        if update_id is not None and only_the_mark and sent_marks is not None:
+            sent_marks.add(update_id)
+        elif update_id is not None or not only_the_mark:
             write = partial(
                 _record_in_own_transaction, sessionmaker, clock, delivery, update_id, fsm_keys
             )
@@ -479,10 +483,13 @@ async def _record_in_own_transaction(
         await record(session, delivery, update_id=update_id, fsm_keys=fsm_keys, now=clock.now())
 
 
-async def recover_owed(session: AsyncSession, now: datetime) -> int:
+async def recover_owed(
+    session: AsyncSession, now: datetime, *, in_hand: Collection[int] = ()
+) -> int:
     """Calls of updates committed by a process that died before sending them go to the
-    outbox (see the module); returns how many updates had some."""
-    rows = await inbox.owed_replies_due(session, now)
+    outbox (see the module); returns how many updates had some. ``in_hand``: updates the
+    caller is still delivering (their lease may look expired when the clock jumps)."""
+    rows = await inbox.owed_replies_due(session, now, exclude=in_hand)
     for row in rows:
         calls = [Call.from_stored(stored) for stored in row.payload.get("owed", [])]
         await to_outbox(session, [(call, timedelta(0)) for call in calls], {}, now)

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.runtime.handling import handle_update_once
 from bot.app.runtime.replies import recover_owed
+from bot.app.runtime.sent_marks import SentMarks
 from bot.clock import Clock
 from scheduler.batch_loop import BatchLoop
 from scheduler.resilience import Outage, is_database_outage, is_transient
@@ -89,6 +90,10 @@ class UpdateWorker(BatchLoop):
         self._skipped: set[str] = set()
         # What a chat's task raised that the loop must act on (an outage, a fault).
         self._failure: BaseException | None = None
+        # Updates whose replies went out, marked done together.
+        self._sent_marks = SentMarks(sessionmaker)
+        # Claimed by this worker and not finished: never taken for a dead process's.
+        self._in_hand: set[int] = set()
 
     async def _record_pending(self) -> None:
         while self._unrecorded:
@@ -99,8 +104,9 @@ class UpdateWorker(BatchLoop):
         now = self._clock.now()
         if self._next_recovery is not None and now < self._next_recovery:
             return
+        await self._sent_marks.flush()  # ours are not a dead process's
         async with self._sessionmaker() as session, session.begin():
-            recovered = await recover_owed(session, now)
+            recovered = await recover_owed(session, now, in_hand=self._in_hand)
         if recovered:
             log.warning(
                 "Replies of %s updates handled before a crash went to the outbox", recovered
@@ -120,6 +126,7 @@ class UpdateWorker(BatchLoop):
             # Stopping: the chats in hand finish first (cancelled ones, at once).
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()))
+            await self._sent_marks.close()
 
     async def _one_batch(self) -> int:
         if self._failure is not None:
@@ -133,6 +140,7 @@ class UpdateWorker(BatchLoop):
         claimed = await self.claim_and_start()
         while self._in_flight:
             await asyncio.wait(list(self._in_flight.values()))
+        await self._sent_marks.flush()
         if self._failure is not None:
             failure, self._failure = self._failure, None
             raise failure
@@ -164,6 +172,9 @@ class UpdateWorker(BatchLoop):
         after = self._in_flight.get(chat_key)
         task = asyncio.create_task(self._chat_task(rows, after), name=f"chat {chat_key}")
         self._in_flight[chat_key] = task
+        update_ids = {row.update_id for row in rows}
+        self._in_hand.update(update_ids)
+        task.add_done_callback(lambda _task: self._in_hand.difference_update(update_ids))
         task.add_done_callback(partial(self._chat_done, chat_key))
 
     async def _chat_task(self, rows: list[InboundUpdate], after: asyncio.Task[None] | None) -> None:
@@ -220,6 +231,7 @@ class UpdateWorker(BatchLoop):
                 worker_id=self._worker_id,
                 reply_lease=self._lease,
                 unrecorded=self._unrecorded,
+                sent_marks=self._sent_marks,
                 inbox_backlog=backlog,
             )
             return True
