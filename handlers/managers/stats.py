@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Coroutine
-from typing import Any, Protocol
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -47,6 +45,7 @@ from bot.services.stats.requests import (
     report_in,
 )
 from handlers.audiences import PrivateChatOnly, private_chat, staff_groups
+from handlers.background import Sessions, in_background
 from handlers.desk import KnownDesk, at_desk, known_actor
 from handlers.staff.common import bot_username
 
@@ -57,19 +56,12 @@ SORRY = N_(
 )
 
 
-class Sessions(Protocol):
-    """What the handlers need of the application's ``deps``: its sessionmaker."""
-
-    @property
-    def sessionmaker(self) -> async_sessionmaker[AsyncSession]: ...
-
-
 async def show_stats(
     message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
 ) -> None:
     checked = await _checked_stats(command, desk)
     reading = reading_from(deps.sessionmaker)
-    _in_background(_send_report(desk, message.chat.id, checked, reading), "stats-report")
+    in_background(_send_report(desk, message.chat.id, checked, reading), "stats-report")
 
 
 async def stats_sent_privately(
@@ -78,7 +70,7 @@ async def stats_sent_privately(
     """``/stats`` in a group: the report goes to the manager's private chat, never here."""
     checked = await _checked_stats(command, desk)
     reading = reading_from(deps.sessionmaker)
-    _in_background(_send_report_privately(message, desk, checked, reading), "stats-report")
+    in_background(_send_report_privately(message, desk, checked, reading), "stats-report")
 
 
 async def _checked_stats(command: CommandObject, desk: KnownDesk) -> CheckedRequest:
@@ -164,7 +156,7 @@ async def send_export(
     checked = await check_request(desk.session, desk.ctx, desk.actor, request, "export")
     # A month of HQ tickets is read and made into a workbook in seconds: outside this
     # update's transaction, so that other updates do not wait on it.
-    _in_background(
+    in_background(
         _send_file(message, checked, deps.sessionmaker, desk.actor, desk.ctx.org, desk.locale),
         "stats-export",
     )
@@ -207,15 +199,6 @@ async def _send_file(
     except Exception:
         log.exception("Export for %s failed", message.chat.id)
         await message.answer(_("The export could not be made this time. Please try again."))
-
-
-_PENDING: set[asyncio.Task[None]] = set()
-
-
-def _in_background(work: Coroutine[Any, Any, None], name: str) -> None:
-    task = asyncio.create_task(work, name=name)
-    _PENDING.add(task)  # keep a reference until it is done
-    task.add_done_callback(_PENDING.discard)
 
 
 def build_router() -> Router:

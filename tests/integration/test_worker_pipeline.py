@@ -14,21 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app.runtime.worker import UpdateWorker
 from bot.clock import ManualClock
 from storage import inbox
+from tests.integration.test_inbox import private_update
 
 SLOW_CHAT, OTHER_CHAT = 701, 702
 
 
 def _payload(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_790_000_000,
-            "chat": {"id": chat_id, "type": "private"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Li"},
-            "text": text,
-        },
-    }
+    return private_update(
+        update_id,
+        chat_id,
+        {"from": {"id": chat_id, "is_bot": False, "first_name": "Li"}, "text": text},
+    )
 
 
 async def test_a_slow_chat_holds_up_only_itself(

@@ -19,7 +19,9 @@ transaction waits on Telegram. Once committed, :func:`deliver` makes them in ord
 - a placeholder used by a later call (an edit of a message sent just before) is
   replaced by the real id; a placeholder the handler stored in the conversation
   (FSM) data — a staff prompt, a photo acknowledgement — is replaced there too, in
-  a second short transaction that also clears the calls from the inbox row;
+  a second short transaction that also clears the calls from the inbox row (an
+  update with nothing else to write down is marked with others, a moment later:
+  ``runtime/sent_marks.py``);
 - a call Telegram refuses for a while (429, 5xx, a time-out, a 403) is not retried
   here and the update is not handled again: it goes to the outbox, with that chat's
   later calls behind it, and the outbox sender's rules apply (``retry_after``,
