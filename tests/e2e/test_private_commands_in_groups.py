@@ -1,7 +1,7 @@
 """Manager and personal-data commands sent in a staff group: nothing of their answer is
 posted there. ``/stats`` goes to the manager's private chat (or, when the bot may not write
-to them yet, the group is told to open that chat first); ``/audit``, ``/export`` and a
-resident's data commands get a pointer to the private chat."""
+to them yet, the group is told to open that chat first); ``/audit``, ``/export``,
+``/outbox``, ``/notice`` and a resident's data commands get a pointer to the private chat."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ async def test_audit_from_an_anonymous_group_admin_is_answered_and_shows_nothing
     assert _everything_sent(telegram, mark) == [answer.text]
 
 
-@pytest.mark.parametrize("command", ["/export", "/mydata", "/forgetme", "/privacy", "/outbox"])
+@pytest.mark.parametrize(
+    "command", ["/export", "/mydata", "/forgetme", "/privacy", "/outbox", "/notice"]
+)
 async def test_export_and_personal_data_commands_in_a_group_point_to_the_private_chat(
     app: Application, telegram: FakeTelegramServer, command: str
 ) -> None:
