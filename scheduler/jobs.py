@@ -3,7 +3,9 @@
 A job that queues messages wakes the outbox sender once it has committed. A job
 that meets an outage of the database stops there and logs it once (see
 ``scheduler/resilience.py``); its next run, an interval later, is the retry, and
-what it did not reach is still due then.
+what it did not reach is still due then. Any other error is raised to the scheduler,
+which logs it with its traceback and runs the job again at its next tick: a job never
+stops the process.
 """
 
 from __future__ import annotations

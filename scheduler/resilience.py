@@ -6,8 +6,10 @@ worker, the outbox sender, the scheduler's jobs — asks :func:`is_transient` he
 whether an error is such an outage; if it is, the loop keeps what it holds for
 later and tries again after a bounded, jittered exponential back-off
 (:class:`Outage`), logging one line when the outage begins and one when it ends.
-Any other error is a fault that retrying cannot mend: the loop stops, and the
-process exits non-zero so that a supervisor notices.
+Any other error is a fault that retrying cannot mend: a loop stops, and the
+process exits non-zero so that a supervisor notices. A job is not a loop: it skips
+its run in an outage and raises a fault to the scheduler, which logs it and runs the
+job again at its next tick (``scheduler/jobs.surviving_outages``).
 """
 
 from __future__ import annotations

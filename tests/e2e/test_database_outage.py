@@ -14,6 +14,7 @@ import logging
 import sqlite3
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,14 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.app.application import Application
+from bot.clock import ManualClock
 from bot.presentation.outbox import enqueue_text
 from fake_telegram import FakeTelegramServer
 from fake_telegram.models import ApiCall
 from storage.models import InboundStatus, InboundUpdate, OutboxMessage, OutboxStatus
 from tests.conftest import eventually
 from tests.db import ON_POSTGRES
+from tests.e2e import test_sla_escalation as sla
 from tests.e2e.bot_subprocess import bot_env, bot_processes
 from tests.e2e.conftest import AppFactory
 from tests.e2e.tcp_proxy import TcpProxy
@@ -227,3 +230,38 @@ async def test_the_process_exits_non_zero_when_it_gives_up_waiting_for_the_datab
     assert returncode == 1, log
     assert "giving up" in log and "The bot stopped on an error" in log
     assert telegram.pending_updates() == 1  # not confirmed: Telegram offers it again later
+
+
+async def test_the_sla_sweep_skips_its_runs_during_an_outage_and_escalates_once_it_is_back(
+    outage: DatabaseOutage,
+    start_app: AppFactory,
+    telegram: FakeTelegramServer,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The scheduler's own SLA job, ticking every 0.2 s: each run in the outage ends with
+    nothing done (one log line in all), the process keeps running, and the first run after
+    it escalates what fell due meanwhile."""
+    caplog.set_level(logging.INFO, logger="scheduler.resilience")
+    bot = await start_app(
+        database_url=outage.url, sqlite_busy_timeout=BUSY_TIMEOUT, sla_sweep_interval=0.2
+    )
+    (ticket,) = await sla.file_complaints(bot)
+    await outage.begin()
+    clock.advance(timedelta(hours=24))  # the response deadline has passed
+    await eventually(lambda: log_lines(caplog, "job sla_sweep", "unavailable"), timeout=30)
+    await asyncio.sleep(1.0)  # more runs meet the outage: no more lines, no escalation
+    assert len(log_lines(caplog, "job sla_sweep", "unavailable")) == 1
+    assert not [t for t in sla.sla_texts(telegram, sla.PROJECT) if t.startswith("🔺")]
+    assert bot.failure is None
+
+    await outage.end()
+    await eventually(
+        lambda: [t for t in sla.sla_texts(telegram, sla.PROJECT) if t.startswith("🔺")],
+        timeout=30,
+    )
+    (escalation,) = [t for t in sla.sla_texts(telegram, sla.PROJECT) if t.startswith("🔺")]
+    assert ticket.number in escalation
+    await eventually(lambda: log_lines(caplog, "job sla_sweep", "back to work"), timeout=30)
+    assert len(log_lines(caplog, "job sla_sweep", "unavailable")) == 1
+    assert bot.failure is None
