@@ -3,9 +3,9 @@
 The sandbox is started as the command a person runs; Selenium uses the system's
 ``chromium`` and ``chromedriver`` (Debian packages; CI installs them). A Chinese
 resident registers by sharing a contact and files a complaint with a photo; the
-project group sees the card; the clock moves and the escalations appear; staff take
-and resolve; the resident rates it; the manager's /stats shows the chart and /export
-downloads an XLSX. ``SANDBOX_SCREENSHOTS=docs`` writes the screenshots to docs/.
+project group sees the card; the clock moves 25 h and the region sees the escalation;
+staff take and resolve; the resident rates it; the manager's /stats shows the chart and
+/export downloads an XLSX. ``SANDBOX_SCREENSHOTS=docs`` writes the screenshots to docs/.
 """
 
 from __future__ import annotations
@@ -178,6 +178,18 @@ class Page:
 
         return self.until(found, f"{fragment!r} in the {key} pane", timeout)
 
+    def sees_all(self, key: str, *fragments: str, timeout: float = STEP) -> str:
+        """The text of the last message in the pane containing every fragment."""
+
+        def found() -> str | None:
+            for message in reversed(self.messages(key)):
+                text = message.text
+                if all(fragment in text for fragment in fragments):
+                    return text
+            return None
+
+        return self.until(found, f"{fragments!r} in the {key} pane", timeout)
+
     def _click(self, key: str, selector: str, label: str, what: str) -> None:
         def clicked() -> bool:
             buttons = [
@@ -299,16 +311,14 @@ def test_a_complaint_from_registration_to_rating_statistics_and_export_in_the_br
     page.element("project", ".photos img")
     page.screenshot("sandbox-complaint.png")
 
-    # 25 hours without an answer: the first-response deadline has passed.
+    # 25 hours without an answer: the 24 h first-response promise was missed an hour ago,
+    # and the example organisation's ladder tells the region 1 hour after a missed one.
     page.move_time(25)
     overdue = page.sees_text("project", "🔺")
     assert "SG-000004" in overdue and "首次响应" in overdue
-    page.sees("region", "每日简报")  # the regional digest lists it as overdue
-    assert "SG-000004" in page.text_of("region")
-    # The example ladder tells the region 8 hours after the missed deadline.
-    page.move_time(8)
-    escalation = page.sees_text("region", "🔺")
-    assert "SG-000004" in escalation and "第 2 级" in escalation
+    escalation = page.sees_all("region", "🔺", "SG-000004", "第 2 级")
+    assert "首次响应" in escalation
+    page.sees("region", "每日简报")  # the regional digest lists it as overdue too
     page.screenshot("sandbox-escalation.png")
 
     # Staff take it and resolve it, answering the bot's prompt with a reply.
