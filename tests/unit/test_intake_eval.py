@@ -108,3 +108,22 @@ def test_the_example_file_needs_no_list_of_synonyms() -> None:
     org: Organisation = ORG.model_copy(update={"categories": bare})
     figures = evaluate(org, EXAMPLES)
     assert figures.top1_accuracy >= 0.95 and figures.false_offers == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["周末愉快", "今天天气不错", "早上好呀", "辛苦了", "have a nice weekend", "nice weather today",
+     "good night", "祝大家中秋节快乐,阖家幸福", "enjoy your weekend everyone", "今天心情特别好"],
+)  # fmt: skip
+def test_a_few_words_with_no_problem_in_them_are_not_offered(text: str) -> None:
+    reading = categories.read(ORG, text)
+    assert not reading.offered and reading.guesses == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["阳台的窗户玻璃裂了一条缝", "你们几点下班", "周末能不能来人看看", "小区门口的路灯不亮",
+     "the balcony glass has a crack", "when is the office open?", "I need a new mailbox key"],
+)  # fmt: skip
+def test_a_few_words_that_say_something_is_wrong_or_asked_are_still_offered(text: str) -> None:
+    assert categories.read(ORG, text).offered

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 from bot.config.orgfile import Category, Organisation
 from bot.services.intake import small_talk
-from bot.services.intake.lexicon import lexicon
+from bot.services.intake.lexicon import WEIGHTS, lexicon
 from bot.services.intake.matching import CategoryGuess, KeywordSet, Matcher, matcher
 from bot.services.intake.words import words
 
 _NAME_PARTS = re.compile(r"[/()()、,,&+]|\band\b|\bor\b")
 _KEY_PARTS = re.compile(r"[_\-.]+")
 _END_PUNCTUATION = re.compile(r"[\s.!?。!?]+$")
+HINT_WEIGHT = WEIGHTS["hint"]
 # Names that say nothing about a problem: never matched in free text.
 _GENERIC_NAMES = frozenset({"other", "others", "misc", "miscellaneous", "其他", "其它", "杂项"})
 
@@ -146,9 +147,12 @@ class Reading:
 
 def read(org: Organisation, text: str) -> Reading:
     guesses = guess(org, text)
-    strongest = _matcher(org).match(text).strongest if guesses else 0
+    strongest = _matcher(org).match(text).strongest
     chatter = small_talk.is_small_talk(text, guessed=bool(guesses), strongest=strongest)
-    offered = not chatter and (bool(guesses) or small_talk.substantial(text))
+    if guesses and strongest <= HINT_WEIGHT and small_talk.idle(text):
+        chatter = True  # guessed from a hint alone ("邻居", "sweet"), in words of chit-chat
+    described = small_talk.substantial(text) and not small_talk.idle(text, strongest > 0)
+    offered = not chatter and (bool(guesses) or described)
     return Reading(guesses if offered else [], offered)
 
 

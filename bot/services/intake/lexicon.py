@@ -37,11 +37,21 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class ProblemSigns:
+    """What says a message is about a problem, a request or a question (``[problem_signs]``)."""
+
+    zh_chars: tuple[str, ...]  # in a Chinese word: 坏了, 漏水, 不亮, 没电
+    zh_fine: frozenset[str]  # Chinese words with such a character that say nothing is wrong
+    en: frozenset[str]  # English words (as written or stemmed)
+
+
+@dataclass(frozen=True)
 class Lexicon:
     topics: tuple[Topic, ...]
     small_talk: dict[str, tuple[str, ...]]  # class → words and phrases (both languages)
     common_words: frozenset[str]  # English words never read as a typo
     typos: dict[str, str]  # English misspelling → the word meant
+    problem_signs: ProblemSigns = ProblemSigns((), frozenset(), frozenset())
 
     def topic(self, topic_id: str) -> Topic:
         for topic in self.topics:
@@ -86,6 +96,15 @@ def parse(data: dict[str, Any]) -> Lexicon:
         small_talk=small_talk,
         common_words=frozenset(word.lower() for word in data["common_words"]["en"]),
         typos={wrong.lower(): right.lower() for wrong, right in data["typos"]["en"].items()},
+        problem_signs=_problem_signs(data.get("problem_signs", {})),
+    )
+
+
+def _problem_signs(table: dict[str, Any]) -> ProblemSigns:
+    return ProblemSigns(
+        zh_chars=tuple(table.get("zh_chars", [])),
+        zh_fine=frozenset(table.get("zh_fine", [])),
+        en=frozenset(word.lower() for word in table.get("en", [])),
     )
 
 

@@ -13,7 +13,11 @@ The rule, with the word classes of the lexicon's ``[small_talk]``:
   problem (a problem word such as 漏水, or "but", "again", "still", "please", 坏…).
 
 Anything else without a category is offered when it is long enough to describe
-something (three English words or four Chinese characters), as before.
+something (three English words or four Chinese characters) and says that something
+is wrong, wanted or asked: a message of at most ``FEW_WORDS`` words of content with
+no sign of that (``[problem_signs]``: 坏, 漏, 不, 没, 堵, "broken", "not", "need",
+"when", a question mark…), no trouble word and no lexicon word is chit-chat too
+("周末愉快", "今天天气不错", "have a good day").
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from bot.services.intake.lexicon import (
 from bot.services.intake.words import Word, words
 
 MIN_WORDS, MIN_CJK = 3, 4  # shorter than this and no category: not a description
+FEW_WORDS = 6  # no category, at most this many words of content and no problem sign: chatter
+_QUESTION_MARKS = frozenset("??")
 _CHATTER = {GREETING, THANKS, ACK, FAREWELL, BOT}
 _IGNORED = {*_CHATTER, RESOLVED, STOPWORDS}  # what does not count as content
 
@@ -103,3 +109,25 @@ def substantial(text: str) -> bool:
     latin = sum(1 for w in tokens if not w.cjk)
     cjk = sum(len(w.text) for w in tokens if w.cjk)
     return latin >= MIN_WORDS or cjk >= MIN_CJK
+
+
+def _signals(word: Word) -> bool:
+    signs = lexicon().problem_signs
+    if not word.cjk:
+        return word.written in signs.en or word.text in signs.en or word.written.endswith("n't")
+    if word.text in signs.zh_fine:
+        return False
+    return any(sign in word.text for sign in signs.zh_chars)
+
+
+def idle(text: str, mentions_the_lexicon: bool = False) -> bool:
+    """Whether uncategorised ``text`` is a few words that name no problem, wish or question.
+
+    ``mentions_the_lexicon``: a lexicon word was found in it (a thing that can break).
+    """
+    if mentions_the_lexicon or _QUESTION_MARKS & set(text):
+        return False
+    classes, content = _classify(words(text))
+    if TROUBLE in classes or len(content) > FEW_WORDS:
+        return False
+    return not any(_signals(word) for word in words(text))
