@@ -217,7 +217,22 @@ async def test_withdrawal_edits_the_sent_copies_and_stops_the_others_and_the_sen
         left = (
             await session.scalars(select(OutboxMessage.id).where(OutboxMessage.chat_id == LATE))
         ).all()
+        audited = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action.startswith("notice."))
+                .order_by(AuditEntry.id)
+            )
+        ).all()
     assert left == []
+    assert [(e.action, e.outcome) for e in audited] == [
+        ("notice.send", "allowed"),
+        ("notice.withdraw", "allowed"),
+    ]
+    withdrawal = audited[1]
+    assert withdrawal.data == {"notice": notice.id, "dropped": 1}
+    assert withdrawal.actor_telegram_id == MANAGER
+    assert withdrawal.actor_person_id == notice.withdrawn_by_id == notice.created_by_id
 
 
 async def until_copies(app: Application, *, sent: int, held_back: int) -> None:

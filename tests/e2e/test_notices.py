@@ -39,7 +39,7 @@ from storage.models import (
 )
 from tests.conftest import eventually
 from tests.e2e.notice_support import compose_notice, write_notices_org
-from tests.e2e.residents import buttons, delivered, press, say, settled
+from tests.e2e.residents import buttons, delivered, next_message, press, say, settled
 from tests.e2e.staff_helpers import ctx
 from tests.e2e.survey_support import add_resident
 
@@ -142,7 +142,13 @@ async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
 
     offer = await say(telegram, zh5, "没水了")  # building 5: filed as usual
     assert "已经知道" not in offer.params["text"]
-    assert buttons(offer)
+    assert "<b>漏水</b>" in offer.params["text"] and "<b>5号楼 501</b>" in offer.params["text"]
+    intro = await press(telegram, zh5, offer, "✅ 对,就这样")
+    photos = await next_message(telegram, zh5, intro.seq + 1)
+    summary = await press(telegram, zh5, photos, "不发照片")
+    assert "类别:漏水" in summary.params["text"] and "5号楼 501" in summary.params["text"]
+    filed = await press(telegram, zh5, summary, "✅ 提交")
+    assert "单号 <b>SG-000001</b>" in filed.params["text"]  # a real ticket
 
     stats = await say(telegram, manager, "/stats")
     report = await eventually(lambda: sent_to(telegram, MANAGER, "通知与自助服务"))
@@ -153,12 +159,21 @@ async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session:
         tickets = (await session.scalars(select(Ticket))).all()
+        five_zero_one = await session.scalar(
+            select(PropertyUnit.id)
+            .join(Building, Building.id == PropertyUnit.building_id)
+            .where(Building.key == "5", PropertyUnit.key == "501")
+        )
         audited = (
             await session.scalars(
                 select(AuditEntry.action).where(AuditEntry.action == "notice.send")
             )
         ).all()
-    assert tickets == [] and audited == ["notice.send"]
+    # Building 3's report was deflected (nothing filed); building 5's is the one ticket.
+    assert [(t.number, t.category_key, t.property_unit_id) for t in tickets] == [
+        ("SG-000001", "water", five_zero_one)
+    ]
+    assert audited == ["notice.send"]
 
 
 async def test_file_anyway_after_the_notice_files_as_usual(
@@ -268,8 +283,21 @@ async def test_a_restart_in_the_middle_of_a_big_notice_neither_loses_nor_repeats
             )
             return bool(count and count >= 100)
 
+    def told() -> Counter:
+        return Counter(
+            call.params.get("chat_id")
+            for call in telegram.calls
+            if call.method == "sendMessage" and "全体住户请注意" in call.params.get("text", "")
+        )
+
     await eventually(some_sent, timeout=30)
     await app.stop()  # in the middle
+    before_the_stop = told()
+    async with app.sessionmaker() as session:
+        at_the_stop = await sending.delivery_count(session, notice)
+    # Really mid-way: some copies went, many were still queued when the bot stopped.
+    assert 100 <= sum(before_the_stop.values()) < len(people)
+    assert at_the_stop.waiting > 0 and at_the_stop.delivered + at_the_stop.waiting == 1000
     restarted = await start_app(outbox_per_second=400.0)
 
     async def all_settled() -> bool:
@@ -278,11 +306,7 @@ async def test_a_restart_in_the_middle_of_a_big_notice_neither_loses_nor_repeats
 
     await eventually(all_settled, timeout=60)
 
-    received = Counter(
-        call.params.get("chat_id")
-        for call in telegram.calls
-        if call.method == "sendMessage" and "全体住户请注意" in call.params.get("text", "")
-    )
+    received = told()
     assert set(received) >= set(people)  # nobody forgotten
     assert max(received[p] for p in people) == 1  # nobody told twice
     async with restarted.sessionmaker() as session:  # type: ignore[union-attr]
