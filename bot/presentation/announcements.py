@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.config.orgfile.models import FaqEntry, display_name
-from bot.i18n import N_, translate
+from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.buttons.announcements import (
     ComposeChoice,
     ComposeStep,
@@ -244,7 +244,12 @@ def preview(
         "",
         body,
         "",
-        translate(locale, N_("👥 It will reach {count} residents."), count=reach),
+        translate_plural(
+            locale,
+            NP_("👥 It will reach {count} resident.", "👥 It will reach {count} residents."),
+            reach,
+            count=reach,
+        ),
     ]
     if waits_until:
         lines.append(
@@ -277,30 +282,40 @@ def manage_keyboard(notice_id: int, locale: str) -> InlineKeyboardMarkup:
 
 def sent_text(reach: int, waits_until: str | None, locale: str) -> str:
     if waits_until:
-        return translate(
+        return translate_plural(
             locale,
-            N_(
+            NP_(
+                "📤 Queued for {count} resident. Quiet hours: it goes out at {time}. "
+                "I will tell you when it is delivered.",
                 "📤 Queued for {count} residents. Quiet hours: it goes out at {time}. "
-                "I will tell you when it is delivered."
+                "I will tell you when it is delivered.",
             ),
+            reach,
             count=reach,
             time=waits_until,
         )
-    return translate(
+    return translate_plural(
         locale,
-        N_("📤 Sending to {count} residents. I will tell you when it is delivered."),
+        NP_(
+            "📤 Sending to {count} resident. I will tell you when it is delivered.",
+            "📤 Sending to {count} residents. I will tell you when it is delivered.",
+        ),
+        reach,
         count=reach,
     )
 
 
 def progress_text(delivered: int, unreachable: int, waiting: int, final: bool, locale: str) -> str:
     if final:
-        return translate(
+        return translate_plural(
             locale,
-            N_(
+            NP_(
+                "✅ Notice delivered: {delivered} resident received it, "
+                "{unreachable} could not be reached.",
                 "✅ Notice delivered: {delivered} residents received it, "
-                "{unreachable} could not be reached."
+                "{unreachable} could not be reached.",
             ),
+            delivered,
             delivered=delivered,
             unreachable=unreachable,
         )

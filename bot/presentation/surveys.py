@@ -7,6 +7,7 @@ import html
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.i18n import N_, translate
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
@@ -196,9 +197,12 @@ def campaign_list(summaries: list[CampaignSummary]) -> str:
 
 
 def campaign_started(started: CampaignSummary) -> str:
-    return _(
+    return ngettext(
+        "Survey <b>{key}</b> started for {unit}: {count} resident will receive it "
+        "over the next minutes. Stop it with /survey stop {key}",
         "Survey <b>{key}</b> started for {unit}: {count} residents will receive it "
-        "over the next minutes. Stop it with /survey stop {key}"
+        "over the next minutes. Stop it with /survey stop {key}",
+        started.invited,
     ).format(key=started.key, unit=html.escape(started.unit_name), count=started.invited)
 
 

@@ -192,9 +192,11 @@ async def _send_file(
             scope=html.escape(scope_name(report, organisation, locale)),
         )
         if rows.truncated:
-            caption += "\n" + _("Only the first {count} tickets fit in one file.").format(
-                count=len(rows.rows)
-            )
+            caption += "\n" + ngettext(
+                "Only the first {count} ticket fits in one file.",
+                "Only the first {count} tickets fit in one file.",
+                len(rows.rows),
+            ).format(count=len(rows.rows))
         await message.answer_document(BufferedInputFile(data, filename=filename), caption=caption)
     except Exception:
         log.exception("Export for %s failed", message.chat.id)

@@ -10,6 +10,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.presentation.texts import category_name
 from bot.services.announcements import incidents
@@ -39,10 +40,19 @@ async def incident_command(message: Message, command: CommandObject, desk: Desk)
         summary = await incidents.answer_all(
             desk.session, desk.ctx, desk.actor, number, text, close=close
         )
+        count = summary.answered
         reply = (
-            _("✅ Incident {number} closed: {count} tickets resolved, their residents told.")
+            ngettext(
+                "✅ Incident {number} closed: {count} ticket resolved, its resident told.",
+                "✅ Incident {number} closed: {count} tickets resolved, their residents told.",
+                count,
+            )
             if close
-            else _("💬 Incident {number}: {count} tickets answered, their residents told.")
+            else ngettext(
+                "💬 Incident {number}: {count} ticket answered, its resident told.",
+                "💬 Incident {number}: {count} tickets answered, their residents told.",
+                count,
+            )
         )
         await message.answer(reply.format(number=summary.number, count=summary.answered))
         return

@@ -14,7 +14,7 @@ from aiogram.types import (
     Message,
     ReplyKeyboardRemove,
 )
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,24 @@ def _rights_keyboard() -> InlineKeyboardMarkup:
     )
 
 
+def _counted(counts: dict[str, int], *, with_history: bool) -> dict[str, str]:
+    """Units, tickets and survey answers held, each in its plural form."""
+    units, tickets, answers = counts["units"], counts["tickets"], counts["answers"]
+    return {
+        "units": ngettext("{count} unit", "{count} units", units).format(count=units),
+        "tickets": (
+            ngettext(
+                "{count} ticket with its history", "{count} tickets with their history", tickets
+            )
+            if with_history
+            else ngettext("{count} ticket", "{count} tickets", tickets)
+        ).format(count=tickets),
+        "answers": ngettext("{count} survey answer", "{count} survey answers", answers).format(
+            count=answers
+        ),
+    }
+
+
 async def show_privacy(
     message: Message, session: AsyncSession, ctx: Context, actor: Actor, i18n: I18n
 ) -> None:
@@ -53,8 +71,8 @@ async def show_privacy(
         counts = summary_lines(await personal_data(session, person))
         held = _(
             "What we hold about you: your name and phone number (encrypted), your language, "
-            "{units} unit(s), {tickets} ticket(s), {answers} survey answer(s)."
-        ).format(**counts)
+            "{units}, {tickets}, {answers}."
+        ).format(**_counted(counts, with_history=False))
         if person.consented_at:
             held += "\n" + _("You agreed to notice version {version} on {date}.").format(
                 version=person.consent_version, date=person.consented_at.date().isoformat()
@@ -75,9 +93,8 @@ async def _send_copy(target: Message, session: AsyncSession, ctx: Context, actor
     await target.answer_document(
         BufferedInputFile(payload, filename="my-data.json"),
         caption=_(
-            "Everything we hold about you: profile, {units} unit(s), consents, {tickets} "
-            "ticket(s) with their history and {answers} survey answer(s)."
-        ).format(**counts),
+            "Everything we hold about you: profile, {units}, consents, {tickets} and {answers}."
+        ).format(**_counted(counts, with_history=True)),
     )
 
 

@@ -56,7 +56,7 @@ async def test_privacy_shows_the_notice_and_what_is_held(alice: ResidentChat) ->
     assert "We hold no personal data about you." in before.params["text"]
     await alice.registered_in_unit()
     after = await alice.say("/privacy")
-    assert "1 unit(s), 0 ticket(s)" in after.params["text"]
+    assert "1 unit, 0 tickets, 0 survey answers." in after.params["text"]  # plurals
     assert "notice version 1" in after.params["text"]
 
 
@@ -83,7 +83,7 @@ async def test_mydata_sends_only_the_residents_own_data(alice: ResidentChat) -> 
     assert document["tickets"][0]["description"] == "Leak under my sink"
     dumped = json.dumps(document, ensure_ascii=False)
     assert "Neighbour's secret problem" not in dumped and "internal only" not in dumped
-    assert "1 ticket(s)" in sent.params["caption"]
+    assert "1 ticket with its history" in sent.params["caption"]
     await settled(app)
     async with app.sessionmaker() as session:
         exports = await session.scalar(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, pick_locale, translate
+from bot.i18n import N_, NP_, pick_locale, translate, translate_plural
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
@@ -48,10 +48,13 @@ ALERT_AGAIN = N_(
     "Reasons: {reasons}\nComment: {comment}"
 )
 FOLLOW_UP_BUTTON = N_("📞 I will call back")
-INVITATION = N_(
+INVITATION = NP_(
+    "📋 <b>Satisfaction survey</b>\n"
+    "How are we doing at {project}? {count} short question, about two minutes. "
+    "You can stop at any time and continue later with /survey.",
     "📋 <b>Satisfaction survey</b>\n"
     "How are we doing at {project}? {count} short questions, about two minutes. "
-    "You can stop at any time and continue later with /survey."
+    "You can stop at any time and continue later with /survey.",
 )
 CAMPAIGN_REMINDER = N_(
     "⏰ Our satisfaction survey is still open and your opinion matters to us. "
@@ -178,7 +181,8 @@ async def campaign_started(session: AsyncSession, ctx: Context, notice: Campaign
 
     def text_in(locale: str, invitee: Invitee) -> str:
         project = html.escape(names.get(invitee.project_id, ""))
-        return translate(locale, INVITATION, project=project, count=notice.question_count)
+        count = notice.question_count
+        return translate_plural(locale, INVITATION, count, project=project, count=count)
 
     await _mailing(
         session,

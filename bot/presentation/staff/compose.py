@@ -7,6 +7,7 @@ import enum
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.presentation.buttons.tickets import ComposeAction, ComposeButton
 
@@ -38,9 +39,12 @@ def prompt_text(
         ),
     }
     if in_group:
-        hint = _(
+        hint = ngettext(
             "Just write it here: your next message in this group is the answer "
-            "(within {minutes} minutes; ✖ Cancel to stop)."
+            "(within {minutes} minute; ✖ Cancel to stop).",
+            "Just write it here: your next message in this group is the answer "
+            "(within {minutes} minutes; ✖ Cancel to stop).",
+            minutes,
         ).format(minutes=minutes)
     else:
         hint = _("Send it here.")

@@ -4,6 +4,7 @@ or by a Telegram reply to a line about a ticket. Rendered in the chat's language
 from __future__ import annotations
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 # A message that starts with this (or the /note command) is an internal note.
 NOTE_PREFIX = "#note"
@@ -18,7 +19,10 @@ def only_text_and_photos() -> str:
 
 
 def prompt_expired(number: str, minutes: int) -> str:
-    return _(
+    return ngettext(
         "⌛ Your answer to {number} was not sent: the prompt had expired after {minutes} "
-        "minutes. Press Reply on the card again."
+        "minute. Press Reply on the card again.",
+        "⌛ Your answer to {number} was not sent: the prompt had expired after {minutes} "
+        "minutes. Press Reply on the card again.",
+        minutes,
     ).format(number=number, minutes=minutes)

@@ -20,7 +20,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.config.orgfile import Organisation
-from bot.i18n import N_, translate
+from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.stats.self_service import self_service_rows
 from bot.presentation.stats.texts import category_label, dimension_name, scope_name
 from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name, zone_name
@@ -254,9 +254,13 @@ def _dimension_row(dimension: Dimension, locale: str, org: Organisation | None) 
     return (
         _dimension_title(org, locale, dimension),
         _mean(dimension.mean),
-        translate(
+        translate_plural(
             locale,
-            N_("Questionnaire: mean of the {count} answers (1–5) in the period to “{question}”"),
+            NP_(
+                "Questionnaire: mean of the {count} answer (1–5) in the period to “{question}”",
+                "Questionnaire: mean of the {count} answers (1–5) in the period to “{question}”",
+            ),
+            dimension.answers,
             count=dimension.answers,
             question=question,
         ),

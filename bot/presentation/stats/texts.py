@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from bot.config.orgfile import Organisation, display_name
-from bot.i18n import N_, translate
+from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.stats.self_service import self_service_lines
 from bot.presentation.texts import category_name, kind_name, zone_name
 from bot.services.stats.figures import (
@@ -134,9 +134,10 @@ def rate_text(locale: str, rate: ResponseRate) -> str:
 def csat_text(locale: str, satisfaction: Satisfaction) -> str:
     if not satisfaction.ratings:
         return DASH
-    return translate(
+    return translate_plural(
         locale,
-        N_("{csat} ({count} ratings, mean {mean}/5)"),
+        NP_("{csat} ({count} rating, mean {mean}/5)", "{csat} ({count} ratings, mean {mean}/5)"),
+        satisfaction.ratings,
         csat=pct(satisfaction.csat),
         count=satisfaction.ratings,
         mean=f"{satisfaction.mean:.1f}",
@@ -243,8 +244,10 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
         [
             t(N_("<b>Satisfaction</b>")),
             t(N_("CSAT: {text}"), text=csat_text(locale, report.satisfaction)),
-            t(
-                N_("NPS: {score} ({count} answers)"),
+            translate_plural(
+                locale,
+                NP_("NPS: {score} ({count} answer)", "NPS: {score} ({count} answers)"),
+                nps.responses,
                 score=DASH if nps.score is None else f"{nps.score:+.0f}",
                 count=nps.responses,
             ),
