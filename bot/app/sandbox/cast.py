@@ -34,6 +34,7 @@ class Pane:
     subtitle: str
     kind: str  # "resident", "staff" (private) or "group"
     speakers: tuple[Person, ...] = field(default=())
+    forum: bool = False  # a supergroup with Topics on (the bot an admin that manages them)
 
     @property
     def is_group(self) -> bool:
@@ -45,6 +46,8 @@ ALICE = Person(700002, "Alice", "en", "+8613800000002")
 AUNTIE_WANG = Person(700003, "王秀英", "zh-hans", "+8613800000003")
 RESIDENTS = (XIAOMING, ALICE, AUNTIE_WANG)
 PROJECT_KEY = "sunshine"
+# Another project's group has Topics on: each of its tickets gets a topic of its own.
+FORUM_PROJECT_KEY = "binjiang"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,9 @@ class Cast:
             )
         for pane in self.panes:
             if pane.is_group:
-                telegram.add_group(pane.chat_id, pane.title)
+                group = telegram.add_group(pane.chat_id, pane.title, is_forum=pane.forum)
+                if pane.forum:
+                    group.bot_status = "administrator"
 
 
 def group_of(chat_id: int | None) -> int:
@@ -77,6 +82,7 @@ def group_of(chat_id: int | None) -> int:
 
 def build_cast(org: Organisation) -> Cast:
     project = next(p for p in org.projects if p.key == PROJECT_KEY)
+    forum_project = next(p for p in org.projects if p.key == FORUM_PROJECT_KEY)
     region = next(r for r in org.regions if r.key == project.region)
     staff = {
         member.telegram_id: Person(member.telegram_id, member.name, "zh-hans")
@@ -100,6 +106,15 @@ def build_cast(org: Organisation) -> Cast:
             "项目部员工群 · project staff group",
             "group",
             working_in(project.key),
+        ),
+        Pane(
+            "binjiang",
+            group_of(forum_project.group_chat_id),
+            f"{forum_project.name}项目部",
+            "项目部员工群 · 话题 · project group with topics",
+            "group",
+            working_in(forum_project.key),
+            forum=True,
         ),
         Pane(
             "region",

@@ -3,7 +3,8 @@
 Telegram stores a message as visible text plus entities; the page gets safe HTML
 rebuilt from them (everything else escaped), photos and documents as links to the
 sandbox's file route, albums as one bubble, inline buttons, the reply keyboard the
-bot last set in a private chat, edits in place and forum topics.
+bot last set in a private chat, edits in place and forum topics (a forum's messages
+carry their topic; the chat lists its topics, which the page draws as sections).
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ _SIMPLE_TAGS = {
     "expandable_blockquote": "blockquote",
 }
 _SAFE_SCHEMES = ("http://", "https://", "tg://", "mailto:")
+# The service messages a topic's changes leave in it, and what the page calls them.
+_TOPIC_EVENTS = {
+    "forum_topic_created": "created",
+    "forum_topic_edited": "renamed",
+    "forum_topic_closed": "closed",
+    "forum_topic_reopened": "reopened",
+}
 
 
 def _tags(entity: dict[str, Any]) -> tuple[str, str]:
@@ -149,6 +157,9 @@ def message_view(message: StoredMessage, zone: tzinfo) -> dict[str, Any]:
         item["album"] = str(data["media_group_id"])
     if data.get("is_topic_message") and data.get("message_thread_id"):
         item["topic"] = int(data["message_thread_id"])
+    for event, kind in _TOPIC_EVENTS.items():
+        if event in data:
+            item["service"] = {"kind": kind, "name": str((data[event] or {}).get("name", ""))}
     reply = data.get("reply_to_message")
     if reply:
         item["reply_to"] = {
@@ -205,8 +216,19 @@ def chat_view(telegram: FakeTelegramServer, chat_id: int, zone: tzinfo) -> dict[
     messages = telegram.messages_in(chat_id, include_user_messages=True)
     chat = telegram.state.chats.get(chat_id)
     private = chat is not None and chat.type == "private"
+    forum = bool(chat is not None and chat.is_forum)
     return {
         "messages": _merge_albums([message_view(m, zone) for m in messages]),
         "keyboard": reply_keyboard(messages) if private else None,
-        "forum": bool(chat is not None and chat.is_forum),
+        "forum": forum,
+        "topics": topics_of(telegram, chat_id) if forum else [],
     }
+
+
+def topics_of(telegram: FakeTelegramServer, chat_id: int) -> list[dict[str, Any]]:
+    """A forum's topics in the order they were made: id (the thread), name, closed."""
+    chat = telegram.state.chats[chat_id]
+    return [
+        {"id": topic.message_thread_id, "name": topic.name, "closed": topic.closed}
+        for _thread, topic in sorted(chat.topics.items())
+    ]

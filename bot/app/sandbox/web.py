@@ -120,6 +120,17 @@ def _reply_to(body: dict[str, Any]) -> int | None:
     return int(value) if value not in (None, "", 0, "0") else None
 
 
+def _topic_of(sandbox: Sandbox, chat: int | None, reply_to: int | None) -> int | None:
+    """In a forum a reply goes to the replied message's topic (as in Telegram)."""
+    if chat is None or reply_to is None:
+        return None
+    replied = sandbox.telegram.message(chat, reply_to)
+    if replied is None or not replied.data.get("is_topic_message"):
+        return None
+    thread = replied.data.get("message_thread_id")
+    return int(thread) if thread else None
+
+
 async def index(_request: web.Request) -> web.Response:
     return web.Response(body=_static("index.html"), content_type="text/html", charset="utf-8")
 
@@ -151,7 +162,13 @@ async def send(request: web.Request) -> web.Response:
         raise Refusal("nothing to send")
     reply_to = _reply_to(body)
     try:
-        sandbox.telegram.send_text(user, text[:4096], chat_id=chat, reply_to=reply_to)
+        sandbox.telegram.send_text(
+            user,
+            text[:4096],
+            chat_id=chat,
+            reply_to=reply_to,
+            message_thread_id=_topic_of(sandbox, chat, reply_to),
+        )
     except LookupError:
         raise Refusal("the message replied to is gone") from None
     return await _acted(sandbox)
@@ -191,12 +208,14 @@ async def photo(request: web.Request) -> web.Response:
     if size is None:
         raise Refusal("a JPEG, PNG or GIF image, please")
     caption = str(body.get("caption") or "").strip() or None
+    reply_to = _reply_to(body)
     sandbox.telegram.send_photo(
         user,
         chat_id=chat,
         caption=caption,
         data=data,
-        reply_to=_reply_to(body),
+        reply_to=reply_to,
+        message_thread_id=_topic_of(sandbox, chat, reply_to),
         width=size[0],
         height=size[1],
     )

@@ -60,6 +60,7 @@ function createPane(data) {
   const form = node.querySelector(".composer");
   const input = node.querySelector(".text-input");
   input.placeholder = data.kind === "group" ? "Message the group" : "Message";
+  if (data.forum) input.placeholder = "Message General (↩ reply to write in a topic)";
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = input.value.trim();
@@ -145,10 +146,24 @@ function formatSize(bytes) {
   return bytes > 1024 * 1024 ? (bytes / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(bytes / 1024)) + " KB";
 }
 
+const SERVICE_WORDS = {
+  created: (name) => "topic created: " + name,
+  renamed: (name) => "topic renamed: " + name,
+  closed: () => "topic closed",
+  reopened: () => "topic reopened",
+};
+
 function renderMessage(pane, message, isNew) {
+  if (message.service) {
+    const line = el("div", "msg service" + (isNew ? " flash" : ""));
+    line.dataset.id = message.id;
+    line.appendChild(el("span", "service-text", SERVICE_WORDS[message.service.kind](message.service.name)));
+    return line;
+  }
   const node = el("div", "msg" + (message.out ? " out" : "") + (isNew ? " flash" : ""));
   node.dataset.id = message.id;
-  if (message.topic) node.appendChild(el("span", "topic", "# topic " + message.topic));
+  // In a forum the topic is the section's header; elsewhere a label says which one.
+  if (message.topic && !pane.data.forum) node.appendChild(el("span", "topic", "# topic " + message.topic));
   const bubble = el("div", "bubble");
   if (pane.data.kind === "group" || !message.out) {
     bubble.appendChild(el("div", "sender", message.sender));
@@ -225,6 +240,30 @@ function renderMessage(pane, message, isNew) {
   return node;
 }
 
+// A forum's messages as Telegram lists them: one section per topic (General for the
+// rest), the one with the latest message last, so the newest activity is at the bottom.
+function topicSections(data, drawn) {
+  const names = new Map(data.topics.map((t) => [t.id, t]));
+  const sections = new Map(); // topic id (0: General) -> {node, last}
+  data.messages.forEach((message, index) => {
+    const id = message.topic && names.has(message.topic) ? message.topic : 0;
+    let section = sections.get(id);
+    if (!section) {
+      const node = el("div", "topic-section");
+      node.dataset.topic = id;
+      const topic = names.get(id);
+      const head = el("div", "topic-head", "# " + (topic ? topic.name : "General"));
+      if (topic && topic.closed) head.appendChild(el("span", "topic-closed", "closed"));
+      node.appendChild(head);
+      section = { node, last: index };
+      sections.set(id, section);
+    }
+    section.node.appendChild(drawn[index]);
+    section.last = index;
+  });
+  return [...sections.values()].sort((a, b) => a.last - b.last).map((s) => s.node);
+}
+
 function renderKeyboard(pane, keyboard) {
   const box = pane.el.querySelector(".keyboard");
   box.replaceChildren();
@@ -259,9 +298,8 @@ function renderPane(pane, data) {
   pane.data = data;
   const list = pane.el.querySelector(".messages");
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.replaceChildren(
-    ...data.messages.map((m) => renderMessage(pane, m, !firstDraw && before.get(m.id) !== JSON.stringify(m)))
-  );
+  const drawn = data.messages.map((m) => renderMessage(pane, m, !firstDraw && before.get(m.id) !== JSON.stringify(m)));
+  list.replaceChildren(...(data.forum ? topicSections(data, drawn) : drawn));
   if (atBottom || firstDraw) {
     list.scrollTop = list.scrollHeight;
     // Photos change the height as they load: stay at the bottom.
