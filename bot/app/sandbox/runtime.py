@@ -20,6 +20,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_SUBMITTED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
+
 from bot.app.application import Application
 from bot.app.sandbox.cast import BOT_USERNAME, SANDBOX_TOKEN, Cast, build_cast
 from bot.app.sandbox.clock import SandboxClock
@@ -48,6 +56,8 @@ OWN_FILES = (
     SEEDED_FILE,
 )
 SAVE_EVERY_SECONDS = 3.0
+# How long stopping (Start over, Ctrl+C) waits for scheduled jobs already running.
+JOBS_FINISH_SECONDS = 15.0
 QUIET_METHODS = frozenset({"getUpdates", "getMe", "deleteWebhook", "setMyCommands"})
 
 Seeder = Callable[["Sandbox"], Awaitable[None]]
@@ -84,6 +94,9 @@ class Sandbox:
         self._tasks: list[asyncio.Task[None]] = []
         self._telegram: FakeTelegramServer | None = None
         self._app: Application | None = None
+        self._running_jobs = 0
+        self._jobs_idle = asyncio.Event()
+        self._jobs_idle.set()
         self.clock = SandboxClock(data_dir / CLOCK_FILE)
 
     # --------------------------------------------------------------- parts
@@ -160,6 +173,11 @@ class Sandbox:
             self._telegram = None
             raise
         self._app = app
+        self._running_jobs = 0
+        self._jobs_idle.set()
+        app.scheduler.add_listener(
+            self._on_job, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+        )
         self._tasks = [asyncio.create_task(self._keep_saving(), name="sandbox-save")]
         if resumed or self._seeder is None:
             self.status = "ready"
@@ -193,6 +211,7 @@ class Sandbox:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         if self._app is not None:
+            await self._jobs_finished()
             await self._app.stop()
             self._app = None
         if self._telegram is not None:
@@ -212,6 +231,24 @@ class Sandbox:
         for name in OWN_FILES:
             with contextlib.suppress(FileNotFoundError):
                 (self.data_dir / name).unlink()
+
+    def _on_job(self, event: JobSubmissionEvent | JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_SUBMITTED:
+            self._running_jobs += 1
+            self._jobs_idle.clear()
+        else:
+            self._running_jobs = max(0, self._running_jobs - 1)
+            if not self._running_jobs:
+                self._jobs_idle.set()
+
+    async def _jobs_finished(self) -> None:
+        """No new job starts, and the ones running (moving the clock runs them all at
+        once) may finish: stopping would cancel them half-way."""
+        scheduler = self.app.scheduler
+        if scheduler.running:
+            scheduler.pause()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._jobs_idle.wait(), JOBS_FINISH_SECONDS)
 
     # ---------------------------------------------------------------- time
     async def advance(self, step: timedelta) -> datetime:
