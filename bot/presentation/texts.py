@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.config.orgfile import Organisation
+from bot.config.orgfile import Organisation, display_name
 from bot.i18n import N_, translate
 from storage.models import TicketKind, TicketStatus
 
@@ -64,6 +64,25 @@ def category_name(org: Organisation, locale: str, key: str | None) -> str:
         return org.category(key).name.get(locale)
     except KeyError:
         return key
+
+
+def project_label(org: Organisation, locale: str, key: str | None, stored: str) -> str:
+    """A project's name as ``locale`` reads it (``name_en`` for English); ``stored`` when
+    the organisation file no longer has it."""
+    try:
+        return display_name(org.project(key or ""), locale)
+    except KeyError:
+        return stored
+
+
+def building_label(
+    org: Organisation, locale: str, project_key: str, building_key: str, stored: str
+) -> str:
+    """A building's name as ``locale`` reads it; ``stored`` when the file no longer has it."""
+    try:
+        return display_name(org.project(project_key).building(building_key), locale)
+    except KeyError:
+        return stored
 
 
 # Zones by the name people use for their time ("北京时间"), never the raw IANA id.

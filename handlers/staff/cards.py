@@ -31,7 +31,7 @@ from bot.presentation.staff.card import render_card
 from bot.presentation.staff.compose import ComposeMode
 from bot.presentation.staff.details import render_details
 from bot.presentation.staff.menus import classify_menu, projects_menu, reassign_menu
-from bot.presentation.texts import category_name
+from bot.presentation.texts import category_name, project_label
 from bot.services import access
 from bot.services.context import Context
 from bot.services.people import Actor
@@ -224,7 +224,7 @@ async def offer_projects(
     message = editable(callback)
     _staff, ticket = await _pressed_ticket(callback, callback_data, desk, open_only=True)
     projects = await queries.reassign_projects(desk.session, ticket)
-    text, markup = projects_menu(ticket, projects)
+    text, markup = projects_menu(desk.ctx.org, ticket, projects, desk.locale)
     await message.edit_text(text, reply_markup=markup)
     await callback.answer()
 
@@ -251,7 +251,10 @@ async def reassign(callback: CallbackQuery, callback_data: ReassignTarget, desk:
         )
     else:
         text = _("✅ {number} was moved to {project}.").format(
-            number=now_at.number, project=html.escape(now_at.project_name)
+            number=now_at.number,
+            project=html.escape(
+                project_label(desk.ctx.org, desk.locale, now_at.project_key, now_at.project_name)
+            ),
         )
     await _answered(message, text)
     await callback.answer()

@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.app.application import Application
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
-from storage.models import StaffRole, TicketStatus
+from storage.models import Building, OrgUnit, PropertyUnit, StaffRole, TicketStatus
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e import survey_support as surveys
@@ -170,3 +172,39 @@ async def test_an_answered_menu_keeps_its_question_and_says_what_was_chosen(
 
     text = await eventually(answered)
     assert text.startswith("SG-000001 转派给谁?") and "已转派给 王芳" in text
+
+
+async def test_a_group_in_english_reads_the_english_names_of_its_project_and_building(
+    start_app: AppFactory, telegram: FakeTelegramServer, org_file: Path, tmp_path: Path
+) -> None:
+    named = _with_english_plaza(org_file, tmp_path)
+    text = named.read_text(encoding="utf-8")
+    text = text.replace('name = "星河广场"\n', 'name = "星河广场"\nname_en = "Galaxy Plaza"\n', 1)
+    text = text.replace('name = "A座"\n', 'name = "A座"\n  name_en = "Tower A"\n', 1)
+    named.write_text(text, encoding="utf-8")
+    app = await start_app(bot_config=named)
+    await desk.add_staff(app, 5020, "Li Lei", StaffRole.AGENT, "plaza")
+    agent = StaffChat(
+        app,
+        telegram,
+        telegram.user(id=5020, first_name="Li Lei", language_code="en"),
+        group=desk.PLAZA_GROUP,
+    )
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        unit = await session.scalar(
+            select(PropertyUnit.id)
+            .join(Building, Building.id == PropertyUnit.building_id)
+            .join(OrgUnit, OrgUnit.id == Building.project_id)
+            .where(OrgUnit.key == "plaza", Building.key == "A", PropertyUnit.key == "S01")
+        )
+    ticket = await desk.file_ticket(app, telegram, project="plaza", property_unit_id=unit)
+    card = await agent.card(ticket)
+    assert "Where: Tower A S01" in (card.text or "") and "A座" not in (card.text or "")
+
+    mark = telegram.mark()
+    await agent.press(card, "details")
+    details = await agent.bot_says_privately("Project:", since=mark)
+    assert "Project: Galaxy Plaza" in (details.text or "") and "星河广场" not in (
+        details.text or ""
+    )

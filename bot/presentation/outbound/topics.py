@@ -21,11 +21,12 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.recipients import StaffGroup
+from bot.presentation.staff.card import unit_place
 from bot.presentation.texts import STATUS_ICONS, category_name
 from bot.services.delivery_outcomes import IN_TOPIC_OF, topic_ref
 from bot.services.tickets import topics
 from bot.services.tickets.transitions import is_open
-from storage.models import OrgUnit, PropertyUnit, Ticket
+from storage.models import OrgUnit, Ticket
 
 TITLE_LIMIT = 128  # Telegram's limit for a topic's name
 TOPIC_HINT = N_(
@@ -35,14 +36,11 @@ TOPIC_HINT = N_(
 SEPARATOR = " · "
 
 
-async def _unit_label(session: AsyncSession, ticket: Ticket) -> str | None:
-    if ticket.property_unit_id is None:
-        return ticket.location_text or None
-    unit = await session.get(PropertyUnit, ticket.property_unit_id)
-    if unit is None:
-        return ticket.location_text or None
-    await session.refresh(unit, ["building"])
-    return f"{unit.building.name} {unit.key}"
+async def _unit_label(
+    session: AsyncSession, org: Organisation, ticket: Ticket, locale: str
+) -> str | None:
+    found = await unit_place(session, org, locale, ticket.property_unit_id)
+    return found or ticket.location_text or None
 
 
 async def topic_title(session: AsyncSession, org: Organisation, ticket: Ticket, locale: str) -> str:
@@ -51,7 +49,7 @@ async def topic_title(session: AsyncSession, org: Organisation, ticket: Ticket, 
         f"{STATUS_ICONS[ticket.status]} {ticket.number}",
         category_name(org, locale, ticket.category_key),
     ]
-    unit = await _unit_label(session, ticket)
+    unit = await _unit_label(session, org, ticket, locale)
     if unit:
         parts.append(unit)
     title = SEPARATOR.join(parts)

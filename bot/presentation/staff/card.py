@@ -15,6 +15,7 @@ from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
 from bot.presentation.message_split import TEXT_LIMIT, truncate_html, units
 from bot.presentation.texts import (
     STATUS_ICONS,
+    building_label,
     category_name,
     initials,
     kind_name,
@@ -68,13 +69,27 @@ CARD = N_(
 )
 
 
-async def _place(session: AsyncSession, ticket: Ticket) -> str:
+async def unit_place(
+    session: AsyncSession, org: Organisation, locale: str, property_unit_id: int | None
+) -> str | None:
+    """``1号楼 1-201`` (``Building 1 1-201`` for English readers); None without a unit."""
+    unit = await session.get(PropertyUnit, property_unit_id) if property_unit_id else None
+    if unit is None:
+        return None
+    await session.refresh(unit, ["building"])
+    building = unit.building
+    project = await session.get(OrgUnit, building.project_id)
+    name = building.name
+    if project is not None:
+        name = building_label(org, locale, project.key, building.key, building.name)
+    return f"{name} {unit.key}"
+
+
+async def _place(session: AsyncSession, org: Organisation, ticket: Ticket, locale: str) -> str:
     parts = []
-    if ticket.property_unit_id is not None:
-        unit = await session.get(PropertyUnit, ticket.property_unit_id)
-        if unit is not None:
-            await session.refresh(unit, ["building"])
-            parts.append(f"{unit.building.name} {unit.key}")
+    unit = await unit_place(session, org, locale, ticket.property_unit_id)
+    if unit is not None:
+        parts.append(unit)
     if ticket.location_text:
         parts.append(html.escape(ticket.location_text))
     return " / ".join(parts) or "—"
@@ -144,7 +159,7 @@ async def card_text(
         urgent=f" · ⚡{translate(locale, URGENT)}" if ticket.urgent else "",
         status=f"{status} · {changed}" if changed else status,
         assignee=html.escape(assignee.full_name or "—") if assignee else "—",
-        place=await _place(session, ticket),
+        place=await _place(session, org, ticket, locale),
         resident=html.escape(initials(resident.full_name if resident else None)),
         affected=ticket.affected_count,
         respond_by=local_time(ticket.first_response_due_at, zone),

@@ -15,7 +15,7 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.message_split import TEXT_LIMIT, split_html, units
 from bot.presentation.staff.card import card_text
-from bot.presentation.texts import initials, local_time, staff_status_name
+from bot.presentation.texts import initials, local_time, project_label, staff_status_name
 from bot.services.tickets.queries import HistoryLine, TicketDetails
 from storage.models import TicketStatus
 
@@ -75,7 +75,8 @@ async def render_details(
     zone = org.zone(info.project_key or None)
     card = await card_text(session, org, info.ticket, locale, whole_description=True)
     head = [card, ""]
-    head.append(translate(locale, N_("Project: {project}"), project=html.escape(info.project_name)))
+    project = project_label(org, locale, info.project_key, info.project_name)
+    head.append(translate(locale, N_("Project: {project}"), project=html.escape(project)))
     if info.personal:  # only then are the name and phone filled in
         head.append(
             translate(

@@ -16,7 +16,7 @@ from bot.presentation.buttons.tickets import (
     ReassignKind,
     ReassignTarget,
 )
-from bot.presentation.texts import category_name
+from bot.presentation.texts import category_name, project_label
 from bot.services.tickets.queries import ProjectOption, StaffOption
 from storage.models import Ticket
 
@@ -42,9 +42,14 @@ def reassign_menu(ticket: Ticket, people: list[StaffOption]) -> Menu:
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def projects_menu(ticket: Ticket, projects: list[ProjectOption]) -> Menu:
+def projects_menu(
+    org: Organisation, ticket: Ticket, projects: list[ProjectOption], locale: str
+) -> Menu:
+    def name(option: ProjectOption) -> str:
+        return project_label(org, locale, option.key, option.name)
+
     rows = [
-        [_reassign(ReassignKind.PROJECT, ticket, f"🏢 {o.name}", o.project_id)] for o in projects
+        [_reassign(ReassignKind.PROJECT, ticket, f"🏢 {name(o)}", o.project_id)] for o in projects
     ]
     rows.append([_reassign(ReassignKind.CANCEL, ticket, _("Cancel"))])
     text = _("Move {number} to which project?").format(number=ticket.number)

@@ -23,7 +23,7 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.stats.self_service import self_service_rows
 from bot.presentation.stats.texts import category_label, dimension_name, scope_name
-from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name, zone_name
+from bot.presentation.texts import STAFF_STATUS_NAMES, kind_name, project_label, zone_name
 from bot.services.stats.figures import Dimension
 from bot.services.stats.report import StatsReport
 from bot.services.stats.rows import TicketRow, TicketRows
@@ -79,7 +79,7 @@ def _yes_no(locale: str, value: bool | None) -> str:
 def _ticket_values(row: TicketRow, org: Organisation, locale: str, zone: ZoneInfo) -> list:
     return [
         row.number,
-        row.project,
+        project_label(org, locale, row.project_key, row.project),
         kind_name(locale, row.kind),
         category_label(org, locale, row.category_key),
         _yes_no(locale, row.urgent),
@@ -368,7 +368,7 @@ def build_xlsx(report: StatsReport, tickets: TicketRows, org: Organisation, loca
         [
             [
                 _local(s.answered_at, zone),
-                s.project_name or "",
+                project_label(org, locale, s.project_key, s.project_name or ""),
                 s.question_key,
                 s.text,
                 s.campaign_key,
@@ -399,7 +399,7 @@ def build_xlsx(report: StatsReport, tickets: TicketRows, org: Organisation, loca
             + [_dimension_title(org, locale, d) for d in dimensions],
             [
                 [
-                    p.name,
+                    project_label(org, locale, p.key, p.name),
                     p.volume.opened,
                     p.volume.resolved,
                     p.volume.open_now,

@@ -7,7 +7,7 @@ import html
 from bot.config.orgfile import Organisation, display_name
 from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.stats.self_service import self_service_lines
-from bot.presentation.texts import category_name, kind_name, zone_name
+from bot.presentation.texts import category_name, kind_name, project_label, zone_name
 from bot.services.stats.figures import (
     Compliance,
     Dimension,
@@ -269,7 +269,8 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
         for repeat in report.repeats:
             where = repeat.unit_label
             if report.scope.level is not OrgLevel.PROJECT:
-                where = f"{repeat.project_name} {where}"
+                project = project_label(org, locale, repeat.project_key, repeat.project_name)
+                where = f"{project} {where}"
             lines.append(
                 f"• {html.escape(where)} · "
                 f"{html.escape(category_label(org, locale, repeat.category_key))} ×{repeat.tickets}"
@@ -280,7 +281,10 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
             _table(
                 locale,
                 N_("<b>Projects</b>"),
-                [(p.name, _project_line(locale, p)) for p in report.projects],
+                [
+                    (project_label(org, locale, p.key, p.name), _project_line(locale, p))
+                    for p in report.projects
+                ],
             )
         )
     if report.staff:
@@ -309,7 +313,7 @@ def _questionnaire_lines(report: StatsReport, org: Organisation, locale: str) ->
     if count:
         lines.append(translate(locale, N_("Suggestions ({count}):"), count=count))
         lines += [
-            _suggestion_line(locale, report, suggestion)
+            _suggestion_line(org, locale, report, suggestion)
             for suggestion in report.questionnaire.suggestions
         ]
         more = count - len(report.questionnaire.suggestions)
@@ -318,11 +322,14 @@ def _questionnaire_lines(report: StatsReport, org: Organisation, locale: str) ->
     return lines
 
 
-def _suggestion_line(locale: str, report: StatsReport, suggestion: Suggestion) -> str:
+def _suggestion_line(
+    org: Organisation, locale: str, report: StatsReport, suggestion: Suggestion
+) -> str:
     day = suggestion.answered_at.astimezone(report.period.zone).strftime("%m-%d")
     where = ""
     if report.scope.has_many_projects and suggestion.project_name:
-        where = f" · {html.escape(suggestion.project_name)}"
+        project = project_label(org, locale, suggestion.project_key, suggestion.project_name)
+        where = f" · {html.escape(project)}"
     return f"• {day}{where} · “{suggestion_text(suggestion.text)}”"
 
 

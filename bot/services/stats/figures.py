@@ -116,10 +116,11 @@ class EscalationCount:
 
 @dataclass(frozen=True)
 class RepeatComplaint:
-    project_name: str
+    project_name: str  # as stored; presentation reads the name in its language by the key
     unit_label: str
     category_key: str | None
     tickets: int
+    project_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,9 +153,10 @@ class Suggestion:
 
     text: str
     answered_at: datetime
-    project_name: str | None
+    project_name: str | None  # as stored; presentation reads it in its language by the key
     question_key: str
     campaign_key: str
+    project_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ class TicketRow:
     rating: float | None
     ratings: int
     comment: str | None
+    project_key: str = ""  # presentation reads the project's name in its language by it
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ async def ticket_rows(
             Ticket.id,
             Ticket.number,
             project.name.label("project"),
+            project.key.label("project_key"),
             Ticket.kind,
             Ticket.category_key,
             Ticket.urgent,
@@ -169,6 +171,7 @@ async def ticket_rows(
             rating=float(r.mean) if r.mean is not None else None,
             ratings=r.n or 0,
             comment=comments.get(r.id),
+            project_key=r.project_key,
         )
         for r in result
     ]

@@ -270,6 +270,7 @@ async def suggestions(
                 OrgUnit.name,
                 SurveyResponse.question_key,
                 SurveyResponse.campaign_key,
+                OrgUnit.key,
             )
             .select_from(SurveyResponse)
             .outerjoin(invitation, joined)
@@ -279,8 +280,8 @@ async def suggestions(
             .limit(limit)
         )
         listed = [
-            Suggestion(text or "", answered_at, project, key, campaign or "")
-            for text, answered_at, project, key, campaign in (
+            Suggestion(text or "", answered_at, project, key, campaign or "", project_key)
+            for text, answered_at, project, key, campaign, project_key in (
                 await session.execute(statement)
             ).all()
         ]

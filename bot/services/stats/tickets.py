@@ -229,10 +229,10 @@ async def name_repeats(session: AsyncSession, repeats: list[Repeat]) -> list[Rep
         return []
     unit_ids = {repeat.property_unit_id for repeat in repeats}
     labels = {
-        unit_id: (project, f"{building}-{unit}")
-        for unit_id, project, building, unit in (
+        unit_id: (project, f"{building}-{unit}", project_key)
+        for unit_id, project, building, unit, project_key in (
             await session.execute(
-                select(PropertyUnit.id, OrgUnit.name, Building.key, PropertyUnit.key)
+                select(PropertyUnit.id, OrgUnit.name, Building.key, PropertyUnit.key, OrgUnit.key)
                 .join(Building, Building.id == PropertyUnit.building_id)
                 .join(OrgUnit, OrgUnit.id == Building.project_id)
                 .where(PropertyUnit.id.in_(unit_ids))
@@ -240,7 +240,13 @@ async def name_repeats(session: AsyncSession, repeats: list[Repeat]) -> list[Rep
         ).all()
     }
     named = [
-        RepeatComplaint(*labels[r.property_unit_id], r.category_key, r.tickets)
+        RepeatComplaint(
+            project_name=labels[r.property_unit_id][0],
+            unit_label=labels[r.property_unit_id][1],
+            category_key=r.category_key,
+            tickets=r.tickets,
+            project_key=labels[r.property_unit_id][2],
+        )
         for r in repeats
         if r.property_unit_id in labels
     ]

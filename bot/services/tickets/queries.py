@@ -287,7 +287,8 @@ class Whereabouts:
 
     number: str
     assignee_name: str | None
-    project_name: str
+    project_name: str  # as stored; presentation reads the name in its language by the key
+    project_key: str = ""
 
 
 async def whereabouts(session: AsyncSession, ticket: Ticket) -> Whereabouts:
@@ -297,6 +298,7 @@ async def whereabouts(session: AsyncSession, ticket: Ticket) -> Whereabouts:
         ticket.number,
         assignee.full_name if assignee else None,
         project.name if project else "",
+        project.key if project else "",
     )
 
 
@@ -313,7 +315,8 @@ class StaffOption:
 @dataclass(frozen=True)
 class ProjectOption:
     project_id: int
-    name: str
+    name: str  # as stored; presentation reads the name in its language by the key
+    key: str = ""
 
 
 async def reassign_people(session: AsyncSession, ticket: Ticket) -> list[StaffOption]:
@@ -337,11 +340,11 @@ async def reassign_people(session: AsyncSession, ticket: Ticket) -> list[StaffOp
 
 async def reassign_projects(session: AsyncSession, ticket: Ticket) -> list[ProjectOption]:
     rows = await session.execute(
-        select(OrgUnit.id, OrgUnit.name)
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.key)
         .where(*PROJECT_TAKES_TICKETS, OrgUnit.id != ticket.project_id)
         .order_by(OrgUnit.name)
     )
-    return [ProjectOption(pid, name) for pid, name in rows.all()]
+    return [ProjectOption(pid, name, key) for pid, name, key in rows.all()]
 
 
 def category_options(org: Organisation, ticket: Ticket) -> list[Category]:
