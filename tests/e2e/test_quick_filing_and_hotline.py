@@ -159,3 +159,33 @@ async def test_an_emergency_category_shows_the_hotline_from_the_menu_too(
     assert "emergency line now: 021-5555-0100" in alert.params["text"]
     where = await alice.message_after(alert)
     assert where.params["text"].startswith("Where is it?")
+
+
+async def test_without_a_project_hotline_residents_read_the_company_number(
+    start_app: AppFactory,
+    org_file: Path,
+    tmp_path: Path,
+    telegram: FakeTelegramServer,
+    resident_en: FakeUser,
+) -> None:
+    text = org_file.read_text(encoding="utf-8")
+    assert 'hotline = "021-5555-0100"\n' in text
+    without = tmp_path / "organisation.toml"
+    without.write_text(text.replace('hotline = "021-5555-0100"\n', "", 1), encoding="utf-8")
+    app = await start_app(bot_config=without)
+    alice = ResidentChat(app, telegram, resident_en, name="Alice")
+    await alice.registered_in_unit()  # in sunshine, which has no number of its own now
+    alert = await alice.say("Someone is trapped in the lift on floor 5!")
+    assert "400-000-1234" in alert.params["text"]  # the company's number
+    offer = await alice.message_after(alert)
+    assert "<b>Lift</b>" in offer.params["text"]
+    help_text = (await alice.say("/help")).params["text"]
+    assert "Emergency hotline (24 hours): 400-000-1234" in help_text
+
+
+async def test_a_resident_not_registered_reads_the_company_number_in_help(
+    xiaoming: ResidentChat,
+) -> None:
+    # No unit, so no project to take a number from: the company's, not sunshine's.
+    help_text = (await xiaoming.say("/help")).params["text"]
+    assert "400-000-1234" in help_text and "021-5555-0100" not in help_text

@@ -564,3 +564,15 @@ def test_valid_timezones(name: str) -> None:
 def test_invalid_timezones(name: str) -> None:
     with pytest.raises(ValueError, match="unknown timezone"):
         check_timezone(name)
+
+
+def test_hotline_for_falls_back_to_the_company_number() -> None:
+    org = load_organisation(EXAMPLE_ORGANISATION_PATH)
+    assert org.project("binjiang").hotline is None
+    assert org.hotline_for("sunshine") == "021-6123-4567"  # the project's own number
+    assert org.hotline_for("binjiang") == "400-820-1234"  # none of its own: the company's
+    assert org.hotline_for(None) == "400-820-1234"  # no project known: the company's
+    with pytest.raises(KeyError):
+        org.hotline_for("gone")
+    without = org.model_copy(update={"hotline": None})
+    assert without.hotline_for("binjiang") is None and without.hotline_for("sunshine")
