@@ -87,3 +87,35 @@ async def test_help_in_a_staff_group_lists_the_group_commands(agent: StaffChat) 
     answer = await agent.telegram.wait_for("sendMessage", chat_id=SUNSHINE_GROUP, since=mark)
     assert "/queue" in answer.params["text"] and "/bindgroup" in answer.params["text"]
     assert "/stats –" not in answer.params["text"]
+
+
+async def test_accepting_an_invitation_sends_the_new_roles_menu_to_that_chat(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    assert "stats" not in await _own_menu(telegram, AGENT)  # an agent's menu, to begin with
+    manager = telegram.user(id=MANAGER, first_name="李强")
+    answer = (await say(telegram, manager, "/invite manager sunshine")).params["text"]
+    payload = answer.split("start=")[1].split()[0]
+
+    mark = telegram.mark()
+    agent = telegram.user(id=AGENT, first_name="王芳")
+    await say(telegram, agent, f"/start {payload}")  # the agent becomes a manager too
+    call = await telegram.wait_for(
+        "setMyCommands",
+        since=mark,
+        predicate=lambda c: c.params["scope"].get("chat_id") == AGENT,
+    )
+    assert call.params["scope"]["type"] == "chat"  # BotCommandScopeChat: that chat only
+    commands = [c["command"] for c in call.params["commands"]]
+    assert {"queue", "stats", "export", "invite"} <= set(commands)
+
+    mark = telegram.mark()
+    answer = (await say(telegram, manager, "/invite agent sunshine")).params["text"]
+    payload = answer.split("start=")[1].split()[0]
+    newcomer = telegram.user(id=8400, first_name="周")
+    await say(telegram, newcomer, f"/start {payload}")
+    call = await telegram.wait_for(
+        "setMyCommands", since=mark, predicate=lambda c: c.params["scope"].get("chat_id") == 8400
+    )
+    commands = [c["command"] for c in call.params["commands"]]
+    assert "queue" in commands and "stats" not in commands  # a new agent: the agent's menu
