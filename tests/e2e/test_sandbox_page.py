@@ -457,6 +457,10 @@ def test_upload_topics_a_day_later_an_edit_in_place_and_starting_over_in_the_bro
     assert section.find_elements(By.CSS_SELECTOR, ".photos img")  # the photo is there too
     general = page.pane("binjiang").find_element(By.CSS_SELECTOR, '.topic-section[data-topic="0"]')
     assert "申请登记为" in general.text and "BJ-000001" not in general.text
+    # A reply in the topic is written in the topic: it reaches the resident.
+    page.reply("binjiang", page.sees("binjiang", "BJ-000001 · 报修"), "师傅十分钟后到。")
+    page.sees("xiaoming", "师傅十分钟后到")
+    assert "师傅十分钟后到" in page.until(topic, "the answer in the topic").text
     page.screenshot("sandbox-topics.png")
 
     # +1 day.
