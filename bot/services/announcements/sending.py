@@ -74,17 +74,22 @@ class AudienceUnit:
     level: OrgLevel
 
 
+LEVEL_RANK = {OrgLevel.HQ: 0, OrgLevel.REGION: 1, OrgLevel.PROJECT: 2}
+
+
 async def audience_units(session: AsyncSession, actor: Actor | None) -> list[AudienceUnit]:
     """The units a staff member may address: their own units and every unit below."""
     if actor is None or not actor.is_staff:
         raise NotForNotices()
     ids = await access.staff_project_ids(session, actor)
     rows = await session.execute(
-        select(OrgUnit.id, OrgUnit.key, OrgUnit.name, OrgUnit.level)
-        .where(OrgUnit.id.in_(ids), OrgUnit.active.is_(True))
-        .order_by(OrgUnit.level, OrgUnit.id)
+        select(OrgUnit.id, OrgUnit.key, OrgUnit.name, OrgUnit.level).where(
+            OrgUnit.id.in_(ids), OrgUnit.active.is_(True)
+        )
     )
-    return [AudienceUnit(*row) for row in rows]
+    # From the widest down (the level is stored as text: "project" sorts before "region").
+    units = [AudienceUnit(*row) for row in rows]
+    return sorted(units, key=lambda u: (LEVEL_RANK[u.level], u.id))
 
 
 async def require_audience(session: AsyncSession, ctx: Context, actor: Actor | None, unit_id: int):
@@ -129,6 +134,19 @@ async def reach_of(session: AsyncSession, draft: Draft) -> int:
     return len(await readers_of(session, projects, draft.building_ids, draft.kind))
 
 
+async def _regions_below(session: AsyncSession, unit: OrgUnit) -> list[int]:
+    """The active regions under an HQ-wide notice: their staff groups are told too."""
+    if unit.level != OrgLevel.HQ:
+        return []
+    below = await access.units_below(session, {unit.id})
+    rows = await session.scalars(
+        select(OrgUnit.id).where(
+            OrgUnit.id.in_(below), OrgUnit.level == OrgLevel.REGION, OrgUnit.active.is_(True)
+        )
+    )
+    return sorted(rows.all())
+
+
 # ------------------------------------------------------------------ sending
 
 
@@ -167,7 +185,7 @@ async def send(
     await session.flush()
     readers = await readers_of(session, projects, announcement.building_ids, announcement.kind)
     announcement.reach = len(readers)
-    groups = tuple(dict.fromkeys([*projects, unit.id]))
+    groups = tuple(dict.fromkeys([*projects, *await _regions_below(session, unit), unit.id]))
     await ctx.announce(session, AnnouncementSent(announcement.id, tuple(readers), groups))
     await audit.record(
         session,
