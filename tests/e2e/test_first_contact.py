@@ -112,3 +112,16 @@ async def test_commands_menu_is_published_in_both_languages(
     assert {c["command"] for c in by_language[None]} >= {"start", "help", "language", "cancel"}
     assert by_language[None][0]["description"] == "重新开始"
     assert by_language["en"][0]["description"] == "Start over"
+
+
+async def test_the_main_menu_comes_with_the_language_change_in_the_new_language(
+    xiaoming: ResidentChat,
+) -> None:
+    await xiaoming.registered_in_unit()
+    await xiaoming.say("/language")
+    confirmed = await xiaoming.say("English")
+    assert confirmed.params["text"] == "Language set to English."
+    keyboard = confirmed.params["reply_markup"]["keyboard"]
+    menu = [b["text"] for row in keyboard for b in row]
+    assert "🔧 Report a repair" in menu  # the main menu, in English at once
+    assert not any("报修" in text for text in menu)

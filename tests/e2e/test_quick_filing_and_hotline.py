@@ -27,6 +27,7 @@ async def confirmed(resident: ResidentChat, offer: ApiCall) -> ApiCall:
 
 async def test_a_photo_with_words_is_filed_in_three_actions(xiaoming: ResidentChat) -> None:
     await xiaoming.registered_in_unit()
+    sent_before = xiaoming.telegram.state.next_update_id  # the resident's updates from here
     # 1: the photo, with what the problem is
     offer = await xiaoming.send_photo("卫生间水管漏水了,地上都是水")
     assert "<b>漏水</b>" in offer.params["text"] and "<b>1号楼 101</b>" in offer.params["text"]
@@ -45,6 +46,8 @@ async def test_a_photo_with_words_is_filed_in_three_actions(xiaoming: ResidentCh
     async with xiaoming.app.sessionmaker() as session:
         photos = await session.scalar(select(func.count()).where(Attachment.ticket_id == ticket.id))
     assert photos == 1
+    # Three actions, counted: the photo with its caption, "that's right", "submit".
+    assert xiaoming.telegram.state.next_update_id - sent_before == 3
 
 
 async def test_something_else_shows_the_kinds_to_choose_from(alice: ResidentChat) -> None:

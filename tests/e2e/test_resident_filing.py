@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -197,3 +199,23 @@ async def test_daily_ticket_limit(
     app.clock.advance(hours=24, minutes=1)
     intro = await alice.say("❓ Ask a question")
     assert intro.params["text"].startswith("New question")
+
+
+async def test_other_is_offered_once_where_the_organisation_has_its_own(
+    start_app: AppFactory,
+    org_file: Path,
+    tmp_path: Path,
+    telegram: FakeTelegramServer,
+    resident_zh: FakeUser,
+) -> None:
+    text = org_file.read_text(encoding="utf-8")
+    own_other = '[[categories]]\nkey = "other"\nname = { zh = "其他", en = "Other" }\n\n[sla]\n'
+    with_other = tmp_path / "organisation.toml"
+    with_other.write_text(text.replace("[sla]\n", own_other, 1), encoding="utf-8")
+    app = await start_app(bot_config=with_other)
+    xiaoming = ResidentChat(app, telegram, resident_zh, name="张小明")
+    await xiaoming.registered_in_unit()
+    question = await residents.start_filing(telegram, resident_zh, "🔧 报修")
+    assert buttons(question).count("其他") == 1  # the organisation's, no second one added
+    chosen = await residents.press(telegram, resident_zh, question, "其他")
+    assert "🏠 1号楼 101" in buttons(chosen)  # the category taken: the place is asked next
