@@ -3,12 +3,19 @@
 Tests act as residents, staff and managers through ``FakeTelegramServer`` and
 read what the bot did from the calls it made. Time is a ``ManualClock``; the
 background loops poll every few milliseconds so tests never sleep long.
+
+After every test, its database (the SQLite files once the bots have stopped; every text
+column on PostgreSQL, before the next test empties the tables), its bots' log files and
+the log records of the test are searched for the phone numbers it used (contacts shared
+through the fake Bot API, numbers stored in the encrypted column): one found in clear
+fails the test, naming where (``nothing_in_clear_at_rest``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +26,10 @@ from bot.app.logging_setup import apply_logger_levels
 from bot.clock import ManualClock
 from bot.config.settings import Settings
 from fake_telegram import FakeTelegramServer, FakeUser
+from storage.crypto import EncryptedText
 from tests.conftest import TEST_ENCRYPTION_KEY
-from tests.e2e import staff_helpers
+from tests.db import ON_POSTGRES, TestDatabase
+from tests.e2e import at_rest, staff_helpers
 from tests.e2e.chat import ResidentChat, StaffChat
 from tests.e2e.residents import say as say  # tests import it from here too
 from tests.integration.stats_fixtures import World, build_world_in
@@ -32,6 +41,88 @@ GROUPS = {
     -1009000000100: "阳光花园项目部",
     -1009000000200: "星河广场项目部",
 }
+
+
+@dataclass
+class AtRest:
+    """What one test used and left: the phone numbers, its database, its log lines."""
+
+    phones: set[str] = field(default_factory=set)
+    database_url: str | None = None
+    log_lines: list[str] = field(default_factory=list)
+
+
+class _LogLines(logging.Handler):
+    """Every record that reaches the root logger, as text (message and traceback)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(logging.NOTSET)
+        self.lines = lines
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a record that cannot be formatted is not ours to fail on
+            pass
+
+
+@pytest.fixture(autouse=True)
+async def nothing_in_clear_at_rest(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AsyncIterator[AtRest]:
+    """Once the test is over (its bots stopped), no phone number it used is in clear in
+    its database, its bots' ``*.log`` files or its log records. The fake Bot API's own
+    records (what residents saw) are not the bot's storage and are not searched."""
+    used = AtRest()
+    share_contact = FakeTelegramServer.send_contact
+    encrypt = EncryptedText.process_bind_param
+
+    def send_contact(server: FakeTelegramServer, user: FakeUser, phone_number: str, *a, **k):
+        used.phones.add(phone_number)
+        return share_contact(server, user, phone_number, *a, **k)
+
+    def process_bind_param(column: EncryptedText, value: str | None, dialect: Any) -> Any:
+        if value is not None:
+            used.phones.add(value)
+        return encrypt(column, value, dialect)
+
+    monkeypatch.setattr(FakeTelegramServer, "send_contact", send_contact)
+    monkeypatch.setattr(EncryptedText, "process_bind_param", process_bind_param)
+    handler = _LogLines(used.log_lines)
+    logging.getLogger().addHandler(handler)
+    try:
+        yield used
+    finally:
+        logging.getLogger().removeHandler(handler)
+    phones = {digits for p in used.phones if (digits := at_rest.phone_digits(p))}
+    if not phones:
+        return
+    found = []
+    if used.database_url is not None:
+        if ON_POSTGRES:
+            found += await at_rest.found_in_postgres(used.database_url, phones)
+        else:
+            found += at_rest.found_in_files(at_rest.sqlite_files(used.database_url), phones)
+    found += at_rest.found_in_files(sorted(tmp_path.glob("*.log")), phones)
+    found += [
+        f"a log record: {n}" for n in at_rest.found_in_text("\n".join(used.log_lines), phones)
+    ]
+    if found:
+        pytest.fail(
+            f"{request.node.nodeid} left phone numbers in clear: {'; '.join(found)}",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def database_url(
+    test_database: TestDatabase, tmp_path: Path, nothing_in_clear_at_rest: AtRest
+) -> str:
+    """The test's empty database (as everywhere), searched once the test is over."""
+    url = test_database.fresh_url(tmp_path)
+    nothing_in_clear_at_rest.database_url = url
+    return url
 
 
 @pytest.fixture
