@@ -219,7 +219,7 @@ class OutboxSender(BatchLoop):
 
     async def _resolve(self, message: OutboxMessage) -> tuple[str, dict[str, Any]]:
         """The call to make now: an edit by ``ref`` needs the id of the message it edits."""
-        params = {**message.payload, "chat_id": message.chat_id}
+        params = {**outbox_queue.opened(message.payload), "chat_id": message.chat_id}
         topic = params.pop(delivery_outcomes.IN_TOPIC_OF, None)
         if topic is not None:
             params = await self._in_topic(params, topic)
@@ -267,6 +267,8 @@ class OutboxSender(BatchLoop):
                 attempts=message.attempts + 1,
                 telegram_message_id=message_id,
                 last_error=None,
+                # A sealed call may carry personal data: once sent, nothing of it is kept.
+                **({"payload": {}} if outbox_queue.is_sealed(message.payload) else {}),
             )
 
     async def _retry_later(
@@ -323,10 +325,11 @@ class OutboxSender(BatchLoop):
         text = str(error).lower()
         if "message is not modified" in text or "topic_not_modified" in text:
             await self._sent(message, None)  # the chat already shows exactly this
-        elif "can't parse entities" in text and message.payload.get("parse_mode"):
-            await self._settle(
-                message, payload=as_plain_text(message.payload), last_error=str(error)
-            )
+        elif "can't parse entities" in text and (
+            params := outbox_queue.opened(message.payload)
+        ).get("parse_mode"):
+            plain = outbox_queue.stored_like(message.payload, as_plain_text(params))
+            await self._settle(message, payload=plain, last_error=str(error))
         else:
             log.error("Outbox message %s refused by Telegram: %s", message.id, error)
             await self._settle(

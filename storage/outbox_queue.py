@@ -1,7 +1,9 @@
-"""Queries behind the outbox sender: claim what is due, record what happened."""
+"""Queries behind the outbox sender: claim what is due, record what happened; and the
+sealed payloads of calls that may carry personal data."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,8 +12,38 @@ from sqlalchemy import ColumnElement, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.crypto import cipher
 from storage.db import claim, rows_changed
 from storage.models import OutboxMessage, OutboxStatus
+
+# A queued call that may carry personal data (a reply handed over from the inbox: a
+# resident's /profile shows their phone number) is stored *sealed*: its parameters
+# encrypted with the personal-data key (storage/crypto.py) under this one key, opened
+# only to be sent; once sent, nothing of it is kept.
+SEALED = "sealed"
+
+
+def sealed(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` encrypted, as it is stored."""
+    plain = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return {SEALED: cipher().encrypt(plain)}
+
+
+def is_sealed(payload: dict[str, Any]) -> bool:
+    return isinstance(payload.get(SEALED), str)
+
+
+def opened(payload: dict[str, Any]) -> dict[str, Any]:
+    """The call's parameters, whether ``payload`` is sealed or not."""
+    if not is_sealed(payload):
+        return payload
+    parameters: dict[str, Any] = json.loads(cipher().decrypt(payload[SEALED]))
+    return parameters
+
+
+def stored_like(original: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """A changed ``payload``, sealed if the ``original`` was."""
+    return sealed(payload) if is_sealed(original) else payload
 
 
 def _free(now: datetime) -> Any:

@@ -3,7 +3,8 @@
 Anything sent to someone other than the sender of the current update goes
 through here, in the same transaction as the change that causes it; the sender
 job (``scheduler/outbox_sender.py``) delivers it later and never drops it.
-Payloads are Telegram Bot API parameters as plain JSON.
+Payloads are Telegram Bot API parameters as plain JSON, or sealed (encrypted) when
+they may carry personal data (replies handed over after the commit).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.presentation.message_split import (
     truncate_html,
     units,
 )
+from storage import outbox_queue
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -56,12 +58,14 @@ async def enqueue(
     now: datetime,
     dedup_key: str | None = None,
     ref: str | None = None,
+    sealed: bool = False,
 ) -> bool:
     """Queue one Bot API call. Returns False when ``dedup_key`` was queued before.
 
     ``ref`` names what the message is about (``ticket-card:42``): an edit queued
     with a ref and no ``message_id`` is applied to the message first sent with
-    that ref, whenever that one is delivered.
+    that ref, whenever that one is delivered. ``sealed``: the call may carry personal
+    data; it is stored encrypted and forgotten once sent (``outbox_queue.sealed``).
     """
     if method not in DELIVERABLE_METHODS:
         raise ValueError(f"{method} is not a method the outbox delivers")
@@ -69,12 +73,19 @@ async def enqueue(
     text = payload.get("text")
     if method == "sendMessage" and isinstance(text, str) and units(text) > TEXT_LIMIT:
         return await _enqueue_parts(
-            session, chat_id=chat_id, payload=payload, now=now, dedup_key=dedup_key, ref=ref
+            session,
+            chat_id=chat_id,
+            payload=payload,
+            now=now,
+            dedup_key=dedup_key,
+            ref=ref,
+            sealed=sealed,
         )
+    stored = {k: v for k, v in payload.items() if k != "chat_id"}
     row = {
         "chat_id": chat_id,
         "method": method,
-        "payload": {k: v for k, v in payload.items() if k != "chat_id"},
+        "payload": outbox_queue.sealed(stored) if sealed else stored,
         "dedup_key": dedup_key,
         "ref": ref,
         "status": OutboxStatus.PENDING.value,
@@ -109,6 +120,7 @@ async def _enqueue_parts(
     now: datetime,
     dedup_key: str | None,
     ref: str | None,
+    sealed: bool,
 ) -> bool:
     """A text over Telegram's limit becomes several messages, in order.
 
@@ -132,6 +144,7 @@ async def _enqueue_parts(
             now=now,
             dedup_key=key,
             ref=ref if last else None,
+            sealed=sealed,
         )
         if index == 0 and not queued:
             return False

@@ -40,6 +40,8 @@ class OutboxReport:
 
 
 def _excerpt(message: OutboxMessage, length: int = 60) -> str:
+    if outbox_queue.is_sealed(message.payload):
+        return "🔒"  # a reply that may carry personal data: not shown
     text = message.payload.get("text") or message.payload.get("caption") or ""
     plain = html.unescape(_TAGS.sub("", str(text))).replace("\n", " ")
     return plain if len(plain) <= length else plain[: length - 1] + "…"

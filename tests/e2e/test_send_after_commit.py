@@ -8,6 +8,7 @@ sent twice. (The process killed between the commit and the send: test_crash_reco
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -18,7 +19,7 @@ from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.errors import ApiError, forbidden, too_many_requests
-from storage import inbox
+from storage import inbox, outbox_queue
 from storage.models import (
     InboundStatus,
     InboundUpdate,
@@ -28,11 +29,13 @@ from storage.models import (
     Ticket,
 )
 from tests.conftest import eventually
-from tests.e2e import residents
+from tests.db import ON_POSTGRES
+from tests.e2e import at_rest, residents
 from tests.e2e.chat import ResidentChat
 from tests.e2e.test_update_failures import failing_commits
 
 NO_PHOTOS = "No photos"
+PHONE = "8613912345678"  # the number residents.register shares
 
 
 async def _summary(alice: ResidentChat):
@@ -216,3 +219,49 @@ async def test_a_clock_jump_while_a_reply_is_on_its_way_does_not_send_it_twice(
         return {row.status for row in await _handled_rows(app)} == {InboundStatus.DONE}
 
     await eventually(all_done)  # the "sent" marks are written together, a moment later
+
+
+async def test_a_profile_reply_refused_and_sent_from_the_outbox_leaves_no_phone_in_clear(
+    app: Application,
+    telegram: FakeTelegramServer,
+    alice: ResidentChat,
+    clock: ManualClock,
+    database_url: str,
+) -> None:
+    """/profile shows the resident their phone number; Telegram refuses the reply (5xx)
+    after the commit, so it waits in the outbox: sealed (encrypted) there, and nothing of
+    it kept once sent. The inbox row's calls were cleared when they were handed over."""
+    await alice.register()  # shares +8613912345678
+    await residents.settled(app)
+    # Refused after the commit, and once more by the outbox, which then waits.
+    telegram.fail_next("sendMessage", ApiError(502, "Bad Gateway"), times=2, chat_id=alice.id)
+    mark = alice.mark()
+    telegram.send_text(alice.user, "/profile")
+
+    async def waiting() -> OutboxMessage | None:
+        row = await _queued_for(app, alice.id)
+        return row if row is not None and row.attempts == 1 else None
+
+    queued = await eventually(waiting)
+    assert queued.status is OutboxStatus.PENDING and outbox_queue.is_sealed(queued.payload)
+    assert PHONE not in json.dumps(queued.payload)
+    assert PHONE in outbox_queue.opened(queued.payload)["text"]  # what will be sent
+
+    clock.advance(seconds=10)  # past the outbox's back-off
+    app.sender.wake()
+    profile = await telegram.wait_for(
+        "sendMessage", lambda c: c.fault is None, chat_id=alice.id, since=mark
+    )
+    assert f"+{PHONE}" in profile.params["text"]
+    await residents.delivered(app)
+    async with app.sessionmaker() as session:
+        sent = await session.get(OutboxMessage, queued.id)
+        assert sent is not None and sent.status is OutboxStatus.SENT and sent.payload == {}
+        stored = (await session.scalars(select(InboundUpdate.payload))).all()
+    assert PHONE not in json.dumps(stored)
+
+    await app.stop()  # at rest (SQLite checkpoints its WAL into the file)
+    if ON_POSTGRES:
+        assert await at_rest.found_in_postgres(database_url, {PHONE}) == []
+    else:
+        assert at_rest.found_in_files(at_rest.sqlite_files(database_url), {PHONE}) == []

@@ -26,7 +26,9 @@ transaction waits on Telegram. Once committed, :func:`deliver` makes them in ord
   here and the update is not handled again: it goes to the outbox, with that chat's
   later calls behind it, and the outbox sender's rules apply (``retry_after``,
   back-off, unreachable recipients); a call the outbox cannot carry (a callback
-  answer, a file upload) is dropped with a log line;
+  answer, a file upload) is dropped with a log line. What the outbox keeps of these
+  is sealed (encrypted, ``outbox_queue.sealed``): a reply may show the person their
+  own phone number (``/profile``), and it is forgotten once sent;
 - an edit Telegram refuses as "not modified" is done; another refused edit of a
   text is posted as a new message (the old message is gone or too old).
 
@@ -68,7 +70,7 @@ from bot.clock import Clock
 from bot.presentation import outbox
 from bot.services import delivery_outcomes
 from scheduler.resilience import is_transient
-from storage import inbox
+from storage import inbox, outbox_queue
 from storage.fsm import replace_placeholders
 from storage.models import OutboxMessage, OutboxStatus
 
@@ -402,6 +404,7 @@ async def to_outbox(
             payload={k: v for k, v in params.items() if k != "chat_id"},
             now=now + delay,
             ref=ref,
+            sealed=True,  # what the handler showed the person: their phone number, say
         )
         queued += 1
     return queued
@@ -421,7 +424,7 @@ async def _held_for_unreachable(
         OutboxMessage(
             chat_id=call.chat_id,
             method=call.api_method,
-            payload={k: v for k, v in call.params.items() if k != "chat_id"},
+            payload=outbox_queue.sealed({k: v for k, v in call.params.items() if k != "chat_id"}),
             status=OutboxStatus.INACTIVE,
             attempts=1,
             created_at=now,
