@@ -23,7 +23,7 @@ from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from bot.services.tickets.queries import TicketNotFound, history
 from bot.services.tickets.refusals import StaleAction
-from bot.services.tickets.transitions import OPEN_STATUSES, is_open
+from bot.services.tickets.transitions import OPEN_STATUSES, is_open, takes_comments
 from storage.models import (
     Attachment,
     OrgUnit,
@@ -179,7 +179,7 @@ def check_follow_up(view: TicketView, kind: FollowUp, version: int) -> None:
     """Refuse asking for the words of something the ticket no longer allows."""
     ticket = view.ticket
     possible = {
-        FollowUp.COMMENT: is_open(ticket.status),
+        FollowUp.COMMENT: takes_comments(ticket.status),
         FollowUp.CANCEL: is_open(ticket.status) and view.is_owner,
         FollowUp.REOPEN: ticket.status is TicketStatus.RESOLVED and ticket.version == version,
     }[kind]

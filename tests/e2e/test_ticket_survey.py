@@ -40,8 +40,9 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
     ticket_id, question = await asked_if_fixed(app, telegram, resident_en)
-    fixed, not_fixed = surveys.button_data(question)
+    fixed, not_fixed, reply = surveys.button_data(question)
     assert fixed.startswith(f"rt:fixed:{ticket_id}:") and not_fixed.startswith("rt:notfixed:")
+    assert reply.startswith(f"rt:comment:{ticket_id}:")  # words that are neither
 
     rating = await surveys.press_then(telegram, resident_en, question, fixed, HOW_SATISFIED)
     assert "SG-000001" in rating.params["text"]

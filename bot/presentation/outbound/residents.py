@@ -43,13 +43,16 @@ MARKED_URGENT = N_(", marked urgent")
 NOT_URGENT = N_(", no longer urgent")
 
 
-def reply_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
-    """💬 Reply under a staff message: the resident's answer goes to that ticket."""
+def _reply_button(ticket: Ticket, locale: str) -> InlineKeyboardButton:
     data = ResidentTicketAction(
         action=ResidentAction.COMMENT, ticket_id=ticket.id, version=ticket.version
     )
-    button = InlineKeyboardButton(text=translate(locale, REPLY_BUTTON), callback_data=data.pack())
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+    return InlineKeyboardButton(text=translate(locale, REPLY_BUTTON), callback_data=data.pack())
+
+
+def reply_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
+    """💬 Reply under a staff message: the resident's answer goes to that ticket."""
+    return InlineKeyboardMarkup(inline_keyboard=[[_reply_button(ticket, locale)]])
 
 
 def fixed_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
@@ -115,11 +118,12 @@ async def _staff_replied(session: AsyncSession, ctx: Context, notice: StaffRepli
         text = translate(
             recipient.locale, template, number=ticket.number, text=html.escape(notice.text)
         )
+        reply = as_payload(reply_keyboard(ticket, recipient.locale))
         await outbox.enqueue_text(
             session,
             chat_id=recipient.chat_id,
             text=text,
-            reply_markup=as_payload(reply_keyboard(ticket, recipient.locale)),
+            reply_markup=reply,
             now=ctx.now,
             ref=news_ref(ticket.id),
         )
@@ -129,7 +133,7 @@ async def _staff_replied(session: AsyncSession, ctx: Context, notice: StaffRepli
                 chat_id=recipient.chat_id,
                 method="sendPhoto",
                 now=ctx.now,
-                payload={"photo": file_id, "caption": ticket.number},
+                payload={"photo": file_id, "caption": ticket.number, "reply_markup": reply},
                 ref=news_ref(ticket.id),
             )
 
@@ -139,7 +143,12 @@ async def _resolved(session: AsyncSession, ctx: Context, notice: TicketResolved)
     def render(ticket: Ticket, r: Recipient) -> tuple[str, dict]:
         text = html.escape(notice.what_was_done)
         message = translate(r.locale, RESOLVED, number=ticket.number, text=text)
-        return message, as_payload(fixed_keyboard(ticket, r.locale))
+        # 💬 Reply too, for words that are neither "fixed" nor "not fixed".
+        rows = [
+            *fixed_keyboard(ticket, r.locale).inline_keyboard,
+            [_reply_button(ticket, r.locale)],
+        ]
+        return message, as_payload(InlineKeyboardMarkup(inline_keyboard=rows))
 
     await _send(session, ctx, notice.ticket_id, render)
 

@@ -48,7 +48,7 @@ from bot.services.tickets.refusals import (
     TicketNotFound,
     about_ticket,
 )
-from bot.services.tickets.transitions import TicketAction, is_open, next_status
+from bot.services.tickets.transitions import TicketAction, is_open, next_status, takes_comments
 from storage.models import (
     Attachment,
     OrgUnit,
@@ -303,7 +303,7 @@ async def add_resident_comment(
 ) -> Ticket:
     ticket = await load_for_update(session, ticket_id)
     await _require_resident(session, actor, ticket)
-    if not is_open(ticket.status):
+    if not takes_comments(ticket.status):
         raise StaleAction
     event = _event(ticket, ctx, TicketEventKind.COMMENT, actor.person_id, body=text)
     session.add(event)
@@ -312,7 +312,8 @@ async def add_resident_comment(
     if ticket.status is TicketStatus.WAITING_ON_RESIDENT:
         await _change(session, ctx, ticket, TicketAction.RESIDENT_ANSWERED, actor.person_id)
         await deadlines.resume(session, ticket, ctx.org, ctx.now)
-    await deadlines.resident_wrote(session, ticket, ctx.org, ctx.now)
+    if is_open(ticket.status):  # a resolved ticket's clocks stay stopped
+        await deadlines.resident_wrote(session, ticket, ctx.org, ctx.now)
     ticket.version += 1
     # Staff see the resident's words and photos where they work.
     files = tuple(p.file_id for p in photos or [])

@@ -33,6 +33,8 @@ class TicketAction(enum.StrEnum):
 
 OPEN_STATUSES = frozenset({S.NEW, S.ACKNOWLEDGED, S.IN_PROGRESS, S.WAITING_ON_RESIDENT})
 FINAL_STATUSES = frozenset({S.CLOSED, S.CANCELLED})
+# The resident may still write about a resolved ticket: it waits for their word on the fix.
+COMMENTABLE_STATUSES = OPEN_STATUSES | {S.RESOLVED}
 
 TRANSITIONS: dict[tuple[TicketStatus, TicketAction], TicketStatus] = {
     # Taking a ticket someone already holds is a reassignment, not a take.
@@ -86,3 +88,8 @@ def allowed_actions(status: TicketStatus) -> frozenset[TicketAction]:
 
 def is_open(status: TicketStatus) -> bool:
     return status in OPEN_STATUSES
+
+
+def takes_comments(status: TicketStatus) -> bool:
+    """Whether the resident may add words to a ticket in ``status``."""
+    return status in COMMENTABLE_STATUSES
