@@ -4,25 +4,32 @@ A resident answering the office does not open "My tickets" first: they reply to 
 office's message, or simply write. So, in order:
 
 1. a Telegram reply to a message the bot sent them about a ticket (a staff answer, a
-   status change) is about that ticket;
+   status change, the filing confirmation, the ticket's detail) is about that ticket;
 2. while exactly one of their tickets waits for their answer, what they write is that
    answer;
 3. with several tickets waiting, they are asked which (or whether it is something new);
-4. otherwise it may be a new problem (the offer to file it), with their open tickets
+   so they are with several open tickets and none waiting (unless it is a danger: the
+   hotline comes first);
+4. otherwise it may be a new problem (the offer to file it), with their open ticket
    offered as the place to add it instead.
 
-Messages about a ticket are queued with the ref :func:`news_ref`; the outbox keeps the
-Telegram id of each one it delivered, which is how a reply finds its ticket.
+A reply finds its ticket in one of two ways. Messages queued about a ticket carry the
+ref :func:`news_ref`, and the outbox keeps the Telegram id of each one it delivered.
+The handler's own replies (the filing confirmation, the detail view) are not queued, so
+the replied-to message's words are read too: Telegram hands them back with the reply,
+and every message about one ticket names it; the one ticket of the resident it names
+is the one (a message naming several, such as "My tickets", names none).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.tickets.transitions import OPEN_STATUSES
+from bot.services.tickets.transitions import COMMENTABLE_STATUSES, OPEN_STATUSES
 from storage.models import OutboxMessage, Ticket, TicketFollower, TicketStatus
 
 NEWS_REF_PREFIX = "news:"
@@ -46,22 +53,38 @@ def _theirs(person_id: int):
     return or_(Ticket.resident_id == person_id, Ticket.id.in_(followed))
 
 
-async def open_tickets(session: AsyncSession, person_id: int) -> list[OpenTicket]:
+async def open_tickets(
+    session: AsyncSession, person_id: int, statuses: frozenset[TicketStatus] = OPEN_STATUSES
+) -> list[OpenTicket]:
     """The resident's open tickets (their own and joined), waiting ones first, newest first."""
     rows = await session.execute(
         select(Ticket.id, Ticket.number, Ticket.status)
-        .where(_theirs(person_id), Ticket.status.in_(OPEN_STATUSES))
+        .where(_theirs(person_id), Ticket.status.in_(statuses))
         .order_by(Ticket.id.desc())
     )
     found = [OpenTicket(i, n, s is TicketStatus.WAITING_ON_RESIDENT) for i, n, s in rows]
     return sorted(found, key=lambda t: not t.waiting)
 
 
+@dataclass(frozen=True)
+class BotMessage:
+    """The bot's message a resident replied to: its id and its words (text or caption)."""
+
+    message_id: int
+    words: str
+
+
+def _names(words: str, number: str) -> bool:
+    """Whether ``words`` name the ticket ``number`` (not a longer number containing it)."""
+    return re.search(rf"(?<![\w-]){re.escape(number)}(?!\d)", words) is not None
+
+
 async def ticket_replied_to(
-    session: AsyncSession, person_id: int, chat_id: int, message_id: int
+    session: AsyncSession, person_id: int, chat_id: int, replied: BotMessage
 ) -> OpenTicket | None:
-    """The open ticket of the resident that the bot's message ``message_id`` was about."""
-    tickets = await open_tickets(session, person_id)
+    """The resident's ticket that the bot's message ``replied`` was about, while it still
+    takes their words (open, or resolved and awaiting their verdict)."""
+    tickets = await open_tickets(session, person_id, COMMENTABLE_STATUSES)
     if not tickets:
         return None
     refs = {news_ref(t.id): t for t in tickets}
@@ -70,11 +93,14 @@ async def ticket_replied_to(
         .where(
             OutboxMessage.ref.in_(list(refs)),
             OutboxMessage.chat_id == chat_id,
-            OutboxMessage.telegram_message_id == message_id,
+            OutboxMessage.telegram_message_id == replied.message_id,
         )
         .limit(1)
     )
-    return refs.get(ref) if ref else None
+    if ref:
+        return refs.get(ref)
+    named = [t for t in tickets if _names(replied.words, t.number)]
+    return named[0] if len(named) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -82,21 +108,28 @@ class Routing:
     """Where a message outside any conversation goes."""
 
     answer_to: OpenTicket | None  # add it to this ticket
-    ask_which: list[OpenTicket]  # several tickets wait: ask (with "new request")
+    ask_which: list[OpenTicket]  # several open tickets: ask which (or "new request")
     also_offer: list[OpenTicket]  # it may be new: offer these beside filing it
+
+    @property
+    def asked_for_waiting(self) -> bool:
+        """Asked which because several tickets wait for the resident's answer."""
+        return bool(self.ask_which) and all(t.waiting for t in self.ask_which)
 
 
 async def route(
-    session: AsyncSession, person_id: int, chat_id: int, replied_message_id: int | None
+    session: AsyncSession, person_id: int, chat_id: int, replied: BotMessage | None
 ) -> Routing:
-    if replied_message_id is not None:
-        replied = await ticket_replied_to(session, person_id, chat_id, replied_message_id)
-        if replied is not None:
-            return Routing(replied, [], [])
+    if replied is not None:
+        ticket = await ticket_replied_to(session, person_id, chat_id, replied)
+        if ticket is not None:
+            return Routing(ticket, [], [])
     tickets = await open_tickets(session, person_id)
     waiting = [t for t in tickets if t.waiting]
     if len(waiting) == 1:
         return Routing(waiting[0], [], [])
     if len(waiting) > 1:
         return Routing(None, waiting[:MAX_OFFERED], [])
-    return Routing(None, [], tickets[:MAX_OFFERED])
+    if len(tickets) > 1:
+        return Routing(None, tickets[:MAX_OFFERED], [])
+    return Routing(None, [], tickets)

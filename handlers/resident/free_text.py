@@ -42,12 +42,12 @@ from handlers.resident.states import FreeText
 from storage.models import Person
 
 
-def _replied_to_bot(message: Message) -> int | None:
-    """The id of the bot's message this one is a Telegram reply to, if any."""
+def _replied_to_bot(message: Message) -> ticket_talk.BotMessage | None:
+    """The bot's message this one is a Telegram reply to, if any."""
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or not replied.from_user.is_bot:
         return None
-    return replied.message_id
+    return ticket_talk.BotMessage(replied.message_id, replied.text or replied.caption or "")
 
 
 async def text_outside_flows(
@@ -131,14 +131,28 @@ async def route_message(
     if routing.answer_to is not None:
         await _add_to(message, state, session, ctx, actor, routing.answer_to, text, photos)
         return
-    if routing.ask_which:
+    if routing.ask_which and not await _danger(session, ctx, person, text, routing):
         flow = message.message_id
         await state.set_state(FreeText.which)
         await state.set_data({"flow": flow, "text": text, "photos": photos})
-        reply = texts.which_ticket(flow, routing.ask_which)
+        reply = texts.which_ticket(flow, routing.ask_which, waiting=routing.asked_for_waiting)
         await message.answer(reply.text, reply_markup=reply.markup)
         return
-    await offer_filing(message, state, session, ctx, text, photos, also=routing.also_offer)
+    also = routing.also_offer or routing.ask_which
+    await offer_filing(message, state, session, ctx, text, photos, also=also, person=person)
+
+
+async def _danger(
+    session: AsyncSession, ctx: Context, person: Person, text: str, routing: ticket_talk.Routing
+) -> bool:
+    """Open tickets, none waiting, and the words are a danger: the hotline comes first, not
+    "which ticket?" (with several waiting, the resident is answering the office)."""
+    if routing.asked_for_waiting:
+        return False
+    offer = await offers.offer_for(session, ctx.org, person, text)
+    return offer is not None and emergency.is_emergency(
+        ctx.org, offer.category_key, offer.description
+    )
 
 
 async def _add_to(
@@ -176,7 +190,8 @@ async def offer_filing(
     """Offer to file the message: the hotline first for a danger, then one proposal or the
     kinds (with the resident's open tickets as where to add it instead). Unless already
     ``answered``, an active notice about the problem or a FAQ answer comes first.
-    ``person``: the resident, when ``message`` is the bot's own (a button was pressed)."""
+    ``person``: the resident if already loaded (needed when ``message`` is the bot's own:
+    a button was pressed)."""
     person = person or await resident_for(message, session, ctx.org)
     offer = await offers.offer_for(session, ctx.org, person, text)
     if not answered and await self_service.answered_before_offer(

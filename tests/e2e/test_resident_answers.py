@@ -11,11 +11,11 @@ from bot.services.people import resolve_actor
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer
 from fake_telegram.models import ApiCall
-from storage.models import TicketEvent, TicketEventKind
+from storage.models import Attachment, TicketEvent, TicketEventKind
 from tests.e2e import residents
 from tests.e2e.chat import ResidentChat
 from tests.e2e.residents import buttons, message_of
-from tests.e2e.test_resident_tickets import file_directly
+from tests.e2e.test_resident_tickets import file_directly, staff_resolves
 
 
 async def staff_writes(app: Application, ticket_id: int, text: str, *, asking: bool) -> None:
@@ -139,3 +139,126 @@ async def test_asked_which_the_resident_may_say_it_is_a_new_request(
     offer = await alice.press(which, "📝 A new request")
     assert "pass this on to the property office" in offer.params["text"]
     assert await comments(app, first) == [] and await comments(app, second) == []
+
+
+async def staff_takes(app: Application, ticket_id: int) -> None:
+    """The agent takes the ticket: the resident hears of the new status."""
+    assert app.sessionmaker is not None
+    await residents.settled(app)
+    async with app.sessionmaker() as session, session.begin():
+        agent = await resolve_actor(session, 5001)
+        await lifecycle.take(session, app.context(), ticket_id, agent, None)
+
+
+async def test_a_reply_to_the_filing_confirmation_goes_to_that_ticket(
+    xiaoming: ResidentChat, app: Application, telegram: FakeTelegramServer
+) -> None:
+    await xiaoming.registered_in_unit()
+    filed = await residents.file_leak_in_chat(telegram, xiaoming.user, "厨房水管漏水")
+    assert "SG-000001" in filed.params["text"]
+    other = await file_directly(xiaoming, "电梯异响", category_key="lift")
+    mark = telegram.mark()
+    telegram.send_text(xiaoming.user, "补充:楼下邻居家也在滴水", reply_to=message_of(filed))
+    answer = await xiaoming.next_message(mark)
+    assert answer.params["text"].startswith("💬 已添加到 SG-000001")
+    assert "转给物业" not in answer.params["text"]  # not offered as a new request
+    first = next(t.id for t in await xiaoming.tickets() if t.number == "SG-000001")
+    assert await comments(app, first) == ["补充:楼下邻居家也在滴水"]
+    assert await comments(app, other) == []
+
+
+async def test_a_reply_to_a_status_change_goes_to_that_ticket(
+    alice: ResidentChat, app: Application, telegram: FakeTelegramServer
+) -> None:
+    await alice.registered_in_unit()
+    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    await staff_takes(app, first)
+    status = await office_message(alice, "SG-000001: status is now")
+    assert "SG-000002" not in status.params["text"]
+    mark = telegram.mark()
+    telegram.send_text(alice.user, "I am home all afternoon", reply_to=message_of(status))
+    answer = await alice.next_message(mark)
+    assert answer.params["text"].startswith("💬 Added to SG-000001")
+    assert await comments(app, first) == ["I am home all afternoon"]
+    assert await comments(app, second) == []
+
+
+async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_which(
+    alice: ResidentChat, app: Application
+) -> None:
+    await alice.registered_in_unit()
+    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    which = await alice.say("It got worse this morning")
+    assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
+    assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
+    done = await alice.press(which, "💬 Add to SG-000001")
+    assert done.params["text"].startswith("💬 Added to SG-000001")
+    assert await comments(app, first) == ["It got worse this morning"]
+    assert await comments(app, second) == []
+    # A brand-new problem beside them is filed through the same question.
+    which = await alice.say("The corridor light on floor 2 is broken")
+    offer = await alice.press(which, "📝 A new request")
+    assert "pass this on to the property office" in offer.params["text"]
+
+
+async def test_a_photo_answers_the_one_ticket_waiting_for_the_resident(
+    xiaoming: ResidentChat, app: Application
+) -> None:
+    await xiaoming.registered_in_unit()
+    ticket_id = await file_directly(xiaoming, "卫生间漏水", category_key="water")
+    await staff_writes(app, ticket_id, "请拍一张漏水处的照片", asking=True)
+    await office_message(xiaoming, "请拍一张漏水处的照片")
+    answer = await xiaoming.send_photo()
+    assert answer.params["text"].startswith("💬 已添加到 SG-000001")
+    assert await comments(app, ticket_id) == ["📷"]
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        photos = await session.scalars(select(Attachment).where(Attachment.ticket_id == ticket_id))
+        assert len(photos.all()) == 1
+
+
+async def test_the_resident_reads_that_the_office_waits_for_their_answer(
+    xiaoming: ResidentChat, app: Application
+) -> None:
+    await xiaoming.registered_in_unit()
+    ticket_id = await file_directly(xiaoming, "卫生间漏水", category_key="water")
+    await staff_writes(app, ticket_id, "请问您几点在家?", asking=True)
+    await office_message(xiaoming, "请问您几点在家")
+    listed = await xiaoming.say("📋 我的工单")
+    detail = await xiaoming.press(listed, buttons(listed)[0], expect="editMessageText")
+    assert "等待您的回复" in detail.params["text"]
+    assert "等待住户" not in detail.params["text"]  # the staff wording is not theirs
+
+
+async def test_a_reply_to_the_tickets_detail_goes_to_that_ticket(
+    alice: ResidentChat, app: Application, telegram: FakeTelegramServer
+) -> None:
+    await alice.registered_in_unit()
+    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    listing = await alice.say("📋 My tickets")
+    detail = await alice.press(listing, buttons(listing)[-1], expect="editMessageText")
+    assert "SG-000001" in detail.params["text"] and "SG-000002" not in detail.params["text"]
+    mark = telegram.mark()
+    telegram.send_text(alice.user, "It drips at night too", reply_to=message_of(detail))
+    answer = await alice.next_message(mark)
+    assert answer.params["text"].startswith("💬 Added to SG-000001")
+    assert await comments(app, first) == ["It drips at night too"]
+    assert await comments(app, second) == []
+
+
+async def test_the_resolution_carries_reply_beside_fixed_and_not_fixed(
+    alice: ResidentChat, app: Application
+) -> None:
+    await alice.registered_in_unit()
+    ticket_id = await file_directly(alice, "Kitchen tap leaking", category_key="water")
+    await staff_resolves(app, ticket_id)
+    resolved = await office_message(alice, "has been resolved")
+    assert buttons(resolved) == ["✅ Fixed", "❌ Not fixed", "💬 Reply"]
+    prompt = await alice.press(resolved, "💬 Reply")
+    assert "SG-000001" in prompt.params["text"]
+    done = await alice.say("Thanks, what was wrong with it?")
+    assert "SG-000001" in done.params["text"]
+    assert await comments(app, ticket_id) == ["Thanks, what was wrong with it?"]

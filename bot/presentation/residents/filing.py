@@ -267,17 +267,21 @@ def _add_to_rows(flow_id: int, tickets: list[OpenTicket]) -> list[Row]:
     ]
 
 
-def which_ticket(flow_id: int, tickets: list[OpenTicket]) -> Reply:
-    """Several tickets wait for the resident: which one is this about, or is it new?"""
+def which_ticket(flow_id: int, tickets: list[OpenTicket], *, waiting: bool) -> Reply:
+    """Several tickets are open (``waiting`` for the resident's answer, or not): which one
+    is this about, or is it new?"""
     rows = _add_to_rows(flow_id, tickets)
     rows.append([(_("📝 A new request"), TicketChosen(flow=flow_id, ticket_id=NEW_REQUEST).pack())])
     numbers = ", ".join(t.number for t in tickets)
-    return Reply(
-        _(
+    if waiting:
+        question = _(
             "The property office is waiting for your answer on {numbers}. Which one is this about?"
-        ).format(numbers=numbers),
-        inline(rows),
-    )
+        )
+    else:
+        question = _(
+            "You have open tickets {numbers}. Is this about one of them, or a new request?"
+        )
+    return Reply(question.format(numbers=numbers), inline(rows))
 
 
 def added_to(number: str, photos: int) -> str:
