@@ -19,7 +19,8 @@ from storage.models import OrgUnit, OutboxStatus, TicketEvent, TicketEventKind, 
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
-from tests.e2e.residents import settled
+from tests.e2e.residents import buttons, delivered, message_of, settled
+from tests.e2e.test_incidents import unit_id
 
 GROUP = desk.SUNSHINE_GROUP
 
@@ -102,13 +103,15 @@ async def test_a_forum_group_gets_a_topic_per_ticket_where_staff_talk_to_the_res
     app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
     await a_forum(app, telegram, agent)
-    first = await desk.file_ticket(app, telegram, description="厨房水管漏水")
+    flat = await unit_id(app, "1", "101")
+    first = await desk.file_ticket(app, telegram, description="厨房水管漏水", property_unit_id=flat)
     second = await desk.file_ticket(app, telegram, description="电梯异响", category_key="lift")
     thread = await topic_of(telegram, first.number)
     other = await topic_of(telegram, second.number)
     assert thread != other
     created = telegram.calls_of("createForumTopic", chat_id=GROUP)[0]
-    assert created.params["name"].startswith(f"🆕 {first.number} · ")
+    assert created.params["name"].startswith(f"🆕 {first.number} · 漏水 · ")  # the category
+    assert created.params["name"].endswith("101")  # and the unit
     card = await agent.card(first)
     assert card.get("message_thread_id") == thread  # the card opens the topic
     await in_topic(telegram, thread, "/note")  # how to talk there
@@ -132,9 +135,13 @@ async def test_a_forum_group_gets_a_topic_per_ticket_where_staff_talk_to_the_res
     assert await events(app, first.id, TicketEventKind.REPLY) == ["明天上午十点上门检修"]
     assert await events(app, second.id, TicketEventKind.REPLY) == []
 
+    # The resident answers in their chat (a Telegram reply to the relayed message).
     mark = telegram.mark()
-    await resident_writes(app, first.id, "好的,我在家等")
+    resident = telegram.user(id=desk.RESIDENT, first_name="张小明")
+    telegram.send_text(resident, "好的,我在家等", reply_to=message_of(relayed))
+    await to_resident(telegram, f"已添加到 {first.number}", since=mark)
     await in_topic(telegram, thread, "好的,我在家等", since=mark)
+    assert await events(app, first.id, TicketEventKind.COMMENT) == ["好的,我在家等"]
 
     # Answering took the ticket: the topic's name shows it.
     renamed = await telegram.wait_for("editForumTopic", chat_id=GROUP)
@@ -229,3 +236,51 @@ async def test_a_telegram_reply_to_the_residents_words_in_the_group_answers_that
     telegram.send_text(agent.user, "/note 楼下也要看看", chat_id=GROUP, reply_to=said)
     await agent.bot_says("备注已保存", since=mark)
     assert await events(app, first.id, TicketEventKind.NOTE) == ["楼下也要看看"]
+
+
+async def test_a_staff_photo_in_the_topic_reaches_the_resident_with_reply(
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+) -> None:
+    await a_forum(app, telegram, agent)
+    ticket = await desk.file_ticket(app, telegram)
+    thread = await topic_of(telegram, ticket.number)
+    await agent.card(ticket)
+    mark = telegram.mark()
+    telegram.send_photo(agent.user, chat_id=GROUP, caption="换下来的阀门", message_thread_id=thread)
+    text = await to_resident(telegram, "换下来的阀门", since=mark)
+    assert buttons(text) == ["💬 回复"]
+    photo = await telegram.wait_for("sendPhoto", chat_id=desk.RESIDENT, since=mark)
+    assert photo.params["caption"] == ticket.number
+    assert buttons(photo) == ["💬 回复"]
+
+
+async def test_the_topic_is_closed_when_staff_cancel_the_ticket(
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+) -> None:
+    await a_forum(app, telegram, agent)
+    ticket = await desk.file_ticket(app, telegram)
+    thread = await topic_of(telegram, ticket.number)
+    await agent.card(ticket)
+
+    async def cancel(session, ctx, who):
+        return await lifecycle.cancel_by_staff(session, ctx, ticket.id, who, "重复报修")
+
+    await desk.as_actor(app, desk.AGENT, cancel)
+    await eventually(lambda: telegram.state.chats[GROUP].topics[thread].closed)
+    assert (await desk.reload(app, ticket.id)).status is TicketStatus.CANCELLED
+
+
+async def test_after_cancel_on_the_prompt_the_next_message_is_not_relayed(
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+) -> None:
+    ticket = await desk.file_ticket(app, telegram)
+    await agent.press_on_card(ticket, "reply")
+    prompt = await agent.bot_says("✍️")
+    await agent.press_label(prompt, "✖ 取消")
+    mark = telegram.mark()
+    telegram.send_text(agent.user, "师傅下午两点到", chat_id=GROUP)
+    await delivered(app)
+    assert not any(
+        "师傅下午两点到" in t for t in desk.texts_to(telegram, desk.RESIDENT, since=mark)
+    )
+    assert await events(app, ticket.id, TicketEventKind.REPLY) == []
