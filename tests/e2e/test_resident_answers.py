@@ -262,3 +262,16 @@ async def test_the_resolution_carries_reply_beside_fixed_and_not_fixed(
     done = await alice.say("Thanks, what was wrong with it?")
     assert "SG-000001" in done.params["text"]
     assert await comments(app, ticket_id) == ["Thanks, what was wrong with it?"]
+
+
+async def test_a_danger_beside_two_open_tickets_gets_the_hotline_not_a_question(
+    xiaoming: ResidentChat, app: Application
+) -> None:
+    await xiaoming.registered_in_unit()
+    await file_directly(xiaoming, "卫生间漏水", category_key="water")
+    await file_directly(xiaoming, "楼上噪音", category_key="noise")
+    alert = await xiaoming.say("电梯困人了,3号梯卡在5楼")
+    assert "021-5555-0100" in alert.params["text"]
+    offer = await xiaoming.message_after(alert)
+    assert "<b>电梯</b>" in offer.params["text"]
+    assert "💬 补充到 SG-000002" in buttons(offer)  # its tickets are still offered
