@@ -23,13 +23,14 @@ from bot.presentation.buttons.tickets import (
     CardAction,
     ClassifyAction,
     ClassifyChoice,
+    HistoryPage,
     ReassignKind,
     ReassignTarget,
     StaffTicketAction,
 )
 from bot.presentation.staff.card import render_card
 from bot.presentation.staff.compose import ComposeMode
-from bot.presentation.staff.details import render_details
+from bot.presentation.staff.details import DetailsMessage, render_details, render_history_page
 from bot.presentation.staff.menus import classify_menu, projects_menu, reassign_menu
 from bot.presentation.texts import category_name, project_label
 from bot.services import access
@@ -148,7 +149,7 @@ async def send_details(
     texts = await render_details(desk.session, desk.ctx.org, info, desk.own_locale)
     if chat_of(callback).type == "private":  # sent after this update's commit, as usual
         for text in texts:
-            await desk.bot.send_message(callback.from_user.id, text)
+            await desk.bot.send_message(callback.from_user.id, text.text, reply_markup=text.markup)
         await queries.record_personal_view(desk.session, desk.ctx.now, staff, info)
         await callback.answer()
         return
@@ -166,11 +167,11 @@ async def _details_privately(
     sessionmaker: async_sessionmaker[AsyncSession],
     staff: Actor,
     info: queries.TicketDetails,
-    texts: list[str],
+    texts: list[DetailsMessage],
 ) -> None:
     try:
         for text in texts:
-            await desk.bot.send_message(callback.from_user.id, text)
+            await desk.bot.send_message(callback.from_user.id, text.text, reply_markup=text.markup)
     except (TelegramForbiddenError, TelegramBadRequest) as error:
         if not _no_private_chat(error):
             raise  # anything else is a fault, not the presser's to fix (logged)
@@ -186,6 +187,28 @@ async def _details_privately(
     async with sessionmaker() as session, session.begin():
         await queries.record_personal_view(session, desk.ctx.now, staff, info)
     await callback.answer(_("Sent to you in a private chat."))
+
+
+async def history_page(callback: CallbackQuery, callback_data: HistoryPage, desk: Desk) -> None:
+    """◀ ▶ under Details: another page of the history, in place (Details are private)."""
+    staff, ticket = await queries.staff_ticket(
+        desk.session,
+        desk.actor,
+        await desk.place(chat_of(callback)),
+        ticket_id=callback_data.ticket_id,
+    )
+    message = editable(callback)
+    private = message.chat.type == "private"
+    info = await queries.details(desk.session, staff, ticket, private=private)
+    page = await render_history_page(
+        desk.session, desk.ctx.org, info, desk.own_locale, callback_data.page
+    )
+    await desk.bot.edit_message_text(
+        page.text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=page.markup
+    )
+    if info.personal:  # residents' names are shown in full there
+        await queries.record_personal_view(desk.session, desk.ctx.now, staff, info)
+    await callback.answer()
 
 
 def _no_private_chat(error: TelegramForbiddenError | TelegramBadRequest) -> bool:
@@ -355,6 +378,7 @@ def build_router() -> Router:
     closing = F.action == ClassifyAction.CLOSE
     register(close_menu, ClassifyChoice.filter(closing), flags=_audit("classify"))
     register(reclassify, ClassifyChoice.filter(~closing), flags=_audit("classify"))
+    register(history_page, HistoryPage.filter(), flags=_audit("details"))
     # Last: shaped like a card button, but no card has its action.
     register(refuse_unknown_action, StaffTicketAction.filter(), flags=_audit("button"))
     return router

@@ -14,7 +14,7 @@ from bot.presentation.message_split import TEXT_LIMIT
 from bot.services.tickets.lifecycle import Photo
 from fake_telegram import FakeTelegramServer
 from fake_telegram.media import make_jpeg
-from fake_telegram.models import FileDetails
+from fake_telegram.models import FileDetails, StoredMessage
 from fake_telegram.text_units import utf16_len
 from storage.models import Person, TicketEvent, TicketEventKind
 from tests.e2e import staff_helpers as desk
@@ -71,6 +71,11 @@ async def _longest_ticket(app: Application, telegram: FakeTelegramServer, reside
     return ticket.id
 
 
+def _labels(message: StoredMessage) -> list[str]:
+    rows = (message.reply_markup or {}).get("inline_keyboard", [])
+    return [button["text"] for row in rows for button in row]
+
+
 async def test_the_longest_ticket_opens_for_the_resident_and_for_staff(
     start_app: AppFactory,
     telegram: FakeTelegramServer,
@@ -107,3 +112,24 @@ async def test_the_longest_ticket_opens_for_the_resident_and_for_staff(
     shown = [call.result["text"] for call in sent]
     assert all(utf16_len(text) <= TEXT_LIMIT for text in shown)
     assert f"#{EVENTS - 1} " in shown[-1] and "条较早的记录未显示" in shown[-1]
+
+    # The history pages back to its first entry under the last message, in place.
+    history = await agent.bot_says_privately("条较早的记录未显示", since=mark)
+    assert _labels(history) == ["◀"]
+    pages_shown = [shown[-1]]
+    while "◀" in _labels(history):
+        mark = telegram.mark()
+        await agent.press_label(history, "◀")
+        edit = await telegram.wait_for("editMessageText", chat_id=desk.AGENT, since=mark)
+        assert edit.ok and utf16_len(edit.result["text"]) <= TEXT_LIMIT
+        pages_shown.append(edit.result["text"])
+        assert history.text == edit.result["text"]  # edited in place
+    assert len(pages_shown) > 10
+    assert "#0 " in pages_shown[-1] and f"第 1 页,共 {len(pages_shown)} 页" in pages_shown[-1]
+    assert "条较早的记录未显示" not in pages_shown[-1]
+    every_entry = "".join(pages_shown)
+    assert all(f"#{n} " in every_entry for n in range(EVENTS))  # notes included: staff
+    mark = telegram.mark()
+    await agent.press_label(history, "▶")
+    edit = await telegram.wait_for("editMessageText", chat_id=desk.AGENT, since=mark)
+    assert edit.result["text"] == pages_shown[-2]

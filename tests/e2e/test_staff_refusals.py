@@ -68,6 +68,18 @@ async def test_staff_of_another_project_are_refused(
     await assert_refused(app, ticket, who=5201, action="ticket.take", reason="not_project_staff")
 
 
+async def test_another_projects_agent_cannot_page_through_a_tickets_history(
+    app: Application, telegram: FakeTelegramServer, ticket: Ticket
+) -> None:
+    """◀ ▶ under Details, forged in a private chat by staff of another project."""
+    await desk.add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
+    plaza_agent = someone(app, telegram, 5201, "孙丽")
+    alert = await plaza_agent.press_raw(f"tkh:{ticket.id}:1", 1, chat_id=5201)
+    assert alert == "只有该工单所属项目的工作人员才能执行此操作。"
+    assert not telegram.calls_of("editMessageText")
+    await assert_refused(app, ticket, who=5201, action="ticket.details", reason="not_project_staff")
+
+
 async def test_a_button_about_another_groups_ticket_is_refused_even_for_its_managers(
     app: Application, telegram: FakeTelegramServer, ticket: Ticket
 ) -> None:

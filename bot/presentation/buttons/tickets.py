@@ -9,6 +9,7 @@ Packed forms (unchanged, buttons already sent keep working)::
     tkk:<action>:<ticket>:<version>:<category>  a category or urgency choice
     tkc:<action>:<ticket>                       a compose prompt button
     tkq:<scope>:<unit>:<page>                   a /queue or /mine page
+    tkh:<ticket>:<page>                         a page of a ticket's history in Details
 """
 
 from __future__ import annotations
@@ -109,4 +110,11 @@ class QueuePage(CallbackData, prefix="tkq"):
 
     scope: QueueScope
     unit_id: int
+    page: int
+
+
+class HistoryPage(CallbackData, prefix="tkh"):
+    """Paging through a ticket's history under its Details; ``page`` 0 is the newest."""
+
+    ticket_id: int
     page: int

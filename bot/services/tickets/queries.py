@@ -37,7 +37,6 @@ from storage.models import (
 )
 
 PAGE_SIZE = 8
-HISTORY_LIMIT = 40
 
 
 async def find_by_number(session: AsyncSession, number: str) -> Ticket | None:
@@ -206,8 +205,7 @@ class TicketDetails:
     resident_phone: str | None  # only when ``personal``
     personal: bool  # the reader may see the resident's name and phone
     followers: int
-    lines: list[HistoryLine]
-    omitted: int  # older lines left out to fit one message
+    lines: list[HistoryLine]  # the whole history, oldest first
 
 
 async def details(
@@ -241,7 +239,6 @@ async def details(
         )
         for e in events
     ]
-    omitted = max(0, len(lines) - HISTORY_LIMIT)
     project = await session.get(OrgUnit, ticket.project_id)
     return TicketDetails(
         ticket=ticket,
@@ -251,8 +248,7 @@ async def details(
         resident_phone=resident.phone if (personal and resident is not None) else None,
         personal=personal,
         followers=len(follower_ids),
-        lines=lines[omitted:],
-        omitted=omitted,
+        lines=lines,
     )
 
 
