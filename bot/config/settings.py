@@ -7,6 +7,7 @@ named by ``BOT_CONFIG``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 DEFAULT_SQLITE_PATH = Path("data") / "resident-bot.sqlite3"
 EXAMPLE_ORG_FILE = Path(__file__).parents[1] / "examples" / "organisation.toml"
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -62,6 +65,15 @@ class Settings(BaseSettings):
     # gives up and exits non-zero (0: never; it keeps retrying and resumes by itself).
     sqlite_busy_timeout: float = Field(default=30.0, gt=0)
     outage_give_up_seconds: float = Field(default=0.0, ge=0)
+    # Webhook mode (``resident-bot webhook``): Telegram POSTs each update to WEBHOOK_URL +
+    # WEBHOOK_PATH (the public HTTPS address of a proxy in front of this process), which
+    # listens on WEBHOOK_HOST:WEBHOOK_PORT; WEBHOOK_SECRET is required there (Telegram
+    # sends it in X-Telegram-Bot-Api-Secret-Token: 1-256 of A-Z a-z 0-9 _ -).
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port (tests)
+    webhook_path: str = "/telegram"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -72,6 +84,41 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("WEBHOOK_URL must be an http(s):// address")
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None  # unset (an empty WEBHOOK_SECRET= line too)
+        if not WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        return "/" + value.strip().strip("/")
+
+    @property
+    def webhook_endpoint(self) -> str:
+        """The address Telegram is told to POST updates to (WEBHOOK_URL + WEBHOOK_PATH)."""
+        if not self.webhook_url:
+            raise MissingWebhookSetting("WEBHOOK_URL")
+        return self.webhook_url + self.webhook_path
+
+    @property
+    def webhook_secret_token(self) -> str:
+        if self.webhook_secret is None:
+            raise MissingWebhookSetting("WEBHOOK_SECRET")
+        return self.webhook_secret.get_secret_value()
 
     @property
     def token(self) -> str:
@@ -86,3 +133,7 @@ class Settings(BaseSettings):
 
 class MissingTokenError(RuntimeError):
     """BOT_TOKEN is not set; the CLI turns this into a friendly message."""
+
+
+class MissingWebhookSetting(RuntimeError):
+    """A setting webhook mode needs (WEBHOOK_URL, WEBHOOK_SECRET) is not set."""
