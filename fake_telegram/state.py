@@ -40,6 +40,9 @@ class BotState:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.profile: dict[str, str] = {}
         self.webhook_url = ""
+        #: What the last setWebhook asked for besides the url ("" / None when unset).
+        self.webhook_secret_token = ""
+        self.webhook_allowed_updates: list[str] | None = None
         self.chat_actions: list[tuple[int | str, str]] = []
         self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}
         self.left_chats: list[int] = []

@@ -47,6 +47,7 @@ from bot.app.encryption_keys import configure_encryption
 from bot.app.runtime.apology import apology_sender
 from bot.app.runtime.polling import UpdatePoller
 from bot.app.runtime.response_models import keep_response_models
+from bot.app.runtime.webhook import WebhookServer
 from bot.app.runtime.worker import UpdateWorker
 from bot.clock import Clock, SystemClock
 from bot.config.orgfile import Organisation, load_organisation
@@ -92,8 +93,12 @@ class Application:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         instance_id: str | None = None,
+        webhook: bool = False,
     ) -> None:
         self.settings = settings
+        # Updates arrive by webhook (``resident-bot webhook``) instead of long polling.
+        self.uses_webhook = webhook
+        self._webhook: WebhookServer | None = None
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
         self.instance_id = (
@@ -145,6 +150,10 @@ class Application:
         return _started(self._sender)
 
     @property
+    def webhook(self) -> WebhookServer:
+        return _started(self._webhook)
+
+    @property
     def scheduler(self) -> AsyncIOScheduler:
         return _started(self._scheduler)
 
@@ -194,7 +203,8 @@ class Application:
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         await self._connect()
-        await self.bot.delete_webhook(drop_pending_updates=False)
+        if not self.uses_webhook:
+            await self.bot.delete_webhook(drop_pending_updates=False)
         await self._publish_commands()
 
         self._dispatcher = build_dispatcher(self.deps)
@@ -203,6 +213,8 @@ class Application:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         register_jobs(self._scheduler, self.deps, settings.sla_sweep_interval)
         self._scheduler.start()
+        if self.uses_webhook:
+            await self._receive_by_webhook()
         # The chart library (about 2 s) and the Chinese word segmenter's dictionary (about
         # 1 s) load slowly: warm them now, in a worker thread, so that neither the first
         # /stats nor the first message a resident writes waits for them.
@@ -260,6 +272,29 @@ class Application:
         async with self.sessionmaker() as session, session.begin():
             await queue_staff_menus(session, self.context())
 
+    async def _receive_by_webhook(self) -> None:
+        """Listen for updates, then tell Telegram where to send them (every instance sets
+        the same address; stopping one does not delete it, the others still serve it)."""
+        settings = self.settings
+        self._webhook = WebhookServer(
+            self.sessionmaker,
+            self.clock,
+            path=settings.webhook_path,
+            secret=settings.webhook_secret_token,
+            host=settings.webhook_host,
+            port=settings.webhook_port,
+            on_stored=self.worker.wake,
+            # Hook point: the /healthz and /metrics routes (bot/app/observability/) go here.
+            extra_routes=(),
+        )
+        await self._webhook.start()
+        await self.bot.set_webhook(
+            url=settings.webhook_endpoint,
+            secret_token=settings.webhook_secret_token,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+
     def _outage(self, name: str) -> Outage:
         """How the loop ``name`` waits out an outage (and when it gives up)."""
         return Outage(name, rng=self.rng, give_up_after=self.settings.outage_give_up_seconds)
@@ -308,10 +343,11 @@ class Application:
             outage=self._outage("update poller"),
         )
         self._tasks = {
-            "poller": asyncio.create_task(poller.run(), name="poller"),
             "worker": asyncio.create_task(self.worker.run(), name="worker"),
             "sender": asyncio.create_task(self.sender.run(), name="sender"),
         }
+        if not self.uses_webhook:  # else Telegram POSTs updates to ``self.webhook``
+            self._tasks["poller"] = asyncio.create_task(poller.run(), name="poller")
         for task in self._tasks.values():
             task.add_done_callback(self._on_loop_exit)
 
@@ -347,6 +383,9 @@ class Application:
         poller = self._tasks.pop("poller", None)
         if poller is not None:
             poller.cancel()
+        if self._webhook is not None:
+            await self._webhook.stop()  # Telegram re-sends what it cannot deliver meanwhile
+            self._webhook = None
         for name, component in (("worker", self._worker), ("sender", self._sender)):
             task = self._tasks.pop(name, None)
             if task is None or component is None:

@@ -10,9 +10,11 @@ when the server stops.  A second concurrent getUpdates terminates the first with
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from typing import Any
 
-from fake_telegram.errors import ApiError
+from fake_telegram.errors import ApiError, bad_request
 from fake_telegram.methods.common import bool_param, int_param
 from fake_telegram.methods.registry import MethodContext, api_method
 
@@ -21,6 +23,7 @@ _WEBHOOK_CONFLICT = ApiError(
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first",
 )
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _TERMINATED = ApiError(
     409,
     "Conflict: terminated by other getUpdates request; "
@@ -63,9 +66,19 @@ async def get_updates(ctx: MethodContext) -> list[dict[str, Any]]:
 
 @api_method("setWebhook")
 def set_webhook(ctx: MethodContext) -> bool:
-    """Store the URL (updates are *not* delivered to it; getUpdates then gets 409)."""
+    """Store the URL, secret token and allowed updates (updates are *not* delivered to
+    it: tests POST them themselves, as Telegram would; getUpdates then gets 409)."""
     url = ctx.params.get("url") or ""
+    secret = ctx.params.get("secret_token") or ""
+    if secret and not _SECRET_TOKEN.fullmatch(str(secret)):
+        raise bad_request("secret token contains unallowed characters")
+    allowed = ctx.params.get("allowed_updates")
+    if isinstance(allowed, str):
+        allowed = json.loads(allowed)
     ctx.state.webhook_url = str(url)
+    ctx.state.webhook_secret_token = str(secret)
+    if allowed is not None:
+        ctx.state.webhook_allowed_updates = [str(kind) for kind in allowed]
     if bool_param(ctx.params, "drop_pending_updates"):
         ctx.state.updates.clear()
     return True
@@ -75,6 +88,7 @@ def set_webhook(ctx: MethodContext) -> bool:
 def delete_webhook(ctx: MethodContext) -> bool:
     """Remove the webhook; ``drop_pending_updates`` discards the queue."""
     ctx.state.webhook_url = ""
+    ctx.state.webhook_secret_token = ""
     if bool_param(ctx.params, "drop_pending_updates"):
         ctx.state.updates.clear()
     return True
@@ -87,4 +101,9 @@ def get_webhook_info(ctx: MethodContext) -> dict[str, Any]:
         "url": ctx.state.webhook_url,
         "has_custom_certificate": False,
         "pending_update_count": len(ctx.state.updates),
+        **(
+            {"allowed_updates": ctx.state.webhook_allowed_updates}
+            if ctx.state.webhook_url and ctx.state.webhook_allowed_updates is not None
+            else {}
+        ),
     }

@@ -16,7 +16,7 @@ from tests.e2e.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
-StartBot = Callable[[dict[str, str], Path], subprocess.Popen]
+StartBot = Callable[..., subprocess.Popen]
 
 
 def bot_env(
@@ -41,13 +41,13 @@ def bot_env(
 
 @contextmanager
 def bot_processes(cwd: Path) -> Iterator[StartBot]:
-    """``start(env, log)`` runs one bot (its stderr to ``log``); every one still running
-    at the end is killed."""
+    """``start(env, log)`` runs one bot (its stderr to ``log``; ``command="webhook"`` for
+    webhook mode); every one still running at the end is killed."""
     processes: list[subprocess.Popen] = []
 
-    def start(env: dict[str, str], log: Path) -> subprocess.Popen:
+    def start(env: dict[str, str], log: Path, command: str = "run") -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "bot", command],
             cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,

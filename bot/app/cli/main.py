@@ -56,7 +56,27 @@ def looks_like_token(token: str) -> bool:
     )
 
 
+NO_WEBHOOK_MESSAGE = """\
+Webhook mode needs {missing}.
+
+  WEBHOOK_URL     the public https:// address Telegram reaches (a proxy in front of
+                  this process), e.g. https://bot.example.com; updates go to it
+                  followed by WEBHOOK_PATH (default /telegram)
+  WEBHOOK_SECRET  1-256 characters of A-Z a-z 0-9 _ - (Telegram sends it back with
+                  every update; requests without it are refused)
+  WEBHOOK_HOST, WEBHOOK_PORT  where this process listens (default 127.0.0.1:8080)
+"""
+
+
 def cmd_run(_args: argparse.Namespace) -> int:
+    return _run_bot(webhook=False)
+
+
+def cmd_webhook(_args: argparse.Namespace) -> int:
+    return _run_bot(webhook=True)
+
+
+def _run_bot(*, webhook: bool) -> int:
     settings = load_settings()
     try:
         token = settings.token
@@ -66,9 +86,24 @@ def cmd_run(_args: argparse.Namespace) -> int:
     if not looks_like_token(token):
         print(BAD_TOKEN_MESSAGE, file=sys.stderr)
         return 2
+    if webhook:
+        missing = [
+            name
+            for name, value in (
+                ("WEBHOOK_URL", settings.webhook_url),
+                ("WEBHOOK_SECRET", settings.webhook_secret),
+            )
+            if not value
+        ]
+        if missing:
+            print(NO_WEBHOOK_MESSAGE.format(missing=" and ".join(missing)), file=sys.stderr)
+            return 2
     if report_problems(settings.bot_config) != 0:
         return 1
-    configure_logging(settings.log_level, secrets=[token])
+    secrets = [token]
+    if webhook and settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    configure_logging(settings.log_level, secrets=secrets)
     try:
         from bot.app.encryption_keys import load_keys
 
@@ -76,15 +111,15 @@ def cmd_run(_args: argparse.Namespace) -> int:
     except Exception as error:
         print(f"Cannot set up personal-data encryption: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_run(settings))
+    return asyncio.run(_run(settings, webhook=webhook))
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, *, webhook: bool = False) -> int:
     from aiogram.exceptions import TelegramUnauthorizedError
 
     from bot.app.application import Application, ApplicationFailed
 
-    app = Application(settings)
+    app = Application(settings, webhook=webhook)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, app.request_stop)
@@ -96,6 +131,15 @@ async def _run(settings: Settings) -> int:
     except ApplicationFailed as failure:
         # Asked to stop (SIGTERM, Ctrl-C) exits 0; a loop that gave up must not look like that.
         print(f"The bot stopped on an error: {failure}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        if not webhook:
+            raise
+        # Most likely WEBHOOK_HOST:WEBHOOK_PORT is taken or not this machine's.
+        print(
+            f"Cannot listen on {settings.webhook_host}:{settings.webhook_port}: {error}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -154,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="resident-bot", description="Resident Service Bot")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    commands.add_parser(
+        "webhook", help="run the bot, receiving updates by webhook (WEBHOOK_* settings)"
+    ).set_defaults(func=cmd_webhook)
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(
         func=cmd_migrate
     )
