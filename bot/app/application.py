@@ -38,12 +38,15 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app.context import Context
 from bot.app.deps import Deps
 from bot.app.dispatcher import build_dispatcher
 from bot.app.encryption_keys import configure_encryption
+from bot.app.observability.http import HealthServer
+from bot.app.observability.metrics import Metrics
 from bot.app.runtime.apology import apology_sender
 from bot.app.runtime.polling import UpdatePoller
 from bot.app.runtime.response_models import keep_response_models
@@ -105,6 +108,11 @@ class Application:
             instance_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         )
         self._deps: Deps | None = None
+        self.metrics = Metrics()  # this application's own registry (bot/app/observability/)
+        # The outbox sender, the scheduler and the SLA sweep are expected to run here
+        # (a standby instance of several runs none of them; /healthz reports the role).
+        self.is_leader = True
+        self._health: HealthServer | None = None
         self._engine: AsyncEngine | None = None
         self._bot: Bot | None = None
         self._dispatcher: Dispatcher | None = None
@@ -161,6 +169,28 @@ class Application:
     def default_locale(self) -> str:
         return self.deps.default_locale
 
+    # What /healthz reads (bot/app/observability/health.py).
+    @property
+    def started(self) -> bool:
+        return self._deps is not None and self._engine is not None
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopped.is_set()
+
+    @property
+    def loops(self) -> dict[str, asyncio.Task[None]]:
+        return dict(self._tasks)
+
+    @property
+    def scheduler_running(self) -> bool:
+        """Started and not paused (a standby pauses its scheduler)."""
+        return self._scheduler is not None and self._scheduler.state == STATE_RUNNING
+
+    @property
+    def health_server(self) -> HealthServer:
+        return _started(self._health)
+
     async def start(self) -> None:
         settings = self.settings
         organisation = load_organisation(settings.bot_config)
@@ -190,6 +220,7 @@ class Application:
                 lambda: Context(organisation, self.clock.now()),
                 batch_size=settings.sla_sweep_batch,
                 after_batch=self._wake_sender,
+                metrics=self.metrics,
             ),
             wake_sender=self._wake_sender,
         )
@@ -215,6 +246,9 @@ class Application:
         self._scheduler.start()
         if self.uses_webhook:
             await self._receive_by_webhook()
+        if settings.health_port is not None and not self.uses_webhook:
+            self._health = HealthServer(self, settings.health_host, settings.health_port)
+            await self._health.start()
         # The chart library (about 2 s) and the Chinese word segmenter's dictionary (about
         # 1 s) load slowly: warm them now, in a worker thread, so that neither the first
         # /stats nor the first message a resident writes waits for them.
@@ -318,6 +352,7 @@ class Application:
             locale=self.default_locale,
             outage=self._outage("outbox sender"),
             paid_broadcast=settings.paid_broadcast,
+            metrics=self.metrics,
         )
         self._worker = UpdateWorker(
             self.dispatcher,
@@ -332,6 +367,7 @@ class Application:
             on_gave_up=apology_sender(self.clock, self.default_locale),
             after_batch=self.sender.wake,
             outage=self._outage("update worker"),
+            metrics=self.metrics,
         )
         poller = UpdatePoller(
             self.bot,
@@ -378,6 +414,9 @@ class Application:
     async def stop(self) -> None:
         """Stop in reverse order of start; safe to call more than once."""
         self._stopped.set()
+        if self._health is not None:
+            await self._health.stop()
+            self._health = None
         if self._warm_up is not None:
             self._warm_up.cancel()  # the thread finishes by itself; nothing waits for it
         poller = self._tasks.pop("poller", None)

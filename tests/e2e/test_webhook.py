@@ -139,7 +139,9 @@ async def test_a_missing_or_wrong_secret_is_refused_and_nothing_is_stored(
     await asyncio.sleep(0.2)
     assert await stored_updates(hooked) == []
     assert not [c for c in telegram.calls[mark:] if c.params.get("chat_id") == user.id]
-    refused = [r.getMessage() for r in caplog.records if "Webhook request refused" in r.getMessage()]
+    refused = [
+        r.getMessage() for r in caplog.records if "Webhook request refused" in r.getMessage()
+    ]
     assert len(refused) == 4
     assert not any(SECRET in line for line in refused)
     no_traceback(caplog)
