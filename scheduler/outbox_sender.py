@@ -54,6 +54,7 @@ from bot.services import delivery_outcomes
 from bot.services.announcements.sending import NOTICE_REF_PREFIX
 from bot.services.surveys.campaigns import campaign_ref
 from scheduler.batch_loop import BatchLoop
+from scheduler.observed import SenderMetrics
 from scheduler.rate_limits import SendPacer
 from scheduler.resilience import Outage, is_transient
 from storage import outbox_queue
@@ -77,6 +78,26 @@ def is_broadcast(message: OutboxMessage) -> bool:
     return (message.ref or "").startswith(BROADCAST_REF_PREFIXES) and message.method.startswith(
         "send"
     )
+
+
+def mailing_kind(message: OutboxMessage) -> str:
+    """A mailing's kind for the metrics: a survey campaign's or a notice's copy."""
+    return "survey" if (message.ref or "").startswith(BROADCAST_REF_PREFIX) else "notice"
+
+
+def failure_reason(error: Exception) -> str:
+    """A refused send's reason for the metrics (a few fixed values)."""
+    if isinstance(error, TelegramRetryAfter):
+        return "retry_after"
+    if isinstance(error, TelegramMigrateToChat):
+        return "migrated"
+    if isinstance(error, TelegramForbiddenError):
+        return "forbidden"
+    if isinstance(error, TelegramBadRequest):
+        return "bad_request"
+    if isinstance(error, TelegramServerError | TelegramNetworkError | TimeoutError | OSError):
+        return "network"
+    return "other"
 
 
 def build_method(method: str, payload: dict[str, Any]) -> TelegramMethod[Any]:
@@ -113,8 +134,10 @@ class OutboxSender(BatchLoop):
         locale: str = DEFAULT_LOCALE,
         outage: Outage | None = None,
         paid_broadcast: bool = False,
+        metrics: SenderMetrics | None = None,
     ) -> None:
         super().__init__(poll_interval, outage=outage or Outage("outbox sender"))
+        self._metrics = metrics
         self._bot = bot
         self._sessionmaker = sessionmaker
         self._clock = clock
@@ -192,8 +215,14 @@ class OutboxSender(BatchLoop):
         except Exception as error:
             if isinstance(error, TelegramRetryAfter):
                 self._pacer.retry_after(error.retry_after, paid=paid)
+            if self._metrics is not None:
+                self._metrics.outbox_failed.labels(failure_reason(error)).inc()
             await self._record(partial(self._failed, message, error))
         else:
+            if self._metrics is not None:
+                self._metrics.outbox_sent.inc()
+                if is_broadcast(message):
+                    self._metrics.mailing_sent.labels(mailing_kind(message)).inc()
             await self._record(partial(self._sent, message, result, sent_as=method))
 
     async def _failed(self, message: OutboxMessage, error: Exception) -> None:

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # Unset with SQLite: a key file is created beside the database on first run.
     data_encryption_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # ``json``: one JSON object per log line (for a log collector); secrets redacted alike.
+    log_format: Literal["text", "json"] = "text"
+    # Polling mode: serve GET /healthz and /metrics on HEALTH_HOST:HEALTH_PORT (unset: no
+    # such server; 0: any free port). In webhook mode the webhook server serves them.
+    health_host: str = "127.0.0.1"
+    health_port: int | None = Field(default=None, ge=0, le=65535)
 
     # Runtime tuning; the defaults suit production, tests shorten them.
     polling_timeout: int = Field(default=25, ge=0, le=50)
@@ -79,6 +85,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("telegram_api_url")
     @classmethod
