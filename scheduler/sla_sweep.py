@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.context import Context
 from bot.services.sla.sweep import SweepResult, sweep_due_tickets
+from scheduler.observed import SweepMetrics
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,9 @@ class SlaSweeper:
         batch_size: int = 500,
         max_batches: int = 100,
         after_batch: Callable[[], None] | None = None,
+        metrics: SweepMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._sessionmaker = sessionmaker
         self._context = context  # the domain context at the clock's now, for each batch
         self._batch_size = batch_size
@@ -43,6 +47,7 @@ class SlaSweeper:
 
     async def run(self) -> SweepResult:
         total = SweepResult()
+        began = time.monotonic()
         async with self._lock:
             for _ in range(self._max_batches):
                 if self._stopping:
@@ -52,10 +57,15 @@ class SlaSweeper:
                         session, self._context(), limit=self._batch_size
                     )
                 total.add(result)
+                if self._metrics is not None:  # committed: counted
+                    for (ladder, level), count in result.levels.items():
+                        self._metrics.escalations.labels(ladder, str(level)).inc(count)
                 if (result.escalations or result.notices) and self._after_batch is not None:
                     self._after_batch()
                 if result.examined < self._batch_size or result.lost_races == result.examined:
                     break  # all due tickets handled (or none could be: try next time)
+        if self._metrics is not None:
+            self._metrics.sla_sweep_seconds.observe(time.monotonic() - began)
         return total
 
     async def stop(self) -> None:

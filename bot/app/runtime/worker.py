@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,7 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app.observability.metrics import Metrics
 from bot.app.runtime.handling import handle_update_once
 from bot.app.runtime.replies import recover_owed
 from bot.app.runtime.sent_marks import SentMarks
@@ -66,8 +68,10 @@ class UpdateWorker(BatchLoop):
         on_gave_up: GaveUpCallback | None = None,
         after_batch: Callable[[], None] | None = None,
         outage: Outage | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__(poll_interval, outage=outage or Outage("update worker"))
+        self._metrics = metrics or Metrics()
         self._dispatcher = dispatcher
         self._bot = bot
         self._sessionmaker = sessionmaker
@@ -170,14 +174,19 @@ class UpdateWorker(BatchLoop):
 
     def _start_chat(self, chat_key: str, rows: list[InboundUpdate]) -> None:
         after = self._in_flight.get(chat_key)
-        task = asyncio.create_task(self._chat_task(rows, after), name=f"chat {chat_key}")
+        claimed_at = time.monotonic()
+        task = asyncio.create_task(
+            self._chat_task(rows, after, claimed_at), name=f"chat {chat_key}"
+        )
         self._in_flight[chat_key] = task
         update_ids = {row.update_id for row in rows}
         self._in_hand.update(update_ids)
         task.add_done_callback(lambda _task: self._in_hand.difference_update(update_ids))
         task.add_done_callback(partial(self._chat_done, chat_key))
 
-    async def _chat_task(self, rows: list[InboundUpdate], after: asyncio.Task[None] | None) -> None:
+    async def _chat_task(
+        self, rows: list[InboundUpdate], after: asyncio.Task[None] | None, claimed_at: float
+    ) -> None:
         if after is not None:
             await asyncio.wait([after])  # the chat's earlier updates first
             if self._to_release or self._failure is not None:
@@ -185,7 +194,7 @@ class UpdateWorker(BatchLoop):
                 self._to_release.update(r.update_id for r in rows)
                 return
         with statement_scope("update"):
-            await self._handle_chat(rows)
+            await self._handle_chat(rows, claimed_at)
 
     def _chat_done(self, chat_key: str, task: asyncio.Task[None]) -> None:
         if self._in_flight.get(chat_key) is task:
@@ -203,13 +212,13 @@ class UpdateWorker(BatchLoop):
             self._failure = error
             self.wake()
 
-    async def _handle_chat(self, rows: list[InboundUpdate]) -> None:
+    async def _handle_chat(self, rows: list[InboundUpdate], claimed_at: float) -> None:
         async with self._chat_slots:
             for index, row in enumerate(rows):
                 later = rows[index + 1 :]
                 backlog = (len(later), later[-1].update_id if later else None)
                 try:
-                    handled = await self._handle(row, backlog)
+                    handled = await self._handle(row, backlog, claimed_at)
                     if not handled:
                         # Keep the chat's order: release the rest, they follow after the retry.
                         await self._release([r.update_id for r in rows[index + 1 :]])
@@ -219,7 +228,9 @@ class UpdateWorker(BatchLoop):
                         self._to_release.update(r.update_id for r in rows[index:])
                     raise
 
-    async def _handle(self, row: InboundUpdate, backlog: tuple[int, int | None]) -> bool:
+    async def _handle(
+        self, row: InboundUpdate, backlog: tuple[int, int | None], claimed_at: float
+    ) -> bool:
         try:
             await handle_update_once(
                 self._dispatcher,
@@ -234,6 +245,8 @@ class UpdateWorker(BatchLoop):
                 sent_marks=self._sent_marks,
                 inbox_backlog=backlog,
             )
+            self._metrics.updates_handled.inc()
+            self._metrics.handling_seconds.observe(time.monotonic() - claimed_at)
             return True
         except asyncio.CancelledError:
             raise
@@ -241,6 +254,7 @@ class UpdateWorker(BatchLoop):
             if _database_away(error):
                 raise  # not the update's fault: it is not counted as a failed attempt
             log.exception("Update %s failed", row.update_id)
+            self._metrics.updates_failed.inc()
             await self._record_failure(row, error)
             return False
 

@@ -18,7 +18,8 @@ lateness.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert
@@ -45,6 +46,8 @@ class SweepResult:
     notices: int = 0
     messages: int = 0
     lost_races: int = 0
+    # Escalations by (ladder, level reached), for the metrics.
+    levels: Counter[tuple[str, int]] = field(default_factory=Counter, compare=False)
 
     def add(self, other: SweepResult) -> None:
         for name in self.__dataclass_fields__:
@@ -114,6 +117,7 @@ async def sweep_due_tickets(
                 )
             )
             result.escalations += 1
+            result.levels[(action.ladder, action.level)] += 1
         for action in outcome.notices:
             if not await sla_queue.record_notice(
                 session, ticket.id, action.ladder, action.deadline, now
