@@ -103,7 +103,7 @@ def _run_bot(*, webhook: bool) -> int:
     secrets = [token]
     if webhook and settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
-    configure_logging(settings.log_level, secrets=secrets)
+    configure_logging(settings.log_level, secrets=secrets, log_format=settings.log_format)
     try:
         from bot.app.encryption_keys import load_keys
 
@@ -146,7 +146,7 @@ async def _run(settings: Settings, *, webhook: bool = False) -> int:
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
 
     async def migrate() -> str | None:
         from storage.db import create_engine
@@ -180,7 +180,7 @@ def cmd_sync_config(args: argparse.Namespace) -> int:
     if loaded is None:
         return 1
     settings, org = loaded
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
 
     async def sync() -> str:
         from bot.clock import SystemClock

@@ -35,7 +35,7 @@ def cmd_unit_codes(args: argparse.Namespace) -> int:
     if loaded is None:
         return 1
     settings, org = loaded
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     try:
         org.project(args.project)
     except KeyError:
