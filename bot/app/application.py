@@ -46,6 +46,7 @@ from bot.app.deps import Deps
 from bot.app.dispatcher import build_dispatcher
 from bot.app.encryption_keys import configure_encryption
 from bot.app.observability.http import HealthServer
+from bot.app.observability.http import routes as health_routes
 from bot.app.observability.metrics import Metrics
 from bot.app.runtime.apology import apology_sender
 from bot.app.runtime.polling import UpdatePoller
@@ -318,8 +319,7 @@ class Application:
             host=settings.webhook_host,
             port=settings.webhook_port,
             on_stored=self.worker.wake,
-            # Hook point: the /healthz and /metrics routes (bot/app/observability/) go here.
-            extra_routes=(),
+            extra_routes=health_routes(self),  # /healthz and /metrics beside the webhook
         )
         await self._webhook.start()
         await self.bot.set_webhook(
