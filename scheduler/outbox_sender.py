@@ -17,6 +17,12 @@ notices to residents) give way to everything else: they are claimed after the
 conversations' messages, and with ``paid_broadcast`` they go as Telegram's paid
 broadcasts, on a lane of their own.
 
+With several instances on one PostgreSQL database only the leader sends
+(``scheduler/leadership.py``; ``active`` says whether this instance leads): one pacer
+then keeps Telegram's limits for the fleet. A sender that stops leading gives back
+what it had claimed and not sent yet; one that takes over (:meth:`OutboxSender.take_over`)
+frees, after a grace period, the claims a vanished leader left.
+
 When the database goes away, what was learnt from Telegram is not lost: the
 bookkeeping of each message already sent (or refused) is kept in memory and done
 first when the database is back, so nothing is sent twice; messages claimed but not
@@ -134,6 +140,7 @@ class OutboxSender(BatchLoop):
         locale: str = DEFAULT_LOCALE,
         outage: Outage | None = None,
         paid_broadcast: bool = False,
+        active: Callable[[], bool] | None = None,
         metrics: SenderMetrics | None = None,
     ) -> None:
         super().__init__(poll_interval, outage=outage or Outage("outbox sender"))
@@ -148,6 +155,8 @@ class OutboxSender(BatchLoop):
         self._lease = lease
         self._locale = locale
         self._paid_broadcast = paid_broadcast
+        self._active = active or (lambda: True)
+        self._free_others_at: float | None = None  # loop time: take over a leader's claims
         # Outcomes that could not be written while the database was away, oldest first.
         self._unrecorded: list[Callable[[], Awaitable[None]]] = []
 
@@ -171,6 +180,9 @@ class OutboxSender(BatchLoop):
     async def send_due(self) -> int:
         """Deliver one batch of due messages; returns how many were attempted."""
         await self._record_pending()
+        if not self._active():
+            return 0
+        await self._free_others()
         async with self._sessionmaker() as session, session.begin():
             batch = await outbox_queue.claim_due(
                 session,
@@ -189,6 +201,22 @@ class OutboxSender(BatchLoop):
                 raise outcome  # the database went away (or a fault): the loop decides
         return len(batch)
 
+    def take_over(self, grace: float) -> None:
+        """This instance now leads: in ``grace`` seconds (time for a send the previous
+        leader had in flight to end), what other senders still hold is free to claim."""
+        self._free_others_at = asyncio.get_running_loop().time() + grace
+        self.wake()
+
+    async def _free_others(self) -> None:
+        at = self._free_others_at
+        if at is None or asyncio.get_running_loop().time() < at:
+            return
+        async with self._sessionmaker() as session, session.begin():
+            freed = await outbox_queue.release_locks_of_others(session, self._sender_id)
+        self._free_others_at = None
+        if freed:
+            log.warning("Took over %s outbox messages another sender had claimed", freed)
+
     def _batch_size(self) -> int:
         rate = self._pacer.rate(paid=self._paid_broadcast)
         return max(MIN_BATCH, min(MAX_BATCH, round(rate * CLAIM_SECONDS)))
@@ -196,6 +224,9 @@ class OutboxSender(BatchLoop):
     async def _deliver(self, message: OutboxMessage) -> None:
         paid = self._paid_broadcast and is_broadcast(message)
         await self._pacer.wait_turn(message.chat_id, paid=paid)
+        if not self._active():  # no longer the leader: the next one sends it
+            await self._record(partial(self._settle, message))
+            return
         try:
             method, params = await self._resolve(message)
             if paid:

@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import claim, rows_changed
@@ -140,6 +140,10 @@ async def store_updates(
     )
 
 
+# PostgreSQL: the fleet's inbox claims take turns on this transaction-level advisory lock.
+INBOX_CLAIM_LOCK = 0x7265_7369_6E62_7801  # "resinbx" and 1
+
+
 def _claimable(now: datetime) -> Any:
     return and_(
         InboundUpdate.status == InboundStatus.PENDING,
@@ -154,13 +158,30 @@ async def claim_batch(
     """Claim the oldest claimable updates, in one statement (oldest first).
 
     A chat whose earlier update is still pending but not claimable (backing
-    off, or held by another worker) is skipped entirely, so one chat's updates
-    are never handled out of order. The claim is a conditional UPDATE: a row another
-    worker claimed meanwhile no longer matches, so no update is claimed twice.
+    off, or held by another worker), or whose replies another worker is still sending
+    (*replying* under its lease), is skipped entirely, so one chat's updates are never
+    handled, nor answered, out of order. (This worker's own chats in hand are chained in
+    order by the worker itself.) The claim is a conditional UPDATE: a row another worker
+    claimed meanwhile no longer matches, so no update is claimed twice. On PostgreSQL the
+    fleet's claims take turns (a transaction-level advisory lock): a claim running
+    alongside another could otherwise see a chat's first update as still free, lose it to
+    the other claim, and take the second.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INBOX_CLAIM_LOCK})
+    replying_elsewhere = and_(
+        InboundUpdate.status == InboundStatus.REPLYING,
+        InboundUpdate.locked_by != worker_id,
+        InboundUpdate.locked_until >= now,
+    )
     blocked_chats = (
         select(InboundUpdate.chat_key)
-        .where(InboundUpdate.status == InboundStatus.PENDING, ~_claimable(now))
+        .where(
+            or_(
+                and_(InboundUpdate.status == InboundStatus.PENDING, ~_claimable(now)),
+                replying_elsewhere,
+            )
+        )
         .scalar_subquery()
     )
     candidates = (

@@ -126,6 +126,21 @@ async def release_all_locks(session: AsyncSession) -> None:
     )
 
 
+async def release_locks_of_others(session: AsyncSession, sender_id: str) -> int:
+    """Free the claims of every sender but ``sender_id`` (a leader that vanished)."""
+    return await rows_changed(
+        session,
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.locked_by.is_not(None),
+            OutboxMessage.locked_by != sender_id,
+        )
+        .values(locked_by=None, locked_until=None)
+        .execution_options(synchronize_session=False),
+    )
+
+
 async def list_messages(
     session: AsyncSession, status: OutboxStatus, limit: int = 20
 ) -> list[OutboxMessage]:

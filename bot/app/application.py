@@ -23,7 +23,7 @@ import os
 import random
 import socket
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from aiogram import Bot, Dispatcher
@@ -68,7 +68,8 @@ from bot.presentation.outbound.menus import queue_staff_menus
 from bot.presentation.stats import chart
 from bot.services.directory import sync_organisation
 from bot.services.intake import words
-from scheduler.jobs import register_jobs
+from scheduler.jobs import SLA_CATCH_UP_DELAY, register_jobs
+from scheduler.leadership import InstanceRole, Leadership
 from scheduler.outbox_sender import OutboxSender
 from scheduler.rate_limits import SendPacer
 from scheduler.resilience import Outage, summary
@@ -124,6 +125,7 @@ class Application:
         self._warm_up: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._failure: tuple[str, BaseException] | None = None  # the loop that stopped, why
+        self._leadership: Leadership | None = None
 
     # What the running application is made of; each raises NotStarted before start().
     @property
@@ -243,8 +245,17 @@ class Application:
         await self.dispatcher.emit_startup(bot=self.bot, **self.dispatcher.workflow_data)
         self._start_loops()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        register_jobs(self._scheduler, self.deps, settings.sla_sweep_interval)
-        self._scheduler.start()
+        # The sender, the scheduler's jobs and polling run on the leader only (with SQLite,
+        # this one instance): ``_lead`` starts them.
+        self._leadership = Leadership(
+            settings.database_url,
+            instance_id=self.instance_id,
+            interval=settings.leader_check_interval,
+            on_elected=self._lead,
+            on_deposed=self._follow,
+            on_wake=self.sender.wake,
+        )
+        await self._leadership.start()
         if self.uses_webhook:
             await self._receive_by_webhook()
         if settings.health_port is not None and not self.uses_webhook:
@@ -257,8 +268,48 @@ class Application:
         log.info("Resident Service Bot started (instance %s)", self.instance_id)
 
     def _wake_sender(self) -> None:
-        if self._sender is not None:
+        if self._leadership is not None and not self._leadership.is_leader():
+            self._leadership.notify()  # the leader's sender, through PostgreSQL's NOTIFY
+        elif self._sender is not None:
             self._sender.wake()
+
+    @property
+    def role(self) -> InstanceRole:
+        """Whether this instance leads the fleet (``scheduler/leadership.py``)."""
+        return _started(self._leadership).role
+
+    @property
+    def leadership(self) -> Leadership:
+        return _started(self._leadership)
+
+    def _leads(self) -> bool:
+        return self._leadership is not None and self._leadership.is_leader()
+
+    def _lead(self) -> None:
+        """Elected: the scheduler's jobs run here (what fell due meanwhile soon), the
+        sender sends, and takes over what a vanished leader had claimed."""
+        self.is_leader = True
+        scheduler = self.scheduler
+        if not scheduler.running:
+            register_jobs(scheduler, self.deps, self.settings.sla_sweep_interval)
+            scheduler.start()
+        else:
+            soon = datetime.now(UTC) + SLA_CATCH_UP_DELAY
+            for job in scheduler.get_jobs():
+                if job.next_run_time is None or job.next_run_time > soon:
+                    job.modify(next_run_time=soon)
+            scheduler.resume()
+        if not self.settings.is_sqlite:
+            grace = self.settings.request_timeout + 2 * self.settings.leader_check_interval
+            self.sender.take_over(grace)
+        self.sender.wake()
+
+    def _follow(self) -> None:
+        """No longer the leader: no job starts here (one running ends by itself; its
+        changes are conditional); the sender and the poller see it at once (``_leads``)."""
+        self.is_leader = False
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.pause()
 
     def context(self) -> Context:
         """A domain context at the clock's now (for jobs and tests)."""
@@ -352,6 +403,7 @@ class Application:
             locale=self.default_locale,
             outage=self._outage("outbox sender"),
             paid_broadcast=settings.paid_broadcast,
+            active=self._leads,
             metrics=self.metrics,
         )
         self._worker = UpdateWorker(
@@ -365,7 +417,7 @@ class Application:
             poll_interval=settings.worker_poll_interval,
             max_concurrent_chats=settings.max_concurrent_chats,
             on_gave_up=apology_sender(self.clock, self.default_locale),
-            after_batch=self.sender.wake,
+            after_batch=self._wake_sender,
             outage=self._outage("update worker"),
             metrics=self.metrics,
         )
@@ -377,6 +429,7 @@ class Application:
             allowed_updates=self.dispatcher.resolve_used_update_types(),
             on_stored=self.worker.wake,
             outage=self._outage("update poller"),
+            active=self._leads,
         )
         self._tasks = {
             "worker": asyncio.create_task(self.worker.run(), name="worker"),
@@ -437,6 +490,8 @@ class Application:
         if poller is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await poller
+        if self._leadership is not None:
+            await self._leadership.stop()  # the sender has stopped: a standby takes over
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._deps is not None:

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # gives up and exits non-zero (0: never; it keeps retrying and resumes by itself).
     sqlite_busy_timeout: float = Field(default=30.0, gt=0)
     outage_give_up_seconds: float = Field(default=0.0, ge=0)
+    # Several instances on one PostgreSQL database: seconds between a standby's attempts
+    # to take the lead (and the leader's checks that it still holds it).
+    leader_check_interval: float = Field(default=2.0, gt=0)
     # Webhook mode (``resident-bot webhook``): Telegram POSTs each update to WEBHOOK_URL +
     # WEBHOOK_PATH (the public HTTPS address of a proxy in front of this process), which
     # listens on WEBHOOK_HOST:WEBHOOK_PORT; WEBHOOK_SECRET is required there (Telegram

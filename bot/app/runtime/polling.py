@@ -7,6 +7,9 @@ call made, which is what confirms the batch to Telegram. While the database is
 away the offset stays where it is: Telegram offers the same updates again (it keeps
 them for 24 hours) until they are stored. Outages of the database or of the Bot
 API are waited out with back-off (``scheduler/resilience.py``), one log line each.
+Telegram answers two pollers of one bot with 409: of several instances only the leader
+polls (``active``, ``scheduler/leadership.py``); the others store what webhooks bring, or
+nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from scheduler.resilience import Outage, is_transient
 from storage import inbox
 
 log = logging.getLogger(__name__)
+STANDBY_PAUSE_SECONDS = 0.2  # how often a poller that does not lead looks again
 
 
 class UpdatePoller:
@@ -39,6 +43,7 @@ class UpdatePoller:
         allowed_updates: list[str],
         on_stored: Callable[[], None],
         outage: Outage | None = None,
+        active: Callable[[], bool] | None = None,
     ) -> None:
         self._bot = bot
         self._sessionmaker = sessionmaker
@@ -47,10 +52,14 @@ class UpdatePoller:
         self._allowed_updates = allowed_updates
         self._on_stored = on_stored
         self._offset: int | None = None
+        self._active = active or (lambda: True)
         self.outage = outage or Outage("update poller")
 
     async def run(self) -> None:
         while True:
+            if not self._active():
+                await asyncio.sleep(STANDBY_PAUSE_SECONDS)
+                continue
             try:
                 stored = await self.poll_once()
             except TelegramUnauthorizedError:

@@ -1,0 +1,151 @@
+"""Leader election on PostgreSQL (``scheduler/leadership.py``): one instance of a fleet
+leads; when it stops or its connection dies, a standby takes over; a standby wakes the
+leader through NOTIFY. With SQLite the one instance leads. And the inbox claim across
+workers: a chat another worker is still answering waits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from scheduler.leadership import InstanceRole, Leadership, _lock_key
+from storage import inbox
+from tests.conftest import eventually
+from tests.db import ON_POSTGRES
+from tests.integration.test_inbox import claim, message_update
+
+INTERVAL = 0.1
+on_postgres = pytest.mark.skipif(
+    not ON_POSTGRES, reason="several instances share a PostgreSQL database only"
+)
+
+
+def member(url: str, name: str, events: Counter[str], key: int) -> Leadership:
+    return Leadership(
+        url,
+        instance_id=name,
+        interval=INTERVAL,
+        on_elected=lambda: events.update([f"{name} elected"]),
+        on_deposed=lambda: events.update([f"{name} deposed"]),
+        on_wake=lambda: events.update([f"{name} woken"]),
+        lock_key=key,
+    )
+
+
+@pytest.fixture
+def key(request: pytest.FixtureRequest) -> int:
+    """A lock of the test's own (a running bot elsewhere on the server keeps its own)."""
+    return _lock_key(request.node.nodeid)
+
+
+async def test_with_sqlite_the_one_instance_leads_at_once(tmp_path) -> None:
+    events: Counter[str] = Counter()
+    one = member(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}", "one", events, 1)
+    await one.start()
+    assert one.single and one.is_leader() and one.role is InstanceRole.LEADER
+    assert one.backend_pid is None
+    one.notify()  # the leader wakes its own sender
+    assert events == Counter({"one elected": 1, "one woken": 1})
+    await one.stop()
+
+
+@on_postgres
+async def test_one_leads_and_a_standby_takes_over_when_it_stops(
+    database_url: str, key: int
+) -> None:
+    events: Counter[str] = Counter()
+    first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
+    await first.start()
+    await second.start()
+    try:
+        assert first.is_leader() and not second.is_leader()
+        await asyncio.sleep(INTERVAL * 3)
+        assert second.role is InstanceRole.STANDBY  # it keeps trying, and keeps failing
+
+        await first.stop()
+        await eventually(second.is_leader, timeout=INTERVAL * 20)
+        assert not first.is_leader()
+        assert events == Counter({"a elected": 1, "a deposed": 1, "b elected": 1})
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+@on_postgres
+async def test_the_leader_whose_connection_dies_steps_down_and_another_leads(
+    database_url: str, key: int, engine: AsyncEngine
+) -> None:
+    events: Counter[str] = Counter()
+    first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
+    await first.start()
+    await second.start()
+    try:
+        assert first.is_leader()
+        async with engine.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": first.backend_pid}
+            )
+        await eventually(lambda: events["a deposed"] == 1, timeout=INTERVAL * 20)
+        await eventually(second.is_leader, timeout=INTERVAL * 20)
+        await asyncio.sleep(INTERVAL * 3)
+        assert not first.is_leader()  # it reconnected, and stands by
+        assert first.backend_pid is not None
+        assert events["b elected"] == 1 and events["a elected"] == 1
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+@on_postgres
+async def test_a_standby_wakes_the_leaders_sender_through_postgresql(
+    database_url: str, key: int
+) -> None:
+    events: Counter[str] = Counter()
+    first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
+    await first.start()
+    await second.start()
+    try:
+        second.notify()
+        await eventually(lambda: events["a woken"] >= 1, timeout=2)
+        assert events["b woken"] == 0
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_a_chat_another_worker_is_still_answering_waits(sessionmaker, clock) -> None:
+    """Worker a handled the chat's first update and is sending its replies (the row is
+    *replying* under a's lease): worker b does not take the chat's next update, which
+    could be answered first; a itself chains it behind, and b may once a's lease ran out."""
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(session, [message_update(1, 10)], clock.now())
+    assert await claim(sessionmaker, clock, "a") == [1]
+    async with sessionmaker() as session, session.begin():
+        calls = [{"method": "sendMessage", "params": {"chat_id": 10, "text": "ok"}}]
+        assert await inbox.mark_done(
+            session, 1, clock.now(), calls=calls, owner="a", lease=timedelta(minutes=2)
+        )
+        await inbox.store_updates(
+            session, [message_update(3, 10), message_update(4, 30)], clock.now()
+        )
+    assert await claim(sessionmaker, clock, "b") == [4]  # chat 10 waits for a's replies
+    async with sessionmaker() as session, session.begin():
+        await inbox.mark_done(session, 4, clock.now())
+    clock.advance(minutes=3)  # a died: its lease ran out (its replies go to the outbox)
+    assert await claim(sessionmaker, clock, "b") == [3]
+
+
+async def test_the_worker_answering_a_chat_takes_its_next_update(sessionmaker, clock) -> None:
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(session, [message_update(1, 10)], clock.now())
+    assert await claim(sessionmaker, clock, "a") == [1]
+    async with sessionmaker() as session, session.begin():
+        calls = [{"method": "sendMessage", "params": {"chat_id": 10, "text": "ok"}}]
+        await inbox.mark_done(session, 1, clock.now(), calls=calls, owner="a")
+        await inbox.store_updates(session, [message_update(2, 10)], clock.now())
+    assert await claim(sessionmaker, clock, "a") == [2]
