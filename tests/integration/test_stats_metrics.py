@@ -183,7 +183,7 @@ async def test_lowest_ratings_come_with_the_raters_comment(sessionmaker, world, 
 
 async def test_repeat_complaints_same_unit_same_category(sessionmaker, world, period) -> None:
     report = await _report(sessionmaker, "hq", period)
-    assert report.repeats == [RepeatComplaint("阳光花园", "1-101", "water", 3)]
+    assert report.repeats == [RepeatComplaint("阳光花园", "1-101", "water", 3, "sunshine")]
 
 
 async def test_project_table_for_region_and_hq(sessionmaker, world, period) -> None:
