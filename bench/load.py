@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.load --db sqlite --latency-ms 100
     .venv/bin/python -m bench.load --db postgres --seconds 60      # longer phases
+    .venv/bin/python -m bench.load --db postgres --webhook-instances 2  # a fleet of two
 
 Starts the fake Bot API in this process, every answer held back ``--latency-ms`` (a
 real network), and the bot as a separate process (``resident-bot run`` through
@@ -18,6 +19,11 @@ two phases of ``--seconds`` each:
 2. open loop at half the rate reached: actions offered at that rate, latency = update
    offered → the bot's first answer in that chat (or to that button press).
 
+With ``--webhook-instances N`` the bot runs as N ``resident-bot webhook`` processes on one
+database (PostgreSQL for N > 1), and the fake Bot API delivers each update to them in
+turn (32 deliveries at once, a chat's updates in order); their CPU seconds, statements
+and GC time are summed, the peak RSS is the largest one's.
+
 Then a bare aiogram 3 echo bot (``bench/echo_bot.py``) gets the updates of phase 1
 replayed, in the same two phases. For both it prints updates/s, CPU ms per update (CPU
 seconds of the bot process from /proc), p50/p95/p99 latency at half of max rate, SQL
@@ -33,6 +39,7 @@ import copy
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -50,11 +57,13 @@ from bench.campaign_bench import GROUPS, ORG_FILE, ROOT, SUNSHINE_GROUP
 from bench.postgres import recreate_postgres
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
+from fake_telegram.webhook_delivery import WebhookDelivery
 from storage.db import create_engine
 from storage.models import Building, OrgUnit, Person, PropertyUnit, ResidentUnit
 from storage.models.base import table_of
 
 TOKEN = "123456:LOAD-BENCH-abcdefghijklmnopqrstuvwxyz"
+WEBHOOK_SECRET = "load-bench-webhook-secret"
 POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 FIRST_RESIDENT, FIRST_AGENT = 40_000_001, 6001
 ANSWERS = ("sendMessage", "editMessageText", "answerCallbackQuery", "sendPhoto")
@@ -348,6 +357,70 @@ def start_process(module: str, args: list[str], env: dict[str, str], sql_file: P
     return BotProcess(process, sql_file)
 
 
+@dataclass
+class Fleet:
+    """Several bot processes measured as one: CPU seconds, statements and GC time summed,
+    peak RSS of the largest (``total_rss_mb`` sums them)."""
+
+    members: list[BotProcess]
+
+    def cpu_seconds(self) -> float:
+        return sum(member.cpu_seconds() for member in self.members)
+
+    def peak_rss_mb(self) -> float:
+        return max(member.peak_rss_mb() for member in self.members)
+
+    def total_rss_mb(self) -> float:
+        return sum(member.peak_rss_mb() for member in self.members)
+
+    def statements(self) -> int | None:
+        counts = [member.statements() for member in self.members]
+        return None if None in counts else sum(c for c in counts if c is not None)
+
+    def gc_seconds(self) -> float | None:
+        times = [member.gc_seconds() for member in self.members]
+        return None if None in times else sum(t for t in times if t is not None)
+
+    def stop(self) -> None:
+        for member in self.members:
+            member.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        return int(listener.getsockname()[1])
+
+
+async def start_webhook_fleet(
+    server: FakeTelegramServer, env: dict[str, str], workdir: Path, instances: int
+) -> tuple[Fleet, list[str]]:
+    """``instances`` processes of ``resident-bot webhook`` on one database, started one
+    after the other (the first migrates and syncs); their local webhook URLs."""
+    members, urls = [], []
+    for n in range(instances):
+        port = free_port()
+        counter = workdir / f"sql-{n}.count"
+        mark = server.mark()
+        members.append(
+            start_process(
+                "bench.bot_process",
+                ["webhook"],
+                {
+                    **env,
+                    "WEBHOOK_URL": "https://resident-bot.example.com",
+                    "WEBHOOK_SECRET": WEBHOOK_SECRET,
+                    "WEBHOOK_PORT": str(port),
+                    "RSB_BENCH_SQL_COUNT": str(counter),
+                },
+                counter,
+            )
+        )
+        await server.wait_for("setWebhook", since=mark, timeout=120)
+        urls.append(f"http://127.0.0.1:{port}/telegram")
+    return Fleet(members), urls
+
+
 def organisation_with_agents(folder: Path, agents: int) -> Path:
     text = ORG_FILE.read_text(encoding="utf-8")
     for i in range(agents):
@@ -461,7 +534,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def measure(bot: BotProcess, actors: list[Any], seconds: float) -> Figures:
+async def measure(bot: BotProcess | Fleet, actors: list[Any], seconds: float) -> Figures:
     cpu, statements, gc_seconds = bot.cpu_seconds(), bot.statements(), bot.gc_seconds()
     tally, elapsed = await closed_loop(actors, seconds)
     await asyncio.sleep(0.6)  # the statement count is written twice a second
@@ -514,9 +587,18 @@ async def run(args: argparse.Namespace) -> None:
         f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
         flush=True,
     )
-    bot = start_process("bench.bot_process", ["run"], env, workdir / "sql.count")
+    bot: BotProcess | Fleet
+    delivery = contextlib.AsyncExitStack()
+    if args.webhook_instances:
+        bot, urls = await start_webhook_fleet(server, env, workdir, args.webhook_instances)
+        await delivery.enter_async_context(
+            WebhookDelivery(server, *urls, secret=WEBHOOK_SECRET, lanes=32)
+        )
+    else:
+        bot = start_process("bench.bot_process", ["run"], env, workdir / "sql.count")
     try:
-        await server.wait_for("getUpdates", timeout=120)
+        if not args.webhook_instances:
+            await server.wait_for("getUpdates", timeout=120)
         residents = [
             Resident(
                 driver,
@@ -547,8 +629,17 @@ async def run(args: argparse.Namespace) -> None:
         driver.recording = True
         ours = await measure(bot, [*residents, *agents], args.seconds)
         driver.recording = False
+        if isinstance(bot, Fleet):
+            print(
+                f"{len(bot.members)} webhook instances: peak RSS "
+                f"{', '.join(f'{m.peak_rss_mb():.0f}' for m in bot.members)} MB "
+                f"({bot.total_rss_mb():.0f} MB together); the table shows the largest",
+                flush=True,
+            )
     finally:
+        await delivery.aclose()
         bot.stop()
+        server.state.webhook_url = ""  # the echo bot long-polls (getUpdates: 409 otherwise)
     updates = driver.recorded
     server.response_delay = 0
     echo = start_process(
@@ -624,7 +715,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--residents", type=int, default=100)
     parser.add_argument("--agents", type=int, default=10)
     parser.add_argument("--seed", type=int, default=16)
-    asyncio.run(run(parser.parse_args(argv)))
+    parser.add_argument(
+        "--webhook-instances",
+        type=int,
+        default=0,
+        help="run this many instances in webhook mode on one database (0: one, polling); "
+        "the fake Bot API delivers each update to them in turn; their CPU, statements and "
+        "GC are summed",
+    )
+    args = parser.parse_args(argv)
+    if args.webhook_instances > 1 and args.db != "postgres":
+        parser.error("several instances need --db postgres")
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":
