@@ -13,13 +13,19 @@ server is needed.
 
 The leader notices a lost connection at once (asyncpg tells it the connection
 terminated) or, at the latest, at its next check (``SELECT 1`` every ``interval``
-seconds, failing after ``interval`` seconds without an answer), and stops its
-leader-only parts (``on_deposed``). A leader whose connection hangs without the server
-having dropped it still holds the lock: nobody else leads meanwhile. If the server
-dropped it while the leader had not yet noticed, two instances may both lead for up to
-``interval`` seconds: outbox rows are claimed under leases and jobs change rows with
-conditional updates, so nothing is sent or escalated twice, but the fleet's pacing may
-briefly exceed Telegram's rate (a 429 then slows the new leader down).
+seconds, failing after ``interval`` seconds without an answer). If the database can
+still be reached, only its connection broke and another instance may lead by now: it
+stops its leader-only parts at once (``on_deposed``) and stands by. If the database
+cannot be reached at all (an outage: no instance can do any of the leader's work), it
+keeps its role while that lasts, up to ``OUTAGE_PATIENCE_SECONDS``, so a lone instance
+waits out an outage as it always did; once the database is back it takes the lock
+again, or steps down if another instance has it. A leader whose connection hangs
+without the server having dropped it still holds the lock: nobody else leads meanwhile.
+If the server dropped it while the leader had not yet noticed (or while it waits out
+what is, for it alone, an outage), two instances may both lead for a while: outbox rows
+are claimed under leases and jobs change rows with conditional updates, so nothing is
+sent or escalated twice, but the fleet's pacing may briefly exceed Telegram's rate (a
+429 then slows the sender down), and two pollers meet 409s, which they wait out.
 
 A standby that queued something for the outbox (its worker handled an update) wakes the
 leader's sender through ``NOTIFY`` on :data:`WAKE_CHANNEL` (sent on the same connection,
@@ -49,6 +55,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 2.0
 WAKE_CHANNEL = "resident_bot_outbox"
+# How long a leader that cannot reach the database keeps its role (see ``_failed``).
+OUTAGE_PATIENCE_SECONDS = 30.0
 
 
 def _lock_key(name: str) -> int:
@@ -102,6 +110,8 @@ class Leadership:
         self._notify_wanted = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopped = False
+        self._unreachable_since: float | None = None  # a leader waiting out an outage
+        self._patience = max(OUTAGE_PATIENCE_SECONDS, 5 * interval)
 
     # ------------------------------------------------------------------ state
     @property
@@ -183,17 +193,16 @@ class Leadership:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._lost.wait(), self._interval)
             try:
-                if self.is_leader():
+                if self._unreachable_since is not None:
+                    await self._regain()
+                elif self.is_leader():
                     await self._check()
                 else:
                     await self._attempt()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                was_leader = self.is_leader()
-                await self._lose(error)
-                if was_leader:  # the standbys first: this instance's link may be the trouble
-                    await asyncio.sleep(2 * self._interval)
+                await self._failed(error)
 
     async def _attempt(self) -> None:
         if self._pg is None:
@@ -208,17 +217,56 @@ class Leadership:
             raise ConnectionError("the leadership connection terminated")
         await asyncio.wait_for(self._execute("SELECT 1"), self._interval)
 
-    async def _lose(self, error: BaseException) -> None:
-        if self.is_leader():
-            log.warning("Instance %s lost the leadership (%s)", self.instance_id, summary(error))
-            self._become(InstanceRole.STANDBY)
-        # A fresh connection at the next attempt; the old one (and any lock) is dropped.
+    async def _failed(self, error: BaseException) -> None:
+        """The connection failed (or the lock's check did). A standby simply tries again.
+        A leader looks whether the database can be reached: if it can, this connection
+        alone broke, and another instance may lead by now: it steps down (and lets the
+        standbys try first). If it cannot, no instance can do any leader's work meanwhile:
+        it keeps the role while the outage lasts (at most ``patience``) and takes the lock
+        again once the database is back, or steps down if another has it."""
         await self._disconnect()
+        if not self.is_leader():
+            return
+        if self._unreachable_since is not None:
+            if time.monotonic() - self._unreachable_since > self._patience:
+                self._unreachable_since = None
+                self._depose(error)
+            return
+        try:
+            await self._connect()
+        except Exception as away:
+            self._unreachable_since = time.monotonic()
+            log.warning(
+                "Instance %s lost its leadership connection and cannot reach the database "
+                "(%s); it keeps the lead while the outage lasts (at most %.0fs)",
+                self.instance_id,
+                summary(away),
+                self._patience,
+            )
+            return
+        self._depose(error)
+        await asyncio.sleep(2 * self._interval)  # the standbys first
+
+    async def _regain(self) -> None:
+        """The database is back after an outage this leader waited out."""
+        await self._connect()
+        self._unreachable_since = None
+        if await self._execute("SELECT pg_try_advisory_lock($1)", self._key):
+            async with self._busy:
+                await self._pg.add_listener(WAKE_CHANNEL, self._heard)
+            log.warning("Instance %s keeps the lead after the outage", self.instance_id)
+        else:
+            self._depose(ConnectionError("another instance took the lead meanwhile"))
+
+    def _depose(self, error: BaseException) -> None:
+        log.warning("Instance %s lost the leadership (%s)", self.instance_id, summary(error))
+        self._become(InstanceRole.STANDBY)
 
     async def _connect(self) -> None:
         assert self._engine is not None
+        await self._disconnect()
         self._lost.clear()
-        connection = await self._engine.connect()
+        connection = await asyncio.wait_for(self._engine.connect(), max(5.0, 2 * self._interval))
         raw = await connection.get_raw_connection()
         self._connection, self._pg = connection, raw.driver_connection
         self._pg.add_termination_listener(lambda *_: self._lost.set())

@@ -11,12 +11,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from scheduler.leadership import InstanceRole, Leadership, _lock_key
 from storage import inbox
 from tests.conftest import eventually
 from tests.db import ON_POSTGRES
+from tests.e2e.tcp_proxy import TcpProxy
 from tests.integration.test_inbox import claim, message_update
 
 INTERVAL = 0.1
@@ -99,6 +101,38 @@ async def test_the_leader_whose_connection_dies_steps_down_and_another_leads(
     finally:
         await first.stop()
         await second.stop()
+
+
+@on_postgres
+async def test_a_leader_that_cannot_reach_the_database_keeps_the_role_until_it_is_back(
+    database_url: str, key: int
+) -> None:
+    """An outage: the leader's lock is gone and it cannot reconnect; it keeps its role
+    (nothing leader-only works without the database anyway). Back, it finds another took
+    the lock meanwhile (that one could reach the database) and steps down."""
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    events: Counter[str] = Counter()
+    first = member(through_proxy, "a", events, key)
+    second = member(database_url, "b", events, key)
+    await first.start()
+    await second.start()
+    try:
+        assert first.is_leader()
+        await proxy.cut()
+        await eventually(second.is_leader, timeout=INTERVAL * 30)
+        await asyncio.sleep(INTERVAL * 5)
+        assert first.is_leader() and events["a deposed"] == 0  # waiting out its outage
+
+        await proxy.restore()
+        await eventually(lambda: events["a deposed"] == 1, timeout=INTERVAL * 30)
+        assert second.is_leader() and not first.is_leader()
+    finally:
+        await first.stop()
+        await second.stop()
+        await proxy.stop()
 
 
 @on_postgres
