@@ -76,7 +76,7 @@ from scheduler.resilience import Outage, summary
 from scheduler.sla_sweep import SlaSweeper
 from storage import inbox, outbox_queue
 from storage.db import create_engine, create_sessionmaker
-from storage.migrate import upgrade
+from storage.migrate import setting_up_alone, upgrade
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0
@@ -204,6 +204,7 @@ class Application:
         sessionmaker = create_sessionmaker(engine)
         await upgrade(engine)
         async with sessionmaker() as session, session.begin():
+            await setting_up_alone(session)  # instances starting at once sync in turn
             report = await sync_organisation(session, organisation, self.clock.now())
             if settings.is_sqlite:
                 # SQLite means one instance: leases left by a crashed run are void.
