@@ -5,6 +5,9 @@ database, syncs the directory, connects to the Bot API, and starts the update
 poller, the update worker, the outbox sender and the scheduler.
 ``Application.stop()`` stops them in the reverse order, letting work in hand
 finish for a short grace period; anything cut short is retried after restart.
+With several instances on one PostgreSQL database every one handles updates, but the
+poller, the sender and the scheduler's jobs work only while this instance leads
+(``scheduler/leadership.py``: ``_lead`` and ``_follow``); with SQLite it always does.
 
 The loops wait out outages of the database and of the Bot API by themselves
 (``scheduler/resilience.py``). A loop that stops anyway — a fault retrying cannot
