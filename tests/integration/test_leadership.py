@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.presentation import outbox
 from scheduler.leadership import InstanceRole, Leadership, _lock_key
-from storage import inbox
+from storage import inbox, outbox_queue
 from tests.conftest import eventually
 from tests.db import ON_POSTGRES
 from tests.e2e.tcp_proxy import TcpProxy
@@ -183,3 +184,18 @@ async def test_the_worker_answering_a_chat_takes_its_next_update(sessionmaker, c
         await inbox.mark_done(session, 1, clock.now(), calls=calls, owner="a")
         await inbox.store_updates(session, [message_update(2, 10)], clock.now())
     assert await claim(sessionmaker, clock, "a") == [2]
+
+
+async def test_a_new_leader_frees_what_a_vanished_senders_claimed(sessionmaker) -> None:
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    async with sessionmaker() as session, session.begin():
+        for chat_id in (1, 2, 3):
+            await outbox.enqueue_text(session, chat_id=chat_id, text="hello", now=now)
+    async with sessionmaker() as session, session.begin():
+        old = await outbox_queue.claim_due(session, "old", now, timedelta(minutes=2), limit=2)
+        mine = await outbox_queue.claim_due(session, "new", now, timedelta(minutes=2))
+    assert [m.chat_id for m in old] == [1, 2] and [m.chat_id for m in mine] == [3]
+    async with sessionmaker() as session, session.begin():
+        assert await outbox_queue.release_locks_of_others(session, "new") == 2
+        again = await outbox_queue.claim_due(session, "new", now, timedelta(minutes=2))
+    assert [m.chat_id for m in again] == [1, 2]  # the new leader's own claim stays its own
