@@ -471,6 +471,8 @@ class Application:
     async def stop(self) -> None:
         """Stop in reverse order of start; safe to call more than once."""
         self._stopped.set()
+        if self._leadership is not None and not self._leadership.is_leader():
+            await self._leadership.stop()  # a standby that is stopping takes no lead
         if self._health is not None:
             await self._health.stop()
             self._health = None
