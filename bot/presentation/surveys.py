@@ -207,14 +207,21 @@ def campaign_started(started: CampaignSummary) -> str:
 
 
 def campaign_stopped(stopped: CampaignSummary) -> str:
-    return _(
+    answered = ngettext(
+        "Survey <b>{key}</b> is stopped. {answered} of {invited} resident answered, "
+        "{completed} completed.",
         "Survey <b>{key}</b> is stopped. {answered} of {invited} residents answered, "
-        "{completed} completed; {withdrawn} invitations not yet delivered were "
-        "withdrawn."
+        "{completed} completed.",
+        stopped.invited,
     ).format(
         key=stopped.key,
         answered=stopped.answered,
         invited=stopped.invited,
         completed=stopped.completed,
-        withdrawn=stopped.withdrawn,
     )
+    withdrawn = ngettext(
+        "{withdrawn} invitation not yet delivered was withdrawn.",
+        "{withdrawn} invitations not yet delivered were withdrawn.",
+        stopped.withdrawn,
+    ).format(withdrawn=stopped.withdrawn)
+    return f"{answered} {withdrawn}"

@@ -142,7 +142,7 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     # The manager stops the campaign: answering and starting are refused from now on.
     stopped = await say(telegram, manager, f"/survey stop {KEY}")
     assert stopped.params["text"] == (
-        f"Survey <b>{KEY}</b> is stopped. 3 of 4 residents answered, 2 completed; "
+        f"Survey <b>{KEY}</b> is stopped. 3 of 4 residents answered, 2 completed. "
         "0 invitations not yet delivered were withdrawn."
     )
     late = await surveys.press_stale(telegram, chen, c2, answer_button(c2, "7"))

@@ -6,6 +6,7 @@ import html
 
 from aiogram.types import ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_
@@ -37,7 +38,16 @@ def privacy_notice(org: Organisation, locale: str) -> str:
     if policy.privacy_notice is not None:
         body = html.escape(policy.privacy_notice.get(locale))
     else:
-        body = _(
+        days = policy.personal_data_kept_for.days
+        body = ngettext(
+            "To handle your requests we collect your name, your phone number (you share it "
+            "with Telegram's button), the units you live or work in, and what you write and "
+            "send in your requests.\n"
+            "We use them only to handle your requests and to contact you about them; staff of "
+            "your property see them as far as their work needs.\n"
+            "We keep them while you use this service and for {days} day after your last "
+            "request is closed.\n"
+            "You can see your data with /mydata and have it erased with /forgetme at any time.",
             "To handle your requests we collect your name, your phone number (you share it "
             "with Telegram's button), the units you live or work in, and what you write and "
             "send in your requests.\n"
@@ -45,8 +55,9 @@ def privacy_notice(org: Organisation, locale: str) -> str:
             "your property see them as far as their work needs.\n"
             "We keep them while you use this service and for {days} days after your last "
             "request is closed.\n"
-            "You can see your data with /mydata and have it erased with /forgetme at any time."
-        ).format(days=policy.personal_data_kept_for.days)
+            "You can see your data with /mydata and have it erased with /forgetme at any time.",
+            days,
+        ).format(days=days)
     title = _("🔒 <b>Privacy notice</b> (version {version})").format(
         version=html.escape(policy.privacy_notice_version)
     )
