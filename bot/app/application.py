@@ -373,7 +373,7 @@ class Application:
             secret=settings.webhook_secret_token,
             host=settings.webhook_host,
             port=settings.webhook_port,
-            on_stored=self.worker.wake,
+            on_stored=self.worker.news,
             extra_routes=health_routes(self),  # /healthz and /metrics beside the webhook
         )
         await self._webhook.start()
@@ -431,7 +431,7 @@ class Application:
             self.clock,
             timeout=settings.polling_timeout,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
-            on_stored=self.worker.wake,
+            on_stored=self.worker.news,
             outage=self._outage("update poller"),
             active=self._leads,
         )

@@ -48,6 +48,10 @@ from storage.statements import statement_scope
 
 log = logging.getLogger(__name__)
 
+# A claim that found nothing after news: look again after this, doubling up to the poll
+# interval (just past the sent-marks window, when the other instance's marks are written).
+LOOK_AGAIN_FIRST = 0.06
+
 # Called, inside the transaction that parks an update as failed, to tell its sender.
 GaveUpCallback = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
 
@@ -98,6 +102,36 @@ class UpdateWorker(BatchLoop):
         self._sent_marks = SentMarks(sessionmaker)
         # Claimed by this worker and not finished: never taken for a dead process's.
         self._in_hand: set[int] = set()
+        # New updates were stored since the last claim (``news``); when that claim found
+        # nothing, another instance still holds their chat: look again shortly.
+        self._news = False
+        self._look_again: asyncio.TimerHandle | None = None
+        self._look_again_after = LOOK_AGAIN_FIRST
+
+    def news(self) -> None:
+        """Updates were stored (by the poller or the webhook): claim them now."""
+        self._news = True
+        self.wake()
+
+    def _after_claim(self, claimed: int, had_news: bool) -> None:
+        """Several instances: a chat's new update arrives here while another instance is
+        still sending the replies to its previous one (or has just sent them and marks
+        that a moment later, ``sent_marks.py``), so the claim skips it. Nothing would wake
+        this worker for it before its poll interval: it looks again after a short wait,
+        doubling while it keeps finding nothing. (One instance: its own chats in hand
+        wake it when done; a claim that finds nothing after news is rare.)"""
+        if claimed or not had_news:
+            self._look_again_after = LOOK_AGAIN_FIRST
+            return
+        if self._look_again is not None or self._look_again_after > self._poll_interval:
+            return
+        delay, self._look_again_after = self._look_again_after, self._look_again_after * 2
+        self._look_again = asyncio.get_running_loop().call_later(delay, self._looked_again)
+
+    def _looked_again(self) -> None:
+        self._look_again = None
+        self._news = True  # still unclaimed news, as far as this worker knows
+        self.wake()
 
     async def _record_pending(self) -> None:
         while self._unrecorded:
@@ -158,11 +192,13 @@ class UpdateWorker(BatchLoop):
                 await self._release(sorted(self._to_release))
                 self._to_release.clear()
             await self._recover_owed_replies()
+            had_news, self._news = self._news, False
             async with self._sessionmaker() as session, session.begin():
                 claimed = await inbox.claim_batch(
                     session, self._worker_id, self._clock.now(), self._lease
                 )
         self._skipped.update(self._in_flight)
+        self._after_claim(len(claimed), had_news)
         if not claimed:
             return 0
         by_chat: dict[str, list[InboundUpdate]] = defaultdict(list)
