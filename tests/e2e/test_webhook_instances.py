@@ -97,19 +97,34 @@ async def test_two_instances_one_killed_every_update_handled_once(
                 no_photos = await residents.say(telegram, user, "厨房水管漏水")
                 # Everything queued so far has gone out: no outbox lease dies with the process.
                 await eventually(lambda: outbox_idle(db), timeout=20)
+                # And every update so far is marked done. The mark of one whose replies went
+                # out waits a moment to go with others (runtime/sent_marks.py): on a loaded
+                # machine the last message's row can still be replying when the press below
+                # is handled by the same instance, and killing that instance would leave it
+                # for the survivor to send again — not what this test is about.
+                await eventually(lambda: all_done(db), timeout=20)
 
                 # The answer to the next press never reaches Telegram, and the instance that
                 # handled it is killed while it waits: the survivor sends it (once).
                 telegram.delay_next("sendMessage", 60, chat_id=user.id, apply=False)
                 mark = telegram.mark()
-                telegram.press(user, residents.message_of(no_photos), text="不发照片")
+                pressed = telegram.press(user, residents.message_of(no_photos), text="不发照片")
                 dropped = await telegram.wait_for(
                     "sendMessage", chat_id=user.id, since=mark, timeout=20
                 )
                 assert dropped.fault == "dropped"
                 [owing] = await rows(
-                    select(InboundUpdate).where(InboundUpdate.status == InboundStatus.REPLYING)
+                    select(InboundUpdate).where(InboundUpdate.update_id == pressed["update_id"])
                 )
+                assert owing.status is InboundStatus.REPLYING, (owing.status, owing.locked_by)
+                # The press's update is the only one in hand anywhere.
+                others = await rows(
+                    select(InboundUpdate.update_id).where(
+                        InboundUpdate.status != InboundStatus.DONE,
+                        InboundUpdate.update_id != owing.update_id,
+                    )
+                )
+                assert not others, others
                 victim = next(p for p in processes if f"-{p.pid}-" in (owing.locked_by or ""))
                 victim.send_signal(signal.SIGKILL)
                 victim.wait(timeout=10)
