@@ -6,7 +6,9 @@ workers: a chat another worker is still answering waits."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,6 +42,18 @@ def member(url: str, name: str, events: Counter[str], key: int) -> Leadership:
     )
 
 
+@contextlib.asynccontextmanager
+async def running(*members: Leadership) -> AsyncIterator[None]:
+    """The members started in order (the first leads) and all stopped at the end."""
+    try:
+        for one in members:
+            await one.start()
+        yield
+    finally:
+        for one in members:
+            await one.stop()
+
+
 @pytest.fixture
 def key(request: pytest.FixtureRequest) -> int:
     """A lock of the test's own (a running bot elsewhere on the server keeps its own)."""
@@ -63,9 +77,7 @@ async def test_one_leads_and_a_standby_takes_over_when_it_stops(
 ) -> None:
     events: Counter[str] = Counter()
     first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
-    await first.start()
-    await second.start()
-    try:
+    async with running(first, second):
         assert first.is_leader() and not second.is_leader()
         await asyncio.sleep(INTERVAL * 3)
         assert second.role is InstanceRole.STANDBY  # it keeps trying, and keeps failing
@@ -74,9 +86,6 @@ async def test_one_leads_and_a_standby_takes_over_when_it_stops(
         await eventually(second.is_leader, timeout=INTERVAL * 20)
         assert not first.is_leader()
         assert events == Counter({"a elected": 1, "a deposed": 1, "b elected": 1})
-    finally:
-        await first.stop()
-        await second.stop()
 
 
 @on_postgres
@@ -85,9 +94,7 @@ async def test_the_leader_whose_connection_dies_steps_down_and_another_leads(
 ) -> None:
     events: Counter[str] = Counter()
     first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
-    await first.start()
-    await second.start()
-    try:
+    async with running(first, second):
         assert first.is_leader()
         async with engine.connect() as connection:
             await connection.execute(
@@ -99,9 +106,6 @@ async def test_the_leader_whose_connection_dies_steps_down_and_another_leads(
         assert not first.is_leader()  # it reconnected, and stands by
         assert first.backend_pid is not None
         assert events["b elected"] == 1 and events["a elected"] == 1
-    finally:
-        await first.stop()
-        await second.stop()
 
 
 @on_postgres
@@ -142,15 +146,10 @@ async def test_a_standby_wakes_the_leaders_sender_through_postgresql(
 ) -> None:
     events: Counter[str] = Counter()
     first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
-    await first.start()
-    await second.start()
-    try:
+    async with running(first, second):
         second.notify()
         await eventually(lambda: events["a woken"] >= 1, timeout=2)
         assert events["b woken"] == 0
-    finally:
-        await first.stop()
-        await second.stop()
 
 
 async def test_a_chat_another_worker_is_still_answering_waits(sessionmaker, clock) -> None:
