@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +55,23 @@ def settings_and_organisation(file: Path | None = None) -> tuple[Settings, Organ
     settings = load_settings()
     org = checked_organisation(file or settings.bot_config)
     return None if org is None else (settings, org)
+
+
+def with_organisation(
+    run: Callable[[argparse.Namespace, Settings, Organisation], int],
+) -> Callable[[argparse.Namespace], int]:
+    """A sub-command that needs the settings and the organisation file (its ``--file``
+    option if it has one, else the configured file): it ends with exit code 1, the file's
+    problems printed, when the file has any."""
+
+    def command(args: argparse.Namespace) -> int:
+        loaded = settings_and_organisation(getattr(args, "file", None))
+        if loaded is None:
+            return 1
+        settings, org = loaded
+        return run(args, settings, org)
+
+    return command
 
 
 @asynccontextmanager

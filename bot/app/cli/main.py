@@ -7,13 +7,14 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app.cli.common import (
     checked_organisation,
     load_settings,
     migrated_session,
     report_problems,
-    settings_and_organisation,
+    with_organisation,
 )
 from bot.app.cli.outbox import add_outbox_command
 from bot.app.cli.sla import add_sla_command
@@ -21,6 +22,9 @@ from bot.app.cli.unit_codes import add_unit_codes_command
 from bot.app.logging_setup import configure_logging
 from bot.app.sandbox.cli import add_sandbox_command
 from bot.config.settings import MissingTokenError, Settings
+
+if TYPE_CHECKING:
+    from bot.config.orgfile import Organisation
 
 NO_TOKEN_MESSAGE = """\
 BOT_TOKEN is not set, so the bot cannot connect to Telegram.
@@ -175,11 +179,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sync_config(args: argparse.Namespace) -> int:
-    loaded = settings_and_organisation(args.file)
-    if loaded is None:
-        return 1
-    settings, org = loaded
+@with_organisation
+def cmd_sync_config(_args: argparse.Namespace, settings: Settings, org: Organisation) -> int:
     configure_logging(settings.log_level, log_format=settings.log_format)
 
     async def sync() -> str:

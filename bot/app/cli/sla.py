@@ -12,6 +12,8 @@ import argparse
 import asyncio
 from typing import TYPE_CHECKING
 
+from bot.app.cli.common import with_organisation
+
 if TYPE_CHECKING:
     from bot.config.orgfile import Organisation
     from bot.config.settings import Settings
@@ -24,13 +26,10 @@ def add_sla_command(commands) -> None:
     sub.set_defaults(func=cmd_recompute_deadlines)
 
 
-def cmd_recompute_deadlines(_args: argparse.Namespace) -> int:
-    from bot.app.cli.common import settings_and_organisation
-
-    loaded = settings_and_organisation()
-    if loaded is None:
-        return 1
-    settings, org = loaded
+@with_organisation
+def cmd_recompute_deadlines(
+    _args: argparse.Namespace, settings: Settings, org: Organisation
+) -> int:
     changed = asyncio.run(_recompute(settings, org))
     print(f"deadlines changed on {changed} open ticket(s)")
     return 0

@@ -12,6 +12,13 @@ import asyncio
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.app.cli.common import with_organisation
+
+if TYPE_CHECKING:
+    from bot.config.orgfile import Organisation
+    from bot.config.settings import Settings
 
 
 def add_unit_codes_command(commands) -> None:
@@ -27,14 +34,10 @@ def add_unit_codes_command(commands) -> None:
     sub.set_defaults(func=cmd_unit_codes)
 
 
-def cmd_unit_codes(args: argparse.Namespace) -> int:
-    from bot.app.cli.common import settings_and_organisation
+@with_organisation
+def cmd_unit_codes(args: argparse.Namespace, settings: Settings, org: Organisation) -> int:
     from bot.app.logging_setup import configure_logging
 
-    loaded = settings_and_organisation()
-    if loaded is None:
-        return 1
-    settings, org = loaded
     configure_logging(settings.log_level, log_format=settings.log_format)
     try:
         org.project(args.project)
