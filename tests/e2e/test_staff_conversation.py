@@ -15,7 +15,14 @@ from bot.clock import ManualClock
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, StoredMessage
 from fake_telegram.models import ApiCall
-from storage.models import OrgUnit, OutboxStatus, TicketEvent, TicketEventKind, TicketStatus
+from storage.models import (
+    OrgUnit,
+    OutboxStatus,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+)
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
@@ -47,6 +54,17 @@ async def topic_of(telegram: FakeTelegramServer, number: str) -> int:
         "createForumTopic", lambda c: c.ok and number in c.params["name"], chat_id=GROUP
     )
     return int(created.result["message_thread_id"])
+
+
+async def a_ticket_in_its_topic(
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+) -> tuple[Ticket, int]:
+    """In a forum group, a resident's ticket, its topic's thread and its card there."""
+    await a_forum(app, telegram, agent)
+    ticket = await desk.file_ticket(app, telegram)
+    thread = await topic_of(telegram, ticket.number)
+    await agent.card(ticket)
+    return ticket, thread
 
 
 async def to_resident(telegram: FakeTelegramServer, fragment: str, *, since: int = 0) -> ApiCall:
@@ -158,10 +176,7 @@ def relayed_from(telegram: FakeTelegramServer) -> int:
 async def test_the_topic_is_renamed_closed_and_reopened_with_the_ticket(
     app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
-    await a_forum(app, telegram, agent)
-    ticket = await desk.file_ticket(app, telegram)
-    thread = await topic_of(telegram, ticket.number)
-    await agent.card(ticket)
+    ticket, thread = await a_ticket_in_its_topic(app, telegram, agent)
     await agent.press_on_card(ticket, "take")
     await eventually(lambda: telegram.state.chats[GROUP].topics[thread].name.startswith("👀"))
 
@@ -241,10 +256,7 @@ async def test_a_telegram_reply_to_the_residents_words_in_the_group_answers_that
 async def test_a_staff_photo_in_the_topic_reaches_the_resident_with_reply(
     app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
-    await a_forum(app, telegram, agent)
-    ticket = await desk.file_ticket(app, telegram)
-    thread = await topic_of(telegram, ticket.number)
-    await agent.card(ticket)
+    ticket, thread = await a_ticket_in_its_topic(app, telegram, agent)
     mark = telegram.mark()
     telegram.send_photo(agent.user, chat_id=GROUP, caption="换下来的阀门", message_thread_id=thread)
     text = await to_resident(telegram, "换下来的阀门", since=mark)
@@ -257,10 +269,7 @@ async def test_a_staff_photo_in_the_topic_reaches_the_resident_with_reply(
 async def test_the_topic_is_closed_when_staff_cancel_the_ticket(
     app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
-    await a_forum(app, telegram, agent)
-    ticket = await desk.file_ticket(app, telegram)
-    thread = await topic_of(telegram, ticket.number)
-    await agent.card(ticket)
+    ticket, thread = await a_ticket_in_its_topic(app, telegram, agent)
 
     async def cancel(session, ctx, who):
         return await lifecycle.cancel_by_staff(session, ctx, ticket.id, who, "重复报修")
