@@ -4,7 +4,7 @@ each in their own language, queued in the outbox."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,7 +79,10 @@ async def _send(
     render: Callable[[Ticket, Recipient], tuple[str, dict | None]],
     *,
     except_person_id: int | None = None,
+    photo_file_ids: Sequence[str] = (),
 ) -> Ticket | None:
+    """Each resident's message about the ticket, then the photos (if any), each with
+    the message's buttons and the ticket's number as caption."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None:
         return None
@@ -95,6 +98,15 @@ async def _send(
             now=ctx.now,
             ref=news_ref(ticket.id),  # a reply to it is about this ticket
         )
+        for file_id in photo_file_ids:
+            await outbox.enqueue(
+                session,
+                chat_id=recipient.chat_id,
+                method="sendPhoto",
+                now=ctx.now,
+                payload={"photo": file_id, "caption": ticket.number, "reply_markup": markup},
+                ref=news_ref(ticket.id),
+            )
     return ticket
 
 
@@ -110,32 +122,13 @@ async def _status_changed(session: AsyncSession, ctx: Context, notice: StatusCha
 @renders(StaffReplied)
 async def _staff_replied(session: AsyncSession, ctx: Context, notice: StaffReplied) -> None:
     """Relay a staff answer (and its photos) to the resident and followers."""
-    ticket = await session.get(Ticket, notice.ticket_id)
-    if ticket is None:
-        return
     template = ASKED_FOR_ANSWER if notice.asking else STAFF_REPLIED
-    for recipient in await ticket_residents(session, ticket, ctx.group_locale):
-        text = translate(
-            recipient.locale, template, number=ticket.number, text=html.escape(notice.text)
-        )
-        reply = as_payload(reply_keyboard(ticket, recipient.locale))
-        await outbox.enqueue_text(
-            session,
-            chat_id=recipient.chat_id,
-            text=text,
-            reply_markup=reply,
-            now=ctx.now,
-            ref=news_ref(ticket.id),
-        )
-        for file_id in notice.photo_file_ids:
-            await outbox.enqueue(
-                session,
-                chat_id=recipient.chat_id,
-                method="sendPhoto",
-                now=ctx.now,
-                payload={"photo": file_id, "caption": ticket.number, "reply_markup": reply},
-                ref=news_ref(ticket.id),
-            )
+
+    def render(ticket: Ticket, r: Recipient) -> tuple[str, dict]:
+        text = translate(r.locale, template, number=ticket.number, text=html.escape(notice.text))
+        return text, as_payload(reply_keyboard(ticket, r.locale))
+
+    await _send(session, ctx, notice.ticket_id, render, photo_file_ids=notice.photo_file_ids)
 
 
 @renders(TicketResolved)
