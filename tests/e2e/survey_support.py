@@ -65,6 +65,29 @@ async def add_resident(
         return person.id
 
 
+TELEGRAM_LANGUAGE = {"en": "en", "zh_CN": "zh-hans"}  # the bot's locale -> Telegram's code
+
+
+async def a_resident(
+    app: Application,
+    telegram: FakeTelegramServer,
+    telegram_id: int,
+    name: str,
+    *,
+    language: str,
+    project: str = "sunshine",
+    building: str = "1",
+    unit: str = "101",
+) -> FakeUser:
+    """A Telegram user (their app in ``language``) the bot has registered under the same
+    name and bound to the unit (see ``add_resident``)."""
+    user = telegram.user(id=telegram_id, first_name=name, language_code=TELEGRAM_LANGUAGE[language])
+    await add_resident(
+        app, telegram_id, name, language=language, project=project, building=building, unit=unit
+    )
+    return user
+
+
 async def resolved_ticket(
     app: Application, resident_telegram_id: int, *, description: str = "Kitchen tap leaks"
 ) -> int:

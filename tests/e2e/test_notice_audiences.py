@@ -22,7 +22,7 @@ from tests.conftest import eventually
 from tests.e2e.notice_support import compose_notice, write_notices_org
 from tests.e2e.residents import buttons, delivered, press, settled
 from tests.e2e.staff_helpers import ADMIN, AGENT, MANAGER, REGION_MANAGER, staff_user
-from tests.e2e.survey_support import add_resident
+from tests.e2e.survey_support import a_resident
 from tests.e2e.test_notices import send_directly, sent_to
 
 HQ_GROUP, EAST_GROUP = -1009000000001, -1009000000010
@@ -38,13 +38,10 @@ def org_file(tmp_path: Path) -> Path:
 async def residents_everywhere(app: Application, telegram: FakeTelegramServer) -> None:
     """One resident in building 3 and one in building 5 of the sunshine project, one
     in the plaza (the region's other project)."""
-    telegram.user(id=ZH3, first_name="张三", language_code="zh-hans")
-    telegram.user(id=EN5, first_name="Alice", language_code="en")
-    telegram.user(id=PLAZA, first_name="周九", language_code="zh-hans")
-    await add_resident(app, ZH3, "张三", language="zh_CN", building="3", unit="301")
-    await add_resident(app, EN5, "Alice", language="en", building="5", unit="501")
-    await add_resident(app, PLAZA, "周九", language="zh_CN", project="plaza", building="A",
-                       unit="S01")  # fmt: skip
+    await a_resident(app, telegram, ZH3, "张三", language="zh_CN", building="3", unit="301")
+    await a_resident(app, telegram, EN5, "Alice", language="en", building="5", unit="501")
+    await a_resident(app, telegram, PLAZA, "周九", language="zh_CN", project="plaza",
+                     building="A", unit="S01")  # fmt: skip
 
 
 def audience_offered(telegram: FakeTelegramServer, staff: FakeUser) -> list[str]:
@@ -80,42 +77,49 @@ def drill_to(telegram: FakeTelegramServer, chat_id: int) -> list[str]:
     )
 
 
-async def test_a_regional_manager_sends_to_the_whole_region_and_its_staff_group(
-    app: Application, telegram: FakeTelegramServer
+@pytest.mark.parametrize(
+    ("sender", "audience", "offered", "groups_told", "groups_not_told"),
+    [
+        pytest.param(
+            REGION_MANAGER, "🗺 华东区域中心",
+            ["🗺 华东区域中心", "🏘 阳光花园", "🏘 星河广场", "✖️ 取消"],
+            (EAST_GROUP, SUNSHINE_GROUP, PLAZA_GROUP),  # the region's group too
+            (HQ_GROUP,),  # above the audience: not told
+            id="a-regional-manager-to-the-whole-region-and-its-staff-group",
+        ),
+        pytest.param(
+            ADMIN, "🏢 总部",
+            ["🏢 总部", "🗺 华东区域中心", "🏘 阳光花园", "🏘 星河广场", "✖️ 取消"],
+            (HQ_GROUP, EAST_GROUP, SUNSHINE_GROUP, PLAZA_GROUP),  # every staff group
+            (),
+            id="an-hq-admin-to-everyone-they-look-after",
+        ),
+    ],
+)  # fmt: skip
+async def test_a_notice_above_a_project_reaches_every_project_below_and_their_staff_groups(
+    app: Application,
+    telegram: FakeTelegramServer,
+    sender: int,
+    audience: str,
+    offered: list[str],
+    groups_told: tuple[int, ...],
+    groups_not_told: tuple[int, ...],
 ) -> None:
     await residents_everywhere(app, telegram)
-    region_manager = staff_user(telegram, REGION_MANAGER)
-    await general_notice(app, telegram, region_manager, "🗺 华东区域中心", reach=3)
-    assert audience_offered(telegram, region_manager) == [
-        "🗺 华东区域中心", "🏘 阳光花园", "🏘 星河广场", "✖️ 取消",
-    ]  # fmt: skip
+    staff = staff_user(telegram, sender)
+    await general_notice(app, telegram, staff, audience, reach=3)
+    assert audience_offered(telegram, staff) == offered
 
     for resident in (ZH3, EN5, PLAZA):  # both projects, every building, each language
         assert len(drill_to(telegram, resident)) == 1
     assert "Fire drill on Saturday morning" in drill_to(telegram, EN5)[0]
-    for group in (EAST_GROUP, SUNSHINE_GROUP, PLAZA_GROUP):  # the region's group too
+    for group in groups_told:
         await eventually(lambda g=group: drill_to(telegram, g))
-    assert drill_to(telegram, HQ_GROUP) == []  # above the audience: not told
+    for group in groups_not_told:
+        assert drill_to(telegram, group) == []
 
     [notice] = await announcements(app)
     assert notice.reach == 3 and len(notice.project_ids) == 2 and notice.building_ids == []
-
-
-async def test_an_hq_admin_sends_to_everyone_they_look_after(
-    app: Application, telegram: FakeTelegramServer
-) -> None:
-    await residents_everywhere(app, telegram)
-    admin = staff_user(telegram, ADMIN)
-    await general_notice(app, telegram, admin, "🏢 总部", reach=3)
-    assert audience_offered(telegram, admin) == [
-        "🏢 总部", "🗺 华东区域中心", "🏘 阳光花园", "🏘 星河广场", "✖️ 取消",
-    ]  # fmt: skip
-    for resident in (ZH3, EN5, PLAZA):
-        assert len(drill_to(telegram, resident)) == 1
-    for group in (HQ_GROUP, EAST_GROUP, SUNSHINE_GROUP, PLAZA_GROUP):  # every staff group
-        await eventually(lambda g=group: drill_to(telegram, g))
-    [notice] = await announcements(app)
-    assert notice.reach == 3 and len(notice.project_ids) == 2
 
 
 async def test_an_agent_sends_a_notice_and_hears_who_could_not_be_reached(
@@ -123,10 +127,10 @@ async def test_an_agent_sends_a_notice_and_hears_who_could_not_be_reached(
 ) -> None:
     """An agent may send to their project; a resident who blocked the bot is counted as
     unreachable in the final count (and no longer reachable)."""
-    telegram.user(id=ZH3, first_name="张三", language_code="zh-hans")
-    blocked = telegram.user(id=7902, first_name="李四", language_code="zh-hans")
-    await add_resident(app, ZH3, "张三", language="zh_CN", building="3", unit="301")
-    await add_resident(app, blocked.id, "李四", language="zh_CN", building="3", unit="302")
+    await a_resident(app, telegram, ZH3, "张三", language="zh_CN", building="3", unit="301")
+    blocked = await a_resident(
+        app, telegram, 7902, "李四", language="zh_CN", building="3", unit="302"
+    )
     telegram.block_chat(blocked.id)  # Telegram answers 403 to the bot's messages there
     agent = staff_user(telegram, AGENT)
 
@@ -161,8 +165,9 @@ async def test_an_agent_sends_a_notice_and_hears_who_could_not_be_reached(
 async def test_an_urgent_notice_goes_out_at_once_in_the_quiet_hours(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    resident = telegram.user(id=EN5, first_name="Alice", language_code="en")
-    await add_resident(app, resident.id, "Alice", language="en", building="3", unit="301")
+    resident = await a_resident(
+        app, telegram, EN5, "Alice", language="en", building="3", unit="301"
+    )
     app.clock.set(app.clock.now() + timedelta(hours=14))  # type: ignore[attr-defined]  # 23:00
     manager = staff_user(telegram, MANAGER)
 

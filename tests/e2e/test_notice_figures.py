@@ -22,7 +22,7 @@ from scheduler.jobs import send_daily_digests
 from tests.conftest import eventually
 from tests.e2e.notice_support import notices_org_text
 from tests.e2e.residents import buttons, delivered, press, say, settled
-from tests.e2e.survey_support import add_resident
+from tests.e2e.survey_support import a_resident
 from tests.e2e.test_notices import MANAGER, SUNSHINE_GROUP, send_directly, sent_to
 
 HQ_GROUP, EAST_GROUP = -1009000000001, -1009000000010
@@ -47,14 +47,12 @@ def org_file(tmp_path: Path) -> Path:
 
 
 async def a_day_of_notices_and_questions(app: Application, telegram: FakeTelegramServer) -> None:
-    zhang = telegram.user(id=7801, first_name="张三", language_code="zh-hans")
-    li = telegram.user(id=7802, first_name="李四", language_code="zh-hans")
-    alice = telegram.user(id=7805, first_name="Alice", language_code="en")
-    bob = telegram.user(id=7806, first_name="Bob", language_code="en")
-    await add_resident(app, zhang.id, "张三", language="zh_CN", building="3", unit="301")
-    await add_resident(app, li.id, "李四", language="zh_CN", building="3", unit="302")
-    await add_resident(app, alice.id, "Alice", language="en", building="5", unit="501")
-    await add_resident(app, bob.id, "Bob", language="en", building="5", unit="502")
+    zhang = await a_resident(
+        app, telegram, 7801, "张三", language="zh_CN", building="3", unit="301"
+    )
+    await a_resident(app, telegram, 7802, "李四", language="zh_CN", building="3", unit="302")
+    alice = await a_resident(app, telegram, 7805, "Alice", language="en", building="5", unit="501")
+    bob = await a_resident(app, telegram, 7806, "Bob", language="en", building="5", unit="502")
     await send_directly(
         app, ["3"], "incident", "3号楼水管爆裂,正在抢修", category_key="water",
         category_chosen=True,

@@ -41,7 +41,7 @@ from tests.conftest import eventually
 from tests.e2e.notice_support import compose_notice, write_notices_org
 from tests.e2e.residents import buttons, delivered, next_message, press, say, settled
 from tests.e2e.staff_helpers import ctx
-from tests.e2e.survey_support import add_resident
+from tests.e2e.survey_support import a_resident
 
 SUNSHINE_GROUP = -1009000000100
 MANAGER = 5002
@@ -94,12 +94,9 @@ async def send_directly(app: Application, buildings: list[str], kind: str, text:
 async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    zh3 = telegram.user(id=7101, first_name="张三", language_code="zh-hans")
-    en3 = telegram.user(id=7102, first_name="Alice", language_code="en")
-    zh5 = telegram.user(id=7105, first_name="王五", language_code="zh-hans")
-    await add_resident(app, zh3.id, "张三", language="zh_CN", building="3", unit="301")
-    await add_resident(app, en3.id, "Alice", language="en", building="3", unit="302")
-    await add_resident(app, zh5.id, "王五", language="zh_CN", building="5", unit="501")
+    zh3 = await a_resident(app, telegram, 7101, "张三", language="zh_CN", building="3", unit="301")
+    en3 = await a_resident(app, telegram, 7102, "Alice", language="en", building="3", unit="302")
+    zh5 = await a_resident(app, telegram, 7105, "王五", language="zh_CN", building="5", unit="501")
     manager = telegram.user(id=MANAGER, first_name="李强")
 
     preview = await compose_notice(
@@ -179,8 +176,9 @@ async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
 async def test_file_anyway_after_the_notice_files_as_usual(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    resident = telegram.user(id=7101, first_name="张三", language_code="zh-hans")
-    await add_resident(app, resident.id, "张三", language="zh_CN", building="3", unit="301")
+    resident = await a_resident(
+        app, telegram, 7101, "张三", language="zh_CN", building="3", unit="301"
+    )
     await send_directly(
         app, ["3"], "incident", "3号楼水管爆裂,正在抢修", category_key="water",
         category_chosen=True,
@@ -195,10 +193,8 @@ async def test_file_anyway_after_the_notice_files_as_usual(
 async def test_a_muted_resident_gets_outage_notices_but_not_general_ones(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    muted = telegram.user(id=7201, first_name="Mute", language_code="en")
-    other = telegram.user(id=7202, first_name="Other", language_code="en")
-    await add_resident(app, muted.id, "Mute", language="en", building="3", unit="301")
-    await add_resident(app, other.id, "Other", language="en", building="3", unit="302")
+    muted = await a_resident(app, telegram, 7201, "Mute", language="en", building="3", unit="301")
+    other = await a_resident(app, telegram, 7202, "Other", language="en", building="3", unit="302")
     profile = await say(telegram, muted, "/profile")
     assert "General notices: on." in profile.params["text"]
     changed = await press(
@@ -220,8 +216,9 @@ async def test_a_muted_resident_gets_outage_notices_but_not_general_ones(
 async def test_a_notice_sent_in_the_quiet_hours_waits_until_they_end(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    resident = telegram.user(id=7301, first_name="Night", language_code="en")
-    await add_resident(app, resident.id, "Night", language="en", building="5", unit="501")
+    resident = await a_resident(
+        app, telegram, 7301, "Night", language="en", building="5", unit="501"
+    )
     app.clock.set(app.clock.now() + timedelta(hours=14))  # type: ignore[attr-defined]  # 23:00
     await send_directly(app, ["5"], "general", "明天小区消杀", text_en="Pest control tomorrow")
     app.sender.wake()  # type: ignore[union-attr]
@@ -317,8 +314,7 @@ async def test_a_restart_in_the_middle_of_a_big_notice_neither_loses_nor_repeats
 async def test_a_fee_question_gets_the_faq_answer_and_i_still_need_help_files_it(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    alice = telegram.user(id=7401, first_name="Alice", language_code="en")
-    await add_resident(app, alice.id, "Alice", language="en", building="3", unit="301")
+    alice = await a_resident(app, telegram, 7401, "Alice", language="en", building="3", unit="301")
     answer = await say(telegram, alice, "How do I pay the management fee?")
     assert "Pay the management fee at the service centre" in answer.params["text"]
     assert buttons(answer) == ["✅ This answered it", "🙋 I still need help"]

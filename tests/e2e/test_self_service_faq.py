@@ -19,7 +19,7 @@ from fake_telegram.models import ApiCall
 from storage.models import SelfServiceEvent, Ticket, TicketKind
 from tests.e2e.notice_support import write_notices_org
 from tests.e2e.residents import buttons, press, say, settled, start_filing
-from tests.e2e.survey_support import add_resident
+from tests.e2e.survey_support import a_resident
 
 FEE_ANSWER = "Pay the management fee at the service centre or by WeChat."
 
@@ -51,8 +51,7 @@ async def rows(app: Application, model: type) -> list:
 async def test_a_question_the_faq_answers_is_answered_first_and_i_still_need_help_files_it(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    alice = telegram.user(id=7701, first_name="Alice", language_code="en")
-    await add_resident(app, alice.id, "Alice", language="en", building="3", unit="301")
+    alice = await a_resident(app, telegram, 7701, "Alice", language="en", building="3", unit="301")
     answer = await asked_in_the_menu(telegram, alice, "How can I pay the management fee?")
     assert FEE_ANSWER in answer.params["text"]
     assert buttons(answer) == ["✅ This answered it", "🙋 I still need help"]
@@ -73,8 +72,7 @@ async def test_a_question_the_faq_answers_is_answered_first_and_i_still_need_hel
 async def test_this_answered_it_ends_the_question_with_nothing_filed(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    alice = telegram.user(id=7702, first_name="Alice", language_code="en")
-    await add_resident(app, alice.id, "Alice", language="en", building="3", unit="302")
+    alice = await a_resident(app, telegram, 7702, "Alice", language="en", building="3", unit="302")
     answer = await asked_in_the_menu(telegram, alice, "What are your office hours?")
     assert "Every day 8:30–17:30." in answer.params["text"]
     thanks = await press(telegram, alice, answer, "✅ This answered it")
@@ -91,8 +89,9 @@ async def test_this_answered_it_ends_the_question_with_nothing_filed(
 async def test_faq_shows_a_button_per_question_and_a_tap_shows_its_answer(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    zhang = telegram.user(id=7703, first_name="张三", language_code="zh-hans")
-    await add_resident(app, zhang.id, "张三", language="zh_CN", building="3", unit="303")
+    zhang = await a_resident(
+        app, telegram, 7703, "张三", language="zh_CN", building="3", unit="303"
+    )
     listed = await say(telegram, zhang, "/faq")
     assert listed.params["text"].startswith("💡 <b>常见问题</b>")
     assert buttons(listed) == ["怎么缴纳物业费?", "服务中心几点上班?"]
