@@ -13,7 +13,6 @@ so two staff pressing "Take" at once see exactly one winner.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -48,7 +47,13 @@ from bot.services.tickets.refusals import (
     TicketNotFound,
     about_ticket,
 )
-from bot.services.tickets.transitions import TicketAction, is_open, next_status, takes_comments
+from bot.services.tickets.transitions import (
+    FINAL_STATUSES,
+    TicketAction,
+    is_open,
+    next_status,
+    takes_comments,
+)
 from storage.models import (
     Attachment,
     OrgUnit,
@@ -127,27 +132,15 @@ async def _open_staff_ticket(
     return staff, ticket
 
 
-async def _cancel(
-    session: AsyncSession, ctx: Context, ticket: Ticket, by_person_id: int | None, reason: str
-) -> None:
-    """Cancelled by the resident or by staff: the reason is kept, the clocks stop."""
-    await _change(
-        session,
-        ctx,
-        ticket,
-        TicketAction.CANCEL,
-        by_person_id,
-        body=reason,
-        kind=TicketEventKind.CANCELLED,
-    )
-    ticket.cancel_reason = reason
-    ticket.closed_at = ctx.now
-    deadlines.stop_all(ticket)
-
-
-async def _require_resident(session: AsyncSession, actor: Actor, ticket: Ticket) -> None:
+async def _resident_ticket(
+    session: AsyncSession, actor: Actor, ticket_id: int, expected_version: int | None = None
+) -> Ticket:
+    """The ticket, locked, if this resident filed or joined it (and it is as shown)."""
+    ticket = await load_for_update(session, ticket_id)
     if not await access.is_resident_party(session, actor, ticket):
         raise NotOwnTicket
+    _check_version(ticket, expected_version)
+    return ticket
 
 
 def _event(
@@ -185,10 +178,14 @@ async def _change(
     body: str | None = None,
     kind: TicketEventKind | None = None,
 ) -> TicketStatus:
-    """Apply a status transition (or refuse it) and write its history line."""
+    """Apply a status transition (or refuse it) and write its history line. A ticket
+    closed by it (confirmed, closed unanswered, cancelled) is closed now: its clocks stop."""
     before = ticket.status
     ticket.status = next_status(before, action)
     ticket.version += 1
+    if ticket.status in FINAL_STATUSES:
+        ticket.closed_at = ctx.now
+        deadlines.stop_all(ticket)
     session.add(
         _event(
             ticket,
@@ -202,14 +199,49 @@ async def _change(
     return before
 
 
-async def _attach(
-    session: AsyncSession,
-    ticket: Ticket,
-    event: TicketEvent,
-    photos: list[Photo],
-    author_id: int | None,
-    now: datetime,
+async def _cancel(
+    session: AsyncSession, ctx: Context, ticket: Ticket, by_person_id: int | None, reason: str
 ) -> None:
+    """Cancelled by the resident or by staff: the reason is kept."""
+    await _change(
+        session,
+        ctx,
+        ticket,
+        TicketAction.CANCEL,
+        by_person_id,
+        body=reason,
+        kind=TicketEventKind.CANCELLED,
+    )
+    ticket.cancel_reason = reason
+
+
+def _record(
+    session: AsyncSession,
+    ctx: Context,
+    ticket: Ticket,
+    kind: TicketEventKind,
+    actor_id: int | None,
+    *,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """A change that keeps the status: the version moves on and the history says what."""
+    ticket.version += 1
+    session.add(_event(ticket, ctx, kind, actor_id, data=data))
+
+
+async def _add_with_photos(
+    session: AsyncSession,
+    ctx: Context,
+    ticket: Ticket,
+    kind: TicketEventKind,
+    author_id: int | None,
+    text: str,
+    photos: list[Photo],
+) -> None:
+    """A history line with words (a description, a comment, a reply) and its photos."""
+    event = _event(ticket, ctx, kind, author_id, body=text)
+    session.add(event)
+    await session.flush()
     for photo in photos:
         session.add(
             Attachment(
@@ -219,7 +251,7 @@ async def _attach(
                 file_id=photo.file_id,
                 file_unique_id=photo.file_unique_id,
                 media_kind="photo",
-                created_at=now,
+                created_at=ctx.now,
             )
         )
 
@@ -266,10 +298,9 @@ async def create_ticket(
     await deadlines.arm_new_ticket(session, ticket, ctx.org, ctx.now)
     session.add(ticket)
     await session.flush()
-    event = _event(ticket, ctx, TicketEventKind.CREATED, resident.id, body=draft.description)
-    session.add(event)
-    await session.flush()
-    await _attach(session, ticket, event, draft.photos, resident.id, ctx.now)
+    await _add_with_photos(
+        session, ctx, ticket, TicketEventKind.CREATED, resident.id, draft.description, draft.photos
+    )
     await ctx.announce(session, TicketFiled(ticket.id, tuple(p.file_id for p in draft.photos)))
     await session.flush()
     return ticket
@@ -287,8 +318,7 @@ async def join_as_follower(
         return ticket  # already in: joining twice changes nothing
     session.add(TicketFollower(ticket_id=ticket.id, person_id=resident.id, joined_at=ctx.now))
     ticket.affected_count += 1
-    ticket.version += 1
-    session.add(_event(ticket, ctx, TicketEventKind.FOLLOWER_JOINED, resident.id))
+    _record(session, ctx, ticket, TicketEventKind.FOLLOWER_JOINED, resident.id)
     await ctx.announce(session, TicketChanged(ticket.id))
     return ticket
 
@@ -301,14 +331,12 @@ async def add_resident_comment(
     text: str,
     photos: list[Photo] | None = None,
 ) -> Ticket:
-    ticket = await load_for_update(session, ticket_id)
-    await _require_resident(session, actor, ticket)
+    ticket = await _resident_ticket(session, actor, ticket_id)
     if not takes_comments(ticket.status):
         raise StaleAction
-    event = _event(ticket, ctx, TicketEventKind.COMMENT, actor.person_id, body=text)
-    session.add(event)
-    await session.flush()
-    await _attach(session, ticket, event, photos or [], actor.person_id, ctx.now)
+    await _add_with_photos(
+        session, ctx, ticket, TicketEventKind.COMMENT, actor.person_id, text, photos or []
+    )
     if ticket.status is TicketStatus.WAITING_ON_RESIDENT:
         await _change(session, ctx, ticket, TicketAction.RESIDENT_ANSWERED, actor.person_id)
         await deadlines.resume(session, ticket, ctx.org, ctx.now)
@@ -324,12 +352,8 @@ async def add_resident_comment(
 async def confirm_fixed(
     session: AsyncSession, ctx: Context, ticket_id: int, actor: Actor, expected_version: int | None
 ) -> Ticket:
-    ticket = await load_for_update(session, ticket_id)
-    await _require_resident(session, actor, ticket)
-    _check_version(ticket, expected_version)
+    ticket = await _resident_ticket(session, actor, ticket_id, expected_version)
     await _change(session, ctx, ticket, TicketAction.CONFIRM, actor.person_id)
-    ticket.closed_at = ctx.now
-    deadlines.stop_all(ticket)
     await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
     return ticket
 
@@ -342,9 +366,7 @@ async def reopen(
     reason: str,
     expected_version: int | None = None,
 ) -> Ticket:
-    ticket = await load_for_update(session, ticket_id)
-    await _require_resident(session, actor, ticket)
-    _check_version(ticket, expected_version)
+    ticket = await _resident_ticket(session, actor, ticket_id, expected_version)
     await _change(
         session,
         ctx,
@@ -399,8 +421,7 @@ async def take(
     if ticket.status is not TicketStatus.NEW and is_open(ticket.status):
         # Open but held by nobody (it moved here from another project): assign only.
         ticket.assignee_id = staff.person_id
-        ticket.version += 1
-        session.add(_event(ticket, ctx, TicketEventKind.ASSIGNED, staff.person_id))
+        _record(session, ctx, ticket, TicketEventKind.ASSIGNED, staff.person_id)
         await ctx.announce(session, TicketChanged(ticket.id))
         return ticket
     await _change(
@@ -452,10 +473,9 @@ async def reply_to_resident(
             session, ctx, ticket, TicketAction.TAKE, staff.person_id, kind=TicketEventKind.ASSIGNED
         )
         ticket.assignee_id = ticket.assignee_id or staff.person_id
-    event = _event(ticket, ctx, TicketEventKind.REPLY, staff.person_id, body=text)
-    session.add(event)
-    await session.flush()
-    await _attach(session, ticket, event, photos or [], staff.person_id, ctx.now)
+    await _add_with_photos(
+        session, ctx, ticket, TicketEventKind.REPLY, staff.person_id, text, photos or []
+    )
     await deadlines.record_first_response(session, ticket, ctx.org, ctx.now)
     ticket.update_due_at = None
     if ask_for_answer:
@@ -551,8 +571,7 @@ async def reassign(
     if to_person_id is not None:
         ticket.assignee_id = to_person_id
         data["to_person"] = to_person_id
-    ticket.version += 1
-    session.add(_event(ticket, ctx, TicketEventKind.REASSIGNED, staff.person_id, data=data))
+    _record(session, ctx, ticket, TicketEventKind.REASSIGNED, staff.person_id, data=data)
     if "to_project" in data:
         await ctx.announce(session, TicketMoved(ticket.id, *old_card))
     else:
@@ -591,8 +610,7 @@ async def change_classification(
     if not data:
         return ticket
     data["deadlines"] = await deadlines.recompute_from_history(session, ticket, ctx.org)
-    ticket.version += 1
-    session.add(_event(ticket, ctx, TicketEventKind.DEADLINES_CHANGED, staff.person_id, data=data))
+    _record(session, ctx, ticket, TicketEventKind.DEADLINES_CHANGED, staff.person_id, data=data)
     await ctx.announce(
         session,
         TicketChanged(ticket.id),
@@ -608,7 +626,5 @@ async def auto_close(session: AsyncSession, ctx: Context, ticket_id: int) -> Tic
     """The resident did not answer "is it fixed?" in time."""
     ticket = await load_for_update(session, ticket_id)
     await _change(session, ctx, ticket, TicketAction.AUTO_CLOSE, None)
-    ticket.closed_at = ctx.now
-    deadlines.stop_all(ticket)
     await _announce_change(session, ctx, ticket)
     return ticket
