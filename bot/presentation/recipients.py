@@ -3,6 +3,7 @@ its forum topic."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,6 +78,10 @@ class StaffGroup:
     chat_id: int
     thread_id: int | None
 
+    def placement(self) -> dict[str, Any]:
+        """Where in the group a message goes: the topic the group was bound in, if any."""
+        return {} if self.thread_id is None else {"message_thread_id": self.thread_id}
+
     async def post(
         self,
         session: AsyncSession,
@@ -86,17 +91,16 @@ class StaffGroup:
         reply_markup: dict[str, Any] | None = None,
         reply_to: int | None = None,
         ref: str | None = None,
+        placement: Mapping[str, Any] | None = None,
     ) -> None:
-        """One HTML message in the group's topic."""
-        await outbox.enqueue_text(
-            session,
-            chat_id=self.chat_id,
-            text=text,
-            now=now,
-            reply_markup=reply_markup,
-            reply_to=reply_to,
-            thread_id=self.thread_id,
-            ref=ref,
+        """One HTML message in the group, where ``placement`` says (a ticket's own topic:
+        :func:`bot.presentation.outbound.topics.placement`), else in :meth:`placement`."""
+        payload = {
+            **outbox.html_payload(text, reply_markup=reply_markup, reply_to=reply_to),
+            **(self.placement() if placement is None else placement),
+        }
+        await outbox.enqueue(
+            session, chat_id=self.chat_id, method="sendMessage", payload=payload, now=now, ref=ref
         )
 
 

@@ -61,14 +61,13 @@ async def post_card(
     locale = group_locale(org, project)
     await topics.open_topic(session, org, ticket, project, now, locale)  # a forum: its topic
     text, markup = await render_card(session, org, ticket, locale)
-    await topics.post_about(
+    await group.post(
         session,
-        ticket,
-        group,
         text,
         now=now,
         reply_markup=as_payload(markup),
         ref=CARD_REF.format(ticket_id=ticket.id),
+        placement=topics.placement(ticket, group),
     )
     await topics.explain_topic(session, ticket, group, now, locale)
 
@@ -106,14 +105,13 @@ async def tell_group(
     text = translate(group_locale(ctx.org, project), msgid, number=ticket.number, **values)
     on_card = ticket.card_message_id and ticket.card_chat_id == group.chat_id
     on_card = on_card and not topics.in_own_topic(ticket, group)  # a topic needs no reply
-    await topics.post_about(
+    await group.post(
         session,
-        ticket,
-        group,
         text,
         now=ctx.now,
         reply_to=ticket.card_message_id if on_card else None,
         ref=TICKET_NEWS_REF.format(ticket_id=ticket.id),
+        placement=topics.placement(ticket, group),
     )
 
 

@@ -86,7 +86,8 @@ async def explain_topic(
 ) -> None:
     """Under the card in a new topic: how to talk to the resident there."""
     if in_own_topic(ticket, group) and ticket.topic_thread_id is None:
-        await post_about(session, ticket, group, translate(locale, TOPIC_HINT), now=now)
+        hint = translate(locale, TOPIC_HINT)
+        await group.post(session, hint, now=now, placement=placement(ticket, group))
 
 
 def placement(ticket: Ticket, group: StaffGroup) -> dict[str, Any]:
@@ -96,34 +97,11 @@ def placement(ticket: Ticket, group: StaffGroup) -> dict[str, Any]:
         if ticket.topic_thread_id is not None:
             return {"message_thread_id": ticket.topic_thread_id}
         return {IN_TOPIC_OF: topic_ref(ticket.id)}
-    if group.thread_id is not None:
-        return {"message_thread_id": group.thread_id}
-    return {}
+    return group.placement()
 
 
 def in_own_topic(ticket: Ticket, group: StaffGroup) -> bool:
     return ticket.topic_chat_id == group.chat_id
-
-
-async def post_about(
-    session: AsyncSession,
-    ticket: Ticket,
-    group: StaffGroup,
-    text: str,
-    *,
-    now: datetime,
-    reply_markup: dict[str, Any] | None = None,
-    reply_to: int | None = None,
-    ref: str | None = None,
-) -> None:
-    """One HTML message about the ticket in its group, where :func:`placement` says."""
-    payload = {
-        **outbox.html_payload(text, reply_markup=reply_markup, reply_to=reply_to),
-        **placement(ticket, group),
-    }
-    await outbox.enqueue(
-        session, chat_id=group.chat_id, method="sendMessage", payload=payload, now=now, ref=ref
-    )
 
 
 async def sync_topic(
