@@ -52,22 +52,19 @@ class FloodGuard:
         last = self._last.get(chat_id)
         if last is not None and last[0] == update_id:
             return last[1]
-        verdict = await self._judge(session, chat_id, update_id, now, policy, waiting)
+        if update_id <= self._skip_through.get(chat_id, -1):
+            verdict = Verdict.SKIP
+        else:
+            backlog, newest = waiting or await _waiting_behind(session, chat_id, update_id)
+            verdict = self._verdict(chat_id, now, policy, backlog, newest)
         self._last[chat_id] = (update_id, verdict)
         return verdict
 
-    async def _judge(
-        self,
-        session: AsyncSession,
-        chat_id: int,
-        update_id: int,
-        now: datetime,
-        policy: ResidentPolicy,
-        waiting: tuple[int, int | None] | None,
+    def _verdict(
+        self, chat_id: int, now: datetime, policy: ResidentPolicy, backlog: int, newest: int | None
     ) -> Verdict:
-        if update_id <= self._skip_through.get(chat_id, -1):
-            return Verdict.SKIP
-        backlog, newest = waiting or await _waiting_behind(session, chat_id, update_id)
+        """The verdict on a message not skipped already, with ``backlog`` of the chat's
+        updates (the newest ``newest``) waiting behind it."""
         if backlog >= policy.flood_backlog and newest is not None:
             # Skip the whole burst that is already queued; later messages are read again.
             self._skip_through[chat_id] = newest
