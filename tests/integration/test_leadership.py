@@ -60,8 +60,23 @@ def key(request: pytest.FixtureRequest) -> int:
     return _lock_key(request.node.nodeid)
 
 
-async def test_with_sqlite_the_one_instance_leads_at_once(tmp_path) -> None:
-    events: Counter[str] = Counter()
+@pytest.fixture
+def events() -> Counter[str]:
+    """What the members said, as ``"<name> elected"`` and so on, counted."""
+    return Counter()
+
+
+@pytest.fixture
+async def pair(
+    database_url: str, events: Counter[str], key: int
+) -> AsyncIterator[tuple[Leadership, Leadership]]:
+    """Members a and b of one fleet on the test's database, running (a leads)."""
+    first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
+    async with running(first, second):
+        yield first, second
+
+
+async def test_with_sqlite_the_one_instance_leads_at_once(tmp_path, events: Counter[str]) -> None:
     one = member(f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}", "one", events, 1)
     await one.start()
     assert one.single and one.is_leader() and one.role is InstanceRole.LEADER
@@ -73,44 +88,40 @@ async def test_with_sqlite_the_one_instance_leads_at_once(tmp_path) -> None:
 
 @on_postgres
 async def test_one_leads_and_a_standby_takes_over_when_it_stops(
-    database_url: str, key: int
+    pair: tuple[Leadership, Leadership], events: Counter[str]
 ) -> None:
-    events: Counter[str] = Counter()
-    first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
-    async with running(first, second):
-        assert first.is_leader() and not second.is_leader()
-        await asyncio.sleep(INTERVAL * 3)
-        assert second.role is InstanceRole.STANDBY  # it keeps trying, and keeps failing
+    first, second = pair
+    assert first.is_leader() and not second.is_leader()
+    await asyncio.sleep(INTERVAL * 3)
+    assert second.role is InstanceRole.STANDBY  # it keeps trying, and keeps failing
 
-        await first.stop()
-        await eventually(second.is_leader, timeout=INTERVAL * 20)
-        assert not first.is_leader()
-        assert events == Counter({"a elected": 1, "a deposed": 1, "b elected": 1})
+    await first.stop()
+    await eventually(second.is_leader, timeout=INTERVAL * 20)
+    assert not first.is_leader()
+    assert events == Counter({"a elected": 1, "a deposed": 1, "b elected": 1})
 
 
 @on_postgres
 async def test_the_leader_whose_connection_dies_steps_down_and_another_leads(
-    database_url: str, key: int, engine: AsyncEngine
+    pair: tuple[Leadership, Leadership], events: Counter[str], engine: AsyncEngine
 ) -> None:
-    events: Counter[str] = Counter()
-    first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
-    async with running(first, second):
-        assert first.is_leader()
-        async with engine.connect() as connection:
-            await connection.execute(
-                text("SELECT pg_terminate_backend(:pid)"), {"pid": first.backend_pid}
-            )
-        await eventually(lambda: events["a deposed"] == 1, timeout=INTERVAL * 20)
-        await eventually(second.is_leader, timeout=INTERVAL * 20)
-        await asyncio.sleep(INTERVAL * 3)
-        assert not first.is_leader()  # it reconnected, and stands by
-        assert first.backend_pid is not None
-        assert events["b elected"] == 1 and events["a elected"] == 1
+    first, second = pair
+    assert first.is_leader()
+    async with engine.connect() as connection:
+        await connection.execute(
+            text("SELECT pg_terminate_backend(:pid)"), {"pid": first.backend_pid}
+        )
+    await eventually(lambda: events["a deposed"] == 1, timeout=INTERVAL * 20)
+    await eventually(second.is_leader, timeout=INTERVAL * 20)
+    await asyncio.sleep(INTERVAL * 3)
+    assert not first.is_leader()  # it reconnected, and stands by
+    assert first.backend_pid is not None
+    assert events["b elected"] == 1 and events["a elected"] == 1
 
 
 @on_postgres
 async def test_a_leader_that_cannot_reach_the_database_keeps_the_role_until_it_is_back(
-    database_url: str, key: int
+    database_url: str, key: int, events: Counter[str]
 ) -> None:
     """An outage: the leader's lock is gone and it cannot reconnect; it keeps its role
     (nothing leader-only works without the database anyway). Back, it finds another took
@@ -119,37 +130,31 @@ async def test_a_leader_that_cannot_reach_the_database_keeps_the_role_until_it_i
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.start()
     through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    events: Counter[str] = Counter()
     first = member(through_proxy, "a", events, key)
     second = member(database_url, "b", events, key)
-    await first.start()
-    await second.start()
     try:
-        assert first.is_leader()
-        await proxy.cut()
-        await eventually(second.is_leader, timeout=INTERVAL * 30)
-        await asyncio.sleep(INTERVAL * 5)
-        assert first.is_leader() and events["a deposed"] == 0  # waiting out its outage
+        async with running(first, second):
+            assert first.is_leader()
+            await proxy.cut()
+            await eventually(second.is_leader, timeout=INTERVAL * 30)
+            await asyncio.sleep(INTERVAL * 5)
+            assert first.is_leader() and events["a deposed"] == 0  # waiting out its outage
 
-        await proxy.restore()
-        await eventually(lambda: events["a deposed"] == 1, timeout=INTERVAL * 30)
-        assert second.is_leader() and not first.is_leader()
+            await proxy.restore()
+            await eventually(lambda: events["a deposed"] == 1, timeout=INTERVAL * 30)
+            assert second.is_leader() and not first.is_leader()
     finally:
-        await first.stop()
-        await second.stop()
         await proxy.stop()
 
 
 @on_postgres
 async def test_a_standby_wakes_the_leaders_sender_through_postgresql(
-    database_url: str, key: int
+    pair: tuple[Leadership, Leadership], events: Counter[str]
 ) -> None:
-    events: Counter[str] = Counter()
-    first, second = member(database_url, "a", events, key), member(database_url, "b", events, key)
-    async with running(first, second):
-        second.notify()
-        await eventually(lambda: events["a woken"] >= 1, timeout=2)
-        assert events["b woken"] == 0
+    second = pair[1]  # the standby
+    second.notify()
+    await eventually(lambda: events["a woken"] >= 1, timeout=2)
+    assert events["b woken"] == 0
 
 
 async def test_a_chat_another_worker_is_still_answering_waits(sessionmaker, clock) -> None:
