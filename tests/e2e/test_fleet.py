@@ -79,6 +79,26 @@ def fleet_rate_within_limit(sent: list[ApiCall]) -> None:
         assert busiest <= TELEGRAM_PER_SECOND * (seconds + 1)
 
 
+async def each_resident_invited_once_within_the_limit(telegram: FakeTelegramServer) -> None:
+    """The whole campaign sent: once to each resident, within Telegram's limits."""
+    sent = await all_invited(telegram)
+    each_resident_once(sent)
+    fleet_rate_within_limit(sent)
+    assert telegram.stats["rate_limited"] == 0
+
+
+async def mid_campaign(
+    start_app: AppFactory, telegram: FakeTelegramServer
+) -> tuple[Application, Application]:
+    """Two instances under Telegram's limits (the leader, the standby); the leader has
+    started a campaign and sent its first 60 invitations."""
+    telegram.enforce_rate_limits = True
+    leader, standby = await fleet(start_app, outbox_poll_interval=0.2)
+    await start_campaign(leader, telegram)
+    await telegram.recorder.wait_until(lambda: len(invitations(telegram)) >= 60, timeout=30)
+    return leader, standby
+
+
 async def test_two_instances_send_a_campaign_at_the_fleets_limit_once_each(
     start_app: AppFactory, telegram: FakeTelegramServer
 ) -> None:
@@ -92,10 +112,7 @@ async def test_two_instances_send_a_campaign_at_the_fleets_limit_once_each(
     await telegram.recorder.wait_until(lambda: bool(invitations(telegram)), timeout=3)
     assert invitations(telegram)[0].at - started.at < 2.0  # woken, not polled
 
-    sent = await all_invited(telegram)
-    each_resident_once(sent)
-    fleet_rate_within_limit(sent)
-    assert telegram.stats["rate_limited"] == 0
+    await each_resident_invited_once_within_the_limit(telegram)
     # The jobs run on the leader only.
     assert leader.scheduler.running and leader.scheduler.get_job("daily_digest") is not None
     assert not standby.scheduler.running and standby.scheduler.get_jobs() == []
@@ -104,17 +121,11 @@ async def test_two_instances_send_a_campaign_at_the_fleets_limit_once_each(
 async def test_when_the_leader_stops_mid_campaign_the_other_finishes_it(
     start_app: AppFactory, telegram: FakeTelegramServer
 ) -> None:
-    telegram.enforce_rate_limits = True
-    leader, standby = await fleet(start_app, outbox_poll_interval=0.2)
-    await start_campaign(leader, telegram)
-    await telegram.recorder.wait_until(lambda: len(invitations(telegram)) >= 60, timeout=30)
+    leader, standby = await mid_campaign(start_app, telegram)
 
     await leader.stop()
     await eventually(lambda: standby.role is InstanceRole.LEADER, timeout=5)
-    sent = await all_invited(telegram)
-    each_resident_once(sent)
-    fleet_rate_within_limit(sent)
-    assert telegram.stats["rate_limited"] == 0
+    await each_resident_invited_once_within_the_limit(telegram)
     # The scheduler's jobs moved with the lead.
     assert standby.scheduler.running and standby.scheduler.get_job("daily_digest") is not None
 
@@ -122,10 +133,7 @@ async def test_when_the_leader_stops_mid_campaign_the_other_finishes_it(
 async def test_when_the_leaders_lock_connection_dies_the_other_takes_over(
     start_app: AppFactory, telegram: FakeTelegramServer
 ) -> None:
-    telegram.enforce_rate_limits = True
-    leader, standby = await fleet(start_app, outbox_poll_interval=0.2)
-    await start_campaign(leader, telegram)
-    await telegram.recorder.wait_until(lambda: len(invitations(telegram)) >= 60, timeout=30)
+    leader, standby = await mid_campaign(start_app, telegram)
 
     async with leader.sessionmaker() as session:
         await session.execute(
@@ -133,10 +141,7 @@ async def test_when_the_leaders_lock_connection_dies_the_other_takes_over(
         )
     await eventually(lambda: standby.role is InstanceRole.LEADER, timeout=5)
     assert leader.role is InstanceRole.STANDBY
-    sent = await all_invited(telegram)
-    each_resident_once(sent)
-    fleet_rate_within_limit(sent)
-    assert telegram.stats["rate_limited"] == 0
+    await each_resident_invited_once_within_the_limit(telegram)
     # The deposed leader's jobs stopped; the new leader's run.
     assert leader.scheduler.state == 2  # paused (apscheduler's STATE_PAUSED)
     assert standby.scheduler.running and standby.scheduler.get_job("sla_sweep") is not None
