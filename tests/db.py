@@ -11,12 +11,14 @@ import asyncio
 import os
 import shutil
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Executable, text
 from sqlalchemy.engine import make_url
 
-from storage.db import create_engine
+from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Base
 
@@ -40,6 +42,17 @@ async def _admin_execute(statement: str) -> None:
     try:
         async with engine.connect() as connection:
             await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def read_all(database_url: str, query: Executable) -> Sequence[Any]:
+    """The rows ``query`` selects, read through an engine of its own (the bot under test
+    runs in another process, or has stopped)."""
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            return (await session.scalars(query)).all()
     finally:
         await engine.dispose()
 

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
-from storage.db import create_engine, create_sessionmaker
 from storage.models import FsmRecord, InboundStatus, InboundUpdate, Person
 from tests.conftest import eventually
+from tests.db import read_all
 from tests.e2e.bot_subprocess import bot_env, bot_processes
 from tests.e2e.conftest import say
 
@@ -41,22 +41,13 @@ async def bot_process(
         yield start
 
 
-async def read(database_url: str, query):
-    engine = create_engine(database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            return (await session.scalars(query)).all()
-    finally:
-        await engine.dispose()
-
-
 async def handled_count(database_url: str, expected: int) -> None:
     done = select(InboundUpdate).where(InboundUpdate.status == InboundStatus.DONE)
     await eventually(lambda: _has(database_url, done, expected), timeout=10)
 
 
 async def _has(database_url: str, query, expected: int) -> bool:
-    return len(await read(database_url, query)) == expected
+    return len(await read_all(database_url, query)) == expected
 
 
 async def wait_until_polling(telegram: FakeTelegramServer, since: int) -> None:
@@ -109,9 +100,9 @@ async def test_reply_owed_when_the_process_dies_after_the_commit_is_sent_once_af
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
 
-    people = await read(database_url, select(Person).where(Person.telegram_id == resident.id))
+    people = await read_all(database_url, select(Person).where(Person.telegram_id == resident.id))
     assert [p.language for p in people] == ["en"]  # committed before anything was sent
-    owing = await read(
+    owing = await read_all(
         database_url,
         select(InboundUpdate).where(InboundUpdate.status == InboundStatus.REPLYING),
     )
@@ -124,11 +115,11 @@ async def test_reply_owed_when_the_process_dies_after_the_commit_is_sent_once_af
     assert reply.params["text"] == "Language set to English."
     await handled_count(database_url, 2)  # "/language" and "English", each handled once
 
-    people = await read(database_url, select(Person).where(Person.telegram_id == resident.id))
+    people = await read_all(database_url, select(Person).where(Person.telegram_id == resident.id))
     assert [p.language for p in people] == ["en"]
-    states = await read(database_url, select(FsmRecord.state))
+    states = await read_all(database_url, select(FsmRecord.state))
     assert states == [None]  # the conversation finished exactly once
-    rows = await read(database_url, select(InboundUpdate))
+    rows = await read_all(database_url, select(InboundUpdate))
     assert [r.attempts for r in rows] == [0, 0]  # neither handled again
     # A marker: once its answer is out, any duplicate of the earlier reply would be too.
     marker = await say(telegram, resident, "/help", timeout=15)

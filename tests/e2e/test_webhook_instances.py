@@ -25,7 +25,7 @@ from fake_telegram.models import ApiCall
 from storage.db import create_engine, create_sessionmaker
 from storage.models import InboundStatus, InboundUpdate, OutboxMessage, OutboxStatus, Ticket
 from tests.conftest import eventually
-from tests.db import ON_POSTGRES
+from tests.db import ON_POSTGRES, read_all
 from tests.e2e import residents
 from tests.e2e.bot_subprocess import bot_env, bot_processes
 from tests.e2e.webhook_support import PUBLIC_URL, SECRET, Forwarder
@@ -154,7 +154,7 @@ async def test_two_instances_one_killed_every_update_handled_once(
             await engine.dispose()
 
     # Every update stored once and handled (done), the survivor took what it could not.
-    updates = await _read(database_url, select(InboundUpdate))
+    updates = await read_all(database_url, select(InboundUpdate))
     delivered_ids = {update_id for update_id, _url, _ in forwarder.deliveries}
     assert {u.update_id for u in updates} == delivered_ids
     assert all(u.status is InboundStatus.DONE for u in updates)
@@ -163,7 +163,7 @@ async def test_two_instances_one_killed_every_update_handled_once(
     assert set(answered) == set(urls)
     assert len(answered) == len(delivered_ids)
 
-    tickets = await _read(database_url, select(Ticket))
+    tickets = await read_all(database_url, select(Ticket))
     assert len(tickets) == 1, "the ticket is filed once"
     ok = delivered_ok(telegram)
     # Each message the bot sent to the resident or the staff group, once.
@@ -182,7 +182,7 @@ async def test_two_instances_one_killed_every_update_handled_once(
         and tickets[0].number in str(c.params.get("text") or c.params.get("caption"))
     ]
     assert len(cards) == 1, "the staff group's card is sent once"
-    outbox = await _read(database_url, select(OutboxMessage))
+    outbox = await read_all(database_url, select(OutboxMessage))
     assert all(m.status is OutboxStatus.SENT for m in outbox)
 
 
@@ -200,12 +200,3 @@ async def all_done(db: SimpleNamespace) -> bool:
     async with db.sessionmaker() as session:
         statuses = (await session.scalars(select(InboundUpdate.status))).all()
     return bool(statuses) and all(s is InboundStatus.DONE for s in statuses)
-
-
-async def _read(database_url: str, query):
-    engine = create_engine(database_url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            return (await session.scalars(query)).all()
-    finally:
-        await engine.dispose()
