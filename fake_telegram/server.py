@@ -164,33 +164,27 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
     async def _answer_api(self, request: web.Request) -> web.Response:
         raw_method = request.match_info["method"]
         if request.match_info["token"] != self.token:
-            self.recorder.record(raw_method, {}, UNAUTHORIZED.to_response())
-            return _json_response(UNAUTHORIZED.to_response(), 401)
+            return self._refuse(raw_method, {}, UNAUTHORIZED)
         spec = lookup(raw_method)
         try:
             params, uploads = await parse_request(request)
         except ApiError as exc:
-            self.recorder.record(canonical_name(raw_method), {}, exc.to_response())
-            return _json_response(exc.to_response(), exc.error_code)
+            return self._refuse(canonical_name(raw_method), {}, exc)
         if spec is None:
-            self.recorder.record(raw_method, params, NOT_FOUND.to_response(), uploads=uploads)
-            return _json_response(NOT_FOUND.to_response(), 404)
+            return self._refuse(raw_method, params, NOT_FOUND, uploads=uploads)
         name = spec.name
 
         injected = self.faults.take_failure(name, params)
         if injected is not None:
             self.stats["injected"] += 1
-            body = injected.to_response()
-            self.recorder.record(name, params, body, fault="injected", uploads=uploads)
-            return _json_response(body, injected.error_code)
+            return self._refuse(name, params, injected, fault="injected", uploads=uploads)
 
         delay = self.faults.take_delay(name, params)
         if delay is not None and not delay.apply:
             # Lost before processing: nothing happens; a client still waiting gets 502.
-            body = _BAD_GATEWAY.to_response()
-            self.recorder.record(name, params, body, fault="dropped", uploads=uploads)
+            response = self._refuse(name, params, _BAD_GATEWAY, fault="dropped", uploads=uploads)
             await self._sleep(delay.seconds)
-            return _json_response(body, 502)
+            return response
 
         chat_key = params.get("chat_id")
         paid = spec.sends and bool_param(params, "allow_paid_broadcast")
@@ -199,9 +193,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             if retry_after is not None:
                 self.stats["rate_limited"] += 1
                 error = too_many_requests(retry_after)
-                body = error.to_response()
-                self.recorder.record(name, params, body, fault="rate_limited", uploads=uploads)
-                return _json_response(body, 429)
+                return self._refuse(name, params, error, fault="rate_limited", uploads=uploads)
 
         ctx = MethodContext(self.state, params, uploads, self._stopping)
         status = 200
@@ -241,6 +233,20 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         return web.Response(
             body=stored.data, content_type=stored.details.mime_type or "application/octet-stream"
         )
+
+    def _refuse(
+        self,
+        method: str,
+        params: dict[str, Any],
+        error: ApiError,
+        *,
+        fault: str | None = None,
+        uploads: dict[str, Any] | None = None,
+    ) -> web.Response:
+        """Record a call answered with ``error`` and give that answer, with its status."""
+        body = error.to_response()
+        self.recorder.record(method, params, body, fault=fault, uploads=uploads)
+        return _json_response(body, error.error_code)
 
     async def _sleep(self, seconds: float) -> None:
         try:
