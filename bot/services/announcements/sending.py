@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,14 +101,19 @@ async def require_audience(session: AsyncSession, ctx: Context, actor: Actor | N
         raise AudienceBeyondScope()
 
 
-async def project_ids_of(session: AsyncSession, unit_id: int) -> list[int]:
+async def _active_below(session: AsyncSession, unit_id: int, level: OrgLevel) -> list[int]:
+    """The active units of ``level`` at or below the unit, by id."""
     below = await access.units_below(session, {unit_id})
     rows = await session.scalars(
         select(OrgUnit.id).where(
-            OrgUnit.id.in_(below), OrgUnit.level == OrgLevel.PROJECT, OrgUnit.active.is_(True)
+            OrgUnit.id.in_(below), OrgUnit.level == level, OrgUnit.active.is_(True)
         )
     )
     return sorted(rows.all())
+
+
+async def project_ids_of(session: AsyncSession, unit_id: int) -> list[int]:
+    return await _active_below(session, unit_id, OrgLevel.PROJECT)
 
 
 async def readers_of(
@@ -138,13 +144,7 @@ async def _regions_below(session: AsyncSession, unit: OrgUnit) -> list[int]:
     """The active regions under an HQ-wide notice: their staff groups are told too."""
     if unit.level != OrgLevel.HQ:
         return []
-    below = await access.units_below(session, {unit.id})
-    rows = await session.scalars(
-        select(OrgUnit.id).where(
-            OrgUnit.id.in_(below), OrgUnit.level == OrgLevel.REGION, OrgUnit.active.is_(True)
-        )
-    )
-    return sorted(rows.all())
+    return await _active_below(session, unit.id, OrgLevel.REGION)
 
 
 # ------------------------------------------------------------------ sending
@@ -222,6 +222,26 @@ async def _own(
     return announcement
 
 
+async def _changed(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Actor | None,
+    announcement: Announcement,
+    action: str,
+    **data: Any,
+) -> None:
+    """A sent notice changed: its copies follow, and the audit log says what changed."""
+    await ctx.announce(session, AnnouncementChanged(announcement.id))
+    await audit.record(
+        session,
+        ctx.now,
+        actor,
+        action,
+        org_unit_id=announcement.org_unit_id,
+        data={"notice": announcement.id, **data},
+    )
+
+
 async def correct(
     session: AsyncSession,
     ctx: Context,
@@ -237,14 +257,8 @@ async def correct(
         announcement.text_en = clean_text(text_en)
     announcement.revision += 1
     announcement.edited_at = ctx.now
-    await ctx.announce(session, AnnouncementChanged(announcement.id))
-    await audit.record(
-        session,
-        ctx.now,
-        actor,
-        "notice.correct",
-        org_unit_id=announcement.org_unit_id,
-        data={"notice": announcement.id, "revision": announcement.revision},
+    await _changed(
+        session, ctx, actor, announcement, "notice.correct", revision=announcement.revision
     )
     return announcement
 
@@ -273,15 +287,7 @@ async def withdraw(
     for start in range(0, len(unsent), ID_CHUNK):
         chunk = unsent[start : start + ID_CHUNK]
         await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(chunk)))
-    await ctx.announce(session, AnnouncementChanged(announcement.id))
-    await audit.record(
-        session,
-        ctx.now,
-        actor,
-        "notice.withdraw",
-        org_unit_id=announcement.org_unit_id,
-        data={"notice": announcement.id, "dropped": len(unsent)},
-    )
+    await _changed(session, ctx, actor, announcement, "notice.withdraw", dropped=len(unsent))
     return len(unsent)
 
 
