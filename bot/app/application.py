@@ -27,7 +27,7 @@ import random
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Generic, Self, TypeVar, overload
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -93,6 +93,39 @@ def _warm_up() -> None:
     gc.freeze()
 
 
+class NotStarted(RuntimeError):
+    """A part of the application was asked for before :meth:`Application.start`."""
+
+
+T = TypeVar("T")
+
+
+class _Started(Generic[T]):
+    """A part of the running application, read-only, kept in the attribute of its name
+    with a leading underscore (``bot`` in ``_bot``): reading it before
+    :meth:`Application.start` (or after :meth:`Application.stop`) raises :class:`NotStarted`."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, app: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, app: object, owner: type) -> T: ...
+
+    def __get__(self, app: object | None, owner: type) -> T | Self:
+        if app is None:
+            return self
+        component: T | None = getattr(app, f"_{self._name}")
+        if component is None:
+            raise NotStarted("the application has not been started (or has stopped)")
+        return component
+
+    def __set__(self, app: object, value: object) -> None:
+        raise AttributeError(f"{self._name} is set by Application.start, not from outside")
+
+
 class Application:
     def __init__(
         self,
@@ -117,7 +150,7 @@ class Application:
         # The outbox sender, the scheduler and the SLA sweep are expected to run here
         # (a standby instance of several runs none of them; /healthz reports the role).
         self.is_leader = True
-        self._health: HealthServer | None = None
+        self._health_server: HealthServer | None = None
         self._engine: AsyncEngine | None = None
         self._bot: Bot | None = None
         self._dispatcher: Dispatcher | None = None
@@ -131,9 +164,15 @@ class Application:
         self._leadership: Leadership | None = None
 
     # What the running application is made of; each raises NotStarted before start().
-    @property
-    def deps(self) -> Deps:
-        return _started(self._deps)
+    deps = _Started[Deps]()
+    bot = _Started[Bot]()
+    dispatcher = _Started[Dispatcher]()
+    worker = _Started[UpdateWorker]()
+    sender = _Started[OutboxSender]()
+    webhook = _Started[WebhookServer]()
+    scheduler = _Started[AsyncIOScheduler]()
+    health_server = _Started[HealthServer]()
+    leadership = _Started[Leadership]()
 
     @property
     def organisation(self) -> Organisation:
@@ -146,30 +185,6 @@ class Application:
     @property
     def sla_sweeper(self) -> SlaSweeper:
         return self.deps.sla_sweeper
-
-    @property
-    def bot(self) -> Bot:
-        return _started(self._bot)
-
-    @property
-    def dispatcher(self) -> Dispatcher:
-        return _started(self._dispatcher)
-
-    @property
-    def worker(self) -> UpdateWorker:
-        return _started(self._worker)
-
-    @property
-    def sender(self) -> OutboxSender:
-        return _started(self._sender)
-
-    @property
-    def webhook(self) -> WebhookServer:
-        return _started(self._webhook)
-
-    @property
-    def scheduler(self) -> AsyncIOScheduler:
-        return _started(self._scheduler)
 
     @property
     def default_locale(self) -> str:
@@ -192,10 +207,6 @@ class Application:
     def scheduler_running(self) -> bool:
         """Started and not paused (a standby pauses its scheduler)."""
         return self._scheduler is not None and self._scheduler.state == STATE_RUNNING
-
-    @property
-    def health_server(self) -> HealthServer:
-        return _started(self._health)
 
     async def start(self) -> None:
         settings = self.settings
@@ -263,8 +274,8 @@ class Application:
         if self.uses_webhook:
             await self._receive_by_webhook()
         if settings.health_port is not None and not self.uses_webhook:
-            self._health = HealthServer(self, settings.health_host, settings.health_port)
-            await self._health.start()
+            self._health_server = HealthServer(self, settings.health_host, settings.health_port)
+            await self._health_server.start()
         # The chart library (about 2 s) and the Chinese word segmenter's dictionary (about
         # 1 s) load slowly: warm them now, in a worker thread, so that neither the first
         # /stats nor the first message a resident writes waits for them.
@@ -280,11 +291,7 @@ class Application:
     @property
     def role(self) -> InstanceRole:
         """Whether this instance leads the fleet (``scheduler/leadership.py``)."""
-        return _started(self._leadership).role
-
-    @property
-    def leadership(self) -> Leadership:
-        return _started(self._leadership)
+        return self.leadership.role
 
     def _leads(self) -> bool:
         return self._leadership is not None and self._leadership.is_leader()
@@ -473,9 +480,9 @@ class Application:
         self._stopped.set()
         if self._leadership is not None and not self._leadership.is_leader():
             await self._leadership.stop()  # a standby that is stopping takes no lead
-        if self._health is not None:
-            await self._health.stop()
-            self._health = None
+        if self._health_server is not None:
+            await self._health_server.stop()
+            self._health_server = None
         if self._warm_up is not None:
             self._warm_up.cancel()  # the thread finishes by itself; nothing waits for it
         poller = self._tasks.pop("poller", None)
@@ -527,16 +534,3 @@ class Application:
 
 class ApplicationFailed(RuntimeError):
     """A loop stopped the application (the ``run`` command exits non-zero)."""
-
-
-class NotStarted(RuntimeError):
-    """A part of the application was asked for before :meth:`Application.start`."""
-
-
-T = TypeVar("T")
-
-
-def _started(component: T | None) -> T:
-    if component is None:
-        raise NotStarted("the application has not been started (or has stopped)")
-    return component
