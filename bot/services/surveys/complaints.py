@@ -60,6 +60,21 @@ def _complaint_category(ctx: Context, key: str | None) -> str | None:
         return None
 
 
+def _followup_description(
+    ctx: Context, ticket: Ticket, score: int, reasons: list[str], comment: str | None
+) -> str:
+    """The follow-up ticket's description, in the staff's language."""
+    locale = ctx.group_locale
+    return translate(
+        locale,
+        FOLLOWUP_DESCRIPTION,
+        number=ticket.number,
+        score=score,
+        reasons=reason_names(ctx, reasons) or translate(locale, NOTHING),
+        comment=comment or translate(locale, NOTHING),
+    )
+
+
 async def open_followup(
     session: AsyncSession,
     ctx: Context,
@@ -70,62 +85,45 @@ async def open_followup(
     reasons: list[str],
     comment: str | None,
 ) -> Ticket | None:
-    """Open the follow-up ticket and alert the project group; ``None`` for a repeat."""
+    """Open the follow-up ticket and alert the project group; ``None`` for a repeat (a
+    follow-up rated low: the region above is told instead, when it has a group)."""
     project = await session.get(OrgUnit, ticket.project_id)
     assert project is not None
+    followup: Ticket | None = None
     if ticket.parent_ticket_id is not None:
         above = await session.get(OrgUnit, project.parent_id) if project.parent_id else None
-        target = above if above is not None and above.group_chat_id else project
-        await ctx.announce(
+        told = above if above is not None and above.group_chat_id else project
+        action, data = "survey.low_score_again", {"score": score}
+    else:
+        followup = await lifecycle.create_ticket(
             session,
-            LowScore(ticket.id, resident.id, score, tuple(reasons), comment, target.id, None),
+            ctx,
+            resident,
+            TicketDraft(
+                project_id=ticket.project_id,
+                kind=TicketKind.COMPLAINT,
+                description=_followup_description(ctx, ticket, score, reasons, comment),
+                category_key=_complaint_category(ctx, ticket.category_key),
+                property_unit_id=ticket.property_unit_id,
+            ),
         )
-        await audit.record(
-            session,
-            ctx.now,
-            None,
-            "survey.low_score_again",
-            org_unit_id=project.id,
-            ticket_id=ticket.id,
-            subject_person_id=resident.id,
-            data={"score": score},
-        )
-        return None
-    locale = ctx.group_locale
-    description = translate(
-        locale,
-        FOLLOWUP_DESCRIPTION,
-        number=ticket.number,
-        score=score,
-        reasons=reason_names(ctx, reasons) or translate(locale, NOTHING),
-        comment=comment or translate(locale, NOTHING),
-    )
-    followup = await lifecycle.create_ticket(
-        session,
-        ctx,
-        resident,
-        TicketDraft(
-            project_id=ticket.project_id,
-            kind=TicketKind.COMPLAINT,
-            description=description,
-            category_key=_complaint_category(ctx, ticket.category_key),
-            property_unit_id=ticket.property_unit_id,
-        ),
-    )
-    followup.parent_ticket_id = ticket.id
+        followup.parent_ticket_id = ticket.id
+        told = project
+        action, data = "survey.low_score", {"score": score, "rated_ticket_id": ticket.id}
+    followup_id = followup.id if followup is not None else None
     await ctx.announce(
         session,
-        LowScore(ticket.id, resident.id, score, tuple(reasons), comment, project.id, followup.id),
+        LowScore(ticket.id, resident.id, score, tuple(reasons), comment, told.id, followup_id),
     )
     await audit.record(
         session,
         ctx.now,
         None,
-        "survey.low_score",
+        action,
         org_unit_id=project.id,
-        ticket_id=followup.id,
+        ticket_id=followup_id or ticket.id,  # the follow-up, else the rated ticket
         subject_person_id=resident.id,
-        data={"score": score, "rated_ticket_id": ticket.id},
+        data=data,
     )
     await session.flush()
     return followup
