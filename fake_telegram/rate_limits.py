@@ -64,9 +64,8 @@ class RateLimiter:
         self.private_limit = private_limit
         self.paid_limit = paid_limit
         self._clock = clock
-        self._global = _Bucket(global_limit.burst, clock())
-        self._paid = _Bucket(paid_limit.burst, clock())
         self._chats: dict[int | str, _Bucket] = {}
+        self.reset()
 
     def _refill(self, bucket: _Bucket, limit: Limit, now: float) -> None:
         if now > bucket.updated:
@@ -85,16 +84,19 @@ class RateLimiter:
     def _bot_bucket(self, paid: bool) -> tuple[_Bucket, Limit]:
         return (self._paid, self.paid_limit) if paid else (self._global, self.global_limit)
 
+    def _send_buckets(self, chat_id: int | str, paid: bool) -> list[tuple[_Bucket, Limit]]:
+        """The bot-wide (or paid) and the chat bucket a send draws on, refilled up to now."""
+        now = self._clock()
+        buckets = [self._bot_bucket(paid), self._chat_bucket(chat_id, now)]
+        for bucket, limit in buckets:
+            self._refill(bucket, limit, now)
+        return buckets
+
     def check(self, chat_id: int | str, *, paid: bool = False) -> int | None:
         """``None`` if a send to ``chat_id`` is allowed now, else ``retry_after`` seconds
         (``paid``: a paid broadcast, counted in its own bot-wide bucket)."""
-        now = self._clock()
-        bot_bucket, bot_limit = self._bot_bucket(paid)
-        self._refill(bot_bucket, bot_limit, now)
-        chat_bucket, chat_limit = self._chat_bucket(chat_id, now)
-        self._refill(chat_bucket, chat_limit, now)
         wait = 0.0
-        for bucket, limit in ((bot_bucket, bot_limit), (chat_bucket, chat_limit)):
+        for bucket, limit in self._send_buckets(chat_id, paid):
             if bucket.tokens < 1:
                 wait = max(wait, (1 - bucket.tokens) / limit.per_second)
         if wait <= 0:
@@ -103,13 +105,8 @@ class RateLimiter:
 
     def commit(self, chat_id: int | str, *, paid: bool = False) -> None:
         """Consume one token from the bot-wide (or paid) and the chat bucket."""
-        now = self._clock()
-        chat_bucket, chat_limit = self._chat_bucket(chat_id, now)
-        self._refill(chat_bucket, chat_limit, now)
-        bot_bucket, bot_limit = self._bot_bucket(paid)
-        self._refill(bot_bucket, bot_limit, now)
-        chat_bucket.tokens -= 1
-        bot_bucket.tokens -= 1
+        for bucket, _limit in self._send_buckets(chat_id, paid):
+            bucket.tokens -= 1
 
     def reset(self) -> None:
         """Forget all history (full buckets everywhere)."""
