@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from datetime import time as clock_time
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Protocol, TypeVar, get_args
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -210,6 +210,14 @@ def _language_field(language: str) -> str:
     return "zh" if language == "zh_CN" else "en"
 
 
+class _Bilingual(_Model, Generic[_T]):
+    """Said in Chinese (``zh``) and English (``en``): each subclass declares the two fields."""
+
+    def get(self, language: str) -> _T:
+        """The value for ``"zh_CN"`` or ``"en"``."""
+        return getattr(self, _language_field(language))
+
+
 # --------------------------------------------------------------------------- units
 
 
@@ -331,21 +339,14 @@ class Staff(_Model):
 # --------------------------------------------------------------------------- categories
 
 
-class LocalizedText(_Model):
+class LocalizedText(_Bilingual[str]):
     zh: Name
     en: Name
 
-    def get(self, language: str) -> str:
-        """Text for ``"zh_CN"`` or ``"en"``."""
-        return getattr(self, _language_field(language))
 
-
-class CategoryKeywords(_Model):
+class CategoryKeywords(_Bilingual[list[str]]):
     zh: list[Keyword] = []
     en: list[Keyword] = []
-
-    def get(self, language: str) -> list[str]:
-        return getattr(self, _language_field(language))
 
 
 # Topics of the built-in intake lexicon (bot/services/intake/lexicon.toml).
@@ -725,14 +726,11 @@ class SlaPolicy(_Model):
 NoticeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3000)]
 
 
-class NoticeTexts(_Model):
+class NoticeTexts(_Bilingual[str]):
     """A long text in both languages (the privacy notice)."""
 
     zh: NoticeText
     en: NoticeText
-
-    def get(self, language: str) -> str:
-        return getattr(self, _language_field(language))
 
 
 class ResidentPolicy(_Model):
@@ -954,12 +952,9 @@ class QuietHours(_Model):
 FaqAnswer = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
-class FaqAnswerText(_Model):
+class FaqAnswerText(_Bilingual[str]):
     zh: FaqAnswer
     en: FaqAnswer
-
-    def get(self, language: str) -> str:
-        return getattr(self, _language_field(language))
 
 
 class FaqEntry(_Model):
