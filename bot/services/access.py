@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_
 from bot.services.errors import Refused
 from bot.services.people import Actor, RoleGrant
-from storage.models import OrgUnit, StaffRole, Ticket, TicketFollower
+from storage.models import OrgLevel, OrgUnit, StaffRole, Ticket, TicketFollower
 
 
 class AccessDenied(Refused):
@@ -102,6 +102,11 @@ class SurveysForManagers(NotAManager):
 class FollowupsForManagers(NotAManager):
     default_reason = N_("Only managers of this project can take a follow-up.")
     audited = False
+
+
+# The levels of the organisation tree, widest first (the level is stored as text, whose
+# order says nothing: "project" sorts before "region").
+LEVEL_RANK = {OrgLevel.HQ: 0, OrgLevel.REGION: 1, OrgLevel.PROJECT: 2}
 
 
 async def unit_chain(session: AsyncSession, org_unit_id: int) -> list[OrgUnit]:

@@ -75,9 +75,6 @@ class AudienceUnit:
     level: OrgLevel
 
 
-LEVEL_RANK = {OrgLevel.HQ: 0, OrgLevel.REGION: 1, OrgLevel.PROJECT: 2}
-
-
 async def audience_units(session: AsyncSession, actor: Actor | None) -> list[AudienceUnit]:
     """The units a staff member may address: their own units and every unit below."""
     if actor is None or not actor.is_staff:
@@ -88,9 +85,9 @@ async def audience_units(session: AsyncSession, actor: Actor | None) -> list[Aud
             OrgUnit.id.in_(ids), OrgUnit.active.is_(True)
         )
     )
-    # From the widest down (the level is stored as text: "project" sorts before "region").
+    # From the widest down.
     units = [AudienceUnit(*row) for row in rows]
-    return sorted(units, key=lambda u: (LEVEL_RANK[u.level], u.id))
+    return sorted(units, key=lambda u: (access.LEVEL_RANK[u.level], u.id))
 
 
 async def require_audience(session: AsyncSession, ctx: Context, actor: Actor | None, unit_id: int):

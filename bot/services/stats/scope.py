@@ -15,12 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
 from bot.services import audit
-from bot.services.access import AccessDenied, StatisticsForManagers, may_manage, units_below
+from bot.services.access import (
+    LEVEL_RANK,
+    AccessDenied,
+    StatisticsForManagers,
+    may_manage,
+    units_below,
+)
 from bot.services.errors import Refused
 from bot.services.people import Actor
 from storage.models import OrgLevel, OrgUnit, StaffRole
-
-_LEVEL_RANK = {OrgLevel.HQ: 0, OrgLevel.REGION: 1, OrgLevel.PROJECT: 2}
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ async def resolve_scope(
         await audit.refused(session, now, actor, action, "not a manager")
         raise StatisticsForManagers
     if requested_key is None:
-        own = min(grants, key=lambda g: _LEVEL_RANK[g.level])
+        own = min(grants, key=lambda g: LEVEL_RANK[g.level])
         unit = await session.get(OrgUnit, own.org_unit_id)
         assert unit is not None
         return await scope_of_unit(session, unit)
