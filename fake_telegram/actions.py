@@ -109,29 +109,6 @@ class UserActionsMixin:
         self.state.store(chat, data, from_bot=False)
         return self.state.push_update({"message": data})
 
-    def _deliver_file(
-        self,
-        chat: ChatRecord,
-        message: dict[str, Any],
-        kind: str,
-        data: bytes,
-        details: FileDetails,
-        *,
-        extension: str | None = None,
-        caption: str | None = None,
-        emoji: str | None = None,
-        media_group_id: str | None = None,
-    ) -> dict[str, Any]:
-        """Store the file, put it (with its caption and album, if any) into a composed
-        message and deliver it."""
-        stored = self.state.files.add(kind, data, details, extension=extension)
-        message[kind] = file_payload(stored, emoji=emoji)
-        if caption:
-            message["caption"] = caption
-        if media_group_id:
-            message["media_group_id"] = media_group_id
-        return self._deliver(chat, message)
-
     # ------------------------------------------------------------- messages
     def send_text(
         self,
@@ -182,16 +159,15 @@ class UserActionsMixin:
             user, chat_id, message_thread_id=message_thread_id, reply_to=reply_to
         )
         payload = data if data is not None else make_jpeg(width, height)
-        return self._deliver_file(
-            chat,
-            message,
-            "photo",
-            payload,
-            FileDetails(width=width, height=height),
-            extension="jpg",
-            caption=caption,
-            media_group_id=media_group_id,
+        stored = self.state.files.add(
+            "photo", payload, FileDetails(width=width, height=height), extension="jpg"
         )
+        message["photo"] = file_payload(stored)
+        if caption:
+            message["caption"] = caption
+        if media_group_id:
+            message["media_group_id"] = media_group_id
+        return self._deliver(chat, message)
 
     def send_album(
         self,
@@ -223,20 +199,26 @@ class UserActionsMixin:
     ) -> dict[str, Any]:
         """A document with the given bytes and name."""
         chat, message = self._compose(user, chat_id, message_thread_id=message_thread_id)
-        details = FileDetails(
-            file_name=file_name, mime_type=mime_type or guess_mime(file_name, data)
+        stored = self.state.files.add(
+            "document",
+            data,
+            FileDetails(file_name=file_name, mime_type=mime_type or guess_mime(file_name, data)),
         )
-        return self._deliver_file(chat, message, "document", data, details, caption=caption)
+        message["document"] = file_payload(stored)
+        if caption:
+            message["caption"] = caption
+        return self._deliver(chat, message)
 
     def send_sticker(
         self, user: FakeUser, emoji: str = "👍", chat_id: int | None = None
     ) -> dict[str, Any]:
         """A regular static sticker."""
         chat, message = self._compose(user, chat_id)
-        webp = b"RIFF\x00\x00\x00\x00WEBP"
-        return self._deliver_file(
-            chat, message, "sticker", webp, FileDetails(width=512, height=512), emoji=emoji
+        stored = self.state.files.add(
+            "sticker", b"RIFF\x00\x00\x00\x00WEBP", FileDetails(width=512, height=512)
         )
+        message["sticker"] = file_payload(stored, emoji=emoji)
+        return self._deliver(chat, message)
 
     def send_voice(
         self,
@@ -248,8 +230,11 @@ class UserActionsMixin:
         """A voice note (OGG/Opus-looking bytes)."""
         chat, message = self._compose(user, chat_id)
         payload = data if data is not None else b"OggS\x00\x02" + b"\x00" * 26
-        details = FileDetails(mime_type="audio/ogg", duration=duration)
-        return self._deliver_file(chat, message, "voice", payload, details)
+        stored = self.state.files.add(
+            "voice", payload, FileDetails(mime_type="audio/ogg", duration=duration)
+        )
+        message["voice"] = file_payload(stored)
+        return self._deliver(chat, message)
 
     def send_location(
         self, user: FakeUser, latitude: float, longitude: float, chat_id: int | None = None
