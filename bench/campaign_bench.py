@@ -64,6 +64,12 @@ GROUPS = {
 SUNSHINE_GROUP = -1009000000100
 MANAGER = 5002
 FIRST_RESIDENT = 20_000_001
+SUNSHINE_UNITS = (  # the ids of the sunshine project's units
+    select(PropertyUnit.id)
+    .join(Building, Building.id == PropertyUnit.building_id)
+    .join(OrgUnit, OrgUnit.id == Building.project_id)
+    .where(OrgUnit.key == "sunshine")
+)
 
 
 async def seed_residents(app: Application, server: FakeTelegramServer, count: int) -> None:
@@ -71,14 +77,7 @@ async def seed_residents(app: Application, server: FakeTelegramServer, count: in
     assert app.sessionmaker is not None
     now = app.clock.now()
     async with app.sessionmaker() as session, session.begin():
-        units = (
-            await session.scalars(
-                select(PropertyUnit.id)
-                .join(Building, Building.id == PropertyUnit.building_id)
-                .join(OrgUnit, OrgUnit.id == Building.project_id)
-                .where(OrgUnit.key == "sunshine")
-            )
-        ).all()
+        units = (await session.scalars(SUNSHINE_UNITS)).all()
         ids = range(FIRST_RESIDENT, FIRST_RESIDENT + count)
         for start in range(0, count, 1000):
             chunk = ids[start : start + 1000]

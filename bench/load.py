@@ -53,13 +53,13 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bench.campaign_bench import GROUPS, ORG_FILE, ROOT, SUNSHINE_GROUP
-from bench.postgres import recreate_postgres
+from bench.campaign_bench import GROUPS, ORG_FILE, ROOT, SUNSHINE_GROUP, SUNSHINE_UNITS
+from bench.postgres import drop_postgres, recreate_postgres
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from fake_telegram.webhook_delivery import WebhookDelivery
 from storage.db import create_engine
-from storage.models import Building, OrgUnit, Person, PropertyUnit, ResidentUnit
+from storage.models import Person, ResidentUnit
 from storage.models.base import table_of
 
 TOKEN = "123456:LOAD-BENCH-abcdefghijklmnopqrstuvwxyz"
@@ -438,14 +438,7 @@ async def bind_residents(url: str, telegram_ids: list[int]) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            units = (
-                await connection.scalars(
-                    select(PropertyUnit.id)
-                    .join(Building, Building.id == PropertyUnit.building_id)
-                    .join(OrgUnit, OrgUnit.id == Building.project_id)
-                    .where(OrgUnit.key == "sunshine")
-                )
-            ).all()
+            units = (await connection.scalars(SUNSHINE_UNITS)).all()
             people = (
                 await connection.scalars(
                     select(Person.id).where(Person.telegram_id.in_(telegram_ids))
@@ -660,24 +653,6 @@ async def run(args: argparse.Namespace) -> None:
         if args.db == "postgres":
             await drop_postgres(url)
     report(ours, theirs, len(updates))
-
-
-async def drop_postgres(url: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    engine = create_engine(
-        target.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(
-                text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-            )
-    finally:
-        await engine.dispose()
 
 
 def report(ours: Figures, theirs: Figures, replayed: int) -> None:

@@ -36,10 +36,10 @@ from pathlib import Path
 from typing import cast
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.postgres import ensure_postgres_database
 from bot.config.orgfile import Category, Hq, LocalizedText, Organisation
 from bot.presentation.stats.chart import render_chart, warm_up
 from bot.presentation.stats.texts import render_report
@@ -137,23 +137,6 @@ def organisation() -> Organisation:
             Category(key=key, name=LocalizedText(zh=key, en=key.title())) for key in CATEGORIES
         ],
     )
-
-
-async def ensure_postgres_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(
-        parsed.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        async with admin.connect() as connection:
-            exists = await connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
-            )
-            if not exists:
-                await connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        await admin.dispose()
 
 
 async def reset_schema(engine) -> None:
