@@ -18,6 +18,7 @@ from storage.models import (
     TicketStatus,
 )
 from tests.e2e import residents
+from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import ResidentChat
 from tests.e2e.residents import buttons
 
@@ -40,26 +41,30 @@ async def file_directly(resident: ResidentChat, description: str, **fields) -> i
         return (await lifecycle.create_ticket(session, ctx, person, draft)).id
 
 
-async def staff_resolves(app: Application, ticket_id: int, what: str = "Replaced the seal") -> None:
-    assert app.sessionmaker is not None and app.organisation is not None
+async def by_the_agent(app: Application, change) -> None:
+    """``change(session, ctx, agent)`` done by the agent once the bot has settled; the
+    residents' news is out before the test goes on."""
     await residents.settled(app)
-    async with app.sessionmaker() as session, session.begin():
-        agent = await resolve_actor(session, 5001)
-        ctx = Context(app.organisation, app.clock.now())
+    await desk.as_actor(app, desk.AGENT, change)
+    await residents.delivered(app)
+
+
+async def staff_resolves(app: Application, ticket_id: int, what: str = "Replaced the seal") -> None:
+    async def take_answer_and_resolve(session, ctx, agent) -> None:
         await lifecycle.take(session, ctx, ticket_id, agent, None)
         await lifecycle.reply_to_resident(session, ctx, ticket_id, agent, "Coming at 3pm <ok>")
         await lifecycle.resolve(session, ctx, ticket_id, agent, what)
-    await residents.delivered(app)  # residents' news is out before the test goes on
+
+    await by_the_agent(app, take_answer_and_resolve)
 
 
 async def staff_cancels(app: Application, ticket_id: int, reason: str = "A duplicate") -> None:
-    assert app.sessionmaker is not None and app.organisation is not None
-    await residents.settled(app)
-    async with app.sessionmaker() as session, session.begin():
-        agent = await resolve_actor(session, 5001)
-        ctx = Context(app.organisation, app.clock.now())
-        await lifecycle.cancel_by_staff(session, ctx, ticket_id, agent, reason)
-    await residents.delivered(app)
+    await by_the_agent(
+        app,
+        lambda session, ctx, agent: lifecycle.cancel_by_staff(
+            session, ctx, ticket_id, agent, reason
+        ),
+    )
 
 
 async def test_free_text_with_a_typo_is_offered_as_a_repair(alice: ResidentChat) -> None:
