@@ -99,8 +99,7 @@ async def announcement_sent(session: AsyncSession, ctx: Context, notice: Announc
         if group is None:
             continue
         method, payload = _payload(announcement, group_body)
-        if group.thread_id is not None:
-            payload["message_thread_id"] = group.thread_id
+        payload |= group.placement()
         await outbox.enqueue(
             session,
             chat_id=group.chat_id,

@@ -23,6 +23,7 @@ from bot.i18n import N_, NP_, Plural, pick_locale, translate, translate_plural
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
+from bot.presentation.recipients import staff_group
 from bot.presentation.texts import category_name, kind_name, local_time
 from bot.services.context import Context
 from bot.services.sla.escalations import group_above
@@ -313,19 +314,18 @@ async def forward_refused_escalation(
     if found is None:
         return None
     refusing, above = found
-    unit = await session.get(OrgUnit, above.id)
-    assert unit is not None and unit.group_chat_id is not None
+    group = staff_group(await session.get(OrgUnit, above.id))
+    assert group is not None
     note = translate(locale, FORWARDED, unit=html.escape(refusing.name))
     forwarded = {k: v for k, v in message.payload.items() if k != "message_thread_id"}
     forwarded["text"] = f"{note}\n\n{message.payload.get('text', '')}"
-    if unit.group_thread_id:
-        forwarded["message_thread_id"] = unit.group_thread_id
+    forwarded |= group.placement()
     await outbox.enqueue(
         session,
-        chat_id=unit.group_chat_id,
+        chat_id=group.chat_id,
         method="sendMessage",
         payload=forwarded,
         now=now,
-        ref=escalation_ref(unit.id),
+        ref=escalation_ref(above.id),
     )
-    return unit.group_chat_id
+    return group.chat_id
