@@ -6,10 +6,12 @@ file are deactivated, because tickets and history still point at them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation, Project
@@ -23,6 +25,9 @@ from storage.models import (
     StaffMembership,
     StaffRole,
 )
+
+Row = TypeVar("Row")
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass
@@ -43,9 +48,16 @@ class SyncReport:
         return text
 
 
+async def _indexed(
+    session: AsyncSession, statement: Select[Row], key: Callable[[Row], Key]
+) -> dict[Key, Row]:
+    """What is stored already: the rows ``statement`` selects, by their key in the file."""
+    return {key(row): row for row in (await session.scalars(statement)).all()}
+
+
 async def sync_organisation(session: AsyncSession, org: Organisation, now: datetime) -> SyncReport:
     report = SyncReport()
-    units = {u.key: u for u in (await session.scalars(select(OrgUnit))).all()}
+    units = await _indexed(session, select(OrgUnit), lambda u: u.key)
     seen: set[str] = set()
 
     def upsert_unit(
@@ -93,12 +105,9 @@ async def sync_organisation(session: AsyncSession, org: Organisation, now: datet
 async def _sync_buildings(
     session: AsyncSession, project: OrgUnit, spec: Project, report: SyncReport
 ) -> None:
-    existing = {
-        b.key: b
-        for b in (
-            await session.scalars(select(Building).where(Building.project_id == project.id))
-        ).all()
-    }
+    existing = await _indexed(
+        session, select(Building).where(Building.project_id == project.id), lambda b: b.key
+    )
     wanted = set()
     for building_spec in spec.buildings:
         building = existing.get(building_spec.key)
@@ -111,14 +120,11 @@ async def _sync_buildings(
         building.name, building.active = building_spec.name, True
         wanted.add(building_spec.key)
         report.buildings += 1
-        flats = {
-            u.key: u
-            for u in (
-                await session.scalars(
-                    select(PropertyUnit).where(PropertyUnit.building_id == building.id)
-                )
-            ).all()
-        }
+        flats = await _indexed(
+            session,
+            select(PropertyUnit).where(PropertyUnit.building_id == building.id),
+            lambda u: u.key,
+        )
         wanted_flats = set()
         for unit_spec in building_spec.units:
             flat = flats.get(unit_spec.key)
@@ -143,20 +149,16 @@ async def _sync_staff(
     now: datetime,
     report: SyncReport,
 ) -> None:
-    people = {
-        p.telegram_id: p
-        for p in (
-            await session.scalars(
-                select(Person).where(Person.telegram_id.in_([s.telegram_id for s in org.staff]))
-            )
-        ).all()
-    }
-    memberships = {
-        (m.person_id, m.org_unit_id): m
-        for m in (
-            await session.scalars(select(StaffMembership).where(StaffMembership.source == "config"))
-        ).all()
-    }
+    people = await _indexed(
+        session,
+        select(Person).where(Person.telegram_id.in_([s.telegram_id for s in org.staff])),
+        lambda p: p.telegram_id,
+    )
+    memberships = await _indexed(
+        session,
+        select(StaffMembership).where(StaffMembership.source == "config"),
+        lambda m: (m.person_id, m.org_unit_id),
+    )
     kept: set[tuple[int, int]] = set()
     for spec in org.staff:
         person = people.get(spec.telegram_id)
