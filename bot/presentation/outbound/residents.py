@@ -43,33 +43,25 @@ MARKED_URGENT = N_(", marked urgent")
 NOT_URGENT = N_(", no longer urgent")
 
 
-def _reply_button(ticket: Ticket, locale: str) -> InlineKeyboardButton:
-    data = ResidentTicketAction(
-        action=ResidentAction.COMMENT, ticket_id=ticket.id, version=ticket.version
-    )
-    return InlineKeyboardButton(text=translate(locale, REPLY_BUTTON), callback_data=data.pack())
+def _button(
+    ticket: Ticket, locale: str, action: ResidentAction, label: str
+) -> InlineKeyboardButton:
+    """A button about the ticket as it is now (a press on an older version is refused)."""
+    data = ResidentTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
+    return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
 
 
 def reply_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
     """💬 Reply under a staff message: the resident's answer goes to that ticket."""
-    return InlineKeyboardMarkup(inline_keyboard=[[_reply_button(ticket, locale)]])
+    reply = _button(ticket, locale, ResidentAction.COMMENT, REPLY_BUTTON)
+    return InlineKeyboardMarkup(inline_keyboard=[[reply]])
 
 
 def fixed_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
     """ "Is it fixed?": Fixed / Not fixed, for the ticket as it is now."""
-
-    def button(action: ResidentAction, label: str) -> InlineKeyboardButton:
-        data = ResidentTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
-        return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
-
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(ResidentAction.FIXED, FIXED_BUTTON),
-                button(ResidentAction.NOT_FIXED, NOT_FIXED_BUTTON),
-            ]
-        ]
-    )
+    fixed = _button(ticket, locale, ResidentAction.FIXED, FIXED_BUTTON)
+    not_fixed = _button(ticket, locale, ResidentAction.NOT_FIXED, NOT_FIXED_BUTTON)
+    return InlineKeyboardMarkup(inline_keyboard=[[fixed, not_fixed]])
 
 
 async def _send(
@@ -139,7 +131,7 @@ async def _resolved(session: AsyncSession, ctx: Context, notice: TicketResolved)
         # 💬 Reply too, for words that are neither "fixed" nor "not fixed".
         rows = [
             *fixed_keyboard(ticket, r.locale).inline_keyboard,
-            [_reply_button(ticket, r.locale)],
+            *reply_keyboard(ticket, r.locale).inline_keyboard,
         ]
         return message, as_payload(InlineKeyboardMarkup(inline_keyboard=rows))
 
