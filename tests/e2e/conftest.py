@@ -31,6 +31,7 @@ from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.db import ON_POSTGRES, TestDatabase
 from tests.e2e import at_rest, staff_helpers
 from tests.e2e.chat import ResidentChat, StaffChat
+from tests.e2e.outages import DatabaseOutage
 from tests.e2e.residents import say as say  # tests import it from here too
 from tests.integration.stats_fixtures import World, build_world_in
 
@@ -165,6 +166,18 @@ def org_file_with(org_file: Path, tmp_path: Path, residents_setting: str) -> Pat
     return changed
 
 
+def org_file_edited(org_file: Path, tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """A copy of the organisation file with each ``(old, new)`` done once (``old`` must
+    be there, so that a changed fixture cannot leave the edit silently undone)."""
+    text = org_file.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    edited = tmp_path / "organisation.toml"
+    edited.write_text(text, encoding="utf-8")
+    return edited
+
+
 @pytest.fixture
 async def start_app(settings: Settings, clock: ManualClock) -> AsyncIterator[AppFactory]:
     """Start an Application (more than one for restart tests); all are stopped at the end."""
@@ -190,6 +203,16 @@ async def app(start_app: AppFactory) -> Application:
 async def world(app: Application) -> World:
     """The hand-computed statistics world of tests/integration/stats_fixtures.py, in ``app``."""
     return await build_world_in(app)
+
+
+@pytest.fixture
+async def outage(database_url: str) -> AsyncIterator[DatabaseOutage]:
+    """The test's database, ready to be taken away from the bot (``outage.url`` is what
+    the bot must be given) and back; given back at the end."""
+    outage = DatabaseOutage(database_url)
+    await outage.prepare()
+    yield outage
+    await outage.close()
 
 
 @pytest.fixture

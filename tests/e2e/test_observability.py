@@ -24,8 +24,8 @@ from tests.conftest import eventually
 from tests.db import ON_POSTGRES
 from tests.e2e import test_sla_escalation as sla
 from tests.e2e.conftest import AppFactory
+from tests.e2e.outages import DatabaseOutage
 from tests.e2e.residents import file_leak_in_chat, registered_in_unit
-from tests.e2e.test_database_outage import DatabaseOutage
 
 METRIC_NAMES = (
     "resident_bot_updates_handled_total",

@@ -26,7 +26,7 @@ from storage.models import InboundStatus, InboundUpdate
 from tests.conftest import eventually
 from tests.e2e import residents
 from tests.e2e.chat import ResidentChat
-from tests.e2e.test_database_outage import BUSY_TIMEOUT, DatabaseOutage
+from tests.e2e.outages import BUSY_TIMEOUT, DatabaseOutage
 from tests.e2e.webhook_support import (
     PUBLIC_URL,
     SECRET,
@@ -214,14 +214,6 @@ async def test_a_re_delivered_update_is_stored_and_handled_once(
         if c.method == "sendMessage" and c.params.get("chat_id") == user.id
     ]
     assert len(replies) == 1
-
-
-@pytest.fixture
-async def outage(database_url: str) -> AsyncIterator[DatabaseOutage]:
-    outage = DatabaseOutage(database_url)
-    await outage.prepare()
-    yield outage
-    await outage.close()
 
 
 async def test_while_the_database_is_away_updates_are_answered_503_then_taken(
