@@ -13,25 +13,22 @@ from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from scheduler.jobs import send_daily_digests
 from tests.conftest import FIXTURES
-from tests.e2e.conftest import GROUPS, AppFactory
+from tests.e2e.conftest import GROUPS, AppFactory, org_file_edited
 from tests.e2e.residents import settled
 from tests.integration.stats_fixtures import World
 
 # 09:00 in Shanghai on 9 November; the digest is due at 10:00 and covers the 8th.
 BEFORE_TIME = datetime(2026, 11, 9, 1, 0, tzinfo=UTC)
 SUNSHINE_GROUP, PLAZA_GROUP = -1009000000100, -1009000000200
+DIGEST_AT_TEN = (
+    '[digest]\nenabled = false\ntime = "08:00"',
+    '[digest]\nenabled = true\ntime = "10:00"',
+)
 
 
 @pytest.fixture
 def org_file(tmp_path: Path) -> Path:
-    text = (FIXTURES / "organisation.toml").read_text(encoding="utf-8")
-    text = text.replace(
-        '[digest]\nenabled = false\ntime = "08:00"', '[digest]\nenabled = true\ntime = "10:00"'
-    )
-    assert 'time = "10:00"' in text
-    path = tmp_path / "organisation.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return org_file_edited(FIXTURES / "organisation.toml", tmp_path, DIGEST_AT_TEN)
 
 
 @pytest.fixture

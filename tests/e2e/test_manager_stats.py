@@ -21,7 +21,7 @@ from fake_telegram.media import image_size
 from fake_telegram.models import ApiCall, UploadedFile
 from storage.models import AuditEntry
 from tests.conftest import eventually
-from tests.e2e.conftest import AppFactory, say
+from tests.e2e.conftest import AppFactory, org_file_edited, say
 from tests.integration.stats_fixtures import NOW, World, build_world_in
 
 
@@ -224,10 +224,10 @@ async def test_english_readers_see_the_english_name_of_the_project(
     tmp_path: Path,
     telegram: FakeTelegramServer,
 ) -> None:
-    named = tmp_path / "organisation.toml"
     project = 'name = "阳光花园"\n'
-    text = org_file.read_text(encoding="utf-8")
-    named.write_text(text.replace(project, project + 'name_en = "Sunshine Garden"\n', 1))
+    named = org_file_edited(
+        org_file, tmp_path, (project, project + 'name_en = "Sunshine Garden"\n')
+    )
     clock.set(NOW)
     app = await start_app(bot_config=named)
     await build_world_in(app)

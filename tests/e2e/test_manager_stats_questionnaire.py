@@ -15,7 +15,7 @@ from fake_telegram import FakeTelegramServer
 from fake_telegram.models import ApiCall
 from tests.conftest import FIXTURES
 from tests.e2e import survey_support as surveys
-from tests.e2e.conftest import AppFactory, say
+from tests.e2e.conftest import AppFactory, org_file_edited, say
 from tests.e2e.test_manager_stats import exported
 
 EXTRA_QUESTIONS = """
@@ -32,12 +32,12 @@ EXTRA_QUESTIONS = """
 @pytest.fixture
 def org_file(tmp_path: Path) -> Path:
     """The test organisation with two more rating questions after "overall"."""
-    text = (FIXTURES / "organisation.toml").read_text(encoding="utf-8")
     anchor = '  [[survey.questions]]\n  key = "nps"'
-    assert anchor in text
-    path = tmp_path / "organisation.toml"
-    path.write_text(text.replace(anchor, EXTRA_QUESTIONS.lstrip("\n") + "\n" + anchor), "utf-8")
-    return path
+    return org_file_edited(
+        FIXTURES / "organisation.toml",
+        tmp_path,
+        (anchor, EXTRA_QUESTIONS.lstrip("\n") + "\n" + anchor),
+    )
 
 
 @pytest.fixture

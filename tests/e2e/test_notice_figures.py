@@ -20,9 +20,11 @@ from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from scheduler.jobs import send_daily_digests
 from tests.conftest import eventually
-from tests.e2e.notice_support import notices_org_text
+from tests.e2e.conftest import org_file_edited
+from tests.e2e.notice_support import write_notices_org
 from tests.e2e.residents import buttons, delivered, press, say, settled
 from tests.e2e.survey_support import a_resident
+from tests.e2e.test_daily_digest import DIGEST_AT_TEN
 from tests.e2e.test_notices import MANAGER, SUNSHINE_GROUP, send_directly, sent_to
 
 HQ_GROUP, EAST_GROUP = -1009000000001, -1009000000010
@@ -36,14 +38,7 @@ FAQ_LINE = "常见问题解答:2 次 · 解决了问题:1 次(自助解决率 50
 
 @pytest.fixture
 def org_file(tmp_path: Path) -> Path:
-    text = notices_org_text()
-    digest_off = '[digest]\nenabled = false\ntime = "08:00"'
-    assert digest_off in text
-    path = tmp_path / "organisation.toml"
-    path.write_text(
-        text.replace(digest_off, '[digest]\nenabled = true\ntime = "10:00"'), encoding="utf-8"
-    )
-    return path
+    return org_file_edited(write_notices_org(tmp_path), tmp_path, DIGEST_AT_TEN)
 
 
 async def a_day_of_notices_and_questions(app: Application, telegram: FakeTelegramServer) -> None:

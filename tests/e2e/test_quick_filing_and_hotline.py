@@ -3,8 +3,10 @@ actions, and a danger shows the emergency number before anything else."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app.application import Application
@@ -12,7 +14,7 @@ from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.models import Attachment, TicketKind
 from tests.e2e.chat import ResidentChat
-from tests.e2e.conftest import AppFactory
+from tests.e2e.conftest import AppFactory, org_file_edited
 from tests.e2e.residents import buttons
 
 
@@ -114,49 +116,52 @@ async def test_a_common_area_problem_is_proposed_near_the_residents_building(
     assert ticket.property_unit_id is None and ticket.location_text == "1号楼"
 
 
-async def test_english_speakers_read_the_english_names(
+AliceOn = Callable[..., Awaitable[ResidentChat]]
+
+
+@pytest.fixture
+def alice_on(
     start_app: AppFactory,
     org_file: Path,
     tmp_path: Path,
     telegram: FakeTelegramServer,
     resident_en: FakeUser,
-    resident_zh: FakeUser,
+) -> AliceOn:
+    """``await alice_on((old, new), …)``: a bot started on the organisation file with
+    those edits (see ``org_file_edited``), and Alice registered in its 1号楼 101."""
+
+    async def start(*replacements: tuple[str, str]) -> ResidentChat:
+        app = await start_app(bot_config=org_file_edited(org_file, tmp_path, *replacements))
+        alice = ResidentChat(app, telegram, resident_en, name="Alice")
+        await alice.registered_in_unit()
+        return alice
+
+    return start
+
+
+async def test_english_speakers_read_the_english_names(
+    alice_on: AliceOn, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
-    named = tmp_path / "organisation.toml"
-    text = org_file.read_text(encoding="utf-8")
-    project = 'name = "阳光花园"\n'
-    text = text.replace(project, project + 'name_en = "Sunshine Garden"\n', 1)
-    text = text.replace('name = "1号楼"\n', 'name = "1号楼"\n  name_en = "Building 1"\n', 1)
-    named.write_text(text, encoding="utf-8")
-    app = await start_app(bot_config=named)
-    alice = ResidentChat(app, telegram, resident_en, name="Alice")
-    await alice.registered_in_unit()
+    alice = await alice_on(
+        ('name = "阳光花园"\n', 'name = "阳光花园"\nname_en = "Sunshine Garden"\n'),
+        ('name = "1号楼"\n', 'name = "1号楼"\n  name_en = "Building 1"\n'),
+    )
     offer = await alice.say("The kitchen tap is leaking")
     assert "<b>Building 1 101</b>" in offer.params["text"]
     profile = await alice.say("/profile")
     assert "Sunshine Garden Building 1 101" in profile.params["text"]
-    xiaoming = ResidentChat(app, telegram, resident_zh, name="张小明")
+    xiaoming = ResidentChat(alice.app, telegram, resident_zh, name="张小明")
     await xiaoming.registered_in_unit()
     profile = await xiaoming.say("/profile")
     assert "阳光花园 1号楼 101" in profile.params["text"]
 
 
 async def test_an_emergency_category_shows_the_hotline_from_the_menu_too(
-    start_app: AppFactory,
-    org_file: Path,
-    tmp_path: Path,
-    telegram: FakeTelegramServer,
-    resident_en: FakeUser,
+    alice_on: AliceOn,
 ) -> None:
     """A category that is a danger in itself (here: lifts) shows the number as soon as it
     is chosen, even when the words say nothing dangerous."""
-    marked = tmp_path / "organisation.toml"
-    text = org_file.read_text(encoding="utf-8")
-    lift = 'key = "lift"\n'
-    marked.write_text(text.replace(lift, lift + "emergency = true\n", 1), encoding="utf-8")
-    app = await start_app(bot_config=marked)
-    alice = ResidentChat(app, telegram, resident_en, name="Alice")
-    await alice.registered_in_unit()
+    alice = await alice_on(('key = "lift"\n', 'key = "lift"\nemergency = true\n'))
     question = await alice.start_filing("🔧 Report a repair")
     alert = await alice.press(question, "Lift")
     assert "emergency line now: 021-5555-0100" in alert.params["text"]
@@ -165,19 +170,10 @@ async def test_an_emergency_category_shows_the_hotline_from_the_menu_too(
 
 
 async def test_without_a_project_hotline_residents_read_the_company_number(
-    start_app: AppFactory,
-    org_file: Path,
-    tmp_path: Path,
-    telegram: FakeTelegramServer,
-    resident_en: FakeUser,
+    alice_on: AliceOn,
 ) -> None:
-    text = org_file.read_text(encoding="utf-8")
-    assert 'hotline = "021-5555-0100"\n' in text
-    without = tmp_path / "organisation.toml"
-    without.write_text(text.replace('hotline = "021-5555-0100"\n', "", 1), encoding="utf-8")
-    app = await start_app(bot_config=without)
-    alice = ResidentChat(app, telegram, resident_en, name="Alice")
-    await alice.registered_in_unit()  # in sunshine, which has no number of its own now
+    # Alice is in sunshine, which has no number of its own now.
+    alice = await alice_on(('hotline = "021-5555-0100"\n', ""))
     alert = await alice.say("Someone is trapped in the lift on floor 5!")
     assert "400-000-1234" in alert.params["text"]  # the company's number
     offer = await alice.message_after(alert)

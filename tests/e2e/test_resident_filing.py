@@ -11,7 +11,7 @@ from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import Attachment, TicketKind
 from tests.e2e import residents
 from tests.e2e.chat import ResidentChat
-from tests.e2e.conftest import AppFactory, org_file_with
+from tests.e2e.conftest import AppFactory, org_file_edited, org_file_with
 from tests.e2e.residents import buttons
 
 
@@ -208,10 +208,8 @@ async def test_other_is_offered_once_where_the_organisation_has_its_own(
     telegram: FakeTelegramServer,
     resident_zh: FakeUser,
 ) -> None:
-    text = org_file.read_text(encoding="utf-8")
     own_other = '[[categories]]\nkey = "other"\nname = { zh = "其他", en = "Other" }\n\n[sla]\n'
-    with_other = tmp_path / "organisation.toml"
-    with_other.write_text(text.replace("[sla]\n", own_other, 1), encoding="utf-8")
+    with_other = org_file_edited(org_file, tmp_path, ("[sla]\n", own_other))
     app = await start_app(bot_config=with_other)
     xiaoming = ResidentChat(app, telegram, resident_zh, name="张小明")
     await xiaoming.registered_in_unit()

@@ -9,7 +9,7 @@ from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import Person, ResidentUnit
 from tests.conftest import eventually
 from tests.e2e import residents
-from tests.e2e.conftest import say
+from tests.e2e.conftest import org_file_with, say
 
 
 async def person(app: Application, telegram_id: int) -> Person | None:
@@ -181,12 +181,11 @@ async def test_a_new_privacy_notice_version_asks_for_consent_again(
     await residents.register(telegram, resident_en, "Alice")
     await first.stop()
 
-    changed = tmp_path / "organisation.toml"
-    changed.write_text(
-        org_file.read_text(encoding="utf-8")
-        + '\n[residents]\nprivacy_notice_version = "2"\n'
-        + 'privacy_notice = { zh = "新的隐私声明", en = "We also keep <photos> a year." }\n',
-        encoding="utf-8",
+    changed = org_file_with(
+        org_file,
+        tmp_path,
+        'privacy_notice_version = "2"\n'
+        'privacy_notice = { zh = "新的隐私声明", en = "We also keep <photos> a year." }',
     )
     second = await start_app(bot_config=changed)
     refused = await say(telegram, resident_en, "📋 My tickets")
