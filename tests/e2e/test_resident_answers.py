@@ -53,11 +53,35 @@ async def comments(app: Application, ticket_id: int) -> list[str]:
         return [str(body) for body in rows]
 
 
-async def two_tickets_waiting(alice: ResidentChat, app: Application) -> tuple[int, int]:
-    """Alice with two tickets, each waiting for her answer (the second asked last)."""
+async def two_open_tickets(alice: ResidentChat) -> tuple[int, int]:
+    """Alice registered, with a water ticket (SG-000001) and a lift one (SG-000002)."""
     await alice.registered_in_unit()
     first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
     second = await file_directly(alice, "Lift noisy", category_key="lift")
+    return first, second
+
+
+async def replies_to(resident: ResidentChat, message: ApiCall, words: str) -> ApiCall:
+    """The resident answers with Telegram's reply to ``message``; the bot's next message."""
+    mark = resident.telegram.mark()
+    resident.telegram.send_text(resident.user, words, reply_to=message_of(message))
+    return await resident.next_message(mark)
+
+
+async def answers_with_the_reply_button(
+    resident: ResidentChat, message: ApiCall, words: str, number: str = "SG-000001"
+) -> None:
+    """The resident presses 💬 Reply under ``message`` and writes ``words``; the prompt
+    and the bot's answer both name the ticket."""
+    prompt = await resident.press(message, "💬 Reply")
+    assert number in prompt.params["text"]
+    done = await resident.say(words)
+    assert number in done.params["text"]
+
+
+async def two_tickets_waiting(alice: ResidentChat, app: Application) -> tuple[int, int]:
+    """Alice with two tickets, each waiting for her answer (the second asked last)."""
+    first, second = await two_open_tickets(alice)
     await staff_writes(app, first, "When can we come?", asking=True)
     await staff_writes(app, second, "Which lift is it?", asking=True)
     await office_message(alice, "Which lift is it?")
@@ -80,18 +104,14 @@ async def test_plain_text_answers_the_one_ticket_waiting_for_the_resident(
 
 
 async def test_a_telegram_reply_to_the_offices_message_goes_to_that_ticket(
-    alice: ResidentChat, app: Application, telegram: FakeTelegramServer
+    alice: ResidentChat, app: Application
 ) -> None:
-    await alice.registered_in_unit()
-    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
-    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    first, second = await two_open_tickets(alice)
     await staff_writes(app, first, "We will come tomorrow at 10.", asking=False)
     reply_from_office = await office_message(alice, "We will come tomorrow at 10.")
     await staff_writes(app, second, "The lift company is booked.", asking=False)
     await office_message(alice, "The lift company is booked.")
-    mark = telegram.mark()
-    telegram.send_text(alice.user, "10 is fine, thanks", reply_to=message_of(reply_from_office))
-    answer = await alice.next_message(mark)
+    answer = await replies_to(alice, reply_from_office, "10 is fine, thanks")
     assert answer.params["text"].startswith("💬 Added to SG-000001")
     assert await comments(app, first) == ["10 is fine, thanks"]
     assert await comments(app, second) == []
@@ -102,10 +122,7 @@ async def test_the_reply_button_asks_for_the_answer(alice: ResidentChat, app: Ap
     ticket_id = await file_directly(alice, "Kitchen tap leaking", category_key="water")
     await staff_writes(app, ticket_id, "Is the water shut off?", asking=False)
     relayed = await office_message(alice, "Is the water shut off?")
-    prompt = await alice.press(relayed, "💬 Reply")
-    assert "SG-000001" in prompt.params["text"]
-    done = await alice.say("Yes, at the main valve")
-    assert "SG-000001" in done.params["text"]
+    await answers_with_the_reply_button(alice, relayed, "Yes, at the main valve")
     assert await comments(app, ticket_id) == ["Yes, at the main valve"]
 
 
@@ -157,9 +174,7 @@ async def test_a_reply_to_the_filing_confirmation_goes_to_that_ticket(
     filed = await residents.file_leak_in_chat(telegram, xiaoming.user, "厨房水管漏水")
     assert "SG-000001" in filed.params["text"]
     other = await file_directly(xiaoming, "电梯异响", category_key="lift")
-    mark = telegram.mark()
-    telegram.send_text(xiaoming.user, "补充:楼下邻居家也在滴水", reply_to=message_of(filed))
-    answer = await xiaoming.next_message(mark)
+    answer = await replies_to(xiaoming, filed, "补充:楼下邻居家也在滴水")
     assert answer.params["text"].startswith("💬 已添加到 SG-000001")
     assert "转给物业" not in answer.params["text"]  # not offered as a new request
     first = next(t.id for t in await xiaoming.tickets() if t.number == "SG-000001")
@@ -168,17 +183,13 @@ async def test_a_reply_to_the_filing_confirmation_goes_to_that_ticket(
 
 
 async def test_a_reply_to_a_status_change_goes_to_that_ticket(
-    alice: ResidentChat, app: Application, telegram: FakeTelegramServer
+    alice: ResidentChat, app: Application
 ) -> None:
-    await alice.registered_in_unit()
-    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
-    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    first, second = await two_open_tickets(alice)
     await staff_takes(app, first)
     status = await office_message(alice, "SG-000001: status is now")
     assert "SG-000002" not in status.params["text"]
-    mark = telegram.mark()
-    telegram.send_text(alice.user, "I am home all afternoon", reply_to=message_of(status))
-    answer = await alice.next_message(mark)
+    answer = await replies_to(alice, status, "I am home all afternoon")
     assert answer.params["text"].startswith("💬 Added to SG-000001")
     assert await comments(app, first) == ["I am home all afternoon"]
     assert await comments(app, second) == []
@@ -187,9 +198,7 @@ async def test_a_reply_to_a_status_change_goes_to_that_ticket(
 async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_which(
     alice: ResidentChat, app: Application
 ) -> None:
-    await alice.registered_in_unit()
-    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
-    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    first, second = await two_open_tickets(alice)
     which = await alice.say("It got worse this morning")
     assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
     assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
@@ -233,17 +242,13 @@ async def test_the_resident_reads_that_the_office_waits_for_their_answer(
 
 
 async def test_a_reply_to_the_tickets_detail_goes_to_that_ticket(
-    alice: ResidentChat, app: Application, telegram: FakeTelegramServer
+    alice: ResidentChat, app: Application
 ) -> None:
-    await alice.registered_in_unit()
-    first = await file_directly(alice, "Kitchen tap leaking", category_key="water")
-    second = await file_directly(alice, "Lift noisy", category_key="lift")
+    first, second = await two_open_tickets(alice)
     listing = await alice.say("📋 My tickets")
     detail = await alice.press(listing, buttons(listing)[-1], expect="editMessageText")
     assert "SG-000001" in detail.params["text"] and "SG-000002" not in detail.params["text"]
-    mark = telegram.mark()
-    telegram.send_text(alice.user, "It drips at night too", reply_to=message_of(detail))
-    answer = await alice.next_message(mark)
+    answer = await replies_to(alice, detail, "It drips at night too")
     assert answer.params["text"].startswith("💬 Added to SG-000001")
     assert await comments(app, first) == ["It drips at night too"]
     assert await comments(app, second) == []
@@ -257,10 +262,7 @@ async def test_the_resolution_carries_reply_beside_fixed_and_not_fixed(
     await staff_resolves(app, ticket_id)
     resolved = await office_message(alice, "has been resolved")
     assert buttons(resolved) == ["✅ Fixed", "❌ Not fixed", "💬 Reply"]
-    prompt = await alice.press(resolved, "💬 Reply")
-    assert "SG-000001" in prompt.params["text"]
-    done = await alice.say("Thanks, what was wrong with it?")
-    assert "SG-000001" in done.params["text"]
+    await answers_with_the_reply_button(alice, resolved, "Thanks, what was wrong with it?")
     assert await comments(app, ticket_id) == ["Thanks, what was wrong with it?"]
 
 
