@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +23,10 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, NP_, Plural, pick_locale, translate, translate_plural
 from bot.presentation import outbox
 from bot.presentation.announce import renders
+from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
 from bot.presentation.recipients import staff_group
+from bot.presentation.staff.card import card_button
 from bot.presentation.texts import category_name, kind_name, local_time
 from bot.services.context import Context
 from bot.services.sla.escalations import group_above
@@ -201,16 +204,8 @@ def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool) -> st
 
 
 def _buttons(locale: str, ticket: Ticket) -> dict[str, Any]:
-    row = [
-        {
-            "text": translate(locale, label),
-            "callback_data": StaffTicketAction(
-                action=action, ticket_id=ticket.id, version=ticket.version
-            ).pack(),
-        }
-        for action, label in BUTTONS
-    ]
-    return {"inline_keyboard": [row]}
+    row = [card_button(ticket, locale, action, label) for action, label in BUTTONS]
+    return as_payload(InlineKeyboardMarkup(inline_keyboard=[row]))
 
 
 def _details_buttons(lines: list[_Line]) -> dict[str, Any]:

@@ -173,16 +173,23 @@ async def card_text(
     return text.replace(_DESCRIPTION, description)
 
 
+def card_button(
+    ticket: Ticket, locale: str, action: CardAction, label: str
+) -> InlineKeyboardButton:
+    """A staff button about the ticket as it is now (a press on an older version is refused)."""
+    data = StaffTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
+    return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
+
+
 def card_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
     """The actions that make sense in the ticket's status (:func:`shows`), each in its
     row: a new ticket can be taken, a taken one started and resolved, a resolved one only
     noted, a closed or cancelled one keeps only Details."""
 
-    def button(action: CardAction, label: str) -> InlineKeyboardButton:
-        data = StaffTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
-        return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
-
-    rows = [[button(a, label) for a, label in row if shows(a, ticket)] for row in CARD_ROWS]
+    rows = [
+        [card_button(ticket, locale, a, label) for a, label in row if shows(a, ticket)]
+        for row in CARD_ROWS
+    ]
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
