@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from bot.app.application import Application
 from bot.services.people import resolve_actor
@@ -36,6 +36,25 @@ SUNSHINE_GROUP = -1009000000100
 AGENT, MANAGER = 5001, 5002
 
 
+def unit_query(building: str, unit: str, project: str = "sunshine") -> Select[tuple[int]]:
+    """The id of the unit ``unit`` of ``building`` in ``project`` (keys, as in the
+    organisation file)."""
+    return (
+        select(PropertyUnit.id)
+        .join(Building, Building.id == PropertyUnit.building_id)
+        .join(OrgUnit, OrgUnit.id == Building.project_id)
+        .where(OrgUnit.key == project, Building.key == building, PropertyUnit.key == unit)
+    )
+
+
+async def unit_id(app: Application, building: str, unit: str, project: str = "sunshine") -> int:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        found = await session.scalar(unit_query(building, unit, project))
+    assert found is not None
+    return found
+
+
 async def add_resident(
     app: Application,
     telegram_id: int,
@@ -52,15 +71,10 @@ async def add_resident(
         now = app.clock.now()
         person = await add_person(session, telegram_id, name, now, language)
         person.phone = "+8613800138000"  # the number the call-back tests look for
-        flat = await session.scalar(
-            select(PropertyUnit)
-            .join(Building, Building.id == PropertyUnit.building_id)
-            .join(OrgUnit, OrgUnit.id == Building.project_id)
-            .where(OrgUnit.key == project, Building.key == building, PropertyUnit.key == unit)
-        )
+        flat = await session.scalar(unit_query(building, unit, project))
         assert flat is not None
         session.add(
-            ResidentUnit(person_id=person.id, property_unit_id=flat.id, via="code", bound_at=now)
+            ResidentUnit(person_id=person.id, property_unit_id=flat, via="code", bound_at=now)
         )
         return person.id
 

@@ -18,11 +18,8 @@ from bot.app.application import Application
 from fake_telegram import FakeTelegramServer
 from storage.models import (
     AuditEntry,
-    Building,
     Incident,
     IncidentTicket,
-    OrgUnit,
-    PropertyUnit,
     Ticket,
     TicketStatus,
 )
@@ -30,6 +27,7 @@ from tests.conftest import eventually
 from tests.e2e.notice_support import write_notices_org
 from tests.e2e.residents import delivered, settled
 from tests.e2e.staff_helpers import AGENT, SUNSHINE_GROUP, file_ticket, staff_user
+from tests.e2e.survey_support import unit_id
 
 FLOODED = "3号楼水管爆裂"
 
@@ -37,19 +35,6 @@ FLOODED = "3号楼水管爆裂"
 @pytest.fixture
 def org_file(tmp_path: Path) -> Path:
     return write_notices_org(tmp_path)
-
-
-async def unit_id(app: Application, building: str, unit: str) -> int:
-    assert app.sessionmaker is not None
-    async with app.sessionmaker() as session:
-        found = await session.scalar(
-            select(PropertyUnit.id)
-            .join(Building, Building.id == PropertyUnit.building_id)
-            .join(OrgUnit, OrgUnit.id == Building.project_id)
-            .where(OrgUnit.key == "sunshine", Building.key == building, PropertyUnit.key == unit)
-        )
-        assert found is not None
-        return found
 
 
 async def report(

@@ -27,7 +27,7 @@ from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
 from tests.e2e.residents import buttons, delivered, message_of, settled
-from tests.e2e.test_incidents import unit_id
+from tests.e2e.survey_support import unit_id
 
 GROUP = desk.SUNSHINE_GROUP
 

@@ -7,28 +7,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.app.application import Application
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
-from storage.models import Building, OrgUnit, PropertyUnit, StaffRole, TicketStatus
+from storage.models import StaffRole, TicketStatus
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e import survey_support as surveys
 from tests.e2e.chat import StaffChat
-from tests.e2e.conftest import AppFactory, say
+from tests.e2e.conftest import AppFactory, org_file_edited, say
 
 CARD_TIME = re.compile(r"\d\d-\d\d \d\d:\d\d")
 
 
-def _with_english_plaza(org_file: Path, tmp_path: Path) -> Path:
-    """The organisation file with the plaza project's staff group in English."""
-    text = org_file.read_text(encoding="utf-8")
-    text = text.replace('key = "plaza"\n', 'key = "plaza"\nlanguage = "en"\n', 1)
-    changed = tmp_path / "organisation.toml"
-    changed.write_text(text, encoding="utf-8")
-    return changed
+ENGLISH_PLAZA = ('key = "plaza"\n', 'key = "plaza"\nlanguage = "en"\n')  # its staff group
 
 
 async def test_an_english_agent_in_a_chinese_group_reads_chinese_there_and_english_privately(
@@ -78,7 +70,7 @@ async def test_an_english_agent_in_a_chinese_group_reads_chinese_there_and_engli
 async def test_a_group_in_english_reads_english_whoever_presses(
     start_app: AppFactory, telegram: FakeTelegramServer, org_file: Path, tmp_path: Path
 ) -> None:
-    app = await start_app(bot_config=_with_english_plaza(org_file, tmp_path))
+    app = await start_app(bot_config=org_file_edited(org_file, tmp_path, ENGLISH_PLAZA))
     await desk.add_staff(app, 5020, "李雷", StaffRole.AGENT, "plaza")
     chinese = StaffChat(
         app, telegram, telegram.user(id=5020, first_name="李雷"), group=desk.PLAZA_GROUP
@@ -177,11 +169,13 @@ async def test_an_answered_menu_keeps_its_question_and_says_what_was_chosen(
 async def test_a_group_in_english_reads_the_english_names_of_its_project_and_building(
     start_app: AppFactory, telegram: FakeTelegramServer, org_file: Path, tmp_path: Path
 ) -> None:
-    named = _with_english_plaza(org_file, tmp_path)
-    text = named.read_text(encoding="utf-8")
-    text = text.replace('name = "星河广场"\n', 'name = "星河广场"\nname_en = "Galaxy Plaza"\n', 1)
-    text = text.replace('name = "A座"\n', 'name = "A座"\n  name_en = "Tower A"\n', 1)
-    named.write_text(text, encoding="utf-8")
+    named = org_file_edited(
+        org_file,
+        tmp_path,
+        ENGLISH_PLAZA,
+        ('name = "星河广场"\n', 'name = "星河广场"\nname_en = "Galaxy Plaza"\n'),
+        ('name = "A座"\n', 'name = "A座"\n  name_en = "Tower A"\n'),
+    )
     app = await start_app(bot_config=named)
     await desk.add_staff(app, 5020, "Li Lei", StaffRole.AGENT, "plaza")
     agent = StaffChat(
@@ -190,14 +184,7 @@ async def test_a_group_in_english_reads_the_english_names_of_its_project_and_bui
         telegram.user(id=5020, first_name="Li Lei", language_code="en"),
         group=desk.PLAZA_GROUP,
     )
-    assert app.sessionmaker is not None
-    async with app.sessionmaker() as session:
-        unit = await session.scalar(
-            select(PropertyUnit.id)
-            .join(Building, Building.id == PropertyUnit.building_id)
-            .join(OrgUnit, OrgUnit.id == Building.project_id)
-            .where(OrgUnit.key == "plaza", Building.key == "A", PropertyUnit.key == "S01")
-        )
+    unit = await surveys.unit_id(app, "A", "S01", project="plaza")
     ticket = await desk.file_ticket(app, telegram, project="plaza", property_unit_id=unit)
     card = await agent.card(ticket)
     assert "Where: Tower A S01" in (card.text or "") and "A座" not in (card.text or "")
