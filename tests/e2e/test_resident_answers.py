@@ -53,6 +53,16 @@ async def comments(app: Application, ticket_id: int) -> list[str]:
         return [str(body) for body in rows]
 
 
+async def landed_on(
+    app: Application, answer: ApiCall, number: str, ticket_id: int, words: str, *, not_on: int
+) -> None:
+    """The bot's ``answer`` says the resident's ``words`` were added to ``number``: they
+    are that ticket's one comment, and the other ticket ``not_on`` has none."""
+    assert answer.params["text"].startswith(f"💬 Added to {number}")
+    assert await comments(app, ticket_id) == [words]
+    assert await comments(app, not_on) == []
+
+
 async def two_open_tickets(alice: ResidentChat) -> tuple[int, int]:
     """Alice registered, with a water ticket (SG-000001) and a lift one (SG-000002)."""
     await alice.registered_in_unit()
@@ -112,9 +122,7 @@ async def test_a_telegram_reply_to_the_offices_message_goes_to_that_ticket(
     await staff_writes(app, second, "The lift company is booked.", asking=False)
     await office_message(alice, "The lift company is booked.")
     answer = await replies_to(alice, reply_from_office, "10 is fine, thanks")
-    assert answer.params["text"].startswith("💬 Added to SG-000001")
-    assert await comments(app, first) == ["10 is fine, thanks"]
-    assert await comments(app, second) == []
+    await landed_on(app, answer, "SG-000001", first, "10 is fine, thanks", not_on=second)
 
 
 async def test_the_reply_button_asks_for_the_answer(alice: ResidentChat, app: Application) -> None:
@@ -134,9 +142,7 @@ async def test_with_two_tickets_waiting_the_resident_is_asked_which(
     assert "SG-000001" in which.params["text"] and "SG-000002" in which.params["text"]
     assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
     done = await alice.press(which, "💬 Add to SG-000002")
-    assert done.params["text"].startswith("💬 Added to SG-000002")
-    assert await comments(app, second) == ["The left one"]
-    assert await comments(app, first) == []
+    await landed_on(app, done, "SG-000002", second, "The left one", not_on=first)
 
 
 async def test_a_new_problem_beside_an_open_ticket_can_go_either_way(
@@ -190,9 +196,7 @@ async def test_a_reply_to_a_status_change_goes_to_that_ticket(
     status = await office_message(alice, "SG-000001: status is now")
     assert "SG-000002" not in status.params["text"]
     answer = await replies_to(alice, status, "I am home all afternoon")
-    assert answer.params["text"].startswith("💬 Added to SG-000001")
-    assert await comments(app, first) == ["I am home all afternoon"]
-    assert await comments(app, second) == []
+    await landed_on(app, answer, "SG-000001", first, "I am home all afternoon", not_on=second)
 
 
 async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_which(
@@ -203,9 +207,7 @@ async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_whic
     assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
     assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
     done = await alice.press(which, "💬 Add to SG-000001")
-    assert done.params["text"].startswith("💬 Added to SG-000001")
-    assert await comments(app, first) == ["It got worse this morning"]
-    assert await comments(app, second) == []
+    await landed_on(app, done, "SG-000001", first, "It got worse this morning", not_on=second)
     # A brand-new problem beside them is filed through the same question.
     which = await alice.say("The corridor light on floor 2 is broken")
     offer = await alice.press(which, "📝 A new request")
@@ -249,9 +251,7 @@ async def test_a_reply_to_the_tickets_detail_goes_to_that_ticket(
     detail = await alice.press(listing, buttons(listing)[-1], expect="editMessageText")
     assert "SG-000001" in detail.params["text"] and "SG-000002" not in detail.params["text"]
     answer = await replies_to(alice, detail, "It drips at night too")
-    assert answer.params["text"].startswith("💬 Added to SG-000001")
-    assert await comments(app, first) == ["It drips at night too"]
-    assert await comments(app, second) == []
+    await landed_on(app, answer, "SG-000001", first, "It drips at night too", not_on=second)
 
 
 async def test_the_resolution_carries_reply_beside_fixed_and_not_fixed(
