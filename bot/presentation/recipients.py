@@ -24,15 +24,19 @@ class Recipient:
     locale: str
 
 
+def person_locale(person: Person | None, default_locale: str) -> str:
+    """The language to write to someone in: their own (chosen, else Telegram's), else
+    ``default_locale``."""
+    if person is None:
+        return default_locale
+    return pick_locale(person.language, person.telegram_language, default_locale)
+
+
 def recipient_for(person: Person | None, default_locale: str) -> Recipient | None:
     """Where and in which language to write to someone (None: gone, or unreachable)."""
     if person is None or person.telegram_id is None or not person.reachable:
         return None
-    return Recipient(
-        person.id,
-        person.telegram_id,
-        pick_locale(person.language, person.telegram_language, default_locale),
-    )
+    return Recipient(person.id, person.telegram_id, person_locale(person, default_locale))
 
 
 async def recipient_of(

@@ -13,7 +13,7 @@ from bot.i18n import pick_locale
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.announcements import notice_body, place_names, progress_text, zone_of
-from bot.presentation.recipients import staff_group
+from bot.presentation.recipients import person_locale, staff_group
 from bot.services.announcements.notices import (
     AnnouncementChanged,
     AnnouncementProgress,
@@ -141,13 +141,7 @@ async def announcement_changed(
     }
     edition = "w" if announcement.withdrawn_at is not None else f"r{announcement.revision}"
     for copy in copies:
-        person = people.get(copy.chat_id)
-        locale = (
-            pick_locale(person.language, person.telegram_language, ctx.group_locale)
-            if person is not None
-            else ctx.group_locale
-        )
-        body = await bodies.body(locale)
+        body = await bodies.body(person_locale(people.get(copy.chat_id), ctx.group_locale))
         field = "caption" if copy.method == "sendPhoto" else "text"
         if copy.status == OutboxStatus.PENDING and copy.locked_by is None:
             copy.payload = {**copy.payload, field: body}
@@ -179,11 +173,7 @@ async def announcement_progress(
         if announcement.created_by_id
         else None
     )
-    locale = (
-        pick_locale(sender.language, sender.telegram_language, ctx.group_locale)
-        if sender is not None
-        else ctx.group_locale
-    )
+    locale = person_locale(sender, ctx.group_locale)
     text = progress_text(notice.delivered, notice.unreachable, notice.waiting, notice.final, locale)
     if notice.final:
         await outbox.enqueue_text(

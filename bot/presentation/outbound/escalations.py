@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
-from bot.i18n import N_, NP_, Plural, pick_locale, translate, translate_plural
+from bot.i18n import N_, NP_, Plural, translate, translate_plural
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
-from bot.presentation.recipients import staff_group
+from bot.presentation.recipients import person_locale, staff_group
 from bot.presentation.staff.card import card_button
 from bot.presentation.texts import category_name, kind_name, local_time
 from bot.services.context import Context
@@ -276,7 +276,7 @@ async def deadlines_near(session: AsyncSession, ctx: Context, notice: DeadlinesN
         project = lines[0].project
         chat = _Chat(
             person.telegram_id,
-            pick_locale(person.language, person.telegram_language, ctx.group_locale),
+            person_locale(person, ctx.group_locale),
             _zone(ctx.org, project.key if project else None),
         )
     else:
