@@ -63,6 +63,17 @@ async def landed_on(
     assert await comments(app, not_on) == []
 
 
+async def asked_by_the_office(
+    resident: ResidentChat, app: Application, question: str
+) -> tuple[int, ApiCall]:
+    """The resident registered, with a water ticket on which the agent asks ``question``
+    and waits for the answer; the ticket's id and the question as it reached them."""
+    await resident.registered_in_unit()
+    ticket_id = await file_directly(resident, "卫生间漏水", category_key="water")
+    await staff_writes(app, ticket_id, question, asking=True)
+    return ticket_id, await office_message(resident, question)
+
+
 async def two_open_tickets(alice: ResidentChat) -> tuple[int, int]:
     """Alice registered, with a water ticket (SG-000001) and a lift one (SG-000002)."""
     await alice.registered_in_unit()
@@ -101,10 +112,7 @@ async def two_tickets_waiting(alice: ResidentChat, app: Application) -> tuple[in
 async def test_plain_text_answers_the_one_ticket_waiting_for_the_resident(
     xiaoming: ResidentChat, app: Application
 ) -> None:
-    await xiaoming.registered_in_unit()
-    ticket_id = await file_directly(xiaoming, "卫生间漏水", category_key="water")
-    await staff_writes(app, ticket_id, "请问您下午几点方便上门?", asking=True)
-    asked = await office_message(xiaoming, "请问您下午几点方便上门")
+    ticket_id, asked = await asked_by_the_office(xiaoming, app, "请问您下午几点方便上门?")
     assert buttons(asked) == ["💬 回复"]
     assert "我的工单" not in asked.params["text"]  # no trip through the menus
     answer = await xiaoming.say("好的,下午两点家里有人。")
@@ -217,10 +225,7 @@ async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_whic
 async def test_a_photo_answers_the_one_ticket_waiting_for_the_resident(
     xiaoming: ResidentChat, app: Application
 ) -> None:
-    await xiaoming.registered_in_unit()
-    ticket_id = await file_directly(xiaoming, "卫生间漏水", category_key="water")
-    await staff_writes(app, ticket_id, "请拍一张漏水处的照片", asking=True)
-    await office_message(xiaoming, "请拍一张漏水处的照片")
+    ticket_id, _ = await asked_by_the_office(xiaoming, app, "请拍一张漏水处的照片")
     answer = await xiaoming.send_photo()
     assert answer.params["text"].startswith("💬 已添加到 SG-000001")
     assert await comments(app, ticket_id) == ["📷"]
@@ -233,10 +238,7 @@ async def test_a_photo_answers_the_one_ticket_waiting_for_the_resident(
 async def test_the_resident_reads_that_the_office_waits_for_their_answer(
     xiaoming: ResidentChat, app: Application
 ) -> None:
-    await xiaoming.registered_in_unit()
-    ticket_id = await file_directly(xiaoming, "卫生间漏水", category_key="water")
-    await staff_writes(app, ticket_id, "请问您几点在家?", asking=True)
-    await office_message(xiaoming, "请问您几点在家")
+    await asked_by_the_office(xiaoming, app, "请问您几点在家?")
     listed = await xiaoming.say("📋 我的工单")
     detail = await xiaoming.press(listed, buttons(listed)[0], expect="editMessageText")
     assert "等待您的回复" in detail.params["text"]
