@@ -15,8 +15,13 @@ Packed forms (unchanged, buttons already sent keep working)::
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton
+
+if TYPE_CHECKING:
+    from storage.models import Ticket
 
 
 class CardAction(enum.StrEnum):
@@ -57,6 +62,15 @@ class ResidentTicketAction(CallbackData, prefix="rt"):
     action: str
     ticket_id: int
     version: int
+
+
+def ticket_button(
+    family: type[StaffTicketAction | ResidentTicketAction], action: str, ticket: Ticket, text: str
+) -> InlineKeyboardButton:
+    """A button of the staff's or the resident's family for the ticket as it is now (its
+    version: a press on an older one is refused)."""
+    data = family(action=action, ticket_id=ticket.id, version=ticket.version)
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 class ReassignKind(enum.StrEnum):

@@ -24,9 +24,8 @@ from bot.i18n import N_, NP_, Plural, translate, translate_plural
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
-from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
+from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
 from bot.presentation.recipients import person_locale, staff_group
-from bot.presentation.staff.card import card_button
 from bot.presentation.texts import category_name, kind_name, local_time
 from bot.services.context import Context
 from bot.services.sla.escalations import group_above
@@ -204,7 +203,10 @@ def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool) -> st
 
 
 def _buttons(locale: str, ticket: Ticket) -> dict[str, Any]:
-    row = [card_button(ticket, locale, action, label) for action, label in BUTTONS]
+    row = [
+        ticket_button(StaffTicketAction, action, ticket, translate(locale, label))
+        for action, label in BUTTONS
+    ]
     return as_payload(InlineKeyboardMarkup(inline_keyboard=[row]))
 
 

@@ -13,7 +13,7 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
-from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction
+from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction, ticket_button
 from bot.presentation.recipients import Recipient, ticket_residents
 from bot.presentation.texts import category_name, status_name
 from bot.services.context import Context
@@ -46,9 +46,7 @@ NOT_URGENT = N_(", no longer urgent")
 def _button(
     ticket: Ticket, locale: str, action: ResidentAction, label: str
 ) -> InlineKeyboardButton:
-    """A button about the ticket as it is now (a press on an older version is refused)."""
-    data = ResidentTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
-    return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
+    return ticket_button(ResidentTicketAction, action, ticket, translate(locale, label))
 
 
 def reply_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:

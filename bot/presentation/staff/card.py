@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
-from bot.presentation.buttons.tickets import CardAction, StaffTicketAction
+from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
 from bot.presentation.message_split import TEXT_LIMIT, truncate_html, units
 from bot.presentation.texts import (
     STATUS_ICONS,
@@ -173,21 +173,17 @@ async def card_text(
     return text.replace(_DESCRIPTION, description)
 
 
-def card_button(
-    ticket: Ticket, locale: str, action: CardAction, label: str
-) -> InlineKeyboardButton:
-    """A staff button about the ticket as it is now (a press on an older version is refused)."""
-    data = StaffTicketAction(action=action, ticket_id=ticket.id, version=ticket.version)
-    return InlineKeyboardButton(text=translate(locale, label), callback_data=data.pack())
-
-
 def card_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
     """The actions that make sense in the ticket's status (:func:`shows`), each in its
     row: a new ticket can be taken, a taken one started and resolved, a resolved one only
     noted, a closed or cancelled one keeps only Details."""
 
     rows = [
-        [card_button(ticket, locale, a, label) for a, label in row if shows(a, ticket)]
+        [
+            ticket_button(StaffTicketAction, action, ticket, translate(locale, label))
+            for action, label in row
+            if shows(action, ticket)
+        ]
         for row in CARD_ROWS
     ]
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
