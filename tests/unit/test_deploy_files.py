@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from bot.app.cli.main import build_parser
+from bot.app.observability.metrics import Metrics
 from bot.config.settings import Settings
 
 ROOT = Path(__file__).parents[2]
@@ -18,7 +19,6 @@ UNIT = ROOT / "deploy" / "systemd" / "resident-bot@.service"
 ENV_EXAMPLE = ROOT / "deploy" / "systemd" / "resident-bot.env.example"
 NGINX = ROOT / "deploy" / "nginx" / "resident-bot.conf"
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
-METRICS_SOURCE = ROOT / "bot" / "app" / "observability" / "metrics.py"
 
 
 def _subcommands() -> set[str]:
@@ -231,19 +231,15 @@ def test_alert_rules_are_complete() -> None:
 
 
 def _defined_metrics() -> set[str]:
-    """The series names the bot exports, from its metric definitions."""
-    source = METRICS_SOURCE.read_text(encoding="utf-8")
-    prefix = re.search(r'^PREFIX = "(\w+)"', source, re.MULTILINE)
-    assert prefix is not None
+    """The series names the bot exports, from a fresh application's registry."""
     series: set[str] = set()
-    for kind, name in re.findall(r'(Counter|Gauge|Histogram)\(\s*f"\{PREFIX\}_(\w+)"', source):
-        full = f"{prefix.group(1)}_{name}"
-        if kind == "Counter":
-            series.add(f"{full}_total")
-        elif kind == "Histogram":
-            series |= {f"{full}_bucket", f"{full}_sum", f"{full}_count", full}
+    for family in Metrics().registry.collect():
+        if family.type == "counter":
+            series.add(f"{family.name}_total")
+        elif family.type == "histogram":
+            series |= {f"{family.name}{end}" for end in ("_bucket", "_sum", "_count", "")}
         else:
-            series.add(full)
+            series.add(family.name)
     return series
 
 
