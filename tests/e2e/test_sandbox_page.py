@@ -257,6 +257,24 @@ class Page:
         select = self.pane(key).find_element(By.CSS_SELECTOR, ".speaker-select")
         select.find_element(By.XPATH, f'.//option[normalize-space(.)="{name}"]').click()
 
+    def seeded(self, what: str = "the sandbox's seed (Alice's and 王秀英's tickets)") -> None:
+        """Wait for the seeded sandbox: a cold start is slow."""
+        self.until(lambda: body_status(self.driver) == "ready", what, timeout=180)
+
+    def register(self, key: str, name: str, *place: str) -> None:
+        """/start, consent, the name, the contact shared by its keyboard button, the unit
+        chosen step by step (estate, building, unit): the request goes to the staff group."""
+        self.type(key, "/start")
+        self.press(key, "✅ 我同意")
+        self.sees(key, "姓名")
+        self.type(key, name)
+        share = self.element(key, ".kb-btn.contact")
+        assert share.text == "📱 分享我的电话号码"
+        share.click()
+        self.press(key, "🏠 选择我的房屋")
+        for step in place:
+            self.press(key, step)
+
     def show_only(self, *keys: str) -> None:
         for entry in self.driver.find_elements(By.CSS_SELECTOR, "#people label"):
             box = entry.find_element(By.TAG_NAME, "input")
@@ -288,26 +306,12 @@ def test_a_complaint_from_registration_to_rating_statistics_and_export_in_the_br
 ) -> None:
     page = Page(browser, tmp_path)
     browser.get(sandbox_url)
-    page.until(
-        lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-status") == "ready",
-        "the sandbox's seed (Alice's and 王秀英's tickets)",
-        timeout=180,
-    )
+    page.seeded()
     page.sees("alice", "SG-000002")  # seeded: Alice's complaint, nobody has answered yet
     page.show_only("xiaoming", "project", "region", "manager")
 
     # 小明 registers: agrees, gives his name, shares his contact with the keyboard button.
-    page.type("xiaoming", "/start")
-    page.press("xiaoming", "✅ 我同意")
-    page.sees("xiaoming", "姓名")
-    page.type("xiaoming", "张小明")
-    share = page.element("xiaoming", ".kb-btn.contact")
-    assert share.text == "📱 分享我的电话号码"
-    share.click()
-    page.press("xiaoming", "🏠 选择我的房屋")
-    page.press("xiaoming", "阳光花园")
-    page.press("xiaoming", "1号楼")
-    page.press("xiaoming", "201")
+    page.register("xiaoming", "张小明", "阳光花园", "1号楼", "201")
     page.sees("project", "张小明 申请登记为 阳光花园 1号楼 201")
     page.act_as("project", "王芳")
     page.press("project", "✅ 批准")
@@ -390,19 +394,10 @@ def test_upload_topics_a_day_later_an_edit_in_place_and_starting_over_in_the_bro
 
     page = Page(browser, tmp_path)
     browser.get(sandbox_url)
-    seeded = lambda: body_status(browser) == "ready"  # noqa: E731
-    page.until(seeded, "the sandbox's seed", timeout=180)
+    page.seeded()
     page.show_only("xiaoming", "binjiang")
 
-    page.type("xiaoming", "/start")
-    page.press("xiaoming", "✅ 我同意")
-    page.sees("xiaoming", "姓名")
-    page.type("xiaoming", "张小明")
-    page.element("xiaoming", ".kb-btn.contact").click()
-    page.press("xiaoming", "🏠 选择我的房屋")
-    page.press("xiaoming", "滨江商务广场")
-    page.press("xiaoming", "A座写字楼")
-    page.press("xiaoming", "A1001")
+    page.register("xiaoming", "张小明", "滨江商务广场", "A座写字楼", "A1001")
     request = page.sees("binjiang", "张小明 申请登记为 滨江商务广场 A座写字楼 A1001")
     request_id = request.get_attribute("data-id")
     assert not request.find_elements(By.CSS_SELECTOR, ".edited")
@@ -474,7 +469,7 @@ def test_upload_topics_a_day_later_an_edit_in_place_and_starting_over_in_the_bro
     browser.find_element(By.ID, "reset").click()
     page.until(lambda: browser.switch_to.alert, "the are-you-sure question").accept()
     page.until(lambda: not page.messages("xiaoming"), "小明's chat emptied")
-    page.until(seeded, "the sandbox seeded again", timeout=180)
+    page.seeded("the sandbox seeded again")
     page.sees("alice", "SG-000002")
     assert browser.find_element(By.ID, "ahead").text == ""
     assert not page.messages("binjiang") and not page.messages("xiaoming")
