@@ -154,3 +154,16 @@ def test_a_cache_file_of_another_user_is_not_read(
     monkeypatch.setattr(PackedDictionary, "undump", no_reading)
     packed, total = load(source, caches)
     assert packed["阖家幸福"] == 3 and total == 1450  # packed here instead
+
+
+def test_the_segmenter_loads_the_packed_dictionary(tmp_path: Path, monkeypatch) -> None:
+    from bot.services.intake import words
+
+    tokenizer = words._load_jieba()
+    assert isinstance(tokenizer.FREQ, PackedDictionary)
+    assert tokenizer.lcut("楼道灯坏了", HMM=False) == ["楼道", "灯", "坏", "了"]
+    # jieba installed where its dictionary is no plain file (zipped): jieba's own loading.
+    monkeypatch.setattr(jieba, "__file__", str(tmp_path / "jieba" / "__init__.py"))
+    tokenizer = words._load_jieba()
+    assert type(tokenizer.FREQ) is dict
+    assert tokenizer.lcut("楼道灯坏了", HMM=False) == ["楼道", "灯", "坏", "了"]

@@ -124,12 +124,15 @@ def _load_jieba() -> jieba.Tokenizer:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # old packaging calls inside jieba warn on import
         import jieba
-    jieba.setLogLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict…" lines
     tokenizer = jieba.Tokenizer()
-    # jieba's own dictionary file, read the way jieba reads it; packed, not jieba's dict.
+    # jieba's own dictionary file, packed (the same words and counts, less memory).
     whole = Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME
-    tokenizer.FREQ, tokenizer.total = dictionary.load(whole)
-    tokenizer.initialized = True
+    if whole.is_file():
+        tokenizer.FREQ, tokenizer.total = dictionary.load(whole)
+        tokenizer.initialized = True
+    else:  # jieba installed some other way (zipped): its own loading
+        tokenizer.initialize()
     return tokenizer
 
 
