@@ -22,12 +22,9 @@ from storage.db import claim
 from storage.models import BindingRequest, BindingStatus, OrgUnit, Person
 
 
-class BindingError(Refused):
+class BindingError(Refused, code="binding_refused", audited=False):
     """A resident's request (or a staff decision) that cannot be taken; not audited:
     these are ordinary mistakes and stale buttons."""
-
-    code = "binding_refused"
-    audited = False
 
 
 @dataclass(frozen=True)

@@ -43,21 +43,16 @@ CODE_LENGTH = SELECTOR_LENGTH + VERIFIER_LENGTH
 HASH_ITERATIONS = 20_000
 
 
-class CodeRefused(Refused):
+class CodeRefused(Refused, code="unit_code_refused", audited=False):
     """A unit code that cannot be used; wrong tries are counted, not audited."""
 
-    code = "unit_code_refused"
-    audited = False
 
-
-class InvalidCode(CodeRefused):
+class InvalidCode(CodeRefused, reason=N_("This code is not valid. Please check it and try again.")):
     """Not a code, or none we issued: the same answer, so guessing learns nothing."""
 
-    default_reason = N_("This code is not valid. Please check it and try again.")
 
-
-class CodeUsed(CodeRefused):
-    default_reason = N_("This code has already been used.")
+class CodeUsed(CodeRefused, reason=N_("This code has already been used.")):
+    pass
 
 
 @dataclass(frozen=True)

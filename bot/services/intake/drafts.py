@@ -17,11 +17,8 @@ from bot.services.tickets.lifecycle import Photo, TicketDraft
 from storage.models import TicketKind
 
 
-class DraftRefused(Refused):
+class DraftRefused(Refused, code="bad_text", audited=False):
     """Text that cannot be used (empty, too long): an ordinary mistake, not audited."""
-
-    code = "bad_text"
-    audited = False
 
 
 @dataclass

@@ -66,11 +66,8 @@ def reading_from(sessionmaker: async_sessionmaker[AsyncSession]) -> Reading:
     return lambda: read_only_session(sessionmaker)
 
 
-class ArgumentError(Refused):
+class ArgumentError(Refused, code="bad_argument", audited=False):
     """An argument that is no period, scope or option (a typing mistake: not audited)."""
-
-    code = "bad_argument"
-    audited = False
 
     def __init__(self, argument: str, command: Command = "stats") -> None:
         super().__init__(NOT_UNDERSTOOD[command], argument=argument)

@@ -12,66 +12,79 @@ from bot.i18n import N_
 from bot.services.errors import Refused
 
 
-class SurveyError(Refused):
-    code = "survey_closed"
-    default_reason = N_("This question is no longer open.")
-    audited = False
+class SurveyError(
+    Refused, code="survey_closed", reason=N_("This question is no longer open."), audited=False
+):
+    pass
 
 
-class StaleSurvey(SurveyError):
+class StaleSurvey(
+    SurveyError,
+    code="stale_survey",
+    reason=N_("This question has already been answered or is no longer open."),
+):
     """The button belongs to a question already answered or no longer asked."""
 
-    code = "stale_survey"
-    default_reason = N_("This question has already been answered or is no longer open.")
+
+class NotYourSurvey(
+    SurveyError, code="not_your_survey", reason=N_("This survey was sent to someone else.")
+):
+    pass
 
 
-class NotYourSurvey(SurveyError):
-    code = "not_your_survey"
-    default_reason = N_("This survey was sent to someone else.")
+class TicketChanged(
+    SurveyError,
+    code="ticket_changed",
+    reason=N_("This ticket has changed since this question was sent. Please look again."),
+):
+    pass
 
 
-class TicketChanged(SurveyError):
-    code = "ticket_changed"
-    default_reason = N_("This ticket has changed since this question was sent. Please look again.")
+class SurveyEnded(SurveyError, code="survey_ended", reason=N_("This survey has ended. Thank you!")):
+    pass
 
 
-class SurveyEnded(SurveyError):
-    code = "survey_ended"
-    default_reason = N_("This survey has ended. Thank you!")
+class AlreadyCompleted(
+    SurveyError,
+    code="survey_completed",
+    reason=N_("You have already answered this survey. Thank you!"),
+):
+    pass
 
 
-class AlreadyCompleted(SurveyError):
-    code = "survey_completed"
-    default_reason = N_("You have already answered this survey. Thank you!")
+class NoOpenSurvey(
+    SurveyError, code="no_open_survey", reason=N_("You have no survey to answer right now.")
+):
+    pass
 
 
-class NoOpenSurvey(SurveyError):
-    code = "no_open_survey"
-    default_reason = N_("You have no survey to answer right now.")
+class UnknownUnit(
+    SurveyError, code="unknown_unit", reason=N_("There is no project or region with that key.")
+):
+    pass
 
 
-class UnknownUnit(SurveyError):
-    code = "unknown_unit"
-    default_reason = N_("There is no project or region with that key.")
+class UnitNeeded(
+    SurveyError,
+    code="unit_needed",
+    reason=N_("Please name the project or region: /survey start &lt;key&gt;"),
+):
+    pass
 
 
-class UnitNeeded(SurveyError):
-    code = "unit_needed"
-    default_reason = N_("Please name the project or region: /survey start &lt;key&gt;")
+class NoProjects(SurveyError, code="no_projects", reason=N_("There are no active projects there.")):
+    pass
 
 
-class NoProjects(SurveyError):
-    code = "no_projects"
-    default_reason = N_("There are no active projects there.")
+class UnknownCampaign(
+    SurveyError,
+    code="unknown_campaign",
+    reason=N_("There is no survey campaign with that key. Send /survey to list them."),
+):
+    pass
 
 
-class UnknownCampaign(SurveyError):
-    code = "unknown_campaign"
-    default_reason = N_("There is no survey campaign with that key. Send /survey to list them.")
-
-
-class FollowupAlreadyTaken(SurveyError):
+class FollowupAlreadyTaken(
+    SurveyError, code="already_taken", reason=N_("{name} is already calling the resident back.")
+):
     """Another manager is already calling the resident back (``name``)."""
-
-    code = "already_taken"
-    default_reason = N_("{name} is already calling the resident back.")
