@@ -150,6 +150,14 @@ class StaffChat:
         """Wait for the ticket's card, press its ``action`` button; the bot's alert."""
         return await self.press(await self.card(ticket), action)
 
+    async def open_from_card(
+        self, ticket: Ticket, action: str, fragment: str, *, since: int = 0
+    ) -> StoredMessage:
+        """Press the ``action`` button on the ticket's card; the prompt or menu it opens
+        in the group (the bot's message containing ``fragment``)."""
+        await self.press_on_card(ticket, action)
+        return await self.bot_says(fragment, since=since)
+
     async def press_label(self, message: StoredMessage, label: str) -> str:
         """Press the button labelled ``label`` (on a menu or prompt); the bot's alert."""
         pressed = self.telegram.press(self.user, message, text=label)

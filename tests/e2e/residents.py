@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app.application import Application
 from bot.services import unit_codes
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.models import (
+    Building,
     InboundStatus,
     InboundUpdate,
+    OrgUnit,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -100,6 +103,16 @@ async def register(
     return await next_message(telegram, user, registered.seq + 1)
 
 
+async def register_with_code(
+    app: Application, telegram: FakeTelegramServer, user: FakeUser, name: str, unit: str = "101"
+) -> str:
+    """Registered through the link that carries a fresh code of 1号楼 ``unit`` (``/start
+    <code>``), which binds them; returns the code."""
+    code: str = (await issue_code(app))[unit]
+    await register(telegram, user, name, start=f"/start {code}")
+    return code
+
+
 async def registered_in_unit(
     app: Application,
     telegram: FakeTelegramServer,
@@ -152,28 +165,41 @@ async def issue_code(app: Application, project: str = "sunshine", building: str 
     return {code.unit: code.code for code in issued}
 
 
+def unit_query(building: str, unit: str, project: str = "sunshine") -> Select[tuple[int]]:
+    """The id of the unit ``unit`` of ``building`` in ``project`` (keys, as in the
+    organisation file)."""
+    return (
+        select(PropertyUnit.id)
+        .join(Building, Building.id == PropertyUnit.building_id)
+        .join(OrgUnit, OrgUnit.id == Building.project_id)
+        .where(OrgUnit.key == project, Building.key == building, PropertyUnit.key == unit)
+    )
+
+
+async def bind_in(
+    session: AsyncSession,
+    person_id: int,
+    now: datetime,
+    *,
+    building: str,
+    unit: str,
+    project: str = "sunshine",
+) -> None:
+    """Bind the person to the unit (keys, as in the organisation file) as a unit code
+    would have, in ``session``."""
+    flat = await session.scalar(unit_query(building, unit, project))
+    assert flat is not None, f"no unit {building}/{unit} in {project}"
+    session.add(ResidentUnit(person_id=person_id, property_unit_id=flat, via="code", bound_at=now))
+
+
 async def bind_directly(app: Application, telegram_id: int, unit_key: str, building: str) -> None:
     """Bind a resident to a unit behind the bot's back (to set up a scene quickly)."""
     assert app.sessionmaker is not None
     await settled(app)
     async with app.sessionmaker() as session, session.begin():
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
-        units = (
-            await session.scalars(select(PropertyUnit).where(PropertyUnit.key == unit_key))
-        ).all()
-        for unit in units:
-            await session.refresh(unit, ["building"])
-            if unit.building.key == building:
-                session.add(
-                    ResidentUnit(
-                        person_id=person.id,
-                        property_unit_id=unit.id,
-                        via="code",
-                        bound_at=app.clock.now(),
-                    )
-                )
-                return
-        raise AssertionError(f"no unit {building}/{unit_key}")
+        assert person is not None
+        await bind_in(session, person.id, app.clock.now(), building=building, unit=unit_key)
 
 
 async def settled(app: Application) -> None:

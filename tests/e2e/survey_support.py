@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from bot.app.application import Application
 from bot.services.people import resolve_actor
@@ -19,32 +19,18 @@ from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from scheduler.survey_jobs import SweepReport, run_survey_sweep
 from storage.models import (
-    Building,
     OrgUnit,
     Person,
-    PropertyUnit,
-    ResidentUnit,
     SurveyInvitation,
     SurveyResponse,
     TicketKind,
 )
-from tests.e2e.residents import bot_says, message_of, settled
+from tests.e2e.residents import bind_in, bot_says, message_of, settled, unit_query
 from tests.e2e.staff_helpers import ctx
 from tests.integration.ticket_fixtures import add_resident as add_person
 
 SUNSHINE_GROUP = -1009000000100
 AGENT, MANAGER = 5001, 5002
-
-
-def unit_query(building: str, unit: str, project: str = "sunshine") -> Select[tuple[int]]:
-    """The id of the unit ``unit`` of ``building`` in ``project`` (keys, as in the
-    organisation file)."""
-    return (
-        select(PropertyUnit.id)
-        .join(Building, Building.id == PropertyUnit.building_id)
-        .join(OrgUnit, OrgUnit.id == Building.project_id)
-        .where(OrgUnit.key == project, Building.key == building, PropertyUnit.key == unit)
-    )
 
 
 async def unit_id(app: Application, building: str, unit: str, project: str = "sunshine") -> int:
@@ -71,11 +57,7 @@ async def add_resident(
         now = app.clock.now()
         person = await add_person(session, telegram_id, name, now, language)
         person.phone = "+8613800138000"  # the number the call-back tests look for
-        flat = await session.scalar(unit_query(building, unit, project))
-        assert flat is not None
-        session.add(
-            ResidentUnit(person_id=person.id, property_unit_id=flat, via="code", bound_at=now)
-        )
+        await bind_in(session, person.id, now, building=building, unit=unit, project=project)
         return person.id
 
 

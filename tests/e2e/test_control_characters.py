@@ -24,8 +24,7 @@ async def test_a_nul_byte_in_a_name_and_a_ticket_works_and_leaves_no_trace_in_th
     resident_zh: FakeUser,
     debug_logs: pytest.LogCaptureFixture,
 ) -> None:
-    codes = await residents.issue_code(app)
-    await residents.register(telegram, resident_zh, NAME, start=f"/start {codes['101']}")
+    await residents.register_with_code(app, telegram, resident_zh, NAME)
     filed = await residents.file_leak_in_chat(telegram, resident_zh, WORDS)
     assert "SG-000001" in filed.params["text"]
     await residents.settled(app)

@@ -26,9 +26,7 @@ async def test_logs_of_a_full_scenario_hold_no_secrets_or_personal_text(
     resident_zh: FakeUser,
     debug_logs: pytest.LogCaptureFixture,
 ) -> None:
-    codes = await residents.issue_code(app)
-    code = codes["101"]
-    await residents.register(telegram, resident_zh, "张小明", start=f"/start {code}")
+    code = await residents.register_with_code(app, telegram, resident_zh, "张小明")
     await residents.file_leak_in_chat(telegram, resident_zh, SECRET_WORDS)
     await residents.settled(app)
     ticket_id = 1

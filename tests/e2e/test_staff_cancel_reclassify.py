@@ -70,8 +70,7 @@ async def ticket(app: Application, telegram: FakeTelegramServer) -> Ticket:
 async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
     app: Application, telegram: FakeTelegramServer, ticket: Ticket, agent: StaffChat
 ) -> None:
-    await agent.press_on_card(ticket, "cancel")
-    prompt = await agent.bot_says("🚫")
+    prompt = await agent.open_from_card(ticket, "cancel", "🚫")
     assert "为什么要取消" in (prompt.text or "")
     agent.reply(prompt, "重复报修,已合并处理")
     await agent.bot_says("已取消,已告知住户原因")
@@ -89,8 +88,7 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
 async def test_staff_change_category_and_urgency_deadlines_follow_and_the_resident_is_told(
     app: Application, telegram: FakeTelegramServer, ticket: Ticket, manager: StaffChat
 ) -> None:
-    await manager.press_on_card(ticket, "classify")
-    menu = await manager.bot_says("改为")
+    menu = await manager.open_from_card(ticket, "classify", "改为")
     assert "当前分类为“漏水”" in (menu.text or "")
     assert menu.button_texts() == ["✓ 漏水", "电梯", "噪音", "⚡ 标为紧急", "取消"]
     await manager.press_label(menu, "电梯")

@@ -206,8 +206,7 @@ async def test_in_a_plain_group_after_reply_the_next_message_is_the_answer(
     app: Application, telegram: FakeTelegramServer, agent: StaffChat, clock: ManualClock
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    await agent.press_on_card(ticket, "reply")
-    prompt = await agent.bot_says("✍️")
+    prompt = await agent.open_from_card(ticket, "reply", "✍️")
     assert "下一条消息" in (prompt.text or "") and "✖ 取消" in str(prompt.buttons())
     mark = telegram.mark()
     telegram.send_text(agent.user, "师傅下午两点到", chat_id=GROUP)  # no Telegram reply
@@ -216,8 +215,7 @@ async def test_in_a_plain_group_after_reply_the_next_message_is_the_answer(
 
     # A prompt left alone expires: a later message is ordinary chat, not an answer.
     await delivered_to_group(app)  # the card shows the ticket's new version
-    await agent.press_on_card(ticket, "reply")
-    await agent.bot_says("✍️", since=mark)
+    await agent.open_from_card(ticket, "reply", "✍️", since=mark)
     clock.advance(timedelta(minutes=11))
     mark = telegram.mark()
     telegram.send_text(agent.user, "大家晚上去吃饭吗", chat_id=GROUP)
@@ -283,8 +281,7 @@ async def test_after_cancel_on_the_prompt_the_next_message_is_not_relayed(
     app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    await agent.press_on_card(ticket, "reply")
-    prompt = await agent.bot_says("✍️")
+    prompt = await agent.open_from_card(ticket, "reply", "✍️")
     await agent.press_label(prompt, "✖ 取消")
     mark = telegram.mark()
     telegram.send_text(agent.user, "师傅下午两点到", chat_id=GROUP)

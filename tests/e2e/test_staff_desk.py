@@ -265,8 +265,7 @@ async def test_reassign_to_a_colleague_tells_them_privately(
     app: Application, telegram: FakeTelegramServer, manager: StaffChat, agent: StaffChat
 ) -> None:
     ticket = await desk.file_ticket(app, telegram)
-    await manager.press_on_card(ticket, "reassign")
-    menu = await manager.bot_says("转派给谁")
+    menu = await manager.open_from_card(ticket, "reassign", "转派给谁")
     # The project's staff (minus whoever holds it), or another project.
     assert menu.button_texts() == ["👤 李强", "👤 王芳", "➡️ 转到其他项目", "取消"]
     mark = telegram.mark()

@@ -165,8 +165,7 @@ async def test_someone_elses_reply_prompt_cannot_be_used(
     agent: StaffChat,
     manager: StaffChat,
 ) -> None:
-    await agent.press_on_card(ticket, "reply")
-    prompt = await agent.bot_says("✍️")
+    prompt = await agent.open_from_card(ticket, "reply", "✍️")
     assert await manager.press_label(prompt, "✖ 取消") == "这条提示不是给您的,或已失效。"
     await assert_refused(
         app, ticket, who=desk.MANAGER, action="ticket.compose", reason="not_your_prompt"

@@ -56,6 +56,12 @@ def failing_commits(monkeypatch: pytest.MonkeyPatch, times: int = 1) -> Iterator
     yield failures
 
 
+def retry_after_backoff(app: Application, clock: ManualClock) -> None:
+    """Time past the first back-off (3 s), and the worker woken to try the update again."""
+    clock.advance(seconds=3)
+    app.worker.wake()
+
+
 async def test_failed_update_is_retried_after_backoff(
     app: Application,
     telegram: FakeTelegramServer,
@@ -70,8 +76,7 @@ async def test_failed_update_is_retried_after_backoff(
     assert telegram.messages_in(resident_en.id) == []
     assert telegram.calls_of("sendMessage", chat_id=resident_en.id) == []
 
-    clock.advance(seconds=3)  # past the first back-off
-    app.worker.wake()
+    retry_after_backoff(app, clock)
     reply = await telegram.wait_for(
         "sendMessage", lambda c: c.fault is None, chat_id=resident_en.id
     )
@@ -89,8 +94,7 @@ async def test_later_updates_of_the_same_chat_wait_for_the_failed_one(
     await _help_failed_once(app, telegram, resident_en, monkeypatch)
     telegram.send_text(resident_en, "/start")
     await telegram.wait_updates_consumed()
-    clock.advance(seconds=3)
-    app.worker.wake()
+    retry_after_backoff(app, clock)
     replies = await telegram.wait_for(
         "sendMessage", lambda c: c.fault is None, chat_id=resident_en.id, count=2
     )
@@ -109,8 +113,7 @@ async def test_an_update_that_keeps_failing_is_parked_and_the_sender_told(
     with failing_commits(monkeypatch, times=2):
         telegram.send_text(resident_zh, "/help")
         await eventually(lambda: _attempted(app, 1))
-        clock.advance(seconds=3)
-        app.worker.wake()
+        retry_after_backoff(app, clock)
         await eventually(lambda: _status(app, InboundStatus.FAILED))
     app.sender.wake()
     apology = await telegram.wait_for(
