@@ -8,6 +8,10 @@ bot's own code. The file's second line is the time the garbage collector has tak
 
     RSB_BENCH_SQL_COUNT=/tmp/sql.count python -m bench.bot_process run
 
+With ``RSB_BENCH_SQL_LOG=/tmp/sql.log`` every statement's text is tallied too, and the
+tally (most frequent first: count, then the statement on one line) is kept written there
+with the count: which statements an update costs.
+
 With ``RSB_BENCH_PROFILE=/tmp/bot.pstats`` the main thread runs under cProfile and its
 statistics are written there at exit (read them with ``python -m pstats``).
 """
@@ -20,6 +24,7 @@ import os
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,7 @@ from sqlalchemy.engine import Engine
 from bot.app.cli.main import main
 
 _count = 0
+_texts: Counter[str] = Counter()
 _gc_seconds = 0.0
 _gc_started = 0.0
 
@@ -36,6 +42,15 @@ _gc_started = 0.0
 def _counted(*_args: Any) -> None:
     global _count
     _count += 1
+
+
+def _tallied(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    _texts[" ".join(statement.split())] += 1
+
+
+def _write_tally(path: Path) -> None:
+    tally = Counter(dict(_texts))  # a copy taken at once: the main thread keeps counting
+    path.write_text("".join(f"{n:7d}  {text}\n" for text, n in tally.most_common()))
 
 
 def _time_gc(phase: str, _info: dict[str, Any]) -> None:
@@ -50,18 +65,27 @@ def _write(path: Path) -> None:
     path.write_text(f"{_count}\n{_gc_seconds:.6f}\n")
 
 
-def _keep_writing(path: Path) -> None:
+def _keep_writing(path: Path, tally_to: Path | None) -> None:
     while True:
         _write(path)
+        if tally_to is not None:
+            _write_tally(tally_to)
         time.sleep(0.5)
 
 
 if __name__ == "__main__":
     target = os.environ.get("RSB_BENCH_SQL_COUNT")
+    tally_to = os.environ.get("RSB_BENCH_SQL_LOG")
+    if tally_to:
+        event.listen(Engine, "before_cursor_execute", _tallied)
     if target:
         event.listen(Engine, "before_cursor_execute", _counted)
         gc.callbacks.append(_time_gc)
-        threading.Thread(target=_keep_writing, args=(Path(target),), daemon=True).start()
+        threading.Thread(
+            target=_keep_writing,
+            args=(Path(target), Path(tally_to) if tally_to else None),
+            daemon=True,
+        ).start()
     profile_to = os.environ.get("RSB_BENCH_PROFILE")
     profiler = cProfile.Profile() if profile_to else None
     try:
@@ -74,4 +98,6 @@ if __name__ == "__main__":
             profiler.dump_stats(profile_to)
         if target:
             _write(Path(target))
+        if tally_to:
+            _write_tally(Path(tally_to))
     raise SystemExit(code)

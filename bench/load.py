@@ -682,6 +682,10 @@ async def run(args: argparse.Namespace) -> None:
         ]
         theirs = await measure(echo, replayers, args.seconds)
     finally:
+        # Answer what the echo bot still has in flight before stopping it: a call cut
+        # off by its shutdown would be logged as a network error.
+        server.response_delay = 0
+        await asyncio.sleep(0.5)
         echo.stop()
         await server.stop()
         if args.db == "postgres":

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import claim, rows_changed
+from storage.db import rows_changed
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import InboundStatus, InboundUpdate
 from storage.models.base import table_of
@@ -144,17 +145,82 @@ async def store_updates(
 INBOX_CLAIM_LOCK = 0x7265_7369_6E62_7801  # "resinbx" and 1
 
 
-def _claimable(now: datetime) -> Any:
+@dataclass(frozen=True, slots=True)
+class ClaimedUpdate:
+    """An update claimed for handling: what the worker needs of its row."""
+
+    update_id: int
+    chat_key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+# The statements of every update's bookkeeping are built once, on the table (no ORM unit
+# of work, no identity map), with bound parameters: SQLAlchemy then compiles each once
+# and finds it in its cache by a key computed once too. About a third of the CPU of
+# building, compiling and running an ORM statement per call (bench/load.py).
+_T = table_of(InboundUpdate)
+
+
+def _param(name: str, column: Any) -> Any:
+    return bindparam(name, type_=column.type)
+
+
+_NOW = _param("now", _T.c.available_at)
+_PENDING = _param("pending", _T.c.status)
+
+
+def _claimable_now() -> Any:
     return and_(
-        InboundUpdate.status == InboundStatus.PENDING,
-        InboundUpdate.available_at <= now,
-        or_(InboundUpdate.locked_until.is_(None), InboundUpdate.locked_until < now),
+        _T.c.status == _PENDING,
+        _T.c.available_at <= _NOW,
+        or_(_T.c.locked_until.is_(None), _T.c.locked_until < _NOW),
     )
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+_CLAIM = (
+    update(_T)
+    .where(
+        _T.c.update_id.in_(
+            select(_T.c.update_id)
+            .where(
+                _claimable_now(),
+                _T.c.chat_key.not_in(
+                    # A chat with an earlier update pending but not claimable, or whose
+                    # replies another worker is still sending, waits whole.
+                    select(_T.c.chat_key)
+                    .where(
+                        or_(
+                            and_(_T.c.status == _PENDING, ~_claimable_now()),
+                            and_(
+                                _T.c.status == _param("replying", _T.c.status),
+                                _T.c.locked_by != _param("worker", _T.c.locked_by),
+                                _T.c.locked_until >= _NOW,
+                            ),
+                        )
+                    )
+                    .scalar_subquery()
+                ),
+            )
+            .order_by(_T.c.update_id)
+            .limit(bindparam("limit"))
+            .scalar_subquery()
+        ),
+        _claimable_now(),
+    )
+    .values(
+        locked_by=_param("worker", _T.c.locked_by),
+        locked_until=_param("until", _T.c.locked_until),
+    )
+    .returning(_T.c.update_id, _T.c.chat_key, _T.c.payload, _T.c.attempts)
+)
 
 
 async def claim_batch(
     session: AsyncSession, worker_id: str, now: datetime, lease: timedelta, limit: int = 100
-) -> list[InboundUpdate]:
+) -> list[ClaimedUpdate]:
     """Claim the oldest claimable updates, in one statement (oldest first).
 
     A chat whose earlier update is still pending but not claimable (backing
@@ -168,39 +234,19 @@ async def claim_batch(
     the other claim, and take the second.
     """
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INBOX_CLAIM_LOCK})
-    replying_elsewhere = and_(
-        InboundUpdate.status == InboundStatus.REPLYING,
-        InboundUpdate.locked_by != worker_id,
-        InboundUpdate.locked_until >= now,
+        await session.execute(_ADVISORY_LOCK, {"key": INBOX_CLAIM_LOCK})
+    rows = await session.execute(
+        _CLAIM,
+        {
+            "pending": InboundStatus.PENDING,
+            "replying": InboundStatus.REPLYING,
+            "worker": worker_id,
+            "now": now,
+            "until": now + lease,
+            "limit": limit,
+        },
     )
-    blocked_chats = (
-        select(InboundUpdate.chat_key)
-        .where(
-            or_(
-                and_(InboundUpdate.status == InboundStatus.PENDING, ~_claimable(now)),
-                replying_elsewhere,
-            )
-        )
-        .scalar_subquery()
-    )
-    candidates = (
-        select(InboundUpdate.update_id)
-        .where(_claimable(now), InboundUpdate.chat_key.not_in(blocked_chats))
-        .order_by(InboundUpdate.update_id)
-        .limit(limit)
-        .scalar_subquery()
-    )
-    claimed = (
-        await session.scalars(
-            update(InboundUpdate)
-            .where(InboundUpdate.update_id.in_(candidates), _claimable(now))
-            .values(locked_by=worker_id, locked_until=now + lease)
-            .returning(InboundUpdate)
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
-    return sorted(claimed, key=lambda row: row.update_id)
+    return sorted((ClaimedUpdate(*row) for row in rows), key=lambda row: row.update_id)
 
 
 async def is_pending(session: AsyncSession, update_id: int) -> bool:
@@ -208,6 +254,19 @@ async def is_pending(session: AsyncSession, update_id: int) -> bool:
         select(InboundUpdate.status).where(InboundUpdate.update_id == update_id)
     )
     return status is InboundStatus.PENDING
+
+
+_MARK_DONE = (
+    update(_T)
+    .where(_T.c.update_id == bindparam("id"), _T.c.status == _PENDING)
+    .values(
+        status=_param("new_status", _T.c.status),
+        processed_at=_param("new_processed_at", _T.c.processed_at),
+        locked_by=_param("new_locked_by", _T.c.locked_by),
+        locked_until=_param("new_locked_until", _T.c.locked_until),
+        payload=_param("new_payload", _T.c.payload),
+    )
+)
 
 
 async def mark_done(
@@ -226,26 +285,22 @@ async def mark_done(
     keeps them, under a lease held by ``owner``, until :func:`replies_sent`.
     """
     values: dict[str, Any] = {
-        "status": InboundStatus.DONE,
-        "processed_at": now,
-        "locked_by": None,
-        "locked_until": None,
-        "payload": reduced_payload(update_id),
+        "id": update_id,
+        "pending": InboundStatus.PENDING,
+        "new_status": InboundStatus.DONE,
+        "new_processed_at": now,
+        "new_locked_by": None,
+        "new_locked_until": None,
+        "new_payload": reduced_payload(update_id),
     }
     if calls:
         values.update(
-            status=InboundStatus.REPLYING,
-            locked_by=owner or "worker",
-            locked_until=now + lease,
-            payload={**reduced_payload(update_id), "owed": calls},
+            new_status=InboundStatus.REPLYING,
+            new_locked_by=owner or "worker",
+            new_locked_until=now + lease,
+            new_payload={**reduced_payload(update_id), "owed": calls},
         )
-    return await claim(
-        session,
-        InboundUpdate,
-        InboundUpdate.update_id == update_id,
-        InboundUpdate.status == InboundStatus.PENDING,
-        **values,
-    )
+    return await rows_changed(session, _MARK_DONE, values) == 1
 
 
 async def replies_sent(session: AsyncSession, update_ids: list[int]) -> None:

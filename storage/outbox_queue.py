@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.crypto import cipher
-from storage.db import claim, rows_changed
+from storage.db import rows_changed
 from storage.models import OutboxMessage, OutboxStatus
+from storage.models.base import table_of
 
 # A queued call that may carry personal data (a reply handed over from the inbox: a
 # resident's /profile shows their phone number) is stored *sealed*: its parameters
@@ -87,17 +88,40 @@ async def claim_due(
     ).all()
     claimed = []
     for row in candidates:
-        if await claim(
+        won = await rows_changed(
             session,
-            OutboxMessage,
-            OutboxMessage.id == row.id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            _free(now),
-            locked_by=sender_id,
-            locked_until=now + lease,
-        ):
+            _CLAIM,
+            {
+                "message_id": row.id,
+                "pending": OutboxStatus.PENDING,
+                "now": now,
+                "sender": sender_id,
+                "until": now + lease,
+            },
+        )
+        if won == 1:
             claimed.append(row)
     return claimed
+
+
+# Built once on the table, with bound parameters: compiled once, no ORM unit of work (the
+# sender claims and settles every message it sends).
+_T = table_of(OutboxMessage)
+_CLAIM = (
+    update(_T)
+    .where(
+        _T.c.id == bindparam("message_id"),
+        _T.c.status == bindparam("pending", type_=_T.c.status.type),
+        or_(
+            _T.c.locked_until.is_(None),
+            _T.c.locked_until < bindparam("now", type_=_T.c.locked_until.type),
+        ),
+    )
+    .values(
+        locked_by=bindparam("sender", type_=_T.c.locked_by.type),
+        locked_until=bindparam("until", type_=_T.c.locked_until.type),
+    )
+)
 
 
 def _bulk_last(prefix: str | Sequence[str] | None) -> list[ColumnElement[int]]:
@@ -111,10 +135,7 @@ def _bulk_last(prefix: str | Sequence[str] | None) -> list[ColumnElement[int]]:
 async def settle(session: AsyncSession, message_id: int, **values: Any) -> None:
     """Write the outcome of one delivery attempt and release the claim."""
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(locked_by=None, locked_until=None, **values)
-        .execution_options(synchronize_session=False)
+        update(_T).where(_T.c.id == message_id).values(locked_by=None, locked_until=None, **values)
     )
 
 

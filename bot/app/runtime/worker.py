@@ -43,7 +43,8 @@ from bot.clock import Clock
 from scheduler.batch_loop import BatchLoop
 from scheduler.resilience import Outage, is_database_outage, is_transient
 from storage import inbox
-from storage.models import InboundStatus, InboundUpdate
+from storage.inbox import ClaimedUpdate
+from storage.models import InboundStatus
 from storage.statements import statement_scope
 
 log = logging.getLogger(__name__)
@@ -201,14 +202,14 @@ class UpdateWorker(BatchLoop):
         self._after_claim(len(claimed), had_news)
         if not claimed:
             return 0
-        by_chat: dict[str, list[InboundUpdate]] = defaultdict(list)
+        by_chat: dict[str, list[ClaimedUpdate]] = defaultdict(list)
         for row in claimed:
             by_chat[row.chat_key].append(row)
         for chat_key, rows in by_chat.items():
             self._start_chat(chat_key, rows)
         return len(claimed)
 
-    def _start_chat(self, chat_key: str, rows: list[InboundUpdate]) -> None:
+    def _start_chat(self, chat_key: str, rows: list[ClaimedUpdate]) -> None:
         after = self._in_flight.get(chat_key)
         claimed_at = time.monotonic()
         task = asyncio.create_task(
@@ -221,7 +222,7 @@ class UpdateWorker(BatchLoop):
         task.add_done_callback(partial(self._chat_done, chat_key))
 
     async def _chat_task(
-        self, rows: list[InboundUpdate], after: asyncio.Task[None] | None, claimed_at: float
+        self, rows: list[ClaimedUpdate], after: asyncio.Task[None] | None, claimed_at: float
     ) -> None:
         if after is not None:
             await asyncio.wait([after])  # the chat's earlier updates first
@@ -248,7 +249,7 @@ class UpdateWorker(BatchLoop):
             self._failure = error
             self.wake()
 
-    async def _handle_chat(self, rows: list[InboundUpdate], claimed_at: float) -> None:
+    async def _handle_chat(self, rows: list[ClaimedUpdate], claimed_at: float) -> None:
         async with self._chat_slots:
             for index, row in enumerate(rows):
                 later = rows[index + 1 :]
@@ -265,7 +266,7 @@ class UpdateWorker(BatchLoop):
                     raise
 
     async def _handle(
-        self, row: InboundUpdate, backlog: tuple[int, int | None], claimed_at: float
+        self, row: ClaimedUpdate, backlog: tuple[int, int | None], claimed_at: float
     ) -> bool:
         try:
             await handle_update_once(
@@ -294,7 +295,7 @@ class UpdateWorker(BatchLoop):
             await self._record_failure(row, error)
             return False
 
-    async def _record_failure(self, row: InboundUpdate, error: Exception) -> None:
+    async def _record_failure(self, row: ClaimedUpdate, error: Exception) -> None:
         now = self._clock.now()
         delay = timedelta(seconds=min(2 ** (row.attempts + 1), 300))
         summary = "".join(traceback.format_exception_only(error)).strip()
