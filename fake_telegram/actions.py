@@ -25,6 +25,14 @@ _COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,64})?(?=\s|$)"
 MessageRef = StoredMessage | dict[str, Any] | int
 
 
+def command_entity(text: str) -> dict[str, Any] | None:
+    """The ``bot_command`` entity Telegram marks on a leading ``/command[@bot]``, if any."""
+    match = _COMMAND_RE.match(text)
+    if match is None:
+        return None
+    return {"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))}
+
+
 class _Self(Enum):
     """Sentinel type: "the sending user's own id" for send_contact."""
 
@@ -105,10 +113,6 @@ class UserActionsMixin:
             data["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
         return chat, data
 
-    def _deliver(self, chat: ChatRecord, data: dict[str, Any]) -> dict[str, Any]:
-        self.state.store(chat, data, from_bot=False)
-        return self.state.push_update({"message": data})
-
     # ------------------------------------------------------------- messages
     def send_text(
         self,
@@ -125,12 +129,12 @@ class UserActionsMixin:
         )
         data["text"] = text
         found = list(entities or [])
-        match = _COMMAND_RE.match(text)
-        if match and not entities:
-            found.append({"type": "bot_command", "offset": 0, "length": utf16_len(match.group(0))})
+        command = command_entity(text)
+        if command and not entities:
+            found.append(command)
         if found:
             data["entities"] = found
-        return self._deliver(chat, data)
+        return self.state.receive(chat, data)
 
     def edit_text(self, user: FakeUser, message: MessageRef, text: str) -> dict[str, Any]:
         """The user edits one of their messages: an ``edited_message`` update."""
@@ -167,7 +171,7 @@ class UserActionsMixin:
             message["caption"] = caption
         if media_group_id:
             message["media_group_id"] = media_group_id
-        return self._deliver(chat, message)
+        return self.state.receive(chat, message)
 
     def send_album(
         self,
@@ -207,7 +211,7 @@ class UserActionsMixin:
         message["document"] = file_payload(stored)
         if caption:
             message["caption"] = caption
-        return self._deliver(chat, message)
+        return self.state.receive(chat, message)
 
     def send_sticker(
         self, user: FakeUser, emoji: str = "👍", chat_id: int | None = None
@@ -218,7 +222,7 @@ class UserActionsMixin:
             "sticker", b"RIFF\x00\x00\x00\x00WEBP", FileDetails(width=512, height=512)
         )
         message["sticker"] = file_payload(stored, emoji=emoji)
-        return self._deliver(chat, message)
+        return self.state.receive(chat, message)
 
     def send_voice(
         self,
@@ -234,7 +238,7 @@ class UserActionsMixin:
             "voice", payload, FileDetails(mime_type="audio/ogg", duration=duration)
         )
         message["voice"] = file_payload(stored)
-        return self._deliver(chat, message)
+        return self.state.receive(chat, message)
 
     def send_location(
         self, user: FakeUser, latitude: float, longitude: float, chat_id: int | None = None
@@ -242,7 +246,7 @@ class UserActionsMixin:
         """A shared location."""
         chat, message = self._compose(user, chat_id)
         message["location"] = {"latitude": latitude, "longitude": longitude}
-        return self._deliver(chat, message)
+        return self.state.receive(chat, message)
 
     def send_contact(
         self,
@@ -273,7 +277,7 @@ class UserActionsMixin:
         elif contact_user_id is not None:
             contact["user_id"] = contact_user_id
         message["contact"] = contact
-        return self._deliver(chat, message)
+        return self.state.receive(chat, message)
 
     # ------------------------------------------------------------ callbacks
     def press(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from fake_telegram.actions import command_entity
 from fake_telegram.methods.chats import STATUSES, chat_member_payload
 from fake_telegram.models import GROUP_ANONYMOUS_BOT, ChatRecord, FakeUser
 from fake_telegram.state import BotState
-from fake_telegram.text_units import utf16_len
 
 
 class GroupEventsMixin:
@@ -112,15 +112,12 @@ class GroupEventsMixin:
             state.register_user(by_user)
         to_msg = state.new_message(old, sender)
         to_msg["migrate_to_chat_id"] = new_chat_id
-        state.store(old, to_msg, from_bot=False)
+        updates = [state.receive(old, to_msg)]
         old.migrated_to = new_chat_id
         from_msg = state.new_message(new, dict(GROUP_ANONYMOUS_BOT), sender_chat=new.to_dict())
         from_msg["migrate_from_chat_id"] = old_chat_id
-        state.store(new, from_msg, from_bot=False)
-        return [
-            state.push_update({"message": to_msg}),
-            state.push_update({"message": from_msg}),
-        ]
+        updates.append(state.receive(new, from_msg))
+        return updates
 
     def send_as_anonymous_admin(
         self, chat_id: int, text: str, message_thread_id: int | None = None
@@ -137,8 +134,7 @@ class GroupEventsMixin:
             sender_chat=chat.to_dict(),
         )
         data["text"] = text
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            data["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(command)}]
-        state.store(chat, data, from_bot=False)
-        return state.push_update({"message": data})
+        command = command_entity(text)
+        if command:
+            data["entities"] = [command]
+        return state.receive(chat, data)

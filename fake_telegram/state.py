@@ -206,6 +206,12 @@ class BotState:
         self.update_event.set()
         return update
 
+    def receive(self, chat: ChatRecord, data: dict[str, Any]) -> dict[str, Any]:
+        """A message someone other than the bot sent to ``chat``: stored, and queued as a
+        ``message`` update (returned)."""
+        self.store(chat, data, from_bot=False)
+        return self.push_update({"message": data})
+
     def confirm_updates(self, offset: int) -> None:
         """Telegram semantics: an ``offset`` forgets every update with a smaller id.
 
