@@ -24,15 +24,14 @@ IN_PRIVATE = F.chat.type == "private"
 IN_GROUPS = F.chat.type.in_(GROUP_TYPES)
 
 
-class PrivateChatOnly(
-    Refused,
-    code="private_chat_only",
-    reason=N_(
+class PrivateChatOnly(Refused):
+    """A private-chat command sent in a group: nothing of its answer is posted there."""
+
+    code = "private_chat_only"
+    default_reason = N_(
         "I answer /{command} only in a private chat, never in a group. "
         "Open {link} and send it to me there."
-    ),
-):
-    """A private-chat command sent in a group: nothing of its answer is posted there."""
+    )
 
 
 def private_chat(name: str) -> Router:

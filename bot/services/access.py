@@ -19,102 +19,89 @@ from bot.services.people import Actor, RoleGrant
 from storage.models import OrgLevel, OrgUnit, StaffRole, Ticket, TicketFollower
 
 
-class AccessDenied(Refused, code="access_denied"):
+class AccessDenied(Refused):
     """The actor has no right to this; ``code`` says which rule refused."""
 
+    code = "access_denied"
 
-class StaffOnly(AccessDenied, code="not_staff", reason=N_("This is for staff only.")):
+
+class StaffOnly(AccessDenied):
     """Raised with ``code="no_role"`` for someone we do not know at all."""
 
-
-class NotProjectStaff(
-    AccessDenied,
-    code="not_project_staff",
-    reason=N_("Only staff of this ticket's project can do that."),
-):
-    pass
+    code = "not_staff"
+    default_reason = N_("This is for staff only.")
 
 
-class NotResidentsProjectStaff(
-    NotProjectStaff,
-    reason=N_("Only staff of this project can confirm its residents."),
-    audited=False,
-):
+class NotProjectStaff(AccessDenied):
+    code = "not_project_staff"
+    default_reason = N_("Only staff of this ticket's project can do that.")
+
+
+class NotResidentsProjectStaff(NotProjectStaff):
     """A binding request decided by staff of another project; ``unit_binding.decide``
     writes the audit line itself (with the project)."""
 
-
-class GroupNotBound(
-    AccessDenied, code="group_not_bound", reason=N_("This group is not a staff group.")
-):
-    pass
+    default_reason = N_("Only staff of this project can confirm its residents.")
+    audited = False
 
 
-class GroupBoundElsewhere(
-    AccessDenied,
-    code="group_bound_elsewhere",
-    reason=N_("This group already belongs to another unit; only its managers can move it."),
-):
+class GroupNotBound(AccessDenied):
+    code = "group_not_bound"
+    default_reason = N_("This group is not a staff group.")
+
+
+class GroupBoundElsewhere(AccessDenied):
     """Moving a group away from a unit needs a say over that unit too."""
 
-
-class NotInThisGroup(
-    AccessDenied,
-    code="ticket_not_in_group",
-    reason=N_("This ticket does not belong to this group."),
-):
-    pass
+    code = "group_bound_elsewhere"
+    default_reason = N_(
+        "This group already belongs to another unit; only its managers can move it."
+    )
 
 
-class NotOwnTicket(
-    AccessDenied, code="not_own_ticket", reason=N_("This is not one of your tickets.")
-):
-    pass
+class NotInThisGroup(AccessDenied):
+    code = "ticket_not_in_group"
+    default_reason = N_("This ticket does not belong to this group.")
 
 
-class NotTicketOwner(
-    AccessDenied,
-    code="not_ticket_owner",
-    reason=N_("Only the resident who filed a ticket can cancel it."),
-):
-    pass
+class NotOwnTicket(AccessDenied):
+    code = "not_own_ticket"
+    default_reason = N_("This is not one of your tickets.")
+
+
+class NotTicketOwner(AccessDenied):
+    code = "not_ticket_owner"
+    default_reason = N_("Only the resident who filed a ticket can cancel it.")
 
 
 # Managers only: one rule, one audit code. Each feature says it in its own words (users
 # and tests tell them apart), so each wording is a subclass. The statistics and survey
 # refusals are audited by their services (with the unit asked about), not a second time.
-class NotAManager(
-    AccessDenied,
-    code="not_manager",
-    reason=N_("Only a manager or admin of a project, region or HQ can do that."),
-):
+class NotAManager(AccessDenied):
     """Someone who manages no unit at all (binding a group, inviting staff)."""
 
-
-class NotManagerOfUnit(
-    NotAManager,
-    code="not_manager_of_unit",
-    reason=N_("You are not a manager or admin of that unit."),
-):
-    pass
+    code = "not_manager"
+    default_reason = N_("Only a manager or admin of a project, region or HQ can do that.")
 
 
-class StatisticsForManagers(
-    NotAManager, reason=N_("Statistics are for managers only."), audited=False
-):
-    pass
+class NotManagerOfUnit(NotAManager):
+    code = "not_manager_of_unit"
+    default_reason = N_("You are not a manager or admin of that unit.")
 
 
-class SurveysForManagers(
-    NotAManager, reason=N_("Only managers can start or stop surveys there."), audited=False
-):
-    pass
+class StatisticsForManagers(NotAManager):
+    default_reason = N_("Statistics are for managers only.")
+    audited = False
 
 
-class FollowupsForManagers(
-    NotAManager, reason=N_("Only managers of this project can take a follow-up."), audited=False
-):
-    pass
+class SurveysForManagers(NotAManager):
+    default_reason = N_("Only managers can start or stop surveys there.")
+    audited = False
+
+
+class FollowupsForManagers(NotAManager):
+    default_reason = N_("Only managers of this project can take a follow-up.")
+    audited = False
 
 
 # The levels of the organisation tree, widest first (the level is stored as text, whose

@@ -5,20 +5,6 @@ anything. ``reason`` is a gettext msgid, ``values`` fill its placeholders and
 ``code`` is the stable word written to the audit log. The Telegram layer turns
 every refusal into the translated alert or reply and writes its audit line in one
 place (``handlers/middlewares/refusals.py``); handlers do not catch refusals.
-
-A kind of refusal is declared in its class statement: its ``code``, its default
-wording (``reason``) and whether it is ``audited`` are keywords there, and each one
-left out is inherited::
-
-    class InviteUsed(
-        InvalidInvite,
-        code="invite_used",
-        reason=N_("This invitation link has already been used."),
-    ):
-        ...
-
-They stay readable on the class as ``InviteUsed.code``, ``InviteUsed.default_reason``
-and ``InviteUsed.audited``.
 """
 
 from __future__ import annotations
@@ -34,23 +20,6 @@ class Refused(Exception):
     default_reason: ClassVar[str] = N_("That cannot be done.")
     # Refusals of this kind are written to the audit log (off for ordinary input mistakes).
     audited: ClassVar[bool] = True
-
-    def __init_subclass__(
-        cls,
-        *,
-        code: str | None = None,
-        reason: str | None = None,
-        audited: bool | None = None,
-    ) -> None:
-        """``class X(Refused, code="…", reason=N_("…"), audited=False)``: each keyword
-        left out is inherited from the base class."""
-        super().__init_subclass__()
-        if code is not None:
-            cls.code = code
-        if reason is not None:
-            cls.default_reason = reason
-        if audited is not None:
-            cls.audited = audited
 
     def __init__(
         self,
@@ -74,5 +43,8 @@ class Refused(Exception):
         return self.code
 
 
-class StaleButton(Refused, code="stale_button", reason=N_("This button is no longer valid.")):
+class StaleButton(Refused):
     """A button that belongs to an earlier conversation or state, or that was never sent."""
+
+    code = "stale_button"
+    default_reason = N_("This button is no longer valid.")

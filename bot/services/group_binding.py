@@ -70,21 +70,19 @@ class MoveNeedsConfirmation(Exception):
         self.replaces = replaces.name if replaces is not None else None  # this group's unit
 
 
-class NotYourConfirmation(
-    Refused,
-    code="not_your_confirmation",
-    reason=N_("Only the manager who sent this /bindgroup can answer it."),
-):
+class NotYourConfirmation(Refused):
     """A move is confirmed or cancelled only by the manager who asked for it."""
 
+    code = "not_your_confirmation"
+    default_reason = N_("Only the manager who sent this /bindgroup can answer it.")
 
-class BindingChanged(
-    Refused,
-    code="binding_changed",
-    reason=N_("The binding has changed since; send /bindgroup again."),
-    audited=False,
-):
+
+class BindingChanged(Refused):
     """The unit's group changed since the question was asked: ask again."""
+
+    code = "binding_changed"
+    default_reason = N_("The binding has changed since; send /bindgroup again.")
+    audited = False
 
 
 @dataclass(frozen=True)

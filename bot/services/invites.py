@@ -31,25 +31,23 @@ INVITABLE_ROLES = {"agent": StaffRole.AGENT, "manager": StaffRole.MANAGER}
 _RANK = {StaffRole.AGENT: 1, StaffRole.MANAGER: 2, StaffRole.ADMIN: 3}
 
 
-class InvalidInvite(
-    Refused, code="invite_unknown", reason=N_("This invitation link is not valid."), audited=False
-):
+class InvalidInvite(Refused):
     """The link cannot be used. The service audits it with the opener's Telegram id: the
     refusal middleware would store the command's text, and the link is a secret."""
 
-
-class InviteUsed(
-    InvalidInvite, code="invite_used", reason=N_("This invitation link has already been used.")
-):
-    pass
+    code = "invite_unknown"
+    default_reason = N_("This invitation link is not valid.")
+    audited = False
 
 
-class InviteExpired(
-    InvalidInvite,
-    code="invite_expired",
-    reason=N_("This invitation link has expired. Ask your manager for a new one."),
-):
-    pass
+class InviteUsed(InvalidInvite):
+    code = "invite_used"
+    default_reason = N_("This invitation link has already been used.")
+
+
+class InviteExpired(InvalidInvite):
+    code = "invite_expired"
+    default_reason = N_("This invitation link has expired. Ask your manager for a new one.")
 
 
 @dataclass(frozen=True)

@@ -28,14 +28,19 @@ class RegistrationStep(enum.StrEnum):
     DONE = "done"
 
 
-class RegistrationError(Refused, code="bad_registration", audited=False):
+class RegistrationError(Refused):
     """Input that cannot be used (a name, someone else's contact): told, not audited."""
 
+    code = "bad_registration"
+    audited = False
 
-class NotRegistered(
-    Refused, code="not_registered", reason=N_("Please register first: send /start."), audited=False
-):
+
+class NotRegistered(Refused):
     """Someone who has not (or not under the current privacy notice) registered."""
+
+    code = "not_registered"
+    default_reason = N_("Please register first: send /start.")
+    audited = False
 
 
 NOTICE_CHANGED = N_("Our privacy notice has changed. Please send /start to read it again.")

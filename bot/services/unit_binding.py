@@ -22,9 +22,12 @@ from storage.db import claim
 from storage.models import BindingRequest, BindingStatus, OrgUnit, Person
 
 
-class BindingError(Refused, code="binding_refused", audited=False):
+class BindingError(Refused):
     """A resident's request (or a staff decision) that cannot be taken; not audited:
     these are ordinary mistakes and stale buttons."""
+
+    code = "binding_refused"
+    audited = False
 
 
 @dataclass(frozen=True)

@@ -43,16 +43,21 @@ CODE_LENGTH = SELECTOR_LENGTH + VERIFIER_LENGTH
 HASH_ITERATIONS = 20_000
 
 
-class CodeRefused(Refused, code="unit_code_refused", audited=False):
+class CodeRefused(Refused):
     """A unit code that cannot be used; wrong tries are counted, not audited."""
 
+    code = "unit_code_refused"
+    audited = False
 
-class InvalidCode(CodeRefused, reason=N_("This code is not valid. Please check it and try again.")):
+
+class InvalidCode(CodeRefused):
     """Not a code, or none we issued: the same answer, so guessing learns nothing."""
 
+    default_reason = N_("This code is not valid. Please check it and try again.")
 
-class CodeUsed(CodeRefused, reason=N_("This code has already been used.")):
-    pass
+
+class CodeUsed(CodeRefused):
+    default_reason = N_("This code has already been used.")
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,12 @@ async def code_typed(
         await state.clear()
 
 
-class NoLongerValid(
-    Refused, code="stale_choice", reason=N_("This button is no longer valid."), audited=False
-):
+class NoLongerValid(Refused):
     """A project or building that has nothing to choose from any more."""
+
+    code = "stale_choice"
+    default_reason = N_("This button is no longer valid.")
+    audited = False
 
 
 async def place_chosen(callback: CallbackQuery, callback_data: BindChoice, turn: Turn) -> None:

@@ -26,55 +26,39 @@ ANSWERING_KINDS = frozenset({AnnouncementKind.OUTAGE, AnnouncementKind.INCIDENT}
 TEXT_MAX = 2000
 
 
-class NotForNotices(
-    Refused,
-    code="notice_not_staff",
-    reason=N_("Only the property office's staff can send notices."),
-):
-    pass
+class NotForNotices(Refused):
+    code = "notice_not_staff"
+    default_reason = N_("Only the property office's staff can send notices.")
 
 
-class AudienceBeyondScope(
-    Refused,
-    code="notice_beyond_scope",
-    reason=N_("You can only send notices to the projects you work in."),
-):
-    pass
+class AudienceBeyondScope(Refused):
+    code = "notice_beyond_scope"
+    default_reason = N_("You can only send notices to the projects you work in.")
 
 
-class UnreadableWindow(
-    Refused,
-    code="notice_window",
-    reason=N_(
+class UnreadableWindow(Refused):
+    code = "notice_window"
+    audited = False
+    default_reason = N_(
         "I could not read that time. Write it like 10:00-16:00, 11-03 10:00-16:00 "
         "or 2026-11-03 22:00-11-04 06:00."
-    ),
-    audited=False,
-):
-    pass
+    )
 
 
-class EmptyText(
-    Refused,
-    code="notice_text",
-    reason=N_("Please write the text of the notice (at most {limit} characters)."),
-    audited=False,
-):
-    pass
+class EmptyText(Refused):
+    code = "notice_text"
+    audited = False
+    default_reason = N_("Please write the text of the notice (at most {limit} characters).")
 
 
-class NoSuchNotice(
-    Refused, code="notice_unknown", reason=N_("That notice no longer exists or was withdrawn.")
-):
-    pass
+class NoSuchNotice(Refused):
+    code = "notice_unknown"
+    default_reason = N_("That notice no longer exists or was withdrawn.")
 
 
-class NotYourNotice(
-    Refused,
-    code="notice_not_yours",
-    reason=N_("Only its sender or a manager of its audience can change this notice."),
-):
-    pass
+class NotYourNotice(Refused):
+    code = "notice_not_yours"
+    default_reason = N_("Only its sender or a manager of its audience can change this notice.")
 
 
 @dataclass

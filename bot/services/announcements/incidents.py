@@ -27,31 +27,22 @@ from storage.models import (
 )
 
 
-class UnknownTicketNumber(
-    Refused,
-    code="incident_unknown_ticket",
-    reason=N_("There is no ticket {number}."),
-    audited=False,
-):
-    pass
+class UnknownTicketNumber(Refused):
+    code = "incident_unknown_ticket"
+    audited = False
+    default_reason = N_("There is no ticket {number}.")
 
 
-class NotAnIncident(
-    Refused,
-    code="incident_none",
-    reason=N_("{number} is not an incident. Make it one first: /incident {number}"),
-    audited=False,
-):
-    pass
+class NotAnIncident(Refused):
+    code = "incident_none"
+    audited = False
+    default_reason = N_("{number} is not an incident. Make it one first: /incident {number}")
 
 
-class IncidentClosed(
-    Refused,
-    code="incident_closed",
-    reason=N_("The incident of {number} is already closed."),
-    audited=False,
-):
-    pass
+class IncidentClosed(Refused):
+    code = "incident_closed"
+    audited = False
+    default_reason = N_("The incident of {number} is already closed.")
 
 
 @dataclass(frozen=True)

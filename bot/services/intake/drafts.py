@@ -17,8 +17,11 @@ from bot.services.tickets.lifecycle import Photo, TicketDraft
 from storage.models import TicketKind
 
 
-class DraftRefused(Refused, code="bad_text", audited=False):
+class DraftRefused(Refused):
     """Text that cannot be used (empty, too long): an ordinary mistake, not audited."""
+
+    code = "bad_text"
+    audited = False
 
 
 @dataclass

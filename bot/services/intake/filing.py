@@ -33,12 +33,17 @@ _LONG_NUMBER = re.compile(r"\d{6,}")
 NEEDS_UNIT = "needs_unit"
 
 
-class FilingRefused(Refused, code="filing_refused", audited=False):
+class FilingRefused(Refused):
     """Filing is not possible now (no unit yet, the daily limit): told, not audited."""
 
+    code = "filing_refused"
+    audited = False
 
-class StaleChoice(FilingRefused, audited=True):
+
+class StaleChoice(FilingRefused):
     """A filing button whose choice is gone (a unit, a category, a duplicate): audited."""
+
+    audited = True
 
 
 @dataclass(frozen=True)

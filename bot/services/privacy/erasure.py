@@ -46,13 +46,12 @@ ERASED_TEXT = "[erased]"
 TICKET_NEWS_REF_PREFIX = "ticket:"
 
 
-class CannotErase(
-    Refused,
-    code="cannot_erase",
-    reason=N_("Staff accounts are removed by your administrator, not here."),
-    audited=False,
-):
+class CannotErase(Refused):
     """Not audited: the person is told what to do instead."""
+
+    code = "cannot_erase"
+    default_reason = N_("Staff accounts are removed by your administrator, not here.")
+    audited = False
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,11 @@ def reading_from(sessionmaker: async_sessionmaker[AsyncSession]) -> Reading:
     return lambda: read_only_session(sessionmaker)
 
 
-class ArgumentError(Refused, code="bad_argument", audited=False):
+class ArgumentError(Refused):
     """An argument that is no period, scope or option (a typing mistake: not audited)."""
+
+    code = "bad_argument"
+    audited = False
 
     def __init__(self, argument: str, command: Command = "stats") -> None:
         super().__init__(NOT_UNDERSTOOD[command], argument=argument)

@@ -42,22 +42,18 @@ class StatsScope:
 
 # Scopes are audited in resolve_scope itself (with the scope asked for), so the refusal
 # middleware does not write a second line.
-class BeyondScope(
-    AccessDenied,
-    code="beyond_scope",
-    reason=N_("You can only see statistics of your own units: {units}."),
-    audited=False,
-):
-    pass
+class BeyondScope(AccessDenied):
+    code = "beyond_scope"
+    default_reason = N_("You can only see statistics of your own units: {units}.")
+    audited = False
 
 
-class UnknownScope(
-    Refused,
-    code="unknown_scope",
-    reason=N_("There is no project or region “{key}”."),
-    audited=False,
-):
+class UnknownScope(Refused):
     """A key (or name) that names no unit: a typing mistake, not audited."""
+
+    code = "unknown_scope"
+    default_reason = N_("There is no project or region “{key}”.")
+    audited = False
 
     def __init__(self, key: str) -> None:
         super().__init__(key=key)

@@ -12,79 +12,66 @@ from bot.i18n import N_
 from bot.services.errors import Refused
 
 
-class SurveyError(
-    Refused, code="survey_closed", reason=N_("This question is no longer open."), audited=False
-):
-    pass
+class SurveyError(Refused):
+    code = "survey_closed"
+    default_reason = N_("This question is no longer open.")
+    audited = False
 
 
-class StaleSurvey(
-    SurveyError,
-    code="stale_survey",
-    reason=N_("This question has already been answered or is no longer open."),
-):
+class StaleSurvey(SurveyError):
     """The button belongs to a question already answered or no longer asked."""
 
-
-class NotYourSurvey(
-    SurveyError, code="not_your_survey", reason=N_("This survey was sent to someone else.")
-):
-    pass
+    code = "stale_survey"
+    default_reason = N_("This question has already been answered or is no longer open.")
 
 
-class TicketChanged(
-    SurveyError,
-    code="ticket_changed",
-    reason=N_("This ticket has changed since this question was sent. Please look again."),
-):
-    pass
+class NotYourSurvey(SurveyError):
+    code = "not_your_survey"
+    default_reason = N_("This survey was sent to someone else.")
 
 
-class SurveyEnded(SurveyError, code="survey_ended", reason=N_("This survey has ended. Thank you!")):
-    pass
+class TicketChanged(SurveyError):
+    code = "ticket_changed"
+    default_reason = N_("This ticket has changed since this question was sent. Please look again.")
 
 
-class AlreadyCompleted(
-    SurveyError,
-    code="survey_completed",
-    reason=N_("You have already answered this survey. Thank you!"),
-):
-    pass
+class SurveyEnded(SurveyError):
+    code = "survey_ended"
+    default_reason = N_("This survey has ended. Thank you!")
 
 
-class NoOpenSurvey(
-    SurveyError, code="no_open_survey", reason=N_("You have no survey to answer right now.")
-):
-    pass
+class AlreadyCompleted(SurveyError):
+    code = "survey_completed"
+    default_reason = N_("You have already answered this survey. Thank you!")
 
 
-class UnknownUnit(
-    SurveyError, code="unknown_unit", reason=N_("There is no project or region with that key.")
-):
-    pass
+class NoOpenSurvey(SurveyError):
+    code = "no_open_survey"
+    default_reason = N_("You have no survey to answer right now.")
 
 
-class UnitNeeded(
-    SurveyError,
-    code="unit_needed",
-    reason=N_("Please name the project or region: /survey start &lt;key&gt;"),
-):
-    pass
+class UnknownUnit(SurveyError):
+    code = "unknown_unit"
+    default_reason = N_("There is no project or region with that key.")
 
 
-class NoProjects(SurveyError, code="no_projects", reason=N_("There are no active projects there.")):
-    pass
+class UnitNeeded(SurveyError):
+    code = "unit_needed"
+    default_reason = N_("Please name the project or region: /survey start &lt;key&gt;")
 
 
-class UnknownCampaign(
-    SurveyError,
-    code="unknown_campaign",
-    reason=N_("There is no survey campaign with that key. Send /survey to list them."),
-):
-    pass
+class NoProjects(SurveyError):
+    code = "no_projects"
+    default_reason = N_("There are no active projects there.")
 
 
-class FollowupAlreadyTaken(
-    SurveyError, code="already_taken", reason=N_("{name} is already calling the resident back.")
-):
+class UnknownCampaign(SurveyError):
+    code = "unknown_campaign"
+    default_reason = N_("There is no survey campaign with that key. Send /survey to list them.")
+
+
+class FollowupAlreadyTaken(SurveyError):
     """Another manager is already calling the resident back (``name``)."""
+
+    code = "already_taken"
+    default_reason = N_("{name} is already calling the resident back.")

@@ -19,19 +19,23 @@ from bot.services.tickets.transitions import IllegalTransition, TicketAction
 from storage.models import TicketStatus
 
 
-class TicketNotFound(Refused, code="ticket_not_found", reason=N_("This ticket does not exist.")):
-    pass
+class TicketNotFound(Refused):
+    code = "ticket_not_found"
+    default_reason = reason = N_("This ticket does not exist.")
 
 
-class StaleAction(
-    Refused,
-    code="stale",
-    reason=N_("This ticket has changed since this button was shown. Please look again."),
-):
+class StaleAction(Refused):
     """The button belongs to an older state of the ticket."""
 
+    code = "stale"
+    default_reason = reason = N_(
+        "This ticket has changed since this button was shown. Please look again."
+    )
 
-class AlreadyTaken(Refused, code="already_taken"):
+
+class AlreadyTaken(Refused):
+    code = "already_taken"
+
     def __init__(self, holder_name: str | None) -> None:
         if holder_name:
             super().__init__(N_("{name} has already taken this ticket."), name=holder_name)
@@ -40,8 +44,10 @@ class AlreadyTaken(Refused, code="already_taken"):
         self.holder_name = holder_name
 
 
-class NotOpen(Refused, code="not_open"):
+class NotOpen(Refused):
     """Replying to, moving or cancelling a ticket that is resolved, closed or cancelled."""
+
+    code = "not_open"
 
     def __init__(self, status: TicketStatus) -> None:
         # Every non-open status refuses a cancel, with the explanation of that status.
@@ -49,16 +55,16 @@ class NotOpen(Refused, code="not_open"):
         self.status = status
 
 
-class ForgedButton(Refused, code="forged", reason=N_("This button is not valid.")):
+class ForgedButton(Refused):
     """Data that looks like one of our buttons but is not (or names nothing we offered)."""
 
+    code = "forged"
+    default_reason = reason = N_("This button is not valid.")
 
-class PromptNotYours(
-    Refused,
-    code="not_your_prompt",
-    reason=N_("This prompt is not yours, or it is no longer active."),
-):
-    pass
+
+class PromptNotYours(Refused):
+    code = "not_your_prompt"
+    default_reason = reason = N_("This prompt is not yours, or it is no longer active.")
 
 
 P = ParamSpec("P")

@@ -112,15 +112,14 @@ async def ticket_of_group_line(session: AsyncSession, chat_id: int, message_id: 
     return int(ticket_id) if ticket_id.isdigit() else None
 
 
-class NotOpenForAnswers(
-    Refused,
-    code="ticket_not_open",
-    reason=N_(
+class NotOpenForAnswers(Refused):
+    """Written to the resident about a ticket that is no longer open: nothing is sent."""
+
+    code = "ticket_not_open"
+    default_reason = N_(
         "{number} is no longer open, so this was not sent to the resident. "
         "An internal note (/note) is still possible."
-    ),
-):
-    """Written to the resident about a ticket that is no longer open: nothing is sent."""
+    )
 
 
 async def staff_says(

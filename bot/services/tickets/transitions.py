@@ -64,8 +64,10 @@ _REFUSALS: dict[TicketStatus, str] = {
 }
 
 
-class IllegalTransition(Refused, code="illegal_transition"):
+class IllegalTransition(Refused):
     """The action is not allowed in the ticket's current status."""
+
+    code = "illegal_transition"
 
     def __init__(self, status: TicketStatus, action: TicketAction) -> None:
         super().__init__(_REFUSALS[status])
