@@ -231,9 +231,9 @@ class Resident:
             choices = buttons(question) if question is not None else []
             if question is None or not choices:
                 return  # the bot answered otherwise (counted by its latency, nothing more)
-            question = await step(
-                tally, me, self.press(question, choices[0]), (lambda c: c.method == "sendMessage")
-            )
+            # Usually a new message; a button that goes back (a resident with an open
+            # ticket may be asked about it first) edits the question in place instead.
+            question = await step(tally, me, self.press(question, choices[0]), _new_or_edited)
         photos = await step(tally, me, self.say(self.rng.choice(DESCRIPTIONS)), has_buttons)
         if photos is None:
             return
@@ -261,6 +261,10 @@ class Resident:
 
     async def free_text(self, tally: Tally) -> None:
         await self.driver.step(tally, self.user.id, self.say(self.rng.choice(FREE_TEXTS)))
+
+
+def _new_or_edited(call: ApiCall) -> bool:
+    return call.method in ("sendMessage", "editMessageText")
 
 
 class Agent:
