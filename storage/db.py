@@ -184,11 +184,13 @@ class WriteTurns:
             info[self._HELD] = self._lock
 
     async def _wait(self, lock: asyncio.Lock) -> bool:
+        if not lock.locked():
+            return await lock.acquire()  # free: taken without waiting
         try:
-            await asyncio.wait_for(lock.acquire(), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                return await lock.acquire()
         except TimeoutError:
             return False
-        return True
 
     def give_back(self, info: dict[Any, Any]) -> None:
         lock = info.pop(self._HELD, None)
