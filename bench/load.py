@@ -162,6 +162,10 @@ class Driver:
             self.first[key].append((offered, first))
         if expect is not None:
             self.waiters[key].append((expect, wanted))
+            if "callback_query" in update:
+                # A press the bot refuses (a stale button: the script pressed on after the
+                # conversation moved on) is answered by an alert alone: the action ends.
+                self.waiters[callback_key].append((_refused, wanted))
         if self.recording:
             self.recorded.append(
                 copy.deepcopy({k: v for k, v in update.items() if k != "update_id"})
@@ -171,7 +175,8 @@ class Driver:
             tally.latencies.append(answered - offered)
             tally.updates += 1
             if expect is not None:
-                return await asyncio.wait_for(wanted, ANSWER_TIMEOUT)
+                answer = await asyncio.wait_for(wanted, ANSWER_TIMEOUT)
+                return None if _refused(answer) else answer
         except TimeoutError:
             tally.failures += 1
             if first.done() and (last := self.last.get(key)) is not None:
@@ -180,9 +185,16 @@ class Driver:
             else:
                 how = "no answer"
             tally.missed.append(f"{how} to {_what(update)} in chat {key}")
-            with contextlib.suppress(ValueError):
-                self.waiters[key].remove((expect, wanted))  # type: ignore[arg-type]
+        finally:
+            self._forget(wanted)
         return None
+
+    def _forget(self, wanted: asyncio.Future[ApiCall]) -> None:
+        """Drop the waiters of one step, answered or not."""
+        for key, waiting in list(self.waiters.items()):
+            waiting[:] = [waiter for waiter in waiting if waiter[1] is not wanted]
+            if not waiting:
+                del self.waiters[key]
 
 
 class Resident:
@@ -261,6 +273,10 @@ class Resident:
 
     async def free_text(self, tally: Tally) -> None:
         await self.driver.step(tally, self.user.id, self.say(self.rng.choice(FREE_TEXTS)))
+
+
+def _refused(call: ApiCall) -> bool:
+    return call.method == "answerCallbackQuery" and bool(call.params.get("show_alert"))
 
 
 def _new_or_edited(call: ApiCall) -> bool:
