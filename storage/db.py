@@ -2,8 +2,7 @@
 
 SQLite runs in WAL mode with a busy timeout. A transaction starts with ``BEGIN
 IMMEDIATE`` (it takes the one write lock at once, so concurrent writers queue on the
-busy timeout instead of failing on a read-to-write lock upgrade; this process's own
-take turns for it first, see :class:`WriteTurns`) unless it runs in
+busy timeout instead of failing on a read-to-write lock upgrade) unless it runs in
 :func:`deferred_transactions`: then it starts with a plain ``BEGIN``, reads without
 the write lock and takes it at its first write. If another writer committed since
 it began reading, that write fails at once (:func:`is_write_conflict`) and the
@@ -15,8 +14,6 @@ they always were (READ COMMITTED, conditional updates and row locks).
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,7 +21,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Executable, event, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,14 +29,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.util import await_only
 
 from storage.files import private_sqlite_file
 from storage.statements import install as install_statement_counting
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# A connection's execution option: its transactions only read (``storage/read_only.py``).
-READ_ONLY = "rsb_read_only"
 # SQLite's result codes when a deferred transaction that has read cannot take the write
 # lock: another writer holds it (no waiting: its snapshot would be stale), or committed.
 SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT = 5, 517
@@ -124,91 +118,16 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
-    turns = _turns[engine.sync_engine] = WriteTurns(busy_timeout_ms / 1000)
-
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         seen = _deferred.get()
-        if (seen and seen.deferred) or connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
-            return
-        turns.take(connection.info)
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            turns.give_back(connection.info)
-            raise
-
-    @event.listens_for(engine.sync_engine, "commit")
-    @event.listens_for(engine.sync_engine, "rollback")
-    def _on_end(connection: Any) -> None:
-        turns.give_back(connection.info)
-
-    @event.listens_for(engine.sync_engine.pool, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        if record is not None:
-            turns.give_back(record.info)
+        connection.exec_driver_sql("BEGIN" if seen and seen.deferred else "BEGIN IMMEDIATE")
 
     @event.listens_for(engine.sync_engine, "handle_error")
     def _on_error(context: Any) -> None:
         seen = _deferred.get()
         if seen is not None and seen.deferred and is_write_conflict(context.sqlalchemy_exception):
             seen.conflict = True
-
-
-class WriteTurns:
-    """The turns of this process's ``BEGIN IMMEDIATE`` transactions on one SQLite database.
-
-    SQLite has one write lock, and a transaction that finds it taken polls for it in
-    SQLite's busy handler, sleeping up to 100 ms between tries: under load a waiter sleeps
-    on after the lock was freed, and an unlucky one loses every race (the load
-    benchmark's p99 was 0.7–1 s at half the maximum rate). Here they queue instead, first
-    come first served, and the next one begins as soon as the last commits or rolls back.
-    Another process (a CLI command) still meets SQLite's own waiting; one that waits here
-    longer than the busy timeout goes on to it as well.
-    """
-
-    _HELD = "rsb_write_turn"  # in the connection's info while it holds the turn
-
-    def __init__(self, timeout: float) -> None:
-        self._timeout = timeout
-        self._lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def take(self, info: dict[Any, Any]) -> None:
-        """Wait for the turn (from the greenlet that runs the connection's statements)."""
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._loop is not loop:
-            self._lock, self._loop = asyncio.Lock(), loop
-        if await_only(self._wait(self._lock)):
-            info[self._HELD] = self._lock
-
-    async def _wait(self, lock: asyncio.Lock) -> bool:
-        if not lock.locked():
-            return await lock.acquire()  # free: taken without waiting
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await lock.acquire()
-        except TimeoutError:
-            return False
-
-    def give_back(self, info: dict[Any, Any]) -> None:
-        lock = info.pop(self._HELD, None)
-        if lock is not None and lock.locked():
-            lock.release()
-
-    @property
-    def held(self) -> bool:
-        """Whether a transaction of this process holds the turn now."""
-        return self._lock is not None and self._lock.locked()
-
-
-_turns: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
-
-
-def write_turns(engine: AsyncEngine) -> WriteTurns | None:
-    """The write turns of an SQLite engine made by :func:`create_engine` (None otherwise)."""
-    return _turns.get(engine.sync_engine)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

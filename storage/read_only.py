@@ -19,7 +19,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import READ_ONLY
+READ_ONLY = "rsb_read_only"  # the connection's execution option
 
 
 def _deferred_begin(
