@@ -2,7 +2,8 @@
 
 SQLite runs in WAL mode with a busy timeout. A transaction starts with ``BEGIN
 IMMEDIATE`` (it takes the one write lock at once, so concurrent writers queue on the
-busy timeout instead of failing on a read-to-write lock upgrade) unless it runs in
+busy timeout instead of failing on a read-to-write lock upgrade; this process's own
+take turns for it first, see ``storage/write_turns.py``) unless it runs in
 :func:`deferred_transactions`: then it starts with a plain ``BEGIN``, reads without
 the write lock and takes it at its first write. If another writer committed since
 it began reading, that write fails at once (:func:`is_write_conflict`) and the
@@ -14,6 +15,7 @@ they always were (READ COMMITTED, conditional updates and row locks).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Executable, event, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -31,9 +33,13 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from storage.files import private_sqlite_file
+from storage.read_only import READ_ONLY
 from storage.statements import install as install_statement_counting
+from storage.write_turns import WriteTurns
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Seconds a write turn may stand still before it is forfeit (storage/write_turns.py).
+WRITE_TURN_PATIENCE = 2.0
 # SQLite's result codes when a deferred transaction that has read cannot take the write
 # lock: another writer holds it (no waiting: its snapshot would be stale), or committed.
 SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT = 5, 517
@@ -118,16 +124,62 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
+    @event.listens_for(engine.sync_engine.pool, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _error: Any) -> None:
+        _close_on_its_thread(record.driver_connection)
+
+    turns = _turns[engine.sync_engine] = WriteTurns(
+        patience=min(WRITE_TURN_PATIENCE, busy_timeout_ms / 1000)
+    )
+    turns.install(engine.sync_engine)
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         seen = _deferred.get()
-        connection.exec_driver_sql("BEGIN" if seen and seen.deferred else "BEGIN IMMEDIATE")
+        if (seen and seen.deferred) or connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        turns.take(dbapi_connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            turns.give_back(dbapi_connection)
+            raise
 
     @event.listens_for(engine.sync_engine, "handle_error")
     def _on_error(context: Any) -> None:
         seen = _deferred.get()
         if seen is not None and seen.deferred and is_write_conflict(context.sqlalchemy_exception):
             seen.conflict = True
+
+
+def _close_on_its_thread(driver_connection: Any) -> None:
+    """Roll back and close an invalidated aiosqlite connection's ``sqlite3`` connection on
+    its own thread, after the statement it may still be running.
+
+    A task cancelled inside a statement gets its connection invalidated, and aiosqlite
+    then stops the connection's thread without closing the ``sqlite3`` connection: its
+    transaction — SQLite's write lock, and what it wrote in the WAL file — stays until
+    the garbage collector happens to finalise it, and every writer meanwhile waits out
+    the busy timeout (a close alone waits for that statement to be finalised). Queued here
+    first, the rollback and the close run before the thread stops (the same queue
+    SQLAlchemy's aiosqlite adapter uses to run a call on that thread).
+    """
+    raw = getattr(driver_connection, "_connection", None)
+    queue = getattr(driver_connection, "_tx", None)
+    if raw is not None and queue is not None:
+        # Closing alone leaves the transaction to a statement not yet finalised.
+        queue.put_nowait((None, raw.rollback))
+        queue.put_nowait((None, raw.close))
+
+
+_turns: weakref.WeakKeyDictionary[Engine, WriteTurns] = weakref.WeakKeyDictionary()
+
+
+def write_turns(engine: AsyncEngine) -> WriteTurns | None:
+    """The write turns of an SQLite engine made by :func:`create_engine` (None otherwise)."""
+    return _turns.get(engine.sync_engine)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
