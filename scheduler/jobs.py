@@ -22,6 +22,7 @@ from bot.services.sla.sweep import SweepResult
 from bot.services.stats.digest import post_daily_digests
 from scheduler.announcement_jobs import NOTICE_PROGRESS_SECONDS, report_notice_progress
 from scheduler.deps import JobDeps, queue_and_wake
+from scheduler.in_hand import JobsInHand
 from scheduler.resilience import Outage, is_transient
 from scheduler.survey_jobs import run_survey_sweep
 from storage import inbox
@@ -82,10 +83,14 @@ def surviving_outages(job: Job, job_id: str) -> Job:
     return run
 
 
-def register_jobs(scheduler: AsyncIOScheduler, deps: JobDeps, sla_sweep_seconds: float) -> None:
+def register_jobs(
+    scheduler: AsyncIOScheduler, deps: JobDeps, sla_sweep_seconds: float, in_hand: JobsInHand
+) -> None:
+    """The periodic jobs, each counted in ``in_hand`` while it runs."""
+
     def every(job: Job, job_id: str, **interval: Any) -> None:
         scheduler.add_job(
-            surviving_outages(job, job_id),
+            in_hand.tracked(surviving_outages(job, job_id)),
             "interval",
             args=[deps],
             id=job_id,

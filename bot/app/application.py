@@ -71,6 +71,7 @@ from bot.presentation.outbound.menus import queue_staff_menus
 from bot.presentation.stats import chart
 from bot.services.directory import sync_organisation
 from bot.services.intake import words
+from scheduler.in_hand import JobsInHand
 from scheduler.jobs import SLA_CATCH_UP_DELAY, register_jobs
 from scheduler.leadership import InstanceRole, Leadership
 from scheduler.outbox_sender import OutboxSender
@@ -157,6 +158,7 @@ class Application:
         self._worker: UpdateWorker | None = None
         self._sender: OutboxSender | None = None
         self._scheduler: AsyncIOScheduler | None = None
+        self._jobs_in_hand = JobsInHand()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._warm_up: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
@@ -302,7 +304,9 @@ class Application:
         self.is_leader = True
         scheduler = self.scheduler
         if not scheduler.running:
-            register_jobs(scheduler, self.deps, self.settings.sla_sweep_interval)
+            register_jobs(
+                scheduler, self.deps, self.settings.sla_sweep_interval, self._jobs_in_hand
+            )
             scheduler.start()
         else:
             soon = datetime.now(UTC) + SLA_CATCH_UP_DELAY
@@ -506,9 +510,10 @@ class Application:
         if self._leadership is not None:
             await self._leadership.stop()  # the sender has stopped: a standby takes over
         if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.shutdown(wait=False)  # no new job
         if self._deps is not None:
             await self._deps.sla_sweeper.stop()  # let a batch in hand commit
+        await self._jobs_in_hand.finish(STOP_GRACE_SECONDS)  # and the jobs in hand end
         if self._dispatcher is not None and self._bot is not None:
             await self._dispatcher.emit_shutdown(bot=self._bot, **self._dispatcher.workflow_data)
             self._dispatcher = None
