@@ -523,6 +523,11 @@ class Application:
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None
+            # A task cancelled inside an SQLite statement leaves its connection to the
+            # garbage collector (aiosqlite stops the connection's thread without closing
+            # it): collected now, the database is closed, its WAL file checkpointed and
+            # gone, when the stop returns.
+            gc.collect()
         log.info("Resident Service Bot stopped")
 
     async def run(self) -> None:
