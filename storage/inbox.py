@@ -11,7 +11,11 @@ control characters Telegram and PostgreSQL cannot carry (:func:`clean_update`), 
 once an update is handled (done, or parked as failed) its stored payload is reduced
 to its ids (:func:`reduced_payload`): the primary key is all that re-delivery
 detection needs. An update claimed but not finished keeps its whole payload, so it is
-handled again after a crash.
+handled again after a crash. While it is kept, the payload is *sealed* (encrypted with
+the personal-data key, as the outbox seals what it keeps: ``outbox_queue.sealed``): a
+shared contact's phone number, or one typed in a message, never lies in the database
+or its write-ahead log in clear. So are the replies an update owes between its commit
+and their sending (:func:`mark_done`, :func:`owed_calls`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from storage.db import rows_changed
 from storage.dialect import insert_ignoring_duplicates
 from storage.models import InboundStatus, InboundUpdate
 from storage.models.base import table_of
+from storage.outbox_queue import opened, sealed
 
 # Where the chat of an update is, for each update type that has one.
 _CHAT_PATHS: tuple[tuple[str, ...], ...] = (
@@ -114,6 +119,11 @@ def _shifted(entity: Any, dropped_before: list[int]) -> Any:
     return {**entity, "offset": offset, "length": end - dropped_before[end] - offset}
 
 
+# A replying row's payload: its id, and under this key the calls it owes, sealed.
+_OWED = "owed"
+_CALLS = "calls"
+
+
 def reduced_payload(update_id: int) -> dict[str, Any]:
     """What is kept of a handled update: its id, nothing anyone wrote."""
     return {"update_id": update_id}
@@ -122,12 +132,12 @@ def reduced_payload(update_id: int) -> dict[str, Any]:
 async def store_updates(
     session: AsyncSession, updates: Iterable[dict[str, Any]], now: datetime
 ) -> int:
-    """Insert new updates (cleaned, see :func:`clean_update`); ones already stored
-    (re-delivered) are skipped."""
+    """Insert new updates (cleaned, see :func:`clean_update`, and sealed); ones already
+    stored (re-delivered) are skipped."""
     rows = [
         {
             "update_id": u["update_id"],
-            "payload": clean_update(u),
+            "payload": sealed(clean_update(u)),
             "chat_key": chat_key_of(u),
             "status": InboundStatus.PENDING.value,
             "attempts": 0,
@@ -246,7 +256,11 @@ async def claim_batch(
             "limit": limit,
         },
     )
-    return sorted((ClaimedUpdate(*row) for row in rows), key=lambda row: row.update_id)
+    claimed = (
+        ClaimedUpdate(update_id, chat_key, opened(payload), attempts)
+        for update_id, chat_key, payload, attempts in rows
+    )
+    return sorted(claimed, key=lambda row: row.update_id)
 
 
 async def is_pending(session: AsyncSession, update_id: int) -> bool:
@@ -282,7 +296,7 @@ async def mark_done(
 
     The stored payload is reduced to its id in the same commit; with ``calls`` (the Bot
     API calls the update made, to be sent after the commit) the row is *replying*: it
-    keeps them, under a lease held by ``owner``, until :func:`replies_sent`.
+    keeps them, sealed, under a lease held by ``owner``, until :func:`replies_sent`.
     """
     values: dict[str, Any] = {
         "id": update_id,
@@ -298,9 +312,20 @@ async def mark_done(
             new_status=InboundStatus.REPLYING,
             new_locked_by=owner or "worker",
             new_locked_until=now + lease,
-            new_payload={**reduced_payload(update_id), "owed": calls},
+            new_payload={**reduced_payload(update_id), _OWED: sealed({_CALLS: calls})},
         )
     return await rows_changed(session, _MARK_DONE, values) == 1
+
+
+def owed_calls(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The calls a *replying* row keeps (see :func:`mark_done`), opened."""
+    owed = payload.get(_OWED)
+    if owed is None:
+        return []
+    if isinstance(owed, list):  # kept by a version that did not seal them
+        return owed
+    calls: list[dict[str, Any]] = opened(owed)[_CALLS]
+    return calls
 
 
 async def replies_sent(session: AsyncSession, update_ids: list[int]) -> None:

@@ -4,6 +4,7 @@ parameters never appear in errors, and the files holding personal data are 0600.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from datetime import timedelta
@@ -18,7 +19,7 @@ from bot.app.context import Context
 from bot.app.encryption_keys import load_keys
 from bot.config.settings import Settings
 from bot.services.privacy.retention import apply_retention
-from storage import inbox
+from storage import inbox, outbox_queue
 from storage.db import create_engine
 from storage.models import AuditEntry, InboundStatus, InboundUpdate, Person
 from tests.db import ON_POSTGRES
@@ -59,7 +60,59 @@ async def test_a_handled_update_keeps_only_its_id_one_not_finished_keeps_everyth
     stored = await payloads(sessionmaker)
     assert stored[1] == (InboundStatus.DONE, {"update_id": 1})
     assert stored[2][0] is InboundStatus.PENDING
-    assert stored[2][1]["message"]["contact"]["phone_number"] == PHONE
+    assert PHONE not in json.dumps(stored[2][1])  # kept sealed
+    assert outbox_queue.opened(stored[2][1])["message"]["contact"]["phone_number"] == PHONE
+
+
+async def test_the_update_handed_to_the_worker_is_the_one_telegram_sent(
+    sessionmaker, clock
+) -> None:
+    update = contact_update(1, 7)
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(session, [update], clock.now())
+    async with sessionmaker() as session, session.begin():
+        (claimed,) = await inbox.claim_batch(session, "w", clock.now(), LEASE)
+    assert claimed.payload == update
+
+
+async def test_an_update_stored_before_updates_were_sealed_is_still_handled(
+    sessionmaker, clock
+) -> None:
+    update = contact_update(1, 7)
+    async with sessionmaker() as session, session.begin():
+        session.add(
+            InboundUpdate(
+                update_id=1,
+                payload=update,
+                chat_key=inbox.chat_key_of(update),
+                status=InboundStatus.PENDING,
+                attempts=0,
+                received_at=clock.now(),
+                available_at=clock.now(),
+            )
+        )
+    async with sessionmaker() as session, session.begin():
+        (claimed,) = await inbox.claim_batch(session, "w", clock.now(), LEASE)
+    assert claimed.payload == update
+
+
+async def test_the_replies_an_update_owes_are_kept_sealed_until_sent(sessionmaker, clock) -> None:
+    """Between the commit and the sending, the calls wait on the inbox row: what the
+    handler showed the person (their own phone number, in /profile) is not kept in clear."""
+    owed = [{"method": "sendMessage", "params": {"chat_id": 7, "text": f"Phone: +{PHONE}"}}]
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(session, [contact_update(1, 7)], clock.now())
+    async with sessionmaker() as session, session.begin():
+        await inbox.claim_batch(session, "w", clock.now(), LEASE)
+    async with sessionmaker() as session, session.begin():
+        assert await inbox.mark_done(session, 1, clock.now(), calls=owed, owner="w")
+    status, payload = (await payloads(sessionmaker))[1]
+    assert status is InboundStatus.REPLYING
+    assert PHONE not in json.dumps(payload)
+    assert inbox.owed_calls(payload) == owed
+    # A row written by a version that kept them in clear is still read.
+    assert inbox.owed_calls({"update_id": 1, "owed": owed}) == owed
+    assert inbox.owed_calls({"update_id": 1}) == []
 
 
 async def test_a_failed_update_keeps_only_its_id_and_is_purged_with_an_audit_count(
@@ -148,6 +201,19 @@ def test_the_key_file_is_created_private_and_an_open_one_is_closed(tmp_path: Pat
         assert mode_of(tmp_path / "bot.key") == 0o600
     finally:
         os.umask(previous)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="about the SQLite file's bytes")
+async def test_an_update_waiting_to_be_handled_is_not_in_the_sqlite_files_in_clear(
+    engine, sessionmaker, clock, database_url: str
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        await inbox.store_updates(session, [contact_update(1, 7)], clock.now())
+    database = Path(make_url(database_url).database or "")
+    wal = database.with_name(database.name + "-wal")
+    assert wal.exists() and PHONE.encode() not in wal.read_bytes()  # before a checkpoint
+    await engine.dispose()
+    assert PHONE.encode() not in database.read_bytes()
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="about the SQLite file's bytes")

@@ -496,7 +496,7 @@ async def recover_owed(
     caller is still delivering (their lease may look expired when the clock jumps)."""
     rows = await inbox.owed_replies_due(session, now, exclude=in_hand)
     for row in rows:
-        calls = [Call.from_stored(stored) for stored in row.payload.get("owed", [])]
+        calls = [Call.from_stored(stored) for stored in inbox.owed_calls(row.payload)]
         await to_outbox(session, [(call, timedelta(0)) for call in calls], {}, now)
     await inbox.replies_sent(session, [row.update_id for row in rows])
     return len(rows)
