@@ -20,6 +20,7 @@ from bot.app.cli.outbox import add_outbox_command
 from bot.app.cli.sla import add_sla_command
 from bot.app.cli.unit_codes import add_unit_codes_command
 from bot.app.logging_setup import configure_logging
+from bot.app.runtime import event_loop
 from bot.app.sandbox.cli import add_sandbox_command
 from bot.config.settings import MissingTokenError, Settings
 
@@ -115,7 +116,7 @@ def _run_bot(*, webhook: bool) -> int:
     except Exception as error:
         print(f"Cannot set up personal-data encryption: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(_run(settings, webhook=webhook))
+    return event_loop.run(_run(settings, webhook=webhook))
 
 
 async def _run(settings: Settings, *, webhook: bool = False) -> int:

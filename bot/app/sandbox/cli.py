@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.app.runtime import event_loop
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8088
 DEFAULT_DATA = Path(".sandbox")
@@ -41,7 +43,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     configure_logging("WARNING")
     try:
-        return asyncio.run(_serve(args.host, args.port, args.data))
+        return event_loop.run(_serve(args.host, args.port, args.data))
     except KeyboardInterrupt:
         return 0
 
