@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.app.application import Application
 from bot.services.announcements import sending
@@ -24,6 +25,7 @@ from bot.services.announcements.drafts import Draft
 from bot.services.people import resolve_actor
 from fake_telegram import FakeTelegramServer
 from scheduler.announcement_jobs import report_notice_progress
+from storage.db import create_engine
 from storage.models import (
     Announcement,
     AuditEntry,
@@ -241,7 +243,7 @@ async def test_a_notice_sent_in_the_quiet_hours_waits_until_they_end(
 
 
 async def test_a_restart_in_the_middle_of_a_big_notice_neither_loses_nor_repeats(
-    start_app, telegram: FakeTelegramServer
+    start_app, telegram: FakeTelegramServer, database_url: str
 ) -> None:
     app = await start_app(outbox_per_second=400.0)
     people = list(range(800_001, 801_001))
@@ -290,8 +292,10 @@ async def test_a_restart_in_the_middle_of_a_big_notice_neither_loses_nor_repeats
     await eventually(some_sent, timeout=30)
     await app.stop()  # in the middle
     before_the_stop = told()
-    async with app.sessionmaker() as session:
+    engine = create_engine(database_url)  # the stopped bot's engine is disposed
+    async with async_sessionmaker(engine)() as session:
         at_the_stop = await sending.delivery_count(session, notice)
+    await engine.dispose()
     # Really mid-way: some copies went, many were still queued when the bot stopped.
     assert 100 <= sum(before_the_stop.values()) < len(people)
     assert at_the_stop.waiting > 0 and at_the_stop.delivered + at_the_stop.waiting == 1000
