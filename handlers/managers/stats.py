@@ -22,6 +22,7 @@ import logging
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
+from aiogram.methods import SendDocument, SendPhoto
 from aiogram.types import BufferedInputFile, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -32,6 +33,7 @@ from bot.i18n import N_
 from bot.presentation.stats.chart import render_chart
 from bot.presentation.stats.export import build_csv, build_xlsx
 from bot.presentation.stats.texts import render_report, scope_name
+from bot.presentation.uploads import file_not_sent, upload
 from bot.services.people import Actor
 from bot.services.stats.report import StatsReport
 from bot.services.stats.requests import (
@@ -135,13 +137,18 @@ async def _send_chart(
         log.exception("Statistics chart failed")
         await bot.send_message(chat_id, _("The chart could not be drawn this time."))
         return
-    await bot.send_photo(
-        chat_id,
-        BufferedInputFile(png, filename="stats.png"),
+    chart = SendPhoto(
+        chat_id=chat_id,
+        photo=BufferedInputFile(png, filename="stats.png"),
         caption=_("Tickets opened and resolved per day, and deadlines kept ({period}).").format(
             period=report.period.label()
         ),
     )
+    try:
+        await upload(bot, chart)
+    except Exception as error:
+        log.warning("Statistics chart not sent: %s", error)
+        await bot.send_message(chat_id, file_not_sent())
 
 
 async def point_to_private_chat(message: Message, command: CommandObject, bot: Bot) -> None:
@@ -157,12 +164,15 @@ async def send_export(
     # A month of HQ tickets is read and made into a workbook in seconds: outside this
     # update's transaction, so that other updates do not wait on it.
     in_background(
-        _send_file(message, checked, deps.sessionmaker, desk.actor, desk.ctx.org, desk.locale),
+        _send_file(
+            desk.bot, message, checked, deps.sessionmaker, desk.actor, desk.ctx.org, desk.locale
+        ),
         "stats-export",
     )
 
 
 async def _send_file(
+    bot: Bot,
     message: Message,
     checked: CheckedRequest,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -197,7 +207,8 @@ async def _send_file(
                 "Only the first {count} tickets fit in one file.",
                 len(rows.rows),
             ).format(count=len(rows.rows))
-        await message.answer_document(BufferedInputFile(data, filename=filename), caption=caption)
+        document = BufferedInputFile(data, filename=filename)
+        await upload(bot, SendDocument(chat_id=message.chat.id, document=document, caption=caption))
     except Exception:
         log.exception("Export for %s failed", message.chat.id)
         await message.answer(_("The export could not be made this time. Please try again."))

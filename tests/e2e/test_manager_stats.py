@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.errors import ApiError, too_many_requests
 from fake_telegram.media import image_size
 from fake_telegram.models import ApiCall, UploadedFile
 from storage.models import AuditEntry
@@ -237,3 +238,52 @@ async def test_english_readers_see_the_english_name_of_the_project(
     manager_zh = telegram.user(id=5002, first_name="Li", language_code="zh-hans")
     chinese = (await say(telegram, manager_zh, "/stats 7d text")).params["text"]
     assert "统计 · 阳光花园" in chinese
+
+
+async def test_a_chart_and_an_export_refused_for_now_by_telegram_still_arrive(
+    app: Application, world: World, telegram: FakeTelegramServer
+) -> None:
+    """A file's bytes cannot wait in the outbox: a 5xx or a short 429 is waited out and
+    the upload made again."""
+    admin = telegram.user(id=5100, first_name="Zhao", language_code="en")
+    telegram.fail_next("sendPhoto", ApiError(502, "Bad Gateway"), chat_id=admin.id)
+    mark = telegram.mark()
+    await say(telegram, admin, "/stats 7d")
+    photo = await telegram.wait_for(
+        "sendPhoto", lambda c: c.fault is None, chat_id=admin.id, since=mark, timeout=10
+    )
+    assert (upload := photo.upload("photo")) is not None and upload.data.startswith(b"\x89PNG")
+    assert [c.fault is None for c in telegram.calls_of("sendPhoto") if c.seq >= mark] == [
+        False,
+        True,
+    ]
+
+    telegram.fail_next("sendDocument", too_many_requests(1), chat_id=admin.id)
+    mark = telegram.mark()
+    telegram.send_text(admin, "/export csv 7d")
+    document = await telegram.wait_for(
+        "sendDocument", lambda c: c.fault is None, chat_id=admin.id, since=mark, timeout=10
+    )
+    assert document.upload("document") is not None
+    told = [c.params["text"] for c in telegram.calls_of("sendMessage", chat_id=admin.id)]
+    assert not any("could not be" in text for text in told)
+
+
+async def test_when_telegram_keeps_refusing_the_chart_the_manager_is_told(
+    app: Application, world: World, telegram: FakeTelegramServer
+) -> None:
+    admin = telegram.user(id=5100, first_name="Zhao", language_code="en")
+    telegram.fail_next("sendPhoto", ApiError(502, "Bad Gateway"), times=3, chat_id=admin.id)
+    mark = telegram.mark()
+    await say(telegram, admin, "/stats 7d")
+    apology = await telegram.wait_for(
+        "sendMessage",
+        lambda c: "could not be sent" in c.params["text"],
+        chat_id=admin.id,
+        since=mark,
+        timeout=15,
+    )
+    assert apology.params["text"] == (
+        "The file could not be sent just now. Please ask for it again."
+    )
+    assert [c.fault is None for c in telegram.calls_of("sendPhoto") if c.seq >= mark] == [False] * 3

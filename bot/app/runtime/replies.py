@@ -25,10 +25,12 @@ transaction waits on Telegram. Once committed, :func:`deliver` makes them in ord
 - a call Telegram refuses for a while (429, 5xx, a time-out, a 403) is not retried
   here and the update is not handled again: it goes to the outbox, with that chat's
   later calls behind it, and the outbox sender's rules apply (``retry_after``,
-  back-off, unreachable recipients); a call the outbox cannot carry (a callback
-  answer, a file upload) is dropped with a log line. What the outbox keeps of these
-  is sealed (encrypted, ``outbox_queue.sealed``): a reply may show the person their
-  own phone number (``/profile``), and it is forgotten once sent;
+  back-off, unreachable recipients). A file upload cannot wait there (its bytes are
+  not stored): it is made again at once, a few times (``presentation/uploads.py``),
+  and if it still fails the person is told instead, through the outbox, to ask again.
+  A callback answer, which is worthless later, is dropped with a log line. What the
+  outbox keeps of these is sealed (encrypted, ``outbox_queue.sealed``): a reply may
+  show the person their own phone number (``/profile``), and it is forgotten once sent;
 - an edit Telegram refuses as "not modified" is done; another refused edit of a
   text is posted as a new message (the old message is gone or too old).
 
@@ -68,6 +70,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app.runtime.sent_marks import SentMarks
 from bot.clock import Clock
 from bot.presentation import outbox
+from bot.presentation.uploads import file_not_sent, upload
 from bot.services import delivery_outcomes
 from scheduler.resilience import is_transient
 from storage import inbox, outbox_queue
@@ -94,13 +97,15 @@ def _new_placeholder() -> int:
 @dataclass
 class Call:
     """One recorded Bot API call; ``params`` is its JSON form (None for a file upload,
-    which cannot be stored), ``placeholder`` the stand-in id its result was given."""
+    which cannot be stored), ``placeholder`` the stand-in id its result was given;
+    ``apology``: for an upload, what the person reads instead if it cannot be made."""
 
     api_method: str
     chat_id: int | None
     params: dict[str, Any] | None
     method: TelegramMethod[Any] | None = None
     placeholder: int | None = None
+    apology: str | None = None
 
     def stored(self) -> dict[str, Any]:
         assert self.params is not None
@@ -227,6 +232,7 @@ class DeferringMiddleware(BaseRequestMiddleware):
                 params,
                 method,
                 placeholder,
+                apology=file_not_sent() if params is None else None,
             )
         )
         return _stand_in(method, placeholder, chat_id if isinstance(chat_id, int) else None)
@@ -319,7 +325,8 @@ def _method_for(call: Call, known: dict[int, int]) -> TelegramMethod[Any] | None
 
 async def _make(bot: Bot, call: Call, method: TelegramMethod[Any], delivery: Delivery) -> None:
     try:
-        result = await bot(method)
+        # An upload cannot wait in the outbox: refused for now, it is made again here.
+        result = await (bot(method) if call.params is not None else upload(bot, method))
     except TelegramBadRequest as error:
         if _NOT_MODIFIED in str(error).lower():
             return
@@ -377,9 +384,11 @@ async def to_outbox(
     known: dict[int, int],
     now: datetime,
 ) -> int:
-    """Queue calls the outbox can carry; the rest (callback answers, uploads) are dropped."""
+    """Queue calls the outbox can carry, an upload as its apology; the rest (callback
+    answers) are dropped."""
     queued = 0
     for call, delay in calls:
+        call = _carriable(call)
         if call.params is None or call.api_method not in outbox.DELIVERABLE_METHODS:
             log.warning("Dropped %s that could not be sent after commit", call.api_method)
             continue
@@ -418,6 +427,7 @@ async def _held_for_unreachable(
     if call.chat_id is None:
         return
     await delivery_outcomes.recipient_unreachable(session, call.chat_id, now, reason)
+    call = _carriable(call)
     if call.params is None or call.api_method not in outbox.DELIVERABLE_METHODS:
         return
     session.add(
@@ -432,6 +442,13 @@ async def _held_for_unreachable(
             last_error=reason[:2000],
         )
     )
+
+
+def _carriable(call: Call) -> Call:
+    """An upload that could not be made becomes its apology (a text the outbox carries)."""
+    if call.params is not None or call.apology is None or call.chat_id is None:
+        return call
+    return Call("sendMessage", call.chat_id, {"chat_id": call.chat_id, "text": call.apology})
 
 
 def _drop_reply_to_placeholder(params: dict[str, Any]) -> dict[str, Any]:
