@@ -131,6 +131,32 @@ async def test_reply_owed_when_the_process_dies_after_the_commit_is_sent_once_af
     assert [c.params["text"] for c in replies] == ["Language set to English."]
 
 
+async def test_a_file_owed_when_the_process_dies_after_the_commit_becomes_an_apology(
+    bot_process, telegram: FakeTelegramServer, database_url: str
+) -> None:
+    """A file's bytes are not kept with the update: after the restart the resident is
+    told to ask for their data copy again, rather than hearing nothing."""
+    resident: FakeUser = telegram.user(id=7103, first_name="Carol", language_code="en")
+    first, _ = await asked_for_a_language(bot_process, telegram, database_url, resident)
+    await say(telegram, resident, "English", timeout=15)
+    await handled_count(database_url, 2)  # its reply's mark is written
+
+    telegram.delay_next("sendDocument", 60, chat_id=resident.id, apply=False)
+    mark = telegram.mark()
+    telegram.send_text(resident, "/mydata")
+    await telegram.wait_for("sendDocument", chat_id=resident.id, since=mark, timeout=15)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+
+    telegram.clear_faults()
+    mark = telegram.mark()
+    bot_process()
+    told = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=30)
+    assert told.params["text"] == "The file could not be sent just now. Please ask for it again."
+    await handled_count(database_url, 3)  # /language, English, /mydata: each once
+    assert [c for c in telegram.calls_of("sendDocument") if c.seq >= mark] == []
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 async def test_sigterm_and_sigint_stop_cleanly_with_exit_code_0(
     bot_process, telegram: FakeTelegramServer, signum: signal.Signals

@@ -125,7 +125,10 @@ class Collector:
     closed: bool = False
 
     def storable(self) -> list[dict[str, Any]]:
-        return [call.stored() for call in self.calls if call.params is not None]
+        """What is kept with the inbox row until the calls are made: after a crash an
+        upload (its bytes are not kept) becomes its apology."""
+        carriable = (_carriable(call) for call in self.calls)
+        return [call.stored() for call in carriable if call.params is not None]
 
 
 _collecting: ContextVar[Collector | None] = ContextVar("collecting_bot_calls", default=None)
