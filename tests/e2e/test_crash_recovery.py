@@ -66,6 +66,24 @@ async def asked_for_a_language(
     return process, asked
 
 
+async def killed_while_sending(
+    process: subprocess.Popen,
+    telegram: FakeTelegramServer,
+    resident: FakeUser,
+    text: str,
+    method: str,
+) -> None:
+    """The resident sends ``text``; the bot's ``method`` call in answer hangs (Telegram
+    never gets it) and the process is killed then: after the update's commit, before its
+    reply went out."""
+    telegram.delay_next(method, 60, chat_id=resident.id, apply=False)
+    mark = telegram.mark()
+    telegram.send_text(resident, text)
+    await telegram.wait_for(method, chat_id=resident.id, since=mark, timeout=15)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+
+
 async def test_conversation_survives_a_crash_between_steps(
     bot_process, telegram: FakeTelegramServer, database_url: str
 ) -> None:
@@ -91,14 +109,7 @@ async def test_reply_owed_when_the_process_dies_after_the_commit_is_sent_once_af
     resident: FakeUser = telegram.user(id=7102, first_name="Bob", language_code="en")
     first, _ = await asked_for_a_language(bot_process, telegram, database_url, resident)
 
-    # The answer to "English" hangs (Telegram never gets it): the process dies after the
-    # update committed and before its reply went out.
-    telegram.delay_next("sendMessage", 60, chat_id=resident.id, apply=False)
-    mark = telegram.mark()
-    telegram.send_text(resident, "English")
-    await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=15)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
+    await killed_while_sending(first, telegram, resident, "English", "sendMessage")
 
     people = await read_all(database_url, select(Person).where(Person.telegram_id == resident.id))
     assert [p.language for p in people] == ["en"]  # committed before anything was sent
@@ -141,12 +152,7 @@ async def test_a_file_owed_when_the_process_dies_after_the_commit_becomes_an_apo
     await say(telegram, resident, "English", timeout=15)
     await handled_count(database_url, 2)  # its reply's mark is written
 
-    telegram.delay_next("sendDocument", 60, chat_id=resident.id, apply=False)
-    mark = telegram.mark()
-    telegram.send_text(resident, "/mydata")
-    await telegram.wait_for("sendDocument", chat_id=resident.id, since=mark, timeout=15)
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=10)
+    await killed_while_sending(first, telegram, resident, "/mydata", "sendDocument")
 
     telegram.clear_faults()
     mark = telegram.mark()
