@@ -6,6 +6,7 @@ from aiogram import Dispatcher
 
 from bot.app.deps import Deps
 from bot.app.runtime.inline_filters import run_filters_inline
+from bot.app.runtime.router_pruning import prune_routers
 from bot.presentation.message_split import fit_messages_to_telegram
 from handlers import setup_dispatcher
 from storage.fsm import SqlStorage
@@ -20,6 +21,7 @@ def build_dispatcher(deps: Deps) -> Dispatcher:
     dispatcher["organisation"] = deps.organisation
     setup_dispatcher(dispatcher, deps.default_locale)
     run_filters_inline(dispatcher)  # not one thread hop per filter check
+    prune_routers(dispatcher)  # no visit to a router with nothing for the update below it
     # Every call the bot makes (handlers' answers, the outbox) fits Telegram's limits.
     dispatcher.startup.register(fit_messages_to_telegram)
     return dispatcher
