@@ -46,9 +46,7 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
-    TelegramNetworkError,
     TelegramRetryAfter,
-    TelegramServerError,
 )
 from aiogram.methods.base import TelegramMethod
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -56,6 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
 from bot.presentation.outbound.escalations import forward_refused_escalation
+from bot.presentation.telegram_errors import is_network_outage
 from bot.services import delivery_outcomes
 from bot.services.announcements.sending import NOTICE_REF_PREFIX
 from bot.services.surveys.campaigns import campaign_ref
@@ -101,7 +100,7 @@ def failure_reason(error: Exception) -> str:
         return "forbidden"
     if isinstance(error, TelegramBadRequest):
         return "bad_request"
-    if isinstance(error, TelegramServerError | TelegramNetworkError | TimeoutError | OSError):
+    if is_network_outage(error):
         return "network"
     return "other"
 
@@ -271,7 +270,7 @@ class OutboxSender(BatchLoop):
             await self._recipient_inactive(message, str(error))
         elif isinstance(error, TelegramBadRequest):
             await self._bad_request(message, error)
-        elif isinstance(error, TelegramServerError | TelegramNetworkError | TimeoutError | OSError):
+        elif is_network_outage(error):
             await self._retry_with_backoff(message, f"{type(error).__name__}: {error}")
         else:
             log.exception("Outbox message %s failed unexpectedly", message.id, exc_info=error)

@@ -19,8 +19,10 @@ import random
 import time
 from collections.abc import Callable, Iterator
 
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramServerError
+from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import exc as sa_exc
+
+from bot.presentation.telegram_errors import is_network_outage
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +90,6 @@ def is_database_outage(error: BaseException) -> bool:
             return True
     # Connecting failed below the driver (refused, unreachable, DNS): a bare OSError.
     return isinstance(error, OSError)
-
-
-def is_network_outage(error: BaseException) -> bool:
-    """The Bot API cannot be reached, or answers with a server error, for now."""
-    return isinstance(error, TelegramNetworkError | TelegramServerError | TimeoutError | OSError)
 
 
 def is_transient(error: BaseException) -> bool:

@@ -12,11 +12,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods.base import TelegramMethod
 from aiogram.utils.i18n.context import get_i18n
 
 from bot.i18n import DEFAULT_LOCALE, N_, translate
+from bot.presentation.telegram_errors import is_network_outage
 
 T = TypeVar("T")
 
@@ -24,8 +25,6 @@ ATTEMPTS = 3
 # A longer pause Telegram asks for is not waited out with a person waiting for the file.
 LONGEST_WAIT_SECONDS = 30.0
 _BACKOFF_SECONDS = (1.0, 3.0)
-# Refusals for now, as the outbox sender counts them (scheduler/outbox_sender.py).
-_FOR_NOW = (TelegramNetworkError, TelegramServerError, TimeoutError, OSError)
 
 FILE_NOT_SENT = N_("The file could not be sent just now. Please ask for it again.")
 
@@ -46,7 +45,7 @@ async def upload(
                 raise
             await sleep(error.retry_after)
         except Exception as error:
-            if attempt == ATTEMPTS or not isinstance(error, _FOR_NOW):
+            if attempt == ATTEMPTS or not is_network_outage(error):
                 raise
             await sleep(_BACKOFF_SECONDS[attempt - 1])
     raise AssertionError("unreachable")  # pragma: no cover
