@@ -84,6 +84,7 @@ from storage.migrate import setting_up_alone, upgrade
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0
+GC_THRESHOLDS = (20_000, 20, 10)  # the young generation's allocations, then passes
 
 
 def _warm_up() -> None:
@@ -92,6 +93,11 @@ def _warm_up() -> None:
     # What is loaded by now (modules, models, routers, dictionaries) lives as long as the
     # process: keep it out of the collector's full passes (each walked every object).
     gc.freeze()
+    # An update allocates tens of thousands of container objects (parsed models, ORM
+    # rows, statements), nearly all gone by its end: at the default 700 allocations the
+    # young generation was collected many times per update, each pass walking whatever
+    # was alive at that moment.
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 class NotStarted(RuntimeError):
