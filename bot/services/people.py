@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import inspect, or_, select, update
+from sqlalchemy import bindparam, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -52,22 +52,22 @@ async def resolve_actor(session: AsyncSession, telegram_id: int) -> Actor:
     return actor_of(await load_person_with_roles(session, telegram_id), telegram_id)
 
 
+# Built once: every update loads its sender, and building this statement (the join
+# options above all) cost as much CPU as running it.
+_PERSON_WITH_ROLES = (
+    select(Person)
+    .where(Person.telegram_id == bindparam("telegram_id"))
+    .options(joinedload(Person.roles).joinedload(StaffMembership.org_unit))
+    # Roles granted earlier in this session (an invitation) count at once.
+    .execution_options(populate_existing=True)
+)
+
+
 async def load_person_with_roles(session: AsyncSession, telegram_id: int) -> Person | None:
     """The person with their roles and the roles' units, in one statement; remembered by
     the session, so :func:`person_by_telegram_id` finds them without another."""
-    person = (
-        (
-            await session.scalars(
-                select(Person)
-                .where(Person.telegram_id == telegram_id)
-                .options(joinedload(Person.roles).joinedload(StaffMembership.org_unit))
-                # Roles granted earlier in this session (an invitation) count at once.
-                .execution_options(populate_existing=True)
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    found = await session.scalars(_PERSON_WITH_ROLES, {"telegram_id": telegram_id})
+    person = found.unique().one_or_none()
     session.info.setdefault(_PEOPLE_KEY, {})[telegram_id] = person
     return person
 

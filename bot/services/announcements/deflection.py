@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.announcements.drafts import ANSWERING_KINDS
@@ -39,15 +39,32 @@ class ActiveNotice:
     event_id: int
 
 
+# Built once (the filing flow asks on each category chosen; building them cost as much
+# CPU as running them).
+_BUILDINGS_OF = (
+    select(Building.id, Building.project_id)
+    .join(PropertyUnit, PropertyUnit.building_id == Building.id)
+    .join(ResidentUnit, ResidentUnit.property_unit_id == PropertyUnit.id)
+    .where(ResidentUnit.person_id == bindparam("person_id"))
+    .distinct()
+)
+_NOTICES_NOW = (
+    select(Announcement)
+    .where(
+        Announcement.kind.in_([k.value for k in ANSWERING_KINDS]),
+        Announcement.category_key == bindparam("category_key"),
+        Announcement.withdrawn_at.is_(None),
+        Announcement.deliver_at <= bindparam("now"),
+        or_(Announcement.starts_at.is_(None), Announcement.starts_at <= bindparam("now")),
+        or_(Announcement.ends_at.is_(None), Announcement.ends_at > bindparam("now")),
+    )
+    .order_by(Announcement.id.desc())
+)
+
+
 async def _buildings_of(session: AsyncSession, person_id: int) -> list[tuple[int, int]]:
     """``(building_id, project_id)`` of each unit the resident is bound to."""
-    rows = await session.execute(
-        select(Building.id, Building.project_id)
-        .join(PropertyUnit, PropertyUnit.building_id == Building.id)
-        .join(ResidentUnit, ResidentUnit.property_unit_id == PropertyUnit.id)
-        .where(ResidentUnit.person_id == person_id)
-        .distinct()
-    )
+    rows = await session.execute(_BUILDINGS_OF, {"person_id": person_id})
     return [(building, project) for building, project in rows]
 
 
@@ -62,20 +79,8 @@ async def active_notice_for(
     places = await _buildings_of(session, person_id)
     if not places:
         return None
-    candidates = (
-        await session.scalars(
-            select(Announcement)
-            .where(
-                Announcement.kind.in_([k.value for k in ANSWERING_KINDS]),
-                Announcement.category_key == category_key,
-                Announcement.withdrawn_at.is_(None),
-                Announcement.deliver_at <= ctx.now,
-                or_(Announcement.starts_at.is_(None), Announcement.starts_at <= ctx.now),
-                or_(Announcement.ends_at.is_(None), Announcement.ends_at > ctx.now),
-            )
-            .order_by(Announcement.id.desc())
-        )
-    ).all()
+    found = await session.scalars(_NOTICES_NOW, {"category_key": category_key, "now": ctx.now})
+    candidates = found.all()
     for announcement in candidates:
         for building_id, project_id in places:
             if project_id not in announcement.project_ids:
