@@ -106,6 +106,11 @@ class Buttons(CallbackData, prefix="bt"):
     n: int
 
 
+class Flow(StatesGroup):
+    typing = State()
+    choosing = State()
+
+
 def conversation_tree() -> tuple[Router, Visits, Visits]:
     """root → flow (a button and a text handler, each in a state of Flow), commands
     (/help and /start), rest (anything)."""
@@ -124,11 +129,6 @@ def conversation_tree() -> tuple[Router, Visits, Visits]:
     run_filters_inline(root)
     prune_routers(root)
     return root, flow_visits, command_visits
-
-
-class Flow(StatesGroup):
-    typing = State()
-    choosing = State()
 
 
 async def test_a_press_passes_over_routers_whose_buttons_have_other_prefixes() -> None:
