@@ -60,7 +60,8 @@ class Choice:
     name: str
 
 
-def _label_query():
+def label_query():
+    """The columns of a :class:`UnitLabel`, from a unit with its building and project."""
     return (
         select(
             PropertyUnit.id,
@@ -78,9 +79,9 @@ def _label_query():
 
 # Built once (building them cost more CPU than running them): a resident's units are
 # read on most of their updates.
-_UNIT_LABEL = _label_query().where(PropertyUnit.id == bindparam("unit_id"))
+_UNIT_LABEL = label_query().where(PropertyUnit.id == bindparam("unit_id"))
 _UNITS_OF = (
-    _label_query()
+    label_query()
     .join(ResidentUnit, ResidentUnit.property_unit_id == PropertyUnit.id)
     .where(
         ResidentUnit.person_id == bindparam("person_id"),

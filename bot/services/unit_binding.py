@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -17,9 +17,9 @@ from bot.services import access, audit
 from bot.services.context import Context, Notice
 from bot.services.errors import Refused
 from bot.services.people import Actor
-from bot.services.resident_units import UnitLabel, bind, is_bound, unit_label
+from bot.services.resident_units import UnitLabel, bind, is_bound, label_query, unit_label
 from storage.db import claim
-from storage.models import BindingRequest, BindingStatus, OrgUnit, Person
+from storage.models import BindingRequest, BindingStatus, OrgUnit, Person, PropertyUnit
 
 
 class BindingError(Refused):
@@ -116,17 +116,21 @@ async def request_binding(
     return label
 
 
+# The units a resident asked for and the office has not decided yet, in one statement.
+_PENDING_UNITS = (
+    label_query()
+    .join(BindingRequest, BindingRequest.property_unit_id == PropertyUnit.id)
+    .where(
+        BindingRequest.person_id == bindparam("person_id"),
+        BindingRequest.status == BindingStatus.PENDING,
+    )
+    .order_by(BindingRequest.id)
+)
+
+
 async def pending_requests(session: AsyncSession, person_id: int) -> list[UnitLabel]:
-    unit_ids = (
-        await session.scalars(
-            select(BindingRequest.property_unit_id).where(
-                BindingRequest.person_id == person_id,
-                BindingRequest.status == BindingStatus.PENDING,
-            )
-        )
-    ).all()
-    labels = [await unit_label(session, unit_id) for unit_id in unit_ids]
-    return [label for label in labels if label is not None]
+    rows = await session.execute(_PENDING_UNITS, {"person_id": person_id})
+    return [UnitLabel(*row) for row in rows]
 
 
 async def decide(

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.services.resident_units import units_of
-from storage.models import OrgUnit
 
 # Chinese phrases are matched as substrings (no word boundaries in Chinese).
 _DANGER_ZH = (
@@ -60,11 +58,10 @@ async def hotline_for_resident(
     """The number a resident calls: their project's hotline (one project), else the company's."""
     if person_id is None:
         return org.hotline
-    project_ids = {unit.project_id for unit in await units_of(session, person_id)}
-    if len(project_ids) != 1:
+    projects = {unit.project_key for unit in await units_of(session, person_id)}
+    if len(projects) != 1:
         return org.hotline
-    key = await session.scalar(select(OrgUnit.key).where(OrgUnit.id == project_ids.pop()))
     try:
-        return org.hotline_for(key)
+        return org.hotline_for(projects.pop())
     except KeyError:  # a project no longer in the organisation file
         return org.hotline
