@@ -31,6 +31,7 @@ class UnitLabel:
     unit_key: str
     project_key: str = ""
     building_key: str = ""
+    building_id: int = 0
 
     def named_for(self, org: Organisation, locale: str) -> UnitLabel:
         """The same unit with the names people of ``locale`` read (``name_en`` for English)."""
@@ -71,6 +72,7 @@ def label_query():
             PropertyUnit.key,
             OrgUnit.key,
             Building.key,
+            Building.id,
         )
         .join(Building, PropertyUnit.building_id == Building.id)
         .join(OrgUnit, Building.project_id == OrgUnit.id)
@@ -97,9 +99,23 @@ async def unit_label(session: AsyncSession, unit_id: int) -> UnitLabel | None:
     return UnitLabel(*row) if row else None
 
 
+_UNITS_READ = "resident_units"  # session.info: the units read in this session, by person
+
+
 async def units_of(session: AsyncSession, person_id: int) -> list[UnitLabel]:
-    rows = await session.execute(_UNITS_OF, {"person_id": person_id})
-    return [UnitLabel(*row) for row in rows]
+    """The resident's active units, read at most once per session (filing asks for them
+    at several steps of one update); :func:`bind`, :func:`unbind` and
+    :func:`forget_units` make the next call read them again."""
+    read: dict[int, list[UnitLabel]] = session.info.setdefault(_UNITS_READ, {})
+    if person_id not in read:
+        rows = await session.execute(_UNITS_OF, {"person_id": person_id})
+        read[person_id] = [UnitLabel(*row) for row in rows]
+    return list(read[person_id])
+
+
+def forget_units(session: AsyncSession, person_id: int) -> None:
+    """The resident's units changed in this session: :func:`units_of` reads them again."""
+    session.info.get(_UNITS_READ, {}).pop(person_id, None)
 
 
 async def is_bound(session: AsyncSession, person_id: int, unit_id: int) -> bool:
@@ -118,6 +134,7 @@ async def bind(
     if await is_bound(session, person_id, unit_id):
         return False
     session.add(ResidentUnit(person_id=person_id, property_unit_id=unit_id, via=via, bound_at=now))
+    forget_units(session, person_id)
     await session.flush()
     return True
 
@@ -128,6 +145,7 @@ async def unbind(session: AsyncSession, person_id: int, unit_id: int) -> bool:
             ResidentUnit.person_id == person_id, ResidentUnit.property_unit_id == unit_id
         )
     )
+    forget_units(session, person_id)
     return bool(cast(CursorResult[Any], result).rowcount)
 
 

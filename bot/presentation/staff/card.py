@@ -22,13 +22,14 @@ from bot.presentation.texts import (
     local_time,
     staff_status_name,
 )
+from bot.services.resident_units import unit_label
 from bot.services.tickets.transitions import (
     FINAL_STATUSES,
     TicketAction,
     allowed_actions,
     is_open,
 )
-from storage.models import OrgUnit, Person, PropertyUnit, Ticket, TicketEvent
+from storage.models import OrgUnit, Person, Ticket, TicketEvent
 
 # The card's buttons, row by row; each shows only where it makes sense (:func:`shows`).
 CARD_ROWS: tuple[tuple[tuple[CardAction, str], ...], ...] = (
@@ -73,16 +74,11 @@ async def unit_place(
     session: AsyncSession, org: Organisation, locale: str, property_unit_id: int | None
 ) -> str | None:
     """``1号楼 1-201`` (``Building 1 1-201`` for English readers); None without a unit."""
-    unit = await session.get(PropertyUnit, property_unit_id) if property_unit_id else None
+    unit = await unit_label(session, property_unit_id) if property_unit_id else None
     if unit is None:
         return None
-    await session.refresh(unit, ["building"])
-    building = unit.building
-    project = await session.get(OrgUnit, building.project_id)
-    name = building.name
-    if project is not None:
-        name = building_label(org, locale, project.key, building.key, building.name)
-    return f"{name} {unit.key}"
+    name = building_label(org, locale, unit.project_key, unit.building_key, unit.building_name)
+    return f"{name} {unit.unit_key}"
 
 
 async def _place(session: AsyncSession, org: Organisation, ticket: Ticket, locale: str) -> str:

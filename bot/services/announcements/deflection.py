@@ -16,12 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.announcements.drafts import ANSWERING_KINDS
 from bot.services.context import Context
 from bot.services.errors import StaleButton
+from bot.services.resident_units import units_of
 from storage.db import claim
 from storage.models import (
     Announcement,
-    Building,
-    PropertyUnit,
-    ResidentUnit,
     SelfServiceEvent,
 )
 
@@ -39,15 +37,8 @@ class ActiveNotice:
     event_id: int
 
 
-# Built once (the filing flow asks on each category chosen; building them cost as much
-# CPU as running them).
-_BUILDINGS_OF = (
-    select(Building.id, Building.project_id)
-    .join(PropertyUnit, PropertyUnit.building_id == Building.id)
-    .join(ResidentUnit, ResidentUnit.property_unit_id == PropertyUnit.id)
-    .where(ResidentUnit.person_id == bindparam("person_id"))
-    .distinct()
-)
+# Built once (the filing flow asks on each category chosen; building it cost as much CPU
+# as running it).
 _NOTICES_NOW = (
     select(Announcement)
     .where(
@@ -63,9 +54,11 @@ _NOTICES_NOW = (
 
 
 async def _buildings_of(session: AsyncSession, person_id: int) -> list[tuple[int, int]]:
-    """``(building_id, project_id)`` of each unit the resident is bound to."""
-    rows = await session.execute(_BUILDINGS_OF, {"person_id": person_id})
-    return [(building, project) for building, project in rows]
+    """``(building_id, project_id)`` of each of the resident's units (read once per
+    session: the filing's next question lists the same units)."""
+    return list(
+        dict.fromkeys((u.building_id, u.project_id) for u in await units_of(session, person_id))
+    )
 
 
 async def active_notice_for(

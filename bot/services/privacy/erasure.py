@@ -21,6 +21,7 @@ from bot.services.context import Context, Notice
 from bot.services.delivery_outcomes import CARD_REF_PREFIX
 from bot.services.errors import Refused
 from bot.services.people import Actor
+from bot.services.resident_units import forget_units
 from bot.services.tickets.notices import TicketChanged
 from bot.services.tickets.transitions import is_open
 from storage.db import rows_changed
@@ -108,6 +109,7 @@ async def erase_person(
         .values(person_id=None)
     )
     await session.execute(delete(ResidentUnit).where(ResidentUnit.person_id == person.id))
+    forget_units(session, person.id)
     await session.execute(delete(BindingRequest).where(BindingRequest.person_id == person.id))
     if telegram_id is not None:
         await _forget_chat(session, telegram_id)

@@ -36,7 +36,9 @@ _KEYS = "sla.project_keys"
 async def project_key(session: AsyncSession, project_id: int) -> str | None:
     keys: dict[int, str | None] = session.info.setdefault(_KEYS, {})
     if project_id not in keys:
-        keys[project_id] = await session.scalar(select(OrgUnit.key).where(OrgUnit.id == project_id))
+        # Most often in the session already (the ticket's project was just read).
+        project = await session.get(OrgUnit, project_id)
+        keys[project_id] = project.key if project is not None else None
     return keys[project_id]
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import claim
 from storage.models import OrgUnit
 
 
@@ -13,28 +12,23 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}-{seq:06d}"
 
 
-async def allocate_number(session: AsyncSession, project_id: int) -> tuple[int, str]:
-    """Take the project's next sequence number; safe with concurrent writers.
+# One statement takes the number and moves the counter on. The increment is the
+# database's, on the row it locks: concurrent writers (another instance) queue on that
+# row and each gets the value after the one before it, so two tickets never share one.
+_TAKE_NEXT = (
+    update(OrgUnit)
+    .where(OrgUnit.id == bindparam("project"), OrgUnit.ticket_prefix.is_not(None))
+    .values(next_ticket_number=OrgUnit.next_ticket_number + 1)
+    .returning(OrgUnit.next_ticket_number, OrgUnit.ticket_prefix)
+    .execution_options(synchronize_session=False)
+)
 
-    A conditional update on the counter: whoever loses the race re-reads and
-    tries again, so two tickets never share a number.
-    """
-    while True:
-        row = (
-            await session.execute(
-                select(OrgUnit.next_ticket_number, OrgUnit.ticket_prefix).where(
-                    OrgUnit.id == project_id
-                )
-            )
-        ).one()
-        seq, prefix = row
-        if prefix is None:
-            raise ValueError("tickets belong to projects, and this unit has no ticket prefix")
-        if await claim(
-            session,
-            OrgUnit,
-            OrgUnit.id == project_id,
-            OrgUnit.next_ticket_number == seq,
-            next_ticket_number=seq + 1,
-        ):
-            return seq, format_number(prefix, seq)
+
+async def allocate_number(session: AsyncSession, project_id: int) -> tuple[int, str]:
+    """Take the project's next sequence number; safe with concurrent writers."""
+    taken = (await session.execute(_TAKE_NEXT, {"project": project_id})).first()
+    if taken is None:
+        raise ValueError("tickets belong to projects, and this unit has no ticket prefix")
+    following, prefix = taken
+    seq = following - 1
+    return seq, format_number(prefix, seq)
