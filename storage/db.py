@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from storage import sqlite_one_hop
 from storage.files import private_sqlite_file
 from storage.read_only import READ_ONLY
 from storage.statements import install as install_statement_counting
@@ -103,6 +104,8 @@ def create_engine(
     if is_sqlite_url(url):
         ensure_sqlite_directory(url)
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)
+        if engine.dialect.driver == "aiosqlite":
+            sqlite_one_hop.install(engine)
         _configure_sqlite(engine, busy_timeout_ms=round(busy_timeout * 1000))
     else:
         engine = create_async_engine(url, pool_pre_ping=True, **kwargs)

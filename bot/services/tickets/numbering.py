@@ -27,8 +27,7 @@ _TAKE_NEXT = (
 async def allocate_number(session: AsyncSession, project_id: int) -> tuple[int, str]:
     """Take the project's next sequence number; safe with concurrent writers."""
     taken = (await session.execute(_TAKE_NEXT, {"project": project_id})).first()
-    if taken is None:
+    if taken is None or taken.ticket_prefix is None:
         raise ValueError("tickets belong to projects, and this unit has no ticket prefix")
-    following, prefix = taken
-    seq = following - 1
-    return seq, format_number(prefix, seq)
+    seq = taken.next_ticket_number - 1
+    return seq, format_number(taken.ticket_prefix, seq)
