@@ -89,6 +89,12 @@ class StatementCounter:
     def detach(self) -> None:
         self._counters.remove(self)
 
+    def __enter__(self) -> StatementCounter:
+        return self.attach()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.detach()
+
     def reset(self) -> None:
         self.statements.clear()
         self.transactions.clear()

@@ -68,11 +68,8 @@ async def test_my_tickets_pages_active_first_with_the_total_in_one_statement(
         session.add(TicketFollower(ticket_id=mine[0].id, person_id=bob.id, joined_at=ctx.now))
 
     async with sessionmaker() as session:
-        counter = StatementCounter(sessionmaker.kw["bind"]).attach()
-        try:
+        with StatementCounter(sessionmaker.kw["bind"]) as counter:
             first = await my_tickets(session, alice.id, 0)
-        finally:
-            counter.detach()
         assert len(counter.log) == 1, counter.log
         second = await my_tickets(session, alice.id, 1)
         beyond = await my_tickets(session, alice.id, 9)  # tickets went away meanwhile
@@ -108,23 +105,20 @@ async def test_pending_units_are_labelled_in_one_statement(sessionmaker, ctx: Co
             (await _unit(session, "sunshine", "1", "101"), sunshine, BindingStatus.APPROVED),
             (await _unit(session, "sunshine", "2", "101"), sunshine, BindingStatus.PENDING),
         ]
-        for unit, project, status in asked:
-            session.add(
-                BindingRequest(
-                    person_id=alice.id,
-                    property_unit_id=unit.id,
-                    project_id=project,
-                    status=status,
-                    requested_at=ctx.now,
-                )
+        session.add_all(
+            BindingRequest(
+                person_id=alice.id,
+                property_unit_id=unit.id,
+                project_id=project,
+                status=status,
+                requested_at=ctx.now,
             )
+            for unit, project, status in asked
+        )
 
     async with sessionmaker() as session:
-        counter = StatementCounter(sessionmaker.kw["bind"]).attach()
-        try:
+        with StatementCounter(sessionmaker.kw["bind"]) as counter:
             waiting = await pending_requests(session, alice.id)
-        finally:
-            counter.detach()
     assert len(counter.log) == 1, counter.log
     assert [(u.project_key, u.building_key, u.unit_key) for u in waiting] == [
         ("plaza", "A", "S02"),
@@ -154,11 +148,8 @@ async def test_help_shows_the_hotline_of_the_residents_one_project(
                 )
 
     async with sessionmaker() as session:
-        counter = StatementCounter(sessionmaker.kw["bind"]).attach()
-        try:
+        with StatementCounter(sessionmaker.kw["bind"]) as counter:
             project_line = await hotline_for_resident(session, ctx.org, one_project.id)
-        finally:
-            counter.detach()
         assert len(counter.log) == 1, counter.log
         assert project_line == "021-5555-0100"
         for person in (other_project, both, unbound):

@@ -16,11 +16,8 @@ async def test_numbers_follow_on_in_one_statement_each(sessionmaker, ctx: Contex
     async with sessionmaker() as session, session.begin():
         sunshine = await project_id(session, "sunshine")
         plaza = await project_id(session, "plaza")
-        counter = StatementCounter(sessionmaker.kw["bind"]).attach()
-        try:
+        with StatementCounter(sessionmaker.kw["bind"]) as counter:
             first = await allocate_number(session, sunshine)
-        finally:
-            counter.detach()
         assert len(counter.log) == 1, counter.log
         second = await allocate_number(session, sunshine)
         other = await allocate_number(session, plaza)
