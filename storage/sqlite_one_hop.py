@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +109,20 @@ class OneHopCursor:
 class OneHopConnection(aiosqlite.Connection):
     """aiosqlite's connection, handing out :class:`OneHopCursor` s."""
 
+    # Called once the next commit is over, done or failed (``storage/write_turns.py``
+    # passes the write turn on then).
+    after_commit: Callable[[], None] | None = None
+
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         return OneHopCursor(self)
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        finally:
+            done, self.after_commit = self.after_commit, None
+            if done is not None:
+                done()
 
     async def rollback(self) -> None:
         # The pool rolls back every connection given back to it, committed or not. With

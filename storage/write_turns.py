@@ -12,7 +12,9 @@ a turn can never cost more than ordering:
 
 - it is held by one DBAPI connection (compared by identity) and given back however
   that connection's transaction ends: commit, rollback, check-in, reset, invalidation
-  (a cancelled statement), close or detach;
+  (a cancelled statement), close or detach; on a commit, once the COMMIT has run where
+  the driver says when (``storage/sqlite_one_hop.py``), for SQLAlchemy's event comes
+  before it;
 - a turn that has not moved for ``patience`` seconds is forfeit (logged): the next
   waiter goes on, to SQLite's own lock if the old holder still has it;
 - another process (a CLI command) meets SQLite's busy handler as before.
@@ -100,6 +102,17 @@ class WriteTurns:
         can end (the engine's ``begin`` takes them: ``storage/db.py``)."""
 
         @event.listens_for(engine, "commit")
+        def _on_commit(connection: Any) -> None:
+            # The event comes before the COMMIT runs. Where the driver says when its
+            # commit is done, the turn passes on then: the next writer's BEGIN IMMEDIATE
+            # would otherwise meet the lock still held and sleep in SQLite's busy handler.
+            dbapi_connection = _dbapi_of(connection)
+            driver: Any = getattr(dbapi_connection, "driver_connection", None)
+            if hasattr(driver, "after_commit"):
+                driver.after_commit = lambda: self.give_back(dbapi_connection)
+            else:
+                self.give_back(dbapi_connection)
+
         @event.listens_for(engine, "rollback")
         def _on_end(connection: Any) -> None:
             self.give_back(_dbapi_of(connection))

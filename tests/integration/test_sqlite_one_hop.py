@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import sqlite_one_hop
-from storage.db import create_engine
+from storage.db import create_engine, write_turns
 
 _META = MetaData()
 _NOTES = Table(
@@ -130,3 +130,25 @@ async def test_a_connection_given_back_mid_transaction_is_rolled_back(engine, tr
     async with engine.connect() as connection:
         bodies = (await connection.execute(select(_NOTES.c.body))).scalars().all()
     assert bodies == ["committed"]
+
+
+async def test_the_write_turn_passes_on_once_the_commit_is_done(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given back before the COMMIT had run, the next writer's BEGIN IMMEDIATE met the
+    # lock still held and slept in SQLite's busy handler.
+    turns = write_turns(engine)
+    assert turns is not None
+    held_while_committing: list[bool] = []
+    real = aiosqlite.Connection.commit
+
+    async def commit(self) -> None:
+        held_while_committing.append(turns.held)
+        await real(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "commit", commit)
+    async with engine.begin() as connection:
+        await connection.execute(insert(_NOTES).values(body="x"))
+        assert turns.held
+    assert held_while_committing == [True]
+    assert not turns.held
