@@ -5,8 +5,10 @@ adapter makes four such calls for each statement: open a cursor, execute, fetch 
 rows, close the cursor. Each call is a hand-over between threads (a future, a queue, a
 wake-up of the event loop), and four of them cost the bot far more CPU than SQLite
 spends running a small statement. The cursor here does all four in one call on the
-connection's thread and keeps the rows, which the adapter fetches at once anyway.
-Everything else (the thread and its queue, commit, rollback, close) is aiosqlite's.
+connection's thread and keeps the rows, which the adapter fetches at once anyway. The
+connection skips the pool's rollback when no transaction is open, and says when a commit
+is over (the write turns wait for that). Everything else (the thread and its queue,
+commit, rollback, close) is aiosqlite's.
 
 :func:`install` makes an engine connect this way. It relies on two internals of
 aiosqlite's ``Connection`` that have not changed in years (``_execute``, which queues a
