@@ -49,11 +49,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from scheduler.resilience import summary
+from scheduler.resilience import cancel_and_wait, summary
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 2.0
+STOP_WAIT_SECONDS = 5.0
 WAKE_CHANNEL = "resident_bot_outbox"
 # How long a leader that cannot reach the database keeps its role (see ``_failed``).
 OUTAGE_PATIENCE_SECONDS = 30.0
@@ -149,11 +150,7 @@ class Leadership:
     async def stop(self) -> None:
         """Give up the role (the lock is released with the connection) and stop trying."""
         self._stopped = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks, STOP_WAIT_SECONDS, "leadership")
         self._tasks = []
         if self.is_leader():
             self._become(InstanceRole.STANDBY)
@@ -172,7 +169,7 @@ class Leadership:
             self._notify_wanted.set()
 
     async def _notifier(self) -> None:
-        while True:
+        while not self._stopped:
             await self._notify_wanted.wait()
             self._notify_wanted.clear()
             if self.is_leader():
@@ -189,7 +186,7 @@ class Leadership:
 
     # --------------------------------------------------------------- election
     async def _run(self) -> None:
-        while True:
+        while not self._stopped:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._lost.wait(), self._interval)
             try:

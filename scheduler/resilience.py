@@ -14,10 +14,11 @@ job again at its next tick (``scheduler/jobs.surviving_outages``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from aiogram.exceptions import TelegramAPIError
 from sqlalchemy import exc as sa_exc
@@ -106,6 +107,30 @@ def summary(error: BaseException) -> str:
     origin = getattr(error, "orig", None) or error
     text = str(origin).strip().splitlines()[0] if str(origin).strip() else ""
     return f"{type(origin).__name__}: {text[:200]}" if text else type(origin).__name__
+
+
+async def cancel_and_wait(tasks: Iterable[asyncio.Task[object]], seconds: float, what: str) -> None:
+    """Cancel ``tasks`` and wait for them to end, ``seconds`` at the most.
+
+    A task can swallow its cancellation: on Python 3.11, ``asyncio.wait_for`` returns the
+    result instead of raising when what it waits for finishes at the moment it is
+    cancelled. Such a task is cancelled again until the time is up; one still running
+    then is left behind with a warning rather than hanging the stop for ever."""
+    tasks = list(tasks)
+    pending = {task for task in tasks if not task.done()}
+    deadline = time.monotonic() + seconds
+    while pending:
+        for task in pending:
+            task.cancel()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            names = ", ".join(sorted(task.get_name() for task in pending))
+            log.warning("%s did not stop within %.1fs (%s)", what, seconds, names)
+            return
+        _, pending = await asyncio.wait(pending, timeout=min(left, 0.5))
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: the stop is what the caller wanted
 
 
 class GaveUp(RuntimeError):

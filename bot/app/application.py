@@ -19,7 +19,6 @@ and :meth:`Application.run` then raises :class:`ApplicationFailed`, which the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import os
@@ -76,7 +75,7 @@ from scheduler.jobs import SLA_CATCH_UP_DELAY, register_jobs
 from scheduler.leadership import InstanceRole, Leadership
 from scheduler.outbox_sender import OutboxSender
 from scheduler.rate_limits import SendPacer
-from scheduler.resilience import Outage, summary
+from scheduler.resilience import Outage, cancel_and_wait, summary
 from scheduler.sla_sweep import SlaSweeper
 from storage import inbox, outbox_queue
 from storage.db import create_engine, create_sessionmaker
@@ -511,8 +510,7 @@ class Application:
             except (TimeoutError, Exception):
                 task.cancel()
         if poller is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await poller
+            await cancel_and_wait([poller], STOP_GRACE_SECONDS, "update poller")
         if self._leadership is not None:
             await self._leadership.stop()  # the sender has stopped: a standby takes over
         if self._scheduler is not None and self._scheduler.running:

@@ -10,6 +10,7 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -99,6 +100,43 @@ async def test_one_leads_and_a_standby_takes_over_when_it_stops(
     await eventually(second.is_leader, timeout=INTERVAL * 20)
     assert not first.is_leader()
     assert events == Counter({"a elected": 1, "a deposed": 1, "b elected": 1})
+
+
+class SwallowsOneCancellation(Leadership):
+    """A leader whose lock check finishes just as it is cancelled: Python 3.11's
+    ``asyncio.wait_for`` then returns the check's result instead of raising, and the
+    cancellation is lost. ``checking`` is set once a check is under way."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checking = asyncio.Event()
+
+    async def _check(self) -> None:
+        self.checking.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(3600)
+
+
+@on_postgres
+async def test_a_leader_stops_even_when_a_check_swallowed_the_cancellation(
+    database_url: str, key: int, events: Counter[str]
+) -> None:
+    leader = SwallowsOneCancellation(
+        database_url,
+        instance_id="a",
+        interval=INTERVAL,
+        on_elected=lambda: events.update(["a elected"]),
+        on_deposed=lambda: events.update(["a deposed"]),
+        lock_key=key,
+    )
+    await leader.start()
+    assert leader.is_leader()
+    await asyncio.wait_for(leader.checking.wait(), INTERVAL * 20)
+    stopping = asyncio.create_task(leader.stop())
+    await asyncio.wait({stopping}, timeout=10)
+    assert stopping.done(), "the stop hangs"  # it did for ever before
+    assert not leader.is_leader()
+    assert events == Counter({"a elected": 1, "a deposed": 1})
 
 
 @on_postgres

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import sqlite3
@@ -15,6 +16,7 @@ from scheduler.resilience import (
     BACKOFF_CAP_SECONDS,
     GaveUp,
     Outage,
+    cancel_and_wait,
     is_database_outage,
     is_transient,
     summary,
@@ -116,3 +118,50 @@ def test_an_outage_longer_than_the_limit_gives_up() -> None:
     ticks.now = 61
     with pytest.raises(GaveUp):
         outage.failed(error)
+
+
+async def _swallowing(swallow: list[int], ended: list[str]) -> None:
+    """A loop that ignores its first ``swallow[0]`` cancellations, as a loop around Python
+    3.11's ``asyncio.wait_for`` does when the awaited call finishes as it is cancelled."""
+    while True:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            swallow[0] -= 1
+            if swallow[0] < 0:
+                ended.append("ended")
+                raise
+
+
+async def test_a_task_that_swallows_a_cancellation_is_cancelled_again() -> None:
+    ended: list[str] = []
+    task = asyncio.create_task(_swallowing([2], ended))
+    await asyncio.sleep(0)
+    await cancel_and_wait([task], 5.0, "the loop")
+    assert task.cancelled() and ended == ["ended"]
+
+
+async def test_a_task_that_never_ends_does_not_hang_the_stop(caplog) -> None:
+    ended: list[str] = []
+    swallow = [10**9]
+    task = asyncio.create_task(_swallowing(swallow, ended), name="stubborn")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.WARNING):
+        await cancel_and_wait([task], 0.3, "the loop")
+    assert not task.done() and not ended
+    assert "the loop did not stop within 0.3s (stubborn)" in caplog.text
+    swallow[0] = 0  # let it go
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_tasks_already_ended_or_failed_are_fine() -> None:
+    async def fail() -> None:
+        raise RuntimeError("boom")
+
+    failed = asyncio.create_task(fail())
+    done = asyncio.create_task(asyncio.sleep(0))
+    await asyncio.sleep(0.01)
+    await cancel_and_wait([failed, done], 1.0, "the loops")
+    assert failed.done() and done.done()
