@@ -36,10 +36,11 @@ from sqlalchemy import Table, bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from storage import transaction_memo
 from storage.models import FsmRecord
 from storage.session_context import current_session
 
-# session.info: the records read in this transaction by key (None: there is none).
+# The transaction's memo of the records read, by key (None: there is none).
 _READ = "fsm_records"
 
 _TABLE = cast(Table, FsmRecord.__table__)
@@ -67,16 +68,15 @@ class _Record:
     updated_at: datetime | None = None  # set when changed: written before the commit
 
 
-def _records(session: Session) -> dict[str, _Record | None]:
-    records: dict[str, _Record | None] = session.info.setdefault(_READ, {})
-    return records
+def _records(session: AsyncSession | Session) -> dict[str, _Record | None]:
+    return transaction_memo.memo(session, _READ)
 
 
 @event.listens_for(Session, "before_commit")
 def _write_changed(session: Session) -> None:
     """The changed conversations, written just before their transaction commits (this
     runs in SQLAlchemy's greenlet, where the synchronous ``execute`` is allowed)."""
-    records: dict[str, _Record | None] | None = session.info.get(_READ)
+    records: dict[str, _Record | None] | None = transaction_memo.peek(session, _READ)
     if not records:
         return
     for key in sorted(records):
@@ -91,14 +91,6 @@ def _write_changed(session: Session) -> None:
         }
         session.execute(_UPDATE if record.stored else _INSERT, parameters)
         record.stored, record.updated_at = True, None
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    """Once the transaction has ended, another may change what it read: the next one
-    reads again (and what a rolled-back one changed is gone)."""
-    session.info.pop(_READ, None)
 
 
 _written: ContextVar[set[str] | None] = ContextVar("fsm_keys_written", default=None)
@@ -137,7 +129,7 @@ class SqlStorage(BaseStorage):
 
     async def _read(self, session: AsyncSession, built: str) -> _Record | None:
         """The record, read at most once per transaction (a missing one is remembered too)."""
-        records = _records(session.sync_session)
+        records = _records(session)
         if built in records:
             return records[built]
         row = (await session.execute(_SELECT, {"k": built})).first()
@@ -147,7 +139,7 @@ class SqlStorage(BaseStorage):
     async def _record(self, session: AsyncSession, built: str) -> _Record:
         record = await self._read(session, built)
         if record is None:
-            record = _records(session.sync_session)[built] = _Record(None, {}, stored=False)
+            record = _records(session)[built] = _Record(None, {}, stored=False)
         written = _written.get()
         if written is not None:
             written.add(built)
@@ -230,5 +222,5 @@ def _holds(value: Any, wanted: Callable[[int], bool]) -> bool:
 def keys_holding(session: AsyncSession, keys: set[str], wanted: Callable[[int], bool]) -> set[str]:
     """Of the records written in ``session`` under ``keys``, those whose data holds a number
     ``wanted`` says yes to (no statement: they are in the session)."""
-    records: dict[str, _Record | None] = session.info.get(_READ, {})
+    records: dict[str, _Record | None] = transaction_memo.peek(session, _READ) or {}
     return {key for key in keys if (r := records.get(key)) is not None and _holds(r.data, wanted)}

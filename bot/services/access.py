@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
+from bot.services.bound_groups import unit_of_group
 from bot.services.errors import Refused
 from bot.services.people import Actor, RoleGrant
 from storage.models import OrgLevel, OrgUnit, StaffRole, Ticket, TicketFollower
@@ -191,13 +192,8 @@ class Where:
 async def where(session: AsyncSession, chat_id: int, chat_type: str) -> Where:
     if chat_type == "private":
         return Where.private()
-    unit = await session.scalar(
-        select(OrgUnit.id)
-        .where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
-        .order_by(OrgUnit.id)
-        .limit(1)
-    )
-    return Where(in_group=True, group_unit_id=unit)
+    unit = await unit_of_group(session, chat_id)
+    return Where(in_group=True, group_unit_id=unit.unit_id if unit else None)
 
 
 def require_staff(actor: Actor | None) -> Actor:

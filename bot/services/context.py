@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import normalise_locale
-from storage.models import OrgUnit
+from bot.services.bound_groups import unit_of_group
 
 
 class Notice:
@@ -51,13 +50,8 @@ class Context:
     async def locale_of_group(self, session: AsyncSession, chat_id: int) -> str:
         """The language of the staff group with this chat id (an unbound group: the
         organisation's)."""
-        key = await session.scalar(
-            select(OrgUnit.key)
-            .where(OrgUnit.group_chat_id == chat_id, OrgUnit.active.is_(True))
-            .order_by(OrgUnit.id)
-            .limit(1)
-        )
-        return self.group_locale_of(key)
+        unit = await unit_of_group(session, chat_id)
+        return self.group_locale_of(unit.unit_key if unit else None)
 
     async def announce(self, session: AsyncSession, *notices: Notice) -> None:
         """Render and queue each notice in this transaction (order kept)."""

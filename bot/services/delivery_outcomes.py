@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import bound_groups
 from bot.services.context import Context, Notice
 from bot.services.people import Actor
 from storage import outbox_queue
@@ -22,6 +23,7 @@ async def group_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: i
         .where(OrgUnit.group_chat_id == old_chat_id)
         .values(group_chat_id=new_chat_id)
     )
+    bound_groups.forget(session)
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == OutboxStatus.PENDING)

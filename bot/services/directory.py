@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation, Project
+from bot.services import bound_groups
 from storage.models import (
     Building,
     OrgLevel,
@@ -57,6 +58,7 @@ async def _indexed(
 
 async def sync_organisation(session: AsyncSession, org: Organisation, now: datetime) -> SyncReport:
     report = SyncReport()
+    bound_groups.forget(session)  # groups and units may change below
     units = await _indexed(session, select(OrgUnit), lambda u: u.key)
     seen: set[str] = set()
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
-from bot.services import access, audit, delivery_outcomes
+from bot.services import access, audit, bound_groups, delivery_outcomes
 from bot.services.access import GroupBoundElsewhere, NotAManager, NotManagerOfUnit
 from bot.services.context import Context, Notice
 from bot.services.errors import Refused
@@ -251,6 +251,7 @@ async def _bind(
         moved_from = replaces.key
     previous_thread_id = unit.group_thread_id
     unit.group_chat_id, unit.group_thread_id = chat_id, thread_id
+    bound_groups.forget(session)
     await audit.record(
         session,
         ctx.now,

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, CursorResult, Select, bindparam, delete, e
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation, display_name
+from storage import transaction_memo
 from storage.models import (
     Building,
     OrgLevel,
@@ -99,14 +100,14 @@ async def unit_label(session: AsyncSession, unit_id: int) -> UnitLabel | None:
     return UnitLabel(*row) if row else None
 
 
-_UNITS_READ = "resident_units"  # session.info: the units read in this session, by person
+_UNITS_READ = "resident_units"  # the transaction's memo: the units read, by person
 
 
 async def units_of(session: AsyncSession, person_id: int) -> list[UnitLabel]:
-    """The resident's active units, read at most once per session (filing asks for them
-    at several steps of one update); :func:`bind`, :func:`unbind` and
+    """The resident's active units, read at most once per transaction (filing asks for
+    them at several steps of one update); :func:`bind`, :func:`unbind` and
     :func:`forget_units` make the next call read them again."""
-    read: dict[int, list[UnitLabel]] = session.info.setdefault(_UNITS_READ, {})
+    read: dict[int, list[UnitLabel]] = transaction_memo.memo(session, _UNITS_READ)
     if person_id not in read:
         rows = await session.execute(_UNITS_OF, {"person_id": person_id})
         read[person_id] = [UnitLabel(*row) for row in rows]
@@ -115,7 +116,7 @@ async def units_of(session: AsyncSession, person_id: int) -> list[UnitLabel]:
 
 def forget_units(session: AsyncSession, person_id: int) -> None:
     """The resident's units changed in this session: :func:`units_of` reads them again."""
-    session.info.get(_UNITS_READ, {}).pop(person_id, None)
+    transaction_memo.forget(session, _UNITS_READ, person_id)
 
 
 async def is_bound(session: AsyncSession, person_id: int, unit_id: int) -> bool:
