@@ -136,6 +136,7 @@ class Leadership:
     # -------------------------------------------------------------- lifecycle
     async def start(self) -> None:
         """One attempt at once (a lone instance leads when this returns), then keep trying."""
+        self._stopped = False
         if self.single:
             self._become(InstanceRole.LEADER)
             return
