@@ -58,7 +58,6 @@ async def _indexed(
 
 async def sync_organisation(session: AsyncSession, org: Organisation, now: datetime) -> SyncReport:
     report = SyncReport()
-    bound_groups.forget(session)  # groups and units may change below
     units = await _indexed(session, select(OrgUnit), lambda u: u.key)
     seen: set[str] = set()
 
@@ -101,6 +100,7 @@ async def sync_organisation(session: AsyncSession, org: Organisation, now: datet
     await session.flush()
     await _sync_staff(session, org, units, now, report)
     await session.flush()
+    bound_groups.forget(session)  # groups may have moved, units gone
     return report
 
 
