@@ -136,14 +136,17 @@ async def test_a_new_conversation_is_inserted_once(
     assert await storage.get_data(KEY) == {"asked": True}
 
 
-async def test_a_handler_changing_its_data_in_place_changes_nothing_stored(
+async def test_data_changed_in_place_and_given_back_is_written(
     storage: SqlStorage, sessionmaker
 ) -> None:
+    """get_data hands out a copy: were it the record's own dict, the change made in place
+    would already be in the record, set_data would find nothing new, and write nothing."""
     await storage.set_data(KEY, {"photos": ["a"]})
     async with one_update(sessionmaker):
         data = await storage.get_data(KEY)
-        data["photos"].append("b")  # not given back with set_data
-    assert await storage.get_data(KEY) == {"photos": ["a"]}
+        data["photos"].append("b")
+        await storage.set_data(KEY, data)
+    assert await storage.get_data(KEY) == {"photos": ["a", "b"]}
 
 
 STAND_IN = -(2**40) - 5
