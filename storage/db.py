@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -82,25 +83,53 @@ def is_sqlite_url(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+@dataclass(frozen=True)
+class PoolSize:
+    """A process's connection pool: ``size`` connections kept open, up to ``overflow``
+    more opened at a peak and closed as soon as they are given back.
+
+    The worker handles each update of a ``getUpdates`` answer in a transaction of its
+    own, at once: at SQLAlchemy's default (5 and 10) a busy bot kept opening and closing
+    connections (a server process and a handshake each on PostgreSQL; a thread and the
+    pragmas each on SQLite), and updates waited for one (``docs/performance.md``)."""
+
+    size: int
+    overflow: int
+
+
+def _in_memory(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
 def ensure_sqlite_directory(url: str) -> None:
     """Create the folder of a file-based SQLite database (``./data`` by default), and the
     database file itself readable by its owner only (0600; its WAL files follow it)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        database = Path(parsed.database).expanduser()
+    if parsed.get_backend_name() == "sqlite" and not _in_memory(url):
+        database = Path(str(parsed.database)).expanduser()
         database.parent.mkdir(parents=True, exist_ok=True)
         private_sqlite_file(database)
 
 
 def create_engine(
-    url: str, *, busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000, **kwargs: Any
+    url: str,
+    *,
+    busy_timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
+    pool: PoolSize | None = None,
+    **kwargs: Any,
 ) -> AsyncEngine:
     """``busy_timeout`` (SQLite only): seconds a statement waits for another writer.
+    ``pool``: how many connections are kept open and how many more may be opened at a
+    peak (a database in memory has one connection, and no pool to size).
 
     Statement parameters are never put into error messages or logs (they hold names,
     phone numbers and what residents wrote).
     """
     kwargs.setdefault("hide_parameters", True)
+    if pool is not None and not _in_memory(url):
+        kwargs.setdefault("pool_size", pool.size)
+        kwargs.setdefault("max_overflow", pool.overflow)
     if is_sqlite_url(url):
         ensure_sqlite_directory(url)
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout}, **kwargs)

@@ -78,7 +78,7 @@ from scheduler.rate_limits import SendPacer
 from scheduler.resilience import Outage, cancel_and_wait, summary
 from scheduler.sla_sweep import SlaSweeper
 from storage import inbox, outbox_queue
-from storage.db import create_engine, create_sessionmaker
+from storage.db import PoolSize, create_engine, create_sessionmaker
 from storage.migrate import setting_up_alone, upgrade
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,9 @@ class Application:
         organisation = load_organisation(settings.bot_config)
         configure_encryption(settings)
         self._engine = engine = create_engine(
-            settings.database_url, busy_timeout=settings.sqlite_busy_timeout
+            settings.database_url,
+            busy_timeout=settings.sqlite_busy_timeout,
+            pool=PoolSize(settings.database_pool_size, settings.database_max_overflow),
         )
         sessionmaker = create_sessionmaker(engine)
         await upgrade(engine)

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # Chats handled at once: a chat holds its slot while its replies go out (a Telegram
     # round-trip), not a database connection, so this is well above the pool's size.
     max_concurrent_chats: int = Field(default=64, ge=1)
+    # Database connections kept open, and how many more a peak may open (closed as soon as
+    # given back), see ``storage.db.PoolSize``. SQLAlchemy's 5 and 10 made a busy worker
+    # open and close connections all the time. Several instances on PostgreSQL: keep the
+    # sum of both over all of them under the server's ``max_connections`` (100 by default).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
     # The SLA sweep (warnings, escalations): how often, and tickets per transaction.
     sla_sweep_interval: float = Field(default=30.0, gt=0)
     sla_sweep_batch: int = Field(default=500, ge=1)

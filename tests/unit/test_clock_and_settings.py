@@ -47,7 +47,9 @@ def test_env_file_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         encoding="utf-8",
     )
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u@h/db")
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "7")
     settings = Settings()
+    assert (settings.database_pool_size, settings.database_max_overflow) == (7, 10)
     assert settings.token == "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     assert settings.log_level == "DEBUG"
     assert settings.telegram_api_url == "http://127.0.0.1:8081"
