@@ -8,9 +8,10 @@ take turns for it first, see ``storage/write_turns.py``) unless it runs in
 the write lock and takes it at its first write. If another writer committed since
 it began reading, that write fails at once (:func:`is_write_conflict`) and the
 transaction must be run again: the update worker does so, the second time
-``IMMEDIATE`` (``bot/app/runtime/handling.py``). PostgreSQL gets ``pool_pre_ping``
-so a restarted server does not hand out dead connections; its transactions are as
-they always were (READ COMMITTED, conditional updates and row locks).
+``IMMEDIATE`` (``bot/app/runtime/handling.py``). PostgreSQL's pool pings a connection
+that has sat idle before handing it out, so a restarted server does not hand out dead
+ones (``storage/pool_liveness.py``); its transactions are as they always were (READ
+COMMITTED, conditional updates and row locks).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-from storage import sqlite_one_hop
+from storage import pool_liveness, sqlite_one_hop
 from storage.files import private_sqlite_file
 from storage.read_only import READ_ONLY
 from storage.statements import install as install_statement_counting
@@ -137,7 +138,8 @@ def create_engine(
             sqlite_one_hop.install(engine)
         _configure_sqlite(engine, busy_timeout_ms=round(busy_timeout * 1000))
     else:
-        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_async_engine(url, **kwargs)
+        pool_liveness.install(engine)
     install_statement_counting(engine)
     return engine
 
