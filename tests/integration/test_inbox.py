@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage import inbox
 from storage.models import InboundStatus, InboundUpdate
@@ -49,6 +49,29 @@ async def test_redelivered_update_is_stored_once(sessionmaker, clock) -> None:
     async with sessionmaker() as session:
         ids = (await session.scalars(select(InboundUpdate.update_id))).all()
     assert sorted(ids) == [1, 2]
+
+
+async def test_storing_a_batch_reuses_the_compiled_statement(engine, sessionmaker, clock) -> None:
+    """Each ``getUpdates`` answer is stored with one statement; its rows are parameters,
+    so SQLAlchemy compiles it once whatever the batch (the rows in the statement itself
+    gave it no cache key: compiled for every batch)."""
+    seen: list[object] = []
+
+    def _seen(_conn, _cursor, statement: str, _params, context, _many) -> None:
+        if statement.startswith("INSERT INTO inbound_updates"):
+            seen.append(context.cache_hit)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", _seen)
+    try:
+        assert await store(sessionmaker, clock, (1, 10), (2, 11), (3, 12)) == 3
+        assert await store(sessionmaker, clock, (3, 12), (4, 10)) == 1
+        assert await store(sessionmaker, clock, (5, 10)) == 1
+        assert await store(sessionmaker, clock, (6, 10)) == 1
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", _seen)
+    # Several rows and one row are compiled once each (an executemany and an execute).
+    hit = engine.dialect.CACHE_HIT
+    assert len(seen) == 4 and (seen[1], seen[3]) == (hit, hit)
 
 
 async def test_claims_are_exclusive_and_leased(sessionmaker, clock) -> None:
