@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from storage import pool_liveness, sqlite_one_hop
 from storage.files import private_sqlite_file
@@ -217,7 +217,18 @@ def write_turns(engine: AsyncEngine) -> WriteTurns | None:
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions of a class of their own, so session events can be listened to on this
+    sessionmaker's sessions alone (:func:`session_class_of`)."""
+    own = type("BotSession", (Session,), {})
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=own)
+
+
+def session_class_of(sessionmaker: async_sessionmaker[AsyncSession]) -> type[Session]:
+    """The (synchronous) session class of a sessionmaker made by :func:`create_sessionmaker`:
+    the target for session events."""
+    own = sessionmaker.kw.get("sync_session_class")
+    assert isinstance(own, type) and issubclass(own, Session) and own is not Session
+    return own
 
 
 async def rows_changed(

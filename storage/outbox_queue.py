@@ -1,19 +1,31 @@
-"""Queries behind the outbox sender: claim what is due, record what happened; and the
-sealed payloads of calls that may carry personal data."""
+"""Queries behind the outbox sender: claim what is due, record what happened; the wake of
+the sender when a transaction that queued something commits; and the sealed payloads of
+calls that may carry personal data."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    bindparam,
+    case,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from storage.crypto import cipher
-from storage.db import rows_changed
+from storage.db import rows_changed, session_class_of
 from storage.models import OutboxMessage, OutboxStatus
 from storage.models.base import table_of
 
@@ -45,6 +57,35 @@ def opened(payload: dict[str, Any]) -> dict[str, Any]:
 def stored_like(original: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
     """A changed ``payload``, sealed if the ``original`` was."""
     return sealed(payload) if is_sealed(original) else payload
+
+
+# In ``session.info``: this transaction made an outbox message due (:func:`note_due`).
+_DUE = "outbox_due"
+
+
+def note_due(session: AsyncSession) -> None:
+    """Whatever queues an outbox message (or makes a held one due again) says so: once the
+    transaction commits, the sender is woken (:func:`wake_after_commit`). Unsaid, the
+    message waits for the sender's next look (``OUTBOX_POLL_INTERVAL``)."""
+    session.info[_DUE] = True
+
+
+def wake_after_commit(
+    sessionmaker: async_sessionmaker[AsyncSession], wake: Callable[[], None]
+) -> None:
+    """Call ``wake`` after each commit, by a session of ``sessionmaker``, of a transaction
+    that made an outbox message due; only then (waking the sender after every update cost
+    an empty look at the outbox per few updates, or a NOTIFY on a standby instance)."""
+    sessions = session_class_of(sessionmaker)
+
+    @event.listens_for(sessions, "after_commit")
+    def _committed(session: Session) -> None:
+        if session.info.pop(_DUE, False):
+            wake()
+
+    @event.listens_for(sessions, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop(_DUE, None)
 
 
 def _free(now: datetime) -> Any:
@@ -184,7 +225,7 @@ async def count_by_status(session: AsyncSession) -> dict[OutboxStatus, int]:
 
 async def requeue(session: AsyncSession, message_ids: Sequence[int], now: datetime) -> int:
     """Give dead (or inactive) messages another chance, from scratch."""
-    return await rows_changed(
+    return await _made_due(
         session,
         update(OutboxMessage)
         .where(
@@ -205,7 +246,7 @@ async def requeue(session: AsyncSession, message_ids: Sequence[int], now: dateti
 async def requeue_held(session: AsyncSession, chat_id: int, since: datetime, now: datetime) -> int:
     """Messages refused because the recipient blocked the bot (queued since ``since``) go out
     again, in their original order (the sender goes by id)."""
-    return await rows_changed(
+    return await _made_due(
         session,
         update(OutboxMessage)
         .where(
@@ -222,6 +263,13 @@ async def requeue_held(session: AsyncSession, chat_id: int, since: datetime, now
         )
         .execution_options(synchronize_session=False),
     )
+
+
+async def _made_due(session: AsyncSession, statement: Executable) -> int:
+    changed = await rows_changed(session, statement)
+    if changed:
+        note_due(session)
+    return changed
 
 
 async def count_held(session: AsyncSession, chat_id: int) -> int:

@@ -225,6 +225,8 @@ class Application:
             pool=PoolSize(settings.database_pool_size, settings.database_max_overflow),
         )
         sessionmaker = create_sessionmaker(engine)
+        # A commit that queued outbox messages wakes the sender (``storage.outbox_queue``).
+        outbox_queue.wake_after_commit(sessionmaker, self._wake_sender)
         await upgrade(engine)
         async with sessionmaker() as session, session.begin():
             await setting_up_alone(session)  # instances starting at once sync in turn
@@ -439,7 +441,6 @@ class Application:
             poll_interval=settings.worker_poll_interval,
             max_concurrent_chats=settings.max_concurrent_chats,
             on_gave_up=apology_sender(self.clock, self.default_locale),
-            after_batch=self._wake_sender,
             outage=self._outage("update worker"),
             metrics=self.metrics,
         )

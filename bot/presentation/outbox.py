@@ -93,6 +93,7 @@ async def enqueue(
         "created_at": now,
         "next_attempt_at": now,
     }
+    outbox_queue.note_due(session)
     if dedup_key is None:
         session.add(OutboxMessage(**{**row, "status": OutboxStatus.PENDING}))
         await session.flush()
@@ -239,6 +240,8 @@ async def enqueue_many(
                 "next_attempt_at": due,
             }
         )
+    if rows:
+        outbox_queue.note_due(session)
     for start in range(0, len(rows), MAILING_CHUNK):
         await session.execute(insert(OutboxMessage), rows[start : start + MAILING_CHUNK])
     return len(rows)

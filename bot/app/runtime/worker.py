@@ -71,7 +71,6 @@ class UpdateWorker(BatchLoop):
         poll_interval: float,
         max_concurrent_chats: int,
         on_gave_up: GaveUpCallback | None = None,
-        after_batch: Callable[[], None] | None = None,
         outage: Outage | None = None,
         metrics: Metrics | None = None,
     ) -> None:
@@ -86,7 +85,6 @@ class UpdateWorker(BatchLoop):
         self._max_attempts = max_attempts
         self._chat_slots = asyncio.Semaphore(max_concurrent_chats)
         self._on_gave_up = on_gave_up
-        self._after_batch = after_batch
         # Claimed by this worker, not handled because the database went away: given back
         # at the start of the next batch.
         self._to_release: set[int] = set()
@@ -150,8 +148,6 @@ class UpdateWorker(BatchLoop):
             log.warning(
                 "Replies of %s updates handled before a crash went to the outbox", recovered
             )
-            if self._after_batch is not None:
-                self._after_batch()
         self._next_recovery = now + self._lease
 
     async def run(self) -> None:
@@ -239,8 +235,6 @@ class UpdateWorker(BatchLoop):
             if chat_key in self._skipped:
                 self._skipped.discard(chat_key)
                 self.wake()  # its newer updates were skipped by a claim meanwhile
-        if self._after_batch is not None:
-            self._after_batch()
         if task.cancelled():
             return
         error = task.exception()
