@@ -9,7 +9,7 @@ from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.i18n import normalise_locale
 from bot.services.delivery_outcomes import heard_from
-from bot.services.people import actor_of, load_person_with_roles, note_last_seen
+from bot.services.people import load_actor, note_last_seen
 from handlers.middlewares import NextHandler
 
 
@@ -22,8 +22,7 @@ class ActorMiddleware(BaseMiddleware):
         if user is not None and not user.is_bot:
             # One statement: the person, their roles and units (the session keeps the
             # person for whoever asks again in this update).
-            person = await load_person_with_roles(data["session"], user.id)
-            actor = actor_of(person, user.id)
+            person, actor = await load_actor(data["session"], user.id)
             if person is not None:
                 # Staff are written to later in their Telegram's language (residents gave
                 # theirs when they registered; others consented to nothing more).

@@ -8,8 +8,17 @@ from sqlalchemy import select
 
 from bot.config.orgfile import Organisation, load_organisation
 from bot.services.directory import SyncReport, sync_organisation
-from bot.services.people import resolve_actor
-from storage.models import Building, OrgLevel, OrgUnit, PropertyUnit, StaffRole
+from bot.services.people import load_actor, person_by_telegram_id, resolve_actor
+from storage.models import (
+    Building,
+    OrgLevel,
+    OrgUnit,
+    Person,
+    PropertyUnit,
+    StaffMembership,
+    StaffRole,
+)
+from storage.statements import StatementCounter
 
 
 async def synced(sessionmaker, clock, org: Organisation) -> SyncReport:
@@ -91,3 +100,38 @@ async def test_a_group_bound_in_chat_survives_a_resync_until_the_file_changes(
     async with sessionmaker() as session:
         sunshine = await session.scalar(select(OrgUnit).where(OrgUnit.key == "sunshine"))
         assert sunshine.group_chat_id == -1007777777  # the operator's new choice wins
+
+
+async def test_an_actor_holds_the_active_roles_in_open_units_in_the_order_granted(
+    engine, sessionmaker, clock, org_file: Path
+) -> None:
+    await synced(sessionmaker, clock, load_organisation(org_file))
+    async with sessionmaker() as session, session.begin():
+        units = {u.key: u for u in (await session.scalars(select(OrgUnit))).all()}
+        manager = await session.scalar(select(Person).where(Person.telegram_id == 5002))
+        assert manager is not None
+        for key, active in (("east", True), ("plaza", True), ("hq", False)):
+            session.add(
+                StaffMembership(
+                    person_id=manager.id,
+                    org_unit_id=units[key].id,
+                    role=StaffRole.AGENT,
+                    source="invite",
+                    active=active,
+                )
+            )
+        units["plaza"].active = False  # a closed project grants nothing
+    async with sessionmaker() as session:
+        person, actor = await load_actor(session, 5002)
+        assert person is not None and actor.person_id == person.id
+        assert [(g.role, g.org_unit_key, g.level) for g in actor.roles] == [
+            (StaffRole.MANAGER, "sunshine", OrgLevel.PROJECT),
+            (StaffRole.AGENT, "east", OrgLevel.REGION),
+        ]
+        # The session remembers the person: asking again costs no statement.
+        counted = StatementCounter(engine).attach()
+        try:
+            assert await person_by_telegram_id(session, 5002) is person
+        finally:
+            counted.detach()
+        assert sum(counted.statements.values()) == 0

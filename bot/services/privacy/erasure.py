@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -35,6 +35,7 @@ from storage.models import (
     OutboxStatus,
     Person,
     SelfServiceEvent,
+    StaffMembership,
     SurveyResponse,
     Ticket,
     TicketEvent,
@@ -69,6 +70,11 @@ class ErasureReport:
     texts_removed: int = 0
 
 
+async def _holds_a_role(session: AsyncSession, person_id: int) -> bool:
+    held = exists().where(StaffMembership.person_id == person_id, StaffMembership.active.is_(True))
+    return bool(await session.scalar(select(held)))
+
+
 async def erase_person(
     session: AsyncSession,
     ctx: Context,
@@ -77,7 +83,7 @@ async def erase_person(
     reason: str,
     actor: Actor | None = None,
 ) -> ErasureReport:
-    if person.roles and any(m.active for m in person.roles):
+    if await _holds_a_role(session, person.id):
         raise CannotErase
     now = ctx.now
     report = ErasureReport()

@@ -16,7 +16,6 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.services import audit
 from bot.services.context import Context
@@ -49,7 +48,6 @@ async def apply_retention(session: AsyncSession, ctx: Context) -> RetentionRepor
                 func.coalesce(Person.last_seen_at, Person.created_at) < inactive_since,
                 Person.id.not_in(staff_ids),
             )
-            .options(selectinload(Person.roles))
             .limit(BATCH)
         )
     ).all()
