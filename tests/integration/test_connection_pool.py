@@ -67,6 +67,29 @@ async def test_a_burst_past_the_pool_size_opens_the_overflow_again_every_time(
         await engine.dispose()
 
 
+async def test_after_a_burst_one_warm_connection_serves_what_comes_one_at_a_time(
+    database_url: str,
+) -> None:
+    """The pool hands out the connection given back last: quiet times keep reusing one
+    (its prepared statements and page cache warm) instead of cycling through all."""
+    engine = create_engine(database_url, pool=PoolSize(size=6, overflow=4))
+    used: list[int] = []
+
+    def _out(dbapi_connection: Any, *_args: Any) -> None:
+        used.append(id(dbapi_connection))
+
+    try:
+        await _bursts(engine, at_once=4)  # four connections are open and back in the pool
+        event.listen(engine.sync_engine.pool, "checkout", _out)
+        sessionmaker = create_sessionmaker(engine)
+        for _ in range(5):
+            async with sessionmaker() as session, session.begin():
+                await session.execute(text("SELECT 1"))
+        assert len(used) == 5 and len(set(used)) == 1
+    finally:
+        await engine.dispose()
+
+
 async def test_a_database_in_memory_has_one_connection_and_no_pool_to_size() -> None:
     engine = create_engine("sqlite+aiosqlite://", pool=PoolSize(size=6, overflow=4))
     try:
