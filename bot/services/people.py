@@ -53,8 +53,8 @@ async def resolve_actor(session: AsyncSession, telegram_id: int) -> Actor:
 
 # Built once: every update loads its sender. The person, and for each active role in an
 # active unit the role and the unit's id, key and level, as plain columns: loading the
-# roles and their units as objects (a joined eager load) took a tenth more CPU per update
-# for objects nobody used, and put them in the session for the commit to look over.
+# roles and their units as objects (a joined eager load) cost that statement about a tenth
+# more CPU for objects nobody used, and put them in the session for the commit to look over.
 _PERSON_WITH_GRANTS = (
     select(Person, StaffMembership.role, OrgUnit.id, OrgUnit.key, OrgUnit.level)
     .outerjoin(
