@@ -63,7 +63,9 @@ async def show_stats(
 ) -> None:
     checked = await _checked_stats(command, desk)
     reading = reading_from(deps.sessionmaker)
-    in_background(_send_report(desk, message.chat.id, checked, reading), "stats-report")
+    in_background(
+        desk.session, _send_report(desk, message.chat.id, checked, reading), "stats-report"
+    )
 
 
 async def stats_sent_privately(
@@ -72,7 +74,9 @@ async def stats_sent_privately(
     """``/stats`` in a group: the report goes to the manager's private chat, never here."""
     checked = await _checked_stats(command, desk)
     reading = reading_from(deps.sessionmaker)
-    in_background(_send_report_privately(message, desk, checked, reading), "stats-report")
+    in_background(
+        desk.session, _send_report_privately(message, desk, checked, reading), "stats-report"
+    )
 
 
 async def _checked_stats(command: CommandObject, desk: KnownDesk) -> CheckedRequest:
@@ -164,6 +168,7 @@ async def send_export(
     # A month of HQ tickets is read and made into a workbook in seconds: outside this
     # update's transaction, so that other updates do not wait on it.
     in_background(
+        desk.session,
         _send_file(
             desk.bot, message, checked, deps.sessionmaker, desk.actor, desk.ctx.org, desk.locale
         ),

@@ -156,6 +156,7 @@ async def send_details(
     # Pressed in a group: the private chat is another chat, which Telegram may refuse; the
     # texts go once this update has committed, and the presser hears how it went.
     in_background(
+        desk.session,
         _details_privately(callback, desk, deps.sessionmaker, staff, info, texts),
         "details-privately",
     )
