@@ -61,28 +61,28 @@ SORRY = N_(
 async def show_stats(
     message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
 ) -> None:
-    checked = await _checked_stats(command, desk)
-    reading = reading_from(deps.sessionmaker)
-    in_background(
-        desk.session, _send_report(desk, message.chat.id, checked, reading), "stats-report"
-    )
+    checked, reading = await _checked_stats(command, desk, deps)
+    report = _send_report(desk, message.chat.id, checked, reading)
+    in_background(desk.session, report, "stats-report")
 
 
 async def stats_sent_privately(
     message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
 ) -> None:
     """``/stats`` in a group: the report goes to the manager's private chat, never here."""
-    checked = await _checked_stats(command, desk)
-    reading = reading_from(deps.sessionmaker)
-    in_background(
-        desk.session, _send_report_privately(message, desk, checked, reading), "stats-report"
-    )
+    checked, reading = await _checked_stats(command, desk, deps)
+    report = _send_report_privately(message, desk, checked, reading)
+    in_background(desk.session, report, "stats-report")
 
 
-async def _checked_stats(command: CommandObject, desk: KnownDesk) -> CheckedRequest:
-    """The /stats arguments, checked in the update's transaction (a refusal raises)."""
+async def _checked_stats(
+    command: CommandObject, desk: KnownDesk, deps: Sessions
+) -> tuple[CheckedRequest, Reading]:
+    """The /stats arguments, checked in the update's transaction (a refusal raises), and
+    where the report will read them from once it has committed."""
     request = parse_arguments(command.args, "stats")
-    return await check_request(desk.session, desk.ctx, desk.actor, request)
+    checked = await check_request(desk.session, desk.ctx, desk.actor, request)
+    return checked, reading_from(deps.sessionmaker)
 
 
 async def _send_report(
