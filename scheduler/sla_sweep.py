@@ -4,9 +4,9 @@ The scheduler calls :meth:`SlaSweeper.run` every ``SLA_SWEEP_INTERVAL`` seconds
 (and once at start, which is the catch-up after downtime). A run takes batches
 of due tickets until fewer than a full batch is due. :meth:`stop` lets the batch
 in hand commit and prevents new ones; whatever was not reached is still due
-(``next_sla_check_at`` has not moved) and is handled after restart. After each
-batch that queued messages commits, ``after_batch`` wakes the outbox sender, so an
-escalation goes out at once rather than at the sender's next poll.
+(``next_sla_check_at`` has not moved) and is handled after restart. A batch that
+queued messages wakes the outbox sender when it commits, as any transaction does
+(``storage.outbox_queue.wake_after_commit``): an escalation goes out at once.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ class SlaSweeper:
         *,
         batch_size: int = 500,
         max_batches: int = 100,
-        after_batch: Callable[[], None] | None = None,
         metrics: SweepMetrics | None = None,
     ) -> None:
         self._metrics = metrics
@@ -41,7 +40,6 @@ class SlaSweeper:
         self._context = context  # the domain context at the clock's now, for each batch
         self._batch_size = batch_size
         self._max_batches = max_batches
-        self._after_batch = after_batch
         self._lock = asyncio.Lock()
         self._stopping = False
 
@@ -60,8 +58,6 @@ class SlaSweeper:
                 if self._metrics is not None:  # committed: counted
                     for (ladder, level), count in result.levels.items():
                         self._metrics.escalations.labels(ladder, str(level)).inc(count)
-                if (result.escalations or result.notices) and self._after_batch is not None:
-                    self._after_batch()
                 if result.examined < self._batch_size or result.lost_races == result.examined:
                     break  # all due tickets handled (or none could be: try next time)
         if self._metrics is not None:

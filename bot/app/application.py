@@ -248,7 +248,6 @@ class Application:
                 sessionmaker,
                 lambda: Context(organisation, self.clock.now()),
                 batch_size=settings.sla_sweep_batch,
-                after_batch=self._wake_sender,
                 metrics=self.metrics,
             ),
             wake_sender=self._wake_sender,
