@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from bot.app.application import Application
@@ -11,11 +12,12 @@ from bot.app.runtime.handling import handle_update_once
 from bot.clock import ManualClock
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer
-from storage.models import StaffRole, TicketEvent, TicketStatus
+from storage.models import InboundStatus, StaffRole, TicketEvent, TicketStatus
 from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
 from tests.e2e.conftest import say
+from tests.e2e.test_update_failures import failing_commits, inbox_row, retry_after_backoff
 from tests.integration.ticket_fixtures import add_resident
 
 
@@ -396,6 +398,42 @@ async def test_details_pressed_in_a_group_by_someone_the_bot_cannot_write_to(
     assert await manager.press(shown, "details") == "已通过私聊发送给您。"
     assert "电话:+8613800000000" in (await manager.bot_says_privately("处理记录")).text
     assert len(await eventually(lambda: _personal_data_views(app))) == 1
+
+
+async def test_details_from_a_group_press_whose_commit_failed_are_sent_once(
+    app: Application,
+    telegram: FakeTelegramServer,
+    manager: StaffChat,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The press's first try does not commit, the second does: the Details go privately
+    once, one view of personal data is audited, the press is answered once."""
+    ticket = await desk.file_ticket(app, telegram)
+    shown = await manager.card(ticket)
+    with failing_commits(monkeypatch) as failures:
+        pressed = desk.press(telegram, manager.user, shown, "details")
+        await eventually(lambda: failures)
+    retry_after_backoff(app, clock)
+    assert await desk.alert(telegram, pressed) == "已通过私聊发送给您。"
+    await eventually(lambda: _press_handled(app))
+    # Its work started at the commit: once it is done, nothing else is on its way.
+    await eventually(lambda: not _tasks_named("details-privately"))
+    details = [m for m in telegram.messages_in(desk.MANAGER) if "处理记录" in (m.text or "")]
+    assert len(details) == 1
+    assert len(await _personal_data_views(app)) == 1
+    query_id = str(pressed["callback_query"]["id"])
+    answers = telegram.calls_of("answerCallbackQuery", callback_query_id=query_id)
+    assert [a.fault for a in answers] == [None]  # answered once, never refused a second time
+
+
+async def _press_handled(app: Application) -> bool:
+    row = await inbox_row(app)
+    return row is not None and row.status is InboundStatus.DONE
+
+
+def _tasks_named(name: str) -> list[asyncio.Task[object]]:
+    return [t for t in asyncio.all_tasks() if t.get_name() == name]
 
 
 async def _personal_data_views(app: Application):

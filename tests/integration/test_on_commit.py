@@ -22,8 +22,12 @@ from handlers.background import in_background
 from storage.db import create_sessionmaker, is_sqlite_url
 from storage.models import OrgUnit
 from storage.on_commit import on_commit
-from tests.conftest import eventually
 from tests.integration.test_inbox import private_update
+
+
+async def _work_done() -> None:
+    """The tasks of ``in_background`` exist from the commit on: wait for them to finish."""
+    await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name() == "test-work"))
 
 
 class Hooks:
@@ -101,8 +105,7 @@ async def test_background_work_of_a_rolled_back_try_is_closed_unrun(
             async with session.begin():
                 in_background(session, work("committed"), "test-work")
         gc.collect()
-    await eventually(lambda: ran)
-    await asyncio.sleep(0.05)
+    await _work_done()
     assert ran == ["committed"]
 
 
@@ -149,6 +152,5 @@ async def test_an_update_run_again_after_a_write_conflict_starts_its_work_once(
     finally:
         await bot.session.close()
     assert tries == ["hi", "hi"]  # the conflict happened: the update ran twice
-    await eventually(lambda: ran)
-    await asyncio.sleep(0.05)
+    await _work_done()
     assert ran == [2]
