@@ -411,12 +411,13 @@ async def test_details_from_a_group_press_whose_commit_failed_are_sent_once(
     once, one view of personal data is audited, the press is answered once."""
     ticket = await desk.file_ticket(app, telegram)
     shown = await manager.card(ticket)
-    with failing_commits(monkeypatch) as failures:
+    with failing_commits(monkeypatch):
         pressed = desk.press(telegram, manager.user, shown, "details")
-        await eventually(lambda: failures)
+        # The failure written down (the try counted, its back-off set) before time moves.
+        await eventually(lambda: _press_is(app, InboundStatus.PENDING, attempts=1))
     retry_after_backoff(app, clock)
     assert await desk.alert(telegram, pressed) == "已通过私聊发送给您。"
-    await eventually(lambda: _press_handled(app))
+    await eventually(lambda: _press_is(app, InboundStatus.DONE))
     # Its work started at the commit: once it is done, nothing else is on its way.
     await eventually(lambda: not _tasks_named("details-privately"))
     details = [m for m in telegram.messages_in(desk.MANAGER) if "处理记录" in (m.text or "")]
@@ -427,9 +428,11 @@ async def test_details_from_a_group_press_whose_commit_failed_are_sent_once(
     assert [a.fault for a in answers] == [None]  # answered once, never refused a second time
 
 
-async def _press_handled(app: Application) -> bool:
+async def _press_is(app: Application, status: InboundStatus, attempts: int | None = None) -> bool:
     row = await inbox_row(app)
-    return row is not None and row.status is InboundStatus.DONE
+    if row is None or row.status is not status:
+        return False
+    return attempts is None or row.attempts == attempts
 
 
 def _tasks_named(name: str) -> list[asyncio.Task[object]]:
