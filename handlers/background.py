@@ -9,7 +9,8 @@ back (``storage/on_commit.py``): an update tried again (SQLite, after meeting an
 writer) or handled again later must not send its report, its file or its details twice.
 The task runs in a copy of the handler's context, taken when it asked (its language; the
 update's reply collector, closed by then, so its calls go out at once). It opens its own
-short transaction if it writes.
+short transaction if it writes. A stop of the application waits for it (for a grace
+period) before it closes the Bot API session and the database.
 """
 
 from __future__ import annotations
@@ -26,30 +27,39 @@ from storage.on_commit import on_commit
 
 log = logging.getLogger(__name__)
 
-_PENDING: set[asyncio.Task[None]] = set()
+
+class Keeper(Protocol):
+    """Where started work is counted until done: the application's stop waits for it."""
+
+    def keep(self, task: asyncio.Task[Any]) -> None: ...
 
 
-class Sessions(Protocol):
-    """What such work needs of the application's ``deps``: its sessionmaker."""
+class Background(Protocol):
+    """What such work needs of the application's ``deps``: its sessionmaker, and the
+    keeper of the work in hand."""
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]: ...
 
+    @property
+    def in_hand(self) -> Keeper: ...
 
-def in_background(session: AsyncSession, work: Coroutine[Any, Any, None], name: str) -> None:
-    """Run ``work`` as a task once ``session`` (the update's) commits; close it unrun if
-    the transaction rolls back."""
+
+def in_background(
+    deps: Background, session: AsyncSession, work: Coroutine[Any, Any, None], name: str
+) -> None:
+    """Run ``work`` as a task once ``session`` (the update's) commits, kept in
+    ``deps.in_hand`` until done; close it unrun if the transaction rolls back."""
     context = contextvars.copy_context()
 
     def start() -> None:
         task = asyncio.get_running_loop().create_task(work, name=name, context=context)
-        _PENDING.add(task)  # keep a reference until it is done
+        deps.in_hand.keep(task)  # a reference until it is done, and a stop waits for it
         task.add_done_callback(_finished)
 
     on_commit(session, start, drop=work.close)
 
 
 def _finished(task: asyncio.Task[None]) -> None:
-    _PENDING.discard(task)
     if not task.cancelled() and (error := task.exception()) is not None:
         log.error("%s failed after its update", task.get_name(), exc_info=error)

@@ -1,10 +1,15 @@
-"""The scheduler's jobs running now, so that a stop lets them finish.
+"""The scheduler's jobs, and the work handlers start after their updates, running now,
+so that a stop lets them finish.
 
 APScheduler's ``shutdown`` starts no new job but does not wait for the asyncio jobs it
 started: one still running would go on using the database after the engine was
 disposed (its connection still open, its transaction cut off whenever the process
-ends). The application's stop waits for them here, for a grace period, and cancels
-what is left (a cancelled job's work rolls back; its next run, after a restart, does it).
+ends). Work a handler runs once its update has committed (``handlers/background.py``:
+a report, an export, a ticket's details sent privately) would likewise meet a closed
+Bot API session, or be cancelled with the event loop, and its update is done by then:
+the manager's report would never come. The application's stop, once the update worker
+has stopped, waits for both here, for a grace period, and cancels what is left (a
+cancelled job's work rolls back; its next run, after a restart, does it).
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ class JobsInHand:
 
         return run
 
+    def keep(self, task: asyncio.Task[Any]) -> None:
+        """Count ``task`` (already started) until it is done."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def finish(self, grace: float) -> None:
         """Wait up to ``grace`` seconds for the jobs running now, then cancel the rest."""
         if not self._tasks:
@@ -50,7 +60,11 @@ class JobsInHand:
         running = set(self._tasks)
         _, late = await asyncio.wait(running, timeout=grace)
         if late:
-            log.warning("Stopping: %s job(s) still running after %s s cancelled", len(late), grace)
+            log.warning(
+                "Stopping: %s job(s) or task(s) still running after %s s cancelled",
+                len(late),
+                grace,
+            )
             for task in late:
                 task.cancel()
             await asyncio.wait(late, timeout=grace)

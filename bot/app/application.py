@@ -251,6 +251,7 @@ class Application:
                 metrics=self.metrics,
             ),
             wake_sender=self._wake_sender,
+            in_hand=self._jobs_in_hand,
         )
         keep_response_models()
         self._bot = Bot(
@@ -519,7 +520,9 @@ class Application:
             self._scheduler.shutdown(wait=False)  # no new job
         if self._deps is not None:
             await self._deps.sla_sweeper.stop()  # let a batch in hand commit
-        await self._jobs_in_hand.finish(STOP_GRACE_SECONDS)  # and the jobs in hand end
+        # The jobs in hand end, and the work updates started after their commit (the worker
+        # has stopped: no more of it starts) goes out while the Bot API session is open.
+        await self._jobs_in_hand.finish(STOP_GRACE_SECONDS)
         if self._dispatcher is not None and self._bot is not None:
             await self._dispatcher.emit_shutdown(bot=self._bot, **self._dispatcher.workflow_data)
             self._dispatcher = None

@@ -18,6 +18,7 @@ from bot.app.context import Context
 from bot.clock import Clock
 from bot.config.orgfile import Organisation
 from bot.config.settings import Settings
+from scheduler.in_hand import JobsInHand
 from scheduler.sla_sweep import SlaSweeper
 
 
@@ -32,6 +33,8 @@ class Deps:
     sla_sweeper: SlaSweeper
     # Wakes the outbox sender after something was queued outside an update (jobs).
     wake_sender: Callable[[], None]
+    # The jobs, and the work handlers start after their updates, that a stop waits for.
+    in_hand: JobsInHand
 
     def context(self, now: datetime | None = None) -> Context:
         """The domain context for one unit of work, at ``now`` (default: the clock's now)."""

@@ -47,7 +47,7 @@ from bot.services.stats.requests import (
     report_in,
 )
 from handlers.audiences import PrivateChatOnly, private_chat, staff_groups
-from handlers.background import Sessions, in_background
+from handlers.background import Background, in_background
 from handlers.desk import KnownDesk, at_desk, known_actor
 from handlers.staff.common import bot_username
 
@@ -59,24 +59,24 @@ SORRY = N_(
 
 
 async def show_stats(
-    message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
+    message: Message, command: CommandObject, desk: KnownDesk, deps: Background
 ) -> None:
     checked, reading = await _checked_stats(command, desk, deps)
     report = _send_report(desk, message.chat.id, checked, reading)
-    in_background(desk.session, report, "stats-report")
+    in_background(deps, desk.session, report, "stats-report")
 
 
 async def stats_sent_privately(
-    message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
+    message: Message, command: CommandObject, desk: KnownDesk, deps: Background
 ) -> None:
     """``/stats`` in a group: the report goes to the manager's private chat, never here."""
     checked, reading = await _checked_stats(command, desk, deps)
     report = _send_report_privately(message, desk, checked, reading)
-    in_background(desk.session, report, "stats-report")
+    in_background(deps, desk.session, report, "stats-report")
 
 
 async def _checked_stats(
-    command: CommandObject, desk: KnownDesk, deps: Sessions
+    command: CommandObject, desk: KnownDesk, deps: Background
 ) -> tuple[CheckedRequest, Reading]:
     """The /stats arguments, checked in the update's transaction (a refusal raises), and
     where the report will read them from once it has committed."""
@@ -161,13 +161,14 @@ async def point_to_private_chat(message: Message, command: CommandObject, bot: B
 
 
 async def send_export(
-    message: Message, command: CommandObject, desk: KnownDesk, deps: Sessions
+    message: Message, command: CommandObject, desk: KnownDesk, deps: Background
 ) -> None:
     request = parse_arguments(command.args, "export")
     checked = await check_request(desk.session, desk.ctx, desk.actor, request, "export")
     # A month of HQ tickets is read and made into a workbook in seconds: outside this
     # update's transaction, so that other updates do not wait on it.
     in_background(
+        deps,
         desk.session,
         _send_file(
             desk.bot, message, checked, deps.sessionmaker, desk.actor, desk.ctx.org, desk.locale

@@ -39,7 +39,7 @@ from bot.services.people import Actor
 from bot.services.tickets import lifecycle, queries
 from bot.services.tickets.refusals import ForgedButton
 from bot.services.tickets.transitions import TicketAction
-from handlers.background import Sessions, in_background
+from handlers.background import Background, in_background
 from handlers.desk import Desk, at_desk
 from handlers.staff import compose
 from handlers.staff.common import bot_username, chat_of, editable, pressed_on, thread_of
@@ -141,7 +141,7 @@ async def ask_for_text(
 
 
 async def send_details(
-    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk, deps: Sessions
+    callback: CallbackQuery, callback_data: StaffTicketAction, desk: Desk, deps: Background
 ) -> None:
     """History with notes, always in a private message: groups never see personal data."""
     staff, ticket = await _pressed_ticket(callback, callback_data, desk)
@@ -156,6 +156,7 @@ async def send_details(
     # Pressed in a group: the private chat is another chat, which Telegram may refuse; the
     # texts go once this update has committed, and the presser hears how it went.
     in_background(
+        deps,
         desk.session,
         _details_privately(callback, desk, deps.sessionmaker, staff, info, texts),
         "details-privately",

@@ -428,6 +428,27 @@ async def test_details_from_a_group_press_whose_commit_failed_are_sent_once(
     assert [a.fault for a in answers] == [None]  # answered once, never refused a second time
 
 
+async def test_details_on_their_way_when_the_bot_stops_still_arrive(
+    app: Application, telegram: FakeTelegramServer, manager: StaffChat
+) -> None:
+    """A stop waits for the work an update started after its commit: Details pressed in
+    a group and slow to send (Telegram answers late) reach the presser, the view of
+    personal data is audited and the press is answered, before the stop returns."""
+    ticket = await desk.file_ticket(app, telegram)
+    shown = await manager.card(ticket)
+    telegram.delay_next("sendMessage", 1.0, chat_id=desk.MANAGER)
+    pressed = desk.press(telegram, manager.user, shown, "details")
+    await eventually(lambda: _tasks_named("details-privately"))
+    await app.stop()
+    assert not _tasks_named("details-privately")
+    details = [m for m in telegram.messages_in(desk.MANAGER) if "处理记录" in (m.text or "")]
+    assert len(details) == 1
+    assert len(await _personal_data_views(app)) == 1
+    query_id = str(pressed["callback_query"]["id"])
+    answers = telegram.calls_of("answerCallbackQuery", callback_query_id=query_id)
+    assert [(a.params.get("text"), a.fault) for a in answers] == [("已通过私聊发送给您。", None)]
+
+
 async def _press_is(app: Application, status: InboundStatus, attempts: int | None = None) -> bool:
     row = await inbox_row(app)
     if row is None or row.status is not status:

@@ -5,7 +5,6 @@ details once."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import warnings
 from typing import Any
@@ -19,15 +18,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app.runtime import handling
 from bot.clock import ManualClock
 from handlers.background import in_background
+from scheduler.in_hand import JobsInHand
 from storage.db import create_sessionmaker, is_sqlite_url
 from storage.models import OrgUnit
 from storage.on_commit import on_commit
 from tests.integration.test_inbox import private_update
 
 
-async def _work_done() -> None:
-    """The tasks of ``in_background`` exist from the commit on: wait for them to finish."""
-    await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name() == "test-work"))
+class Deps:
+    """The part of the application's ``deps`` that ``in_background`` uses."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+        self.in_hand = JobsInHand()
+
+    async def work_done(self) -> None:
+        """The tasks of ``in_background`` are kept from the commit on: wait for them."""
+        assert len(self.in_hand) <= 1
+        await self.in_hand.finish(grace=5)
+        assert len(self.in_hand) == 0
 
 
 class Hooks:
@@ -92,6 +101,7 @@ async def test_background_work_of_a_rolled_back_try_is_closed_unrun(
     sessionmaker: async_sessionmaker[AsyncSession], ctx: Any
 ) -> None:
     ran: list[str] = []
+    deps = Deps(sessionmaker)
 
     async def work(name: str) -> None:
         ran.append(name)
@@ -100,12 +110,12 @@ async def test_background_work_of_a_rolled_back_try_is_closed_unrun(
         warnings.simplefilter("error")  # "coroutine ... was never awaited" would be one
         async with sessionmaker() as session:
             async with session.begin():
-                in_background(session, work("rolled back"), "test-work")
+                in_background(deps, session, work("rolled back"), "test-work")
                 await session.rollback()
             async with session.begin():
-                in_background(session, work("committed"), "test-work")
+                in_background(deps, session, work("committed"), "test-work")
         gc.collect()
-    await _work_done()
+    await deps.work_done()
     assert ran == ["committed"]
 
 
@@ -125,6 +135,7 @@ async def test_an_update_run_again_after_a_write_conflict_starts_its_work_once(
     other_writer = create_sessionmaker(engine)
     tries: list[str] = []
     ran: list[int] = []
+    deps = Deps(sessionmaker)
 
     async def work(attempt: int) -> None:
         ran.append(attempt)
@@ -135,7 +146,7 @@ async def test_an_update_run_again_after_a_write_conflict_starts_its_work_once(
     async def handler(message: Message, session: AsyncSession) -> None:
         tries.append(message.text or "")
         await session.execute(select(OrgUnit.id))  # reads: the snapshot is taken
-        in_background(session, work(len(tries)), "test-work")
+        in_background(deps, session, work(len(tries)), "test-work")
         if len(tries) == 1:  # another writer commits a change before this try's first write
             async with other_writer() as other, other.begin():
                 await other.execute(update(OrgUnit).values(name=OrgUnit.name + "."))
@@ -152,5 +163,5 @@ async def test_an_update_run_again_after_a_write_conflict_starts_its_work_once(
     finally:
         await bot.session.close()
     assert tries == ["hi", "hi"]  # the conflict happened: the update ran twice
-    await _work_done()
+    await deps.work_done()
     assert ran == [2]
