@@ -41,6 +41,8 @@ from handlers.resident.registered import Turn
 from handlers.resident.states import FreeText
 from storage.models import Person
 
+PHOTO = "📷"  # the words of a comment that is photos alone
+
 
 def _replied_to_bot(message: Message) -> ticket_talk.BotMessage | None:
     """The bot's message this one is a Telegram reply to, if any."""
@@ -84,17 +86,23 @@ async def photo_outside_flows(
             session, person.id, message.chat.id, _replied_to_bot(message)
         )
         if routing.answer_to is not None:
-            await _add_to(message, state, session, ctx, actor, routing.answer_to, "📷", [photo])
-            return
-        await message.answer(
-            _(
-                "Photos go with a request: write what the problem is with the photo, "
-                "or choose what you need from the menu below."
-            ),
-            reply_markup=main_menu(),
-        )
+            await _add_to(message, state, session, ctx, actor, routing.answer_to, PHOTO, [photo])
+        elif routing.ask_which:  # most likely for one of them: held while the resident says
+            await _ask_which(message, state, routing, PHOTO, [list(photo)])
+        else:
+            await _photos_need_words(message)
         return
     await route_message(message, state, session, ctx, actor, caption, photos=[list(photo)])
+
+
+async def _photos_need_words(message: Message) -> None:
+    await message.answer(
+        _(
+            "Photos go with a request: write what the problem is with the photo, "
+            "or choose what you need from the menu below."
+        ),
+        reply_markup=main_menu(),
+    )
 
 
 async def _album_photo(
@@ -109,7 +117,7 @@ async def _album_photo(
     """Another photo of an album: with the offer it belongs to, or to the ticket it went to."""
     if data.get("added_to"):
         await lifecycle.add_resident_comment(
-            session, ctx, int(data["added_to"]), actor, "📷", [Photo(str(photo[0]), photo[1])]
+            session, ctx, int(data["added_to"]), actor, PHOTO, [Photo(str(photo[0]), photo[1])]
         )
         return
     data["photos"] = [*data.get("photos", []), photo][: ctx.org.residents.max_photos]
@@ -132,14 +140,28 @@ async def route_message(
         await _add_to(message, state, session, ctx, actor, routing.answer_to, text, photos)
         return
     if routing.ask_which and not await _danger(session, ctx, person, text, routing):
-        flow = message.message_id
-        await state.set_state(FreeText.which)
-        await state.set_data({"flow": flow, "text": text, "photos": photos})
-        reply = texts.which_ticket(flow, routing.ask_which, waiting=routing.asked_for_waiting)
-        await message.answer(reply.text, reply_markup=reply.markup)
+        await _ask_which(message, state, routing, text, photos)
         return
     also = routing.also_offer or routing.ask_which
     await offer_filing(message, state, session, ctx, text, photos, also=also, person=person)
+
+
+async def _ask_which(
+    message: Message,
+    state: FSMContext,
+    routing: ticket_talk.Routing,
+    text: str,
+    photos: list[list[str | None]],
+) -> None:
+    """Several open tickets: which one is this about, or is it new? The words and photos
+    (the rest of an album too) are held for the answer."""
+    flow = message.message_id
+    await state.set_state(FreeText.which)
+    await state.set_data(
+        {"flow": flow, "text": text, "photos": photos, "album": message.media_group_id}
+    )
+    reply = texts.which_ticket(flow, routing.ask_which, waiting=routing.asked_for_waiting)
+    await message.answer(reply.text, reply_markup=reply.markup)
 
 
 async def _danger(
@@ -166,7 +188,7 @@ async def _add_to(
     photos: Sequence[Sequence[str | None]],
 ) -> None:
     """The words (and photos) are a comment on ``ticket``: added, and the resident told."""
-    words = clean_description(text, ctx.org.residents) if text != "📷" else text
+    words = clean_description(text, ctx.org.residents) if text != PHOTO else text
     attached = [Photo(str(p[0]), p[1]) for p in photos]
     await lifecycle.add_resident_comment(session, ctx, ticket.id, actor, words, attached)
     await state.clear()
@@ -233,6 +255,9 @@ async def ticket_chosen(callback: CallbackQuery, callback_data: TicketChosen, tu
     photos = data.get("photos") or []
     if callback_data.ticket_id == NEW_REQUEST:
         await turn.state.clear()
+        if data["text"] == PHOTO:  # photos alone say too little to offer anything
+            await _photos_need_words(message)
+            return
         await offer_filing(
             message, turn.state, turn.session, turn.ctx, data["text"], photos, person=turn.person
         )

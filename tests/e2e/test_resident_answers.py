@@ -235,6 +235,49 @@ async def test_a_photo_answers_the_one_ticket_waiting_for_the_resident(
         assert len(photos.all()) == 1
 
 
+async def _photos_of(app: Application, ticket_id: int) -> int:
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session:
+        photos = await session.scalars(select(Attachment).where(Attachment.ticket_id == ticket_id))
+        return len(photos.all())
+
+
+async def test_a_photo_beside_two_open_tickets_is_held_while_the_resident_says_which(
+    alice: ResidentChat, app: Application
+) -> None:
+    first, second = await two_open_tickets(alice)
+    which = await alice.send_photo()
+    assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
+    assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
+    done = await alice.press(which, "💬 Add to SG-000001")
+    assert done.params["text"].startswith("💬 Added to SG-000001 with 1 photo")
+    assert await comments(app, first) == ["📷"] and await comments(app, second) == []
+    assert (await _photos_of(app, first), await _photos_of(app, second)) == (1, 0)
+
+
+async def test_an_album_beside_two_open_tickets_is_asked_about_once_and_goes_whole(
+    alice: ResidentChat, app: Application
+) -> None:
+    first, second = await two_open_tickets(alice)
+    which = await alice.send_album(3)
+    assert which.params["text"].startswith("You have open tickets")
+    await residents.settled(app)  # the album's other photos handled: no second question
+    asked = [
+        m for m in alice.telegram.messages_in(alice.user.id) if "open tickets" in (m.text or "")
+    ]
+    assert len(asked) == 1
+    done = await alice.press(which, "💬 Add to SG-000002")
+    assert done.params["text"].startswith("💬 Added to SG-000002 with 3 photos")
+    assert (await _photos_of(app, first), await _photos_of(app, second)) == (0, 3)
+
+
+async def test_a_photo_alone_as_a_new_request_asks_for_words(alice: ResidentChat) -> None:
+    await two_open_tickets(alice)
+    which = await alice.send_photo()
+    hint = await alice.press(which, "📝 A new request")
+    assert hint.params["text"].startswith("Photos go with a request")
+
+
 async def test_the_resident_reads_that_the_office_waits_for_their_answer(
     xiaoming: ResidentChat, app: Application
 ) -> None:
