@@ -10,7 +10,8 @@ poller, the sender and the scheduler's jobs work only while this instance leads
 (``scheduler/leadership.py``: ``_lead`` and ``_follow``); with SQLite it always does.
 
 The loops wait out outages of the database and of the Bot API by themselves
-(``scheduler/resilience.py``). A loop that stops anyway — a fault retrying cannot
+(``scheduler/resilience.py``), and so does the start: a database still starting, or
+away, is waited for as the Bot API is. A loop that stops anyway — a fault retrying cannot
 mend, or an outage longer than ``OUTAGE_GIVE_UP_SECONDS`` — stops the application,
 and :meth:`Application.run` then raises :class:`ApplicationFailed`, which the
 ``run`` command turns into a non-zero exit status for the supervisor to see.
@@ -19,6 +20,7 @@ and :meth:`Application.run` then raises :class:`ApplicationFailed`, which the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -68,14 +70,20 @@ from bot.presentation.commands import (
 )
 from bot.presentation.outbound.menus import queue_staff_menus
 from bot.presentation.stats import chart
-from bot.services.directory import sync_organisation
+from bot.services.directory import SyncReport, sync_organisation
 from bot.services.intake import words
 from scheduler.in_hand import JobsInHand
 from scheduler.jobs import SLA_CATCH_UP_DELAY, register_jobs
 from scheduler.leadership import InstanceRole, Leadership
 from scheduler.outbox_sender import OutboxSender
 from scheduler.rate_limits import SendPacer
-from scheduler.resilience import Outage, cancel_and_wait, summary
+from scheduler.resilience import (
+    GaveUp,
+    Outage,
+    cancel_and_wait,
+    is_database_outage,
+    summary,
+)
 from scheduler.sla_sweep import SlaSweeper
 from storage import inbox, outbox_queue
 from storage.db import PoolSize, create_engine, create_sessionmaker
@@ -227,14 +235,9 @@ class Application:
         sessionmaker = create_sessionmaker(engine)
         # A commit that queued outbox messages wakes the sender (``storage.outbox_queue``).
         outbox_queue.wake_after_commit(sessionmaker, self._wake_sender)
-        await upgrade(engine)
-        async with sessionmaker() as session, session.begin():
-            await setting_up_alone(session)  # instances starting at once sync in turn
-            report = await sync_organisation(session, organisation, self.clock.now())
-            if settings.is_sqlite:
-                # SQLite means one instance: leases left by a crashed run are void.
-                await inbox.release_all_locks(session)
-                await outbox_queue.release_all_locks(session)
+        report = await self._set_up_database(engine, sessionmaker, organisation)
+        if report is None:
+            return  # asked to stop while it waited for the database
         log.info("Organisation synced: %s", report.summary())
 
         self._deps = Deps(
@@ -341,6 +344,41 @@ class Application:
 
     def wake_sender(self) -> None:
         self._wake_sender()
+
+    async def _set_up_database(
+        self,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        organisation: Organisation,
+    ) -> SyncReport | None:
+        """Migrate and sync the organisation, waiting out a database that is away at
+        start (a server still starting, a file another process holds) as the loops wait
+        out an outage; None if asked to stop meanwhile."""
+        outage = self._outage("start-up")
+        while True:
+            try:
+                await upgrade(engine)
+                async with sessionmaker() as session, session.begin():
+                    await setting_up_alone(session)  # instances starting at once sync in turn
+                    report = await sync_organisation(session, organisation, self.clock.now())
+                    if self.settings.is_sqlite:
+                        # SQLite means one instance: leases left by a crashed run are void.
+                        await inbox.release_all_locks(session)
+                        await outbox_queue.release_all_locks(session)
+            except Exception as error:
+                if not is_database_outage(error):
+                    raise
+                try:
+                    delay = outage.failed(error)
+                except GaveUp as gave_up:  # away longer than OUTAGE_GIVE_UP_SECONDS
+                    raise ApplicationFailed(f"start-up stopped: {summary(error)}") from gave_up
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), delay)
+                if self._stopped.is_set():
+                    return None
+                continue
+            outage.recovered()
+            return report
 
     async def _connect(self) -> None:
         """Reach the Bot API, waiting out network trouble; a rejected token is fatal."""

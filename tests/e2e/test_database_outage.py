@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app.application import Application
+from bot.app.application import Application, ApplicationFailed
 from bot.clock import ManualClock
+from bot.config.settings import Settings
 from bot.presentation.outbox import enqueue_text
 from fake_telegram import FakeTelegramServer
 from fake_telegram.models import ApiCall
@@ -121,6 +122,66 @@ async def test_updates_offered_during_a_database_outage_are_all_handled_once_it_
         said = [line.startswith(f"{loop}: back") for line in log_lines(caplog, loop, "")]
         assert said == [False, True] * (len(said) // 2), said  # waiting, back, waiting, …
     assert bot.failure is None
+
+
+async def test_a_bot_started_while_the_database_is_away_waits_for_it_and_then_answers(
+    start_app: AppFactory,
+    telegram: FakeTelegramServer,
+    outage: DatabaseOutage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A server still starting (or a file another process holds) when the bot starts: it
+    says so once, waits, and starts when the database is there."""
+    caplog.set_level(logging.INFO, logger="scheduler.resilience")
+    await outage.begin()
+    starting = asyncio.create_task(
+        start_app(database_url=outage.url, sqlite_busy_timeout=BUSY_TIMEOUT)
+    )
+    await eventually(lambda: log_lines(caplog, "start-up", "unavailable"), timeout=30)
+    await asyncio.sleep(1.0)  # a few tries: still waiting, said once
+    assert not starting.done()
+    assert len(log_lines(caplog, "start-up", "unavailable")) == 1
+
+    await outage.end()
+    bot = await asyncio.wait_for(starting, 60)
+    assert bot.started and bot.failure is None
+    assert said_back_last(caplog, "start-up")
+    resident = telegram.user(id=7240, first_name="小丽", language_code="zh-hans")
+    mark = telegram.mark()
+    telegram.send_text(resident, "/language")
+    asked = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=30)
+    assert asked.params["text"] == "请选择语言:"
+
+
+async def test_a_start_gives_up_on_a_database_away_longer_than_allowed(
+    start_app: AppFactory, outage: DatabaseOutage
+) -> None:
+    await outage.begin()
+    with pytest.raises(ApplicationFailed, match="start-up stopped"):
+        await start_app(
+            database_url=outage.url, sqlite_busy_timeout=BUSY_TIMEOUT, outage_give_up_seconds=1
+        )
+
+
+async def test_a_stop_asked_while_the_start_waits_for_the_database_ends_the_wait(
+    settings: Settings, clock: ManualClock, outage: DatabaseOutage, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="scheduler.resilience")
+    await outage.begin()
+    app = Application(
+        settings.model_copy(
+            update={"database_url": outage.url, "sqlite_busy_timeout": BUSY_TIMEOUT}
+        ),
+        clock=clock,
+    )
+    starting = asyncio.create_task(app.start())
+    try:
+        await eventually(lambda: log_lines(caplog, "start-up", "unavailable"), timeout=30)
+        app.request_stop()  # SIGTERM
+        await asyncio.wait_for(starting, 10)
+        assert not app.started
+    finally:
+        await app.stop()
 
 
 async def test_a_message_sent_as_the_database_goes_away_is_recorded_when_it_is_back(
