@@ -61,7 +61,8 @@ class JobsInHand:
         _, late = await asyncio.wait(running, timeout=grace)
         if late:
             log.warning(
-                "Stopping: %s job(s) or task(s) still running after %s s cancelled",
+                "Stopping: %s job(s) still running after %s s cancelled (scheduler jobs, "
+                "or work started after an update)",
                 len(late),
                 grace,
             )

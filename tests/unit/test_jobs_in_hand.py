@@ -1,5 +1,6 @@
-"""A stop lets the scheduler's running jobs finish (``scheduler/in_hand.py``): it waits for
-them up to a grace period, then cancels what is left."""
+"""A stop lets the scheduler's running jobs, and the tasks handlers started after their
+updates, finish (``scheduler/in_hand.py``): it waits for them up to a grace period, then
+cancels what is left."""
 
 from __future__ import annotations
 
@@ -52,3 +53,17 @@ async def test_nothing_in_hand_nothing_to_wait_for() -> None:
 
     assert await in_hand.tracked(quick)() == 1
     await asyncio.wait_for(in_hand.finish(grace=5), 0.5)
+
+
+async def test_a_stop_waits_for_a_task_kept_until_it_is_done() -> None:
+    in_hand = JobsInHand()
+    sent: list[str] = []
+
+    async def details() -> None:
+        await asyncio.sleep(0.05)
+        sent.append("details")
+
+    in_hand.keep(asyncio.create_task(details()))
+    assert len(in_hand) == 1
+    await in_hand.finish(grace=5)
+    assert sent == ["details"] and len(in_hand) == 0
