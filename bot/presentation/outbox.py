@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.message_split import (
@@ -257,3 +257,25 @@ async def replace_pending_edit(session: AsyncSession, ref: str) -> None:
             OutboxMessage.locked_by.is_(None),
         )
     )
+
+
+async def rewrite_pending(session: AsyncSession, *, ref: str, method: str, **changes: Any) -> bool:
+    """A queued ``method`` call under ``ref`` not yet taken by the sender goes with
+    ``changes`` to its parameters (sealed again if it was). False when there is none to
+    change: it was sent, or is being sent right now."""
+    queued = await session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.method == method,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.locked_by.is_(None),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    if queued is None:
+        return False
+    parameters = outbox_queue.opened(queued.payload) | changes
+    queued.payload = outbox_queue.stored_like(queued.payload, parameters)
+    return True

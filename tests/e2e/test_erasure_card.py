@@ -1,14 +1,20 @@
 """After /forgetme, the ticket's card in the staff group no longer names the resident, not
-even by initials: erasure clears the person before it refreshes the card."""
+even by initials: erasure clears the person before it refreshes the card; the ticket's
+forum topic, even one Telegram has not created yet, no longer names their unit."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer
+from fake_telegram.errors import too_many_requests
 from tests.conftest import eventually
-from tests.e2e.chat import ResidentChat
+from tests.e2e.chat import ResidentChat, StaffChat
 from tests.e2e.residents import settled
 from tests.e2e.staff_helpers import SUNSHINE_GROUP, card, file_ticket
+from tests.e2e.survey_support import unit_id
+from tests.e2e.test_staff_conversation import a_forum
 
 
 async def test_after_forgetme_the_refreshed_card_shows_no_initials(
@@ -36,3 +42,38 @@ async def test_after_forgetme_the_refreshed_card_shows_no_initials(
     refreshed = await eventually(card_once_erased)
     assert "张" not in refreshed and "小明" not in refreshed
     assert "业主:—" in refreshed
+
+
+async def test_a_topic_still_queued_when_the_resident_leaves_is_created_without_their_unit(
+    app: Application, telegram: FakeTelegramServer, xiaoming: ResidentChat, agent: StaffChat
+) -> None:
+    """In a forum group the ticket's topic is named with the unit. Telegram holds its
+    creation back (429) while the resident erases their data: the topic, created later,
+    does not name the unit (a topic already created is renamed, like the card)."""
+    await xiaoming.registered_in_unit("101", "1")
+    await a_forum(app, telegram, agent)
+    telegram.fail_next("createForumTopic", too_many_requests(600), chat_id=SUNSHINE_GROUP)
+    flat = await unit_id(app, "1", "101")
+    ticket = await file_ticket(
+        app,
+        telegram,
+        resident_id=xiaoming.id,
+        name=xiaoming.name,
+        description="厨房水管裂了",
+        property_unit_id=flat,
+    )
+    refused = await telegram.wait_for("createForumTopic", chat_id=SUNSHINE_GROUP)
+    assert not refused.ok and refused.params["name"].endswith("101")
+
+    question = await xiaoming.say("/forgetme")
+    await xiaoming.press(question, "是的,全部删除")
+    await settled(app)
+    mark = telegram.mark()
+    app.clock.advance(timedelta(minutes=11))  # type: ignore[attr-defined]
+    app.sender.wake()  # type: ignore[union-attr]
+    created = await telegram.wait_for(
+        "createForumTopic", lambda c: c.ok, chat_id=SUNSHINE_GROUP, since=mark
+    )
+    assert created.params["name"] == f"🆕 {ticket.number} · 漏水"
+    thread = int(created.result["message_thread_id"])
+    assert telegram.state.chats[SUNSHINE_GROUP].topics[thread].name == created.params["name"]

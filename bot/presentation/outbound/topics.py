@@ -110,10 +110,19 @@ async def sync_topic(
     """Rename the topic when its title changed; close it when the ticket is no longer
     open, reopen it when it is again."""
     chat_id, thread_id = ticket.topic_chat_id, ticket.topic_thread_id
-    if chat_id is None or thread_id is None:
-        return  # no topic, or not created yet (its creation carries the title then)
+    if chat_id is None:
+        return  # no topic
+    title = await topic_title(session, org, ticket, locale)
+    if thread_id is None:
+        # Not created yet: its creation takes the new title (an erased resident's unit
+        # must not name the topic). When it is being sent right now, the old title stays.
+        if title != ticket.topic_title and await outbox.rewrite_pending(
+            session, ref=topic_ref(ticket.id), method="createForumTopic", name=title
+        ):
+            topics.topic_queued(ticket, chat_id, title)
+        return
     closing = not is_open(ticket.status)
-    if topics.topic_titled(ticket, await topic_title(session, org, ticket, locale)):
+    if topics.topic_titled(ticket, title):
         await _topic_call(
             session, chat_id, "editForumTopic", now, thread_id, name=ticket.topic_title
         )
