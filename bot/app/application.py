@@ -478,6 +478,7 @@ class Application:
             max_attempts=settings.update_max_attempts,
             poll_interval=settings.worker_poll_interval,
             max_concurrent_chats=settings.max_concurrent_chats,
+            max_concurrent_transactions=settings.database_pool_size,
             on_gave_up=apology_sender(self.clock, self.default_locale),
             outage=self._outage("update worker"),
             metrics=self.metrics,

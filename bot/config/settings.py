@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     # Chats handled at once: a chat holds its slot while its replies go out (a Telegram
     # round-trip), not a database connection, so this is well above the pool's size.
+    # Their transactions: at most ``database_pool_size`` at once (``runtime/worker.py``).
     max_concurrent_chats: int = Field(default=64, ge=1)
     # Database connections kept open, and how many more a peak may open (closed as soon as
     # given back), see ``storage.db.PoolSize``. SQLAlchemy's 5 and 10 made a busy worker

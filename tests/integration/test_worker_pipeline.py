@@ -84,3 +84,76 @@ async def test_a_slow_chat_holds_up_only_itself(
     async with sessionmaker() as session:
         for update_id in (1, 2, 3, 4):
             assert not await inbox.is_pending(session, update_id)
+
+
+async def _peak_of_open_transactions(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    chats: int,
+    max_concurrent_transactions: int | None,
+    first_update_id: int,
+) -> tuple[int, int]:
+    """``chats`` chats write at once; every handler waits for a gate. Returns how many
+    handlers (each inside its update's transaction) were in at once before the gate
+    opened, and how many updates were handled in the end."""
+    gate = asyncio.Event()
+    inside = handled = 0
+    progress = asyncio.Condition()
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def held(message: Message) -> None:
+        nonlocal inside, handled
+        async with progress:
+            inside += 1
+            progress.notify_all()
+        await gate.wait()
+        async with progress:
+            inside -= 1
+            handled += 1
+            progress.notify_all()
+
+    bot = Bot("42:TEST")
+    worker = UpdateWorker(
+        dispatcher,
+        bot,
+        sessionmaker,
+        clock,
+        worker_id="worker-1",
+        lease=timedelta(minutes=2),
+        max_attempts=3,
+        poll_interval=0.05,
+        max_concurrent_chats=chats,
+        max_concurrent_transactions=max_concurrent_transactions,
+    )
+    running = asyncio.create_task(worker.run())
+    try:
+        async with sessionmaker() as session, session.begin():
+            ids = range(first_update_id, first_update_id + chats)
+            payloads = [_payload(n, 800 + n, f"hello {n}") for n in ids]
+            await inbox.store_updates(session, payloads, clock.now())
+        worker.wake()
+        expected = max_concurrent_transactions or chats
+        async with progress:
+            await asyncio.wait_for(progress.wait_for(lambda: inside == expected), 10)
+        # Time for any other chat to get in, were it let in.
+        await asyncio.sleep(0.3)
+        peak = inside
+        gate.set()
+        async with progress:
+            await asyncio.wait_for(progress.wait_for(lambda: handled == chats), 10)
+        return peak, handled
+    finally:
+        gate.set()
+        worker.stop_soon()
+        await asyncio.wait_for(running, 10)
+        await bot.session.close()
+
+
+async def test_the_worker_keeps_no_more_transactions_open_than_it_is_allowed(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    """As many as the connection pool keeps: an update past them would open and close a
+    connection of its own. The chats past the limit wait their turn, and all are handled."""
+    assert await _peak_of_open_transactions(sessionmaker, clock, 6, None, 1) == (6, 6)
+    assert await _peak_of_open_transactions(sessionmaker, clock, 6, 2, 11) == (2, 6)

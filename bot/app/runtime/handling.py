@@ -16,7 +16,9 @@ write lock taken from the start (``storage/db.py``).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -73,12 +75,16 @@ async def handle_update_once(
     reply_lease: timedelta = DEFAULT_REPLY_LEASE,
     unrecorded: list[Callable[[], Awaitable[None]]] | None = None,
     sent_marks: SentMarks | None = None,
+    transaction_slots: asyncio.Semaphore | None = None,
     **data: Any,
 ) -> Any:
     """Handle one update (a stored payload, parsed here once; or an ``Update``);
     ``data`` goes to the handlers with the dispatcher's own (the worker passes what it
     knows of the chat's backlog). What Telegram answered but could not be written down
-    (the database went away) is appended to ``unrecorded`` for the caller to write later."""
+    (the database went away) is appended to ``unrecorded`` for the caller to write later.
+    ``transaction_slots`` bounds the update transactions open at once (the worker's: as
+    many as the connection pool keeps, so that none of them opens a connection of its
+    own); the replies after the commit are sent outside it."""
     replies.install(bot)
     update = (
         payload
@@ -91,17 +97,18 @@ async def handle_update_once(
         with statement_scope("update.retry" if conflicted else "update"):
             with deferred_transactions(deferred) as attempt:
                 try:
-                    handled = await _in_one_transaction(
-                        dispatcher,
-                        bot,
-                        sessionmaker,
-                        clock,
-                        update,
-                        from_inbox,
-                        worker_id,
-                        reply_lease,
-                        data,
-                    )
+                    async with transaction_slots or nullcontext():
+                        handled = await _in_one_transaction(
+                            dispatcher,
+                            bot,
+                            sessionmaker,
+                            clock,
+                            update,
+                            from_inbox,
+                            worker_id,
+                            reply_lease,
+                            data,
+                        )
                 except Exception as error:
                     if attempt.conflict or (deferred and is_write_conflict(error)):
                         _conflicts.happened()

@@ -70,6 +70,7 @@ class UpdateWorker(BatchLoop):
         max_attempts: int,
         poll_interval: float,
         max_concurrent_chats: int,
+        max_concurrent_transactions: int | None = None,
         on_gave_up: GaveUpCallback | None = None,
         outage: Outage | None = None,
         metrics: Metrics | None = None,
@@ -84,6 +85,15 @@ class UpdateWorker(BatchLoop):
         self._lease = lease
         self._max_attempts = max_attempts
         self._chat_slots = asyncio.Semaphore(max_concurrent_chats)
+        # A chat holds its slot while its replies go out; its transaction, only a
+        # connection. Bounded by the pool's size: an update past it would open a connection
+        # of its own and close it when done (a server process, a handshake and every
+        # statement prepared again on PostgreSQL; a thread and the pragmas on SQLite).
+        self._transaction_slots = (
+            None
+            if max_concurrent_transactions is None
+            else asyncio.Semaphore(max_concurrent_transactions)
+        )
         self._on_gave_up = on_gave_up
         # Claimed by this worker, not handled because the database went away: given back
         # at the start of the next batch.
@@ -274,6 +284,7 @@ class UpdateWorker(BatchLoop):
                 reply_lease=self._lease,
                 unrecorded=self._unrecorded,
                 sent_marks=self._sent_marks,
+                transaction_slots=self._transaction_slots,
                 inbox_backlog=backlog,
             )
             self._metrics.updates_handled.inc()
