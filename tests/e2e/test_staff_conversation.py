@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, StoredMessage
 from fake_telegram.models import ApiCall
+from scheduler import jobs
 from storage.models import (
     OrgUnit,
     OutboxStatus,
@@ -30,6 +31,7 @@ from tests.e2e.residents import buttons, delivered, message_of, settled
 from tests.e2e.survey_support import unit_id
 
 GROUP = desk.SUNSHINE_GROUP
+REGION = -1009000000010  # east, the sunshine project's region
 
 
 async def a_forum(app: Application, telegram: FakeTelegramServer, agent: StaffChat) -> None:
@@ -290,3 +292,29 @@ async def test_after_cancel_on_the_prompt_the_next_message_is_not_relayed(
         "师傅下午两点到" in t for t in desk.texts_to(telegram, desk.RESIDENT, since=mark)
     )
     assert await events(app, ticket.id, TicketEventKind.REPLY) == []
+
+
+async def test_deadline_messages_about_a_ticket_go_to_its_topic(
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat, clock: ManualClock
+) -> None:
+    """The warning and the escalation about one ticket land in its topic, where staff
+    talk about it; the region's group, where it has none, gets its escalation as before."""
+    ticket, thread = await a_ticket_in_its_topic(app, telegram, agent)
+    await delivered_to_group(app)
+    clock.advance(timedelta(hours=18))  # 75 % of the 24 h to respond
+    await jobs.sweep_sla_deadlines(app)
+    assert app.sender is not None
+    app.sender.wake()
+    warning = await in_topic(telegram, thread, "⏰")
+    assert ticket.number in (warning.text or "")
+    clock.advance(timedelta(hours=6))
+    await jobs.sweep_sla_deadlines(app)
+    app.sender.wake()
+    escalation = await in_topic(telegram, thread, "🔺")
+    assert ticket.number in (escalation.text or "")
+
+    clock.advance(timedelta(hours=8))  # the region hears 8 h after the deadline
+    await jobs.sweep_sla_deadlines(app)
+    app.sender.wake()
+    region = await desk.bot_says(telegram, REGION, ticket.number)
+    assert region.get("message_thread_id") is None

@@ -3,7 +3,9 @@ reminders, and an escalation forwarded up when a group refused it.
 
 Times are shown in the reader's timezone: the project's for its group and its
 staff, the organisation's for regional and HQ groups. Escalations carry the ref
-``esc:<unit>`` so that one a group refuses (403) can be forwarded one level up.
+``esc:<unit>`` so that one a group refuses (403) can be forwarded one level up. In a
+forum group where a ticket has its own topic, a message about that one ticket goes to
+the topic (a digest of several, to the group).
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
-from bot.presentation.recipients import person_locale, staff_group
+from bot.presentation.outbound import topics
+from bot.presentation.recipients import StaffGroup, person_locale, staff_group
 from bot.presentation.texts import category_name, kind_name, local_time
 from bot.services.context import Context
+from bot.services.delivery_outcomes import IN_TOPIC_OF
 from bot.services.sla.escalations import group_above
 from bot.services.sla.notices import Deadline, DeadlinesMissed, DeadlinesNear
 from storage.models import OrgLevel, OrgUnit, OutboxMessage, Person, Ticket
@@ -224,16 +228,24 @@ def _details_buttons(lines: list[_Line]) -> dict[str, Any]:
 
 
 async def _queue(
-    session: AsyncSession, ctx: Context, chat: _Chat, text: str, markup: dict[str, Any]
+    session: AsyncSession,
+    ctx: Context,
+    chat: _Chat,
+    text: str,
+    markup: dict[str, Any],
+    about: Ticket | None = None,
 ) -> None:
-    await outbox.enqueue_text(
+    """A message ``about`` one ticket goes to the ticket's own topic when the chat is the
+    forum group that gave it one (as everything the bot posts about it there); a digest
+    of several, to the group (or the topic it was bound in)."""
+    chat_as_group = StaffGroup(chat.chat_id, chat.thread_id or None)
+    await chat_as_group.post(
         session,
-        chat_id=chat.chat_id,
-        text=text,
+        text,
         now=ctx.now,
         reply_markup=markup,
-        thread_id=chat.thread_id or None,
         ref=chat.ref,
+        placement=None if about is None else topics.placement(about, chat_as_group),
     )
 
 
@@ -253,7 +265,8 @@ async def _send(
         await _queue(session, ctx, chat, "\n".join(texts), _details_buttons(lines))
         return
     for line in lines:
-        await _queue(session, ctx, chat, text(line, False), _buttons(chat.locale, line.ticket))
+        buttons = _buttons(chat.locale, line.ticket)
+        await _queue(session, ctx, chat, text(line, False), buttons, about=line.ticket)
 
 
 @renders(DeadlinesMissed)
@@ -314,7 +327,9 @@ async def forward_refused_escalation(
     group = staff_group(await session.get(OrgUnit, above.id))
     assert group is not None
     note = translate(locale, FORWARDED, unit=html.escape(refusing.name))
-    forwarded = {k: v for k, v in message.payload.items() if k != "message_thread_id"}
+    # Not into a topic of the refusing group: the group above places it its own way.
+    placed = ("message_thread_id", IN_TOPIC_OF)
+    forwarded = {k: v for k, v in message.payload.items() if k not in placed}
     forwarded["text"] = f"{note}\n\n{message.payload.get('text', '')}"
     forwarded |= group.placement()
     await outbox.enqueue(
