@@ -27,6 +27,30 @@ def _payload(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
     )
 
 
+def _worker(
+    dispatcher: Dispatcher,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    chats: int,
+    transactions: int | None = None,
+) -> tuple[Bot, UpdateWorker]:
+    """A worker handling ``chats`` chats at once (``transactions`` open at most)."""
+    bot = Bot("42:TEST")
+    worker = UpdateWorker(
+        dispatcher,
+        bot,
+        sessionmaker,
+        clock,
+        worker_id="worker-1",
+        lease=timedelta(minutes=2),
+        max_attempts=3,
+        poll_interval=0.05,
+        max_concurrent_chats=chats,
+        max_concurrent_transactions=transactions,
+    )
+    return bot, worker
+
+
 async def test_a_slow_chat_holds_up_only_itself(
     sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
@@ -53,18 +77,7 @@ async def test_a_slow_chat_holds_up_only_itself(
         async with progress:
             await asyncio.wait_for(progress.wait_for(predicate), 10)
 
-    bot = Bot("42:TEST")
-    worker = UpdateWorker(
-        dispatcher,
-        bot,
-        sessionmaker,
-        clock,
-        worker_id="worker-1",
-        lease=timedelta(minutes=2),
-        max_attempts=3,
-        poll_interval=0.05,
-        max_concurrent_chats=4,
-    )
+    bot, worker = _worker(dispatcher, sessionmaker, clock, chats=4)
     running = asyncio.create_task(worker.run())
     try:
         await store(_payload(1, SLOW_CHAT, "slow"), _payload(2, OTHER_CHAT, "b1"))
@@ -113,19 +126,7 @@ async def _peak_of_open_transactions(
             handled += 1
             progress.notify_all()
 
-    bot = Bot("42:TEST")
-    worker = UpdateWorker(
-        dispatcher,
-        bot,
-        sessionmaker,
-        clock,
-        worker_id="worker-1",
-        lease=timedelta(minutes=2),
-        max_attempts=3,
-        poll_interval=0.05,
-        max_concurrent_chats=chats,
-        max_concurrent_transactions=max_concurrent_transactions,
-    )
+    bot, worker = _worker(dispatcher, sessionmaker, clock, chats, max_concurrent_transactions)
     running = asyncio.create_task(worker.run())
     try:
         async with sessionmaker() as session, session.begin():
