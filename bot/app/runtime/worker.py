@@ -94,6 +94,7 @@ class UpdateWorker(BatchLoop):
             if max_concurrent_transactions is None
             else asyncio.Semaphore(max_concurrent_transactions)
         )
+        self._max_concurrent_transactions = max_concurrent_transactions
         self._on_gave_up = on_gave_up
         # Claimed by this worker, not handled because the database went away: given back
         # at the start of the next batch.
@@ -116,6 +117,11 @@ class UpdateWorker(BatchLoop):
         self._news = False
         self._look_again: asyncio.TimerHandle | None = None
         self._look_again_after = LOOK_AGAIN_FIRST
+
+    @property
+    def max_concurrent_transactions(self) -> int | None:
+        """How many update transactions may be open at once (None: no limit)."""
+        return self._max_concurrent_transactions
 
     def news(self) -> None:
         """Updates were stored (by the poller or the webhook): claim them now."""
