@@ -99,6 +99,8 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         self.on_app_created: Callable[[web.Application], None] | None = None
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        # Answers held back by ``delay_next``, released early by ``release_delayed``.
+        self._held: set[asyncio.Event] = set()
 
     @property
     def bot_id(self) -> int:
@@ -133,6 +135,7 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         if self._runner is None:
             return
         self._stopping.set()
+        self.release_delayed()
         self.state.update_event.set()
         runner, self._runner = self._runner, None
         await runner.cleanup()
@@ -249,10 +252,20 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         return _json_response(body, error.error_code)
 
     async def _sleep(self, seconds: float) -> None:
+        released = asyncio.Event()
+        self._held.add(released)
         try:
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+            await asyncio.wait_for(released.wait(), seconds)
         except TimeoutError:
             pass
+        finally:
+            self._held.discard(released)
+
+    def release_delayed(self) -> None:
+        """Give now every answer ``delay_next`` is holding back (a test that needs its
+        client waiting exactly while something else happens: a long delay, then this)."""
+        for held in self._held:
+            held.set()
 
     # ------------------------------------------------------------- recording
     @property

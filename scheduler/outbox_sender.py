@@ -53,6 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
+from bot.presentation.outbound import topics
 from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.presentation.telegram_errors import is_network_outage
 from bot.services import delivery_outcomes
@@ -317,6 +318,12 @@ class OutboxSender(BatchLoop):
             if message.ref and message_id is not None and created:
                 chat_id = chat.id if chat is not None else message.chat_id
                 await delivery_outcomes.message_delivered(session, message.ref, chat_id, message_id)
+                topic_of = delivery_outcomes.ticket_of_topic(message.ref)
+                if sent_as == "createForumTopic" and topic_of is not None:
+                    name = outbox_queue.opened(message.payload).get("name", "")
+                    await topics.topic_created(
+                        session, topic_of, chat_id, message_id, name=name, now=self._clock.now()
+                    )
             await delivery_outcomes.group_reachable(session, message.chat_id, is_forum=is_forum)
             await outbox_queue.settle(
                 session,

@@ -131,6 +131,11 @@ def topic_ref(ticket_id: int) -> str:
     return f"{TOPIC_REF_PREFIX}{ticket_id}"
 
 
+def ticket_of_topic(ref: str) -> int | None:
+    """The ticket whose topic ``ref`` creates (None: not a topic's ref)."""
+    return int(ref.removeprefix(TOPIC_REF_PREFIX)) if ref.startswith(TOPIC_REF_PREFIX) else None
+
+
 async def message_delivered(session: AsyncSession, ref: str, chat_id: int, message_id: int) -> None:
     """Remember where a message about something landed, so it can be edited later (for a
     topic, ``message_id`` is the created topic's thread id)."""

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.app.application import Application
 from bot.clock import ManualClock
+from bot.presentation.texts import STATUS_ICONS
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, StoredMessage
 from fake_telegram.models import ApiCall
@@ -29,9 +30,9 @@ from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
 from tests.e2e.residents import buttons, delivered, message_of, settled
 from tests.e2e.survey_support import unit_id
+from tests.integration.ticket_fixtures import project_id
 
 GROUP = desk.SUNSHINE_GROUP
-REGION = -1009000000010  # east, the sunshine project's region
 
 
 async def a_forum(app: Application, telegram: FakeTelegramServer, agent: StaffChat) -> None:
@@ -279,6 +280,50 @@ async def test_the_topic_is_closed_when_staff_cancel_the_ticket(
     assert (await desk.reload(app, ticket.id)).status is TicketStatus.CANCELLED
 
 
+async def test_a_ticket_cancelled_while_its_topic_is_being_created_gets_it_closed(
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+) -> None:
+    """Staff cancel the ticket while Telegram is still making its topic (the sender waits
+    for the answer, too late to change the call): the topic, once made, takes the
+    ticket's status in its name and is closed."""
+    await a_forum(app, telegram, agent)
+    telegram.delay_next("createForumTopic", 4, chat_id=GROUP)
+    ticket = await desk.file_ticket(app, telegram)
+    creating = await telegram.wait_for("createForumTopic", chat_id=GROUP)
+    assert creating.params["name"].startswith(STATUS_ICONS[TicketStatus.NEW])
+
+    async def cancel(session, ctx, who):
+        return await lifecycle.cancel_by_staff(session, ctx, ticket.id, who, "重复报修")
+
+    await desk.as_actor(app, desk.AGENT, cancel)
+    telegram.release_delayed()
+    topic = telegram.state.chats[GROUP].topics[int(creating.result["message_thread_id"])]
+    await eventually(lambda: topic.closed)
+    await eventually(lambda: topic.name.startswith(STATUS_ICONS[TicketStatus.CANCELLED]))
+
+
+async def test_a_topic_made_after_its_ticket_moved_to_another_project_is_closed(
+    app: Application, telegram: FakeTelegramServer, agent: StaffChat
+) -> None:
+    """The ticket moves to another project's group while Telegram is still making its
+    topic in the old one: that topic is no longer the ticket's, and is closed once made."""
+    await a_forum(app, telegram, agent)
+    telegram.delay_next("createForumTopic", 4, chat_id=GROUP)
+    ticket = await desk.file_ticket(app, telegram)
+    creating = await telegram.wait_for("createForumTopic", chat_id=GROUP)
+
+    async def move(session, ctx, who):
+        plaza = await project_id(session, "plaza")
+        return await lifecycle.reassign(session, ctx, ticket.id, who, to_project_id=plaza)
+
+    await desk.as_actor(app, desk.REGION_MANAGER, move)
+    telegram.release_delayed()
+    topic = telegram.state.chats[GROUP].topics[int(creating.result["message_thread_id"])]
+    await eventually(lambda: topic.closed)
+    await desk.card(telegram, desk.PLAZA_GROUP, ticket.number)
+    assert (await desk.reload(app, ticket.id)).topic_chat_id is None
+
+
 async def test_after_cancel_on_the_prompt_the_next_message_is_not_relayed(
     app: Application, telegram: FakeTelegramServer, agent: StaffChat
 ) -> None:
@@ -316,5 +361,5 @@ async def test_deadline_messages_about_a_ticket_go_to_its_topic(
     clock.advance(timedelta(hours=8))  # the region hears 8 h after the deadline
     await jobs.sweep_sla_deadlines(app)
     app.sender.wake()
-    region = await desk.bot_says(telegram, REGION, ticket.number)
+    region = await desk.bot_says(telegram, desk.EAST_GROUP, ticket.number)
     assert region.get("message_thread_id") is None

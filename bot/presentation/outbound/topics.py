@@ -115,10 +115,12 @@ async def sync_topic(
     title = await topic_title(session, org, ticket, locale)
     if thread_id is None:
         # Not created yet: its creation takes the new title (an erased resident's unit
-        # must not name the topic). When it is being sent right now, the old title stays.
-        if title != ticket.topic_title and await outbox.rewrite_pending(
-            session, ref=topic_ref(ticket.id), method="createForumTopic", name=title
-        ):
+        # must not name the topic). When it is being sent right now, it goes with the old
+        # one, and ``topic_created`` renames it as soon as Telegram has made it.
+        if title != ticket.topic_title:
+            await outbox.rewrite_pending(
+                session, ref=topic_ref(ticket.id), method="createForumTopic", name=title
+            )
             topics.topic_queued(ticket, chat_id, title)
         return
     closing = not is_open(ticket.status)
@@ -129,6 +131,26 @@ async def sync_topic(
     if topics.topic_closed(ticket, closing):
         method = "closeForumTopic" if closing else "reopenForumTopic"
         await _topic_call(session, chat_id, method, now, thread_id)
+
+
+async def topic_created(
+    session: AsyncSession, ticket_id: int, chat_id: int, thread_id: int, *, name: str, now: datetime
+) -> None:
+    """Telegram created the ticket's topic (recorded by ``message_delivered``), named
+    ``name``: what changed while the creation was on its way follows it. The title may
+    have changed after the sender took the call (``sync_topic`` could no longer rewrite
+    it), and the ticket may have been resolved or moved to another group meanwhile."""
+    ticket = await session.get(Ticket, ticket_id)
+    if ticket is None or (ticket.topic_chat_id, ticket.topic_thread_id) != (chat_id, thread_id):
+        # Moved to another project's group meanwhile: this topic is not the ticket's.
+        await _topic_call(session, chat_id, "closeForumTopic", now, thread_id)
+        return
+    if ticket.topic_title and ticket.topic_title != name:
+        await _topic_call(
+            session, chat_id, "editForumTopic", now, thread_id, name=ticket.topic_title
+        )
+    if topics.topic_closed(ticket, not is_open(ticket.status)):
+        await _topic_call(session, chat_id, "closeForumTopic", now, thread_id)
 
 
 async def leave_topic(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
