@@ -39,7 +39,10 @@ def build_root_router() -> Router:
 
 
 def setup_dispatcher(dispatcher: Dispatcher, default_locale: str) -> None:
-    dispatcher.update.outer_middleware(ActorMiddleware())
+    """``dispatcher`` was made with ``disable_fsm=True``: its FSM middleware is put here,
+    after the actor's, which reads the conversation with the sender."""
+    dispatcher.update.outer_middleware(ActorMiddleware(dispatcher.fsm))
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(ThrottlingMiddleware())
     i18n = build_i18n(default_locale)
     ActorI18nMiddleware(i18n).setup(dispatcher)

@@ -93,6 +93,17 @@ def _write_changed(session: Session) -> None:
         record.stored, record.updated_at = True, None
 
 
+def remember(
+    session: AsyncSession, built: str, stored: tuple[str | None, dict[str, Any]] | None
+) -> None:
+    """The conversation under ``built`` was read with something else in this transaction
+    (the sender, ``people.load_sender``): ``(state, data)``, or None when none is stored.
+    The storage then reads it from here, not from the database."""
+    records = _records(session)
+    if built not in records:
+        records[built] = None if stored is None else _Record(stored[0], stored[1] or {}, True)
+
+
 _written: ContextVar[set[str] | None] = ContextVar("fsm_keys_written", default=None)
 
 
@@ -117,6 +128,10 @@ class SqlStorage(BaseStorage):
         self._sessionmaker = sessionmaker
         self._now = now
         self._key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+
+    def built_key(self, key: StorageKey) -> str:
+        """The record's key in the table (what ``remember`` is given)."""
+        return self._key_builder.build(key)
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:

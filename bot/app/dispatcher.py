@@ -13,7 +13,9 @@ from storage.fsm import SqlStorage
 
 
 def build_dispatcher(deps: Deps) -> Dispatcher:
-    dispatcher = Dispatcher(storage=SqlStorage(deps.sessionmaker, deps.clock.now))
+    # The FSM middleware is registered by ``setup_dispatcher``, after the one that reads
+    # the conversation with the sender.
+    dispatcher = Dispatcher(storage=SqlStorage(deps.sessionmaker, deps.clock.now), disable_fsm=True)
     dispatcher["deps"] = deps
     # Older handlers still ask for these by name; new ones take ``deps`` or ``ctx``.
     dispatcher["clock"] = deps.clock

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, inspect, or_, select, update
+from sqlalchemy import String, and_, bindparam, inspect, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import SUPPORTED_LOCALES
-from storage.models import OrgLevel, OrgUnit, Person, StaffMembership, StaffRole
+from storage.models import FsmRecord, OrgLevel, OrgUnit, Person, StaffMembership, StaffRole
 
 
 @dataclass(frozen=True)
@@ -51,18 +52,40 @@ async def resolve_actor(session: AsyncSession, telegram_id: int) -> Actor:
     return (await load_actor(session, telegram_id))[1]
 
 
+@dataclass(frozen=True)
+class Conversation:
+    """A stored conversation (aiogram's FSM record), as read with its sender."""
+
+    state: str | None
+    data: dict[str, Any]
+
+
 # Built once: every update loads its sender. The person, and for each active role in an
 # active unit the role and the unit's id, key and level, as plain columns: loading the
 # roles and their units as objects (a joined eager load) cost that statement about a tenth
 # more CPU for objects nobody used, and put them in the session for the commit to look over.
-_PERSON_WITH_GRANTS = (
-    select(Person, StaffMembership.role, OrgUnit.id, OrgUnit.key, OrgUnit.level)
+# The sender's conversation comes in the same statement (every update reads it too). All
+# of it is joined to a row of its own, so that an unknown sender, a sender with no
+# conversation, or both, still give one row.
+_SENDER = (
+    select(
+        Person,
+        StaffMembership.role,
+        OrgUnit.id,
+        OrgUnit.key,
+        OrgUnit.level,
+        FsmRecord.key,
+        FsmRecord.state,
+        FsmRecord.data,
+    )
+    .select_from(select(literal_column("1").label("one")).subquery("one"))
+    .outerjoin(Person, Person.telegram_id == bindparam("telegram_id"))
     .outerjoin(
         StaffMembership,
         and_(StaffMembership.person_id == Person.id, StaffMembership.active.is_(True)),
     )
     .outerjoin(OrgUnit, and_(OrgUnit.id == StaffMembership.org_unit_id, OrgUnit.active.is_(True)))
-    .where(Person.telegram_id == bindparam("telegram_id"))
+    .outerjoin(FsmRecord, FsmRecord.key == bindparam("conversation", type_=String))
     .order_by(StaffMembership.id)
     # Roles granted earlier in this session (an invitation) count at once.
     .execution_options(populate_existing=True)
@@ -73,18 +96,31 @@ async def load_actor(session: AsyncSession, telegram_id: int) -> tuple[Person | 
     """The person with this Telegram id (None if unknown) and the actor they are, in one
     statement; the person is remembered by the session, so :func:`person_by_telegram_id`
     finds them without another."""
-    rows = (await session.execute(_PERSON_WITH_GRANTS, {"telegram_id": telegram_id})).all()
-    person: Person | None = rows[0][0] if rows else None
+    person, actor, _ = await load_sender(session, telegram_id, None)
+    return person, actor
+
+
+async def load_sender(
+    session: AsyncSession, telegram_id: int, conversation_key: str | None
+) -> tuple[Person | None, Actor, Conversation | None]:
+    """:func:`load_actor`, and in the same statement the conversation stored under
+    ``conversation_key`` (None: there is none, or no key was given)."""
+    parameters = {"telegram_id": telegram_id, "conversation": conversation_key}
+    rows = (await session.execute(_SENDER, parameters)).all()
+    person: Person | None = rows[0][0]
+    _, _, _, _, _, stored_key, state, data = rows[0]
+    conversation = None if stored_key is None else Conversation(state, data or {})
     session.info.setdefault(_PEOPLE_KEY, {})[telegram_id] = person
     if person is None:
-        return None, Actor(telegram_id=telegram_id, person_id=None, chosen_language=None)
+        actor = Actor(telegram_id=telegram_id, person_id=None, chosen_language=None)
+        return None, actor, conversation
     grants = tuple(
         RoleGrant(role, unit_id, unit_key, level)
-        for _person, role, unit_id, unit_key, level in rows
+        for _person, role, unit_id, unit_key, level, *_conversation in rows
         if unit_id is not None  # no role, or its unit is closed
     )
     actor = Actor(telegram_id, person.id, person.language, grants, reachable=person.reachable)
-    return person, actor
+    return person, actor, conversation
 
 
 async def person_by_telegram_id_or_new(
