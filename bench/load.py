@@ -56,7 +56,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bench.campaign_bench import GROUPS, ORG_FILE, ROOT, SUNSHINE_GROUP, SUNSHINE_UNITS
-from bench.postgres import drop_postgres, recreate_postgres
+from bench.postgres import drop_abandoned, drop_postgres, recreate_postgres
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from fake_telegram.webhook_delivery import WebhookDelivery
@@ -67,6 +67,8 @@ from storage.models.base import table_of
 TOKEN = "123456:LOAD-BENCH-abcdefghijklmnopqrstuvwxyz"
 WEBHOOK_SECRET = "load-bench-webhook-secret"
 POSTGRES_ADMIN = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+# Each run's database is named with its process id (what a later run cleans up after).
+DATABASE_PREFIX = "rsb_load_"
 FIRST_RESIDENT, FIRST_AGENT = 40_000_001, 6001
 ANSWERS = ("sendMessage", "editMessageText", "answerCallbackQuery", "sendPhoto")
 FREE_TEXTS = (
@@ -614,9 +616,11 @@ async def measure(
 
 async def run(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="load-bench-"))
-    database = f"rsb_load_{os.getpid()}"
+    database = f"{DATABASE_PREFIX}{os.getpid()}"
     if args.db == "postgres":
         url = f"{POSTGRES_ADMIN}/{database}"
+        for name in await drop_abandoned(url, DATABASE_PREFIX):
+            print(f"dropped {name}, left by a run that was killed")
         await recreate_postgres(url)
     else:
         url = f"sqlite+aiosqlite:///{workdir / 'bot.sqlite3'}"

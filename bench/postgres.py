@@ -1,8 +1,10 @@
 """PostgreSQL set-up shared by the benchmarks: a database made afresh for each run, made
-if missing, or dropped at the end."""
+if missing, or dropped at the end; and the databases of runs that were killed before
+their end, dropped by the next run."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -48,3 +50,31 @@ async def recreate_postgres(url: str) -> None:
     await drop_postgres(url)
     async with _on_the_server(url) as (connection, name):
         await connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+async def drop_abandoned(url: str, prefix: str) -> list[str]:
+    """Drop the databases named ``<prefix><pid>`` on ``url``'s server whose process is
+    gone (a run killed before it could drop its own); their names."""
+    async with _on_the_server(url) as (connection, _):
+        names = await connection.scalars(
+            text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)"),
+            {"prefix": prefix},
+        )
+        abandoned = [
+            name
+            for name in names
+            if name.removeprefix(prefix).isdigit() and not _running(int(name.removeprefix(prefix)))
+        ]
+        for name in abandoned:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return abandoned
