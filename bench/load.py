@@ -107,13 +107,20 @@ def _what(update: dict[str, Any]) -> str:
     return repr(message.get("text") or ("contact" if "contact" in message else "a message"))
 
 
+_Answer = asyncio.Future[ApiCall]
+
+
 class Driver:
     """Offers updates and notices the bot's answers (a listener on the fake's call log)."""
 
-    def __init__(self, server: FakeTelegramServer) -> None:
+    def __init__(self, server: FakeTelegramServer, *, polled: bool = True) -> None:
         self.server = server
+        # The bot takes its updates with getUpdates (not webhook deliveries, which the
+        # fake does not hold back): see ``_after``.
+        self.polled = polled
         self.first: dict[Any, list[tuple[float, asyncio.Future[float]]]] = defaultdict(list)
-        self.waiters: dict[Any, list[tuple[Callable[[ApiCall], bool], asyncio.Future[ApiCall]]]]
+        # Per chat (or press): when the update was offered, what answer it waits for.
+        self.waiters: dict[Any, list[tuple[float, Callable[[ApiCall], bool], _Answer]]]
         self.waiters = defaultdict(list)
         self.recorded: list[dict[str, Any]] = []
         self.recording = False
@@ -135,14 +142,26 @@ class Driver:
                 self.cards.append(call)
         for key in keys:
             self.last[key] = call
-            for _offered, first in self.first.pop(key, []):
-                if not first.done():
+            waiting = self.first.pop(key, [])
+            for offered, first in waiting:
+                if not self._after(offered, call):
+                    self.first[key].append((offered, first))
+                elif not first.done():
                     first.set_result(call.at)
             for waiter in list(self.waiters.get(key, [])):
-                wanted, answer = waiter
-                if wanted(call) and not answer.done():
+                offered, wanted, answer = waiter
+                if self._after(offered, call) and wanted(call) and not answer.done():
                     self.waiters[key].remove(waiter)
                     answer.set_result(call)
+
+    def _after(self, offered: float, call: ApiCall) -> bool:
+        """Whether ``call`` can answer an update offered at ``offered``: the bot gets an
+        update with a ``getUpdates`` answer, which the fake holds back ``response_delay``,
+        so a call made before then belongs to an earlier update (the second message of
+        an answer in two, the first of which ended the previous action)."""
+        if not self.polled:
+            return True
+        return call.at >= offered + self.server.response_delay
 
     async def step(
         self,
@@ -165,11 +184,11 @@ class Driver:
         if key is not None:
             self.first[key].append((offered, first))
         if expect is not None:
-            self.waiters[key].append((expect, wanted))
+            self.waiters[key].append((offered, expect, wanted))
             if "callback_query" in update:
                 # A press the bot refuses (a stale button: the script pressed on after the
                 # conversation moved on) is answered by an alert alone: the action ends.
-                self.waiters[callback_key].append((_refused, wanted))
+                self.waiters[callback_key].append((offered, _refused, wanted))
         if self.recording:
             self.recorded.append(
                 copy.deepcopy({k: v for k, v in update.items() if k != "update_id"})
@@ -196,7 +215,7 @@ class Driver:
     def _forget(self, wanted: asyncio.Future[ApiCall]) -> None:
         """Drop the waiters of one step, answered or not."""
         for key, waiting in list(self.waiters.items()):
-            waiting[:] = [waiter for waiter in waiting if waiter[1] is not wanted]
+            waiting[:] = [waiter for waiter in waiting if waiter[2] is not wanted]
             if not waiting:
                 del self.waiters[key]
 
@@ -628,7 +647,7 @@ async def run(args: argparse.Namespace) -> None:
     await server.start()
     for chat_id, title in GROUPS.items():
         server.add_group(chat_id, title)
-    driver = Driver(server)
+    driver = Driver(server, polled=not args.webhook_instances)
     rng = random.Random(args.seed)
     env = {
         "BOT_TOKEN": TOKEN,
