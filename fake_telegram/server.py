@@ -262,8 +262,9 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
             self._held.discard(released)
 
     def release_delayed(self) -> None:
-        """Give now every answer ``delay_next`` is holding back (a test that needs its
-        client waiting exactly while something else happens: a long delay, then this)."""
+        """Give now every answer being held back (by ``delay_next``, or by
+        ``response_delay``): for a test that needs its client waiting exactly while
+        something else happens (a long delay, then this)."""
         for held in self._held:
             held.set()
 
