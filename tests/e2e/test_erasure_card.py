@@ -14,7 +14,7 @@ from bot.config.settings import Settings
 from bot.services.delivery_outcomes import topic_ref
 from fake_telegram import FakeTelegramServer
 from fake_telegram.errors import too_many_requests
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Ticket
 from tests.conftest import eventually
 from tests.e2e.chat import ResidentChat, StaffChat
 from tests.e2e.residents import settled
@@ -29,6 +29,27 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"request_timeout": 30})
 
 
+async def _about_their_flat(
+    app: Application, telegram: FakeTelegramServer, xiaoming: ResidentChat
+) -> Ticket:
+    """Xiaoming's ticket about their flat, 1号楼 101 (the topic's name says so)."""
+    flat = await unit_id(app, "1", "101")
+    return await file_ticket(
+        app,
+        telegram,
+        resident_id=xiaoming.id,
+        name=xiaoming.name,
+        description="厨房水管裂了",
+        property_unit_id=flat,
+    )
+
+
+async def _forget(app: Application, xiaoming: ResidentChat) -> None:
+    question = await xiaoming.say("/forgetme")
+    await xiaoming.press(question, "是的,全部删除")
+    await settled(app)
+
+
 async def test_after_forgetme_the_refreshed_card_shows_no_initials(
     app: Application, telegram: FakeTelegramServer, xiaoming: ResidentChat
 ) -> None:
@@ -40,9 +61,7 @@ async def test_after_forgetme_the_refreshed_card_shows_no_initials(
     assert "业主:张**" in (shown.text or "")  # initials only, while the resident is here
 
     mark = telegram.mark()
-    question = await xiaoming.say("/forgetme")
-    await xiaoming.press(question, "是的,全部删除")
-    await settled(app)
+    await _forget(app, xiaoming)
     edit = await telegram.wait_for("editMessageText", chat_id=SUNSHINE_GROUP, since=mark)
     assert edit.params["message_id"] == shown.message_id
 
@@ -65,21 +84,11 @@ async def test_a_topic_still_queued_when_the_resident_leaves_is_created_without_
     await xiaoming.registered_in_unit("101", "1")
     await a_forum(app, telegram, agent)
     telegram.fail_next("createForumTopic", too_many_requests(600), chat_id=SUNSHINE_GROUP)
-    flat = await unit_id(app, "1", "101")
-    ticket = await file_ticket(
-        app,
-        telegram,
-        resident_id=xiaoming.id,
-        name=xiaoming.name,
-        description="厨房水管裂了",
-        property_unit_id=flat,
-    )
+    ticket = await _about_their_flat(app, telegram, xiaoming)
     refused = await telegram.wait_for("createForumTopic", chat_id=SUNSHINE_GROUP)
     assert not refused.ok and refused.params["name"].endswith("101")
 
-    question = await xiaoming.say("/forgetme")
-    await xiaoming.press(question, "是的,全部删除")
-    await settled(app)
+    await _forget(app, xiaoming)
     mark = telegram.mark()
     app.clock.advance(timedelta(minutes=11))  # type: ignore[attr-defined]
     app.sender.wake()  # type: ignore[union-attr]
@@ -100,21 +109,11 @@ async def test_a_topic_being_created_when_the_resident_leaves_is_renamed_once_ma
     await xiaoming.registered_in_unit("101", "1")
     await a_forum(app, telegram, agent)
     telegram.delay_next("createForumTopic", 25, chat_id=SUNSHINE_GROUP)
-    flat = await unit_id(app, "1", "101")
-    ticket = await file_ticket(
-        app,
-        telegram,
-        resident_id=xiaoming.id,
-        name=xiaoming.name,
-        description="厨房水管裂了",
-        property_unit_id=flat,
-    )
+    ticket = await _about_their_flat(app, telegram, xiaoming)
     creating = await telegram.wait_for("createForumTopic", chat_id=SUNSHINE_GROUP)
     assert creating.params["name"].endswith("101")
 
-    question = await xiaoming.say("/forgetme")
-    await xiaoming.press(question, "是的,全部删除")
-    await settled(app)
+    await _forget(app, xiaoming)
     async with app.sessionmaker() as session:  # type: ignore[misc]
         in_hand = await session.scalar(
             select(OutboxMessage.locked_by).where(OutboxMessage.ref == topic_ref(ticket.id))
