@@ -2,7 +2,10 @@
 
 It runs just before aiogram's FSM middleware (``handlers.setup_dispatcher``) and reads the
 sender's conversation in the same statement as the sender: the FSM middleware then finds
-it read (``storage.fsm.remember``) instead of asking the database again.
+it read (``storage.fsm.remember``) instead of asking the database again. Reading it
+before the FSM middleware's lock is safe because that lock is aiogram's
+``DisabledEventIsolation``: the worker already handles a chat's updates one at a time,
+each in its own transaction.
 """
 
 from __future__ import annotations
