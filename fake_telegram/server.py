@@ -99,7 +99,8 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         self.on_app_created: Callable[[web.Application], None] | None = None
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
-        # Answers held back by ``delay_next``, released early by ``release_delayed``.
+        # Answers being held back (``delay_next``, ``response_delay``), released early by
+        # ``release_delayed`` and by ``stop``.
         self._held: set[asyncio.Event] = set()
 
     @property
@@ -252,6 +253,8 @@ class FakeTelegramServer(UserActionsMixin, GroupEventsMixin):
         return _json_response(body, error.error_code)
 
     async def _sleep(self, seconds: float) -> None:
+        if self._stopping.is_set():
+            return  # shutting down: nothing is held back any more
         released = asyncio.Event()
         self._held.add(released)
         try:
