@@ -127,31 +127,32 @@ async def claim_due(
             .limit(limit)
         )
     ).all()
-    claimed = []
-    for row in candidates:
-        won = await rows_changed(
-            session,
+    if not candidates:
+        return []
+    won = set(
+        await session.scalars(
             _CLAIM,
             {
-                "message_id": row.id,
+                "ids": [row.id for row in candidates],
                 "pending": OutboxStatus.PENDING,
                 "now": now,
                 "sender": sender_id,
                 "until": now + lease,
             },
         )
-        if won == 1:
-            claimed.append(row)
-    return claimed
+    )
+    # Another sender (a leader deposed a moment ago) may hold some: theirs stay theirs.
+    return [row for row in candidates if row.id in won]
 
 
 # Built once on the table, with bound parameters: compiled once, no ORM unit of work (the
-# sender claims and settles every message it sends).
+# sender claims and settles every message it sends). The candidates of a batch are
+# claimed in one statement, which returns the ids it won.
 _T = table_of(OutboxMessage)
 _CLAIM = (
     update(_T)
     .where(
-        _T.c.id == bindparam("message_id"),
+        _T.c.id.in_(bindparam("ids", expanding=True)),
         _T.c.status == bindparam("pending", type_=_T.c.status.type),
         or_(
             _T.c.locked_until.is_(None),
@@ -162,6 +163,7 @@ _CLAIM = (
         locked_by=bindparam("sender", type_=_T.c.locked_by.type),
         locked_until=bindparam("until", type_=_T.c.locked_until.type),
     )
+    .returning(_T.c.id)
 )
 
 
