@@ -1,10 +1,12 @@
 """Runs ``resident-bot run`` in this process, counting SQL statements (for bench/load.py).
 
 Every statement the process sends to the database is counted by an SQLAlchemy event on
-all engines; the count is written to the file named by ``RSB_BENCH_SQL_COUNT`` twice a
-second and at exit, so the benchmark reads statements per update without touching the
-bot's own code. The file's second line is the time the garbage collector has taken so far
-(seconds, from ``gc.callbacks``).
+all engines (``BEGIN`` and ``COMMIT`` are not: SQLite's driver sends them as statements,
+asyncpg does not, and the two databases' figures would not compare); the count is
+written to the file named by ``RSB_BENCH_SQL_COUNT`` twice a second and at exit, so
+the benchmark reads statements per update without touching the bot's own code. The
+file's second line is the time the garbage collector has taken so far (seconds, from
+``gc.callbacks``).
 
     RSB_BENCH_SQL_COUNT=/tmp/sql.count python -m bench.bot_process run
 
@@ -32,6 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bot.app.cli.main import main
+from storage.statements import is_transaction_control
 
 _count = 0
 _texts: Counter[str] = Counter()
@@ -39,9 +42,10 @@ _gc_seconds = 0.0
 _gc_started = 0.0
 
 
-def _counted(*_args: Any) -> None:
+def _counted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     global _count
-    _count += 1
+    if not is_transaction_control(statement):  # as on PostgreSQL, where asyncpg sends none
+        _count += 1
 
 
 def _tallied(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:

@@ -24,6 +24,12 @@ _scope: ContextVar[str] = ContextVar("statement_scope", default="other")
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
+def is_transaction_control(statement: str) -> bool:
+    """``BEGIN``, ``COMMIT`` and their kind: SQLite's driver sends them as statements,
+    asyncpg does not, so they are counted apart to compare the two databases."""
+    return statement.lstrip()[:9].upper().startswith(_TRANSACTION_CONTROL)
+
+
 @contextmanager
 def statement_scope(name: str) -> Iterator[None]:
     """Statements run inside (by this task and the tasks it starts) count under ``name``."""
@@ -49,7 +55,7 @@ def install(engine: AsyncEngine | Engine) -> None:
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if counters:
-            control = statement.lstrip()[:9].upper().startswith(_TRANSACTION_CONTROL)
+            control = is_transaction_control(statement)
             for counter in counters:
                 counter.count(statement, control)
 
