@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -36,15 +37,21 @@ class FieldCipher:
         return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
 
     def decrypt(self, token: str) -> str:
-        try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
-        except InvalidToken as error:
-            raise ValueError(
-                "personal data cannot be decrypted with the configured keys"
-            ) from error
+        return _opening(self._fernet.decrypt, token).decode("utf-8")
+
+    def rotate(self, token: str) -> str:
+        """``token`` encrypted again with the newest key (a value another key wrote)."""
+        return _opening(self._fernet.rotate, token).decode("ascii")
 
     def blind_index(self, value: str) -> str:
         return hmac.new(self._index_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _opening(open_token: Callable[[bytes], bytes], token: str) -> bytes:
+    try:
+        return open_token(token.encode("ascii"))
+    except InvalidToken as error:
+        raise ValueError("personal data cannot be decrypted with the configured keys") from error
 
 
 _cipher: FieldCipher | None = None

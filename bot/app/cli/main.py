@@ -17,6 +17,7 @@ from bot.app.cli.common import (
     with_organisation,
 )
 from bot.app.cli.outbox import add_outbox_command
+from bot.app.cli.rekey import add_rekey_command
 from bot.app.cli.sla import add_sla_command
 from bot.app.cli.unit_codes import add_unit_codes_command
 from bot.app.logging_setup import configure_logging
@@ -216,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_unit_codes_command(commands)
     add_outbox_command(commands)
     add_sla_command(commands)
+    add_rekey_command(commands)
     add_sandbox_command(commands)
     return parser
 
