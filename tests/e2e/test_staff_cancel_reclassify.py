@@ -13,6 +13,7 @@ from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, StoredMessage
 from storage.models import Ticket, TicketEvent, TicketStatus
 from tests.conftest import eventually
+from tests.e2e import residents
 from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
 
@@ -83,6 +84,26 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
     assert (await _card_starting(telegram, "🚫")).button_texts() == ["详情"]
     [event] = await _events(app, ticket.id, "cancelled")
     assert event.body == "重复报修,已合并处理"
+
+
+async def test_a_resident_who_disagrees_with_a_cancellation_is_offered_to_report_again(
+    app: Application, telegram: FakeTelegramServer, ticket: Ticket, agent: StaffChat
+) -> None:
+    prompt = await agent.open_from_card(ticket, "cancel", "🚫")
+    agent.reply(prompt, "已修好")
+    told = await _told_resident(telegram, "已修好")
+    assert told.endswith("write to me about it here and I will help you report it again.")
+    notice = next(m for m in telegram.messages_in(desk.RESIDENT) if "已修好" in _text(m))
+    async with app.sessionmaker() as session, session.begin():  # their flat, as they'd have
+        await residents.bind_in(
+            session, ticket.resident_id, app.clock.now(), building="1", unit="101"
+        )
+    mark = telegram.mark()
+    resident = telegram.state.users[desk.RESIDENT]
+    telegram.send_text(resident, "The ceiling is still leaking water", reply_to=notice)
+    offer = await telegram.wait_for("sendMessage", chat_id=desk.RESIDENT, since=mark)
+    assert "as a repair about <b>Water leak</b>" in offer.params["text"], offer.params["text"]
+    assert residents.buttons(offer) == ["✅ Yes, that's right", "✏️ Something else", "No, thanks"]
 
 
 async def test_staff_change_category_and_urgency_deadlines_follow_and_the_resident_is_told(

@@ -38,6 +38,10 @@ RESOLVED = N_("Ticket {number} has been resolved: {text}\n\nIs the problem fixed
 FIXED_BUTTON = N_("✅ Fixed")
 NOT_FIXED_BUTTON = N_("❌ Not fixed")
 CANCELLED_BY_STAFF = N_("Ticket {number} was cancelled by the property office: {reason}")
+# What the resident can do about it: a message outside a conversation is offered for filing.
+CANCELLED_WHAT_NOW = N_(
+    "If the problem is still there, write to me about it here and I will help you report it again."
+)
 RECLASSIFIED = N_("The property office updated ticket {number}: category “{category}”{urgent}.")
 MARKED_URGENT = N_(", marked urgent")
 NOT_URGENT = N_(", no longer urgent")
@@ -140,7 +144,8 @@ async def _resolved(session: AsyncSession, ctx: Context, notice: TicketResolved)
 async def _cancelled(session: AsyncSession, ctx: Context, notice: CancelledByStaff) -> None:
     def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
         reason = html.escape(notice.reason)
-        return translate(r.locale, CANCELLED_BY_STAFF, number=ticket.number, reason=reason), None
+        told = translate(r.locale, CANCELLED_BY_STAFF, number=ticket.number, reason=reason)
+        return f"{told}\n\n{translate(r.locale, CANCELLED_WHAT_NOW)}", None
 
     await _send(session, ctx, notice.ticket_id, render)
 
