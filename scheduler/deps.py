@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config.orgfile import Organisation
 from bot.services.context import Context
+from bot.services.stats.digest import QuietGroups
 from scheduler.sla_sweep import SlaSweeper
 
 
@@ -24,6 +25,8 @@ class JobDeps(Protocol):
     def default_locale(self) -> str: ...
     @property
     def sla_sweeper(self) -> SlaSweeper: ...
+    @property
+    def quiet_digests(self) -> QuietGroups: ...
 
     def context(self) -> Context: ...
 

@@ -58,7 +58,9 @@ async def sweep_sla_deadlines(deps: JobDeps) -> SweepResult:
 
 async def send_daily_digests(deps: JobDeps) -> int:
     """Queue the daily digest for each staff group once its local time has come."""
-    return await queue_and_wake(deps, post_daily_digests)
+    return await queue_and_wake(
+        deps, lambda session, ctx: post_daily_digests(session, ctx, deps.quiet_digests)
+    )
 
 
 Job = Callable[[JobDeps], Awaitable[Any]]

@@ -72,6 +72,7 @@ from bot.presentation.outbound.menus import queue_staff_menus
 from bot.presentation.stats import chart
 from bot.services.directory import SyncReport, sync_organisation
 from bot.services.intake import words
+from bot.services.stats.digest import QuietGroups
 from scheduler.in_hand import JobsInHand
 from scheduler.jobs import SLA_CATCH_UP_DELAY, register_jobs
 from scheduler.leadership import InstanceRole, Leadership
@@ -202,6 +203,10 @@ class Application:
         return self.deps.sla_sweeper
 
     @property
+    def quiet_digests(self) -> QuietGroups:
+        return self.deps.quiet_digests
+
+    @property
     def default_locale(self) -> str:
         return self.deps.default_locale
 
@@ -253,6 +258,7 @@ class Application:
                 batch_size=settings.sla_sweep_batch,
                 metrics=self.metrics,
             ),
+            quiet_digests=QuietGroups(),
             wake_sender=self._wake_sender,
             in_hand=self._jobs_in_hand,
         )

@@ -18,6 +18,7 @@ from bot.app.context import Context
 from bot.clock import Clock
 from bot.config.orgfile import Organisation
 from bot.config.settings import Settings
+from bot.services.stats.digest import QuietGroups
 from scheduler.in_hand import JobsInHand
 from scheduler.sla_sweep import SlaSweeper
 
@@ -31,6 +32,8 @@ class Deps:
     sessionmaker: async_sessionmaker[AsyncSession]
     default_locale: str
     sla_sweeper: SlaSweeper
+    # The staff groups whose daily digest was found empty today (the digest job's memory).
+    quiet_digests: QuietGroups
     # Wakes the outbox sender after something was queued outside an update (jobs).
     wake_sender: Callable[[], None]
     # The jobs, and the work handlers start after their updates, that a stop waits for.

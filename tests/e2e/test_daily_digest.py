@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from scheduler.jobs import send_daily_digests
+from storage.models import Ticket, TicketStatus
+from storage.statements import counting_statements, statement_scope
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import GROUPS, AppFactory, org_file_edited
 from tests.e2e.residents import settled
@@ -92,3 +95,37 @@ async def test_digest_off_posts_nothing(start_app: AppFactory, clock: ManualCloc
     app = await start_app(bot_config=FIXTURES / "organisation.toml")
     assert app.organisation is not None and not app.organisation.digest.enabled
     assert await send_daily_digests(app) == 0
+
+
+async def test_a_group_found_quiet_is_asked_only_about_overdue_tickets_then_gets_its_digest(
+    app: Application, world: World, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    clock.advance(hours=1)  # 10:00: the plaza had nothing on the 8th
+    assert await send_daily_digests(app) == 3
+    assert app.sessionmaker is not None
+    with counting_statements(app.sessionmaker.kw["bind"]) as counter:
+        with statement_scope("digest"):  # not the sender's, meanwhile
+            assert await send_daily_digests(app) == 0
+    statements = counter.in_scope("digest")
+    # The groups, each posted group's digest already queued, and one count for the plaza.
+    assert len(statements) == 1 + 3 + 1, "\n".join(statements)
+    assert sum("count(*)" in s for s in statements) == 1
+
+    # At 11:00 a plaza ticket re-opened this morning falls overdue: the plaza's digest now.
+    ticket = world.tickets["P2"]
+    async with app.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(
+                status=TicketStatus.IN_PROGRESS,
+                resolved_at=None,
+                resolution_due_at=clock.now() + timedelta(minutes=30),
+            )
+        )
+    clock.advance(hours=1)
+    mark = telegram.mark()
+    assert await send_daily_digests(app) == 1
+    late = await telegram.wait_for("sendMessage", chat_id=PLAZA_GROUP, since=mark)
+    assert "每日简报" in late.params["text"] and ticket.number in late.params["text"]
+    assert await send_daily_digests(app) == 0  # and once only

@@ -256,13 +256,19 @@ async def name_repeats(session: AsyncSession, repeats: list[Repeat]) -> list[Rep
 # ------------------------------------------------------------------ overdue list
 
 
+async def overdue_count(session: AsyncSession, scope: StatsScope, now: datetime) -> int:
+    """How many open tickets are past a deadline now."""
+    count = await session.scalar(
+        select(func.count()).where(f.open_in_scope(scope), f.overdue_now(now))
+    )
+    return count or 0
+
+
 async def overdue_tickets(
     session: AsyncSession, scope: StatsScope, now: datetime, limit: int = 10
 ) -> tuple[int, list[OverdueTicket]]:
     """How many open tickets are past a deadline now, and the most overdue of them."""
-    total = await session.scalar(
-        select(func.count()).where(f.open_in_scope(scope), f.overdue_now(now))
-    )
+    total = await overdue_count(session, scope, now)
     missed_due = case(
         (f.overdue_response_now(now), Ticket.first_response_due_at),
         else_=Ticket.resolution_due_at,
