@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import cipher, normalise_phone
 from storage.models import InboundUpdate, OutboxMessage, Person
+from storage.models.base import Base
 from storage.outbox_queue import SEALED, is_sealed
 
 BATCH = 500
@@ -39,41 +40,42 @@ class RekeyReport:
 async def rekey(sessionmaker: async_sessionmaker[AsyncSession], batch: int = BATCH) -> RekeyReport:
     report = RekeyReport()
     async for session, rows in _batches(sessionmaker, _phones(), batch):
+        people = []
         for person_id, token in rows:
             try:
                 phone = cipher().decrypt(token)
             except ValueError:
                 report.unreadable += 1
                 continue
-            await session.execute(
-                update(Person)
-                .where(Person.id == person_id)
-                .values(phone=phone, phone_index=cipher().blind_index(normalise_phone(phone)))
-                .execution_options(synchronize_session=False)
-            )
-            report.phones += 1
+            index = cipher().blind_index(normalise_phone(phone))
+            people.append({"id": person_id, "phone": phone, "phone_index": index})
+        await _write(session, Person, people)
+        report.phones += len(people)
     for model, key in ((InboundUpdate, InboundUpdate.update_id), (OutboxMessage, OutboxMessage.id)):
         query = select(key, model.payload).order_by(key)
         async for session, rows in _batches(sessionmaker, query, batch):
+            changed = []
             for row_id, payload in rows:
                 try:
                     rotated = _rotated(payload)
                 except ValueError:
                     report.unreadable += 1
                     continue
-                if rotated is None:
-                    continue
-                await session.execute(
-                    update(model)
-                    .where(key == row_id)
-                    .values(payload=rotated)
-                    .execution_options(synchronize_session=False)
-                )
-                if model is InboundUpdate:
-                    report.updates += 1
-                else:
-                    report.outbox_messages += 1
+                if rotated is not None:
+                    changed.append({key.key: row_id, "payload": rotated})
+            await _write(session, model, changed)
+            if model is InboundUpdate:
+                report.updates += len(changed)
+            else:
+                report.outbox_messages += len(changed)
     return report
+
+
+async def _write(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """The batch's new values, by primary key, in one statement run for every row (the
+    column types encrypt a phone number with the newest key)."""
+    if rows:
+        await session.execute(update(model), rows)
 
 
 def _phones() -> Select[int, str]:
