@@ -121,3 +121,11 @@ async def test_the_command_fails_when_a_value_stays_unreadable(
     assert result.returncode == 1
     assert "1 stored values open with none of the configured keys" in result.stderr
     assert "remove them" not in result.stdout
+
+
+async def test_the_command_refuses_a_malformed_key(database_url, tmp_path) -> None:
+    env = {"DATABASE_URL": database_url, "DATA_ENCRYPTION_KEY": "not-a-key"}
+    result = await asyncio.to_thread(run_cli, "rekey", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "Cannot set up personal-data encryption" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -27,6 +27,17 @@ def load_settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def encryption_keys(settings: Settings) -> list[str] | None:
+    """The personal-data encryption keys; ``None``, the reason printed, without them."""
+    from bot.app.encryption_keys import load_keys
+
+    try:
+        return load_keys(settings)
+    except Exception as error:
+        print(f"Cannot set up personal-data encryption: {error}", file=sys.stderr)
+        return None
+
+
 def report_problems(path: Path) -> int:
     """Print every problem of the organisation file; 1 if there are any, else 0."""
     from bot.config.orgfile import check_organisation

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.app.cli.common import (
     checked_organisation,
+    encryption_keys,
     load_settings,
     migrated_session,
     report_problems,
@@ -110,12 +111,7 @@ def _run_bot(*, webhook: bool) -> int:
     if webhook and settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
     configure_logging(settings.log_level, secrets=secrets, log_format=settings.log_format)
-    try:
-        from bot.app.encryption_keys import load_keys
-
-        load_keys(settings)
-    except Exception as error:
-        print(f"Cannot set up personal-data encryption: {error}", file=sys.stderr)
+    if encryption_keys(settings) is None:
         return 2
     return event_loop.run(_run(settings, webhook=webhook))
 

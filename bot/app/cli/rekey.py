@@ -25,15 +25,12 @@ def add_rekey_command(commands) -> None:
 
 
 def cmd_rekey(_args: argparse.Namespace) -> int:
-    from bot.app.cli.common import load_settings
-    from bot.app.encryption_keys import load_keys
+    from bot.app.cli.common import encryption_keys, load_settings
     from storage.crypto import configure_cipher
 
     settings = load_settings()
-    try:
-        keys = load_keys(settings)
-    except Exception as error:
-        print(f"Cannot set up personal-data encryption: {error}", file=sys.stderr)
+    keys = encryption_keys(settings)
+    if keys is None:
         return 2
     configure_cipher(keys)
     report = asyncio.run(_rekey(settings))
