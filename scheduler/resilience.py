@@ -54,6 +54,10 @@ _ASYNCPG_TRANSIENT = (
     "TooManyConnectionsError",
     "ConnectionRejectionError",
 )
+# PostgreSQL SQLSTATEs of a transaction that lost a race with another one, which is
+# worth running again from the start: 40P01 deadlock detected (the server aborted it to
+# free the other), 40001 serialization failure, 55P03 lock not available.
+_PG_LOST_RACE = ("40P01", "40001", "55P03")
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
@@ -91,6 +95,16 @@ def is_database_outage(error: BaseException) -> bool:
             return True
     # Connecting failed below the driver (refused, unreachable, DNS): a bare OSError.
     return isinstance(error, OSError)
+
+
+def is_lost_race(error: BaseException) -> bool:
+    """The database aborted this transaction for another's sake (a deadlock, a
+    serialization conflict): the same work, tried again, will do."""
+    for link in _chain(error):
+        sqlstate = getattr(link, "sqlstate", None) or getattr(link, "pgcode", None)
+        if sqlstate in _PG_LOST_RACE:
+            return True
+    return False
 
 
 def is_transient(error: BaseException) -> bool:

@@ -7,6 +7,7 @@ import logging
 import random
 import sqlite3
 
+import asyncpg
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import GetMe
@@ -18,6 +19,7 @@ from scheduler.resilience import (
     Outage,
     cancel_and_wait,
     is_database_outage,
+    is_lost_race,
     is_transient,
     summary,
 )
@@ -61,6 +63,31 @@ def test_outages_are_transient(error: Exception) -> None:
 )
 def test_faults_are_not(error: Exception) -> None:
     assert not is_transient(error)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        wrapped(asyncpg.exceptions.DeadlockDetectedError("deadlock detected")),
+        wrapped(asyncpg.exceptions.SerializationError("could not serialize access")),
+        wrapped(asyncpg.exceptions.LockNotAvailableError("could not obtain lock on row")),
+    ],
+)
+def test_a_transaction_aborted_for_anothers_sake_lost_a_race(error: Exception) -> None:
+    assert is_lost_race(error)
+    assert not is_transient(error)  # not an outage: the loops count it against the update
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        wrapped(sqlite3.OperationalError("database is locked")),
+        wrapped(asyncpg.exceptions.UniqueViolationError("duplicate key")),
+        ValueError("a bug"),
+    ],
+)
+def test_other_errors_lost_no_race(error: Exception) -> None:
+    assert not is_lost_race(error)
 
 
 def test_a_network_error_is_not_taken_for_the_database() -> None:

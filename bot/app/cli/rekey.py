@@ -37,6 +37,7 @@ def cmd_rekey(_args: argparse.Namespace) -> int:
     print(
         f"Encrypted again with the newest key: {report.phones} phone numbers, "
         f"{report.updates} stored updates, {report.outbox_messages} outbox messages."
+        + (f" ({report.retried} batches tried again after a conflict.)" if report.retried else "")
     )
     if report.unreadable:
         print(
@@ -58,4 +59,13 @@ async def _rekey(settings: Settings) -> RekeyReport:
     from storage.rekey import rekey
 
     async with migrated_database(settings) as sessionmaker:
-        return await rekey(sessionmaker)
+        return await rekey(sessionmaker, retryable=worth_retrying)
+
+
+def worth_retrying(error: BaseException) -> bool:
+    """A batch that failed beside a live bot is tried again: a deadlock PostgreSQL ended
+    by aborting it, a SQLite file locked longer than the busy timeout, a server that
+    restarted meanwhile."""
+    from scheduler.resilience import is_database_outage, is_lost_race
+
+    return is_lost_race(error) or is_database_outage(error)
