@@ -26,6 +26,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Generic, Self, TypeVar, overload
@@ -72,6 +73,7 @@ from bot.presentation.outbound.menus import queue_staff_menus
 from bot.presentation.stats import chart
 from bot.services.directory import SyncReport, sync_organisation
 from bot.services.intake import words
+from bot.services.stats import requests as stats_requests
 from bot.services.stats.digest import QuietGroups
 from scheduler.in_hand import JobsInHand
 from scheduler.jobs import SLA_CATCH_UP_DELAY, register_jobs
@@ -175,6 +177,7 @@ class Application:
         self._jobs_in_hand = JobsInHand()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._warm_up: asyncio.Task[None] | None = None
+        self._warm_reports: asyncio.Task[None] | None = None
         self._stopped = asyncio.Event()
         self._failure: tuple[str, BaseException] | None = None  # the loop that stopped, why
         self._leadership: Leadership | None = None
@@ -300,7 +303,33 @@ class Application:
         # 1 s) load slowly: warm them now, in a worker thread, so that neither the first
         # /stats nor the first message a resident writes waits for them.
         self._warm_up = asyncio.create_task(asyncio.to_thread(_warm_up), name="warm-up")
+        if settings.stats_warm_up:
+            self._warm_reports = asyncio.create_task(self._compile_reports(), name="warm-reports")
         log.info("Resident Service Bot started (instance %s)", self.instance_id)
+
+    async def _compile_reports(self) -> None:
+        """The statistics' statements compiled once, now: the first /stats of the process
+        then holds no other update up while SQLAlchemy compiles them."""
+        began = time.monotonic()
+        try:
+            built = await stats_requests.warm_up(
+                stats_requests.reading_from(self.sessionmaker),
+                self.organisation.zone(),
+                self.clock.now(),
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the first /stats compiles them then; nothing else is at stake
+            log.warning("Could not prepare the statistics' statements", exc_info=True)
+            return
+        log.info(
+            "Statistics' statements prepared (%d reports, %.2fs)", built, time.monotonic() - began
+        )
+
+    @property
+    def statistics_prepared(self) -> bool:
+        task = self._warm_reports
+        return task is not None and task.done() and not task.cancelled()
 
     def _wake_sender(self) -> None:
         if self._leadership is not None and not self._leadership.is_leader():
@@ -542,6 +571,8 @@ class Application:
             self._health_server = None
         if self._warm_up is not None:
             self._warm_up.cancel()  # the thread finishes by itself; nothing waits for it
+        if self._warm_reports is not None:
+            await cancel_and_wait([self._warm_reports], STOP_GRACE_SECONDS, "report warm-up")
         poller = self._tasks.pop("poller", None)
         if poller is not None:
             poller.cancel()

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # sum of both over all of them under the server's ``max_connections`` (100 by default).
     database_pool_size: int = Field(default=20, ge=1)
     database_max_overflow: int = Field(default=10, ge=0)
+    # At start, build the statistics once over a day long past, so that the first /stats
+    # of the process finds its statements compiled (tests turn it off: each test's new
+    # engine would compile them again).
+    stats_warm_up: bool = True
     # The SLA sweep (warnings, escalations): how often, and tickets per transaction.
     sla_sweep_interval: float = Field(default=30.0, gt=0)
     sla_sweep_batch: int = Field(default=500, ge=1)

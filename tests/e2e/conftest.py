@@ -150,6 +150,7 @@ def settings(database_url: str, telegram: FakeTelegramServer, org_file: Path) ->
         outbox_poll_interval=0.02,
         update_lock_seconds=30,
         data_encryption_key=TEST_ENCRYPTION_KEY,
+        stats_warm_up=False,  # tests/e2e/test_manager_stats.py turns it on
     )
 
 

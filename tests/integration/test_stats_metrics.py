@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.config.orgfile import load_organisation
 from bot.services.stats import satisfaction as sat
@@ -20,6 +20,7 @@ from bot.services.stats.periods import parse_period
 from bot.services.stats.report import build_report
 from bot.services.stats.scope import scope_of_unit
 from storage.models import OrgUnit, Ticket, TicketKind, TicketStatus
+from storage.read_only import read_only_sessions
 from tests.integration.stats_fixtures import NOW
 
 HOUR = 3600.0
@@ -298,3 +299,34 @@ async def test_percentiles_of_several_groupings_in_one_go(sessionmaker, world, p
     assert found["staff"][world.plaza_agent_id].p90 == pytest.approx(1 * HOUR)
     assert found["project"][world.plaza_id].count == 2
     assert found["project"][world.sunshine_id].p90 == pytest.approx(23.4 * HOUR)  # 1 + .8 × 28
+
+
+@pytest.mark.parametrize("key", ["hq", "plaza"])
+async def test_the_report_read_in_two_sessions_side_by_side_is_the_same(
+    sessionmaker, world, period, key
+) -> None:
+    """As ``/stats`` reads it (``requests.report_in``): the two halves in two read-only
+    sessions at once give the very report one session gives."""
+    alone = await _report(sessionmaker, key, period, with_project_medians=True)
+    async with read_only_sessions(sessionmaker, 2) as (session, beside):
+        scope = await _scope(session, key)
+        paired = await build_report(
+            session, scope, period, NOW, with_project_medians=True, beside=beside
+        )
+    assert paired == alone
+    assert paired.totals.opened and paired.staff
+
+
+async def test_when_one_half_fails_the_other_is_stopped_and_the_error_raised(
+    sessionmaker, world, period, monkeypatch
+) -> None:
+    async def broken(*_args, **_kwargs):
+        raise ValueError("a broken query")
+
+    monkeypatch.setattr(tickets, "resolution_times", broken)  # of the resolved half
+    async with read_only_sessions(sessionmaker, 2) as (session, beside):
+        scope = await _scope(session, "hq")
+        with pytest.raises(ValueError, match="a broken query"):
+            await build_report(session, scope, period, NOW, beside=beside)
+    async with sessionmaker() as session:  # nothing was left running on the connections
+        assert await session.scalar(select(func.count()).select_from(Ticket))
