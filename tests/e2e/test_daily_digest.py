@@ -11,6 +11,8 @@ from sqlalchemy import update
 
 from bot.app.application import Application
 from bot.clock import ManualClock
+from bot.config.orgfile import load_organisation
+from bot.services.directory import sync_organisation
 from fake_telegram import FakeTelegramServer
 from scheduler.jobs import send_daily_digests
 from storage.models import Ticket, TicketStatus
@@ -18,7 +20,7 @@ from storage.statements import counting_statements, statement_scope
 from tests.conftest import FIXTURES
 from tests.e2e.conftest import GROUPS, AppFactory, org_file_edited
 from tests.e2e.residents import settled
-from tests.integration.stats_fixtures import World
+from tests.integration.stats_fixtures import World, build_world_in
 
 # 09:00 in Shanghai on 9 November; the digest is due at 10:00 and covers the 8th.
 BEFORE_TIME = datetime(2026, 11, 9, 1, 0, tzinfo=UTC)
@@ -129,3 +131,53 @@ async def test_a_group_found_quiet_is_asked_only_about_overdue_tickets_then_gets
     late = await telegram.wait_for("sendMessage", chat_id=PLAZA_GROUP, since=mark)
     assert "每日简报" in late.params["text"] and ticket.number in late.params["text"]
     assert await send_daily_digests(app) == 0  # and once only
+
+
+WEST_GROUP = -1009000000020
+WEST_REGION = (
+    '[[projects]]\nkey = "sunshine"',
+    '[[regions]]\nkey = "west"\nname = "华西区域中心"\ngroup_chat_id = -1009000000020\n\n'
+    '[[projects]]\nkey = "sunshine"',
+)
+PLAZA_TO_WEST = ('name = "星河广场"\nregion = "east"', 'name = "星河广场"\nregion = "west"')
+
+
+async def test_a_quiet_group_is_asked_about_the_projects_below_it_as_they_stand_now(
+    start_app: AppFactory,
+    clock: ManualClock,
+    telegram: FakeTelegramServer,
+    org_file: Path,
+    tmp_path: Path,
+) -> None:
+    """``sync-config``, run beside the live bot, moves the plaza under a new region whose
+    group was found quiet this morning (it had no project yet): when a plaza ticket falls
+    overdue, that region's group gets its digest too."""
+    telegram.add_group(WEST_GROUP, "华西区域中心")
+    (tmp_path / "west").mkdir()
+    (tmp_path / "moved").mkdir()
+    west = org_file_edited(org_file, tmp_path / "west", WEST_REGION)
+    clock.set(BEFORE_TIME + timedelta(hours=1))  # 10:00: the west and the plaza are quiet
+    app = await start_app(bot_config=west)
+    world = await build_world_in(app)
+    assert await send_daily_digests(app) == 3
+
+    moved = load_organisation(org_file_edited(west, tmp_path / "moved", PLAZA_TO_WEST))
+    async with app.sessionmaker() as session, session.begin():
+        await sync_organisation(session, moved, clock.now())  # what sync-config does
+    ticket = world.tickets["P2"]
+    async with app.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(
+                status=TicketStatus.IN_PROGRESS,
+                resolved_at=None,
+                resolution_due_at=clock.now() + timedelta(minutes=30),
+            )
+        )
+    clock.advance(hours=1)  # 11:00: overdue, in the plaza and now in the west
+    mark = telegram.mark()
+    assert await send_daily_digests(app) == 2
+    late = await telegram.wait_for("sendMessage", chat_id=WEST_GROUP, since=mark)
+    assert "每日简报 · 华西区域中心" in late.params["text"]
+    assert ticket.number in late.params["text"]

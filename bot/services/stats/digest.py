@@ -38,17 +38,19 @@ SUGGESTIONS_LISTED = 5
 
 
 class QuietGroups:
-    """The groups whose digest was found empty today, with their scope (kept by the
-    process that runs the job; forgotten at the day's end, or by a restart)."""
+    """The units whose group's digest was found empty today (kept by the process that
+    runs the job; forgotten at the day's end, or by a restart). Only the units: what is
+    below each is asked of the organisation as it stands at each run, which
+    ``sync-config`` may change during the day."""
 
     def __init__(self) -> None:
         self._day: date | None = None
-        self._scopes: dict[int, StatsScope] = {}
+        self._units: set[int] = set()
 
-    def on(self, day: date) -> dict[int, StatsScope]:
+    def on(self, day: date) -> set[int]:
         if day != self._day:
-            self._day, self._scopes = day, {}
-        return self._scopes
+            self._day, self._units = day, set()
+        return self._units
 
 
 def digest_key(unit_key: str, day: date) -> str:
@@ -79,20 +81,19 @@ async def post_daily_digests(
     ).all()
     posted = 0
     for unit in units:
-        scope = quiet_today.get(unit.id)
-        if scope is not None:
-            if not await tickets.overdue_count(session, scope, ctx.now):
+        if unit.id in quiet_today:
+            if not await tickets.overdue_count_below(session, unit.id, ctx.now):
                 continue  # still nothing to tell (and so never posted today)
         elif await session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedup_key == digest_key(unit.key, today))
         ):
             continue
-        scope = scope or await scope_of_unit(session, unit)
+        scope = await scope_of_unit(session, unit)
         digest = await daily_digest(session, unit, today, yesterday, ctx.now, scope)
         if digest.is_empty:
-            quiet_today[unit.id] = scope
+            quiet_today.add(unit.id)
             continue
-        quiet_today.pop(unit.id, None)
+        quiet_today.discard(unit.id)
         await ctx.announce(session, digest)
         posted += 1
     return posted

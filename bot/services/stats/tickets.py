@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.services.stats import cohorts
 from bot.services.stats import filters as f
@@ -41,6 +42,7 @@ from storage.models import (
     TicketEvent,
     TicketEventKind,
 )
+from storage.vocabulary import OrgLevel
 
 
 @dataclass
@@ -260,6 +262,24 @@ async def overdue_count(session: AsyncSession, scope: StatsScope, now: datetime)
     """How many open tickets are past a deadline now."""
     count = await session.scalar(
         select(func.count()).where(f.open_in_scope(scope), f.overdue_now(now))
+    )
+    return count or 0
+
+
+async def overdue_count_below(session: AsyncSession, unit_id: int, now: datetime) -> int:
+    """How many open tickets are past a deadline now in the projects below the unit (the
+    unit itself if it is a project), as the organisation stands now: one statement."""
+    project, parent = aliased(OrgUnit), aliased(OrgUnit)
+    below = (
+        select(project.id)
+        .outerjoin(parent, parent.id == project.parent_id)
+        .where(
+            project.level == OrgLevel.PROJECT,
+            or_(project.id == unit_id, project.parent_id == unit_id, parent.parent_id == unit_id),
+        )
+    )
+    count = await session.scalar(
+        select(func.count()).where(Ticket.project_id.in_(below), f.is_open(), f.overdue_now(now))
     )
     return count or 0
 
