@@ -43,6 +43,22 @@ async def app(start_app: AppFactory, clock: ManualClock) -> Application:
     return await start_app()
 
 
+async def _reopened_due_in_half_an_hour(
+    app: Application, ticket: Ticket, clock: ManualClock
+) -> None:
+    """The resolved ``ticket`` re-opened, its resolution due in 30 minutes."""
+    async with app.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(
+                status=TicketStatus.IN_PROGRESS,
+                resolved_at=None,
+                resolution_due_at=clock.now() + timedelta(minutes=30),
+            )
+        )
+
+
 def _run_digest_job_now(app: Application) -> None:
     """Wake the registered scheduler job (it checks every minute of real time)."""
     assert app.scheduler is not None
@@ -115,16 +131,7 @@ async def test_a_group_found_quiet_is_asked_only_about_overdue_tickets_then_gets
 
     # At 11:00 a plaza ticket re-opened this morning falls overdue: the plaza's digest now.
     ticket = world.tickets["P2"]
-    async with app.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Ticket)
-            .where(Ticket.id == ticket.id)
-            .values(
-                status=TicketStatus.IN_PROGRESS,
-                resolved_at=None,
-                resolution_due_at=clock.now() + timedelta(minutes=30),
-            )
-        )
+    await _reopened_due_in_half_an_hour(app, ticket, clock)
     clock.advance(hours=1)
     mark = telegram.mark()
     assert await send_daily_digests(app) == 1
@@ -165,16 +172,7 @@ async def test_a_quiet_group_is_asked_about_the_projects_below_it_as_they_stand_
     async with app.sessionmaker() as session, session.begin():
         await sync_organisation(session, moved, clock.now())  # what sync-config does
     ticket = world.tickets["P2"]
-    async with app.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Ticket)
-            .where(Ticket.id == ticket.id)
-            .values(
-                status=TicketStatus.IN_PROGRESS,
-                resolved_at=None,
-                resolution_due_at=clock.now() + timedelta(minutes=30),
-            )
-        )
+    await _reopened_due_in_half_an_hour(app, ticket, clock)
     clock.advance(hours=1)  # 11:00: overdue, in the plaza and now in the west
     mark = telegram.mark()
     assert await send_daily_digests(app) == 2
