@@ -9,11 +9,13 @@ lost with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import asyncpg
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.app.application import Application
 from bot.clock import ManualClock
@@ -35,9 +37,14 @@ class CommitRefused(RuntimeError):
 
 
 @contextmanager
-def failing_commits(monkeypatch: pytest.MonkeyPatch, times: int = 1) -> Iterator[list[int]]:
-    """The next ``times`` commits of an update's transaction fail (after the handler ran
-    and the update was marked done, at the COMMIT itself); yields the failures so far."""
+def failing_commits(
+    monkeypatch: pytest.MonkeyPatch,
+    times: int = 1,
+    error: Callable[[], Exception] = lambda: CommitRefused("the commit failed"),
+) -> Iterator[list[int]]:
+    """The next ``times`` commits of an update's transaction fail with ``error`` (after the
+    handler ran and the update was marked done, at the COMMIT itself); yields the
+    failures so far."""
     failures: list[int] = []
     original = inbox.mark_done
 
@@ -47,7 +54,7 @@ def failing_commits(monkeypatch: pytest.MonkeyPatch, times: int = 1) -> Iterator
 
             def refuse(_session: object) -> None:
                 failures.append(update_id)
-                raise CommitRefused("the commit failed")
+                raise error()
 
             event.listen(session.sync_session, "before_commit", refuse, once=True)
         return done
@@ -82,6 +89,38 @@ async def test_failed_update_is_retried_after_backoff(
     )
     assert reply.params["text"].startswith("What I can do:")
     await eventually(lambda: _status(app, InboundStatus.DONE))
+
+
+def deadlock() -> DBAPIError:
+    """What SQLAlchemy raises when PostgreSQL aborts a transaction to end a deadlock."""
+    return DBAPIError.instance(
+        "COMMIT", None, asyncpg.exceptions.DeadlockDetectedError("deadlock detected"), Exception
+    )
+
+
+async def test_an_update_that_lost_a_race_is_tried_again_at_once(
+    app: Application,
+    telegram: FakeTelegramServer,
+    resident_en: FakeUser,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Its transaction was aborted for another's sake: no back-off (the clock does not
+    move here), a warning rather than an error, and one answer."""
+    with failing_commits(monkeypatch, error=deadlock) as failures:
+        telegram.send_text(resident_en, "/help")
+        reply = await telegram.wait_for(
+            "sendMessage", lambda c: c.fault is None, chat_id=resident_en.id
+        )
+    assert len(failures) == 1
+    assert reply.params["text"].startswith("What I can do:")
+    await eventually(lambda: _status(app, InboundStatus.DONE))
+    row = await inbox_row(app)
+    assert row is not None and row.attempts == 1  # still counted
+    assert len(telegram.calls_of("sendMessage", chat_id=resident_en.id)) == 1
+    lost = [r for r in caplog.records if "lost a race" in r.getMessage()]
+    assert [r.levelname for r in lost] == ["WARNING"] and not lost[0].exc_info
+    assert not [r for r in caplog.records if r.getMessage().endswith(" failed")]
 
 
 async def test_later_updates_of_the_same_chat_wait_for_the_failed_one(

@@ -41,7 +41,13 @@ from bot.app.runtime.replies import recover_owed
 from bot.app.runtime.sent_marks import SentMarks
 from bot.clock import Clock
 from scheduler.batch_loop import BatchLoop
-from scheduler.resilience import Outage, is_database_outage, is_transient
+from scheduler.resilience import (
+    Outage,
+    is_database_outage,
+    is_lost_race,
+    is_transient,
+    summary,
+)
 from storage import inbox
 from storage.inbox import ClaimedUpdate
 from storage.models import InboundStatus
@@ -301,14 +307,27 @@ class UpdateWorker(BatchLoop):
         except Exception as error:
             if _database_away(error):
                 raise  # not the update's fault: it is not counted as a failed attempt
-            log.exception("Update %s failed", row.update_id)
             self._metrics.updates_failed.inc()
+            if is_lost_race(error):
+                # PostgreSQL aborted it for another transaction's sake (a deadlock): nothing
+                # of it committed or was sent; it is tried again at once (still counted,
+                # so that a race lost for ever ends like any other failure).
+                log.warning(
+                    "Update %s lost a race (%s); trying it again", row.update_id, summary(error)
+                )
+                await self._record_failure(row, error, delay=timedelta(0))
+                self.wake()
+                return False
+            log.exception("Update %s failed", row.update_id)
             await self._record_failure(row, error)
             return False
 
-    async def _record_failure(self, row: ClaimedUpdate, error: Exception) -> None:
+    async def _record_failure(
+        self, row: ClaimedUpdate, error: Exception, delay: timedelta | None = None
+    ) -> None:
         now = self._clock.now()
-        delay = timedelta(seconds=min(2 ** (row.attempts + 1), 300))
+        if delay is None:
+            delay = timedelta(seconds=min(2 ** (row.attempts + 1), 300))
         summary = "".join(traceback.format_exception_only(error)).strip()
         async with self._sessionmaker() as session, session.begin():
             status = await inbox.record_failure(
