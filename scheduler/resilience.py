@@ -1,11 +1,13 @@
 """Outages: which errors are worth waiting out, and how every long-running loop waits.
 
 The database (a locked SQLite file, a PostgreSQL restart) or the network to
-Telegram can be away for a while. Every loop — the update poller, the update
-worker, the outbox sender, the scheduler's jobs — asks :func:`is_transient` here
-whether an error is such an outage; if it is, the loop keeps what it holds for
-later and tries again after a bounded, jittered exponential back-off
-(:class:`Outage`), logging one line when the outage begins and one when it ends.
+Telegram can be away for a while, and PostgreSQL may abort a transaction to end a
+deadlock (a lost race: the same work, tried again, will do). Every loop — the update
+poller, the update worker, the outbox sender, the scheduler's jobs — asks
+:func:`is_transient` here whether an error is one of these; if it is, the loop keeps
+what it holds for later and tries again after a bounded, jittered exponential
+back-off (:class:`Outage`), logging one line when the outage begins and one when it
+ends.
 Any other error is a fault that retrying cannot mend: a loop stops, and the
 process exits non-zero so that a supervisor notices. A job is not a loop: it skips
 its run in an outage and raises a fault to the scheduler, which logs it and runs the
@@ -108,12 +110,13 @@ def is_lost_race(error: BaseException) -> bool:
 
 
 def is_transient(error: BaseException) -> bool:
-    """Worth waiting out: the database or the network is away for now."""
-    return is_database_outage(error) or is_network_outage(error)
+    """Worth waiting out and trying again: the database or the network is away for now,
+    or the database aborted a transaction for another's sake (a lost race)."""
+    return is_database_outage(error) or is_network_outage(error) or is_lost_race(error)
 
 
 def what_is_away(error: BaseException) -> str:
-    return "the database" if is_database_outage(error) else "the Bot API"
+    return "the database" if is_database_outage(error) or is_lost_race(error) else "the Bot API"
 
 
 def summary(error: BaseException) -> str:
@@ -188,13 +191,20 @@ class Outage:
         now = self._monotonic()
         if self._began is None:
             self._began = now
-            log.warning(
-                "%s: %s is unavailable (%s); retrying with back-off until it is back%s",
-                self.name,
-                what_is_away(error),
-                summary(error),
-                f", for at most {self._give_up_after:.0f}s" if self._give_up_after else "",
-            )
+            if is_lost_race(error):
+                log.warning(
+                    "%s: a transaction lost a race with another (%s); trying again",
+                    self.name,
+                    summary(error),
+                )
+            else:
+                log.warning(
+                    "%s: %s is unavailable (%s); retrying with back-off until it is back%s",
+                    self.name,
+                    what_is_away(error),
+                    summary(error),
+                    f", for at most {self._give_up_after:.0f}s" if self._give_up_after else "",
+                )
         self._failures += 1
         if self._give_up_after is not None and now - self._began > self._give_up_after:
             log.critical(

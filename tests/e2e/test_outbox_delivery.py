@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import asyncpg
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from bot.app.application import Application
 from bot.clock import ManualClock
 from bot.presentation import outbox
+from bot.services import delivery_outcomes
 from fake_telegram import ApiError, FakeTelegramServer
 from fake_telegram.errors import too_many_requests
 from storage.models import InactiveChat, OrgUnit, OutboxMessage, OutboxStatus, Person
@@ -265,3 +269,32 @@ async def test_a_lost_answer_is_retried_and_only_that_can_repeat_a_message(
     await eventually(lambda: texts_in(telegram, GROUP)[-1:] == ["next"], timeout=10)
     # At-least-once: the one whose answer was lost may show twice; nothing else does.
     assert texts_in(telegram, GROUP) == ["answer lost", "answer lost", "next"]
+
+
+async def test_a_sent_message_whose_outcome_lost_a_race_is_recorded_later_not_sent_again(
+    app: Application, telegram: FakeTelegramServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram took the message; writing that down was aborted by PostgreSQL to end a
+    deadlock. The sender writes it down on its next try instead of stopping (which
+    stopped the bot, and sent the message again after the restart)."""
+    reachable = delivery_outcomes.group_reachable
+    races: list[int] = []
+
+    async def deadlocked_once(session, chat_id, **kwargs) -> None:
+        await reachable(session, chat_id, **kwargs)
+        if chat_id == GROUP and not races:
+            races.append(chat_id)
+            raise DBAPIError.instance(
+                "UPDATE", None, asyncpg.exceptions.DeadlockDetectedError("deadlock"), Exception
+            )
+
+    monkeypatch.setattr(delivery_outcomes, "group_reachable", deadlocked_once)
+    await queue(app, GROUP, "once")
+    await eventually(lambda: races)
+    await settled(app)
+    await eventually(lambda: not app.sender.outage.ongoing)
+    assert texts_in(telegram, GROUP) == ["once"]
+    assert [(text, status) for text, status, _ in await statuses(app)] == [
+        ("once", OutboxStatus.SENT)
+    ]
+    assert app.failure is None and not app.loops["sender"].done()

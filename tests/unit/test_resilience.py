@@ -75,7 +75,19 @@ def test_faults_are_not(error: Exception) -> None:
 )
 def test_a_transaction_aborted_for_anothers_sake_lost_a_race(error: Exception) -> None:
     assert is_lost_race(error)
-    assert not is_transient(error)  # not an outage: the loops count it against the update
+    assert is_transient(error)  # worth trying again, like an outage
+    assert not is_database_outage(error)  # but the database is there: an update's own
+    # attempt at it is counted (the worker tries it again at once)
+
+
+def test_a_lost_race_is_logged_as_such(caplog: pytest.LogCaptureFixture) -> None:
+    outage = Outage("OutboxSender", rng=random.Random(1))
+    with caplog.at_level(logging.WARNING):
+        outage.failed(wrapped(asyncpg.exceptions.DeadlockDetectedError("deadlock detected")))
+    assert [r.getMessage() for r in caplog.records] == [
+        "OutboxSender: a transaction lost a race with another "
+        "(DeadlockDetectedError: deadlock detected); trying again"
+    ]
 
 
 @pytest.mark.parametrize(
