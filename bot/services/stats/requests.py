@@ -65,7 +65,7 @@ Command = Literal["stats", "export"]
 # Opens this many read-only sessions over the same data
 # (``storage.read_only.read_only_sessions`` of the sessionmaker).
 Reading = Callable[[int], AbstractAsyncContextManager[tuple[AsyncSession, ...]]]
-LANES = 2  # sessions a report reads in side by side
+LANES = 2  # a report's two halves, each read in a session of its own, side by side
 
 
 def reading_from(sessionmaker: async_sessionmaker[AsyncSession]) -> Reading:
@@ -154,8 +154,8 @@ async def check_request(
 async def report_in(reading: Reading, checked: CheckedRequest) -> StatsReport:
     """The figures of a checked ``/stats``, read in read-only sessions of their own, the
     report's halves side by side."""
-    async with reading(LANES) as (session, *beside):
-        return await _report(session, checked, beside[0] if beside else None)
+    async with reading(LANES) as (session, beside):
+        return await _report(session, checked, beside)
 
 
 async def _report(
@@ -179,10 +179,10 @@ async def warm_up(reading: Reading, zone: ZoneInfo, now: datetime) -> int:
     for that day and answers at once. Returns how many reports were built."""
     day = Period(WARM_UP_DAY, WARM_UP_DAY, zone)
     built = 0
-    async with reading(LANES) as (session, *beside):
+    async with reading(LANES) as (session, beside):
         for unit in await _one_unit_a_level(session):
             scope = await scope_of_unit(session, unit)
-            await build_report(session, scope, day, now, beside=beside[0] if beside else None)
+            await build_report(session, scope, day, now, beside=beside)
             built += 1
     return built
 
@@ -208,7 +208,7 @@ async def report_for(
 async def export_in(reading: Reading, checked: CheckedRequest) -> tuple[StatsReport, TicketRows]:
     """The report and ticket rows of a checked ``/export``, read in read-only sessions
     (the report's halves side by side); :func:`record_export` audits it once made."""
-    async with reading(LANES) as (session, *beside):
+    async with reading(LANES) as (session, beside):
         report = await build_report(
             session,
             checked.scope,
@@ -217,7 +217,7 @@ async def export_in(reading: Reading, checked: CheckedRequest) -> tuple[StatsRep
             with_daily=False,
             with_project_medians=True,
             suggestions_listed=MAX_ROWS,
-            beside=beside[0] if beside else None,
+            beside=beside,
         )
         rows = await ticket_rows(session, checked.scope, checked.period, checked.now)
     return report, rows
