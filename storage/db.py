@@ -8,7 +8,10 @@ take turns for it first, see ``storage/write_turns.py``) unless it runs in
 the write lock and takes it at its first write. If another writer committed since
 it began reading, that write fails at once (:func:`is_write_conflict`) and the
 transaction must be run again: the update worker does so, the second time
-``IMMEDIATE`` (``bot/app/runtime/handling.py``). PostgreSQL's pool pings a connection
+``IMMEDIATE`` (``bot/app/runtime/handling.py``). Either ``BEGIN`` goes to the
+connection's thread with the transaction's first statement, in one trip
+(``storage/sqlite_one_hop.py``); this process's write turn is taken before it, at the
+begin. PostgreSQL's pool pings a connection
 that has sat idle before handing it out, so a restarted server does not hand out dead
 ones (``storage/pool_liveness.py``); its transactions are as they always were (READ
 COMMITTED, conditional updates and row locks).
@@ -175,12 +178,12 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     def _on_begin(connection: Any) -> None:
         seen = _deferred.get()
         if (seen and seen.deferred) or connection.get_execution_options().get(READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
+            _begin(connection, "BEGIN")
             return
         dbapi_connection = connection.connection.dbapi_connection
         turns.take(dbapi_connection)
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin(connection, "BEGIN IMMEDIATE")
         except BaseException:
             turns.give_back(dbapi_connection)
             raise
@@ -190,6 +193,16 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         seen = _deferred.get()
         if seen is not None and seen.deferred and is_write_conflict(context.sqlalchemy_exception):
             seen.conflict = True
+
+
+def _begin(connection: Any, begin: str) -> None:
+    """Begin the transaction: with its first statement, in the same trip to the
+    connection's thread where the driver can (``storage/sqlite_one_hop.py``), else now."""
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite_one_hop.OneHopConnection):
+        driver.begin_with_next(begin)
+    else:
+        connection.exec_driver_sql(begin)
 
 
 def _close_on_its_thread(driver_connection: Any) -> None:

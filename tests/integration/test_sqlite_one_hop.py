@@ -6,6 +6,7 @@ SQLite only: each test opens its own database file, whichever database the suite
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
@@ -67,7 +68,7 @@ async def test_each_statement_is_one_trip_to_the_thread(engine, trips) -> None:
     one = await _trips_for(engine, trips, 1)
     five = await _trips_for(engine, trips, 5)
     assert five - one == 4  # aiosqlite's own cursors: four trips a statement
-    assert one == 3, trips  # BEGIN, the statement, COMMIT (no ROLLBACK after it)
+    assert one == 2, trips  # BEGIN with the statement, COMMIT (no ROLLBACK after it)
 
 
 async def test_rows_counts_returning_and_many_rows(engine) -> None:
@@ -152,3 +153,63 @@ async def test_the_write_turn_passes_on_once_the_commit_is_done(
         assert turns.held
     assert held_while_committing == [True]
     assert not turns.held
+
+
+async def test_a_transaction_that_runs_nothing_never_reaches_sqlite(engine, trips) -> None:
+    turns = write_turns(engine)
+    assert turns is not None
+    async with engine.connect() as connection:  # opened before counting
+        await connection.execute(text("SELECT 1"))
+        await connection.commit()
+        trips.clear()
+        await connection.begin()
+        assert turns.held  # the turn is taken at the begin, as before
+        await connection.commit()
+        assert not turns.held
+        await connection.begin()
+        await connection.rollback()
+        raw = await connection.get_raw_connection()
+        assert not raw.driver_connection._conn.in_transaction
+    assert trips == []  # no BEGIN, no COMMIT, no ROLLBACK
+
+
+async def test_a_begin_that_cannot_take_the_lock_fails_its_first_statement(
+    tmp_path: Path,
+) -> None:
+    # The BEGIN IMMEDIATE goes with the first statement: when another process holds the
+    # database, that statement fails after the busy timeout, nothing of it is stored, the
+    # turn is given back, and the next transaction goes on once the lock is free.
+    path = tmp_path / "held.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", busy_timeout=0.05)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_META.create_all)
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(OperationalError, match="locked"):
+            async with engine.begin() as connection:
+                await connection.execute(insert(_NOTES).values(body="blocked"))
+        turns = write_turns(engine)
+        assert turns is not None and not turns.held
+        holder.execute("ROLLBACK")
+        async with engine.begin() as connection:
+            await connection.execute(insert(_NOTES).values(body="later"))
+        async with engine.connect() as connection:
+            bodies = (await connection.execute(select(_NOTES.c.body))).scalars().all()
+        assert bodies == ["later"]
+    finally:
+        holder.close()
+        await engine.dispose()
+
+
+async def test_a_failing_first_statement_leaves_its_transaction_to_roll_back(engine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(insert(_NOTES).values(body="taken"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:  # BEGIN ran; the INSERT failed
+            await connection.execute(insert(_NOTES).values(body="taken"))
+    async with engine.begin() as connection:
+        await connection.execute(insert(_NOTES).values(body="next"))
+    async with engine.connect() as connection:
+        bodies = (await connection.execute(select(_NOTES.c.body))).scalars().all()
+    assert sorted(bodies) == ["next", "taken"]
