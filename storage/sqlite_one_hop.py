@@ -9,7 +9,7 @@ connection's thread and keeps the rows, which the adapter fetches at once anyway
 connection skips the pool's rollback when no transaction is open, and says when a commit
 is over (the write turns wait for that). A transaction's ``BEGIN`` (``storage/db.py``
 hands it over) runs just before its first statement, in that statement's trip, not in a
-trip of its own: one trip fewer for every transaction, about 0.1 ms of CPU
+trip of its own: one trip fewer for every transaction, 0.1–0.2 ms of CPU
 (``bench/sqlite_begin_bench.py``); a transaction that runs no statement sends neither
 ``BEGIN`` nor ``COMMIT``. Everything else (the thread and its queue, commit, rollback,
 close) is aiosqlite's.
