@@ -33,7 +33,6 @@ from typing import Generic, Self, TypeVar, overload
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
@@ -54,6 +53,7 @@ from bot.app.observability.http import HealthServer
 from bot.app.observability.http import routes as health_routes
 from bot.app.observability.metrics import Metrics
 from bot.app.runtime.apology import apology_sender
+from bot.app.runtime.json_session import JsonSession
 from bot.app.runtime.polling import UpdatePoller
 from bot.app.runtime.response_models import keep_response_models
 from bot.app.runtime.webhook import WebhookServer
@@ -268,7 +268,7 @@ class Application:
         keep_response_models()
         self._bot = Bot(
             settings.token,
-            session=AiohttpSession(
+            session=JsonSession(
                 api=TelegramAPIServer.from_base(settings.telegram_api_url),
                 timeout=settings.request_timeout,
             ),

@@ -1,0 +1,80 @@
+"""Bot API calls with a JSON body.
+
+aiogram's :class:`~aiogram.client.session.aiohttp.AiohttpSession` sends every call as a
+form: it dumps the method, JSON-encodes each nested value on its own (``reply_markup``,
+``entities``…) and aiohttp then encodes the fields. The Bot API takes an
+``application/json`` body as well, and one ``json.dumps`` of the whole call is about a
+third of the CPU (``bench/json_session_bench.py``); a busy bot makes a call or two for
+every update it handles. A call that uploads a file (an :class:`~aiogram.types.InputFile`)
+still goes as a multipart form, the only way to send its bytes.
+
+Everything else is aiogram's: the values are prepared by its ``prepare_value`` (the bot's
+defaults such as ``parse_mode`` filled in, enums and Telegram objects dumped, empty
+values left out), and the answer goes through its ``check_response``, so a 429, a 403 or a
+time-out raises the same exceptions as before.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.exceptions import TelegramNetworkError
+from aiogram.methods.base import TelegramType
+from aiogram.types import InputFile
+from aiohttp import ClientError, ClientTimeout
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.methods import TelegramMethod
+
+_JSON = {"Content-Type": "application/json"}
+
+
+class JsonSession(AiohttpSession):
+    """An :class:`AiohttpSession` that posts calls as JSON (see the module)."""
+
+    def json_payload(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
+        """The call's parameters as a JSON object; None when it uploads a file."""
+        files: dict[str, InputFile] = {}
+        payload: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            if isinstance(value, datetime.datetime):
+                value = round(value.timestamp())
+            elif isinstance(value, datetime.timedelta):
+                value = round((datetime.datetime.now(datetime.UTC) + value).timestamp())
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            # The form leaves out what is None or empty; so does the JSON body.
+            if prepared is None or prepared == "":
+                continue
+            payload[key] = prepared
+        return None if files else payload
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        payload = self.json_payload(bot, method)
+        if payload is None:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        try:
+            async with session.post(
+                url,
+                data=self.json_dumps(payload).encode(),
+                headers=_JSON,
+                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
+            ) as resp:
+                raw_result = await resp.text()
+        except TimeoutError as e:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from e
+        except ClientError as e:
+            raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
+        response = self.check_response(
+            bot=bot, method=method, status_code=resp.status, content=raw_result
+        )
+        return cast(TelegramType, response.result)
