@@ -53,6 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import DEFAULT_LOCALE
+from bot.presentation.json_session import message_ids_only
 from bot.presentation.outbound import topics
 from bot.presentation.outbound.escalations import forward_refused_escalation
 from bot.presentation.telegram_errors import is_network_outage
@@ -239,7 +240,8 @@ class OutboxSender(BatchLoop):
             await self._record(partial(self._failed, message, error))
             return
         try:
-            result = await self._bot(build_method(method, params))
+            with message_ids_only():  # the id is all that is kept of the answer
+                result = await self._bot(build_method(method, params))
         except asyncio.CancelledError:
             # Shutting down mid-send: leave the claim to expire; it is retried after restart.
             raise

@@ -53,7 +53,6 @@ from bot.app.observability.http import HealthServer
 from bot.app.observability.http import routes as health_routes
 from bot.app.observability.metrics import Metrics
 from bot.app.runtime.apology import apology_sender
-from bot.app.runtime.json_session import JsonSession
 from bot.app.runtime.polling import UpdatePoller
 from bot.app.runtime.response_models import keep_response_models
 from bot.app.runtime.webhook import WebhookServer
@@ -69,6 +68,7 @@ from bot.presentation.commands import (
     group_commands,
     private_commands,
 )
+from bot.presentation.json_session import JsonSession
 from bot.presentation.outbound.menus import queue_staff_menus
 from bot.presentation.stats import chart
 from bot.services.directory import SyncReport, sync_organisation

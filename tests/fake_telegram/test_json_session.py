@@ -13,14 +13,22 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import (
     BufferedInputFile,
+    ForumTopic,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     LinkPreviewOptions,
+    Message,
     MessageEntity,
 )
 from aiohttp import web
 
-from bot.app.runtime.json_session import JsonSession
+from bot.presentation.json_session import (
+    JsonSession,
+    SentChat,
+    SentMessage,
+    message_ids_only,
+)
 from fake_telegram import ApiError, FakeTelegramServer, FakeUser
 from fake_telegram.errors import too_many_requests
 
@@ -144,3 +152,42 @@ async def test_the_body_is_json_with_dates_as_numbers() -> None:
             {"chat_id": -100200, "user_id": 1001, "until_date": round(until.timestamp())},
         )
     ]
+
+
+async def test_ids_only_reads_a_sent_message_for_its_id_and_chat(
+    json_bot: Bot, server: FakeTelegramServer, alice: FakeUser
+) -> None:
+    whole = await json_bot.send_message(alice.id, "first", reply_markup=KEYBOARD)
+    assert isinstance(whole, Message)  # outside the block: aiogram's types
+    server.add_group(-100300, "Desk", is_forum=True).bot_status = "administrator"
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    with message_ids_only():
+        sent = await json_bot.send_message(alice.id, "second", reply_markup=KEYBOARD)
+        edited = await json_bot.edit_message_text(
+            text="second, edited", chat_id=alice.id, message_id=sent.message_id
+        )
+        answered = await json_bot.send_message(-100300, "to the desk")
+        album = await json_bot.send_media_group(
+            alice.id,
+            [InputMediaPhoto(media=BufferedInputFile(photo, f"p{i}.png")) for i in range(2)],
+        )
+        topic = await json_bot.create_forum_topic(-100300, "SG-000001")
+        deleted = await json_bot.delete_message(alice.id, whole.message_id)
+    shown = {m.message_id: m for m in server.messages_in(alice.id)}
+    assert sent == SentMessage(sent.message_id, SentChat(alice.id, "private", None))
+    assert shown[sent.message_id].text == "second, edited"
+    assert edited == SentMessage(sent.message_id, SentChat(alice.id, "private", None))
+    assert answered.chat == SentChat(-100300, "supergroup", True)
+    assert all(isinstance(m, Message) for m in album)  # an upload: aiogram's answer
+    assert isinstance(topic, ForumTopic)  # not a message: aiogram's answer
+    assert deleted is True
+
+
+async def test_ids_only_still_raises_telegrams_refusals(
+    json_bot: Bot, server: FakeTelegramServer, alice: FakeUser
+) -> None:
+    server.fail_next("sendMessage", too_many_requests(3))
+    with message_ids_only(), pytest.raises(exceptions.TelegramRetryAfter):
+        await json_bot.send_message(alice.id, "hello")
+    with message_ids_only(), pytest.raises(exceptions.TelegramBadRequest):
+        await json_bot.edit_message_text(text="x", chat_id=alice.id, message_id=999)

@@ -70,6 +70,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app.runtime.sent_marks import SentMarks
 from bot.clock import Clock
 from bot.presentation import outbox
+from bot.presentation.json_session import message_ids_only
 from bot.presentation.uploads import file_not_sent, upload
 from bot.services import delivery_outcomes
 from scheduler.resilience import is_transient
@@ -329,7 +330,8 @@ def _method_for(call: Call, known: dict[int, int]) -> TelegramMethod[Any] | None
 async def _make(bot: Bot, call: Call, method: TelegramMethod[Any], delivery: Delivery) -> None:
     try:
         # An upload cannot wait in the outbox: refused for now, it is made again here.
-        result = await (bot(method) if call.params is not None else upload(bot, method))
+        with message_ids_only():  # all that is read of the answer
+            result = await (bot(method) if call.params is not None else upload(bot, method))
     except TelegramBadRequest as error:
         if _NOT_MODIFIED in str(error).lower():
             return
@@ -342,7 +344,8 @@ async def _make(bot: Bot, call: Call, method: TelegramMethod[Any], delivery: Del
             for k, v in call.params.items()
             if k in ("chat_id", "text", "parse_mode", "reply_markup", "entities")
         }
-        result = await bot(build_method("sendMessage", repost))
+        with message_ids_only():
+            result = await bot(build_method("sendMessage", repost))
     if call.placeholder is not None:
         first = result[0] if isinstance(result, list) and result else result
         message_id = getattr(first, "message_id", None)
