@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,19 +99,26 @@ async def test_an_upload_still_goes_as_a_form(
     assert sent.caption == "月报"
 
 
-async def test_telegram_errors_raise_as_they_did(
-    json_bot: Bot, server: FakeTelegramServer, alice: FakeUser
+@pytest.mark.parametrize("ids_only", [False, True], ids=["answer validated", "id only"])
+async def test_refusals_raise_aiograms_exceptions(
+    json_bot: Bot, server: FakeTelegramServer, alice: FakeUser, ids_only: bool
 ) -> None:
-    server.fail_next("sendMessage", too_many_requests(7))
-    with pytest.raises(exceptions.TelegramRetryAfter) as caught:
-        await json_bot.send_message(alice.id, "hello")
-    assert caught.value.retry_after == 7
-    server.fail_next("sendMessage", ApiError(502, "Bad Gateway"))
-    with pytest.raises(exceptions.TelegramServerError):
-        await json_bot.send_message(alice.id, "hello")
-    server.block_chat(alice.id)
-    with pytest.raises(exceptions.TelegramForbiddenError):
-        await json_bot.send_message(alice.id, "hello")
+    refusals: list[tuple[ApiError | None, type[Exception]]] = [
+        (too_many_requests(7), exceptions.TelegramRetryAfter),
+        (ApiError(502, "Bad Gateway"), exceptions.TelegramServerError),
+        (None, exceptions.TelegramForbiddenError),  # blocked
+    ]
+    with message_ids_only() if ids_only else nullcontext():
+        with pytest.raises(exceptions.TelegramBadRequest, match="message to edit not found"):
+            await json_bot.edit_message_text(text="x", chat_id=alice.id, message_id=999)
+        for error, raised in refusals:
+            if error is None:
+                server.block_chat(alice.id)
+            else:
+                server.fail_next("sendMessage", error)
+            with pytest.raises(raised):
+                await json_bot.send_message(alice.id, "hello")
+    assert server.messages_in(alice.id) == []
 
 
 async def test_a_late_answer_is_a_network_error(
@@ -181,13 +189,3 @@ async def test_ids_only_reads_a_sent_message_for_its_id_and_chat(
     assert all(isinstance(m, Message) for m in album)  # an upload: aiogram's answer
     assert isinstance(topic, ForumTopic)  # not a message: aiogram's answer
     assert deleted is True
-
-
-async def test_ids_only_still_raises_telegrams_refusals(
-    json_bot: Bot, server: FakeTelegramServer, alice: FakeUser
-) -> None:
-    server.fail_next("sendMessage", too_many_requests(3))
-    with message_ids_only(), pytest.raises(exceptions.TelegramRetryAfter):
-        await json_bot.send_message(alice.id, "hello")
-    with message_ids_only(), pytest.raises(exceptions.TelegramBadRequest):
-        await json_bot.edit_message_text(text="x", chat_id=alice.id, message_id=999)
