@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -143,9 +143,10 @@ class JsonSession(AiohttpSession):
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
         if _ids_only.get() and HTTPStatus.OK <= resp.status <= HTTPStatus.IM_USED:
-            lean = _lean(self.json_loads(raw_result))
-            if lean is not _NOT_LEAN:
-                return cast(TelegramType, lean)
+            with suppress(ValueError):  # not JSON: aiogram's check says so (ClientDecodeError)
+                lean = _lean(self.json_loads(raw_result))
+                if lean is not _NOT_LEAN:
+                    return cast(TelegramType, lean)
         response = self.check_response(
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )

@@ -133,11 +133,13 @@ async def test_a_late_answer_is_a_network_error(
         await bot.session.close()
 
 
-async def test_the_body_is_json_with_dates_as_numbers() -> None:
+async def test_the_body_is_json_dates_as_numbers_and_an_answer_not_json_is_refused() -> None:
     seen: list[tuple[str, Any]] = []
 
     async def answer(request: web.Request) -> web.Response:
         seen.append((request.content_type, await request.json()))
+        if request.match_info["method"] == "sendMessage":  # a proxy's page, not Telegram
+            return web.Response(text="<html>gateway</html>", content_type="text/html")
         return web.json_response({"ok": True, "result": True})
 
     app = web.Application()
@@ -151,6 +153,8 @@ async def test_the_body_is_json_with_dates_as_numbers() -> None:
     try:
         until = datetime(2027, 1, 1, tzinfo=UTC)
         assert await bot.ban_chat_member(-100200, 1001, until_date=until) is True
+        with message_ids_only(), pytest.raises(exceptions.ClientDecodeError):
+            await bot.send_message(1001, "hello")
     finally:
         await bot.session.close()
         await runner.cleanup()
@@ -158,7 +162,8 @@ async def test_the_body_is_json_with_dates_as_numbers() -> None:
         (
             "application/json",
             {"chat_id": -100200, "user_id": 1001, "until_date": round(until.timestamp())},
-        )
+        ),
+        ("application/json", {"chat_id": 1001, "text": "hello", "parse_mode": "HTML"}),
     ]
 
 
