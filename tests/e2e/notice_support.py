@@ -33,7 +33,7 @@ end = "08:00"
 
 [[faq]]
 key = "fees"
-question = { zh = "怎么缴纳物业费?", en = "How do I pay the management fee?" }
+question = { zh = "怎么缴纳物业费？", en = "How do I pay the management fee?" }
 keywords = { zh = ["物业费", "缴费", "交费"], en = ["management fee", "pay the fee", "fees"] }
 phrasings = { zh = ["物业费怎么交"], en = ["how do i pay the management fee"] }
 [faq.answer]
@@ -42,7 +42,7 @@ en = "Pay the management fee at the service centre or by WeChat."
 
 [[faq]]
 key = "hours"
-question = { zh = "服务中心几点上班?", en = "When is the service centre open?" }
+question = { zh = "服务中心几点上班？", en = "When is the service centre open?" }
 answer = { zh = "每天 8:30–17:30。", en = "Every day 8:30–17:30." }
 keywords = { zh = ["上班时间", "几点上班", "办公时间"], en = ["office hours", "opening hours"] }
 """

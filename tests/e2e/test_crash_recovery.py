@@ -89,7 +89,7 @@ async def test_conversation_survives_a_crash_between_steps(
 ) -> None:
     resident: FakeUser = telegram.user(id=7101, first_name="小红", language_code="zh-hans")
     first, asked = await asked_for_a_language(bot_process, telegram, database_url, resident)
-    assert asked.params["text"] == "请选择语言:"
+    assert asked.params["text"] == "请选择语言："
     # The step is committed; the process dies before the next.
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)

@@ -82,8 +82,8 @@ async def test_digest_is_posted_to_each_group_at_its_time_and_only_once(
 
     sunshine = texts[SUNSHINE_GROUP]
     assert "每日简报 · 阳光花园" in sunshine and "2026-11-08" in sunshine
-    assert "昨日:新建 0 · 解决 0" in sunshine
-    assert "<b>当前超时:1</b>" in sunshine
+    assert "昨日：新建 0 · 解决 0" in sunshine
+    assert "<b>当前超时：1</b>" in sunshine
     assert world.tickets["S3"].number in sunshine and "未分配" in sunshine
     # S2 was rated 2 on the 8th with a comment; the comment's markup is shown literally.
     assert world.tickets["S2"].number in sunshine and "★★☆☆☆" in sunshine
@@ -102,7 +102,7 @@ async def test_digest_is_posted_to_each_group_at_its_time_and_only_once(
     assert await send_daily_digests(app) == 3
     next_day = await telegram.wait_for("sendMessage", chat_id=SUNSHINE_GROUP, since=mark)
     assert "2026-11-09" in next_day.params["text"]
-    assert "昨日:新建 1" in next_day.params["text"]  # S7 was filed on the 9th
+    assert "昨日：新建 1" in next_day.params["text"]  # S7 was filed on the 9th
     await settled(app)
     plaza = [m.data.get("text") or "" for m in telegram.messages_in(PLAZA_GROUP)]
     assert not [text for text in plaza if "每日简报" in text]

@@ -87,7 +87,7 @@ async def test_updates_offered_during_a_database_outage_are_all_handled_once_it_
     mark = telegram.mark()
     telegram.send_text(first, "/language")
     asked = await telegram.wait_for("sendMessage", chat_id=first.id, since=mark, timeout=15)
-    assert asked.params["text"] == "请选择语言:"
+    assert asked.params["text"] == "请选择语言："
     await eventually(lambda: all_handled(bot), timeout=15)
 
     await outage.begin()
@@ -106,7 +106,7 @@ async def test_updates_offered_during_a_database_outage_are_all_handled_once_it_
     await outage.end()
     for resident in residents:
         asked = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=60)
-        assert asked.params["text"] == "请选择语言:"
+        assert asked.params["text"] == "请选择语言："
     answer = await telegram.wait_for("sendMessage", chat_id=first.id, since=mark, timeout=60)
     assert answer.params["text"] == "Language set to English."
     await eventually(lambda: all_handled(bot), timeout=30)
@@ -150,7 +150,7 @@ async def test_a_bot_started_while_the_database_is_away_waits_for_it_and_then_an
     mark = telegram.mark()
     telegram.send_text(resident, "/language")
     asked = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=30)
-    assert asked.params["text"] == "请选择语言:"
+    assert asked.params["text"] == "请选择语言："
 
 
 async def test_a_start_gives_up_on_a_database_away_longer_than_allowed(

@@ -65,7 +65,7 @@ async def test_language_choice_sticks_after_a_restart(
     first = await start_app()
     xiaoming = ResidentChat(first, telegram, resident_zh, name="张小明")
     question = await xiaoming.say("/language")
-    assert question.params["text"] == "请选择语言:"
+    assert question.params["text"] == "请选择语言："
     buttons = [b["text"] for row in question.params["reply_markup"]["keyboard"] for b in row]
     assert buttons == ["简体中文", "English"]
 

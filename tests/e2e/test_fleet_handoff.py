@@ -65,7 +65,7 @@ async def test_a_chats_next_update_on_another_instance_is_answered_without_waiti
         telegram.send_text(user, "/language")
         assert await post_update(http, first.webhook.local_url, take_update(telegram)) == 200
         asked = await telegram.wait_for("sendMessage", chat_id=user.id, since=mark, timeout=10)
-        assert asked.params["text"] == "请选择语言:"
+        assert asked.params["text"] == "请选择语言："
         await eventually(lambda: not first.worker._in_flight, timeout=10)  # first is idle
 
         # The answer reaches the other instance while the first still holds the chat.

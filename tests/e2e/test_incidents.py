@@ -94,14 +94,15 @@ async def test_an_incident_links_its_building_answers_them_all_and_closing_tells
 
     opened = await in_group(telegram, f"/incident {first.number}", "⚡")
     linked = opened.split("\n")[0]
-    assert linked.endswith(f"关联工单:{first.number}, {second.number}。")  # not 5号楼, not the lift
-    assert "(漏水)" in linked
+    # not 5号楼, not the lift
+    assert linked.endswith(f"关联工单：{first.number}, {second.number}。")
+    assert "（漏水）" in linked
 
     later = await report(app, telegram, 7504, "3", "303")  # reported while it is open
     answered = await in_group(
         telegram, f"/incident {first.number} answer 正在抢修,预计18:00恢复供水", "💬"
     )
-    assert f"故障事件 {first.number}:已回复 3 张工单" in answered
+    assert f"故障事件 {first.number}：已回复 3 张工单" in answered
     for resident in (7501, 7502, 7504):
         await eventually(lambda r=resident: texts_to(telegram, r, "预计18:00恢复供水"))
     await delivered(app)
@@ -109,7 +110,7 @@ async def test_an_incident_links_its_building_answers_them_all_and_closing_tells
     assert texts_to(telegram, 7503, "预计18:00恢复供水") == []
 
     closed = await in_group(telegram, f"/incident {second.number} close 水管已修复,恢复供水", "✅")
-    assert f"故障事件 {first.number} 已关闭:3 张工单已解决" in closed
+    assert f"故障事件 {first.number} 已关闭：3 张工单已解决" in closed
     for resident in (7501, 7502, 7504):
         await eventually(lambda r=resident: texts_to(telegram, r, "水管已修复"))
     await delivered(app)

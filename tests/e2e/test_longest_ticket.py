@@ -125,7 +125,7 @@ async def test_the_longest_ticket_opens_for_the_resident_and_for_staff(
         pages_shown.append(edit.result["text"])
         assert history.text == edit.result["text"]  # edited in place
     assert len(pages_shown) > 10
-    assert "#0 " in pages_shown[-1] and f"第 1 页,共 {len(pages_shown)} 页" in pages_shown[-1]
+    assert "#0 " in pages_shown[-1] and f"第 1 页，共 {len(pages_shown)} 页" in pages_shown[-1]
     assert "条较早的记录未显示" not in pages_shown[-1]
     every_entry = "".join(pages_shown)
     assert all(f"#{n} " in every_entry for n in range(EVENTS))  # notes included: staff

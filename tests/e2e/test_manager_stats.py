@@ -93,7 +93,7 @@ async def test_hq_admin_gets_everything_in_chinese_with_a_chart(
     assert "统计 · 总部" in text
     assert "新建 8 · 解决 5 · 当前未结 3 · 当前超时 1" in text
     assert "<b>各项目</b>" in text and "星河广场" in text
-    assert "NPS:+40(5 份答卷)" in text
+    assert "NPS：+40（5 份答卷）" in text
     photo = await telegram.wait_for("sendPhoto", chat_id=admin.id, since=mark)
     upload = photo.upload("photo")
     assert upload is not None and upload.data.startswith(b"\x89PNG")
@@ -120,7 +120,7 @@ async def test_scopes_beyond_ones_own_are_refused_and_audited(
     assert refused == "You can only see statistics of your own units: sunshine."
     regional = telegram.user(id=5010, first_name="陈静", language_code="zh-hans")
     refused_zh = (await say(telegram, regional, "/stats hq")).params["text"]
-    assert refused_zh == "您只能查看自己所辖单位的统计:east。"
+    assert refused_zh == "您只能查看自己所辖单位的统计：east。"
     export_refused = (await say(telegram, manager, "/export east")).params["text"]
     assert export_refused.startswith("You can only see statistics")
     view = await _audit(app, "stats.view", 2)
@@ -273,7 +273,7 @@ async def test_a_chart_and_an_export_refused_for_now_by_telegram_still_arrive(
     ("language", "told"),
     [
         ("en", "The file could not be sent just now. Please ask for it again."),
-        ("zh-hans", "文件暂时未能发送,请稍后再次请求。"),
+        ("zh-hans", "文件暂时未能发送，请稍后再次请求。"),
     ],
 )
 async def test_when_telegram_keeps_refusing_the_chart_the_manager_is_told(

@@ -21,11 +21,11 @@ from tests.e2e.test_manager_stats import exported
 EXTRA_QUESTIONS = """
   [[survey.questions]]
   key = "cleanliness"
-  text = { zh = "您对公共区域的清洁满意吗?", en = "How clean are the common areas?" }
+  text = { zh = "您对公共区域的清洁满意吗？", en = "How clean are the common areas?" }
 
   [[survey.questions]]
   key = "security"
-  text = { zh = "您对小区安全满意吗?", en = "How safe do you feel here?" }
+  text = { zh = "您对小区安全满意吗？", en = "How safe do you feel here?" }
 """
 
 
@@ -75,7 +75,7 @@ async def test_managers_see_the_questionnaires_dimensions_and_suggestions(
         )
     await say(telegram, alice, "More benches in the garden")
     go_bo = next(d for d in surveys.button_data(bo_invite) if d.startswith("sv:go:"))
-    q = await surveys.press_then(telegram, bo, bo_invite, go_bo, "第 1 题,共 5 题")
+    q = await surveys.press_then(telegram, bo, bo_invite, go_bo, "第 1 题，共 5 题")
     for number, score in ((2, 2), (3, 3), (4, 4), (5, 6)):
         q = await surveys.press_then(telegram, bo, q, _button(q, f":{score}"), f"第 {number} 题")
     await say(telegram, bo, "楼道的灯坏了很久")
@@ -92,7 +92,7 @@ async def test_managers_see_the_questionnaires_dimensions_and_suggestions(
 
     manager_zh = telegram.user(id=surveys.MANAGER, first_name="李强", language_code="zh-hans")
     zh = (await say(telegram, manager_zh, "/stats today text")).params["text"]
-    assert "• 清洁卫生: 4.0/5 分(n=2)" in zh and "建议(2 条):" in zh
+    assert "• 清洁卫生: 4.0/5 分（n=2）" in zh and "建议（2 条）：" in zh
 
     _, upload = await exported(telegram, manager, "/export today")
     book = load_workbook(io.BytesIO(upload.data))

@@ -136,7 +136,7 @@ async def test_an_agent_sends_a_notice_and_hears_who_could_not_be_reached(
 
     preview = await compose_notice(
         telegram, agent, audience="🏘 阳光花园", buildings=["3号楼"], kind="📢 一般通知",
-        category="不限类别", window=None, text_zh="3号楼电梯年检,周三停用两小时",
+        category="不限类别", window=None, text_zh="3号楼电梯年检，周三停用两小时",
         text_en=None,
     )  # fmt: skip
     assert audience_offered(telegram, agent) == ["🏘 阳光花园", "✖️ 取消"]
@@ -173,8 +173,8 @@ async def test_an_urgent_notice_goes_out_at_once_in_the_quiet_hours(
 
     preview = await compose_notice(
         telegram, manager, audience="🏘 阳光花园", buildings=["3号楼"],
-        kind="⚠️ 突发事件(紧急)", category="漏水", window=None,
-        text_zh="3号楼水管爆裂,正在抢修", text_en="Burst pipe in Building 3, being repaired",
+        kind="⚠️ 突发事件（紧急）", category="漏水", window=None,
+        text_zh="3号楼水管爆裂，正在抢修", text_en="Burst pipe in Building 3, being repaired",
     )  # fmt: skip
     assert "免打扰" not in preview.params["text"]  # no waiting for the morning
     await press(telegram, manager, preview, "📤 发送")

@@ -99,7 +99,7 @@ async def test_a_correction_edits_every_copy_already_sent(
 
     asked = await press(telegram, manager, sent, "✏️ 更正")
     assert asked.params["text"] == "请输入更正后的中文通知。"
-    asked = await say(telegram, manager, "3号楼今天10:00–16:00停水检修,改为12:00恢复")
+    asked = await say(telegram, manager, "3号楼今天10:00–16:00停水检修，改为12:00恢复")
     assert "英文" in asked.params["text"]
     done = await say(telegram, manager, "Water back at 12:00 instead")
     assert done.params["text"].startswith("✏️ 已更正")
@@ -176,7 +176,7 @@ async def test_withdrawal_edits_the_sent_copies_and_stops_the_others_and_the_sen
     progress = await telegram.wait_for(
         "sendMessage", lambda c: "⏳" in c.params.get("text", ""), chat_id=MANAGER
     )
-    assert progress.params["text"] == "⏳ 通知发送中:已送达 1,无法送达 0,待发送 2。"
+    assert progress.params["text"] == "⏳ 通知发送中：已送达 1，无法送达 0，待发送 2。"
 
     app.clock.advance(timedelta(minutes=11))  # type: ignore[attr-defined]
     app.sender.wake()  # type: ignore[union-attr]
@@ -186,12 +186,12 @@ async def test_withdrawal_edits_the_sent_copies_and_stops_the_others_and_the_sen
     await report_notice_progress(app)
     edited = await telegram.wait_for("editMessageText", chat_id=MANAGER, since=mark)
     assert edited.params["message_id"] == progress.result["message_id"]
-    assert edited.params["text"] == "⏳ 通知发送中:已送达 2,无法送达 0,待发送 1。"
+    assert edited.params["text"] == "⏳ 通知发送中：已送达 2，无法送达 0，待发送 1。"
 
     mark = telegram.mark()
     telegram.press(manager, sent.result, text="🗑 撤回")
     answer = await telegram.wait_for("sendMessage", chat_id=MANAGER, since=mark)
-    assert answer.params["text"].startswith("🗑 已撤回:1 条尚未发出的已取消")
+    assert answer.params["text"].startswith("🗑 已撤回：1 条尚未发出的已取消")
     for call in (chinese, english):
         message = stored(telegram, call)
         await eventually(lambda m=message: shown(m).startswith("❌"))
@@ -202,7 +202,7 @@ async def test_withdrawal_edits_the_sent_copies_and_stops_the_others_and_the_sen
     final = await telegram.wait_for(
         "sendMessage", lambda c: c.params.get("text", "").startswith("✅"), chat_id=MANAGER
     )
-    assert final.params["text"] == "✅ 通知发送完毕:2 位住户已收到,0 位无法送达。"
+    assert final.params["text"] == "✅ 通知发送完毕：2 位住户已收到，0 位无法送达。"
 
     app.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
     app.sender.wake()  # type: ignore[union-attr]

@@ -31,9 +31,9 @@ HQ_GROUP, EAST_GROUP = -1009000000001, -1009000000010
 # 10:00 in Shanghai the next day: the digest's time (it covers 2 November).
 DIGEST_TIME = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 
-NOTICE_LINE = "发送通知:1 条 · 覆盖住户:2 人"
-DEFLECTION_LINE = "已有通知覆盖的报事:1 次 · 住户未再报修:1 次"
-FAQ_LINE = "常见问题解答:2 次 · 解决了问题:1 次(自助解决率 50%)"
+NOTICE_LINE = "发送通知：1 条 · 覆盖住户：2 人"
+DEFLECTION_LINE = "已有通知覆盖的报事：1 次 · 住户未再报修：1 次"
+FAQ_LINE = "常见问题解答：2 次 · 解决了问题：1 次（自助解决率 50%）"
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ async def a_day_of_notices_and_questions(app: Application, telegram: FakeTelegra
     alice = await a_resident(app, telegram, 7805, "Alice", language="en", building="5", unit="501")
     bob = await a_resident(app, telegram, 7806, "Bob", language="en", building="5", unit="502")
     await send_directly(
-        app, ["3"], "incident", "3号楼水管爆裂,正在抢修", category_key="water",
+        app, ["3"], "incident", "3号楼水管爆裂，正在抢修", category_key="water",
         category_chosen=True,
     )  # fmt: skip
     await delivered(app)
@@ -95,7 +95,7 @@ async def test_stats_export_and_digest_count_notices_deflections_and_faq_answers
     assert summary["已有通知覆盖的报事"] == 1
     assert summary["免于报修的次数"] == 1
     assert summary["常见问题解答次数"] == 2
-    assert summary["自助解决率(%)"] == 50.0
+    assert summary["自助解决率（%）"] == 50.0
 
     app.clock.set(DIGEST_TIME)  # type: ignore[attr-defined]
     mark = telegram.mark()

@@ -142,18 +142,18 @@ async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
     offer = await say(telegram, zh5, "没水了")  # building 5: filed as usual
     assert "已经知道" not in offer.params["text"]
     assert "<b>漏水</b>" in offer.params["text"] and "<b>5号楼 501</b>" in offer.params["text"]
-    intro = await press(telegram, zh5, offer, "✅ 对,就这样")
+    intro = await press(telegram, zh5, offer, "✅ 对，就这样")
     photos = await next_message(telegram, zh5, intro.seq + 1)
     summary = await press(telegram, zh5, photos, "不发照片")
-    assert "类别:漏水" in summary.params["text"] and "5号楼 501" in summary.params["text"]
+    assert "类别：漏水" in summary.params["text"] and "5号楼 501" in summary.params["text"]
     filed = await press(telegram, zh5, summary, "✅ 提交")
     assert "单号 <b>SG-000001</b>" in filed.params["text"]  # a real ticket
 
     stats = await say(telegram, manager, "/stats")
     report = await eventually(lambda: sent_to(telegram, MANAGER, "通知与自助服务"))
     assert stats is not None
-    assert "发送通知:1 条 · 覆盖住户:2 人" in report[0]
-    assert "已有通知覆盖的报事:1 次 · 住户未再报修:1 次" in report[0]
+    assert "发送通知：1 条 · 覆盖住户：2 人" in report[0]
+    assert "已有通知覆盖的报事：1 次 · 住户未再报修：1 次" in report[0]
 
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session:
@@ -182,7 +182,7 @@ async def test_file_anyway_after_the_notice_files_as_usual(
         app, telegram, 7101, "张三", language="zh_CN", building="3", unit="301"
     )
     await send_directly(
-        app, ["3"], "incident", "3号楼水管爆裂,正在抢修", category_key="water",
+        app, ["3"], "incident", "3号楼水管爆裂，正在抢修", category_key="water",
         category_chosen=True,
     )  # fmt: skip
     await delivered(app)

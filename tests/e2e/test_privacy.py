@@ -95,7 +95,7 @@ async def test_mydata_sends_only_the_residents_own_data(alice: ResidentChat) -> 
 async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
     xiaoming: ResidentChat,
 ) -> None:
-    ticket = await resident_with_ticket(xiaoming, "我家厨房水管裂了,电话13912345678")
+    ticket = await resident_with_ticket(xiaoming, "我家厨房水管裂了，电话13912345678")
     app, telegram = xiaoming.app, xiaoming.telegram
     async with app.sessionmaker() as session, session.begin():
         session.add(
@@ -108,7 +108,7 @@ async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
         )
         # A survey answered with words that name the resident, and a score.
         for question_key, score, words in (
-            ("comment", None, "师傅很好,我住101"),
+            ("comment", None, "师傅很好，我住101"),
             ("rating", 5, None),
         ):
             session.add(
@@ -123,7 +123,7 @@ async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
             )
     question = await xiaoming.say("/forgetme")
     assert "无法撤销" in question.params["text"]
-    goodbye = await xiaoming.press(question, "是的,全部删除")
+    goodbye = await xiaoming.press(question, "是的，全部删除")
     assert "已删除" in goodbye.params["text"]
     await settled(app)
 

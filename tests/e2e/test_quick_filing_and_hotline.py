@@ -20,7 +20,7 @@ from tests.e2e.residents import buttons
 
 async def confirmed(resident: ResidentChat, offer: ApiCall) -> ApiCall:
     """Press "that's right" on a one-step proposal; the summary that follows."""
-    await resident.press(offer, "✅ 对,就这样")
+    await resident.press(offer, "✅ 对，就这样")
     summary = await resident.next_message(offer.seq + 1)
     while "提交" not in " ".join(buttons(summary)):
         summary = await resident.message_after(summary)
@@ -31,20 +31,20 @@ async def test_a_photo_with_words_is_filed_in_three_actions(xiaoming: ResidentCh
     await xiaoming.registered_in_unit()
     sent_before = xiaoming.telegram.state.next_update_id  # the resident's updates from here
     # 1: the photo, with what the problem is
-    offer = await xiaoming.send_photo("卫生间水管漏水了,地上都是水")
+    offer = await xiaoming.send_photo("卫生间水管漏水了，地上都是水")
     assert "<b>漏水</b>" in offer.params["text"] and "<b>1号楼 101</b>" in offer.params["text"]
-    assert buttons(offer) == ["✅ 对,就这样", "✏️ 不是这个", "不用了,谢谢"]
+    assert buttons(offer) == ["✅ 对，就这样", "✏️ 不是这个", "不用了，谢谢"]
     # 2: kind, category and unit confirmed at once: the summary comes next
     summary = await confirmed(xiaoming, offer)
     text = summary.params["text"]
-    assert "类别:漏水" in text and "1号楼 101" in text and "照片:1" in text
+    assert "类别：漏水" in text and "1号楼 101" in text and "照片：1" in text
     # 3: submit
     filed = await xiaoming.press(summary, "✅ 提交")
     assert "单号 <b>SG-000001</b>" in filed.params["text"]
-    assert "(北京时间)" in filed.params["text"]
+    assert "（北京时间）" in filed.params["text"]
     (ticket,) = await xiaoming.tickets()
     assert ticket.kind is TicketKind.REPAIR and ticket.category_key == "water"
-    assert ticket.description == "卫生间水管漏水了,地上都是水"
+    assert ticket.description == "卫生间水管漏水了，地上都是水"
     async with xiaoming.app.sessionmaker() as session:
         photos = await session.scalar(select(func.count()).where(Attachment.ticket_id == ticket.id))
     assert photos == 1
@@ -64,17 +64,17 @@ async def test_someone_trapped_in_the_lift_gets_the_hotline_first(
     xiaoming: ResidentChat,
 ) -> None:
     await xiaoming.registered_in_unit()
-    alert = await xiaoming.say("电梯困人了,3号梯卡在5楼")
+    alert = await xiaoming.say("电梯困人了，3号梯卡在5楼")
     assert "021-5555-0100" in alert.params["text"]  # the project's own number
     assert "119" in alert.params["text"]
     offer = await xiaoming.message_after(alert)
     assert "<b>电梯</b>" in offer.params["text"]
-    await xiaoming.press(offer, "✅ 对,就这样")
+    await xiaoming.press(offer, "✅ 对，就这样")
     photos = await xiaoming.next_message(offer.seq + 1)
     while "不发照片" not in buttons(photos):
         photos = await xiaoming.message_after(photos)
     summary = await xiaoming.press(photos, "不发照片")  # no photo came with the words
-    assert "紧急:是" in summary.params["text"]  # a danger is urgent where the category allows
+    assert "紧急：是" in summary.params["text"]  # a danger is urgent where the category allows
     assert "021-5555-0100" not in summary.params["text"]  # shown once, not at every step
 
 
@@ -107,10 +107,10 @@ async def test_a_common_area_problem_is_proposed_near_the_residents_building(
     xiaoming: ResidentChat,
 ) -> None:
     await xiaoming.registered_in_unit()
-    offer = await xiaoming.send_photo("电梯按钮坏了,按了没反应")
-    assert "地点为公共区域(<b>阳光花园 · 1号楼</b>)" in offer.params["text"]
+    offer = await xiaoming.send_photo("电梯按钮坏了，按了没反应")
+    assert "地点为公共区域（<b>阳光花园 · 1号楼</b>）" in offer.params["text"]
     summary = await confirmed(xiaoming, offer)
-    assert "地点:阳光花园 – 1号楼" in summary.params["text"]
+    assert "地点：阳光花园 – 1号楼" in summary.params["text"]
     await xiaoming.press(summary, "✅ 提交")
     (ticket,) = await xiaoming.tickets()
     assert ticket.property_unit_id is None and ticket.location_text == "1号楼"

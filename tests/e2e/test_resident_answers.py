@@ -112,13 +112,13 @@ async def two_tickets_waiting(alice: ResidentChat, app: Application) -> tuple[in
 async def test_plain_text_answers_the_one_ticket_waiting_for_the_resident(
     xiaoming: ResidentChat, app: Application
 ) -> None:
-    ticket_id, asked = await asked_by_the_office(xiaoming, app, "请问您下午几点方便上门?")
+    ticket_id, asked = await asked_by_the_office(xiaoming, app, "请问您下午几点方便上门？")
     assert buttons(asked) == ["💬 回复"]
     assert "我的工单" not in asked.params["text"]  # no trip through the menus
-    answer = await xiaoming.say("好的,下午两点家里有人。")
+    answer = await xiaoming.say("好的，下午两点家里有人。")
     assert answer.params["text"].startswith("💬 已添加到 SG-000001")
     assert "转给物业" not in answer.params["text"]  # not offered as a new request
-    assert await comments(app, ticket_id) == ["好的,下午两点家里有人。"]
+    assert await comments(app, ticket_id) == ["好的，下午两点家里有人。"]
 
 
 async def test_a_telegram_reply_to_the_offices_message_goes_to_that_ticket(
@@ -188,11 +188,11 @@ async def test_a_reply_to_the_filing_confirmation_goes_to_that_ticket(
     filed = await residents.file_leak_in_chat(telegram, xiaoming.user, "厨房水管漏水")
     assert "SG-000001" in filed.params["text"]
     other = await file_directly(xiaoming, "电梯异响", category_key="lift")
-    answer = await replies_to(xiaoming, filed, "补充:楼下邻居家也在滴水")
+    answer = await replies_to(xiaoming, filed, "补充：楼下邻居家也在滴水")
     assert answer.params["text"].startswith("💬 已添加到 SG-000001")
     assert "转给物业" not in answer.params["text"]  # not offered as a new request
     first = next(t.id for t in await xiaoming.tickets() if t.number == "SG-000001")
-    assert await comments(app, first) == ["补充:楼下邻居家也在滴水"]
+    assert await comments(app, first) == ["补充：楼下邻居家也在滴水"]
     assert await comments(app, other) == []
 
 
@@ -281,7 +281,7 @@ async def test_a_photo_alone_as_a_new_request_asks_for_words(alice: ResidentChat
 async def test_the_resident_reads_that_the_office_waits_for_their_answer(
     xiaoming: ResidentChat, app: Application
 ) -> None:
-    await asked_by_the_office(xiaoming, app, "请问您几点在家?")
+    await asked_by_the_office(xiaoming, app, "请问您几点在家？")
     listed = await xiaoming.say("📋 我的工单")
     detail = await xiaoming.press(listed, buttons(listed)[0], expect="editMessageText")
     assert "等待您的回复" in detail.params["text"]
@@ -317,7 +317,7 @@ async def test_a_danger_beside_two_open_tickets_gets_the_hotline_not_a_question(
     await xiaoming.registered_in_unit()
     await file_directly(xiaoming, "卫生间漏水", category_key="water")
     await file_directly(xiaoming, "楼上噪音", category_key="noise")
-    alert = await xiaoming.say("电梯困人了,3号梯卡在5楼")
+    alert = await xiaoming.say("电梯困人了，3号梯卡在5楼")
     assert "021-5555-0100" in alert.params["text"]
     offer = await xiaoming.message_after(alert)
     assert "<b>电梯</b>" in offer.params["text"]

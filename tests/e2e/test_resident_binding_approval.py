@@ -63,7 +63,7 @@ async def test_staff_of_the_project_approve_a_unit_request(
     assert not residents.buttons(edited)
     told = await telegram.wait_for("sendMessage", chat_id=resident_zh.id, since=mark)
     assert (
-        told.params["text"] == "✅ 物业已确认您的房屋 阳光花园 1号楼 201,现在可以为它提交诉求了。"
+        told.params["text"] == "✅ 物业已确认您的房屋 阳光花园 1号楼 201，现在可以为它提交诉求了。"
     )
 
     # A second press (an old copy of the card) changes nothing.

@@ -20,11 +20,11 @@ async def test_repair_with_an_album_of_photos_and_urgency_in_chinese(
 ) -> None:
     await xiaoming.registered_in_unit()
     category = await xiaoming.start_filing("🔧 报修")
-    assert category.params["text"] == "您的报修属于哪一类?"
+    assert category.params["text"] == "您的报修属于哪一类？"
     assert buttons(category) == ["漏水", "电梯", "噪音", "其他"]
 
     place = await xiaoming.press(category, "漏水")
-    assert buttons(place) == ["🏠 1号楼 101", "🌳 阳光花园:公共区域或整体"]
+    assert buttons(place) == ["🏠 1号楼 101", "🌳 阳光花园：公共区域或整体"]
     asked = await xiaoming.press(place, "🏠 1号楼 101")
     assert "最多 1000 个字" in asked.params["text"]
 
@@ -35,18 +35,18 @@ async def test_repair_with_an_album_of_photos_and_urgency_in_chinese(
     mark = xiaoming.mark()
     ack = await xiaoming.send_album(3)
     edits = await telegram.wait_for("editMessageText", chat_id=xiaoming.id, since=mark, count=2)
-    assert edits[-1].params["text"] == "已添加照片:3/5。可继续发送,或点击“完成”。"
+    assert edits[-1].params["text"] == "已添加照片：3/5。可继续发送，或点击“完成”。"
     assert edits[-1].params["message_id"] == ack.result["message_id"]
     sent = telegram.calls_of("sendMessage", chat_id=xiaoming.id)
     assert len(sent) == len([c for c in sent if c.seq < mark]) + 1  # one for the whole album
 
     urgent = await xiaoming.press(ack, "完成")
-    assert buttons(urgent) == ["⚡ 是,紧急", "否"]
-    summary = await xiaoming.press(urgent, "⚡ 是,紧急")
+    assert buttons(urgent) == ["⚡ 是，紧急", "否"]
+    summary = await xiaoming.press(urgent, "⚡ 是，紧急")
     text = summary.params["text"]
-    assert "类别:漏水" in text and "地点:阳光花园 1号楼 101" in text
+    assert "类别：漏水" in text and "地点：阳光花园 1号楼 101" in text
     assert "&lt;b&gt;很急&lt;/b&gt; &amp; 地上全是水" in text  # user text is escaped
-    assert "照片:3" in text and "紧急:是" in text
+    assert "照片：3" in text and "紧急：是" in text
     assert buttons(summary) == ["✅ 提交", "✏️ 修改", "✖️ 取消"]
 
     mark = xiaoming.mark()
@@ -54,7 +54,7 @@ async def test_repair_with_an_album_of_photos_and_urgency_in_chinese(
     assert "单号 <b>SG-000001</b>" in filed.params["text"]
     # Urgent water repair: 30 min to respond, 4 h to resolve; 09:00 Shanghai time now.
     assert "2026-11-02 09:30 前响应" in filed.params["text"]
-    assert "2026-11-02 13:00 前处理完毕(北京时间)" in filed.params["text"]
+    assert "2026-11-02 13:00 前处理完毕（北京时间）" in filed.params["text"]
 
     card = await telegram.wait_for("sendMessage", chat_id=residents.SUNSHINE_GROUP, since=mark)
     assert "SG-000001" in card.params["text"]

@@ -52,7 +52,7 @@ async def test_profile_shows_and_changes_name_phone_language_and_units(
     switched = await say(telegram, resident_en, "简体中文")
     assert switched.params["text"] == "语言已设置为简体中文。"
     menu = await say(telegram, resident_en, "/profile")
-    assert "语言:简体中文" in menu.params["text"]
+    assert "语言：简体中文" in menu.params["text"]
 
     offer = await residents.press(telegram, resident_en, menu, "➕ 添加房屋")
     assert residents.buttons(offer) == ["🔑 我有房屋码", "🏠 选择我的房屋", "以后再说"]
@@ -62,6 +62,6 @@ async def test_profile_needs_registration(
     app: Application, telegram: FakeTelegramServer, resident_zh: FakeUser
 ) -> None:
     answer = await say(telegram, resident_zh, "/profile")
-    assert answer.params["text"] == "请先登记:发送 /start。"
+    assert answer.params["text"] == "请先登记：发送 /start。"
     text = await say(telegram, resident_zh, "楼道灯坏了")
-    assert text.params["text"] == "请先登记:发送 /start。"
+    assert text.params["text"] == "请先登记：发送 /start。"

@@ -25,7 +25,7 @@ async def test_registration_asks_consent_before_storing_anything(
     notice = await say(telegram, resident_zh, "/start")
     text = notice.params["text"]
     assert "物业服务中心" in text and "隐私声明" in text and "/forgetme" in text
-    assert residents.buttons(notice) == ["✅ 我同意", "不用了,谢谢"]
+    assert residents.buttons(notice) == ["✅ 我同意", "不用了，谢谢"]
     assert await person(app, resident_zh.id) is None  # nothing stored before consent
 
     asked_name = await residents.press(telegram, resident_zh, notice, "✅ 我同意")

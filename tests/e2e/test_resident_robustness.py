@@ -53,13 +53,13 @@ async def test_bad_input_in_chinese_at_the_buttons_and_location_steps(
     await xiaoming.registered_in_unit()
     question = await xiaoming.start_filing("📣 投诉")
     answers = await bad_input_answers(xiaoming, what)
-    assert answers == ["请点击其中一个按钮。", "您的投诉属于哪一类?"]
+    assert answers == ["请点击其中一个按钮。", "您的投诉属于哪一类？"]
     place = await xiaoming.press(question, "噪音")
-    location = await xiaoming.press(place, "🌳 阳光花园:公共区域或整体")
-    assert location.params["text"].startswith("具体在哪里?")
+    location = await xiaoming.press(place, "🌳 阳光花园：公共区域或整体")
+    assert location.params["text"].startswith("具体在哪里？")
     answers = await bad_input_answers(xiaoming, what)
-    assert answers[0] == "这一步只能接收文字,请输入文字。"
-    assert answers[1].startswith("具体在哪里?")
+    assert answers[0] == "这一步只能接收文字，请输入文字。"
+    assert answers[1].startswith("具体在哪里？")
 
 
 @pytest.mark.parametrize("what", BAD_INPUTS)
@@ -119,7 +119,7 @@ async def test_conversation_continues_after_a_restart(
     xiaoming.app = await start_app()
     urgent = await xiaoming.press(ack, "完成")
     summary = await xiaoming.press(urgent, "否")
-    assert "描述:电梯按钮失灵" in summary.params["text"] and "照片:1" in summary.params["text"]
+    assert "描述：电梯按钮失灵" in summary.params["text"] and "照片：1" in summary.params["text"]
     filed = await xiaoming.press(summary, "✅ 提交")
     assert "SG-000001" in filed.params["text"]
 

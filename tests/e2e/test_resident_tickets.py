@@ -100,15 +100,15 @@ async def test_free_text_in_chinese_and_a_greeting(xiaoming: ResidentChat) -> No
     await xiaoming.registered_in_unit()
     hint = await xiaoming.say("你好")
     assert hint.params["text"].startswith("请在下方菜单中选择所需服务")
-    offer = await xiaoming.say("天花板漏水了,滴到床上")
+    offer = await xiaoming.say("天花板漏水了，滴到床上")
     assert (
         "<b>漏水</b>方面的报修" in offer.params["text"]
         and "<b>1号楼 101</b>" in offer.params["text"]
     )
-    assert buttons(offer) == ["✅ 对,就这样", "✏️ 不是这个", "不用了,谢谢"]
+    assert buttons(offer) == ["✅ 对，就这样", "✏️ 不是这个", "不用了，谢谢"]
     kinds = await xiaoming.press(offer, "✏️ 不是这个", expect="editMessageReplyMarkup")
-    assert buttons(kinds) == ["🔧 报修", "📣 投诉", "不用了,谢谢"]  # water: repair/complaint
-    no = await xiaoming.press(offer, "不用了,谢谢")
+    assert buttons(kinds) == ["🔧 报修", "📣 投诉", "不用了，谢谢"]  # water: repair/complaint
+    no = await xiaoming.press(offer, "不用了，谢谢")
     assert no.params["text"] == "好的。"
     assert await xiaoming.tickets() == []
 
@@ -175,16 +175,16 @@ async def test_filing_a_new_one_despite_a_duplicate(
     await bob.registered_in_unit()
     await file_directly(bob, "2号楼电梯困人了", category_key="lift")
     await xiaoming.registered_in_unit()
-    hotline = await xiaoming.say("2号楼电梯坏了,有人被困在里面")
+    hotline = await xiaoming.say("2号楼电梯坏了，有人被困在里面")
     assert "021-5555-0100" in hotline.params["text"]  # someone is trapped: the hotline first
     offer = await xiaoming.message_after(hotline)
     await xiaoming.press(offer, "✏️ 不是这个", expect="editMessageReplyMarkup")
     intro = await xiaoming.press(offer, "🔧 报修")
     place = await xiaoming.message_after(intro)
-    await xiaoming.press(place, "🌳 阳光花园:公共区域或整体")
+    await xiaoming.press(place, "🌳 阳光花园：公共区域或整体")
     photos = await xiaoming.say("2号楼")
     urgent = await xiaoming.press(photos, "不发照片")
-    summary = await xiaoming.press(urgent, "⚡ 是,紧急")
+    summary = await xiaoming.press(urgent, "⚡ 是，紧急")
     duplicates = await xiaoming.press(summary, "✅ 提交")
     assert "邻居已经反映过类似问题" in duplicates.params["text"]
     filed = await xiaoming.press(duplicates, "📝 新建一单")
@@ -323,11 +323,11 @@ async def test_free_text_from_a_resident_without_a_unit_is_offered_as_a_question
 ) -> None:
     await xiaoming.register()
     offer = await xiaoming.say("天花板漏水了怎么办")
-    assert buttons(offer) == ["❓ 咨询", "不用了,谢谢"]
+    assert buttons(offer) == ["❓ 咨询", "不用了，谢谢"]
     assert "登记房屋后即可报修和投诉" in offer.params["text"]
     intro = await xiaoming.press(offer, "❓ 咨询")
     place = await xiaoming.message_after(intro)
-    assert place.params["text"].startswith("您的咨询属于哪一类?")  # water is not for questions
+    assert place.params["text"].startswith("您的咨询属于哪一类？")  # water is not for questions
 
 
 async def test_a_photo_outside_a_request_gets_a_hint(alice: ResidentChat) -> None:

@@ -328,10 +328,10 @@ def test_a_complaint_from_registration_to_rating_statistics_and_export_in_the_br
     page.keyboard("xiaoming", "📣 投诉")
     page.press("xiaoming", "水管漏水")
     page.press("xiaoming", "🏠 1号楼 201")
-    page.type("xiaoming", "楼上漏水,卫生间天花板一直在滴水。")
+    page.type("xiaoming", "楼上漏水，卫生间天花板一直在滴水。")
     page.sees("xiaoming", "不发照片")
     page.pane("xiaoming").find_element(By.CSS_SELECTOR, ".sample-btn").click()
-    page.sees("xiaoming", "已添加照片:1/5")
+    page.sees("xiaoming", "已添加照片：1/5")
     page.press("xiaoming", "完成")
     page.press("xiaoming", "否")  # not urgent
     page.press("xiaoming", "✅ 提交")
@@ -366,7 +366,7 @@ def test_a_complaint_from_registration_to_rating_statistics_and_export_in_the_br
     page.sees("xiaoming", "已接单")
     page.press_on("project", "SG-000004 · 投诉", "办结")
     prompt = page.sees("project", "SG-000004 做了哪些处理")
-    page.reply("project", prompt, "已修好楼上的水管,天花板已干。")
+    page.reply("project", prompt, "已修好楼上的水管，天花板已干。")
     page.sees("project", "SG-000004 已办结")
 
     # 小明 says it is fixed and rates it.
@@ -443,7 +443,7 @@ def test_upload_topics_a_day_later_an_edit_in_place_and_starting_over_in_the_bro
     page.type("xiaoming", "会议室的空调管一直在滴水。")
     page.sees("xiaoming", "不发照片")
     page.pane("xiaoming").find_element(By.CSS_SELECTOR, ".photo-input").send_keys(str(upload))
-    page.sees("xiaoming", "已添加照片:1/5")
+    page.sees("xiaoming", "已添加照片：1/5")
     sent_photo = page.element("xiaoming", ".msg.out .photos img")
     page.until(
         lambda: browser.execute_script("return arguments[0].naturalWidth", sent_photo) == 320,

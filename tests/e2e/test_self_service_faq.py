@@ -94,13 +94,13 @@ async def test_faq_shows_a_button_per_question_and_a_tap_shows_its_answer(
     )
     listed = await say(telegram, zhang, "/faq")
     assert listed.params["text"].startswith("💡 <b>常见问题</b>")
-    assert buttons(listed) == ["怎么缴纳物业费?", "服务中心几点上班?"]
-    shown = await press(telegram, zhang, listed, "服务中心几点上班?")
+    assert buttons(listed) == ["怎么缴纳物业费？", "服务中心几点上班？"]
+    shown = await press(telegram, zhang, listed, "服务中心几点上班？")
     assert "每天 8:30–17:30。" in shown.params["text"]
-    again = await press(telegram, zhang, listed, "怎么缴纳物业费?")  # the list stays
+    again = await press(telegram, zhang, listed, "怎么缴纳物业费？")  # the list stays
     assert "物业费可在服务中心前台或通过微信缴纳。" in again.params["text"]
     assert await rows(app, SelfServiceEvent) == []  # browsing is not a question answered
 
-    asked = await say(telegram, zhang, "请问物业费怎么交?")  # written to the bot: in Chinese
-    assert asked.params["text"].startswith("💡 <b>怎么缴纳物业费?</b>")
+    asked = await say(telegram, zhang, "请问物业费怎么交？")  # written to the bot: in Chinese
+    assert asked.params["text"].startswith("💡 <b>怎么缴纳物业费？</b>")
     assert len(buttons(asked)) == 2

@@ -173,7 +173,7 @@ async def test_the_database_away_after_the_send_loses_nothing_and_sends_nothing_
     edits = await telegram.wait_for("editMessageText", chat_id=xiaoming.id, since=mark, count=2)
     assert failed
     assert edits[-1].params["message_id"] == ack.result["message_id"]
-    assert edits[-1].params["text"] == "已添加照片:3/5。可继续发送,或点击“完成”。"
+    assert edits[-1].params["text"] == "已添加照片：3/5。可继续发送，或点击“完成”。"
     await residents.settled(xiaoming.app)
     sent = [c for c in telegram.calls_of("sendMessage", chat_id=xiaoming.id) if c.seq >= mark]
     assert len(sent) == 1  # one acknowledgement for the album, sent once

@@ -73,17 +73,17 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
 ) -> None:
     prompt = await agent.open_from_card(ticket, "cancel", "🚫")
     assert "为什么要取消" in (prompt.text or "")
-    agent.reply(prompt, "重复报修,已合并处理")
-    await agent.bot_says("已取消,已告知住户原因")
+    agent.reply(prompt, "重复报修，已合并处理")
+    await agent.bot_says("已取消，已告知住户原因")
     told = await _told_resident(telegram, "重复报修")
     assert told.startswith(f"Ticket {ticket.number} was cancelled by the property office")
     cancelled = await desk.reload(app, ticket.id)
     assert cancelled.status is TicketStatus.CANCELLED
-    assert cancelled.cancel_reason == "重复报修,已合并处理"
+    assert cancelled.cancel_reason == "重复报修，已合并处理"
     assert cancelled.next_sla_check_at is None  # no deadline runs for a cancelled ticket
     assert (await _card_starting(telegram, "🚫")).button_texts() == ["详情"]
     [event] = await _events(app, ticket.id, "cancelled")
-    assert event.body == "重复报修,已合并处理"
+    assert event.body == "重复报修，已合并处理"
 
 
 async def test_a_resident_who_disagrees_with_a_cancellation_is_offered_to_report_again(
@@ -114,7 +114,9 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
     assert menu.button_texts() == ["✓ 漏水", "电梯", "噪音", "⚡ 标为紧急", "取消"]
     await manager.press_label(menu, "电梯")
     await eventually(
-        lambda: "现为“电梯”,非紧急" in _text(telegram.message(desk.SUNSHINE_GROUP, menu.message_id))
+        lambda: (
+            "现为“电梯”，非紧急" in _text(telegram.message(desk.SUNSHINE_GROUP, menu.message_id))
+        )
     )
     assert "category “Lift”" in await _told_resident(telegram, "Lift")
     # The card (not the menu, which now also names the lift) once it shows the new category.
@@ -174,7 +176,7 @@ async def test_a_non_staff_press_and_an_old_button_are_refused_and_audited(
     old_classify = desk.button_data(shown, "classify")
     await manager.press(shown, "take")
     stale = await manager.press_raw(old_classify, shown.message_id)
-    assert stale == "工单状态已变化,此按钮已过期,请重新查看。"
+    assert stale == "工单状态已变化，此按钮已过期，请重新查看。"
     entries = await desk.refusals(app)
     assert [(e.actor_telegram_id, e.action, e.reason) for e in entries] == [
         (desk.RESIDENT, "ticket.cancel", "not_staff"),

@@ -159,10 +159,10 @@ async def test_a_forum_group_gets_a_topic_per_ticket_where_staff_talk_to_the_res
     # The resident answers in their chat (a Telegram reply to the relayed message).
     mark = telegram.mark()
     resident = telegram.user(id=desk.RESIDENT, first_name="张小明")
-    telegram.send_text(resident, "好的,我在家等", reply_to=message_of(relayed))
+    telegram.send_text(resident, "好的，我在家等", reply_to=message_of(relayed))
     await to_resident(telegram, f"已添加到 {first.number}", since=mark)
-    await in_topic(telegram, thread, "好的,我在家等", since=mark)
-    assert await events(app, first.id, TicketEventKind.COMMENT) == ["好的,我在家等"]
+    await in_topic(telegram, thread, "好的，我在家等", since=mark)
+    assert await events(app, first.id, TicketEventKind.COMMENT) == ["好的，我在家等"]
 
     # Answering took the ticket: the topic's name shows it.
     renamed = await telegram.wait_for("editForumTopic", chat_id=GROUP)
@@ -191,7 +191,7 @@ async def test_the_topic_is_renamed_closed_and_reopened_with_the_ticket(
     assert telegram.state.chats[GROUP].topics[thread].name.startswith("✅")
 
     mark = telegram.mark()
-    telegram.send_text(agent.user, "还有问题吗?", chat_id=GROUP, message_thread_id=thread)
+    telegram.send_text(agent.user, "还有问题吗？", chat_id=GROUP, message_thread_id=thread)
     refused = await in_topic(telegram, thread, "没有发给住户", since=mark)
     assert ticket.number in (refused.text or "")
 

@@ -130,7 +130,7 @@ async def test_reply_in_the_group_goes_to_the_resident_and_followers_with_photos
     ticket = await desk.file_ticket(app, telegram)
     alice = telegram.user(id=7002, first_name="Alice", language_code="en")
     await _join(app, ticket.id, alice.id, "Alice Smith")
-    joined = await eventually(lambda: _shows(telegram, "受影响住户:2"))
+    joined = await eventually(lambda: _shows(telegram, "受影响住户：2"))
     agent = desk.staff_user(telegram, desk.AGENT)
     desk.press(telegram, agent, joined, "reply")
     prompt = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "✍️")
@@ -180,16 +180,17 @@ async def test_reply_from_a_private_chat_can_ask_and_wait_and_shows_in_the_group
     ask = telegram.press(agent, prompt, data=prompt.buttons()[0]["callback_data"])
     await eventually(lambda: telegram.answer_for(ask))
     mark = telegram.mark()
-    photo = telegram.send_photo(agent, caption="是厨房还是卫生间?")
+    photo = telegram.send_photo(agent, caption="是厨房还是卫生间？")
     await desk.bot_says(telegram, agent.id, "等待住户答复", since=mark)
     relayed = await telegram.wait_for("sendPhoto", chat_id=desk.RESIDENT, since=mark)
     assert relayed.params["photo"] == desk.photo_file_id(photo)
-    assert any("是厨房还是卫生间?" in t for t in desk.texts_to(telegram, desk.RESIDENT, since=mark))
+    relayed_texts = desk.texts_to(telegram, desk.RESIDENT, since=mark)
+    assert any("是厨房还是卫生间？" in t for t in relayed_texts)
     await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "↪️ 王芳 回复了 SG-000001 的住户", since=mark)
     # Staff read the status from their side (a resident reads "waiting for your answer").
     card = await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
     await eventually(
-        lambda: "状态:等待住户答复" in (telegram.message(card.chat_id, card.message_id).text or "")
+        lambda: "状态：等待住户答复" in (telegram.message(card.chat_id, card.message_id).text or "")
     )
     assert (await desk.reload(app, ticket.id)).status is TicketStatus.WAITING_ON_RESIDENT
 
@@ -202,13 +203,13 @@ async def test_a_note_is_kept_in_the_history_but_never_reaches_the_resident(
     mark = telegram.mark()
     await agent.press(shown, "note")
     prompt = await agent.bot_says("📝")
-    agent.reply(prompt, "住户家里有狗,上门先打电话")
+    agent.reply(prompt, "住户家里有狗，上门先打电话")
     await agent.bot_says("备注已保存", since=mark)
     assert not any("狗" in t for t in desk.texts_to(telegram, desk.RESIDENT))
     assert not any("狗" in str(m.payload) for m in await desk.queued_to(app, desk.RESIDENT))
     await agent.press_on_card(ticket, "details")
     details = await agent.bot_says_privately("处理记录")
-    assert "🔒 内部备注: 住户家里有狗,上门先打电话" in details.text
+    assert "🔒 内部备注: 住户家里有狗，上门先打电话" in details.text
 
 
 async def test_resolve_asks_what_was_done_and_the_resident_to_confirm(
@@ -274,7 +275,7 @@ async def test_reassign_to_a_colleague_tells_them_privately(
     await manager.press_label(menu, "👤 王芳")
     told = await agent.bot_says_privately("李强 将工单 SG-000001 分派给了您", since=mark)
     assert told.buttons()  # the card, to act on it from the private chat
-    await eventually(lambda: _shows(telegram, "处理人:王芳"))
+    await eventually(lambda: _shows(telegram, "处理人：王芳"))
     assert (await desk.reload(app, ticket.id)).assignee_id is not None
 
 
@@ -344,9 +345,9 @@ async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
     for i in range(8):
         await desk.file_ticket(app, telegram, resident_id=7100 + i, description=f"第{i}个")
     first_page = await said(telegram, agent, "/queue")
-    assert "第 1 页,共 2 页" in first_page.text
+    assert "第 1 页，共 2 页" in first_page.text
     telegram.press(agent, first_page, text="下一页 ▶")
-    second = await eventually(lambda: _edited_to(telegram, first_page, "第 2 页,共 2 页"))
+    second = await eventually(lambda: _edited_to(telegram, first_page, "第 2 页，共 2 页"))
     assert len([line for line in second.text.split("\n") if "SG-" in line]) == 3
 
 
@@ -375,7 +376,7 @@ async def test_details_show_the_phone_only_privately_and_only_to_assignee_or_man
     assert "+86" not in for_agent.text and "张小明" not in for_agent.text  # not the assignee
     await manager.press(shown, "details")
     for_manager = await manager.bot_says_privately("处理记录")
-    assert "住户:张小明 · 电话:+8613800000000" in for_manager.text
+    assert "住户：张小明 · 电话：+8613800000000" in for_manager.text
     assert len(telegram.messages_in(desk.SUNSHINE_GROUP)) == group_before  # nothing in the group
     assert not any("+86" in (m.text or "") for m in telegram.messages_in(desk.SUNSHINE_GROUP))
     views = await eventually(lambda: _personal_data_views(app))  # committed after the answer
@@ -391,12 +392,12 @@ async def test_details_pressed_in_a_group_by_someone_the_bot_cannot_write_to(
     shown = await manager.card(ticket)
     telegram.block_chat(desk.MANAGER)
     group_before = len(telegram.messages_in(desk.SUNSHINE_GROUP))
-    assert (await manager.press(shown, "details")).startswith("请先与我开始私聊(https://t.me/")
+    assert (await manager.press(shown, "details")).startswith("请先与我开始私聊（https://t.me/")
     assert len(telegram.messages_in(desk.SUNSHINE_GROUP)) == group_before
     assert await _personal_data_views(app) == []  # the alert came after the refusal
     telegram.unblock_chat(desk.MANAGER)
     assert await manager.press(shown, "details") == "已通过私聊发送给您。"
-    assert "电话:+8613800000000" in (await manager.bot_says_privately("处理记录")).text
+    assert "电话：+8613800000000" in (await manager.bot_says_privately("处理记录")).text
     assert len(await eventually(lambda: _personal_data_views(app))) == 1
 
 

@@ -185,7 +185,7 @@ async def test_an_invitation_link_registers_its_first_opener_once(
     newcomer = telegram.user(id=8300, first_name="周", last_name="杰")
     welcome = (await say(telegram, newcomer, f"/start {payload}")).params["text"]
     assert "您现在是 阳光花园 的客服专员" in welcome
-    await desk.bot_says(telegram, manager.id, "周 杰 已通过您的邀请加入 阳光花园,担任客服专员")
+    await desk.bot_says(telegram, manager.id, "周 杰 已通过您的邀请加入 阳光花园，担任客服专员")
     queue = (await say(telegram, newcomer, "/queue")).params["text"]
     assert "没有未结工单" in queue
 

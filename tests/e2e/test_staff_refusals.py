@@ -125,7 +125,7 @@ async def test_an_outdated_button_is_refused(
     old_reply = desk.button_data(shown, "reply")
     await agent.press(shown, "take")
     alert = await manager.press_raw(old_reply, shown.message_id)
-    assert alert == "工单状态已变化,此按钮已过期,请重新查看。"
+    assert alert == "工单状态已变化，此按钮已过期，请重新查看。"
     entries = await desk.refusals(app)
     assert [(e.actor_telegram_id, e.action, e.reason) for e in entries] == [
         (desk.MANAGER, "ticket.reply", "stale")
@@ -166,7 +166,7 @@ async def test_someone_elses_reply_prompt_cannot_be_used(
     manager: StaffChat,
 ) -> None:
     prompt = await agent.open_from_card(ticket, "reply", "✍️")
-    assert await manager.press_label(prompt, "✖ 取消") == "这条提示不是给您的,或已失效。"
+    assert await manager.press_label(prompt, "✖ 取消") == "这条提示不是给您的，或已失效。"
     await assert_refused(
         app, ticket, who=desk.MANAGER, action="ticket.compose", reason="not_your_prompt"
     )

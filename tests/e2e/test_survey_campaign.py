@@ -86,9 +86,9 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
 
     # Bo answers one question and pauses; his answer is kept.
     b1 = await surveys.press_then(
-        telegram, bo, invites[bo.id], button(invites[bo.id], "go"), "第 1 题,共 3 题"
+        telegram, bo, invites[bo.id], button(invites[bo.id], "go"), "第 1 题，共 3 题"
     )
-    b2 = await surveys.press_then(telegram, bo, b1, answer_button(b1, "3"), "第 2 题,共 3 题")
+    b2 = await surveys.press_then(telegram, bo, b1, answer_button(b1, "3"), "第 2 题，共 3 题")
     paused = await surveys.press_then(telegram, bo, b2, button(b2, "pause"), "已暂停")
     assert surveys.button_data(paused)[0].startswith("sv:go:")
     bo_invitation = await surveys.invitation(app, campaign_key=KEY, position=1)
@@ -99,13 +99,13 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     # ...resumes with /survey where he left off; text where buttons are expected asks again;
     # an old question's button changes nothing.
     resumed = await say(telegram, bo, "/survey")
-    assert resumed.params["text"].startswith("<b>第 2 题,共 3 题</b>")
+    assert resumed.params["text"].startswith("<b>第 2 题，共 3 题</b>")
     asked_again = await say(telegram, bo, "十分")
     assert asked_again.params["text"].startswith("请使用问题下方的按钮作答。")
     stale = await surveys.press_stale(telegram, bo, b1, answer_button(b1, "5"))
     assert stale.params["show_alert"] and "已经回答过" in stale.params["text"]
     b3 = await surveys.press_then(
-        telegram, bo, asked_again, answer_button(asked_again, "10"), "第 3 题,共 3 题"
+        telegram, bo, asked_again, answer_button(asked_again, "10"), "第 3 题，共 3 题"
     )
     await surveys.press_then(telegram, bo, b3, button(b3, "skipq"), "您的回答已记录")
     assert await surveys.answers(app, campaign_key=KEY, person_id=bo_invitation.person_id) == [

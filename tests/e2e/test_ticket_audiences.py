@@ -33,7 +33,7 @@ async def test_an_english_agent_in_a_chinese_group_reads_chinese_there_and_engli
 
     assert await agent.press_on_card(ticket, "take") == "您已接单 SG-000001。"  # the group's
     taken = await desk.card(telegram, desk.SUNSHINE_GROUP, "👀 SG-000001")
-    assert "状态:已接单 · 王芳 " in (taken.text or "")  # the group's words, whoever pressed
+    assert "状态：已接单 · 王芳 " in (taken.text or "")  # the group's words, whoever pressed
 
     mark = telegram.mark()
     await agent.press(taken, "reply")
@@ -95,7 +95,7 @@ async def test_staff_read_staff_wording_for_a_ticket_waiting_on_the_resident(
         app,
         desk.AGENT,
         lambda s, c, a: lifecycle.reply_to_resident(
-            s, c, ticket.id, a, "请问几点方便上门?", ask_for_answer=True
+            s, c, ticket.id, a, "请问几点方便上门？", ask_for_answer=True
         ),
     )
     waiting = await desk.card(telegram, desk.SUNSHINE_GROUP, "⏸ SG-000001")
@@ -126,7 +126,7 @@ async def test_cards_offer_only_what_fits_the_status_and_say_who_changed_it(
         *("开始处理", "修改分类", "取消工单"),
     ]  # taken: no Take; Start work and Resolve now
     status_line = (taken.text or "").split("\n")[1]
-    assert status_line.startswith("状态:已接单 · 王芳 ") and CARD_TIME.search(status_line)
+    assert status_line.startswith("状态：已接单 · 王芳 ") and CARD_TIME.search(status_line)
 
     await agent.press(taken, "start")
     started = await desk.card(telegram, desk.SUNSHINE_GROUP, "🔧 SG-000001")
@@ -137,7 +137,7 @@ async def test_cards_offer_only_what_fits_the_status_and_say_who_changed_it(
     )
     resolved = await desk.card(telegram, desk.SUNSHINE_GROUP, "✅ SG-000001")
     assert resolved.button_texts() == ["备注", "详情"]  # no re-open on a card
-    assert "状态:已解决 · 王芳 " in (resolved.text or "")
+    assert "状态：已解决 · 王芳 " in (resolved.text or "")
 
     await desk.as_actor(
         app, desk.RESIDENT, lambda s, c, a: lifecycle.confirm_fixed(s, c, ticket.id, a, None)
@@ -163,7 +163,7 @@ async def test_an_answered_menu_keeps_its_question_and_says_what_was_chosen(
         return text if "王芳" in text.split("\n")[-1] else None
 
     text = await eventually(answered)
-    assert text.startswith("SG-000001 转派给谁?") and "已转派给 王芳" in text
+    assert text.startswith("SG-000001 转派给谁？") and "已转派给 王芳" in text
 
 
 async def test_a_group_in_english_reads_the_english_names_of_its_project_and_building(

@@ -158,7 +158,7 @@ async def test_an_update_that_keeps_failing_is_parked_and_the_sender_told(
     apology = await telegram.wait_for(
         "sendMessage", lambda c: c.fault is None, chat_id=resident_zh.id
     )
-    assert apology.params["text"].startswith("抱歉,处理您上一条消息时出现问题")
+    assert apology.params["text"].startswith("抱歉，处理您上一条消息时出现问题")
 
 
 async def _help_failed_once(

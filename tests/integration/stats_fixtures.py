@@ -275,11 +275,11 @@ async def build_world(session: AsyncSession, org: Organisation) -> World:
         return {"key": key, "kind": kind, "text": {"zh": zh, "en": en}}
 
     q4_questions = [
-        asked("overall", "rating", "总体满意吗?", "Overall satisfied?"),
-        asked("cleanliness", "rating", "清洁满意吗?", "Clean enough?"),
-        asked("security", "rating", "安全满意吗?", "Safe enough?"),
-        asked("nps", "nps", "推荐吗?", "Recommend us?"),
-        asked("suggestion", "text", "建议?", "Suggestions?"),
+        asked("overall", "rating", "总体满意吗？", "Overall satisfied?"),
+        asked("cleanliness", "rating", "清洁满意吗？", "Clean enough?"),
+        asked("security", "rating", "安全满意吗？", "Safe enough?"),
+        asked("nps", "nps", "推荐吗？", "Recommend us?"),
+        asked("suggestion", "text", "建议？", "Suggestions?"),
     ]
     session.add_all(
         [

@@ -30,7 +30,7 @@ async def test_a_reply_queued_during_a_notice_is_claimed_before_its_copies(sessi
         )
         await outbox.enqueue(
             session, chat_id=2000, method="editMessageText",
-            payload={"message_id": 5, "text": "停水通知(已更正)"}, now=NOW,
+            payload={"message_id": 5, "text": "停水通知（已更正）"}, now=NOW,
             ref=announcement_ref(6),
         )  # fmt: skip
         later = NOW + timedelta(seconds=1)

@@ -89,7 +89,7 @@ async def test_waiting_on_the_resident_pauses_and_the_answer_resumes(sessionmake
     async with sessionmaker() as session, session.begin():
         staff = await actor(session, 5001)
         await lifecycle.reply_to_resident(
-            session, at(org, MONDAY_9 + H), ticket.id, staff, "几楼?", ask_for_answer=True
+            session, at(org, MONDAY_9 + H), ticket.id, staff, "几楼？", ask_for_answer=True
         )
     paused = await reload(sessionmaker, ticket.id)
     assert paused.paused_at == MONDAY_9 + H and paused.first_responded_at == MONDAY_9 + H

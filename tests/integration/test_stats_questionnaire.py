@@ -58,7 +58,7 @@ async def test_dimension_averages_in_the_order_asked_for_hq(sessionmaker, world,
     }
     assert questionnaire.dimension("cleanliness").texts == (
         ("en", "Clean enough?"),
-        ("zh", "清洁满意吗?"),
+        ("zh", "清洁满意吗？"),
     )  # type: ignore[union-attr]
     assert questionnaire.suggestion_count == 2
     assert [(s.text, s.project_name) for s in questionnaire.suggestions] == [
@@ -104,7 +104,7 @@ async def test_the_report_lists_the_newest_suggestions_and_counts_all(
     assert "· 星河广场 · “Longer opening hours for the car park”" in text
     assert "… and 1 more in /export" in text
     zh = "\n\n".join(render_report(report, org, "zh_CN"))
-    assert "• 清洁卫生: 3.0/5 分(n=4)" in zh and "建议(2 条):" in zh
+    assert "• 清洁卫生: 3.0/5 分（n=4）" in zh and "建议（2 条）：" in zh
 
 
 async def test_a_period_without_questionnaire_answers_shows_no_section(
@@ -207,9 +207,9 @@ async def test_a_two_minute_response_is_not_rounded_to_zero_hours(
     assert book.sheetnames[:3] == ["汇总", "工单", "建议"]
     tickets = list(book["工单"].iter_rows(values_only=True))
     header = tickets[0]
-    assert "首次响应用时(小时)" in header
+    assert "首次响应用时（小时）" in header
     row = next(r for r in tickets[1:] if r[0] == world.tickets["S1"].number)
-    assert row[header.index("首次响应用时(小时)")] == pytest.approx(2 / 60, abs=1e-4)
+    assert row[header.index("首次响应用时（小时）")] == pytest.approx(2 / 60, abs=1e-4)
     assert book["汇总"]["C1"].value == "说明"
 
 
@@ -230,7 +230,7 @@ async def test_the_digest_tells_the_days_questionnaire_answers(sessionmaker, wor
     assert digest.nps.responses == 5 and not digest.is_empty
     text = digest_text(org, NOW, digest, "zh_CN")
     assert "<b>昨日问卷</b> · NPS +40(n=5)" in text
-    assert "• 清洁卫生: 3.0/5 分(n=4)" in text
+    assert "• 清洁卫生: 3.0/5 分（n=4）" in text
     assert "💬 “More benches in the garden”" in text
 
 

@@ -108,7 +108,7 @@ async def test_reopen_rearms_resolution_and_waiting_pauses_the_clock(
         agent = await actor(session, 5001)
         await lifecycle.take(session, ctx, ticket.id, agent, None)
         waiting = await lifecycle.reply_to_resident(
-            session, ctx, ticket.id, agent, "请问具体位置?", ask_for_answer=True
+            session, ctx, ticket.id, agent, "请问具体位置？", ask_for_answer=True
         )
         assert waiting.status is TicketStatus.WAITING_ON_RESIDENT
         due_before = waiting.resolution_due_at

@@ -67,7 +67,7 @@ def _with_survey(tmp_path: Path, survey: str) -> list[str]:
         ('[survey]\nschedule = "0 10 * * 1"\n', "as a name (mon, tue"),
         (
             '[survey]\n[[survey.questions]]\nkey = "recommend"\nkind = "nps"\n'
-            'text = { zh = "推荐?", en = "Recommend?" }\n',
+            'text = { zh = "推荐？", en = "Recommend?" }\n',
             'the "nps" question',
         ),
         (

@@ -80,6 +80,24 @@ def test_placeholders_survive_translation(locale: str) -> None:
                 )
 
 
+# A half-width mark against a Chinese character: "谢谢!", "电话:{phone}", "吗?现在"
+# (HTML tags and entities such as ``&lt;`` are not text; a time's "10:00" is not next to one).
+_HALF_WIDTH_IN_CHINESE = re.compile(r"[\u4e00-\u9fff][,!?:;()]|[,!?:;()][\u4e00-\u9fff]")
+
+
+def test_chinese_sentences_use_full_width_punctuation() -> None:
+    """Chinese text is punctuated with full-width marks (，。！？：；（）), as residents type
+    and read it; a half-width one against a Chinese character reads as a typo."""
+    found = [
+        string
+        for message in catalog("zh_CN")
+        if message.id
+        for string in _strings(message)
+        if _HALF_WIDTH_IN_CHINESE.search(re.sub(r"<[^>]*>|&[a-z]+;", " ", string))
+    ]
+    assert found == []
+
+
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
 def test_compiled_catalog_matches_the_po_file(locale: str) -> None:
     compiled = gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[locale])

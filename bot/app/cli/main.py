@@ -40,8 +40,8 @@ Where to put it:
   - or in the environment:                 export BOT_TOKEN=123456789:AAE...
 Then run the same command again.
 
-未设置 BOT_TOKEN。请在 Telegram 中向 @BotFather 发送 /newbot 获取令牌,
-然后写入本目录下的 .env 文件(BOT_TOKEN=...)或设置环境变量后重新运行。
+未设置 BOT_TOKEN。请在 Telegram 中向 @BotFather 发送 /newbot 获取令牌，
+然后写入本目录下的 .env 文件（BOT_TOKEN=...）或设置环境变量后重新运行。
 """
 
 
@@ -49,7 +49,7 @@ BAD_TOKEN_MESSAGE = """\
 BOT_TOKEN does not look like a Telegram bot token (digits, a colon, then letters,
 digits, '-' or '_', e.g. 123456789:AAE...). Copy it again from @BotFather.
 
-BOT_TOKEN 格式不正确,请从 @BotFather 重新复制令牌。
+BOT_TOKEN 格式不正确，请从 @BotFather 重新复制令牌。
 """
 
 

@@ -797,21 +797,21 @@ def _chip(key: str, zh: str, en: str) -> ReasonChip:
 
 def _default_questions() -> list[SurveyQuestion]:
     return [
-        _question("overall", "rating", "总体而言,您对我们的物业服务满意吗?",
+        _question("overall", "rating", "总体而言，您对我们的物业服务满意吗？",
                   "Overall, how satisfied are you with our property services?"),
-        _question("cleanliness", "rating", "您对公共区域的清洁卫生满意吗?",
+        _question("cleanliness", "rating", "您对公共区域的清洁卫生满意吗？",
                   "How satisfied are you with the cleanliness of common areas?"),
-        _question("security", "rating", "您对小区的安全与秩序维护满意吗?",
+        _question("security", "rating", "您对小区的安全与秩序维护满意吗？",
                   "How satisfied are you with security and safety?"),
-        _question("repairs", "rating", "您对维修和设施维护满意吗?",
+        _question("repairs", "rating", "您对维修和设施维护满意吗？",
                   "How satisfied are you with repairs and maintenance?"),
-        _question("staff_attitude", "rating", "您对工作人员的服务态度满意吗?",
+        _question("staff_attitude", "rating", "您对工作人员的服务态度满意吗？",
                   "How satisfied are you with our staff's attitude?"),
-        _question("communication", "rating", "您对我们的沟通和信息通知满意吗?",
+        _question("communication", "rating", "您对我们的沟通和信息通知满意吗？",
                   "How satisfied are you with how we keep you informed?"),
-        _question(NPS_QUESTION_KEY, "nps", "您有多大可能向亲友或邻居推荐我们的物业服务?",
+        _question(NPS_QUESTION_KEY, "nps", "您有多大可能向亲友或邻居推荐我们的物业服务？",
                   "How likely are you to recommend us to a friend or neighbour?"),
-        _question("suggestion", "text", "您对我们还有什么意见或建议?",
+        _question("suggestion", "text", "您对我们还有什么意见或建议？",
                   "What should we improve? Any suggestion is welcome."),
     ]  # fmt: skip
 
