@@ -120,6 +120,16 @@ def zone_name(zone: ZoneInfo, locale: str) -> str:
     return translate(locale, N_("{city} time"), city=city)
 
 
+def labelled(locale: str, label: str, value: str) -> str:
+    """``label: value`` punctuated as the locale writes it (Chinese: ``label：value``)."""
+    return translate(locale, N_("{label}: {value}"), label=label, value=value)
+
+
+def with_aside(locale: str, text: str, aside: str) -> str:
+    """``text (aside)`` punctuated as the locale writes it (Chinese: ``text（aside）``)."""
+    return translate(locale, N_("{text} ({aside})"), text=text, aside=aside)
+
+
 def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     """A time in the reader's timezone, to the minute."""
     if moment is None:

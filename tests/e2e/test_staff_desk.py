@@ -209,7 +209,7 @@ async def test_a_note_is_kept_in_the_history_but_never_reaches_the_resident(
     assert not any("狗" in str(m.payload) for m in await desk.queued_to(app, desk.RESIDENT))
     await agent.press_on_card(ticket, "details")
     details = await agent.bot_says_privately("处理记录")
-    assert "🔒 内部备注: 住户家里有狗，上门先打电话" in details.text
+    assert "🔒 内部备注：住户家里有狗，上门先打电话" in details.text
 
 
 async def test_resolve_asks_what_was_done_and_the_resident_to_confirm(

@@ -25,6 +25,7 @@ from bot.presentation.stats.texts import (
     pack_messages,
     suggestion_text,
 )
+from bot.presentation.texts import labelled
 from bot.services.context import Context
 from bot.services.stats.digest import digest_key
 from bot.services.stats.notices import DailyDigest
@@ -117,7 +118,8 @@ def _questionnaire_section(org: Organisation, digest: DailyDigest, locale: str) 
         )
     ]
     lines += [
-        f"• {html.escape(dimension_name(org, locale, d))}: {mean_text(locale, d)}" for d in answered
+        "• " + labelled(locale, html.escape(dimension_name(org, locale, d)), mean_text(locale, d))
+        for d in answered
     ]
     for suggestion in questionnaire.suggestions:
         lines.append(f"💬 “{suggestion_text(suggestion.text, COMMENT_CHARS)}”")

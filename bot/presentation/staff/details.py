@@ -18,7 +18,13 @@ from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.buttons.tickets import HistoryPage
 from bot.presentation.message_split import TEXT_LIMIT, split_html, units
 from bot.presentation.staff.card import card_text
-from bot.presentation.texts import initials, local_time, project_label, staff_status_name
+from bot.presentation.texts import (
+    initials,
+    labelled,
+    local_time,
+    project_label,
+    staff_status_name,
+)
 from bot.services.tickets.queries import HistoryLine, TicketDetails
 from storage.models import TicketStatus
 
@@ -157,9 +163,10 @@ async def _layout(
     history = []
     for line in info.lines:
         text = f"{local_time(line.at, zone)} · {_who(line, info.personal, locale)}"
-        text += f" · {_what(line, locale)}"
+        what = _what(line, locale)
         if line.body:
-            text += f": {html.escape(_clip(line.body))}"
+            what = labelled(locale, what, html.escape(_clip(line.body)))
+        text += f" · {what}"
         history.append(text)
     head_text = "\n".join(head)
     title = translate(locale, N_("History (notes included, staff only):"))

@@ -7,7 +7,14 @@ import html
 from bot.config.orgfile import Organisation, display_name
 from bot.i18n import N_, NP_, translate, translate_plural
 from bot.presentation.stats.self_service import self_service_lines
-from bot.presentation.texts import category_name, kind_name, project_label, zone_name
+from bot.presentation.texts import (
+    category_name,
+    kind_name,
+    labelled,
+    project_label,
+    with_aside,
+    zone_name,
+)
 from bot.services.stats.figures import (
     Compliance,
     Dimension,
@@ -198,7 +205,10 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
         volume = report.by_kind.get(kind.value)
         if volume and (volume.opened or volume.resolved or volume.open_now):
             tickets.append(
-                f"• {html.escape(kind_name(locale, kind))}: {volume_text(locale, volume)}"
+                "• "
+                + labelled(
+                    locale, html.escape(kind_name(locale, kind)), volume_text(locale, volume)
+                )
             )
     sections.append(tickets)
 
@@ -208,10 +218,8 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
         for key, opened in top:
             volume = report.by_category[key]
             share = pct(100.0 * opened / totals.opened if totals.opened else None)
-            lines.append(
-                f"• {html.escape(category_label(org, locale, key))} ({share}): "
-                + volume_text(locale, volume)
-            )
+            name = with_aside(locale, html.escape(category_label(org, locale, key)), share)
+            lines.append("• " + labelled(locale, name, volume_text(locale, volume)))
         sections.append(lines)
 
     escalations = ", ".join(
@@ -306,10 +314,8 @@ def _questionnaire_lines(report: StatsReport, org: Organisation, locale: str) ->
         return []
     lines = [translate(locale, N_("<b>Questionnaire</b> (answers in the period, 1–5)"))]
     for dimension in answered:
-        lines.append(
-            f"• {html.escape(dimension_name(org, locale, dimension))}: "
-            + mean_text(locale, dimension)
-        )
+        name = html.escape(dimension_name(org, locale, dimension))
+        lines.append("• " + labelled(locale, name, mean_text(locale, dimension)))
     if count:
         lines.append(translate(locale, N_("Suggestions ({count}):"), count=count))
         lines += [
@@ -336,7 +342,7 @@ def _suggestion_line(
 def _table(locale: str, title: str, rows: list[tuple[str, str]]) -> list[str]:
     """A titled list of at most ``TABLE_ROWS`` rows; the rest are in /export."""
     lines = [translate(locale, title)]
-    lines += [f"• {html.escape(name)}: {text}" for name, text in rows[:TABLE_ROWS]]
+    lines += ["• " + labelled(locale, html.escape(name), text) for name, text in rows[:TABLE_ROWS]]
     if len(rows) > TABLE_ROWS:
         lines.append(
             translate(locale, N_("… and {count} more in /export"), count=len(rows) - TABLE_ROWS)
