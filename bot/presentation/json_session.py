@@ -108,10 +108,8 @@ class JsonSession(AiohttpSession):
         files: dict[str, InputFile] = {}
         payload: dict[str, Any] = {}
         for key, value in method.model_dump(warnings=False).items():
-            if isinstance(value, datetime.datetime):
+            if isinstance(value, datetime.datetime):  # a number, as Telegram documents it
                 value = round(value.timestamp())
-            elif isinstance(value, datetime.timedelta):
-                value = round((datetime.datetime.now(datetime.UTC) + value).timestamp())
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             # The form leaves out what is None or empty; so does the JSON body.
             if prepared is None or prepared == "":
