@@ -16,6 +16,7 @@ tickets")`` and translate it with :func:`translate_plural` (handlers use aiogram
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -57,6 +58,17 @@ def translate(locale: str, message: str, **values: object) -> str:
     """Translate ``message`` into ``locale`` and fill its ``{placeholders}``."""
     text = _catalog(normalise_locale(locale) or DEFAULT_LOCALE).gettext(message)
     return text.format(**values) if values else text
+
+
+def listed(locale: str, items: Iterable[str]) -> str:
+    """Items one after another as the locale lists them (``a, b, c``; Chinese: ``a、b、c``)."""
+    result = ""
+    for item in items:
+        if result:
+            result = translate(locale, N_("{first}, {second}"), first=result, second=item)
+        else:
+            result = item
+    return result
 
 
 def normalise_locale(code: str | None) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.config.orgfile.models import FaqEntry, display_name
-from bot.i18n import N_, NP_, translate, translate_plural
+from bot.i18n import N_, NP_, listed, translate, translate_plural
 from bot.presentation.buttons.announcements import (
     ComposeChoice,
     ComposeStep,
@@ -76,7 +76,7 @@ async def place_names(
                 names.append(display_name(org.project(project_key).building(building_key), locale))
             except KeyError:
                 names.append(name)
-        return "、".join(names) if _language(locale) == "zh" else ", ".join(names)
+        return listed(locale, names)
     projects = await session.execute(
         select(OrgUnit.key, OrgUnit.name).where(OrgUnit.id.in_(announcement.project_ids))
     )
@@ -86,7 +86,7 @@ async def place_names(
             names.append(display_name(org.project(key), locale))
         except KeyError:
             names.append(name)
-    return "、".join(names) if _language(locale) == "zh" else ", ".join(names)
+    return listed(locale, names)
 
 
 def notice_body(

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config.orgfile import load_organisation
+from bot.presentation.stats.texts import render_report
 from bot.services.stats import satisfaction as sat
 from bot.services.stats import tickets
 from bot.services.stats.figures import Compliance, EscalationCount, RepeatComplaint
@@ -118,13 +119,19 @@ async def test_percentiles_of_an_even_count_interpolate(sessionmaker, world, per
     assert resolutions.p90 == pytest.approx(50.1 * HOUR)
 
 
-async def test_escalations_by_ladder_and_level(sessionmaker, world, period) -> None:
+async def test_escalations_by_ladder_and_level(sessionmaker, world, period, org_file) -> None:
     report = await _report(sessionmaker, "hq", period)
     assert report.escalations == [
         EscalationCount("response", 1, 2),
         EscalationCount("response", 2, 1),
         EscalationCount("resolution", 1, 1),
     ]
+    # Listed as each language lists things.
+    org = load_organisation(org_file)
+    english = "\n".join(render_report(report, org, "en"))
+    assert "Escalations: response L1 ×2, response L2 ×1, resolution L1 ×1" in english
+    chinese = "\n".join(render_report(report, org, "zh_CN"))
+    assert "升级：响应第 1 级 ×2、响应第 2 级 ×1、解决第 1 级 ×1" in chinese
 
 
 async def test_reopen_rate_of_tickets_opened_and_resolved(sessionmaker, world, period) -> None:

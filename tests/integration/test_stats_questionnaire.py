@@ -229,7 +229,7 @@ async def test_the_digest_tells_the_days_questionnaire_answers(sessionmaker, wor
     assert _means(digest.questionnaire)["cleanliness"] == (4, 3.0)
     assert digest.nps.responses == 5 and not digest.is_empty
     text = digest_text(org, NOW, digest, "zh_CN")
-    assert "<b>昨日问卷</b> · NPS +40(n=5)" in text
+    assert "<b>昨日问卷</b> · NPS +40（n=5）" in text
     assert "• 清洁卫生：3.0/5 分（n=4）" in text
     assert "💬 “More benches in the garden”" in text
 

@@ -83,17 +83,27 @@ def test_placeholders_survive_translation(locale: str) -> None:
 # A half-width mark against a Chinese character: "谢谢!", "电话:{phone}", "吗?现在"
 # (HTML tags and entities such as ``&lt;`` are not text; a time's "10:00" is not next to one).
 _HALF_WIDTH_IN_CHINESE = re.compile(r"[\u4e00-\u9fff][,!?:;()]|[,!?:;()][\u4e00-\u9fff]")
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+# Not text: HTML tags and entities, placeholders (their values are filled in), links.
+_NOT_TEXT = re.compile(r"<[^>]*>|&[a-z]+;|\{[^}]*\}|https?://\S+")
+
+
+def _chinese_text(string: str) -> str:
+    return _NOT_TEXT.sub(" ", string)
 
 
 def test_chinese_sentences_use_full_width_punctuation() -> None:
     """Chinese text is punctuated with full-width marks (，。！？：；（）), as residents type
-    and read it; a half-width one against a Chinese character reads as a typo."""
+    and read it; a half-width one against a Chinese character reads as a typo, and so does
+    a half-width bracket anywhere in a Chinese message ("{p90}(n={count})" is read with the
+    Chinese its value follows)."""
     found = [
         string
         for message in catalog("zh_CN")
         if message.id
         for string in _strings(message)
-        if _HALF_WIDTH_IN_CHINESE.search(re.sub(r"<[^>]*>|&[a-z]+;", " ", string))
+        if _HALF_WIDTH_IN_CHINESE.search(_chinese_text(string))
+        or (_CHINESE.search(_chinese_text(string)) and re.search(r"[()]", _chinese_text(string)))
     ]
     assert found == []
 

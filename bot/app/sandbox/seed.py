@@ -209,7 +209,7 @@ async def seed(sandbox: Sandbox) -> None:
 
     wang = await register(telegram, AUNTIE_WANG, "王秀英", ("2号楼", "101"), manager)
     mark = wang.mark()
-    await file_ticket(wang, "🔧 报修", "power", ":unit:", "客厅的插座没电了,空开没有跳。")
+    await file_ticket(wang, "🔧 报修", "power", ":unit:", "客厅的插座没电了，空开没有跳。")
     card = await staff_press(agent, mark, "take", with_button("tk:resolve:"))
     prompt = await agent.press(card, data="tk:resolve:", wanted=sent)
-    await agent.say("已更换插座,恢复供电。", reply_to=prompt)
+    await agent.say("已更换插座，恢复供电。", reply_to=prompt)

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Category, Organisation
-from bot.i18n import N_
+from bot.i18n import N_, listed
 from bot.presentation.buttons.residents import (
     FILE_AS_PROPOSED,
     NEW_REQUEST,
@@ -272,7 +272,7 @@ def which_ticket(flow_id: int, tickets: list[OpenTicket], *, waiting: bool) -> R
     is this about, or is it new?"""
     rows = _add_to_rows(flow_id, tickets)
     rows.append([(_("📝 A new request"), TicketChosen(flow=flow_id, ticket_id=NEW_REQUEST).pack())])
-    numbers = ", ".join(t.number for t in tickets)
+    numbers = listed(get_i18n().current_locale, (t.number for t in tickets))
     if waiting:
         question = _(
             "The property office is waiting for your answer on {numbers}. Which one is this about?"

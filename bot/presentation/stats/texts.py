@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from bot.config.orgfile import Organisation, display_name
-from bot.i18n import N_, NP_, translate, translate_plural
+from bot.i18n import N_, NP_, listed, translate, translate_plural
 from bot.presentation.stats.self_service import self_service_lines
 from bot.presentation.texts import (
     category_name,
@@ -222,14 +222,17 @@ def render_report(report: StatsReport, org: Organisation, locale: str) -> list[s
             lines.append("• " + labelled(locale, name, volume_text(locale, volume)))
         sections.append(lines)
 
-    escalations = ", ".join(
-        t(
-            N_("{ladder} L{level} ×{count}"),
-            ladder=t(LADDER_NAMES.get(e.ladder, e.ladder)),
-            level=e.level,
-            count=e.count,
-        )
-        for e in report.escalations
+    escalations = listed(
+        locale,
+        (
+            t(
+                N_("{ladder} L{level} ×{count}"),
+                ladder=t(LADDER_NAMES.get(e.ladder, e.ladder)),
+                level=e.level,
+                count=e.count,
+            )
+            for e in report.escalations
+        ),
     )
     sections.append(
         [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, translate
+from bot.i18n import N_, listed, translate
 from bot.services import access, audit
 from bot.services.context import Context
 from bot.services.people import Actor
@@ -50,7 +50,7 @@ def reason_names(ctx: Context, keys: Sequence[str]) -> str:
     """The reason chips' names in the staff's language, as one line."""
     chips = {c.key: c for c in [*ctx.org.survey.low_reasons, *ctx.org.survey.high_reasons]}
     names = [chips[key].name.get(ctx.group_locale) if key in chips else key for key in keys]
-    return ", ".join(names)
+    return listed(ctx.group_locale, names)
 
 
 def _complaint_category(ctx: Context, key: str | None) -> str | None:
