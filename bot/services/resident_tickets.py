@@ -138,21 +138,22 @@ def _pages(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
 
 
-async def _place(session: AsyncSession, ticket: Ticket) -> str:
+async def _place(session: AsyncSession, ticket: Ticket, org: Organisation, locale: str) -> str:
     parts = []
     if ticket.property_unit_id is not None:
         label = await unit_label(session, ticket.property_unit_id)
         if label is not None:
-            parts.append(label.short)
+            parts.append(label.named_for(org, locale).short)
     if ticket.location_text:
         parts.append(ticket.location_text)
     return " / ".join(parts)
 
 
 async def ticket_view(
-    session: AsyncSession, org: Organisation, actor: Actor, ticket_id: int
+    session: AsyncSession, org: Organisation, actor: Actor, ticket_id: int, locale: str = ""
 ) -> TicketView:
-    """The ticket as its resident (or a neighbour who joined it) may see it."""
+    """The ticket as its resident (or a neighbour who joined it) may see it (its place
+    named as people of ``locale`` read it)."""
     ticket = await session.get(Ticket, ticket_id, populate_existing=True)
     if ticket is None:
         raise TicketNotFound
@@ -174,7 +175,7 @@ async def ticket_view(
     return TicketView(
         ticket=ticket,
         is_owner=ticket.resident_id == actor.person_id,
-        place=await _place(session, ticket),
+        place=await _place(session, ticket, org, locale),
         zone=await project_zone(session, org, ticket.project_id),
         photos=int(photos or 0),
         history=lines,  # all of it: the detail is paged

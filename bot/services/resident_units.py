@@ -58,8 +58,22 @@ class UnitLabel:
 
 @dataclass(frozen=True)
 class Choice:
+    """Something to choose from a list: a project, a building or a unit (with, for the
+    first two, their keys in the organisation file, which has their names in English)."""
+
     id: int
     name: str
+    key: str = ""
+    project_key: str = ""
+
+    def named_for(self, org: Organisation, locale: str) -> str:
+        """The project's or building's name as people of ``locale`` read it."""
+        try:
+            project = org.project(self.project_key or self.key)
+            named = project.building(self.key) if self.project_key else project
+        except KeyError:
+            return self.name
+        return display_name(named, locale)
 
 
 def label_query():
@@ -162,15 +176,15 @@ PROJECT_TAKES_TICKETS = (
 
 
 async def _choices(
-    session: AsyncSession, id_column: Any, label_column: Any, *where: ColumnElement[bool]
+    session: AsyncSession, columns: tuple[Any, ...], *where: ColumnElement[bool]
 ) -> list[Choice]:
-    """The rows that match ``where``, as choices (id, label) in id order."""
-    rows = await session.execute(select(id_column, label_column).where(*where).order_by(id_column))
+    """The rows that match ``where``, as choices (id, label, keys…) in id order."""
+    rows = await session.execute(select(*columns).where(*where).order_by(columns[0]))
     return [Choice(*row) for row in rows]
 
 
 async def active_projects(session: AsyncSession) -> list[Choice]:
-    return await _choices(session, OrgUnit.id, OrgUnit.name, *PROJECT_TAKES_TICKETS)
+    return await _choices(session, (OrgUnit.id, OrgUnit.name, OrgUnit.key), *PROJECT_TAKES_TICKETS)
 
 
 async def project_name(
@@ -193,18 +207,17 @@ async def project_name(
 async def buildings_of(session: AsyncSession, project_id: int) -> list[Choice]:
     return await _choices(
         session,
-        Building.id,
-        Building.name,
+        (Building.id, Building.name, Building.key, OrgUnit.key),
         Building.project_id == project_id,
         Building.active.is_(True),
+        OrgUnit.id == Building.project_id,
     )
 
 
 async def units_in(session: AsyncSession, building_id: int) -> list[Choice]:
     return await _choices(
         session,
-        PropertyUnit.id,
-        PropertyUnit.key,
+        (PropertyUnit.id, PropertyUnit.key),
         PropertyUnit.building_id == building_id,
         PropertyUnit.active.is_(True),
     )

@@ -103,7 +103,7 @@ async def advance(message: Message, desk: KnownDesk, draft: Draft) -> None:
         reply, step = texts.ask_audience(draft, units, locale), NoticeSteps.choosing
     elif not draft.buildings_chosen:
         buildings = await buildings_of(desk.session, draft.unit_id)
-        names = [(b.id, b.name) for b in buildings]
+        names = [(b.id, b.named_for(desk.ctx.org, locale)) for b in buildings]
         reply, step = texts.ask_buildings(draft, names, locale), NoticeSteps.choosing
     elif draft.kind is None:
         reply, step = texts.ask_kind(draft, locale), NoticeSteps.choosing

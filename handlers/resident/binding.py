@@ -9,6 +9,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,7 +72,7 @@ async def redeem_code(
         return False
     await message.answer(
         _("✅ You are now registered for {unit}. You can file requests for it.").format(
-            unit=html.escape(label.full)
+            unit=html.escape(label.named_for(organisation, get_i18n().current_locale).full)
         )
     )
     return True
@@ -91,7 +92,13 @@ async def choose_method(callback: CallbackQuery, callback_data: BindChoice, turn
     elif callback_data.what is BindStep.PICK:
         await state.clear()
         projects = await resident_units.active_projects(turn.session)
-        buttons = [(p.name, BindChoice(what=BindStep.PROJECT, id=p.id).pack()) for p in projects]
+        buttons = [
+            (
+                p.named_for(turn.ctx.org, turn.locale),
+                BindChoice(what=BindStep.PROJECT, id=p.id).pack(),
+            )
+            for p in projects
+        ]
         await callback.message.answer(
             _("Which property do you live or work in?"), reply_markup=inline(in_rows(buttons, 2))
         )
@@ -127,7 +134,7 @@ async def place_chosen(callback: CallbackQuery, callback_data: BindChoice, turn:
     assert isinstance(callback.message, Message)
     message, chosen = callback.message, callback_data.id
     if callback_data.what is BindStep.PROJECT:
-        await _offer_buildings(callback, message, turn.session, chosen)
+        await _offer_buildings(callback, message, turn.session, turn.ctx.org, chosen)
     elif callback_data.what is BindStep.BUILDING:
         await _offer_units(callback, message, turn.state, turn.session, chosen)
     else:
@@ -137,11 +144,19 @@ async def place_chosen(callback: CallbackQuery, callback_data: BindChoice, turn:
 
 
 async def _offer_buildings(
-    callback: CallbackQuery, message: Message, session: AsyncSession, project_id: int
+    callback: CallbackQuery,
+    message: Message,
+    session: AsyncSession,
+    org: Organisation,
+    project_id: int,
 ) -> None:
     buildings = await resident_units.buildings_of(session, project_id) or _stale()
     await callback.answer()
-    buttons = [(b.name, BindChoice(what=BindStep.BUILDING, id=b.id).pack()) for b in buildings]
+    locale = get_i18n().current_locale
+    buttons = [
+        (b.named_for(org, locale), BindChoice(what=BindStep.BUILDING, id=b.id).pack())
+        for b in buildings
+    ]
     await replace_text(message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3)))
 
 
@@ -198,7 +213,7 @@ async def _request(
         _(
             "Your request for {unit} was sent to the property office. I will tell you "
             "as soon as they confirm it."
-        ).format(unit=html.escape(label.full))
+        ).format(unit=html.escape(label.named_for(ctx.org, get_i18n().current_locale).full))
     )
 
 

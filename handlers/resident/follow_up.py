@@ -53,7 +53,9 @@ async def _pressed_data(state: FSMContext, pressed: FollowUpChoice) -> dict[str,
 
 async def ask(callback: CallbackQuery, callback_data: ResidentTicketAction, turn: Turn) -> None:
     """Comment, cancel or re-open: check it is possible now, then ask for the words."""
-    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, callback_data.ticket_id)
+    view = await ticket_view(
+        turn.session, turn.ctx.org, turn.actor, callback_data.ticket_id, turn.locale
+    )
     kind = Kind(callback_data.action)
     resident_tickets.check_follow_up(view, kind, callback_data.version)
     await callback.answer()
@@ -68,7 +70,7 @@ async def ask(callback: CallbackQuery, callback_data: ResidentTicketAction, turn
 async def confirm(callback: CallbackQuery, callback_data: ResidentTicketAction, turn: Turn) -> None:
     ticket_id, session, actor = callback_data.ticket_id, turn.session, turn.actor
     await lifecycle.confirm_fixed(session, turn.ctx, ticket_id, actor, callback_data.version)
-    view = await ticket_view(session, turn.ctx.org, actor, ticket_id)
+    view = await ticket_view(session, turn.ctx.org, actor, ticket_id, turn.locale)
     await callback.answer(_("Thank you! The ticket is closed."))
     await show_in_place(callback, texts.detail(view, turn.ctx.org))
 

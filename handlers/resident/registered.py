@@ -16,6 +16,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import get_i18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import registration
@@ -34,6 +35,11 @@ class Turn:
     state: FSMContext
     session: AsyncSession
     ctx: Context
+
+    @property
+    def locale(self) -> str:
+        """The language the resident reads (chosen for this update by the i18n middleware)."""
+        return get_i18n().current_locale
 
 
 class RegisteredResidentMiddleware(BaseMiddleware):

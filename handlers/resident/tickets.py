@@ -33,7 +33,7 @@ async def turn_detail_page(
 
 
 async def _detail(callback: CallbackQuery, turn: Turn, ticket_id: int, *, page: int) -> None:
-    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, ticket_id)
+    view = await ticket_view(turn.session, turn.ctx.org, turn.actor, ticket_id, turn.locale)
     await callback.answer()
     await show_in_place(callback, texts.detail(view, turn.ctx.org, page=page))
 

@@ -148,6 +148,14 @@ async def test_english_speakers_read_the_english_names(
     )
     offer = await alice.say("The kitchen tap is leaking")
     assert "<b>Building 1 101</b>" in offer.params["text"]
+    intro = await alice.press(offer, "✅ Yes, that's right")
+    photos = await alice.message_after(intro)
+    summary = await alice.press(photos, "No photos")
+    assert "Where: Sunshine Garden Building 1 101" in summary.params["text"]
+    await alice.press(summary, "✅ Submit")
+    listing = await alice.say("📋 My tickets")
+    detail = await alice.press(listing, buttons(listing)[0], expect="editMessageText")
+    assert "Building 1 101" in detail.params["text"]
     profile = await alice.say("/profile")
     assert "Sunshine Garden Building 1 101" in profile.params["text"]
     xiaoming = ResidentChat(alice.app, telegram, resident_zh, name="张小明")

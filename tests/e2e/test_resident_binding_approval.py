@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import BindingRequest, BindingStatus, ResidentUnit
 from tests.e2e import residents
-from tests.e2e.conftest import say
+from tests.e2e.conftest import AppFactory, org_file_edited, say
 
 
 async def request_unit(
@@ -132,3 +134,54 @@ async def test_typed_unit_number_is_accepted_after_choosing_the_building(
     assert "星河广场 A座 S02" in sent.params["text"]
     card = await telegram.wait_for("sendMessage", chat_id=-1009000000200)
     assert "星河广场 A座 S02" in card.params["text"]
+
+
+async def test_english_speakers_choose_and_read_the_english_names(
+    start_app: AppFactory,
+    org_file: Path,
+    tmp_path: Path,
+    telegram: FakeTelegramServer,
+    resident_en: FakeUser,
+) -> None:
+    """Where the organisation file names a project and a building in English, an English
+    speaker chooses among those names and reads them in the bot's answers; the staff group
+    reads its own language."""
+    named = org_file_edited(
+        org_file,
+        tmp_path,
+        ('name = "阳光花园"\n', 'name = "阳光花园"\nname_en = "Sunshine Garden"\n'),
+        ('name = "1号楼"\n', 'name = "1号楼"\n  name_en = "Building 1"\n'),
+    )
+    app = await start_app(bot_config=named)
+    offer = await residents.register(telegram, resident_en, "Alice")
+    projects = await residents.press(telegram, resident_en, offer, "🏠 Choose my unit")
+    assert residents.buttons(projects) == ["Sunshine Garden", "星河广场"]  # no English name
+    buildings = await residents.press(
+        telegram, resident_en, projects, "Sunshine Garden", expect="editMessageText"
+    )
+    assert residents.buttons(buildings) == ["Building 1", "2号楼"]
+    units = await residents.press(
+        telegram, resident_en, buildings, "Building 1", expect="editMessageText"
+    )
+    sent = await residents.press(telegram, resident_en, units, "201")
+    assert sent.params["text"].startswith("Your request for Sunshine Garden Building 1 201 was")
+
+    card = await group_card(telegram)
+    assert "阳光花园 1号楼 201" in card.params["text"]
+    agent = telegram.user(id=5001, first_name="王芳")
+    mark = telegram.mark()
+    telegram.press(agent, residents.message_of(card), text="✅ 批准")
+    told = await telegram.wait_for("sendMessage", chat_id=resident_en.id, since=mark)
+    assert told.params["text"].startswith(
+        "✅ The property office confirmed your unit Sunshine Garden Building 1 201."
+    )
+
+    # A neighbour with a unit code reads the same names.
+    codes = await residents.issue_code(app)
+    bob = telegram.user(id=7010, first_name="Bob", language_code="en")
+    offer = await residents.register(telegram, bob, "Bob")
+    await residents.press(telegram, bob, offer, "🔑 I have a unit code")
+    bound = await say(telegram, bob, codes["102"])
+    assert bound.params["text"].startswith(
+        "✅ You are now registered for Sunshine Garden Building 1 102."
+    )

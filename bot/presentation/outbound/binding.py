@@ -95,4 +95,5 @@ async def binding_decided(session: AsyncSession, ctx: Context, notice: BindingDe
     if recipient is None or label is None:
         return
     told = TOLD_APPROVED if notice.approved else TOLD_REJECTED
-    await tell(session, ctx, recipient, told, unit=html.escape(label.full))
+    unit = label.named_for(ctx.org, recipient.locale).full
+    await tell(session, ctx, recipient, told, unit=html.escape(unit))
