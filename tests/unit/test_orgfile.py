@@ -465,15 +465,16 @@ def test_csv_is_merged_with_inline_buildings(tmp_path: Path) -> None:
             [[projects.buildings]]
             key = 1
             name = "1号楼"
+            name_en = "Building 1"
             """,
         ),
     )
     org = load_organisation(toml)
     project = org.project("p")
-    assert [(b.key, b.name) for b in project.buildings] == [
-        ("2", "2号楼"),
-        ("1", "1号楼"),
-        ("G", "G"),
+    assert [(b.key, b.name, b.name_en) for b in project.buildings] == [
+        ("2", "2号楼", None),
+        ("1", "1号楼", "Building 1"),  # its units all from the CSV, its English name kept
+        ("G", "G", None),
     ]
     assert [u.key for u in project.building("2").units] == ["202", "203", "201"]
     assert project.building("2").unit("201").floor is None

@@ -124,18 +124,19 @@ async def register(
     telegram: FakeTelegramServer,
     resident: Person,
     full_name: str,
-    unit: tuple[str, str],
+    unit: tuple[str, str, str],
     staff: Talker,
 ) -> Talker:
-    """/start, agree, name, phone; a unit chosen, which the project's staff group approves."""
+    """/start, agree, name, phone; a unit chosen (project, building and unit as the
+    resident reads them), which the project's staff group approves."""
     me = Talker(telegram, resident, resident.telegram_id)
     notice = await me.say("/start", with_button("rc:"))
     await me.press(notice, data="rc:1")
     await me.say(full_name)
     offer = await me.share_contact(with_button("rb:pick"))
-    building, number = unit
+    project, building, number = unit
     projects = await me.press(offer, data="rb:pick:0")
-    buildings = await me.press(projects, "阳光花园")
+    buildings = await me.press(projects, project)
     units = await me.press(buildings, building)
     mark = me.mark()
     await me.press(units, number)
@@ -187,7 +188,9 @@ async def seed(sandbox: Sandbox) -> None:
     manager = Talker(telegram, cast.people[cast.pane("manager").chat_id], project.chat_id)
     photo = sample_photo()
 
-    alice = await register(telegram, ALICE, "Alice Chen", ("1号楼", "302"), agent)
+    alice = await register(
+        telegram, ALICE, "Alice Chen", ("Sunshine Garden", "Building 1", "302"), agent
+    )
     mark = alice.mark()
     await file_ticket(
         alice,
@@ -207,7 +210,7 @@ async def seed(sandbox: Sandbox) -> None:
         where="Building 1, the flat above mine",
     )
 
-    wang = await register(telegram, AUNTIE_WANG, "王秀英", ("2号楼", "101"), manager)
+    wang = await register(telegram, AUNTIE_WANG, "王秀英", ("阳光花园", "2号楼", "101"), manager)
     mark = wang.mark()
     await file_ticket(wang, "🔧 报修", "power", ":unit:", "客厅的插座没电了，空开没有跳。")
     card = await staff_press(agent, mark, "take", with_button("tk:resolve:"))

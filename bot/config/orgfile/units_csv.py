@@ -155,7 +155,7 @@ def merge_buildings(
 ) -> tuple[list[Building], list[DuplicateUnit]]:
     """Merge CSV units into inline buildings by building key.
 
-    Inline buildings keep their order and names (so an inline building with no
+    Inline buildings keep their order and names, English ones too (so an inline building with no
     units can name a building whose units come from the CSV); buildings only in
     the CSV are appended in order of first appearance, named by their key. A CSV
     unit already listed in the same building (earlier in the CSV, or inline) is
@@ -164,6 +164,7 @@ def merge_buildings(
     which lets the loader run this on partially valid projects too.
     """
     names: dict[str, str] = {}
+    english: dict[str, str | None] = {}
     units: dict[str, list[UnitSpec]] = {}
     origin: dict[tuple[str, str], str] = {}
     for building in inline:
@@ -171,6 +172,7 @@ def merge_buildings(
         if key is None or key in names:
             continue
         names[key] = getattr(building, "name", None) or key
+        english[key] = getattr(building, "name_en", None)
         units[key] = []
         for unit in getattr(building, "units", None) or []:
             if getattr(unit, "key", None) is None or (key, unit.key) in origin:
@@ -192,5 +194,8 @@ def merge_buildings(
         origin[where] = f"on line {item.line}"
         names.setdefault(item.building, item.building)
         units.setdefault(item.building, []).append(item.unit)
-    merged = [Building(key=key, name=names[key], units=units[key]) for key in names]
+    merged = [
+        Building(key=key, name=names[key], name_en=english.get(key), units=units[key])
+        for key in names
+    ]
     return merged, duplicates

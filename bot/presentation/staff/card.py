@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
-from bot.i18n import N_, translate
+from bot.i18n import LANGUAGE_NAMES, N_, pick_locale, translate
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
 from bot.presentation.message_split import TEXT_LIMIT, truncate_html, units
 from bot.presentation.texts import (
@@ -21,6 +21,7 @@ from bot.presentation.texts import (
     kind_name,
     local_time,
     staff_status_name,
+    with_aside,
 )
 from bot.services.resident_units import unit_label
 from bot.services.tickets.transitions import (
@@ -156,7 +157,7 @@ async def card_text(
         status=f"{status} · {changed}" if changed else status,
         assignee=html.escape(assignee.full_name or "—") if assignee else "—",
         place=await _place(session, org, ticket, locale),
-        resident=html.escape(initials(resident.full_name if resident else None)),
+        resident=_resident(resident, locale),
         affected=ticket.affected_count,
         respond_by=local_time(ticket.first_response_due_at, zone),
         resolve_by=local_time(ticket.resolution_due_at, zone),
@@ -167,6 +168,18 @@ async def card_text(
         if over > 0:
             description = truncate_html(description, max(units(description) - over, 1))
     return text.replace(_DESCRIPTION, description)
+
+
+def _resident(resident: Person | None, locale: str) -> str:
+    """The resident by initials (personal data stays out of groups), with the language they
+    read when it is not the group's, so that staff can answer in it: "A.C.（English）"."""
+    shown = html.escape(initials(resident.full_name if resident else None))
+    if resident is None:
+        return shown
+    reads = pick_locale(resident.language, resident.telegram_language, default=locale)
+    if reads == locale or reads not in LANGUAGE_NAMES:
+        return shown
+    return with_aside(locale, shown, LANGUAGE_NAMES[reads])
 
 
 def card_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:

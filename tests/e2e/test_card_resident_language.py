@@ -1,0 +1,37 @@
+"""The card in the staff group says which language the resident reads when it is not the
+group's, so that staff answer in it; the resident is still named by initials only."""
+
+from __future__ import annotations
+
+from bot.app.application import Application
+from fake_telegram import FakeTelegramServer
+from tests.e2e.chat import ResidentChat
+from tests.e2e.staff_helpers import SUNSHINE_GROUP, card, file_ticket
+
+
+async def test_an_english_readers_card_says_so_in_the_chinese_group(
+    app: Application, telegram: FakeTelegramServer, alice: ResidentChat, xiaoming: ResidentChat
+) -> None:
+    await alice.registered_in_unit()
+    await xiaoming.registered_in_unit(unit="102")
+    english = await file_ticket(
+        app, telegram, resident_id=alice.id, name=alice.name, description="Tap leaking"
+    )
+    chinese = await file_ticket(
+        app, telegram, resident_id=xiaoming.id, name=xiaoming.name, description="水管漏水"
+    )
+    english_card = (await card(telegram, SUNSHINE_GROUP, english.number)).text or ""
+    assert "业主：A**（English）" in english_card
+    assert "Alice" not in english_card
+    chinese_card = (await card(telegram, SUNSHINE_GROUP, chinese.number)).text or ""
+    assert "业主：张**" in chinese_card and "简体中文" not in chinese_card
+
+    # Once she chooses Chinese, the card she files next says nothing more.
+    asked = await alice.say("/language")
+    assert "简体中文" in str(asked.params.get("reply_markup"))
+    await alice.say("简体中文")
+    later = await file_ticket(
+        app, telegram, resident_id=alice.id, name=alice.name, description="门锁坏了"
+    )
+    assert "业主：A** · " in ((await card(telegram, SUNSHINE_GROUP, later.number)).text or "")
+    assert "English" not in ((await card(telegram, SUNSHINE_GROUP, later.number)).text or "")
