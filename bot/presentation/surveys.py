@@ -11,6 +11,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.i18n import N_, translate
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
+from bot.presentation.message_split import TEXT_LIMIT, units
 from bot.services.surveys.campaigns import CampaignSummary, QuestionPrompt
 from bot.services.surveys.complaints import FollowupTaken
 from bot.services.surveys.post_ticket import (
@@ -38,6 +39,14 @@ def stars(score: int) -> str:
 
 
 # ------------------------------------------------------------------ after a ticket
+
+
+def fixed_answered(question_html: str, fixed: bool) -> str | None:
+    """The "is it fixed?" message with the resident's answer under it (the buttons gone),
+    so that it does not go on asking; None when that would not fit in one message."""
+    answer = _("✅ Fixed") if fixed else _("❌ Not fixed")
+    text = f"{question_html}\n\n" + _("Your answer: {answer}").format(answer=answer)
+    return text if units(text) <= TEXT_LIMIT else None
 
 
 def rating(prompt: RatingPrompt) -> Rendered:

@@ -72,7 +72,10 @@ async def is_it_fixed_answered(
         callback_data.ticket_id,
         callback_data.version,
     )
-    await _ask_next(callback, respondent, prompt)
+    shown = None
+    if isinstance(callback.message, Message) and callback.message.text:
+        shown = views.fixed_answered(callback.message.html_text, fixed)
+    await _ask_next(callback, respondent, prompt, shown)
 
 
 async def reason_given(message: Message, respondent: Respondent) -> None:

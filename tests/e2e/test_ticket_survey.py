@@ -47,9 +47,12 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     rating = await surveys.press_then(telegram, resident_en, question, fixed, HOW_SATISFIED)
     assert "SG-000001" in rating.params["text"]
     assert [b.split(":")[-1] for b in surveys.button_data(rating)] == ["1", "2", "3", "4", "5"]
-    # The question's buttons are gone, and the ticket waits for the rest of the answer.
+    # The question's buttons are gone, the answer shown under it, and the ticket waits
+    # for the rest of the answer.
     asked = telegram.message(resident_en.id, question.response["result"]["message_id"])
     assert asked is not None and not asked.inline_keyboard
+    assert asked.text is not None and asked.text.startswith("Ticket SG-000001 has been resolved")
+    assert asked.text.endswith("Is the problem fixed?\n\nYour answer: ✅ Fixed")
     assert (await ticket(app, ticket_id)).status is TicketStatus.RESOLVED
 
     reasons = await surveys.press_then(
@@ -101,6 +104,8 @@ async def test_not_fixed_reopens_with_the_reason_and_a_fresh_resolution_deadline
     await surveys.press_then(
         telegram, resident_zh, question, surveys.button_data(question)[1], "还有什么问题"
     )
+    asked = telegram.message(resident_zh.id, question.response["result"]["message_id"])
+    assert asked is not None and (asked.text or "").endswith("您的回答：❌ 未解决")
     mark = telegram.mark()
     reply = await say(telegram, resident_zh, "水龙头还在滴水")
     assert "已重新打开" in reply.params["text"]
