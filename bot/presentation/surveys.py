@@ -9,11 +9,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.message_split import TEXT_LIMIT, units
 from bot.services.surveys.campaigns import CampaignSummary, QuestionPrompt
-from bot.services.surveys.complaints import FollowupTaken
+from bot.services.surveys.complaints import FollowupTaken, reason_names
 from bot.services.surveys.post_ticket import (
     CommentPrompt,
     Finished,
@@ -41,12 +42,24 @@ def stars(score: int) -> str:
 # ------------------------------------------------------------------ after a ticket
 
 
-def fixed_answered(question_html: str, fixed: bool) -> str | None:
-    """The "is it fixed?" message with the resident's answer under it (the buttons gone),
-    so that it does not go on asking; None when that would not fit in one message."""
-    answer = _("✅ Fixed") if fixed else _("❌ Not fixed")
+def answered(question_html: str, answer: str) -> str | None:
+    """A question with the resident's answer under it (its buttons gone), so that it does
+    not go on asking; None when that would not fit in one message."""
     text = f"{question_html}\n\n" + _("Your answer: {answer}").format(answer=answer)
     return text if units(text) <= TEXT_LIMIT else None
+
+
+def fixed_answered(question_html: str, fixed: bool) -> str | None:
+    return answered(question_html, _("✅ Fixed") if fixed else _("❌ Not fixed"))
+
+
+def reasons_answered(
+    question_html: str, prompt: CommentPrompt, org: Organisation, locale: str
+) -> str | None:
+    """The reasons question with the chips ticked under it; None when none was."""
+    if not prompt.reasons:
+        return None
+    return answered(question_html, html.escape(reason_names(org, locale, prompt.reasons)))
 
 
 def rating(prompt: RatingPrompt) -> Rendered:

@@ -125,7 +125,12 @@ async def reasons_done(
     prompt = await post_ticket.reasons_done(
         respondent.session, respondent.ctx, respondent.actor, callback_data.target_id
     )
-    await _ask_next(callback, respondent, prompt)
+    shown = None
+    if isinstance(callback.message, Message) and callback.message.text:
+        shown = views.reasons_answered(
+            callback.message.html_text, prompt, respondent.ctx.org, respondent.locale
+        )
+    await _ask_next(callback, respondent, prompt, shown)
 
 
 async def comment_skipped(

@@ -72,6 +72,10 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     await surveys.press_then(
         telegram, resident_en, reasons, done, "Would you like to add a comment?"
     )
+    # The reasons question keeps what was ticked under it.
+    ticked = telegram.message(resident_en.id, reasons.response["result"]["message_id"])
+    assert ticked is not None and not ticked.inline_keyboard
+    assert (ticked.text or "").endswith("then press Done.\n\nYour answer: Fast")
 
     thanks = await say(telegram, resident_en, "Quick and tidy, thank you!")
     assert thanks.params["text"] == (

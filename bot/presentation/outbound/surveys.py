@@ -132,7 +132,7 @@ async def low_score(session: AsyncSession, ctx: Context, notice: LowScore) -> No
         "resident": html.escape(initials(resident.full_name)),
         "number": rated.number,
         "score": notice.score,
-        "reasons": html.escape(reason_names(ctx, notice.reasons)) or nothing,
+        "reasons": html.escape(reason_names(ctx.org, ctx.group_locale, notice.reasons)) or nothing,
         "comment": html.escape(notice.comment) if notice.comment else nothing,
     }
     markup = None

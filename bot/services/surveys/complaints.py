@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, listed, translate
 from bot.services import access, audit
 from bot.services.context import Context
@@ -46,11 +47,10 @@ class FollowupTaken:
     taker_name: str
 
 
-def reason_names(ctx: Context, keys: Sequence[str]) -> str:
-    """The reason chips' names in the staff's language, as one line."""
-    chips = {c.key: c for c in [*ctx.org.survey.low_reasons, *ctx.org.survey.high_reasons]}
-    names = [chips[key].name.get(ctx.group_locale) if key in chips else key for key in keys]
-    return listed(ctx.group_locale, names)
+def reason_names(org: Organisation, locale: str, keys: Sequence[str]) -> str:
+    """The reason chips' names in ``locale``, as one line."""
+    chips = {c.key: c for c in [*org.survey.low_reasons, *org.survey.high_reasons]}
+    return listed(locale, [chips[key].name.get(locale) if key in chips else key for key in keys])
 
 
 def _complaint_category(ctx: Context, key: str | None) -> str | None:
@@ -70,7 +70,7 @@ def _followup_description(
         FOLLOWUP_DESCRIPTION,
         number=ticket.number,
         score=score,
-        reasons=reason_names(ctx, reasons) or translate(locale, NOTHING),
+        reasons=reason_names(ctx.org, ctx.group_locale, reasons) or translate(locale, NOTHING),
         comment=comment or translate(locale, NOTHING),
     )
 

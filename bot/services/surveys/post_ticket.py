@@ -71,8 +71,11 @@ class ReasonsPrompt(_Asked):
     selected: frozenset[str]
 
 
+@dataclass(frozen=True)
 class CommentPrompt(_Asked):
-    """Anything to add, in words."""
+    """Anything to add, in words; ``reasons``: the chips ticked before (their keys)."""
+
+    reasons: tuple[str, ...] = ()
 
 
 class NotFixedPrompt(_Asked):
@@ -338,7 +341,8 @@ async def reasons_done(
     invitation = await _own(session, actor, invitation_id, Stage.REASONS)
     invitation.stage = Stage.COMMENT.value
     invitation.updated_at = ctx.now
-    return CommentPrompt(invitation.id, await _number(session, invitation))
+    ticked = await _texts(session, invitation, REASON)
+    return CommentPrompt(invitation.id, await _number(session, invitation), tuple(ticked))
 
 
 async def finish(
