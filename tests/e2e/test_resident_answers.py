@@ -220,6 +220,20 @@ async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_whic
     which = await alice.say("The corridor light on floor 2 is broken")
     offer = await alice.press(which, "📝 A new request")
     assert "pass this on to the property office" in offer.params["text"]
+    # A greeting or thanks alone is about none of them: not asked which.
+    for chatter in ("hello", "thanks!", "ok 👍"):
+        answer = await alice.say(chatter)
+        assert not answer.params["text"].startswith("You have open tickets"), chatter
+        assert "Choose what you need from the menu below" in answer.params["text"]
+    assert await comments(app, first) == ["It got worse this morning"]
+
+
+async def test_with_two_tickets_waiting_an_ok_is_asked_which_it_answers(
+    alice: ResidentChat, app: Application
+) -> None:
+    await two_tickets_waiting(alice, app)
+    which = await alice.say("ok")
+    assert which.params["text"].startswith("The property office is waiting for your answer on")
 
 
 async def test_a_photo_answers_the_one_ticket_waiting_for_the_resident(

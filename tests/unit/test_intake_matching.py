@@ -6,7 +6,7 @@ import pytest
 
 from bot.config.orgfile import load_organisation
 from bot.config.orgfile.loader import EXAMPLE_ORGANISATION_PATH
-from bot.services.intake import categories
+from bot.services.intake import categories, small_talk
 from bot.services.intake.filing import snippet
 from bot.services.intake.matching import (
     KeywordSet,
@@ -148,3 +148,22 @@ def test_a_threshold_of_100_only_matches_the_same_words() -> None:
 def test_snippet_hides_phone_numbers_and_shortens() -> None:
     assert snippet("Call me on 13912345678 about the lift") == "Call me on •••• about the lift"
     assert len(snippet("很长的描述" * 30)) == 60 and snippet("很长的描述" * 30).endswith("…")
+
+
+@pytest.mark.parametrize("text", ["hello", "thanks!", "ok 👍", "你好", "谢谢！", "好的", "bye"])
+def test_a_pleasantry_alone_tells_no_ticket_anything(text: str) -> None:
+    assert small_talk.pleasantry(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It got worse this morning",  # "morning" is a greeting word, the rest is news
+        "I am home all afternoon",
+        "10 is fine, thanks",  # a time: an answer
+        "hi, is anyone there?",
+        "它又坏了",
+    ],
+)
+def test_words_beside_a_pleasantry_are_news(text: str) -> None:
+    assert not small_talk.pleasantry(text)

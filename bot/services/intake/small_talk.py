@@ -103,6 +103,15 @@ def is_small_talk(text: str, guessed: bool, strongest: int = 0) -> bool:
     return bool(classes & _CHATTER) and TROUBLE not in classes and len(content) <= 2
 
 
+def pleasantry(text: str) -> bool:
+    """Nothing but a greeting, thanks, an acknowledgement or a goodbye ("hello", "谢谢！",
+    "ok 👍"): no word, number or question of its own, so it tells no ticket anything."""
+    if _QUESTION_MARKS & set(text) or any(c.isdigit() for c in text):
+        return False
+    classes, content = _classify(words(text))
+    return not content and bool(classes & {GREETING, THANKS, ACK, FAREWELL})
+
+
 def substantial(text: str) -> bool:
     """Long enough to describe a problem without a guessed category."""
     tokens = words(text)
