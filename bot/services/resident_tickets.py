@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, bindparam, case, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.config.orgfile import Organisation
 from bot.services import access
@@ -56,7 +57,10 @@ class TicketRow:
     number: str
     status: TicketStatus
     category_key: str | None
-    description: str | None  # None for a joined ticket: a neighbour's words stay theirs
+    # None for a joined ticket (a neighbour's words stay theirs) and for a follow-up of a
+    # low rating (written for the staff who call back: ``follow_up_of`` says what it is).
+    description: str | None
+    follow_up_of: str | None = None  # the rated ticket's number
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class TicketView:
     zone: ZoneInfo
     photos: int
     history: list[HistoryLine]
+    follow_up_of: str | None = None  # a low rating's follow-up: the rated ticket's number
 
 
 # A resident's tickets: those they filed and those they follow. Built once (My tickets
@@ -98,13 +103,23 @@ _COUNT_MINE = select(func.count()).where(_MINE)
 # One page and, on each row, how many there are in all (a window over the whole match,
 # counted before the page is cut): one statement where a count and a page were two. A
 # joined ticket's description is not even read.
+_RATED = aliased(Ticket)
 _PAGE_OF_MINE = (
     select(
         Ticket.id,
         Ticket.number,
         Ticket.status,
         Ticket.category_key,
-        case((Ticket.resident_id == bindparam("person_id"), Ticket.description), else_=None),
+        case(
+            (
+                and_(
+                    Ticket.resident_id == bindparam("person_id"), Ticket.parent_ticket_id.is_(None)
+                ),
+                Ticket.description,
+            ),
+            else_=None,
+        ),
+        select(_RATED.number).where(_RATED.id == Ticket.parent_ticket_id).scalar_subquery(),
         func.count().over(),
     )
     .where(_MINE)
@@ -172,6 +187,7 @@ async def ticket_view(
         to_status = TicketStatus(event.to_status) if event.to_status else None
         lines.append(HistoryLine(event.at, kind, body, to_status, mine))
     photos = await session.scalar(select(func.count()).where(Attachment.ticket_id == ticket.id))
+    rated = await session.get(Ticket, ticket.parent_ticket_id) if ticket.parent_ticket_id else None
     return TicketView(
         ticket=ticket,
         is_owner=ticket.resident_id == actor.person_id,
@@ -179,6 +195,7 @@ async def ticket_view(
         zone=await project_zone(session, org, ticket.project_id),
         photos=int(photos or 0),
         history=lines,  # all of it: the detail is paged
+        follow_up_of=rated.number if rated is not None else None,
     )
 
 

@@ -212,6 +212,19 @@ async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
     audited = await surveys.rows(app, AuditEntry, AuditEntry.action == "personal_data.view")
     assert [a.ticket_id for a in audited] == [followup.id]
 
+    # The resident reads the follow-up in her language, not the staff's brief about it.
+    listing = await say(telegram, resident_en, "📋 My tickets")
+    rows = [b["text"] for row in listing.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert rows[0] == f"👀 {followup.number} · 📞 Call back about SG-000001"
+    mark = telegram.mark()
+    await surveys.press(telegram, resident_en, listing, surveys.button_data(listing)[0])
+    opened = await telegram.wait_for("editMessageText", chat_id=resident_en.id, since=mark)
+    assert (
+        "You rated SG-000001 low: the property office follows it up and will call you back."
+        in opened.params["text"]
+    )
+    assert "回访" not in opened.params["text"] and "Nobody came" not in opened.params["text"]
+
 
 async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_nothing(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser

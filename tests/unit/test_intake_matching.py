@@ -147,6 +147,8 @@ def test_a_threshold_of_100_only_matches_the_same_words() -> None:
 
 def test_snippet_hides_phone_numbers_and_shortens() -> None:
     assert snippet("Call me on 13912345678 about the lift") == "Call me on •••• about the lift"
+    assert snippet("电话13912345678，同 SG-000123") == "电话••••，同 SG-000123"
+    assert snippet("tel:+8613912345678") == "tel:+••••"
     assert len(snippet("很长的描述" * 30)) == 60 and snippet("很长的描述" * 30).endswith("…")
 
 

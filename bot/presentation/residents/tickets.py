@@ -23,7 +23,13 @@ from bot.presentation.residents.keyboards import InlineReply, Reply, Row, inline
 from bot.presentation.residents.names import category_label, kind_label
 from bot.presentation.texts import STATUS_ICONS, STATUS_NAMES, local_time
 from bot.services.intake.filing import snippet
-from bot.services.resident_tickets import FollowUp, HistoryLine, TicketView, my_tickets
+from bot.services.resident_tickets import (
+    FollowUp,
+    HistoryLine,
+    TicketRow,
+    TicketView,
+    my_tickets,
+)
 from bot.services.tickets.transitions import is_open
 from storage.models import TicketEventKind, TicketStatus
 
@@ -48,12 +54,7 @@ async def ticket_list(
     rows: list[Row] = [
         [
             (
-                f"{STATUS_ICONS[row.status]} {row.number} · "
-                + (
-                    snippet(row.description, 28)
-                    if row.description is not None
-                    else category_label(org, row.category_key)
-                ),
+                f"{STATUS_ICONS[row.status]} {row.number} · " + _row_label(org, row),
                 button(ResidentAction.VIEW, row.id),
             )
         ]
@@ -137,6 +138,15 @@ def detail(view: TicketView, org: Organisation, page: int = 0, back_page: int = 
     return InlineReply(text, inline(rows))
 
 
+def _row_label(org: Organisation, row: TicketRow) -> str:
+    """What a ticket of the list is about: the resident's words, else its category."""
+    if row.follow_up_of is not None:
+        return _("📞 Call back about {number}").format(number=row.follow_up_of)
+    if row.description is not None:
+        return snippet(row.description, 28)
+    return category_label(org, row.category_key)
+
+
 def _blocks(view: TicketView) -> list[str]:
     """What the detail says after its title, in order; "" is a gap."""
     ticket = view.ticket
@@ -152,7 +162,14 @@ def _blocks(view: TicketView) -> list[str]:
         )
     if ticket.affected_count > 1:
         blocks.append(_("Residents affected: {count}").format(count=ticket.affected_count))
-    if view.is_owner:
+    if view.follow_up_of is not None:  # its description is the staff's brief
+        blocks.append("")
+        blocks.append(
+            _(
+                "You rated {number} low: the property office follows it up and will call you back."
+            ).format(number=view.follow_up_of)
+        )
+    elif view.is_owner:
         blocks.append("")
         blocks.append(html.escape(ticket.description))
         if view.photos:

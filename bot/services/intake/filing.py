@@ -27,7 +27,8 @@ KINDS_NEEDING_A_UNIT = frozenset({TicketKind.REPAIR, TicketKind.COMPLAINT, Ticke
 # Where "a common area" needs words: "the lift in building 3".
 KINDS_NEEDING_A_LOCATION = frozenset({TicketKind.REPAIR, TicketKind.COMPLAINT})
 DUPLICATE_CANDIDATES = 200
-_LONG_NUMBER = re.compile(r"\d{6,}")
+# Six digits or more, as a phone number is written; not a ticket's number ("SG-000123").
+_LONG_NUMBER = re.compile(r"(?<![A-Za-z0-9_-])\d{6,}")
 
 
 NEEDS_UNIT = "needs_unit"
