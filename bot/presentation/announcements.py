@@ -25,7 +25,7 @@ from bot.presentation.buttons.announcements import (
     SelfServiceChoice,
 )
 from bot.presentation.residents.keyboards import InlineReply, Row, in_rows, inline
-from bot.presentation.texts import category_name, zone_name
+from bot.presentation.texts import category_name, with_aside, zone_name
 from bot.services.announcements.drafts import AnnouncementKind, Draft
 from bot.services.announcements.sending import AudienceUnit
 from storage.models import Announcement, Building, OrgLevel, OrgUnit
@@ -56,7 +56,7 @@ def window_text(start: datetime | None, end: datetime | None, zone: ZoneInfo, lo
         span = f"{first:%m-%d %H:%M}–{last:%H:%M}"
     else:
         span = f"{first:%m-%d %H:%M} – {last:%m-%d %H:%M}"
-    return f"{span} ({zone_name(zone, locale)})"
+    return with_aside(locale, span, zone_name(zone, locale))
 
 
 async def place_names(

@@ -96,6 +96,9 @@ async def test_a_correction_edits_every_copy_already_sent(
     [chinese] = copies(telegram, ZH, "sendMessage")
     [english] = copies(telegram, EN, "sendMessage")
     [group] = await eventually(lambda: copies(telegram, SUNSHINE_GROUP, "sendMessage"))
+    # The time window with its zone, bracketed as each language does it.
+    assert "16:00（北京时间）" in chinese.params["text"]
+    assert "16:00 (Beijing time)" in english.params["text"]
 
     asked = await press(telegram, manager, sent, "✏️ 更正")
     assert asked.params["text"] == "请输入更正后的中文通知。"

@@ -339,6 +339,7 @@ async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
     everything = await said(telegram, region, "/queue")
     assert "XH-000001" in everything.text
 
+    assert listed.text.startswith("按时限先后排列的未结工单（3）")
     mine = await said(telegram, agent, "/mine")
     assert taken.number in mine.text and normal.number not in mine.text
 

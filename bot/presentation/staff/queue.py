@@ -9,7 +9,13 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config.orgfile import Organisation
 from bot.presentation.buttons.tickets import CardAction, QueuePage, QueueScope, StaffTicketAction
-from bot.presentation.texts import category_name, kind_name, local_time, staff_status_name
+from bot.presentation.texts import (
+    category_name,
+    kind_name,
+    local_time,
+    staff_status_name,
+    with_aside,
+)
 from bot.services.access import Where
 from bot.services.tickets.queries import QueuePage as Page
 
@@ -18,7 +24,7 @@ def render_queue(page: Page, org: Organisation, locale: str, *, mine: bool) -> s
     if not page.items:
         return _("No open tickets assigned to you.") if mine else _("No open tickets. 🎉")
     title = _("Your open tickets") if mine else _("Open tickets, soonest deadline first")
-    lines = [f"<b>{title}</b> ({page.total})"]
+    lines = [with_aside(locale, f"<b>{title}</b>", str(page.total))]
     for item in page.items:
         zone = org.zone(item.project_key)
         parts = [
