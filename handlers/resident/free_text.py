@@ -231,8 +231,7 @@ async def offer_filing(
         return
     if offer is None:
         await message.answer(
-            _("Choose what you need from the menu below, or describe your problem in a sentence."),
-            reply_markup=main_menu(),
+            texts.menu_hint(small_talk.pleasantry_kind(text)), reply_markup=main_menu()
         )
         return
     if emergency.is_emergency(ctx.org, offer.category_key, offer.description):

@@ -221,10 +221,12 @@ async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_whic
     offer = await alice.press(which, "📝 A new request")
     assert "pass this on to the property office" in offer.params["text"]
     # A greeting or thanks alone is about none of them: not asked which.
-    for chatter in ("hello", "thanks!", "ok 👍"):
+    for chatter, back in (("hello", "Hello! "), ("thanks!", "You are welcome! "), ("ok 👍", "")):
         answer = await alice.say(chatter)
-        assert not answer.params["text"].startswith("You have open tickets"), chatter
-        assert "Choose what you need from the menu below" in answer.params["text"]
+        assert answer.params["text"] == (
+            f"{back}Choose what you need from the menu below, or describe your problem "
+            "in a sentence."
+        ), chatter
     assert await comments(app, first) == ["It got worse this morning"]
 
 

@@ -99,7 +99,9 @@ async def test_free_text_with_a_typo_is_offered_as_a_repair(alice: ResidentChat)
 async def test_free_text_in_chinese_and_a_greeting(xiaoming: ResidentChat) -> None:
     await xiaoming.registered_in_unit()
     hint = await xiaoming.say("你好")
-    assert hint.params["text"].startswith("请在下方菜单中选择所需服务")
+    assert hint.params["text"] == "您好！请在下方菜单中选择所需服务，或用一句话描述您的问题。"
+    thanked = await xiaoming.say("谢谢")
+    assert thanked.params["text"].startswith("不客气！请在下方菜单中选择所需服务")
     offer = await xiaoming.say("天花板漏水了，滴到床上")
     assert (
         "<b>漏水</b>方面的报修" in offer.params["text"]

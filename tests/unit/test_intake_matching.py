@@ -169,3 +169,19 @@ def test_a_pleasantry_alone_tells_no_ticket_anything(text: str) -> None:
 )
 def test_words_beside_a_pleasantry_are_news(text: str) -> None:
     assert not small_talk.pleasantry(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("thanks, bye", "thanks"),
+        ("谢谢！", "thanks"),
+        ("hello", "greeting"),
+        ("你好", "greeting"),
+        ("bye", "farewell"),
+        ("ok 👍", None),  # an acknowledgement: nothing to say back
+        ("It got worse this morning", None),
+    ],
+)
+def test_what_a_pleasantry_says(text: str, kind: str | None) -> None:
+    assert small_talk.pleasantry_kind(text) == kind

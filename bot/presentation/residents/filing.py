@@ -28,6 +28,7 @@ from bot.presentation.texts import local_time, zone_name
 from bot.services.intake import categories, filing
 from bot.services.intake.conversation import Field, Flow, Step, editable_fields
 from bot.services.intake.filing import Duplicate
+from bot.services.intake.lexicon import FAREWELL, GREETING, THANKS
 from bot.services.intake.offers import Offer
 from bot.services.intake.quick import QuickOffer
 from bot.services.resident_tickets import project_zone
@@ -265,6 +266,24 @@ def _add_to_rows(flow_id: int, tickets: list[OpenTicket]) -> list[Row]:
         ]
         for t in tickets
     ]
+
+
+# Said back to a pleasantry before the usual hint (small_talk.pleasantry_kind).
+PLEASANTRY_ANSWERS = {
+    THANKS: N_("You are welcome!"),
+    GREETING: N_("Hello!"),
+    FAREWELL: N_("Goodbye, and have a good day!"),
+}
+
+
+def menu_hint(pleasantry: str | None = None) -> str:
+    """The answer to words that are nothing to file: the menu, or a sentence; a greeting
+    or thanks answered first."""
+    hint = _("Choose what you need from the menu below, or describe your problem in a sentence.")
+    answer = PLEASANTRY_ANSWERS.get(pleasantry or "")
+    if answer is None:
+        return hint
+    return _("{answer} {hint}").format(answer=_(answer), hint=hint)
 
 
 def which_ticket(flow_id: int, tickets: list[OpenTicket], *, waiting: bool) -> Reply:

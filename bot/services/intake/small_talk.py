@@ -112,6 +112,15 @@ def pleasantry(text: str) -> bool:
     return not content and bool(classes & {GREETING, THANKS, ACK, FAREWELL})
 
 
+def pleasantry_kind(text: str) -> str | None:
+    """What a :func:`pleasantry` mostly says: thanks, a greeting or a goodbye (in that
+    order; ``"thanks, bye"`` is thanks); None for an acknowledgement or anything else."""
+    if not pleasantry(text):
+        return None
+    classes, _content = _classify(words(text))
+    return next((kind for kind in (THANKS, GREETING, FAREWELL) if kind in classes), None)
+
+
 def substantial(text: str) -> bool:
     """Long enough to describe a problem without a guessed category."""
     tokens = words(text)
