@@ -87,7 +87,11 @@ async def test_each_kind_about_a_common_area_with_a_photo_in_english(
     if kind is TicketKind.COMPLAINT:  # a complaint about a common area says where
         assert after_place.params["text"].startswith("Where exactly?")
         after_place = await alice.say("the square by building 2 🕺")
-    assert after_place.params["text"].startswith("Please describe it")
+    asked = {
+        TicketKind.SUGGESTION: "Please write your suggestion",
+        TicketKind.INQUIRY: "Please write your question",
+    }
+    assert after_place.params["text"].startswith(asked.get(kind, "Please describe it"))
     photos = await alice.say(f"About the {category.lower()}: مرحبا 👋")
     ack = await alice.send_photo()
     assert ack.params["text"] == "Photos attached: 1 of 5. Send more, or press “Done”."
@@ -126,7 +130,7 @@ async def test_unbound_resident_may_ask_a_question_but_not_file_a_repair(
     summary = await alice.press(photos, "No photos")
     filed = await alice.press(summary, "✅ Submit")
     assert "XH-000001" in filed.params["text"]
-    assert described.params["text"].startswith("Please describe it")
+    assert described.params["text"].startswith("Please write your question")
 
 
 async def test_summary_edit_changes_one_field_and_returns_to_the_summary(
@@ -217,3 +221,21 @@ async def test_other_is_offered_once_where_the_organisation_has_its_own(
     assert buttons(question).count("其他") == 1  # the organisation's, no second one added
     chosen = await residents.press(telegram, resident_zh, question, "其他")
     assert "🏠 1号楼 101" in buttons(chosen)  # the category taken: the place is asked next
+
+
+async def test_a_question_and_a_suggestion_are_asked_for_in_their_own_words(
+    alice: ResidentChat, xiaoming: ResidentChat
+) -> None:
+    await alice.registered_in_unit()
+    question = await alice.start_filing("❓ Ask a question")
+    place = await alice.press(question, "Noise")
+    assert place.params["text"] == "Is your question about your unit, or the community in general?"
+    asked = await alice.press(place, "🏠 1号楼 101")
+    assert asked.params["text"] == "Please write your question (at most 1000 characters)."
+
+    await xiaoming.registered_in_unit(unit="102")
+    question = await xiaoming.start_filing("💡 建议")
+    place = await xiaoming.press(question, "噪音")
+    assert place.params["text"] == "您的建议是关于您的房屋，还是整个小区？"
+    asked = await xiaoming.press(place, "🏠 1号楼 102")
+    assert asked.params["text"] == "请写下您的建议（最多 1000 个字）。"

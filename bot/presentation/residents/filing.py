@@ -33,7 +33,7 @@ from bot.services.intake.offers import Offer
 from bot.services.intake.quick import QuickOffer
 from bot.services.resident_tickets import project_zone
 from bot.services.ticket_talk import OpenTicket
-from storage.models import Person, Ticket
+from storage.models import Person, Ticket, TicketKind
 
 KIND_ICONS = {"repair": "🔧", "complaint": "📣", "suggestion": "💡", "inquiry": "❓"}
 FIELD_NAMES = {
@@ -55,6 +55,19 @@ HINTS = {
 def _catch_all(category: Category) -> bool:
     """The organisation's own "Other" category: then no second "Other" button is added."""
     return category.key in {"other", "others", "misc"} or category.name.en.lower() == "other"
+
+
+# A question or a suggestion is not a fault somewhere: asked in its own words.
+WHERE_IS_IT = N_("Where is it? Choose your unit, or a common area.")
+PLACE_QUESTIONS = {
+    TicketKind.INQUIRY: N_("Is your question about your unit, or the community in general?"),
+    TicketKind.SUGGESTION: N_("Is your suggestion about your unit, or the community in general?"),
+}
+DESCRIBE_IT = N_("Please describe it in a few words (at most {limit} characters).")
+DESCRIPTION_QUESTIONS = {
+    TicketKind.INQUIRY: N_("Please write your question (at most {limit} characters)."),
+    TicketKind.SUGGESTION: N_("Please write your suggestion (at most {limit} characters)."),
+}
 
 
 def button(flow: Flow, what: FilingAction, value: str | int = "") -> str:
@@ -101,18 +114,15 @@ async def question(
             for o in options
         ]
         return Reply(
-            _("Where is it? Choose your unit, or a common area."), inline(in_rows(buttons, 1))
+            _(PLACE_QUESTIONS.get(draft.ticket_kind, WHERE_IS_IT)), inline(in_rows(buttons, 1))
         )
     if step is Step.LOCATION:
         return Reply(
             _("Where exactly? For example: “lift 2 in building 3” or “the gate by the car park”.")
         )
     if step is Step.DESCRIPTION:
-        return Reply(
-            _("Please describe it in a few words (at most {limit} characters).").format(
-                limit=org.residents.description_max_length
-            )
-        )
+        asked = DESCRIPTION_QUESTIONS.get(draft.ticket_kind, DESCRIBE_IT)
+        return Reply(_(asked).format(limit=org.residents.description_max_length))
     if step is Step.PHOTOS:
         return Reply(*photos(flow, org.residents.max_photos))
     if step is Step.URGENT:
