@@ -232,6 +232,11 @@ async def test_a_question_and_a_suggestion_are_asked_for_in_their_own_words(
     assert place.params["text"] == "Is your question about your unit, or the community in general?"
     asked = await alice.press(place, "🏠 1号楼 101")
     assert asked.params["text"] == "Please write your question (at most 1000 characters)."
+    photos = await alice.say("Are there quiet hours for renovation?")
+    summary = await alice.press(photos, "No photos")
+    # Noise has no urgency: the summary does not say "Urgent: no" about what was not asked.
+    assert "Photos: 0\n\nIs everything right?" in summary.params["text"]
+    assert "Urgent" not in summary.params["text"]
 
     await xiaoming.registered_in_unit(unit="102")
     question = await xiaoming.start_filing("💡 建议")

@@ -163,15 +163,18 @@ def photo_needs_words() -> str:
 
 
 async def summary_text(session: AsyncSession, org: Organisation, flow: Flow) -> str:
+    """The draft to check before it is filed; urgency only where the category has it."""
     draft = flow.draft
-    urgent = _("yes") if draft.urgent else _("no")
+    urgent = ""
+    if Field.URGENT in editable_fields(org, draft):
+        urgent = _("Urgent: {urgent}\n").format(urgent=_("yes") if draft.urgent else _("no"))
     return _(
         "📝 <b>Please check your {kind}</b>\n"
         "Category: {category}\n"
         "Where: {place}\n"
         "Description: {description}\n"
         "Photos: {photos}\n"
-        "Urgent: {urgent}\n\n"
+        "{urgent}\n"
         "Is everything right?"
     ).format(
         kind=kind_label(draft.kind).lower(),
