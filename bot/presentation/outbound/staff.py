@@ -24,6 +24,7 @@ from bot.presentation.staff.card import render_card
 from bot.services.context import Context
 from bot.services.tickets.notices import (
     AnsweredInPrivate,
+    CancelledByResident,
     ResidentCommented,
     TicketAssigned,
     TicketChanged,
@@ -37,6 +38,7 @@ CARD_REF = "ticket-card:{ticket_id}"
 TICKET_NEWS_REF = "ticket:{ticket_id}"
 RESIDENT_COMMENTED = N_("💬 {number}: the resident wrote:\n{text}")
 REOPENED = N_("↩️ {number} was re-opened by the resident: {reason}")
+CANCELLED_BY_RESIDENT = N_("🚫 {number} was cancelled by the resident: {reason}")
 ANSWERED_PRIVATELY = N_("↪️ {name} answered the resident about {number}:\n{text}")
 ASSIGNED_TO_YOU = N_("📌 {name} assigned ticket {number} to you.")
 MOVED_AWAY = N_("➡️ {number} was moved to {project}.")
@@ -169,6 +171,12 @@ async def _commented(session: AsyncSession, ctx: Context, notice: ResidentCommen
 async def _reopened(session: AsyncSession, ctx: Context, notice: TicketReopened) -> None:
     ticket = await _ticket(session, notice.ticket_id)
     await tell_group(session, ctx, ticket, REOPENED, reason=html.escape(notice.reason))
+
+
+@renders(CancelledByResident)
+async def _cancelled(session: AsyncSession, ctx: Context, notice: CancelledByResident) -> None:
+    ticket = await _ticket(session, notice.ticket_id)
+    await tell_group(session, ctx, ticket, CANCELLED_BY_RESIDENT, reason=html.escape(notice.reason))
 
 
 @renders(AnsweredInPrivate)

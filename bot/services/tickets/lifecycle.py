@@ -27,6 +27,7 @@ from bot.services.surveys import invitations as survey_invitations
 from bot.services.tickets import queries
 from bot.services.tickets.notices import (
     AnsweredInPrivate,
+    CancelledByResident,
     CancelledByStaff,
     ResidentCommented,
     StaffReplied,
@@ -391,6 +392,7 @@ async def cancel_by_resident(
         raise NotTicketOwner
     await _cancel(session, ctx, ticket, actor.person_id, reason)
     await _announce_change(session, ctx, ticket, resident_actor_id=actor.person_id)
+    await ctx.announce(session, CancelledByResident(ticket.id, reason))
     return ticket
 
 

@@ -88,6 +88,14 @@ class TicketReopened(Notice):
 
 
 @dataclass(frozen=True)
+class CancelledByResident(Notice):
+    """The resident withdrew the ticket: staff hear why, so nobody goes out for nothing."""
+
+    ticket_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class TicketResolved(Notice):
     """The residents are asked whether it is fixed."""
 
