@@ -159,6 +159,7 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
     await delivered(app)
     (region,) = sla_texts(telegram, REGION)
     assert "SG-000001" in region and "8小时" in region  # overdue by 8 h
+    assert "处理人：未分配" in region  # nobody has taken it, in the digest's words
 
     await take(app, ticket)  # staff respond: the response ladder stops
     await sweep_at(app, clock, 48)  # HQ would have been told now; the resolution deadline is due
