@@ -38,7 +38,6 @@ CARD_REF = "ticket-card:{ticket_id}"
 TICKET_NEWS_REF = "ticket:{ticket_id}"
 RESIDENT_COMMENTED = N_("💬 {number}: the resident wrote:\n{text}")
 REOPENED = N_("↩️ {number} was re-opened by the resident: {reason}")
-CANCELLED_BY_RESIDENT = N_("🚫 {number} was cancelled by the resident: {reason}")
 ANSWERED_PRIVATELY = N_("↪️ {name} answered the resident about {number}:\n{text}")
 ASSIGNED_TO_YOU = N_("📌 {name} assigned ticket {number} to you.")
 MOVED_AWAY = N_("➡️ {number} was moved to {project}.")
@@ -171,6 +170,9 @@ async def _commented(session: AsyncSession, ctx: Context, notice: ResidentCommen
 async def _reopened(session: AsyncSession, ctx: Context, notice: TicketReopened) -> None:
     ticket = await _ticket(session, notice.ticket_id)
     await tell_group(session, ctx, ticket, REOPENED, reason=html.escape(notice.reason))
+
+
+CANCELLED_BY_RESIDENT = N_("🚫 {number} was cancelled by the resident: {reason}")
 
 
 @renders(CancelledByResident)

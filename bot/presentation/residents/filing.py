@@ -57,16 +57,21 @@ def _catch_all(category: Category) -> bool:
     return category.key in {"other", "others", "misc"} or category.name.en.lower() == "other"
 
 
-# A question or a suggestion is not a fault somewhere: asked in its own words.
-WHERE_IS_IT = N_("Where is it? Choose your unit, or a common area.")
-PLACE_QUESTIONS = {
-    TicketKind.INQUIRY: N_("Is your question about your unit, or the community in general?"),
-    TicketKind.SUGGESTION: N_("Is your suggestion about your unit, or the community in general?"),
-}
-DESCRIBE_IT = N_("Please describe it in a few words (at most {limit} characters).")
-DESCRIPTION_QUESTIONS = {
-    TicketKind.INQUIRY: N_("Please write your question (at most {limit} characters)."),
-    TicketKind.SUGGESTION: N_("Please write your suggestion (at most {limit} characters)."),
+# Where is it, and what is it: a question or a suggestion is not a fault somewhere, and
+# is asked for in its own words.
+ASKED_FOR = (
+    N_("Where is it? Choose your unit, or a common area."),
+    N_("Please describe it in a few words (at most {limit} characters)."),
+)
+ASKED_FOR_KIND = {
+    TicketKind.INQUIRY: (
+        N_("Is your question about your unit, or the community in general?"),
+        N_("Please write your question (at most {limit} characters)."),
+    ),
+    TicketKind.SUGGESTION: (
+        N_("Is your suggestion about your unit, or the community in general?"),
+        N_("Please write your suggestion (at most {limit} characters)."),
+    ),
 }
 
 
@@ -113,16 +118,15 @@ async def question(
             )
             for o in options
         ]
-        return Reply(
-            _(PLACE_QUESTIONS.get(draft.ticket_kind, WHERE_IS_IT)), inline(in_rows(buttons, 1))
-        )
+        where, _what = ASKED_FOR_KIND.get(draft.ticket_kind, ASKED_FOR)
+        return Reply(_(where), inline(in_rows(buttons, 1)))
     if step is Step.LOCATION:
         return Reply(
             _("Where exactly? For example: “lift 2 in building 3” or “the gate by the car park”.")
         )
     if step is Step.DESCRIPTION:
-        asked = DESCRIPTION_QUESTIONS.get(draft.ticket_kind, DESCRIBE_IT)
-        return Reply(_(asked).format(limit=org.residents.description_max_length))
+        _where, what = ASKED_FOR_KIND.get(draft.ticket_kind, ASKED_FOR)
+        return Reply(_(what).format(limit=org.residents.description_max_length))
     if step is Step.PHOTOS:
         return Reply(*photos(flow, org.residents.max_photos))
     if step is Step.URGENT:
