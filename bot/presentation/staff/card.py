@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
-from bot.i18n import LANGUAGE_NAMES, N_, pick_locale, translate
+from bot.i18n import N_, pick_locale, translate
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
 from bot.presentation.message_split import TEXT_LIMIT, truncate_html, units
 from bot.presentation.texts import (
@@ -170,16 +170,20 @@ async def card_text(
     return text.replace(_DESCRIPTION, description)
 
 
+# A language named in the reader's own ("英文" to a Chinese group, "Chinese" to an English one).
+LANGUAGE_IN_WORDS = {"zh_CN": N_("Chinese"), "en": N_("English")}
+
+
 def _resident(resident: Person | None, locale: str) -> str:
     """The resident by initials (personal data stays out of groups), with the language they
-    read when it is not the group's, so that staff can answer in it: "A.C.（English）"."""
+    read when it is not the group's, so that staff can answer in it: "A.C.（英文）"."""
     shown = html.escape(initials(resident.full_name if resident else None))
     if resident is None:
         return shown
     reads = pick_locale(resident.language, resident.telegram_language, default=locale)
-    if reads == locale or reads not in LANGUAGE_NAMES:
+    if reads == locale or reads not in LANGUAGE_IN_WORDS:
         return shown
-    return with_aside(locale, shown, LANGUAGE_NAMES[reads])
+    return with_aside(locale, shown, translate(locale, LANGUAGE_IN_WORDS[reads]))
 
 
 def card_keyboard(ticket: Ticket, locale: str) -> InlineKeyboardMarkup:
