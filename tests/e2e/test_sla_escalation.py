@@ -137,7 +137,7 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
     await sweep_at(app, clock, 18)  # 75 % of the 24 h target
     await delivered(app)
     (warning,) = sla_texts(telegram, PROJECT)
-    assert warning.startswith("⏰") and "SG-000001" in warning and "6小时" in warning
+    assert warning.startswith("⏰") and "SG-000001" in warning and "6 小时" in warning
 
     await sweep_at(app, clock, 24)
     await delivered(app)
@@ -158,7 +158,7 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
     await sweep_at(app, clock, 32)  # region: 8 h after the deadline
     await delivered(app)
     (region,) = sla_texts(telegram, REGION)
-    assert "SG-000001" in region and "8小时" in region  # overdue by 8 h
+    assert "SG-000001" in region and "8 小时" in region  # overdue by 8 h
     assert "处理人：未分配" in region  # nobody has taken it, in the digest's words
 
     await take(app, ticket)  # staff respond: the response ladder stops
@@ -206,7 +206,7 @@ async def test_warning_goes_to_the_assignee_privately(
     await sweep_at(app, clock, 36)  # 75 % of 48 h
     await delivered(app)
     (warning,) = sla_texts(telegram, agent.id)
-    assert "SG-000001" in warning and "12小时" in warning
+    assert "SG-000001" in warning and "12 小时" in warning
     assert "2026-11-04 09:00" in warning  # the deadline, in the project's timezone
     await sweep_at(app, clock, 37)
     await delivered(app)
@@ -260,7 +260,7 @@ async def test_restart_after_three_days_of_downtime_catches_up_once(
         (digest,) = sla_texts(telegram, chat)
         assert digest.startswith("🔺") and all(t.number in digest for t in tickets)
     digest = sla_texts(telegram, PROJECT)[0]  # real lateness: 2 days (response), 1 day (resolution)
-    assert "首次响应 · 超时 2天" in digest and "解决 · 超时 1天" in digest
+    assert "首次响应 · 超时 2 天" in digest and "解决 · 超时 1 天" in digest
     levels = sorted(await escalations(second))
     assert levels == sorted(
         [(ladder, level, to) for ladder, level, to in _ladder_to(3) for _ in tickets]
