@@ -59,21 +59,12 @@ class UnitLabel:
 @dataclass(frozen=True)
 class Choice:
     """Something to choose from a list: a project, a building or a unit (with, for the
-    first two, their keys in the organisation file, which has their names in English)."""
+    first two, their keys in the organisation file, which names them in other languages)."""
 
     id: int
     name: str
     key: str = ""
     project_key: str = ""
-
-    def named_for(self, org: Organisation, locale: str) -> str:
-        """The project's or building's name as people of ``locale`` read it."""
-        try:
-            project = org.project(self.project_key or self.key)
-            named = project.building(self.key) if self.project_key else project
-        except KeyError:
-            return self.name
-        return display_name(named, locale)
 
 
 def label_query():

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.intake import small_talk
 from bot.services.tickets.transitions import COMMENTABLE_STATUSES, OPEN_STATUSES
 from storage.models import OutboxMessage, Ticket, TicketFollower, TicketStatus
 
@@ -110,6 +111,14 @@ class Routing:
     answer_to: OpenTicket | None  # add it to this ticket
     ask_which: list[OpenTicket]  # several open tickets: ask which (or "new request")
     also_offer: list[OpenTicket]  # it may be new: offer these beside filing it
+
+    def asks_which(self, text: str, with_photos: bool) -> bool:
+        """Whether the resident is asked which ticket this is about. A greeting or thanks
+        alone is about none of them, unless the office waits for their answer (then an
+        "ok" may be the answer)."""
+        if not self.ask_which:
+            return False
+        return self.asked_for_waiting or with_photos or not small_talk.pleasantry(text)
 
     @property
     def asked_for_waiting(self) -> bool:

@@ -19,7 +19,7 @@ from bot.presentation.buttons.announcements import (
     NoticeManage,
 )
 from bot.presentation.residents.keyboards import InlineReply
-from bot.presentation.texts import local_time
+from bot.presentation.texts import building_label, local_time
 from bot.services.announcements import sending
 from bot.services.announcements.drafts import (
     AnnouncementKind,
@@ -103,7 +103,10 @@ async def advance(message: Message, desk: KnownDesk, draft: Draft) -> None:
         reply, step = texts.ask_audience(draft, units, locale), NoticeSteps.choosing
     elif not draft.buildings_chosen:
         buildings = await buildings_of(desk.session, draft.unit_id)
-        names = [(b.id, b.named_for(desk.ctx.org, locale)) for b in buildings]
+        org = desk.ctx.org
+        names = [
+            (b.id, building_label(org, locale, b.project_key, b.key, b.name)) for b in buildings
+        ]
         reply, step = texts.ask_buildings(draft, names, locale), NoticeSteps.choosing
     elif draft.kind is None:
         reply, step = texts.ask_kind(draft, locale), NoticeSteps.choosing

@@ -18,6 +18,7 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_
 from bot.presentation.buttons.binding import BindChoice, BindStep
 from bot.presentation.residents.keyboards import in_rows, inline
+from bot.presentation.texts import building_label, project_label
 from bot.services import resident_units, unit_codes
 from bot.services.context import Context
 from bot.services.errors import Refused
@@ -94,7 +95,7 @@ async def choose_method(callback: CallbackQuery, callback_data: BindChoice, turn
         projects = await resident_units.active_projects(turn.session)
         buttons = [
             (
-                p.named_for(turn.ctx.org, turn.locale),
+                project_label(turn.ctx.org, turn.locale, p.key, p.name),
                 BindChoice(what=BindStep.PROJECT, id=p.id).pack(),
             )
             for p in projects
@@ -154,7 +155,10 @@ async def _offer_buildings(
     await callback.answer()
     locale = get_i18n().current_locale
     buttons = [
-        (b.named_for(org, locale), BindChoice(what=BindStep.BUILDING, id=b.id).pack())
+        (
+            building_label(org, locale, b.project_key, b.key, b.name),
+            BindChoice(what=BindStep.BUILDING, id=b.id).pack(),
+        )
         for b in buildings
     ]
     await replace_text(message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3)))

@@ -139,7 +139,7 @@ async def route_message(
     if routing.answer_to is not None:
         await _add_to(message, state, session, ctx, actor, routing.answer_to, text, photos)
         return
-    if routing.ask_which and _greeting_only(routing, text, photos):
+    if routing.ask_which and not routing.asks_which(text, bool(photos)):
         await offer_filing(message, state, session, ctx, text, photos, person=person)
         return
     if routing.ask_which and not await _danger(session, ctx, person, text, routing):
@@ -165,12 +165,6 @@ async def _ask_which(
     )
     reply = texts.which_ticket(flow, routing.ask_which, waiting=routing.asked_for_waiting)
     await message.answer(reply.text, reply_markup=reply.markup)
-
-
-def _greeting_only(routing: ticket_talk.Routing, text: str, photos: list[list[str | None]]) -> bool:
-    """A greeting, thanks or "ok" alone is not asked about which ticket it adds to, unless
-    the office waits for the resident's answer (then "ok" may be the answer)."""
-    return not routing.asked_for_waiting and not photos and small_talk.pleasantry(text)
 
 
 async def _danger(
