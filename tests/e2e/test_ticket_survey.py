@@ -213,7 +213,10 @@ async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
     assert [a.ticket_id for a in audited] == [followup.id]
 
     # The resident reads the follow-up in her language, not the staff's brief about it.
-    listing = await say(telegram, resident_en, "📋 My tickets")
+    mark = telegram.mark()
+    telegram.send_text(resident_en, "📋 My tickets")
+    # The list itself (the status news of the call-back being taken may arrive meanwhile).
+    listing = await surveys.bot_says(telegram, resident_en.id, "Your tickets", since=mark)
     rows = [b["text"] for row in listing.params["reply_markup"]["inline_keyboard"] for b in row]
     assert rows[0] == f"👀 {followup.number} · 📞 Call back about SG-000001"
     mark = telegram.mark()
