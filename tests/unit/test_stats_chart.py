@@ -110,6 +110,15 @@ def test_lines_differ_in_colour_marker_and_style() -> None:
     assert figure.axes[0].get_ylabel() == "Tickets per week"
 
 
+def test_equal_rates_on_a_day_show_both_marks() -> None:
+    figure = chart.build_figure(report(date(2026, 11, 1), 7), "en")
+    response, resolution = figure.axes[1].get_lines()
+    assert any(a == b for a, b in zip(response.get_ydata(), resolution.get_ydata(), strict=True))
+    # The later-drawn resolution mark sits inside the response's, not over all of it.
+    assert response.get_markersize() >= resolution.get_markersize() + 3
+    assert response.get_zorder() <= resolution.get_zorder()
+
+
 def test_a_long_period_is_drawn_from_its_first_day_with_tickets() -> None:
     figure = chart.build_figure(report(date(2026, 10, 12), 30, busy_from=18), "en")
     labels = [t.get_text() for t in figure.axes[1].get_xticklabels()]

@@ -244,12 +244,14 @@ def build_figure(report: StatsReport, locale: str, org: Organisation | None = No
         counts.legend(loc="upper left", prop=text_font, frameon=False, ncols=2)
     counts.grid(axis="y", alpha=0.3)
 
-    for rates, label, style in (
-        (response, t(N_("Response on time %")), RESPONSE),
-        (resolution, t(N_("Resolved on time %")), RESOLUTION),
+    # Both rates are often the same (100 %) on a day: the response's mark is drawn larger,
+    # under the resolution's, so that neither hides the other.
+    for rates, label, style, size in (
+        (response, t(N_("Response on time %")), RESPONSE, 8),
+        (resolution, t(N_("Resolved on time %")), RESOLUTION, 5),
     ):
         compliance.plot(
-            positions, rates, label=label, markevery=_every(days), markersize=5, **style
+            positions, rates, label=label, markevery=_every(days), markersize=size, **style
         )
     compliance.set_ylim(0, 130)  # room for the legend above 100 %
     compliance.yaxis.set_major_locator(FixedLocator([0, 25, 50, 75, 100]))
