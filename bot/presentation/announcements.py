@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
-from bot.config.orgfile.models import FaqEntry, display_name
+from bot.config.orgfile.models import FaqEntry
 from bot.i18n import N_, NP_, listed, translate, translate_plural
 from bot.presentation.buttons.announcements import (
     ComposeChoice,
@@ -25,7 +25,14 @@ from bot.presentation.buttons.announcements import (
     SelfServiceChoice,
 )
 from bot.presentation.residents.keyboards import InlineReply, Row, in_rows, inline
-from bot.presentation.texts import category_name, with_aside, zone_name
+from bot.presentation.texts import (
+    building_label,
+    category_name,
+    project_label,
+    unit_label,
+    with_aside,
+    zone_name,
+)
 from bot.services.announcements.drafts import AnnouncementKind, Draft
 from bot.services.announcements.sending import AudienceUnit
 from storage.models import Announcement, Building, OrgLevel, OrgUnit
@@ -70,23 +77,15 @@ async def place_names(
             .where(Building.id.in_(announcement.building_ids))
             .order_by(Building.id)
         )
-        names = []
-        for building_key, name, project_key in rows:
-            try:
-                names.append(display_name(org.project(project_key).building(building_key), locale))
-            except KeyError:
-                names.append(name)
-        return listed(locale, names)
+        buildings = [
+            building_label(org, locale, project_key, building_key, name)
+            for building_key, name, project_key in rows
+        ]
+        return listed(locale, buildings)
     projects = await session.execute(
         select(OrgUnit.key, OrgUnit.name).where(OrgUnit.id.in_(announcement.project_ids))
     )
-    names = []
-    for key, name in projects:
-        try:
-            names.append(display_name(org.project(key), locale))
-        except KeyError:
-            names.append(name)
-    return listed(locale, names)
+    return listed(locale, [project_label(org, locale, key, name) for key, name in projects])
 
 
 def notice_body(
@@ -133,9 +132,16 @@ def _cancel_row(draft: Draft, locale: str) -> Row:
 LEVEL_MARKS = {OrgLevel.HQ: "🏢", OrgLevel.REGION: "🗺", OrgLevel.PROJECT: "🏘"}
 
 
-def ask_audience(draft: Draft, units: list[AudienceUnit], locale: str) -> InlineReply:
+def ask_audience(
+    draft: Draft, units: list[AudienceUnit], org: Organisation, locale: str
+) -> InlineReply:
     rows: list[Row] = [
-        [(f"{LEVEL_MARKS.get(u.level, '')} {u.name}", _choice(draft, ComposeStep.UNIT, str(u.id)))]
+        [
+            (
+                f"{LEVEL_MARKS.get(u.level, '')} {unit_label(org, locale, u.key, u.name)}",
+                _choice(draft, ComposeStep.UNIT, str(u.id)),
+            )
+        ]
         for u in units
     ]
     rows.append(_cancel_row(draft, locale))

@@ -75,6 +75,15 @@ def project_label(org: Organisation, locale: str, key: str | None, stored: str) 
         return stored
 
 
+def unit_label(org: Organisation, locale: str, key: str, stored: str) -> str:
+    """An organisation unit's (headquarters, region, project) name as ``locale`` reads it;
+    ``stored`` when the organisation file no longer has it."""
+    try:
+        return display_name(org.unit(key), locale)
+    except KeyError:
+        return stored
+
+
 def building_label(
     org: Organisation, locale: str, project_key: str, building_key: str, stored: str
 ) -> str:

@@ -29,7 +29,7 @@ from bot.services.announcements.drafts import (
     parse_window,
 )
 from bot.services.errors import StaleButton
-from bot.services.resident_units import buildings_of
+from bot.services.resident_units import Choice, buildings_of
 from handlers.audiences import private_chat
 from handlers.desk import KnownDesk, at_desk, known_actor
 from handlers.resident.common import done_with_buttons, photo_of, replace_text
@@ -70,6 +70,12 @@ def _zone(desk: KnownDesk, unit: OrgUnit):
     return desk.ctx.org.zone(unit.key if unit.level == OrgLevel.PROJECT else None)
 
 
+def _named(desk: KnownDesk, buildings: list[Choice]) -> list[tuple[int, str]]:
+    """The buildings' buttons' names, as the composer reads them."""
+    org, locale = desk.ctx.org, desk.locale
+    return [(b.id, building_label(org, locale, b.project_key, b.key, b.name)) for b in buildings]
+
+
 async def _preview(desk: KnownDesk, draft: Draft) -> InlineReply:
     unit = await _unit(desk, draft)
     zone = _zone(desk, unit)
@@ -100,14 +106,12 @@ async def advance(message: Message, desk: KnownDesk, draft: Draft) -> None:
     locale, state = desk.locale, desk.state
     if draft.unit_id is None:
         units = await sending.audience_units(desk.session, desk.actor)
-        reply, step = texts.ask_audience(draft, units, locale), NoticeSteps.choosing
+        reply = texts.ask_audience(draft, units, desk.ctx.org, locale)
+        step = NoticeSteps.choosing
     elif not draft.buildings_chosen:
         buildings = await buildings_of(desk.session, draft.unit_id)
-        org = desk.ctx.org
-        names = [
-            (b.id, building_label(org, locale, b.project_key, b.key, b.name)) for b in buildings
-        ]
-        reply, step = texts.ask_buildings(draft, names, locale), NoticeSteps.choosing
+        reply = texts.ask_buildings(draft, _named(desk, buildings), locale)
+        step = NoticeSteps.choosing
     elif draft.kind is None:
         reply, step = texts.ask_kind(draft, locale), NoticeSteps.choosing
     elif not draft.category_chosen:
@@ -160,7 +164,7 @@ async def building_toggled(
         draft.building_ids.append(building_id)
     await desk.state.set_data(draft.to_data())
     await callback.answer()
-    reply = texts.ask_buildings(draft, [(b.id, b.name) for b in buildings], desk.locale)
+    reply = texts.ask_buildings(draft, _named(desk, buildings), desk.locale)
     await replace_text(_message(callback), reply.text, reply.markup)
 
 

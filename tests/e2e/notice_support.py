@@ -1,6 +1,7 @@
 """Setting the scene for the notice tests: the test organisation with buildings 3 and 5
-in the sunshine project, a water category residents report as "没水了", quiet hours
-22:00–08:00 and a FAQ; and the manager composing a notice in private chat."""
+in the sunshine project (Sunshine Garden in English), a water category residents report
+as "没水了", quiet hours 22:00–08:00 and a FAQ; and the manager composing a notice in
+private chat."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def notices_org_text() -> str:
         'keywords = { zh = ["漏水", "水管", "渗水"], en = ["leak", "water", "pipe"] }',
         'keywords = { zh = ["漏水", "水管", "渗水", "没水", "停水"], en = ["leak", "water"] }',
     )
+    named = 'name = "阳光花园"\n'
+    text = text.replace(named, named + 'name_en = "Sunshine Garden"\n', 1)
     return text + NOTICES_SETTINGS
 
 

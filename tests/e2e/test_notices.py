@@ -346,3 +346,20 @@ async def _tickets(app: Application) -> list[Ticket]:
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session:
         return list((await session.scalars(select(Ticket))).all())
+
+
+async def test_an_english_reading_manager_composes_with_english_place_names(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    manager = telegram.user(id=MANAGER, first_name="李强")
+    await say(telegram, manager, "/language")
+    await say(telegram, manager, "English")
+
+    asked = await say(telegram, manager, "/notice")
+    assert buttons(asked) == ["🏘 Sunshine Garden", "✖️ Cancel"]
+    asked = await press(telegram, manager, asked, "🏘 Sunshine Garden")
+    assert {"Building 3", "Building 5"} <= set(buttons(asked))
+    # Pressing a building redraws the buttons: still in English.
+    asked = await press(telegram, manager, asked, "Building 3", expect="editMessageText")
+    assert {"✅ Building 3", "Building 5"} <= set(buttons(asked))
+    assert not any("阳光" in label or "3号楼" in label for label in buttons(asked)), buttons(asked)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from bot.config.orgfile import Organisation, display_name
+from bot.config.orgfile import Organisation
 from bot.i18n import N_, NP_, listed, translate, translate_plural
 from bot.presentation.stats.self_service import self_service_lines
 from bot.presentation.texts import (
@@ -12,6 +12,7 @@ from bot.presentation.texts import (
     kind_name,
     labelled,
     project_label,
+    unit_label,
     with_aside,
     zone_name,
 )
@@ -106,12 +107,9 @@ def category_label(org: Organisation, locale: str, key: str | None) -> str:
 
 def scope_name(report: StatsReport, org: Organisation | None, locale: str) -> str:
     """The scope's name as people of ``locale`` read it (its ``name_en`` for English)."""
-    if org is not None:
-        try:
-            return display_name(org.unit(report.scope.unit_key), locale)
-        except KeyError:
-            pass
-    return report.scope.name
+    if org is None:
+        return report.scope.name
+    return unit_label(org, locale, report.scope.unit_key, report.scope.name)
 
 
 def scope_title(report: StatsReport, org: Organisation | None = None, locale: str = "") -> str:
