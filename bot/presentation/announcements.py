@@ -5,6 +5,7 @@ answers residents are shown (an active notice, a FAQ answer)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -242,14 +243,25 @@ def ask_photo(draft: Draft, locale: str) -> InlineReply:
     return InlineReply(translate(locale, N_("Add a photo? Send it now, or skip.")), inline(rows))
 
 
+# Over each version of a notice written in both languages, in its preview.
+VERSION_LABELS = {"zh": N_("<i>— In Chinese —</i>"), "en": N_("<i>— In English —</i>")}
+
+
 def preview(
-    body: str, reach: int, waits_until: str | None, draft: Draft, locale: str
+    bodies: Sequence[tuple[str, str]],
+    reach: int,
+    waits_until: str | None,
+    draft: Draft,
+    locale: str,
 ) -> InlineReply:
-    lines = [
-        translate(locale, N_("👀 <b>Preview</b>")),
-        "",
-        body,
-        "",
+    """The draft as it will be sent: ``bodies`` holds (reader's locale, notice text), one
+    or, for a notice written in both languages, each language's version (labelled)."""
+    lines = [translate(locale, N_("👀 <b>Preview</b>")), ""]
+    for reader, body in bodies:
+        if len(bodies) > 1:
+            lines.append(translate(locale, VERSION_LABELS[_language(reader)]))
+        lines += [body, ""]
+    lines += [
         translate_plural(
             locale,
             NP_("👥 It will reach {count} resident.", "👥 It will reach {count} residents."),

@@ -11,6 +11,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import SUPPORTED_LOCALES
 from bot.presentation import announcements as texts
 from bot.presentation.buttons.announcements import (
     ComposeChoice,
@@ -91,13 +92,17 @@ async def _preview(desk: KnownDesk, draft: Draft) -> InlineReply:
         text_zh=draft.text_zh or "",
         text_en=draft.text_en,
     )
-    places = await texts.place_names(desk.session, desk.ctx.org, shown, desk.locale)
-    body = texts.notice_body(desk.ctx.org, shown, places, desk.locale, zone)
+    # Written in both languages: each version as its readers will see it.
+    readers = SUPPORTED_LOCALES if draft.text_en else (desk.locale,)
+    bodies = []
+    for reader in readers:
+        places = await texts.place_names(desk.session, desk.ctx.org, shown, reader)
+        bodies.append((reader, texts.notice_body(desk.ctx.org, shown, places, reader, zone)))
     reach = await sending.reach_of(desk.session, draft)
     assert draft.kind is not None
     due = deliver_at(desk.ctx.org.quiet_hours, draft.kind, starts_at, desk.ctx.now, zone)
     waits = local_time(due, zone) if due > desk.ctx.now else None
-    return texts.preview(body, reach, waits, draft, desk.locale)
+    return texts.preview(bodies, reach, waits, draft, desk.locale)
 
 
 async def advance(message: Message, desk: KnownDesk, draft: Draft) -> None:

@@ -114,6 +114,11 @@ async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
     )
     assert "将发送给 2 位住户" in preview.params["text"]
     assert "3号楼" in preview.params["text"] and "10:00–16:00" in preview.params["text"]
+    # Written in both languages: the preview shows each version as its readers get it.
+    chinese_version, english_version = preview.params["text"].split("<i>—— 英文版 ——</i>")
+    assert "<i>—— 中文版 ——</i>" in chinese_version and "3号楼今天" in chinese_version
+    assert "Water leak · Building 3" in english_version
+    assert "Water off in Building 3" in english_version and "停水" not in english_version
     sent = await press(telegram, manager, preview, "📤 发送")
     assert "正在发送给 2 位住户" in sent.params["text"]
     assert buttons(sent) == ["✏️ 更正", "🗑 撤回"]
