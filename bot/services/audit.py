@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.people import Actor
-from storage.models import AuditEntry, Ticket
+from storage.models import AuditEntry, Person, StaffMembership, Ticket
 
 ALLOWED = "allowed"
 REFUSED = "refused"
@@ -77,6 +78,16 @@ async def refused_about_ticket(
     )
 
 
+@dataclass(frozen=True)
+class AuditLine:
+    """One entry as /audit shows it: who by name where they are staff (a resident by
+    their Telegram id only), and the ticket by its number."""
+
+    entry: AuditEntry
+    staff_name: str | None
+    ticket_number: str | None
+
+
 async def entries_visible_to(
     session: AsyncSession,
     scope_unit_ids: set[int] | None,
@@ -85,13 +96,20 @@ async def entries_visible_to(
     action_prefix: str | None = None,
     only_refused: bool = False,
     limit: int = 30,
-) -> list[AuditEntry]:
+) -> list[AuditLine]:
     """Newest first. ``scope_unit_ids=None`` means everything (headquarters)."""
-    query = select(AuditEntry).where(AuditEntry.at >= since)
+    is_staff = exists().where(StaffMembership.person_id == AuditEntry.actor_person_id)
+    query = (
+        select(AuditEntry, case((is_staff, Person.full_name)), Ticket.number)
+        .outerjoin(Person, Person.id == AuditEntry.actor_person_id)
+        .outerjoin(Ticket, Ticket.id == AuditEntry.ticket_id)
+        .where(AuditEntry.at >= since)
+    )
     if scope_unit_ids is not None:
         query = query.where(AuditEntry.org_unit_id.in_(scope_unit_ids))
     if action_prefix:
         query = query.where(AuditEntry.action.startswith(action_prefix))
     if only_refused:
         query = query.where(AuditEntry.outcome == REFUSED)
-    return list((await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))).all())
+    rows = await session.execute(query.order_by(AuditEntry.id.desc()).limit(limit))
+    return [AuditLine(entry, name, number) for entry, name, number in rows]

@@ -9,12 +9,13 @@ from datetime import timedelta
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config.orgfile import Organisation
+from bot.presentation.texts import with_aside
 from bot.services import audit
 from bot.services.access import staff_project_ids
 from bot.services.people import Actor
@@ -45,6 +46,7 @@ async def show_audit(
     actor: Actor,
     clock: Clock,
     organisation: Organisation,
+    i18n: I18n,
 ) -> None:
     now = clock.now()
     if not actor.is_manager:
@@ -80,18 +82,31 @@ async def show_audit(
             days,
         ).format(days=days)
     ]
-    for entry in entries:
-        who = entry.actor_telegram_id if entry.actor_telegram_id is not None else "—"
+    for line in entries:
+        entry = line.entry
         mark = "⛔" if entry.outcome == audit.REFUSED else "✅"
         reason = f" — {html.escape(entry.reason)}" if entry.reason else ""
-        line = _("{mark} {at} {action} by {who}").format(
+        action = html.escape(entry.action)
+        if line.ticket_number:
+            action += f" {line.ticket_number}"
+        text = _("{mark} {at} {action} by {who}").format(
             mark=mark,
             at=f"{entry.at.astimezone(zone):%m-%d %H:%M}",
-            action=html.escape(entry.action),
-            who=who,
+            action=action,
+            who=_who(line, i18n.current_locale),
         )
-        lines.append(line + reason)
+        lines.append(text + reason)
     await message.answer("\n".join(lines))
+
+
+def _who(line: audit.AuditLine, locale: str) -> str:
+    """Staff by name and Telegram id; anyone else by the id alone ("—": the system)."""
+    telegram_id = line.entry.actor_telegram_id
+    if telegram_id is None:
+        return "—"
+    if line.staff_name:
+        return with_aside(locale, html.escape(line.staff_name), str(telegram_id))
+    return str(telegram_id)
 
 
 async def staff_project_ids_for(session: AsyncSession, actor: Actor, managed) -> set[int]:

@@ -251,3 +251,36 @@ async def test_audit_is_for_managers_within_their_scope(
     assert "ticket.take" in everything and "ticket.resolve" in everything
     usage = (await say(telegram, hq_admin, "/audit ; DROP TABLE")).params["text"]
     assert usage.startswith("Usage: /audit")
+
+
+async def test_audit_names_staff_and_tickets_but_not_residents(
+    app: Application, telegram: FakeTelegramServer, alice: ResidentChat
+) -> None:
+    ticket = await resident_with_ticket(alice, "Broken window in my bedroom")
+    async with app.sessionmaker() as session, session.begin():
+        people = {
+            p.telegram_id: p.id
+            for p in (
+                await session.scalars(
+                    select(Person).where(Person.telegram_id.in_([5001, alice.id]))
+                )
+            ).all()
+        }
+        for who in (5001, alice.id):
+            session.add(
+                AuditEntry(
+                    at=app.clock.now(),
+                    actor_telegram_id=who,
+                    actor_person_id=people[who],
+                    action="ticket.take",
+                    outcome="refused",
+                    reason="test",
+                    org_unit_id=ticket.project_id,
+                    ticket_id=ticket.id,
+                )
+            )
+    manager = telegram.user(id=5002, first_name="李强", language_code="en")
+    lines = (await say(telegram, manager, "/audit ticket")).params["text"].splitlines()
+    assert lines[1].endswith(f"ticket.take {ticket.number} by {alice.id} — test")
+    assert lines[2].endswith(f"ticket.take {ticket.number} by 王芳 (5001) — test")
+    assert "Alice" not in "\n".join(lines)  # a resident is not named in the log
