@@ -13,6 +13,7 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.message_split import TEXT_LIMIT, units
+from bot.presentation.texts import unit_label
 from bot.services.surveys.campaigns import CampaignSummary, QuestionPrompt
 from bot.services.surveys.complaints import FollowupTaken, reason_names
 from bot.services.surveys.post_ticket import (
@@ -194,7 +195,11 @@ def usage() -> str:
     )
 
 
-def summary_line(summary: CampaignSummary) -> str:
+def _unit(summary: CampaignSummary, org: Organisation, locale: str) -> str:
+    return html.escape(unit_label(org, locale, summary.unit_key, summary.unit_name))
+
+
+def summary_line(summary: CampaignSummary, org: Organisation, locale: str) -> str:
     if summary.stopped:
         line = _(
             "<b>{key}</b> · {unit} · stopped: "
@@ -206,26 +211,26 @@ def summary_line(summary: CampaignSummary) -> str:
         )
     return line.format(
         key=summary.key,
-        unit=html.escape(summary.unit_name),
+        unit=_unit(summary, org, locale),
         answered=summary.answered,
         invited=summary.invited,
         completed=summary.completed,
     )
 
 
-def campaign_list(summaries: list[CampaignSummary]) -> str:
-    lines = [summary_line(s) for s in summaries] or [_("No surveys yet.")]
+def campaign_list(summaries: list[CampaignSummary], org: Organisation, locale: str) -> str:
+    lines = [summary_line(s, org, locale) for s in summaries] or [_("No surveys yet.")]
     return "\n".join([*lines, "", usage()])
 
 
-def campaign_started(started: CampaignSummary) -> str:
+def campaign_started(started: CampaignSummary, org: Organisation, locale: str) -> str:
     return ngettext(
         "Survey <b>{key}</b> started for {unit}: {count} resident will receive it "
         "over the next minutes. Stop it with /survey stop {key}",
         "Survey <b>{key}</b> started for {unit}: {count} residents will receive it "
         "over the next minutes. Stop it with /survey stop {key}",
         started.invited,
-    ).format(key=started.key, unit=html.escape(started.unit_name), count=started.invited)
+    ).format(key=started.key, unit=_unit(started, org, locale), count=started.invited)
 
 
 def campaign_stopped(stopped: CampaignSummary) -> str:

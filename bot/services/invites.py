@@ -62,6 +62,7 @@ class InviteAccepted(Notice):
 class CreatedInvite:
     token: str
     role: StaffRole
+    unit_key: str
     unit_name: str
     expires_at: datetime
 
@@ -101,7 +102,7 @@ async def create_invite(
     await audit.record(
         session, now, actor, "invite.create", org_unit_id=unit.id, data={"role": role.value}
     )
-    return CreatedInvite(token, role, unit.name, expires_at)
+    return CreatedInvite(token, role, unit.key, unit.name, expires_at)
 
 
 async def redeem_invite(

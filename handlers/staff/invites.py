@@ -13,10 +13,11 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import listed
 from bot.presentation.outbound.invites import ROLE_NAMES
-from bot.presentation.texts import local_time
+from bot.presentation.texts import local_time, unit_label, with_aside
 from bot.services import invites
-from bot.services.group_binding import ChooseUnit, UnknownUnit
+from bot.services.group_binding import ChooseUnit, UnitChoice, UnknownUnit
 from bot.services.invites import INVITE_PREFIX
 from handlers.audiences import any_chat, private_chat, staff_groups
 from handlers.desk import Desk, KnownDesk, at_desk, known_actor
@@ -39,11 +40,11 @@ async def make_invite(message: Message, command: CommandObject, desk: KnownDesk)
             desk.session, desk.ctx.now, desk.actor, words[0], unit_key
         )
     except ChooseUnit as choose:
-        keys = ", ".join(html.escape(o.key) for o in choose.options)
+        keys = _unit_keys(desk, choose.options)
         await message.answer(_("For which unit? Add one of: {units}").format(units=keys))
         return
     except UnknownUnit as unknown:
-        keys = ", ".join(html.escape(o.key) for o in unknown.options)
+        keys = _unit_keys(desk, unknown.options)
         await message.answer(
             _("There is no unit “{key}”. You can invite to: {units}").format(
                 key=html.escape(unknown.key), units=keys
@@ -57,11 +58,25 @@ async def make_invite(message: Message, command: CommandObject, desk: KnownDesk)
             "Send it only to the person it is for: whoever opens it first joins."
         ).format(
             role=_(ROLE_NAMES[invite.role]),
-            unit=html.escape(invite.unit_name),
+            unit=_unit_name(desk, invite.unit_key, invite.unit_name),
             until=local_time(invite.expires_at, desk.ctx.org.zone()),
             link=link,
         )
     )
+
+
+def _unit_name(desk: Desk, key: str, stored: str) -> str:
+    """A unit's name as the reader knows it (HTML)."""
+    return html.escape(unit_label(desk.ctx.org, desk.locale, key, stored))
+
+
+def _unit_keys(desk: KnownDesk, options: list[UnitChoice]) -> str:
+    """The keys to type, each with the unit's name as the reader knows it."""
+    keys = [
+        with_aside(desk.locale, html.escape(o.key), _unit_name(desk, o.key, o.name))
+        for o in options
+    ]
+    return listed(desk.locale, keys)
 
 
 async def invite_in_group(message: Message) -> None:
@@ -86,7 +101,10 @@ async def open_invite(message: Message, command: CommandObject, desk: Desk) -> N
             "/queue – open tickets of your units\n"
             "/mine – tickets assigned to you\n"
             "/ticket NUMBER – open one ticket"
-        ).format(role=_(ROLE_NAMES[joined.role]), unit=html.escape(joined.unit_name))
+        ).format(
+            role=_(ROLE_NAMES[joined.role]),
+            unit=_unit_name(desk, joined.unit_key, joined.unit_name),
+        )
     )
 
 

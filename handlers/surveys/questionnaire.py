@@ -56,7 +56,7 @@ async def survey_command(message: Message, command: CommandObject, respondent: R
         started = await campaigns.start_campaign(
             session, ctx, actor, unit_key=unit_key, chat_id=message.chat.id
         )
-        await message.answer(views.campaign_started(started))
+        await message.answer(views.campaign_started(started, ctx.org, respondent.locale))
     elif verb == "stop" and len(words) > 1:
         stopped = await campaigns.stop_campaign(session, ctx, actor, words[1])
         await message.answer(views.campaign_stopped(stopped))
@@ -82,7 +82,7 @@ async def _resume_or_list(message: Message, respondent: Respondent) -> None:
         await message.answer(views.usage())
         return
     listed = await campaigns.list_campaigns(respondent.session, actor)
-    await message.answer(views.campaign_list(listed))
+    await message.answer(views.campaign_list(listed, respondent.ctx.org, respondent.locale))
 
 
 # ------------------------------------------------------------------ answering

@@ -1,17 +1,27 @@
 """A manager sends the satisfaction questionnaire to a project's residents, who answer
 it question by question, pause and resume, get one reminder, answer once; then the
-manager stops it."""
+manager stops it. The project has an English name: English readers see it."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
 
 from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from storage.models import SurveyCampaign
 from tests.e2e import survey_support as surveys
-from tests.e2e.conftest import say
+from tests.e2e.conftest import org_file_edited, say
 
 KEY = "sunshine-20261102"
+
+
+@pytest.fixture
+def org_file(org_file: Path, tmp_path: Path) -> Path:
+    named = 'name = "阳光花园"\n'
+    return org_file_edited(org_file, tmp_path, (named, named + 'name_en = "Sunshine Garden"\n'))
 
 
 def answer_button(call, value: str) -> str:
@@ -46,7 +56,7 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     assert refused.params["text"] == "只有经理可以在那里发起或停止问卷。"
     started = await say(telegram, manager, "/survey start")
     assert started.params["text"].startswith(
-        f"Survey <b>{KEY}</b> started for 阳光花园: 4 residents"
+        f"Survey <b>{KEY}</b> started for Sunshine Garden: 4 residents"
     )
 
     clock.advance(seconds=1)  # invitations are spread at 25 a second
@@ -57,7 +67,8 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     }
     invites[bo.id] = await surveys.bot_says(telegram, bo.id, "满意度调查")
     assert "3 short questions" in invites[alice.id].params["text"]
-    assert "阳光花园" in invites[alice.id].params["text"]
+    assert "Sunshine Garden" in invites[alice.id].params["text"]
+    assert "阳光花园" in invites[bo.id].params["text"]
     assert telegram.messages_in(elsewhere.id) == []
 
     # Alice answers everything: a rating, the 0–10 question, a suggestion.
@@ -153,8 +164,7 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     assert never.params["text"] == "This survey has ended. Thank you!"
     assert [q for q, _, _ in await surveys.answers(app, campaign_key=KEY)].count("nps") == 2
     listing = await say(telegram, manager, "/survey")
-    assert (
-        f"<b>{KEY}</b> · 阳光花园 · stopped: 3 of 4 answered, 2 completed" in listing.params["text"]
-    )
+    stopped = f"<b>{KEY}</b> · Sunshine Garden · stopped: 3 of 4 answered, 2 completed"
+    assert stopped in listing.params["text"]
     (campaign,) = await surveys.rows(app, SurveyCampaign)
     assert campaign.stopped_at is not None and campaign.reminded_at is not None

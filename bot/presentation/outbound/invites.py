@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import N_, translate
 from bot.presentation.announce import renders
 from bot.presentation.recipients import recipient_of, tell
+from bot.presentation.texts import unit_label
 from bot.services.context import Context
 from bot.services.invites import InviteAccepted
 from storage.models import OrgUnit, Person, StaffInvite, StaffRole
@@ -37,5 +38,5 @@ async def invite_accepted(session: AsyncSession, ctx: Context, notice: InviteAcc
         INVITE_USED,
         name=html.escape(person.full_name or str(person.telegram_id)),
         role=translate(recipient.locale, ROLE_NAMES[invite.role]),
-        unit=html.escape(unit.name),
+        unit=html.escape(unit_label(ctx.org, recipient.locale, unit.key, unit.name)),
     )

@@ -19,7 +19,7 @@ from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.outbound.residents import fixed_keyboard
 from bot.presentation.recipients import recipient_of, staff_group, tell
-from bot.presentation.texts import initials, local_time
+from bot.presentation.texts import initials, local_time, project_label
 from bot.services.context import Context
 from bot.services.surveys.campaigns import campaign_ref, invite_key
 from bot.services.surveys.complaints import NOTHING, reason_names
@@ -172,15 +172,16 @@ async def _mailing(
 @renders(CampaignStarted)
 async def campaign_started(session: AsyncSession, ctx: Context, notice: CampaignStarted) -> None:
     project_ids = {invitee.project_id for invitee in notice.invitees}
-    names: dict[int | None, str] = {
-        unit_id: name
-        for unit_id, name in await session.execute(
-            select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(project_ids))
+    projects: dict[int | None, tuple[str, str]] = {
+        unit_id: (key, name)
+        for unit_id, key, name in await session.execute(
+            select(OrgUnit.id, OrgUnit.key, OrgUnit.name).where(OrgUnit.id.in_(project_ids))
         )
     }
 
     def text_in(locale: str, invitee: Invitee) -> str:
-        project = html.escape(names.get(invitee.project_id, ""))
+        key, name = projects.get(invitee.project_id, ("", ""))
+        project = html.escape(project_label(ctx.org, locale, key, name))
         count = notice.question_count
         return translate_plural(locale, INVITATION, count, project=project, count=count)
 

@@ -86,6 +86,7 @@ class CampaignFinished:
 @dataclass(frozen=True)
 class CampaignSummary:
     key: str
+    unit_key: str
     unit_name: str
     started_at: datetime
     stopped: bool
@@ -260,7 +261,7 @@ async def start_campaign(
         org_unit_id=unit.id,
         data={"campaign": campaign.key, "invited": len(invitees), "scheduled": bool(scheduled_for)},
     )
-    return await _summary(session, campaign, unit.name)
+    return await _summary(session, campaign, unit)
 
 
 async def _campaign(session: AsyncSession, key: str, *, lock: bool = False) -> SurveyCampaign:
@@ -276,7 +277,7 @@ async def _campaign(session: AsyncSession, key: str, *, lock: bool = False) -> S
 async def _summary(
     session: AsyncSession,
     campaign: SurveyCampaign,
-    unit_name: str | None = None,
+    unit: OrgUnit | None = None,
     withdrawn: int = 0,
 ) -> CampaignSummary:
     row = (
@@ -288,12 +289,12 @@ async def _summary(
             ).where(SurveyInvitation.campaign_key == campaign.key)
         )
     ).one()
-    if unit_name is None:
+    if unit is None:
         unit = await session.get(OrgUnit, campaign.org_unit_id)
-        unit_name = unit.name if unit else ""
     return CampaignSummary(
         key=campaign.key,
-        unit_name=unit_name,
+        unit_key=unit.key if unit else "",
+        unit_name=unit.name if unit else "",
         started_at=campaign.started_at,
         stopped=campaign.stopped_at is not None,
         invited=row[0],

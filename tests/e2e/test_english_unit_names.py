@@ -1,0 +1,47 @@
+"""Where the organisation file gives a unit an English name, English readers see it:
+the manager's invitation, the newcomer's welcome and the manager's news of it (the
+notice composer, /stats and survey campaigns have theirs in their own tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app.application import Application
+from fake_telegram import FakeTelegramServer
+from tests.e2e import staff_helpers as desk
+from tests.e2e.conftest import org_file_edited, say
+
+
+@pytest.fixture
+def org_file(org_file: Path, tmp_path: Path) -> Path:
+    named = 'name = "阳光花园"\n'
+    return org_file_edited(org_file, tmp_path, (named, named + 'name_en = "Sunshine Garden"\n'))
+
+
+async def test_an_invitation_names_the_project_in_english_for_english_readers(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    manager = telegram.user(id=desk.MANAGER, first_name="Li", language_code="en")
+    answer = (await say(telegram, manager, "/invite agent")).params["text"]
+    assert answer.startswith("Invitation as agent of Sunshine Garden, for one person")
+    payload = answer.split("start=")[1].split()[0]
+
+    newcomer = telegram.user(id=8300, first_name="Zhou", language_code="en")
+    welcome = (await say(telegram, newcomer, f"/start {payload}")).params["text"]
+    assert welcome.startswith("Welcome! You are now agent of Sunshine Garden.")
+    await desk.bot_says(telegram, manager.id, "Zhou joined as agent of Sunshine Garden")
+
+    chinese = telegram.user(id=8301, first_name="周", language_code="zh-hans")
+    second = (await say(telegram, manager, "/invite agent sunshine")).params["text"]
+    welcome = await say(telegram, chinese, f"/start {second.split('start=')[1].split()[0]}")
+    assert "您现在是 阳光花园 的客服专员" in welcome.params["text"]
+
+
+async def test_an_unknown_unit_is_answered_with_the_keys_and_their_names(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    manager = telegram.user(id=desk.MANAGER, first_name="Li", language_code="en")
+    answer = (await say(telegram, manager, "/invite agent moon")).params["text"]
+    assert answer == "There is no unit “moon”. You can invite to: sunshine (Sunshine Garden)"
