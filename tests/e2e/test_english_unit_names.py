@@ -1,6 +1,7 @@
 """Where the organisation file gives a unit an English name, English readers see it:
-the manager's invitation, the newcomer's welcome and the manager's news of it (the
-notice composer, /stats and survey campaigns have theirs in their own tests)."""
+the manager's invitation, the newcomer's welcome and the manager's news of it, and an
+English-speaking regional group's escalations (the notice composer, /stats and survey
+campaigns have theirs in their own tests)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from pathlib import Path
 import pytest
 
 from bot.app.application import Application
+from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
+from scheduler import jobs
 from tests.e2e import staff_helpers as desk
 from tests.e2e.conftest import org_file_edited, say
+from tests.e2e.test_sla_escalation import REGION, delivered, file_complaints, sla_texts
 
 
 @pytest.fixture
 def org_file(org_file: Path, tmp_path: Path) -> Path:
     named = 'name = "阳光花园"\n'
-    return org_file_edited(org_file, tmp_path, (named, named + 'name_en = "Sunshine Garden"\n'))
+    region = 'key = "east"\n'
+    return org_file_edited(
+        org_file,
+        tmp_path,
+        (named, named + 'name_en = "Sunshine Garden"\n'),
+        (region, region + 'language = "en"\n'),  # the regional centre's group reads English
+    )
 
 
 async def test_an_invitation_names_the_project_in_english_for_english_readers(
@@ -45,3 +55,16 @@ async def test_an_unknown_unit_is_answered_with_the_keys_and_their_names(
     manager = telegram.user(id=desk.MANAGER, first_name="Li", language_code="en")
     answer = (await say(telegram, manager, "/invite agent moon")).params["text"]
     assert answer == "There is no unit “moon”. You can invite to: sunshine (Sunshine Garden)"
+
+
+async def test_an_english_regional_group_reads_the_project_in_english(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    await file_complaints(app)
+    clock.advance(hours=32)  # 8 h past the response deadline: the region is told
+    await jobs.sweep_sla_deadlines(app)
+    assert app.sender is not None
+    app.sender.wake()
+    await delivered(app)
+    (region,) = sla_texts(telegram, REGION)
+    assert "Sunshine Garden" in region and "阳光花园" not in region

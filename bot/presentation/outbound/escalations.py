@@ -29,7 +29,7 @@ from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
 from bot.presentation.outbound import topics
 from bot.presentation.recipients import StaffGroup, person_locale, staff_group
-from bot.presentation.texts import category_name, kind_name, local_time
+from bot.presentation.texts import category_name, kind_name, local_time, project_label
 from bot.services.context import Context
 from bot.services.delivery_outcomes import IN_TOPIC_OF
 from bot.services.sla.escalations import group_above
@@ -178,6 +178,12 @@ def _about(ctx: Context, locale: str, line: _Line) -> dict[str, Any]:
     }
 
 
+def _project(ctx: Context, locale: str, project: OrgUnit | None) -> str:
+    if project is None:
+        return "—"
+    return project_label(ctx.org, locale, project.key, project.name)
+
+
 def _missed_text(ctx: Context, chat: _Chat, line: _Line, template: str) -> str:
     item = line.deadline
     return translate(
@@ -187,7 +193,7 @@ def _missed_text(ctx: Context, chat: _Chat, line: _Line, template: str) -> str:
         late=span(chat.locale, ctx.now - item.deadline),
         due=local_time(item.deadline, chat.zone),
         level=item.level,
-        project=html.escape(line.project.name) if line.project else "—",
+        project=html.escape(_project(ctx, chat.locale, line.project)),
     )
 
 

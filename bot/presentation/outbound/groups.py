@@ -13,6 +13,7 @@ from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.outbound.staff import CARD_REF, post_card
 from bot.presentation.recipients import StaffGroup
+from bot.presentation.texts import unit_label
 from bot.services.context import Context
 from bot.services.group_binding import CardReposted, UnitMovedAway
 from storage.models import OrgUnit, Person, Ticket
@@ -41,10 +42,11 @@ async def unit_moved_away(session: AsyncSession, ctx: Context, notice: UnitMoved
         if notice.moved_by_person_id is not None
         else None
     )
+    locale = ctx.group_locale_of(unit.key)
     text = translate(
-        ctx.group_locale_of(unit.key),
+        locale,
         UNIT_MOVED_AWAY,
         name=html.escape((mover.full_name if mover else None) or "—"),
-        unit=html.escape(unit.name),
+        unit=html.escape(unit_label(ctx.org, locale, unit.key, unit.name)),
     )
     await StaffGroup(notice.old_chat_id, notice.old_thread_id).post(session, text, now=ctx.now)

@@ -21,6 +21,7 @@ from bot.presentation.buttons import as_payload
 from bot.presentation.outbound import topics
 from bot.presentation.recipients import recipient_of, staff_group
 from bot.presentation.staff.card import render_card
+from bot.presentation.texts import project_label
 from bot.services.context import Context
 from bot.services.tickets.notices import (
     AnsweredInPrivate,
@@ -229,12 +230,9 @@ async def _moved(session: AsyncSession, ctx: Context, notice: TicketMoved) -> No
     if notice.old_card_chat_id is None or notice.old_card_message_id is None:
         return
     project = await session.get(OrgUnit, ticket.project_id)
-    text = translate(
-        await ctx.locale_of_group(session, notice.old_card_chat_id),  # the old group's
-        MOVED_AWAY,
-        number=ticket.number,
-        project=html.escape(project.name if project else "—"),
-    )
+    locale = await ctx.locale_of_group(session, notice.old_card_chat_id)  # the old group's
+    name = project_label(ctx.org, locale, project.key, project.name) if project else "—"
+    text = translate(locale, MOVED_AWAY, number=ticket.number, project=html.escape(name))
     await outbox.enqueue(
         session,
         chat_id=notice.old_card_chat_id,
