@@ -12,6 +12,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.i18n import listed
 from bot.presentation.texts import category_name
 from bot.services.announcements import incidents
 from handlers.desk import Desk, at_desk
@@ -23,12 +24,17 @@ CLOSE_WORDS = {"close", "resolve", "关闭", "解决"}
 async def incident_command(message: Message, command: CommandObject, desk: Desk) -> None:
     parts = (command.args or "").split(maxsplit=2)
     if not parts:
+        projects = desk.ctx.org.projects
+        example = projects[0].ticket_number(123) if projects else "SG-000123"
         await message.answer(
             _(
-                "/incident SG-0001 makes ticket SG-0001 an incident and links the open tickets "
-                "of its category and building; /incident SG-0001 answer TEXT answers them "
-                "all; /incident SG-0001 close TEXT resolves them all."
-            )
+                "⚡ <b>Incidents</b>: one fault, many reports.\n"
+                "/incident NUMBER – make the ticket an incident: the open tickets of its "
+                "category and building are linked to it\n"
+                "/incident NUMBER answer TEXT – answer all of them at once\n"
+                "/incident NUMBER close TEXT – resolve all of them\n"
+                "For example: /incident {example}"
+            ).format(example=example)
         )
         return
     number = parts[0]
@@ -65,7 +71,7 @@ async def incident_command(message: Message, command: CommandObject, desk: Desk)
         ).format(
             number=summary.number,
             category=category_name(desk.ctx.org, locale, summary.category_key),
-            tickets=", ".join(summary.linked),
+            tickets=listed(locale, summary.linked),
         )
     )
 

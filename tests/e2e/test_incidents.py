@@ -95,7 +95,7 @@ async def test_an_incident_links_its_building_answers_them_all_and_closing_tells
     opened = await in_group(telegram, f"/incident {first.number}", "⚡")
     linked = opened.split("\n")[0]
     # not 5号楼, not the lift
-    assert linked.endswith(f"关联工单：{first.number}, {second.number}。")
+    assert linked.endswith(f"关联工单：{first.number}、{second.number}。")
     assert "（漏水）" in linked
 
     later = await report(app, telegram, 7504, "3", "303")  # reported while it is open
@@ -149,6 +149,8 @@ async def test_answering_a_ticket_that_is_not_an_incident_says_how_to_make_one(
     how = f"/incident {ticket.number}"
     answer = await in_group(telegram, f"{how} answer 你好", how)
     assert answer.startswith(f"{ticket.number} ")
+    usage = await in_group(telegram, "/incident", "/incident")
+    assert "/incident 编号 answer 文字" in usage and "例如：/incident SG-000123" in usage
     unknown = await in_group(telegram, "/incident SG-999999", "SG-999999")
     assert "SG-999999" in unknown
     assert (await statuses(app))[ticket.number] is TicketStatus.NEW
