@@ -7,7 +7,8 @@ audit row, which commits with the update like any other change. The audit action
 is the handler's ``audit`` flag (``flags={"audit": "ticket.take"}``), else a name
 made from the event. A handler whose refusal should leave the person a keyboard
 (the main menu after a conversation ends, the share-phone button again) names
-its factory in the ``refusal_markup`` flag.
+its factory in the ``refusal_markup`` flag. A press refused as outdated runs the
+handler's ``on_stale`` flag after the alert (a ticket view is drawn again as it is now).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from aiogram.utils.i18n import ngettext
 
 from bot.services import audit
 from bot.services.errors import Refused
+from bot.services.tickets.refusals import StaleAction
 from handlers.middlewares import NextHandler
 
 
@@ -96,4 +98,7 @@ class RefusalMiddleware(BaseMiddleware):
             if error.audited:
                 await record_refusal(event, data, error)
             await answer_refusal(event, data, error)
+            on_stale = get_flag(data, "on_stale")
+            if isinstance(error, StaleAction) and callable(on_stale):
+                await on_stale(event, data)
             return None

@@ -35,6 +35,7 @@ from bot.presentation.staff.menus import classify_menu, projects_menu, reassign_
 from bot.presentation.texts import category_name, project_label
 from bot.services import access
 from bot.services.context import Context
+from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.tickets import lifecycle, queries
 from bot.services.tickets.refusals import ForgedButton
@@ -339,6 +340,26 @@ def _classified(ctx: Context, ticket: Ticket, locale: str) -> str:
 # ------------------------------------------------------------------ forged
 
 
+async def refresh_stale_view(callback: CallbackQuery, data: dict[str, object]) -> None:
+    """After an outdated button's alert: the ticket as it is now, in the message pressed
+    (a view from /ticket or /queue; the group's card is kept current by its own edits)."""
+    button, desk = data.get("callback_data"), data.get("desk")
+    message = callback.message
+    if not isinstance(button, StaffTicketAction) or not isinstance(desk, Desk):
+        return
+    if not isinstance(message, Message):
+        return
+    try:
+        _staff, ticket = await _pressed_ticket(callback, button, desk, current=False)
+    except Refused:
+        return  # no longer theirs to see: the alert said enough
+    if (ticket.card_chat_id, ticket.card_message_id) == (message.chat.id, message.message_id):
+        return
+    locale = desk.reading_locale(message.chat)
+    text, markup = await render_card(desk.session, desk.ctx.org, ticket, locale)
+    await message.edit_text(text, reply_markup=markup)
+
+
 async def refuse_unknown_action(callback: CallbackQuery, callback_data: StaffTicketAction) -> None:
     """Shaped like a card button, but no card has this action."""
     raise ForgedButton(ticket_id=callback_data.ticket_id)
@@ -386,9 +407,10 @@ def build_router() -> Router:
     return router
 
 
-def _audit(action: str) -> dict[str, str]:
-    """The audit log's name for a refused press (``ticket.take``)."""
-    return {"audit": f"ticket.{action}"}
+def _audit(action: str) -> dict[str, object]:
+    """The audit log's name for a refused press (``ticket.take``), and what to do after
+    an outdated button's alert (``handlers/middlewares/refusals.py``)."""
+    return {"audit": f"ticket.{action}", "on_stale": refresh_stale_view}
 
 
 def build_forged_router() -> Router:

@@ -8,6 +8,7 @@ import pytest
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer
 from storage.models import StaffRole, Ticket, TicketStatus
+from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
 
@@ -133,6 +134,28 @@ async def test_an_outdated_button_is_refused(
     assert entries[0].ticket_id == ticket.id
     group = agent.telegram.messages_in(desk.SUNSHINE_GROUP)
     assert not [m for m in group if "✍️" in (m.text or "")]
+
+
+async def test_an_outdated_button_on_a_private_view_redraws_the_view(
+    app: Application, ticket: Ticket, agent: StaffChat, manager: StaffChat
+) -> None:
+    telegram = manager.telegram
+    telegram.send_text(manager.user, f"/ticket {ticket.number}", chat_id=manager.id)
+    view = await manager.bot_says_privately(ticket.number)
+    assert "状态：待处理" in (view.text or "")
+    await agent.press_on_card(ticket, "take")  # the view is now out of date
+    alert = await manager.press_raw(desk.button_data(view, "reply"), view.message_id, manager.id)
+    assert alert == "工单状态已变化，此按钮已过期，请重新查看。"
+
+    # The alert's "look again" is answered at once: the view shows the ticket as it is now.
+    def now_shown():
+        shown = telegram.message(manager.id, view.message_id)
+        return shown if "王芳" in (shown.text or "") else None
+
+    redrawn = await eventually(now_shown)
+    assert "已接单" in (redrawn.text or "")
+    assert desk.button_data(redrawn, "resolve").endswith(":2")  # its buttons are current
+    assert (await desk.reload(app, ticket.id)).assignee_id is not None  # the agent's take
 
 
 async def test_resolving_a_ticket_nobody_took_is_refused_with_the_reason(
