@@ -2,10 +2,11 @@
 resident's question is about.
 
 An entry matches when the message contains one of its keywords (Chinese as written,
-English as whole words) or reads much like one of its sample phrasings (shared
-character pairs for Chinese, shared words for English). The best entry wins; a
-message that names a category of problem is a report, not a question (the caller
-decides that with ``categories.guess``)."""
+English as whole words, compared by their stems: "where can I park" has "parking") or
+reads much like one of its sample phrasings or its own question (shared character pairs
+for Chinese, shared words for English). The best entry wins. A message that names a
+category of problem is a report, not a question, unless it reads as a question (the
+caller decides that, with ``categories`` and ``quick.reads_as_question``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.config.orgfile import Organisation
 from bot.config.orgfile.models import FaqEntry
+from bot.services.intake.words import stem
 
 PHRASING_SIMILARITY = 0.5  # share of a phrasing's pairs/words the message must contain
 _WORD = re.compile(r"[a-z0-9']+")
@@ -28,7 +30,8 @@ class FaqMatch:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+    """English words, each by its stem ("parking", "parked" → "park")."""
+    return {stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
 def _pairs(text: str) -> set[str]:
@@ -52,10 +55,12 @@ def _score(entry: FaqEntry, text: str) -> float:
         if keyword.lower() in lowered:
             score += 1.0
     for keyword in entry.keywords.en:
-        parts = _WORD.findall(keyword.lower())
-        if parts and all(part in words for part in parts):
+        parts = _words(keyword)
+        if parts and parts <= words:
             score += 1.0
-    for phrasing in (*entry.phrasings.zh, *entry.phrasings.en):
+    # The entry's own question is a phrasing too: asked as written, it is found.
+    asked = (entry.question.zh, entry.question.en)
+    for phrasing in (*entry.phrasings.zh, *entry.phrasings.en, *asked):
         similarity = _similarity(text, phrasing)
         if similarity >= PHRASING_SIMILARITY:
             score = max(score, 1.0) + similarity

@@ -25,6 +25,7 @@ from bot.services.context import Context
 from bot.services.errors import StaleButton
 from bot.services.intake.conversation import Flow
 from bot.services.intake.offers import Offer
+from bot.services.intake.quick import reads_as_question
 from bot.services.resident_units import units_of
 from handlers.resident.common import done_with_buttons
 from handlers.resident.registered import Turn
@@ -60,7 +61,8 @@ async def answered_before_offer(
             await _wait(state, active.event_id, ORIGIN_FREE_TEXT, text, photos)
             await message.answer(reply.text, reply_markup=reply.markup)
             return True
-        return False
+        if not reads_as_question(text):  # a report of a problem, not a question: filed
+            return False
     found = faq.match(ctx.org, text)
     if found is None:
         return False

@@ -368,3 +368,18 @@ async def test_an_english_reading_manager_composes_with_english_place_names(
     asked = await press(telegram, manager, asked, "Building 3", expect="editMessageText")
     assert {"✅ Building 3", "Building 5"} <= set(buttons(asked))
     assert not any("阳光" in label or "3号楼" in label for label in buttons(asked)), buttons(asked)
+
+
+async def test_a_question_naming_a_category_still_gets_the_faq_answer(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    alice = await a_resident(app, telegram, 7401, "Alice", language="en", building="3", unit="301")
+    # "water" names a category, but this is a question the FAQ answers ("fees" → "fee").
+    answer = await say(telegram, alice, "Can I pay the water fees at the office?")
+    assert "Pay the management fee at the service centre" in answer.params["text"]
+    assert buttons(answer) == ["✅ This answered it", "🙋 I still need help"]
+    await press(telegram, alice, answer, "✅ This answered it")
+
+    report = await say(telegram, alice, "Water is leaking from the pipe, we paid our fees!")
+    assert "Pay the management fee" not in report.params["text"]  # a report: offered to file
+    assert "Water leak" in report.params["text"]

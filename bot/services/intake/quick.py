@@ -97,12 +97,17 @@ def about_common_area(org: Organisation, category_key: str, text: str) -> bool:
     return bool(_COMMON_AREA_CATEGORIES.search(names))
 
 
+def reads_as_question(text: str) -> bool:
+    """A question ("where can I park?", "请问…"), not a complaint put as one."""
+    return bool(_QUESTION.search(text)) and not _COMPLAINT.search(text)
+
+
 def likely_kind(text: str, kinds: list[TicketKind]) -> TicketKind:
     """The kind a message reads as, among those allowed: a question, a complaint, else a repair."""
     preferred = [TicketKind.REPAIR, TicketKind.COMPLAINT, TicketKind.INQUIRY]
     if _COMPLAINT.search(text):
         preferred = [TicketKind.COMPLAINT, TicketKind.REPAIR, TicketKind.INQUIRY]
-    elif _QUESTION.search(text):
+    elif reads_as_question(text):
         preferred = [TicketKind.INQUIRY, TicketKind.REPAIR, TicketKind.COMPLAINT]
     for kind in preferred:
         if kind in kinds:

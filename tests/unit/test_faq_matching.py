@@ -1,0 +1,37 @@
+"""Finding the FAQ entry a resident's question is about (bot/services/faq.py), on the
+example organisation's FAQ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import bot
+from bot.config.orgfile import Organisation
+from bot.config.orgfile.loader import load_organisation
+from bot.services import faq
+
+
+@pytest.fixture(scope="module")
+def org() -> Organisation:
+    return load_organisation(Path(bot.__file__).parent / "examples" / "organisation.toml")
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("Where can I park my car overnight?", "parking"),  # "parking", asked as "park"
+        ("How do I get a parking card?", "parking"),
+        ("小区停车卡怎么办？", "parking"),
+        ("What do I need to renovate my flat?", "renovation"),
+        ("When is the service centre open?", "office-hours"),
+    ],
+)
+def test_a_question_finds_its_entry(org: Organisation, question: str, key: str) -> None:
+    found = faq.match(org, question)
+    assert found is not None and found.entry.key == key
+
+
+def test_a_message_about_nothing_in_the_faq_finds_nothing(org: Organisation) -> None:
+    assert faq.match(org, "The lift on the 3rd floor makes a grinding noise") is None
