@@ -23,6 +23,7 @@ from bot.services import faq
 from bot.services.announcements import deflection
 from bot.services.context import Context
 from bot.services.errors import StaleButton
+from bot.services.intake import emergency
 from bot.services.intake.conversation import Flow
 from bot.services.intake.offers import Offer
 from bot.services.intake.quick import reads_as_question
@@ -61,7 +62,9 @@ async def answered_before_offer(
             await _wait(state, active.event_id, ORIGIN_FREE_TEXT, text, photos)
             await message.answer(reply.text, reply_markup=reply.markup)
             return True
-        if not reads_as_question(text):  # a report of a problem, not a question: filed
+        # A report of a problem, or a danger put as a question: offered (the hotline first).
+        danger = emergency.is_emergency(ctx.org, offer.category_key, offer.description)
+        if danger or not reads_as_question(text):
             return False
     found = faq.match(ctx.org, text)
     if found is None:

@@ -383,3 +383,8 @@ async def test_a_question_naming_a_category_still_gets_the_faq_answer(
     report = await say(telegram, alice, "Water is leaking from the pipe, we paid our fees!")
     assert "Pay the management fee" not in report.params["text"]  # a report: offered to file
     assert "Water leak" in report.params["text"]
+    await press(telegram, alice, report, "No, thanks")
+
+    # A danger put as a question: the emergency line first, never an FAQ answer.
+    danger = await say(telegram, alice, "The hall is flooded, do we pay fees for the plumber?")
+    assert danger.params["text"].startswith("⚠️ <b>If anyone is in danger")
