@@ -26,7 +26,7 @@ from bot.presentation.buttons.residents import (
 )
 from bot.presentation.residents import filing as texts
 from bot.presentation.residents.keyboards import main_menu
-from bot.services import ticket_talk, unit_codes
+from bot.services import faq, ticket_talk, unit_codes
 from bot.services.context import Context
 from bot.services.errors import StaleButton
 from bot.services.intake import emergency, offers, quick, small_talk
@@ -38,7 +38,7 @@ from handlers.resident import binding, self_service
 from handlers.resident.common import done_with_buttons, photo_of, resident_for, set_buttons
 from handlers.resident.filing import begin_filing
 from handlers.resident.registered import Turn
-from handlers.resident.states import FreeText
+from handlers.resident.states import FreeText, SelfService
 from storage.models import Person
 
 PHOTO = "📷"  # the words of a comment that is photos alone
@@ -142,11 +142,23 @@ async def route_message(
     if routing.ask_which and not routing.asks_which(text, bool(photos)):
         await offer_filing(message, state, session, ctx, text, photos, person=person)
         return
+    if routing.ask_which and _faq_question(ctx, routing, text):
+        also = routing.ask_which  # a danger: the hotline, then the offer (with the tickets)
+        await offer_filing(message, state, session, ctx, text, photos, also=also, person=person)
+        return
     if routing.ask_which and not await _danger(session, ctx, person, text, routing):
         await _ask_which(message, state, routing, text, photos)
         return
     also = routing.also_offer or routing.ask_which
     await offer_filing(message, state, session, ctx, text, photos, also=also, person=person)
+
+
+def _faq_question(ctx: Context, routing: ticket_talk.Routing, text: str) -> bool:
+    """A question the FAQ answers ("where can I park?"), while the office is not waiting
+    for the resident's answer: answered at once, not asked "which ticket?" first."""
+    if routing.asked_for_waiting or not quick.reads_as_question(text):
+        return False
+    return faq.match(ctx.org, text) is not None
 
 
 async def _ask_which(
@@ -329,9 +341,11 @@ def build_router() -> Router:
     router.callback_query.register(
         ticket_chosen, StateFilter(FreeText.offer, FreeText.which), TicketChosen.filter()
     )
+    # New words while an offer, a which-ticket question or a self-service answer waits
+    # for a button: taken as the resident's next message (the buttons stay usable).
     router.message.register(
         text_outside_flows,
-        StateFilter(None, FreeText.offer, FreeText.which),
+        StateFilter(None, FreeText.offer, FreeText.which, SelfService.shown),
         F.text,
         ~F.text.startswith("/"),
     )

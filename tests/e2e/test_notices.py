@@ -40,10 +40,12 @@ from storage.models import (
     TicketKind,
 )
 from tests.conftest import eventually
+from tests.e2e.chat import ResidentChat
 from tests.e2e.notice_support import compose_notice, write_notices_org
 from tests.e2e.residents import buttons, delivered, next_message, press, say, settled
 from tests.e2e.staff_helpers import ctx
 from tests.e2e.survey_support import a_resident
+from tests.e2e.test_resident_answers import two_open_tickets
 
 SUNSHINE_GROUP = -1009000000100
 MANAGER = 5002
@@ -388,3 +390,13 @@ async def test_a_question_naming_a_category_still_gets_the_faq_answer(
     # A danger put as a question: the emergency line first, never an FAQ answer.
     danger = await say(telegram, alice, "The hall is flooded, do we pay fees for the plumber?")
     assert danger.params["text"].startswith("⚠️ <b>If anyone is in danger")
+
+
+async def test_a_faq_question_beside_open_tickets_is_answered_not_asked_which(
+    alice: ResidentChat,
+) -> None:
+    await two_open_tickets(alice)
+    answer = await alice.say("How do I pay the management fee?")
+    assert "Pay the management fee at the service centre" in answer.params["text"]
+    which = await alice.say("Is the lift fixed yet?")  # not the FAQ's: which ticket?
+    assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
