@@ -341,8 +341,9 @@ def build_router() -> Router:
     router.callback_query.register(
         ticket_chosen, StateFilter(FreeText.offer, FreeText.which), TicketChosen.filter()
     )
-    # New words while an offer, a which-ticket question or a self-service answer waits
-    # for a button: taken as the resident's next message (the buttons stay usable).
+    # New words or photos while an offer, a which-ticket question or a self-service answer
+    # waits for a button: the resident's next message (the rest of an album joins the one
+    # waiting). The buttons stay usable.
     router.message.register(
         text_outside_flows,
         StateFilter(None, FreeText.offer, FreeText.which, SelfService.shown),
@@ -350,7 +351,9 @@ def build_router() -> Router:
         ~F.text.startswith("/"),
     )
     router.message.register(
-        photo_outside_flows, StateFilter(None, FreeText.offer, FreeText.which), F.photo
+        photo_outside_flows,
+        StateFilter(None, FreeText.offer, FreeText.which, SelfService.shown),
+        F.photo,
     )
     router.message.register(offer_pending, StateFilter(FreeText.offer, FreeText.which))
     return router

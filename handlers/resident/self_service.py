@@ -59,7 +59,7 @@ async def answered_before_offer(
         if active is not None:
             body = await notice_for_reader(session, ctx, active.announcement_id, locale)
             reply = texts.active_notice(body, active.event_id, locale)
-            await _wait(state, active.event_id, ORIGIN_FREE_TEXT, text, photos)
+            await _wait(state, active.event_id, message, text, photos)
             await message.answer(reply.text, reply_markup=reply.markup)
             return True
         # A report of a problem, or a danger put as a question: offered (the hotline first).
@@ -72,7 +72,7 @@ async def answered_before_offer(
     project_id = await _project_of(session, person)
     event_id = await deflection.faq_shown(session, ctx, person.id, project_id, found.entry.key)
     reply = texts.faq_answer(found.entry, event_id, locale)
-    await _wait(state, event_id, ORIGIN_FREE_TEXT, text, photos)
+    await _wait(state, event_id, message, text, photos)
     await message.answer(reply.text, reply_markup=reply.markup)
     return True
 
@@ -119,12 +119,19 @@ async def faq_answers_question(message: Message, turn: Turn, flow: Flow) -> bool
 
 
 async def _wait(
-    state: FSMContext, event_id: int, origin: str, text: str, photos: list[list[str | None]]
+    state: FSMContext,
+    event_id: int,
+    message: Message,
+    text: str,
+    photos: list[list[str | None]],
 ) -> None:
+    """The resident's words and photos wait with the answer shown (the rest of an album
+    joins them: ``free_text.photo_outside_flows``)."""
     await state.set_state(SelfService.shown)
     await state.set_data(
-        {"self_service": event_id, "origin": origin, "text": text, "photos": photos}
-    )
+        {"self_service": event_id, "origin": ORIGIN_FREE_TEXT, "text": text, "photos": photos,
+         "album": message.media_group_id}
+    )  # fmt: skip
 
 
 async def shown_event(turn: Turn, pressed: SelfServiceChoice) -> dict[str, Any]:

@@ -199,6 +199,32 @@ async def test_file_anyway_after_the_notice_files_as_usual(
     assert "已经知道" not in offer.params["text"] and buttons(offer)
 
 
+async def test_an_album_met_by_a_notice_is_answered_once_and_filed_whole(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    resident = await a_resident(
+        app, telegram, 7101, "张三", language="zh_CN", building="3", unit="301"
+    )
+    await send_directly(
+        app, ["3"], "incident", "3号楼水管爆裂，正在抢修", category_key="water",
+        category_chosen=True,
+    )  # fmt: skip
+    await delivered(app)
+    mark = telegram.mark()
+    telegram.send_album(resident, 3, caption="没水了")
+    shown = await next_message(telegram, resident, mark)
+    assert "水管爆裂" in shown.params["text"]
+    await settled(app)  # the album's other photos join it: nothing more is said
+    said = [c for c in telegram.calls[mark:] if c.params.get("chat_id") == resident.id]
+    assert [c.params["text"][:8] for c in said if c.method == "sendMessage"] == [
+        shown.params["text"][:8]
+    ]
+    offer = await press(telegram, resident, shown, "问题仍在 → 继续报修")
+    intro = await press(telegram, resident, offer, "✅ 对，就这样")
+    summary = await next_message(telegram, resident, intro.seq + 1)
+    assert "照片：3" in summary.params["text"]  # the whole album goes with the report
+
+
 async def test_a_muted_resident_gets_outage_notices_but_not_general_ones(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
