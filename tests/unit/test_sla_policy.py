@@ -223,3 +223,14 @@ def test_update_reminder_when_the_resident_waits_for_an_answer() -> None:
     assert [(a.kind, a.ladder) for a in outcome.notices] == [("remind", "update")]
     later = decide(waiting, plan(), T0 + 7 * H, {("update", T0 + 5 * H)})
     assert later.notices == []
+
+
+def test_no_update_reminder_before_the_first_response() -> None:
+    """A follow-up on a ticket nobody has answered yet: the response ladder is what is
+    owed (one message about it, not two); once responded to, the reminder comes."""
+    unanswered = clock(update_due_at=T0 + 5 * H)
+    outcome = decide(unanswered, plan(), T0 + 6 * H, set())
+    assert [(a.kind, a.ladder) for a in outcome.notices] == []
+    responded = clock(first_responded_at=T0 + 7 * H, update_due_at=T0 + 5 * H)
+    outcome = decide(responded, plan(), T0 + 7 * H, set())
+    assert [(a.kind, a.ladder) for a in outcome.notices] == [("remind", "update")]

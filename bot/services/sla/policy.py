@@ -183,7 +183,11 @@ class TicketClock:
             if self.resolved_at is None and self.paused_at is None:
                 return self.resolution_due_at
             return None
-        return self.update_due_at if self.paused_at is None else None
+        # A resident's follow-up is owed an answer once the ticket has had its first
+        # response: before that the response ladder is already about answering them.
+        if self.paused_at is not None or self.first_responded_at is None:
+            return None
+        return self.update_due_at
 
 
 ActionKind = Literal["warn", "escalate", "remind"]
