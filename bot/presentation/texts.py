@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.config.orgfile import Organisation, display_name
@@ -137,6 +137,25 @@ def labelled(locale: str, label: str, value: str) -> str:
 def with_aside(locale: str, text: str, aside: str) -> str:
     """``text (aside)`` punctuated as the locale writes it (Chinese: ``text（aside）``)."""
     return translate(locale, N_("{text} ({aside})"), text=text, aside=aside)
+
+
+# A time overdue or left, to the minute: "1d 2h 5min", "1 天 2 小时 5 分钟".
+DAYS, HOURS, MINUTES = N_("{n}d"), N_("{n}h"), N_("{n}min")
+
+
+def span(locale: str, amount: timedelta) -> str:
+    """``1d 2h 5min`` in the reader's language, to the minute (rounded down)."""
+    minutes = max(int(amount.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if days:
+        parts.append(translate(locale, DAYS, n=days))
+    if hours:
+        parts.append(translate(locale, HOURS, n=hours))
+    if minutes or not parts:
+        parts.append(translate(locale, MINUTES, n=minutes))
+    return " ".join(parts)
 
 
 def local_time(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -3,6 +3,7 @@ a group whose day has nothing to tell (all zeros) gets none."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -85,6 +86,9 @@ async def test_digest_is_posted_to_each_group_at_its_time_and_only_once(
     assert "昨日：新建 0 · 解决 0" in sunshine
     assert "<b>当前超时：1</b>" in sunshine
     assert world.tickets["S3"].number in sunshine and "未分配" in sunshine
+    # How late, as the escalations say it (to the minute, not "50.5 小时").
+    [late] = re.findall(r"已超 ([^）]*)）", sunshine)
+    assert re.fullmatch(r"(\d+ 天)?( ?\d+ 小时)?( ?\d+ 分钟)?", late), late
     # S2 was rated 2 on the 8th with a comment; the comment's markup is shown literally.
     assert world.tickets["S2"].number in sunshine and "★★☆☆☆" in sunshine
     assert "too slow &lt;b&gt;really&lt;/b&gt;" in sunshine

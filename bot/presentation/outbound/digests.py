@@ -20,12 +20,11 @@ from bot.presentation.stats.texts import (
     compliance_text,
     csat_text,
     dimension_name,
-    duration,
     mean_text,
     pack_messages,
     suggestion_text,
 )
-from bot.presentation.texts import labelled
+from bot.presentation.texts import labelled, span
 from bot.services.context import Context
 from bot.services.stats.digest import digest_key
 from bot.services.stats.notices import DailyDigest
@@ -73,7 +72,7 @@ def digest_text(org: Organisation, now: datetime, digest: DailyDigest, locale: s
                 category=html.escape(category_label(org, locale, ticket.category_key)),
                 ladder=t(LADDER_NAMES[ticket.ladder]),
                 due=ticket.due_at.astimezone(zone).strftime("%m-%d %H:%M"),
-                late=duration(locale, (now - ticket.due_at).total_seconds()),
+                late=span(locale, now - ticket.due_at),
                 assignee=html.escape(ticket.assignee_name or t(N_("unassigned"))),
             )
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,7 @@ from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
 from bot.presentation.outbound import topics
 from bot.presentation.recipients import StaffGroup, person_locale, staff_group
-from bot.presentation.texts import category_name, kind_name, local_time, project_label
+from bot.presentation.texts import category_name, kind_name, local_time, project_label, span
 from bot.services.context import Context
 from bot.services.delivery_outcomes import IN_TOPIC_OF
 from bot.services.sla.escalations import group_above
@@ -75,26 +75,10 @@ BUTTONS = (
     (CardAction.REASSIGN, N_("Reassign")),
     (CardAction.DETAILS, N_("Details")),
 )
-DAYS, HOURS, MINUTES = N_("{n}d"), N_("{n}h"), N_("{n}min")
 
 
 def escalation_ref(unit_id: int) -> str:
     return f"{ESCALATION_REF_PREFIX}{unit_id}"
-
-
-def span(locale: str, amount: timedelta) -> str:
-    """``1d 2h 5min`` in the reader's language, to the minute (rounded down)."""
-    minutes = max(int(amount.total_seconds() // 60), 0)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    if days:
-        parts.append(translate(locale, DAYS, n=days))
-    if hours:
-        parts.append(translate(locale, HOURS, n=hours))
-    if minutes or not parts:
-        parts.append(translate(locale, MINUTES, n=minutes))
-    return " ".join(parts)
 
 
 def _zone(org: Organisation, project_key: str | None) -> ZoneInfo:
