@@ -29,7 +29,7 @@ async def _list(message: Message, desk: Desk, scope: QueueScope) -> None:
     mine = scope is QueueScope.MINE
     page = await queries.queue(desk.session, desk.actor, place, mine=mine)
     await message.answer(
-        render_queue(page, desk.ctx.org, desk.locale, mine=mine),
+        render_queue(page, desk.ctx.org, desk.locale, desk.ctx.now, mine=mine),
         reply_markup=queue_keyboard(page, place, scope),
     )
 
@@ -49,7 +49,7 @@ async def turn_page(callback: CallbackQuery, callback_data: QueuePage, desk: Des
     page = await queries.queue(desk.session, desk.actor, place, mine=mine, page=callback_data.page)
     with contextlib.suppress(TelegramBadRequest):  # nothing changed since the list was shown
         await message.edit_text(
-            render_queue(page, desk.ctx.org, desk.locale, mine=mine),
+            render_queue(page, desk.ctx.org, desk.locale, desk.ctx.now, mine=mine),
             reply_markup=queue_keyboard(page, place, callback_data.scope),
         )
     await callback.answer()

@@ -343,6 +343,13 @@ async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
     mine = await said(telegram, agent, "/mine")
     assert taken.number in mine.text and normal.number not in mine.text
 
+    clock.advance(hours=1)  # the urgent one's 30 minutes are past: marked, and by how much
+    late = (await said(telegram, agent, "/queue")).text.split("\n")
+    urgent_due = late[late.index(next(x for x in late if x.startswith(urgent.number))) + 1]
+    assert urgent_due.strip().startswith("⚠️ 已超时 3") and "分钟（期限 " in urgent_due
+    normal_due = late[late.index(next(x for x in late if x.startswith(normal.number))) + 1]
+    assert normal_due.strip().startswith("时限 ")
+
     for i in range(8):
         await desk.file_ticket(app, telegram, resident_id=7100 + i, description=f"第{i}个")
     first_page = await said(telegram, agent, "/queue")

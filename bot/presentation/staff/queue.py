@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -13,14 +14,17 @@ from bot.presentation.texts import (
     category_name,
     kind_name,
     local_time,
+    span,
     staff_status_name,
     with_aside,
 )
 from bot.services.access import Where
 from bot.services.tickets.queries import QueuePage as Page
+from storage.models import TicketStatus
 
 
-def render_queue(page: Page, org: Organisation, locale: str, *, mine: bool) -> str:
+def render_queue(page: Page, org: Organisation, locale: str, now: datetime, *, mine: bool) -> str:
+    """The page of tickets, each with its deadline (or how late it is, marked ⚠️)."""
     if not page.items:
         return _("No open tickets assigned to you.") if mine else _("No open tickets. 🎉")
     title = _("Your open tickets") if mine else _("Open tickets, soonest deadline first")
@@ -35,7 +39,14 @@ def render_queue(page: Page, org: Organisation, locale: str, *, mine: bool) -> s
         ]
         if item.urgent:
             parts.append("⚡")
-        due = _("due {time}").format(time=local_time(item.due_at, zone))
+        # Waiting on the resident, the resolution clock is stopped: late only once it runs.
+        waiting = item.status is TicketStatus.WAITING_ON_RESIDENT
+        if item.due_at is not None and item.due_at < now and not waiting:
+            due = "⚠️ " + _("overdue by {late} (was due {time})").format(
+                late=span(locale, now - item.due_at), time=local_time(item.due_at, zone)
+            )
+        else:
+            due = _("due {time}").format(time=local_time(item.due_at, zone))
         who = html.escape(item.assignee_name) if item.assignee_name else _("nobody yet")
         lines.append(" · ".join(parts) + f"\n    {due} · {who}")
     if page.pages > 1:
