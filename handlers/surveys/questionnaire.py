@@ -143,10 +143,11 @@ async def typed_answer(message: Message, respondent: Respondent) -> None:
         raise SkipHandler from None
     if prompt.question.kind != "text" or not message.text:
         text, markup = views.question(prompt, respondent.locale)
-        await message.answer(
-            _("Please answer with the buttons below the question.") + "\n\n" + text,
-            reply_markup=markup,
-        )
+        if prompt.question.kind == "text":  # a photo, a sticker… for a written answer
+            nudge = _("Please write your answer in words, or press Skip.")
+        else:
+            nudge = _("Please answer with the buttons below the question.")
+        await message.answer(nudge + "\n\n" + text, reply_markup=markup)
         return
     result = await campaigns.answer(
         session, ctx, actor, invitation_id, prompt.position, text=message.text

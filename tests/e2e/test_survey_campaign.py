@@ -79,6 +79,10 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     q2 = await surveys.press_then(telegram, alice, q1, answer_button(q1, "4"), "Question 2 of 3")
     assert [len(row) for row in q2.params["reply_markup"]["inline_keyboard"]] == [6, 5, 1]
     q3 = await surveys.press_then(telegram, alice, q2, answer_button(q2, "9"), "Question 3 of 3")
+    mark = telegram.mark()
+    telegram.send_photo(alice)  # a photo for the written answer: asked for words
+    nudge = await telegram.wait_for("sendMessage", chat_id=alice.id, since=mark)
+    assert nudge.params["text"].startswith("Please write your answer in words, or press Skip.")
     thanks = await say(telegram, alice, "More benches in the garden")
     assert thanks.params["text"] == "Thank you! Your answers have been recorded."
     assert await surveys.answers(
