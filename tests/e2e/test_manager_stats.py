@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,7 @@ async def test_hq_admin_gets_everything_in_chinese_with_a_chart(
     assert "新建 8 · 解决 5 · 当前未结 3 · 当前超时 1" in text
     assert "<b>各项目</b>" in text and "星河广场" in text
     assert "NPS：+40（5 份答卷）" in text
+    assert re.search(r"首次响应：中位数 .+ · 第 90 百分位 .+（共 \d+ 件）", text)  # not "n="
     photo = await telegram.wait_for("sendPhoto", chat_id=admin.id, since=mark)
     upload = photo.upload("photo")
     assert upload is not None and upload.data.startswith(b"\x89PNG")

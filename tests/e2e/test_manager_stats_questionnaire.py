@@ -92,7 +92,7 @@ async def test_managers_see_the_questionnaires_dimensions_and_suggestions(
 
     manager_zh = telegram.user(id=surveys.MANAGER, first_name="李强", language_code="zh-hans")
     zh = (await say(telegram, manager_zh, "/stats today text")).params["text"]
-    assert "• 清洁卫生：4.0/5 分（n=2）" in zh and "建议（2 条）：" in zh
+    assert "• 清洁卫生：4.0/5 分（2 份）" in zh and "建议（2 条）：" in zh
 
     _, upload = await exported(telegram, manager, "/export today")
     book = load_workbook(io.BytesIO(upload.data))

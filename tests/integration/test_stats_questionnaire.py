@@ -104,7 +104,7 @@ async def test_the_report_lists_the_newest_suggestions_and_counts_all(
     assert "· 星河广场 · “Longer opening hours for the car park”" in text
     assert "… and 1 more in /export" in text
     zh = "\n\n".join(render_report(report, org, "zh_CN"))
-    assert "• 清洁卫生：3.0/5 分（n=4）" in zh and "建议（2 条）：" in zh
+    assert "• 清洁卫生：3.0/5 分（4 份）" in zh and "建议（2 条）：" in zh
 
 
 async def test_a_period_without_questionnaire_answers_shows_no_section(
@@ -229,8 +229,8 @@ async def test_the_digest_tells_the_days_questionnaire_answers(sessionmaker, wor
     assert _means(digest.questionnaire)["cleanliness"] == (4, 3.0)
     assert digest.nps.responses == 5 and not digest.is_empty
     text = digest_text(org, NOW, digest, "zh_CN")
-    assert "<b>昨日问卷</b> · NPS +40（n=5）" in text
-    assert "• 清洁卫生：3.0/5 分（n=4）" in text
+    assert "<b>昨日问卷</b> · NPS +40（5 份答卷）" in text
+    assert "• 清洁卫生：3.0/5 分（4 份）" in text
     assert "💬 “More benches in the garden”" in text
 
 
