@@ -143,7 +143,7 @@ async def route_message(
         await offer_filing(message, state, session, ctx, text, photos, person=person)
         return
     if routing.ask_which and _faq_question(ctx, routing, text):
-        also = routing.ask_which  # a danger: the hotline, then the offer (with the tickets)
+        also = routing.ask_which  # no answer after all (a danger): the offer, tickets beside
         await offer_filing(message, state, session, ctx, text, photos, also=also, person=person)
         return
     if routing.ask_which and not await _danger(session, ctx, person, text, routing):

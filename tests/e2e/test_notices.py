@@ -23,7 +23,8 @@ from bot.app.application import Application
 from bot.services.announcements import sending
 from bot.services.announcements.drafts import Draft
 from bot.services.people import resolve_actor
-from fake_telegram import FakeTelegramServer
+from fake_telegram import FakeTelegramServer, FakeUser
+from fake_telegram.models import ApiCall
 from scheduler.announcement_jobs import report_notice_progress
 from storage.db import create_engine
 from storage.models import (
@@ -182,9 +183,9 @@ async def test_water_outage_notice_reaches_building_3_and_answers_its_reports(
     assert audited == ["notice.send"]
 
 
-async def test_file_anyway_after_the_notice_files_as_usual(
-    app: Application, telegram: FakeTelegramServer
-) -> None:
+async def beside_a_burst_pipe(app: Application, telegram: FakeTelegramServer) -> FakeUser:
+    """A Chinese-reading resident of building 3, where an incident notice (a burst pipe,
+    water) is on."""
     resident = await a_resident(
         app, telegram, 7101, "张三", language="zh_CN", building="3", unit="301"
     )
@@ -193,6 +194,13 @@ async def test_file_anyway_after_the_notice_files_as_usual(
         category_chosen=True,
     )  # fmt: skip
     await delivered(app)
+    return resident
+
+
+async def test_file_anyway_after_the_notice_files_as_usual(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    resident = await beside_a_burst_pipe(app, telegram)
     shown = await say(telegram, resident, "没水了")
     assert "水管爆裂" in shown.params["text"]
     offer = await press(telegram, resident, shown, "问题仍在 → 继续报修")
@@ -202,14 +210,7 @@ async def test_file_anyway_after_the_notice_files_as_usual(
 async def test_an_album_met_by_a_notice_is_answered_once_and_filed_whole(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    resident = await a_resident(
-        app, telegram, 7101, "张三", language="zh_CN", building="3", unit="301"
-    )
-    await send_directly(
-        app, ["3"], "incident", "3号楼水管爆裂，正在抢修", category_key="water",
-        category_chosen=True,
-    )  # fmt: skip
-    await delivered(app)
+    resident = await beside_a_burst_pipe(app, telegram)
     mark = telegram.mark()
     telegram.send_album(resident, 3, caption="没水了")
     shown = await next_message(telegram, resident, mark)
@@ -348,13 +349,22 @@ async def test_a_restart_in_the_middle_of_a_big_notice_neither_loses_nor_repeats
     assert (count.delivered, count.waiting) == (1000, 0)
 
 
+async def fees_answered(
+    app: Application, telegram: FakeTelegramServer, question: str
+) -> tuple[FakeUser, ApiCall]:
+    """Alice (English, building 3) asks ``question``: the fees FAQ answers it, with its
+    two buttons."""
+    alice = await a_resident(app, telegram, 7401, "Alice", language="en", building="3", unit="301")
+    answer = await say(telegram, alice, question)
+    assert "Pay the management fee at the service centre" in answer.params["text"]
+    assert buttons(answer) == ["✅ This answered it", "🙋 I still need help"]
+    return alice, answer
+
+
 async def test_a_fee_question_gets_the_faq_answer_and_i_still_need_help_files_it(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    alice = await a_resident(app, telegram, 7401, "Alice", language="en", building="3", unit="301")
-    answer = await say(telegram, alice, "How do I pay the management fee?")
-    assert "Pay the management fee at the service centre" in answer.params["text"]
-    assert buttons(answer) == ["✅ This answered it", "🙋 I still need help"]
+    alice, answer = await fees_answered(app, telegram, "How do I pay the management fee?")
     started = await press(telegram, alice, answer, "🙋 I still need help")
     question = await eventually(
         lambda: [c for c in telegram.calls if c.method == "sendMessage"
@@ -401,11 +411,8 @@ async def test_an_english_reading_manager_composes_with_english_place_names(
 async def test_a_question_naming_a_category_still_gets_the_faq_answer(
     app: Application, telegram: FakeTelegramServer
 ) -> None:
-    alice = await a_resident(app, telegram, 7401, "Alice", language="en", building="3", unit="301")
     # "water" names a category, but this is a question the FAQ answers ("fees" → "fee").
-    answer = await say(telegram, alice, "Can I pay the water fees at the office?")
-    assert "Pay the management fee at the service centre" in answer.params["text"]
-    assert buttons(answer) == ["✅ This answered it", "🙋 I still need help"]
+    alice, answer = await fees_answered(app, telegram, "Can I pay the water fees at the office?")
     await press(telegram, alice, answer, "✅ This answered it")
 
     report = await say(telegram, alice, "Water is leaking from the pipe, we paid our fees!")
