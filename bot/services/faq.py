@@ -18,6 +18,7 @@ from bot.config.orgfile.models import FaqEntry
 from bot.services.intake.words import stem
 
 PHRASING_SIMILARITY = 0.5  # share of a phrasing's pairs/words the message must contain
+CONFIDENT = 2.0  # two keywords; a keyword and a phrasing; a phrasing's every word or pair
 _WORD = re.compile(r"[a-z0-9']+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _STOP = frozenset({"the", "a", "an", "i", "my", "do", "is", "to", "of", "how", "can", "what"})
@@ -67,13 +68,18 @@ def _score(entry: FaqEntry, text: str) -> float:
     return score
 
 
-def match(org: Organisation, text: str) -> FaqMatch | None:
-    """The FAQ entry the message asks about, if any."""
+def match(org: Organisation, text: str, *, confident: bool = False) -> FaqMatch | None:
+    """The FAQ entry the message asks about, if any. ``confident``: only a match of two
+    keywords, or of a keyword and a phrasing, or of a close phrasing (for a question that
+    also names a category of problem: "车位被占了怎么办？" is about a parking space, but
+    not about the parking-card answer its one keyword points to)."""
     best: FaqMatch | None = None
     for entry in org.faq:
         score = _score(entry, text)
         if score > 0 and (best is None or score > best.score):
             best = FaqMatch(entry, score)
+    if best is not None and confident and best.score < CONFIDENT:
+        return None
     return best
 
 

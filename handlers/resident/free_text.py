@@ -158,7 +158,7 @@ def _faq_question(ctx: Context, routing: ticket_talk.Routing, text: str) -> bool
     for the resident's answer: answered at once, not asked "which ticket?" first."""
     if routing.asked_for_waiting or not quick.reads_as_question(text):
         return False
-    return faq.match(ctx.org, text) is not None
+    return faq.match(ctx.org, text, confident=True) is not None
 
 
 async def _ask_which(

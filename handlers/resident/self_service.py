@@ -66,7 +66,8 @@ async def answered_before_offer(
         danger = emergency.is_emergency(ctx.org, offer.category_key, offer.description)
         if danger or not reads_as_question(text):
             return False
-    found = faq.match(ctx.org, text)
+    # A question that names a category is answered only by an entry it clearly asks about.
+    found = faq.match(ctx.org, text, confident=offer is not None and offer.category_key is not None)
     if found is None:
         return False
     project_id = await _project_of(session, person)

@@ -11,6 +11,7 @@ import bot
 from bot.config.orgfile import Organisation
 from bot.config.orgfile.loader import load_organisation
 from bot.services import faq
+from bot.services.intake.quick import reads_as_question
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +36,18 @@ def test_a_question_finds_its_entry(org: Organisation, question: str, key: str) 
 
 def test_a_message_about_nothing_in_the_faq_finds_nothing(org: Organisation) -> None:
     assert faq.match(org, "The lift on the 3rd floor makes a grinding noise") is None
+
+
+def test_a_question_that_names_a_category_needs_a_clear_match(org: Organisation) -> None:
+    """Asked about a category of problem, one keyword is not enough to answer instead."""
+    question = "Where can I park my car overnight?"  # "parking" and "car park": two
+    found = faq.match(org, question, confident=True)
+    assert found is not None and found.entry.key == "parking"
+    taken = "我的车位被占了怎么办？"  # a parking space taken: one keyword, no answer
+    assert faq.match(org, taken) is not None
+    assert faq.match(org, taken, confident=True) is None
+
+
+def test_a_complaint_put_as_a_question_does_not_read_as_one() -> None:
+    assert reads_as_question("Where can I park my car overnight?")
+    assert not reads_as_question("我的车位被占了怎么办？")  # a complaint

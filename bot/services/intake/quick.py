@@ -30,7 +30,7 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _COMPLAINT = re.compile(
-    r"投诉|不满|态度差|太差|扰民|乱停|占用|没人管|"
+    r"投诉|不满|态度差|太差|扰民|乱停|占用|被占|没人管|"
     r"\b(?:complain(?:t|ing)?|unacceptable|rude|disgusting|nobody cares)\b",
     re.IGNORECASE,
 )
