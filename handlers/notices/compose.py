@@ -260,6 +260,11 @@ async def typed_instead_of_pressing(message: Message) -> None:
     await message.answer(_("Please answer with the buttons above, or send /cancel."))
 
 
+async def text_expected(message: Message) -> None:
+    """A photo, a sticker… where the window or a text is asked for."""
+    await message.answer(_("I can only use text here. Please write it."))
+
+
 # ------------------------------------------------------------------ after sending
 
 
@@ -339,5 +344,8 @@ def build_router() -> Router:
     typed(photo_sent, StateFilter(NoticeSteps.photo), F.photo)
     typed(correction_zh_typed, StateFilter(NoticeSteps.correct_zh), text)
     typed(correction_en_typed, StateFilter(NoticeSteps.correct_en), text)
+    writing = StateFilter(NoticeSteps.window, NoticeSteps.text_zh, NoticeSteps.text_en,
+                          NoticeSteps.correct_zh, NoticeSteps.correct_en)  # fmt: skip
+    typed(text_expected, writing, ~F.text)
     typed(typed_instead_of_pressing, StateFilter(NoticeSteps))
     return router

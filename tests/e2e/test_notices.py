@@ -433,3 +433,20 @@ async def test_a_faq_question_beside_open_tickets_is_answered_not_asked_which(
     assert "Pay the management fee at the service centre" in answer.params["text"]
     which = await alice.say("Is the lift fixed yet?")  # not the FAQ's: which ticket?
     assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
+
+
+async def test_a_photo_where_the_notice_text_is_asked_for_is_asked_for_words(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    manager = telegram.user(id=MANAGER, first_name="李强")
+    asked = await say(telegram, manager, "/notice")
+    asked = await press(telegram, manager, asked, "🏘 阳光花园")
+    asked = await press(telegram, manager, asked, "🏘 整个项目")
+    asked = await press(telegram, manager, asked, "📢 一般通知")
+    asked = await press(telegram, manager, asked, "不限类别")
+    asked = await press(telegram, manager, asked, "不设时间段")
+    assert "中文" in asked.params["text"]  # the Chinese text is asked for
+    mark = telegram.mark()
+    telegram.send_photo(manager)
+    answer = await next_message(telegram, manager, mark)
+    assert answer.params["text"] == "这一步只能接收文字，请输入文字。"
