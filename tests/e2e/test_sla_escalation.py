@@ -137,7 +137,7 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
     await sweep_at(app, clock, 18)  # 75 % of the 24 h target
     await delivered(app)
     (warning,) = sla_texts(telegram, PROJECT)
-    assert warning.startswith("⏰") and "SG-000001" in warning and "6 小时" in warning
+    assert warning.startswith("⏰") and "SG-000001" in warning and "6 小时后到期" in warning
 
     await sweep_at(app, clock, 24)
     await delivered(app)
