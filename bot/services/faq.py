@@ -5,8 +5,8 @@ An entry matches when the message contains one of its keywords (Chinese as writt
 English as whole words, compared by their stems: "where can I park" has "parking") or
 reads much like one of its sample phrasings or its own question (shared character pairs
 for Chinese, shared words for English). The best entry wins. A message that names a
-category of problem is a report, not a question, unless it reads as a question (the
-caller decides that, with ``categories`` and ``quick.reads_as_question``)."""
+category of problem is a report, not a question, unless it reads as a question
+(:func:`answer_before_filing`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from bot.config.orgfile import Organisation
 from bot.config.orgfile.models import FaqEntry
+from bot.services.intake import emergency
+from bot.services.intake.quick import reads_as_question
 from bot.services.intake.words import stem
 
 PHRASING_SIMILARITY = 0.5  # share of a phrasing's pairs/words the message must contain
@@ -81,6 +83,23 @@ def match(org: Organisation, text: str, *, confident: bool = False) -> FaqMatch 
     if best is not None and confident and best.score < CONFIDENT:
         return None
     return best
+
+
+def answer_before_filing(org: Organisation, text: str, category_key: str | None) -> FaqMatch | None:
+    """The FAQ answer to show instead of offering to file ``text`` (None: offer it). A
+    message that names a category of problem is a report, unless it reads as a question,
+    describes no danger (the emergency line comes first) and clearly asks about an entry."""
+    if category_key is None:
+        return match(org, text)
+    if emergency.is_emergency(org, category_key, text) or not reads_as_question(text):
+        return None
+    return match(org, text, confident=True)
+
+
+def answers_at_once(org: Organisation, text: str) -> bool:
+    """A question the FAQ clearly answers ("where can I park?"): answered before asking a
+    resident with open tickets which one they mean."""
+    return reads_as_question(text) and match(org, text, confident=True) is not None
 
 
 def entry(org: Organisation, key: str) -> FaqEntry | None:

@@ -156,9 +156,7 @@ async def route_message(
 def _faq_question(ctx: Context, routing: ticket_talk.Routing, text: str) -> bool:
     """A question the FAQ answers ("where can I park?"), while the office is not waiting
     for the resident's answer: answered at once, not asked "which ticket?" first."""
-    if routing.asked_for_waiting or not quick.reads_as_question(text):
-        return False
-    return faq.match(ctx.org, text, confident=True) is not None
+    return not routing.asked_for_waiting and faq.answers_at_once(ctx.org, text)
 
 
 async def _ask_which(

@@ -23,10 +23,8 @@ from bot.services import faq
 from bot.services.announcements import deflection
 from bot.services.context import Context
 from bot.services.errors import StaleButton
-from bot.services.intake import emergency
 from bot.services.intake.conversation import Flow
 from bot.services.intake.offers import Offer
-from bot.services.intake.quick import reads_as_question
 from bot.services.resident_units import units_of
 from handlers.resident.common import done_with_buttons
 from handlers.resident.registered import Turn
@@ -54,20 +52,16 @@ async def answered_before_offer(
     """Show an active notice about the reported problem, or the FAQ answer to the
     question, instead of offering to file; True if one was shown."""
     locale = get_i18n().current_locale
-    if offer is not None and offer.category_key is not None:
-        active = await deflection.active_notice_for(session, ctx, person.id, offer.category_key)
+    category = offer.category_key if offer is not None else None
+    if category is not None:
+        active = await deflection.active_notice_for(session, ctx, person.id, category)
         if active is not None:
             body = await notice_for_reader(session, ctx, active.announcement_id, locale)
             reply = texts.active_notice(body, active.event_id, locale)
             await _wait(state, active.event_id, message, text, photos)
             await message.answer(reply.text, reply_markup=reply.markup)
             return True
-        # A report of a problem, or a danger put as a question: offered (the hotline first).
-        danger = emergency.is_emergency(ctx.org, offer.category_key, offer.description)
-        if danger or not reads_as_question(text):
-            return False
-    # A question that names a category is answered only by an entry it clearly asks about.
-    found = faq.match(ctx.org, text, confident=offer is not None and offer.category_key is not None)
+    found = faq.answer_before_filing(ctx.org, text, category)
     if found is None:
         return False
     project_id = await _project_of(session, person)

@@ -51,3 +51,14 @@ def test_a_question_that_names_a_category_needs_a_clear_match(org: Organisation)
 def test_a_complaint_put_as_a_question_does_not_read_as_one() -> None:
     assert reads_as_question("Where can I park my car overnight?")
     assert not reads_as_question("我的车位被占了怎么办？")  # a complaint
+
+
+def test_before_filing_a_report_or_a_danger_gets_no_answer(org: Organisation) -> None:
+    question = "Where can I park my car overnight?"
+    found = faq.answer_before_filing(org, question, "parking")
+    assert found is not None and found.entry.key == "parking"
+    assert faq.answer_before_filing(org, "Someone parked in my car park space", "parking") is None
+    danger = "I smell gas near the car park, where do I get a parking card?"
+    assert faq.answer_before_filing(org, danger, "parking") is None  # the hotline first
+    assert faq.answers_at_once(org, question)
+    assert not faq.answers_at_once(org, "我的车位被占了怎么办？")
