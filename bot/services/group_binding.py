@@ -65,9 +65,11 @@ class MoveNeedsConfirmation(Exception):
     def __init__(self, unit: OrgUnit, bound_chat_id: int, replaces: OrgUnit | None) -> None:
         super().__init__("confirm the move")
         self.unit_id = unit.id
-        self.unit_name = unit.name
+        self.unit_key, self.unit_name = unit.key, unit.name
         self.bound_chat_id = bound_chat_id  # the group the unit has now
-        self.replaces = replaces.name if replaces is not None else None  # this group's unit
+        # this group's unit now, if another
+        self.replaces = replaces.name if replaces is not None else None
+        self.replaces_key = replaces.key if replaces is not None else ""
 
 
 class NotYourConfirmation(Refused):

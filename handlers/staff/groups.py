@@ -18,11 +18,13 @@ from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.presentation.buttons.group_binding import GroupMove, MoveVerdict
 from bot.presentation.residents.keyboards import inline
+from bot.presentation.texts import unit_label
 from bot.services import audit, group_binding
 from bot.services.access import AccessDenied, NotAManager
 from bot.services.context import Context
@@ -44,9 +46,15 @@ JOINED = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberSta
 GONE = {ChatMemberStatus.LEFT, ChatMemberStatus.KICKED}
 
 
-def _unit_list(options: list[UnitChoice]) -> str:
+def _unit_name(ctx: Context, key: str, stored: str) -> str:
+    """A unit's name as this group reads it (the organisation file's English name in an
+    English-speaking group)."""
+    return html.escape(unit_label(ctx.org, get_i18n().current_locale, key, stored))
+
+
+def _unit_list(ctx: Context, options: list[UnitChoice]) -> str:
     return "\n".join(
-        f"• <code>{html.escape(o.key)}</code> – {html.escape(o.name)}" for o in options
+        f"• <code>{html.escape(o.key)}</code> – {_unit_name(ctx, o.key, o.name)}" for o in options
     )
 
 
@@ -73,7 +81,7 @@ async def bot_added_to_group(
         await bot.send_message(
             event.chat.id,
             _("Hello! New tickets of {unit} will appear here.").format(
-                unit=html.escape(unit.name if unit else "")
+                unit=_unit_name(ctx, unit.key, unit.name) if unit else ""
             ),
         )
     elif decision is Admission.MAY_BIND:
@@ -172,21 +180,25 @@ async def bind_group(
     except ChooseUnit as choose:
         await message.reply(
             _("Which unit is this group for? Send one of:\n{units}").format(
-                units="\n".join(f"/bindgroup {html.escape(o.key)}" for o in choose.options)
+                units="\n".join(
+                    f"/bindgroup {html.escape(o.key)} – {_unit_name(ctx, o.key, o.name)}"
+                    for o in choose.options
+                )
             )
         )
         return
     except UnknownUnit as unknown:
         await message.reply(
             _("There is no unit “{key}”. You can bind this group to:\n{units}").format(
-                key=html.escape(unknown.key), units=_unit_list(unknown.options)
+                key=html.escape(unknown.key), units=_unit_list(ctx, unknown.options)
             )
         )
         return
     except MoveNeedsConfirmation as move:
         assert actor is not None  # refused above otherwise
         await message.reply(
-            await _move_question(bot, move), reply_markup=_move_keyboard(move, actor.telegram_id)
+            await _move_question(bot, ctx, move),
+            reply_markup=_move_keyboard(move, actor.telegram_id),
         )
         return
     except AccessDenied as denied:
@@ -197,15 +209,15 @@ async def bind_group(
         if not was_bound:
             await _leave(bot, message.chat.id)
         return
-    await message.reply(_bound_text(binding))
+    await message.reply(_bound_text(ctx, binding))
 
 
-def _bound_text(binding: Binding) -> str:
+def _bound_text(ctx: Context, binding: Binding) -> str:
     if binding.thread_id is not None:
         text = _("✅ This topic is now the staff desk of {unit}. New tickets will appear here.")
     else:
         text = _("✅ This group is now the staff group of {unit}. New tickets will appear here.")
-    return text.format(unit=html.escape(binding.unit_name))
+    return text.format(unit=_unit_name(ctx, binding.unit_key, binding.unit_name))
 
 
 async def _group_title(bot: Bot, chat_id: int) -> str:
@@ -216,17 +228,17 @@ async def _group_title(bot: Bot, chat_id: int) -> str:
     return chat.title or str(chat_id)
 
 
-async def _move_question(bot: Bot, move: MoveNeedsConfirmation) -> str:
+async def _move_question(bot: Bot, ctx: Context, move: MoveNeedsConfirmation) -> str:
     text = _(
         "⚠️ {unit} already has a staff group: “{group}”. Move it to this group? Its new "
         "tickets will come here instead, and “{group}” will be told."
     ).format(
-        unit=html.escape(move.unit_name),
+        unit=_unit_name(ctx, move.unit_key, move.unit_name),
         group=html.escape(await _group_title(bot, move.bound_chat_id)),
     )
     if move.replaces is not None:
         text += "\n" + _("This group would stop being the staff group of {unit}.").format(
-            unit=html.escape(move.replaces)
+            unit=_unit_name(ctx, move.replaces_key, move.replaces)
         )
     return text
 
@@ -276,7 +288,7 @@ async def move_answered(
         thread_id=thread_of(message),
     )
     await callback.answer()
-    await message.edit_text(_bound_text(binding), reply_markup=None)
+    await message.edit_text(_bound_text(ctx, binding), reply_markup=None)
 
 
 def build_router() -> Router:

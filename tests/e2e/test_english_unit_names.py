@@ -1,7 +1,7 @@
 """Where the organisation file gives a unit an English name, English readers see it:
 the manager's invitation, the newcomer's welcome and the manager's news of it, and an
-English-speaking regional group's escalations (the notice composer, /stats and survey
-campaigns have theirs in their own tests)."""
+English-speaking regional group's escalations and /bindgroup answers (the notice
+composer, /stats and survey campaigns have theirs in their own tests)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from scheduler import jobs
+from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e.conftest import org_file_edited, say
 from tests.e2e.test_sla_escalation import REGION, delivered, file_complaints, sla_texts
@@ -26,7 +27,8 @@ def org_file(org_file: Path, tmp_path: Path) -> Path:
         org_file,
         tmp_path,
         (named, named + 'name_en = "Sunshine Garden"\n'),
-        (region, region + 'language = "en"\n'),  # the regional centre's group reads English
+        # the regional centre's group reads English
+        (region, region + 'language = "en"\nname_en = "East China Centre"\n'),
     )
 
 
@@ -68,3 +70,21 @@ async def test_an_english_regional_group_reads_the_project_in_english(
     await delivered(app)
     (region,) = sla_texts(telegram, REGION)
     assert "Sunshine Garden" in region and "阳光花园" not in region
+
+
+async def test_an_english_group_is_asked_about_a_move_in_its_own_names(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    region_manager = desk.staff_user(telegram, desk.REGION_MANAGER)
+    mark = telegram.mark()
+    telegram.send_text(region_manager, "/bindgroup sunshine", chat_id=REGION)
+    question = await desk.bot_says(telegram, REGION, "already has a staff group", since=mark)
+    text = question.text or ""
+    assert text.startswith("⚠️ Sunshine Garden already has a staff group")
+    assert "stop being the staff group of East China Centre" in text
+
+    await desk.alert(telegram, telegram.press(region_manager, question, text="✅ Move it here"))
+    bound = "This group is now the staff group of Sunshine Garden"
+    await eventually(lambda: bound in (telegram.message(REGION, question.message_id).text or ""))
+    told = await desk.bot_says(telegram, desk.SUNSHINE_GROUP, "移到另一个群")
+    assert "阳光花园" in (told.text or "")  # the project's own group reads Chinese
