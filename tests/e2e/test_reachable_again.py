@@ -18,7 +18,7 @@ from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
 from tests.e2e.conftest import say
 
-STATUS_NEWS = "status is now"
+STATUS_NEWS = "and is on it"
 ON_MY_WAY = "On my way"
 
 
@@ -65,7 +65,7 @@ async def test_a_resident_who_blocked_the_bot_gets_the_held_news_once_when_they_
     await desk.card(telegram, desk.SUNSHINE_GROUP, ticket.number)
     telegram.block_chat(resident_en.id)
 
-    await agent.press_on_card(ticket, "take")  # "status is now …" for Alice: refused (403)
+    await agent.press_on_card(ticket, "take")  # "… and is on it" for Alice: refused (403)
     await eventually(lambda: refused_while_blocked(app, resident_en.id))
     assert not await reachable(app, resident_en.id)
     assert not [t for t in delivered_texts(telegram, resident_en.id) if STATUS_NEWS in t]

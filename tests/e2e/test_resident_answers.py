@@ -201,7 +201,7 @@ async def test_a_reply_to_a_status_change_goes_to_that_ticket(
 ) -> None:
     first, second = await two_open_tickets(alice)
     await staff_takes(app, first)
-    status = await office_message(alice, "SG-000001: status is now")
+    status = await office_message(alice, "has taken SG-000001")
     assert "SG-000002" not in status.params["text"]
     answer = await replies_to(alice, status, "I am home all afternoon")
     await landed_on(app, answer, "SG-000001", first, "I am home all afternoon", not_on=second)

@@ -58,7 +58,11 @@ async def test_take_assigns_the_ticket_and_the_card_shows_it(
     taken = await desk.reload(app, ticket.id)
     assert taken.status is TicketStatus.ACKNOWLEDGED and taken.first_responded_at is not None
     # The resident hears that someone is on it.
-    await telegram.wait_for("sendMessage", chat_id=desk.RESIDENT)
+    await telegram.wait_for(
+        "sendMessage",
+        lambda c: c.params["text"] == "👀 物业已受理工单 SG-000001，正在安排处理。",
+        chat_id=desk.RESIDENT,
+    )
 
 
 async def test_two_staff_pressing_take_together_one_wins_the_other_hears_who(

@@ -149,7 +149,9 @@ async def test_silence_gets_one_reminder_then_the_ticket_closes_itself(
     assert (report.auto_closed, report.reminded) == (1, 0)
     closed = await ticket(app, ticket_id)
     assert closed.status is TicketStatus.CLOSED and closed.closed_at == clock.now()
-    await surveys.bot_says(telegram, resident_en.id, "status is now", since=mark)
+    await surveys.bot_says(
+        telegram, resident_en.id, "is closed. If the problem comes back", since=mark
+    )
     assert (await surveys.invitation(app, ticket_id=ticket_id)).stage == "expired"
     assert (await surveys.sweep(app)).auto_closed == 0
 

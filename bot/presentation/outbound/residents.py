@@ -26,8 +26,18 @@ from bot.services.tickets.notices import (
     TicketResolved,
 )
 from storage.models import Ticket
+from storage.vocabulary import TicketStatus
 
 STATUS_CHANGED = N_("Ticket {number}: status is now “{status}”.")
+# What a status means for the resident, where it says more than its name.
+STATUS_NEWS = {
+    TicketStatus.ACKNOWLEDGED: N_("👀 The property office has taken {number} and is on it."),
+    TicketStatus.IN_PROGRESS: N_("🔧 Work on {number} is under way."),
+    TicketStatus.CLOSED: N_(
+        "🏁 {number} is closed. If the problem comes back, just write to me here."
+    ),
+    TicketStatus.CANCELLED: N_("🚫 {number} was cancelled."),
+}
 STAFF_REPLIED = N_("Reply from the property office about {number}:\n{text}")
 ASKED_FOR_ANSWER = N_(
     "The property office needs more information about {number}:\n{text}\n\n"
@@ -107,6 +117,9 @@ async def _send(
 @renders(StatusChanged)
 async def _status_changed(session: AsyncSession, ctx: Context, notice: StatusChanged) -> None:
     def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
+        news = STATUS_NEWS.get(ticket.status)
+        if news is not None:
+            return translate(r.locale, news, number=ticket.number), None
         status = status_name(r.locale, ticket.status)
         return translate(r.locale, STATUS_CHANGED, number=ticket.number, status=status), None
 
