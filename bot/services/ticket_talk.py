@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.intake import small_talk
 from bot.services.tickets.transitions import COMMENTABLE_STATUSES, OPEN_STATUSES
-from storage.models import OutboxMessage, Ticket, TicketFollower, TicketStatus
+from storage.models import OutboxMessage, Ticket, TicketFollower, TicketKind, TicketStatus
 
 NEWS_REF_PREFIX = "news:"
 MAX_OFFERED = 3  # open tickets offered beside "new request"
@@ -47,6 +47,8 @@ class OpenTicket:
     id: int
     number: str
     waiting: bool  # the office waits for the resident's answer
+    kind: TicketKind
+    category_key: str | None  # with the kind, what the resident recognises it by
 
 
 def _theirs(person_id: int):
@@ -59,11 +61,14 @@ async def open_tickets(
 ) -> list[OpenTicket]:
     """The resident's open tickets (their own and joined), waiting ones first, newest first."""
     rows = await session.execute(
-        select(Ticket.id, Ticket.number, Ticket.status)
+        select(Ticket.id, Ticket.number, Ticket.status, Ticket.kind, Ticket.category_key)
         .where(_theirs(person_id), Ticket.status.in_(statuses))
         .order_by(Ticket.id.desc())
     )
-    found = [OpenTicket(i, n, s is TicketStatus.WAITING_ON_RESIDENT) for i, n, s in rows]
+    found = [
+        OpenTicket(i, n, s is TicketStatus.WAITING_ON_RESIDENT, kind, category)
+        for i, n, s, kind, category in rows
+    ]
     return sorted(found, key=lambda t: not t.waiting)
 
 

@@ -88,7 +88,7 @@ async def photo_outside_flows(
         if routing.answer_to is not None:
             await _add_to(message, state, session, ctx, actor, routing.answer_to, PHOTO, [photo])
         elif routing.ask_which:  # most likely for one of them: held while the resident says
-            await _ask_which(message, state, routing, PHOTO, [list(photo)])
+            await _ask_which(message, state, ctx, routing, PHOTO, [list(photo)])
         else:
             await _photos_need_words(message)
         return
@@ -147,7 +147,7 @@ async def route_message(
         await offer_filing(message, state, session, ctx, text, photos, also=also, person=person)
         return
     if routing.ask_which and not await _danger(session, ctx, person, text, routing):
-        await _ask_which(message, state, routing, text, photos)
+        await _ask_which(message, state, ctx, routing, text, photos)
         return
     also = routing.also_offer or routing.ask_which
     await offer_filing(message, state, session, ctx, text, photos, also=also, person=person)
@@ -162,6 +162,7 @@ def _faq_question(ctx: Context, routing: ticket_talk.Routing, text: str) -> bool
 async def _ask_which(
     message: Message,
     state: FSMContext,
+    ctx: Context,
     routing: ticket_talk.Routing,
     text: str,
     photos: list[list[str | None]],
@@ -173,7 +174,7 @@ async def _ask_which(
     await state.set_data(
         {"flow": flow, "text": text, "photos": photos, "album": message.media_group_id}
     )
-    reply = texts.which_ticket(flow, routing.ask_which, waiting=routing.asked_for_waiting)
+    reply = texts.which_ticket(ctx.org, flow, routing.ask_which, waiting=routing.asked_for_waiting)
     await message.answer(reply.text, reply_markup=reply.markup)
 
 

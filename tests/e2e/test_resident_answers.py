@@ -74,6 +74,11 @@ async def asked_by_the_office(
     return ticket_id, await office_message(resident, question)
 
 
+# two_open_tickets' buttons when asked which: named by number and category.
+ADD_TO_LIFT, ADD_TO_WATER = "💬 Add to SG-000002 · Lift", "💬 Add to SG-000001 · Water leak"
+WHICH_BUTTONS = [ADD_TO_LIFT, ADD_TO_WATER, "📝 A new request"]
+
+
 async def two_open_tickets(alice: ResidentChat) -> tuple[int, int]:
     """Alice registered, with a water ticket (SG-000001) and a lift one (SG-000002)."""
     await alice.registered_in_unit()
@@ -148,8 +153,8 @@ async def test_with_two_tickets_waiting_the_resident_is_asked_which(
     first, second = await two_tickets_waiting(alice, app)
     which = await alice.say("The left one")
     assert "SG-000001" in which.params["text"] and "SG-000002" in which.params["text"]
-    assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
-    done = await alice.press(which, "💬 Add to SG-000002")
+    assert buttons(which) == WHICH_BUTTONS
+    done = await alice.press(which, ADD_TO_LIFT)
     await landed_on(app, done, "SG-000002", second, "The left one", not_on=first)
 
 
@@ -159,7 +164,8 @@ async def test_a_new_problem_beside_an_open_ticket_can_go_either_way(
     await alice.registered_in_unit()
     await file_directly(alice, "Lift noisy", category_key="lift")
     offer = await alice.say("There is a water leak under my kitchen sink")
-    assert "💬 Add to SG-000001" in buttons(offer) and "✅ Yes, that's right" in buttons(offer)
+    assert "💬 Add to SG-000001 · Lift" in buttons(offer)
+    assert "✅ Yes, that's right" in buttons(offer)
 
 
 async def test_asked_which_the_resident_may_say_it_is_a_new_request(
@@ -213,8 +219,8 @@ async def test_with_two_open_tickets_and_none_waiting_the_resident_is_asked_whic
     first, second = await two_open_tickets(alice)
     which = await alice.say("It got worse this morning")
     assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
-    assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
-    done = await alice.press(which, "💬 Add to SG-000001")
+    assert buttons(which) == WHICH_BUTTONS
+    done = await alice.press(which, ADD_TO_WATER)
     await landed_on(app, done, "SG-000001", first, "It got worse this morning", not_on=second)
     # A brand-new problem beside them is filed through the same question.
     which = await alice.say("The corridor light on floor 2 is broken")
@@ -264,8 +270,8 @@ async def test_a_photo_beside_two_open_tickets_is_held_while_the_resident_says_w
     first, second = await two_open_tickets(alice)
     which = await alice.send_photo()
     assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
-    assert buttons(which) == ["💬 Add to SG-000002", "💬 Add to SG-000001", "📝 A new request"]
-    done = await alice.press(which, "💬 Add to SG-000001")
+    assert buttons(which) == WHICH_BUTTONS
+    done = await alice.press(which, ADD_TO_WATER)
     assert done.params["text"].startswith("💬 Added to SG-000001 with 1 photo")
     assert await comments(app, first) == ["📷"] and await comments(app, second) == []
     assert (await _photos_of(app, first), await _photos_of(app, second)) == (1, 0)
@@ -282,7 +288,7 @@ async def test_an_album_beside_two_open_tickets_is_asked_about_once_and_goes_who
         m for m in alice.telegram.messages_in(alice.user.id) if "open tickets" in (m.text or "")
     ]
     assert len(asked) == 1
-    done = await alice.press(which, "💬 Add to SG-000002")
+    done = await alice.press(which, ADD_TO_LIFT)
     assert done.params["text"].startswith("💬 Added to SG-000002 with 3 photos")
     assert (await _photos_of(app, first), await _photos_of(app, second)) == (0, 3)
 
@@ -337,4 +343,4 @@ async def test_a_danger_beside_two_open_tickets_gets_the_hotline_not_a_question(
     assert "021-5555-0100" in alert.params["text"]
     offer = await xiaoming.message_after(alert)
     assert "<b>电梯</b>" in offer.params["text"]
-    assert "💬 补充到 SG-000002" in buttons(offer)  # its tickets are still offered
+    assert "💬 补充到 SG-000002 · 噪音" in buttons(offer)  # its tickets are still offered

@@ -273,11 +273,18 @@ def offer_kinds(flow_id: int, found: Offer) -> InlineKeyboardMarkup:
     return inline(_kind_rows(flow_id, found))
 
 
-def _add_to_rows(flow_id: int, tickets: list[OpenTicket]) -> list[Row]:
+def _add_to_rows(org: Organisation, flow_id: int, tickets: list[OpenTicket]) -> list[Row]:
+    """A button per open ticket, named by its number and what it is about (few residents
+    remember their numbers)."""
     return [
         [
             (
-                _("💬 Add to {number}").format(number=t.number),
+                _("💬 Add to {number} · {about}").format(
+                    number=t.number,
+                    about=category_label(org, t.category_key)
+                    if t.category_key is not None
+                    else kind_label(t.kind),
+                ),
                 TicketChosen(flow=flow_id, ticket_id=t.id).pack(),
             )
         ]
@@ -303,10 +310,12 @@ def menu_hint(pleasantry: str | None = None) -> str:
     return _("{answer} {hint}").format(answer=_(answer), hint=hint)
 
 
-def which_ticket(flow_id: int, tickets: list[OpenTicket], *, waiting: bool) -> Reply:
+def which_ticket(
+    org: Organisation, flow_id: int, tickets: list[OpenTicket], *, waiting: bool
+) -> Reply:
     """Several tickets are open (``waiting`` for the resident's answer, or not): which one
     is this about, or is it new?"""
-    rows = _add_to_rows(flow_id, tickets)
+    rows = _add_to_rows(org, flow_id, tickets)
     rows.append([(_("📝 A new request"), TicketChosen(flow=flow_id, ticket_id=NEW_REQUEST).pack())])
     numbers = listed(get_i18n().current_locale, (t.number for t in tickets))
     if waiting:
@@ -366,7 +375,7 @@ def offer(
         )
         rows: list[Row] = [
             [(_("✅ Yes, that's right"), OfferChoice(flow=flow_id, kind=FILE_AS_PROPOSED).pack())],
-            *_add_to_rows(flow_id, open_tickets or []),
+            *_add_to_rows(org, flow_id, open_tickets or []),
             [
                 (_("✏️ Something else"), OfferChoice(flow=flow_id, kind=OTHER_KIND).pack()),
                 (_("No, thanks"), OfferChoice(flow=flow_id, kind=NO_THANKS).pack()),
@@ -381,7 +390,7 @@ def offer(
         about = _("It sounds like: {category}.").format(
             category=html.escape(category_label(org, found.category_key))
         )
-    rows = [*_add_to_rows(flow_id, open_tickets or []), *_kind_rows(flow_id, found)]
+    rows = [*_add_to_rows(org, flow_id, open_tickets or []), *_kind_rows(flow_id, found)]
     return Reply(f"{question}\n{about}".strip(), inline(rows))
 
 
