@@ -205,6 +205,10 @@ async def buildings_of(session: AsyncSession, project_id: int) -> list[Choice]:
     )
 
 
+async def project_of_building(session: AsyncSession, building_id: int) -> int | None:
+    return await session.scalar(select(Building.project_id).where(Building.id == building_id))
+
+
 async def units_in(session: AsyncSession, building_id: int) -> list[Choice]:
     return await _choices(
         session,

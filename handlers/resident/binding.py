@@ -8,7 +8,7 @@ from typing import NoReturn
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,17 +92,8 @@ async def choose_method(callback: CallbackQuery, callback_data: BindChoice, turn
         )
     elif callback_data.what is BindStep.PICK:
         await state.clear()
-        projects = await resident_units.active_projects(turn.session)
-        buttons = [
-            (
-                project_label(turn.ctx.org, turn.locale, p.key, p.name),
-                BindChoice(what=BindStep.PROJECT, id=p.id).pack(),
-            )
-            for p in projects
-        ]
-        await callback.message.answer(
-            _("Which property do you live or work in?"), reply_markup=inline(in_rows(buttons, 2))
-        )
+        text, markup = await _projects(turn)
+        await callback.message.answer(text, reply_markup=markup)
     else:
         await state.clear()
         await callback.message.answer(
@@ -122,6 +113,24 @@ async def code_typed(
         await state.clear()
 
 
+async def _projects(turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
+    """The first step of choosing a unit: which property."""
+    projects = await resident_units.active_projects(turn.session)
+    buttons = [
+        (
+            project_label(turn.ctx.org, turn.locale, p.key, p.name),
+            BindChoice(what=BindStep.PROJECT, id=p.id).pack(),
+        )
+        for p in projects
+    ]
+    return _("Which property do you live or work in?"), inline(in_rows(buttons, 2))
+
+
+def _back(step: BindStep, to: int = 0) -> list[tuple[str, str]]:
+    """The « Back row under a step: the step before it, drawn in place."""
+    return [(_("« Back"), BindChoice(what=step, id=to).pack())]
+
+
 class NoLongerValid(Refused):
     """A project or building that has nothing to choose from any more."""
 
@@ -134,7 +143,14 @@ async def place_chosen(callback: CallbackQuery, callback_data: BindChoice, turn:
     """A project, building or unit button; only a registered resident gets this far."""
     assert isinstance(callback.message, Message)
     message, chosen = callback.message, callback_data.id
-    if callback_data.what is BindStep.PROJECT:
+    if callback_data.what in (BindStep.PROJECTS, BindStep.PROJECT):
+        if await turn.state.get_state() == Binding.unit_number:
+            await turn.state.clear()  # « Back from the units: a typed number means nothing now
+    if callback_data.what is BindStep.PROJECTS:
+        await callback.answer()
+        text, markup = await _projects(turn)
+        await replace_text(message, text, reply_markup=markup)
+    elif callback_data.what is BindStep.PROJECT:
         await _offer_buildings(callback, message, turn.session, turn.ctx.org, chosen)
     elif callback_data.what is BindStep.BUILDING:
         await _offer_units(callback, message, turn.state, turn.session, chosen)
@@ -161,7 +177,8 @@ async def _offer_buildings(
         )
         for b in buildings
     ]
-    await replace_text(message, _("Which building?"), reply_markup=inline(in_rows(buttons, 3)))
+    rows = [*in_rows(buttons, 3), _back(BindStep.PROJECTS)]
+    await replace_text(message, _("Which building?"), reply_markup=inline(rows))
 
 
 async def _offer_units(
@@ -172,17 +189,20 @@ async def _offer_units(
     building_id: int,
 ) -> None:
     units = await resident_units.units_in(session, building_id) or _stale()
+    project_id = await resident_units.project_of_building(session, building_id) or _stale()
     await callback.answer()
     await state.set_state(Binding.unit_number)
     await state.set_data({"building_id": building_id})
+    back = _back(BindStep.PROJECT, project_id)
     if len(units) > MAX_UNIT_BUTTONS:
-        await replace_text(message, _("Please type your unit number, for example 1203."))
+        text = _("Please type your unit number, for example 1203.")
+        await replace_text(message, text, reply_markup=inline([back]))
         return
     buttons = [(u.name, BindChoice(what=BindStep.UNIT, id=u.id).pack()) for u in units]
     await replace_text(
         message,
         _("Which unit? (You can also type its number.)"),
-        reply_markup=inline(in_rows(buttons, 4)),
+        reply_markup=inline([*in_rows(buttons, 4), back]),
     )
 
 
@@ -241,7 +261,7 @@ def build_router() -> Router:
     press(
         choose_method, BindChoice.filter(F.what.in_({BindStep.CODE, BindStep.PICK, BindStep.LATER}))
     )
-    places = {BindStep.PROJECT, BindStep.BUILDING, BindStep.UNIT}
+    places = {BindStep.PROJECTS, BindStep.PROJECT, BindStep.BUILDING, BindStep.UNIT}
     press(place_chosen, BindChoice.filter(F.what.in_(places)))
     router.message.register(code_typed, StateFilter(Binding.code), F.text, ~F.text.startswith("/"))
     router.message.register(

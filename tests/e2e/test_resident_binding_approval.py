@@ -136,6 +136,38 @@ async def test_typed_unit_number_is_accepted_after_choosing_the_building(
     assert "星河广场 A座 S02" in card.params["text"]
 
 
+async def test_back_returns_to_the_step_before_and_forgets_the_building(
+    app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
+) -> None:
+    offer = await residents.register(telegram, resident_en, "Alice")
+    projects = await residents.press(telegram, resident_en, offer, "🏠 Choose my unit")
+    buildings = await residents.press(
+        telegram, resident_en, projects, "星河广场", expect="editMessageText"
+    )
+    units = await residents.press(telegram, resident_en, buildings, "A座", expect="editMessageText")
+    assert residents.buttons(units) == ["S01", "S02", "« Back"]
+
+    again = await residents.press(telegram, resident_en, units, "« Back", expect="editMessageText")
+    assert (again.params["text"], residents.buttons(again)) == (
+        "Which building?",
+        ["A座", "« Back"],
+    )
+    typed = await say(telegram, resident_en, "S02")  # no building chosen now: not a unit
+    assert typed.params["text"].startswith("Choose what you need from the menu below")
+
+    first = await residents.press(telegram, resident_en, again, "« Back", expect="editMessageText")
+    assert first.params["text"] == "Which property do you live or work in?"
+    assert residents.buttons(first) == ["阳光花园", "星河广场"]
+    buildings = await residents.press(
+        telegram, resident_en, first, "阳光花园", expect="editMessageText"
+    )
+    units = await residents.press(
+        telegram, resident_en, buildings, "1号楼", expect="editMessageText"
+    )
+    sent = await residents.press(telegram, resident_en, units, "201")
+    assert sent.params["text"].startswith("Your request for 阳光花园 1号楼 201 was sent")
+
+
 async def test_english_speakers_choose_and_read_the_english_names(
     start_app: AppFactory,
     org_file: Path,
@@ -159,7 +191,7 @@ async def test_english_speakers_choose_and_read_the_english_names(
     buildings = await residents.press(
         telegram, resident_en, projects, "Sunshine Garden", expect="editMessageText"
     )
-    assert residents.buttons(buildings) == ["Building 1", "2号楼"]
+    assert residents.buttons(buildings) == ["Building 1", "2号楼", "« Back"]
     units = await residents.press(
         telegram, resident_en, buildings, "Building 1", expect="editMessageText"
     )

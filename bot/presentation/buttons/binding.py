@@ -15,6 +15,7 @@ class BindStep(enum.StrEnum):
     CODE = "code"
     PICK = "pick"
     LATER = "later"
+    PROJECTS = "projects"  # « Back from the buildings: the projects again, in place
     PROJECT = "project"
     BUILDING = "building"
     UNIT = "unit"
