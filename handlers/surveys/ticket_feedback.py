@@ -98,8 +98,13 @@ async def rated(
     prompt = await post_ticket.rate(
         respondent.session, respondent.ctx, respondent.actor, callback_data.target_id, score
     )
-    shown = _("Your rating: {stars}").format(stars=views.stars(score))
-    await _ask_next(callback, respondent, prompt, shown)
+    stars = views.stars(score)
+    shown = None  # the question stays, with the stars given under it
+    if isinstance(callback.message, Message) and callback.message.text:
+        shown = views.answered(callback.message.html_text, stars)
+    await _ask_next(
+        callback, respondent, prompt, shown or _("Your rating: {stars}").format(stars=stars)
+    )
 
 
 async def reason_toggled(

@@ -363,7 +363,7 @@ def test_a_complaint_from_registration_to_rating_statistics_and_export_in_the_br
     # Staff take it and resolve it, answering the bot's prompt with a reply.
     page.show_only("xiaoming", "project", "manager")
     page.press_on("project", "SG-000004 · 投诉", "接单")
-    page.sees("xiaoming", "已接单")
+    page.sees("xiaoming", "物业已受理工单 SG-000004")
     page.press_on("project", "SG-000004 · 投诉", "办结")
     prompt = page.sees("project", "SG-000004 做了哪些处理")
     page.reply("project", prompt, "已修好楼上的水管，天花板已干。")
@@ -372,7 +372,7 @@ def test_a_complaint_from_registration_to_rating_statistics_and_export_in_the_br
     # 小明 says it is fixed and rates it.
     page.press("xiaoming", "✅ 已解决")
     page.press("xiaoming", "5⭐")
-    page.sees("xiaoming", "您的评分")
+    page.sees("xiaoming", "您的回答：⭐⭐⭐⭐⭐")
 
     # The manager's statistics with the chart, and the XLSX export.
     page.type("manager", "/stats")

@@ -60,6 +60,10 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     )
     chips = [b["text"] for row in reasons.params["reply_markup"]["inline_keyboard"] for b in row]
     assert chips == ["Fast", "Polite staff", "Good quality work", "Skip"]
+    rated = telegram.message(resident_en.id, rating.response["result"]["message_id"])
+    assert rated is not None and not rated.inline_keyboard  # which ticket, and the stars
+    assert (rated.text or "").startswith("How satisfied are you with how SG-000001")
+    assert (rated.text or "").endswith("\n\nYour answer: ⭐⭐⭐⭐⭐")
 
     fast = next(d for d in surveys.button_data(reasons) if d.endswith(":fast"))
     mark = telegram.mark()
