@@ -53,6 +53,11 @@ def staff_status_name(locale: str, status: TicketStatus) -> str:
     return translate(locale, STAFF_STATUS_NAMES[status])
 
 
+def star_bar(score: int) -> str:
+    """A rating out of five as staff read it: ★★★★☆."""
+    return "★" * score + "☆" * (5 - score)
+
+
 def kind_name(locale: str, kind: TicketKind) -> str:
     return translate(locale, KIND_NAMES[kind])
 

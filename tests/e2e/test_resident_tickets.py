@@ -220,7 +220,7 @@ async def test_my_tickets_are_paged_open_first_with_detail_and_history(alice: Re
     text = detail.params["text"]
     assert "<b>SG-000004</b>" in text and "Status: resolved" in text
     assert "property office: Coming at 3pm &lt;ok&gt;" in text
-    assert "status: resolved" in text
+    assert "resolved: Replaced the seal" in text  # what was done, as the resident was told
     assert buttons(detail)[:2] == ["✅ It is fixed", "↩️ Not fixed"]
 
 

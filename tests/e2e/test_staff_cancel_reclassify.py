@@ -160,7 +160,8 @@ async def test_staff_start_work_and_the_resident_hears_it_is_in_progress(
     await agent.press(shown, "take")
     taken = await _card_starting(telegram, "👀")
     assert ticket.number in await agent.press(taken, "start")
-    assert "in progress" in await _told_resident(telegram, "in progress")
+    told = await _told_resident(telegram, "under way")
+    assert told == f"🔧 Work on {ticket.number} is under way."
     assert (await desk.reload(app, ticket.id)).status is TicketStatus.IN_PROGRESS
     await _card_starting(telegram, "🔧")
 

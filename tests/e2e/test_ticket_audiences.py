@@ -84,6 +84,7 @@ async def test_a_group_in_english_reads_english_whoever_presses(
     telegram.send_text(chinese.user, "/mine", chat_id=desk.PLAZA_GROUP)
     mine = await chinese.bot_says(ticket.number, since=mark)
     assert (mine.text or "").startswith("Your open tickets (1)")
+    assert "李雷" not in (mine.text or "")  # whose they are goes without saying
 
 
 async def test_staff_read_staff_wording_for_a_ticket_waiting_on_the_resident(

@@ -8,6 +8,7 @@ from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus
+from tests.e2e import staff_helpers as desk
 from tests.e2e import survey_support as surveys
 from tests.e2e.conftest import say
 from tests.e2e.residents import ticket
@@ -233,6 +234,18 @@ async def test_a_low_score_opens_a_follow_up_ticket_for_the_project_managers(
         in opened.params["text"]
     )
     assert "回访" not in opened.params["text"] and "Nobody came" not in opened.params["text"]
+
+    # The ticket's details tell staff how it was rated, and why.
+    shown = await say(telegram, manager, "/ticket SG-000001")
+    mark = telegram.mark()
+    desk.press(
+        telegram, manager, telegram.message(manager.id, shown.result["message_id"]), "details"
+    )
+    details = await desk.bot_says(telegram, manager.id, "History (notes included", since=mark)
+    assert (
+        "The resident's rating: ★☆☆☆☆ · Too slow, Staff were rude · "
+        "“Nobody came for four days & the plumber shouted”"
+    ) in (details.text or "")
 
 
 async def test_text_instead_of_a_rating_asks_again_and_stale_buttons_change_nothing(

@@ -24,17 +24,13 @@ from bot.presentation.stats.texts import (
     pack_messages,
     suggestion_text,
 )
-from bot.presentation.texts import labelled, span
+from bot.presentation.texts import labelled, span, star_bar
 from bot.services.context import Context
 from bot.services.stats.digest import digest_key
 from bot.services.stats.notices import DailyDigest
 from storage.models import OrgUnit
 
 COMMENT_CHARS = 200
-
-
-def stars(score: int) -> str:
-    return "★" * score + "☆" * (5 - score)
 
 
 def digest_text(org: Organisation, now: datetime, digest: DailyDigest, locale: str) -> str:
@@ -82,7 +78,7 @@ def digest_text(org: Organisation, now: datetime, digest: DailyDigest, locale: s
     if digest.low_ratings:
         lines = [t(N_("<b>Lowest ratings yesterday</b>"))]
         for rating in digest.low_ratings:
-            line = f"• {html.escape(rating.number)} · {stars(rating.score)}"
+            line = f"• {html.escape(rating.number)} · {star_bar(rating.score)}"
             if rating.comment:
                 comment = rating.comment.strip()
                 if len(comment) > COMMENT_CHARS:

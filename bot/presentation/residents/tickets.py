@@ -90,6 +90,8 @@ def _history_line(view: TicketView, line: HistoryLine) -> str:
         what = _("re-opened: {reason}").format(reason=html.escape(line.body or ""))
     elif line.kind is TicketEventKind.CANCELLED:
         what = _("cancelled: {reason}").format(reason=html.escape(line.body or ""))
+    elif line.to_status is TicketStatus.RESOLVED and line.body:
+        what = _("resolved: {text}").format(text=html.escape(line.body))
     elif line.to_status is not None:
         what = _("status: {status}").format(status=_(STATUS_NAMES[line.to_status]))
     else:

@@ -24,7 +24,10 @@ from bot.presentation.texts import (
     local_time,
     project_label,
     staff_status_name,
+    star_bar,
 )
+from bot.services.surveys.answers import Feedback
+from bot.services.surveys.complaints import reason_names
 from bot.services.tickets.queries import HistoryLine, TicketDetails
 from storage.models import TicketStatus
 
@@ -76,6 +79,21 @@ def _who(line: HistoryLine, personal: bool, locale: str) -> str:
     """Residents by initials unless personal data may be shown here."""
     name = initials(line.actor_name) if line.by_resident and not personal else line.actor_name
     return html.escape(name) if name else translate(locale, N_("system"))
+
+
+def _feedback_line(org: Organisation, locale: str, answers: Feedback) -> str:
+    """A resident's survey answers: the stars, what they ticked, their words."""
+    parts = [star_bar(answers.score) if answers.score else "—"]
+    if answers.reasons:
+        parts.append(html.escape(reason_names(org, locale, answers.reasons)))
+    if answers.comment:
+        parts.append(f"“{html.escape(_clip(answers.comment))}”")
+    label = (
+        N_("The resident's rating: {answers}")
+        if answers.by_owner
+        else N_("A neighbour's rating: {answers}")
+    )
+    return translate(locale, label, answers=" · ".join(parts))
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,7 @@ async def _layout(
         )
     if info.followers:
         head.append(translate(locale, N_("Residents who joined: {count}"), count=info.followers))
+    head += [_feedback_line(org, locale, answers) for answers in info.feedback]
     history = []
     for line in info.lines:
         text = f"{local_time(line.at, zone)} · {_who(line, info.personal, locale)}"

@@ -47,8 +47,9 @@ def render_queue(page: Page, org: Organisation, locale: str, now: datetime, *, m
             )
         else:
             due = _("due {time}").format(time=local_time(item.due_at, zone))
-        who = html.escape(item.assignee_name) if item.assignee_name else _("nobody yet")
-        lines.append(" · ".join(parts) + f"\n    {due} · {who}")
+        if not mine:  # "Your open tickets" are all yours
+            due += " · " + (html.escape(item.assignee_name or "") or _("nobody yet"))
+        lines.append(" · ".join(parts) + f"\n    {due}")
     if page.pages > 1:
         lines.append(_("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages))
     return "\n".join(lines)

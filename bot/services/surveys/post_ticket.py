@@ -27,6 +27,7 @@ from bot.services import access
 from bot.services.context import Context
 from bot.services.people import Actor
 from bot.services.surveys import complaints
+from bot.services.surveys.answers import COMMENT, RATING, REASON
 from bot.services.surveys.errors import NotYourSurvey, StaleSurvey, TicketChanged
 from bot.services.surveys.notices import NotFixedToAssignee, SurveyReminder
 from bot.services.tickets import lifecycle
@@ -43,7 +44,6 @@ from storage.models import (
     TicketStatus,
 )
 
-RATING, REASON, COMMENT = "rating", "reason", "comment"
 Stage = InvitationStage
 MID_FLOW = (Stage.RATING, Stage.REASONS, Stage.COMMENT, Stage.NOT_FIXED)
 

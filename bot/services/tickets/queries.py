@@ -22,6 +22,7 @@ from bot.services.access import Where
 from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.resident_units import PROJECT_TAKES_TICKETS
+from bot.services.surveys.answers import Feedback, ticket_feedback
 from bot.services.tickets.refusals import NotOpen, StaleAction, TicketNotFound
 from bot.services.tickets.transitions import OPEN_STATUSES, TicketAction, is_open, next_status
 from storage.models import (
@@ -206,6 +207,7 @@ class TicketDetails:
     personal: bool  # the reader may see the resident's name and phone
     followers: int
     lines: list[HistoryLine]  # the whole history, oldest first
+    feedback: list[Feedback]  # survey answers about it, first answered first
 
 
 async def details(
@@ -249,6 +251,7 @@ async def details(
         personal=personal,
         followers=len(follower_ids),
         lines=lines,
+        feedback=await ticket_feedback(session, ticket),
     )
 
 
