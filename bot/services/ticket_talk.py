@@ -25,13 +25,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.intake import small_talk
 from bot.services.tickets.transitions import COMMENTABLE_STATUSES, OPEN_STATUSES
-from storage.models import OutboxMessage, Ticket, TicketFollower, TicketKind, TicketStatus
+from storage.models import (
+    OrgUnit,
+    OutboxMessage,
+    Ticket,
+    TicketFollower,
+    TicketKind,
+    TicketStatus,
+)
 
 NEWS_REF_PREFIX = "news:"
 MAX_OFFERED = 3  # open tickets offered beside "new request"
@@ -49,6 +57,12 @@ class OpenTicket:
     waiting: bool  # the office waits for the resident's answer
     kind: TicketKind
     category_key: str | None  # with the kind, what the resident recognises it by
+    status: TicketStatus
+    project_key: str | None
+    # The office's next promise: to respond (nobody has yet), else to resolve it; None
+    # while its clock is stopped (waiting for the resident) or it is resolved.
+    due_at: datetime | None
+    responded: bool
 
 
 def _theirs(person_id: int):
@@ -60,16 +74,52 @@ async def open_tickets(
     session: AsyncSession, person_id: int, statuses: frozenset[TicketStatus] = OPEN_STATUSES
 ) -> list[OpenTicket]:
     """The resident's open tickets (their own and joined), waiting ones first, newest first."""
+    project_key = (
+        select(OrgUnit.key).where(OrgUnit.id == Ticket.project_id).scalar_subquery().label("key")
+    )
     rows = await session.execute(
-        select(Ticket.id, Ticket.number, Ticket.status, Ticket.kind, Ticket.category_key)
+        select(
+            Ticket.id,
+            Ticket.number,
+            Ticket.status,
+            Ticket.kind,
+            Ticket.category_key,
+            project_key,
+            Ticket.first_response_due_at,
+            Ticket.first_responded_at,
+            Ticket.resolution_due_at,
+        )
         .where(_theirs(person_id), Ticket.status.in_(statuses))
         .order_by(Ticket.id.desc())
     )
     found = [
-        OpenTicket(i, n, s is TicketStatus.WAITING_ON_RESIDENT, kind, category)
-        for i, n, s, kind, category in rows
+        OpenTicket(
+            row.id,
+            row.number,
+            row.status is TicketStatus.WAITING_ON_RESIDENT,
+            row.kind,
+            row.category_key,
+            row.status,
+            row.key,
+            _next_promise(
+                row.status, row.first_response_due_at, row.first_responded_at, row.resolution_due_at
+            ),
+            row.first_responded_at is not None,
+        )
+        for row in rows
     ]
     return sorted(found, key=lambda t: not t.waiting)
+
+
+def _next_promise(
+    status: TicketStatus,
+    response_due: datetime | None,
+    responded: datetime | None,
+    resolution_due: datetime | None,
+) -> datetime | None:
+    if status in (TicketStatus.WAITING_ON_RESIDENT, TicketStatus.RESOLVED):
+        return None
+    return response_due if responded is None else resolution_due
 
 
 @dataclass(frozen=True)
@@ -124,6 +174,14 @@ class Routing:
         if not self.ask_which:
             return False
         return self.asked_for_waiting or with_photos or not small_talk.pleasantry(text)
+
+    def asks_for_news(self, text: str, with_photos: bool) -> bool:
+        """Whether the resident asks how their open tickets are getting on ("进度怎么样了？")
+        while the office waits for no answer of theirs: they are told where each stands."""
+        tickets = self.ask_which or self.also_offer
+        if not tickets or with_photos or any(t.waiting for t in tickets):
+            return False
+        return small_talk.asks_for_news(text)
 
     @property
     def asked_for_waiting(self) -> bool:

@@ -139,6 +139,10 @@ async def route_message(
     if routing.answer_to is not None:
         await _add_to(message, state, session, ctx, actor, routing.answer_to, text, photos)
         return
+    news = routing.asks_for_news(text, bool(photos))
+    if news and not await _danger(session, ctx, person, text, routing):
+        await _ask_which(message, state, ctx, routing, text, photos, news=True)
+        return
     if routing.ask_which and not routing.asks_which(text, bool(photos)):
         await offer_filing(message, state, session, ctx, text, photos, person=person)
         return
@@ -166,15 +170,23 @@ async def _ask_which(
     routing: ticket_talk.Routing,
     text: str,
     photos: list[list[str | None]],
+    *,
+    news: bool = False,
 ) -> None:
     """Several open tickets: which one is this about, or is it new? The words and photos
-    (the rest of an album too) are held for the answer."""
+    (the rest of an album too) are held for the answer. ``news``: the resident asked how
+    their tickets are getting on: where each stands comes first."""
     flow = message.message_id
     await state.set_state(FreeText.which)
     await state.set_data(
         {"flow": flow, "text": text, "photos": photos, "album": message.media_group_id}
     )
-    reply = texts.which_ticket(ctx.org, flow, routing.ask_which, waiting=routing.asked_for_waiting)
+    if news:
+        reply = texts.ticket_news(ctx.org, flow, routing.ask_which or routing.also_offer, ctx.now)
+    else:
+        reply = texts.which_ticket(
+            ctx.org, flow, routing.ask_which, waiting=routing.asked_for_waiting
+        )
     await message.answer(reply.text, reply_markup=reply.markup)
 
 

@@ -185,3 +185,26 @@ def test_words_beside_a_pleasantry_are_news(text: str) -> None:
 )
 def test_what_a_pleasantry_says(text: str, kind: str | None) -> None:
     assert small_talk.pleasantry_kind(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Any news on my repair?",
+        "how long will it take?",
+        "我的报修进度怎么样了？",
+        "师傅什么时候来？",
+        "有进展吗",
+        "水管什么时候能修好",
+    ],
+)
+def test_asking_how_a_request_is_getting_on(text: str) -> None:
+    assert small_talk.asks_for_news(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["水管又漏了", "the lift is broken", "the status light is red", "谢谢，修好了", "hello"],
+)
+def test_describing_a_problem_or_chatting_is_not_asking_for_news(text: str) -> None:
+    assert not small_talk.asks_for_news(text)

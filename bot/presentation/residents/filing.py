@@ -4,6 +4,7 @@ duplicates offered, the ticket filed; and the offer to file a free-text message.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
@@ -24,7 +25,7 @@ from bot.presentation.buttons.residents import (
 )
 from bot.presentation.residents.keyboards import InlineReply, Reply, Row, in_rows, inline
 from bot.presentation.residents.names import category_label, kind_label, place_label
-from bot.presentation.texts import local_time, zone_name
+from bot.presentation.texts import STATUS_ICONS, local_time, zone_name
 from bot.services.intake import categories, filing
 from bot.services.intake.conversation import Field, Flow, Step, editable_fields
 from bot.services.intake.filing import Duplicate
@@ -33,7 +34,7 @@ from bot.services.intake.offers import Offer
 from bot.services.intake.quick import QuickOffer
 from bot.services.resident_tickets import project_zone
 from bot.services.ticket_talk import OpenTicket
-from storage.models import Person, Ticket, TicketKind
+from storage.models import Person, Ticket, TicketKind, TicketStatus
 
 KIND_ICONS = {"repair": "🔧", "complaint": "📣", "suggestion": "💡", "inquiry": "❓"}
 FIELD_NAMES = {
@@ -273,18 +274,20 @@ def offer_kinds(flow_id: int, found: Offer) -> InlineKeyboardMarkup:
     return inline(_kind_rows(flow_id, found))
 
 
+def _about(org: Organisation, ticket: OpenTicket) -> str:
+    """What a ticket is about, as its resident recognises it: its category, else its kind."""
+    if ticket.category_key is not None:
+        return category_label(org, ticket.category_key)
+    return kind_label(ticket.kind)
+
+
 def _add_to_rows(org: Organisation, flow_id: int, tickets: list[OpenTicket]) -> list[Row]:
     """A button per open ticket, named by its number and what it is about (few residents
     remember their numbers)."""
     return [
         [
             (
-                _("💬 Add to {number} · {about}").format(
-                    number=t.number,
-                    about=category_label(org, t.category_key)
-                    if t.category_key is not None
-                    else kind_label(t.kind),
-                ),
+                _("💬 Add to {number} · {about}").format(number=t.number, about=_about(org, t)),
                 TicketChosen(flow=flow_id, ticket_id=t.id).pack(),
             )
         ]
@@ -310,13 +313,50 @@ def menu_hint(pleasantry: str | None = None) -> str:
     return _("{answer} {hint}").format(answer=_(answer), hint=hint)
 
 
+def _which_keyboard(
+    org: Organisation, flow_id: int, tickets: list[OpenTicket]
+) -> InlineKeyboardMarkup:
+    """Add the held words to one of ``tickets``, or take them as a new request."""
+    new = TicketChosen(flow=flow_id, ticket_id=NEW_REQUEST).pack()
+    return inline([*_add_to_rows(org, flow_id, tickets), [(_("📝 A new request"), new)]])
+
+
+# Where an open ticket stands, for a resident who asks ("进度怎么样了？").
+NEWS_STATES = {
+    TicketStatus.NEW: N_("received; the property office will respond by {time}"),
+    TicketStatus.ACKNOWLEDGED: N_("taken by the property office; to be resolved by {time}"),
+    TicketStatus.IN_PROGRESS: N_("being worked on; to be resolved by {time}"),
+    TicketStatus.WAITING_ON_RESIDENT: N_("the property office is waiting for your answer"),
+    TicketStatus.RESOLVED: N_("resolved; please tell us whether it is fixed"),
+}
+NEWS_LATE = {
+    TicketStatus.NEW: N_("received; the answer was due {time}, sorry for the wait"),
+    TicketStatus.ACKNOWLEDGED: N_(
+        "taken by the property office; it was due {time}, sorry it is late"
+    ),
+    TicketStatus.IN_PROGRESS: N_("being worked on; it was due {time}, sorry it is late"),
+}
+
+
+def ticket_news(org: Organisation, flow_id: int, tickets: list[OpenTicket], now: datetime) -> Reply:
+    """Where each open ticket stands; the resident's words may still go to one of them
+    (or be a new request), as when asked which ticket a message is about."""
+    lines = [_("Where your open requests stand:")]
+    for t in tickets:
+        late = t.due_at is not None and t.due_at < now and t.status in NEWS_LATE
+        template = NEWS_LATE[t.status] if late else NEWS_STATES[t.status]
+        state = _(template).format(time=local_time(t.due_at, org.zone(t.project_key)))
+        ticket = f"{STATUS_ICONS[t.status]} <b>{t.number}</b> · {html.escape(_about(org, t))}"
+        lines.append(_("{ticket} — {state}").format(ticket=ticket, state=state))
+    lines += ["", _("Tap one to add your message to it, or file it as a new request.")]
+    return Reply("\n".join(lines), _which_keyboard(org, flow_id, tickets))
+
+
 def which_ticket(
     org: Organisation, flow_id: int, tickets: list[OpenTicket], *, waiting: bool
 ) -> Reply:
     """Several tickets are open (``waiting`` for the resident's answer, or not): which one
     is this about, or is it new?"""
-    rows = _add_to_rows(org, flow_id, tickets)
-    rows.append([(_("📝 A new request"), TicketChosen(flow=flow_id, ticket_id=NEW_REQUEST).pack())])
     numbers = listed(get_i18n().current_locale, (t.number for t in tickets))
     if waiting:
         question = _(
@@ -326,7 +366,7 @@ def which_ticket(
         question = _(
             "You have open tickets {numbers}. Is this about one of them, or a new request?"
         )
-    return Reply(question.format(numbers=numbers), inline(rows))
+    return Reply(question.format(numbers=numbers), _which_keyboard(org, flow_id, tickets))
 
 
 def added_to(number: str, photos: int) -> str:

@@ -22,7 +22,8 @@ PROBLEM_WEIGHT = WEIGHTS["problem"]
 # Small-talk word classes, in lexicon.toml's [small_talk].
 GREETING, THANKS, ACK, FAREWELL, BOT = "greeting", "thanks", "ack", "farewell", "bot"
 RESOLVED, TROUBLE, STOPWORDS = "resolved", "trouble", "stopwords"
-SMALL_TALK_CLASSES = (GREETING, THANKS, ACK, FAREWELL, BOT, RESOLVED, TROUBLE, STOPWORDS)
+NEWS = "news"  # asking how a request is getting on ("进度", "any news")
+SMALL_TALK_CLASSES = (GREETING, THANKS, ACK, FAREWELL, BOT, RESOLVED, TROUBLE, STOPWORDS, NEWS)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from bot.services.intake.lexicon import (
     BOT,
     FAREWELL,
     GREETING,
+    NEWS,
     PROBLEM_WEIGHT,
     RESOLVED,
     SMALL_TALK_CLASSES,
@@ -149,3 +150,10 @@ def idle(text: str, mentions_the_lexicon: bool = False) -> bool:
     if TROUBLE in classes or len(content) > FEW_WORDS:
         return False
     return not any(_signals(word) for word in words(text))
+
+
+def asks_for_news(text: str) -> bool:
+    """Whether ``text`` asks how a request is getting on ("进度怎么样了？", "any news on
+    my repair?")."""
+    classes, _content = _classify(words(text))
+    return NEWS in classes
