@@ -119,15 +119,23 @@ async def test_the_same_unit_cannot_be_requested_twice_while_waiting(
     )
 
 
+async def plaza_buildings(telegram: FakeTelegramServer, user: FakeUser):
+    """An English-speaking newcomer registers and chooses 星河广场: the buildings offered."""
+    offer = await residents.register(telegram, user, "Alice")
+    projects = await residents.press(telegram, user, offer, "🏠 Choose my unit")
+    return await residents.press(telegram, user, projects, "星河广场", expect="editMessageText")
+
+
 async def test_typed_unit_number_is_accepted_after_choosing_the_building(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    offer = await residents.register(telegram, resident_en, "Alice")
-    projects = await residents.press(telegram, resident_en, offer, "🏠 Choose my unit")
-    buildings = await residents.press(
-        telegram, resident_en, projects, "星河广场", expect="editMessageText"
+    await residents.press(
+        telegram,
+        resident_en,
+        await plaza_buildings(telegram, resident_en),
+        "A座",
+        expect="editMessageText",
     )
-    await residents.press(telegram, resident_en, buildings, "A座", expect="editMessageText")
     wrong = await say(telegram, resident_en, "S99")
     assert wrong.params["text"].startswith("There is no unit with this number")
     sent = await say(telegram, resident_en, "s02")
@@ -139,11 +147,7 @@ async def test_typed_unit_number_is_accepted_after_choosing_the_building(
 async def test_back_returns_to_the_step_before_and_forgets_the_building(
     app: Application, telegram: FakeTelegramServer, resident_en: FakeUser
 ) -> None:
-    offer = await residents.register(telegram, resident_en, "Alice")
-    projects = await residents.press(telegram, resident_en, offer, "🏠 Choose my unit")
-    buildings = await residents.press(
-        telegram, resident_en, projects, "星河广场", expect="editMessageText"
-    )
+    buildings = await plaza_buildings(telegram, resident_en)
     units = await residents.press(telegram, resident_en, buildings, "A座", expect="editMessageText")
     assert residents.buttons(units) == ["S01", "S02", "« Back"]
 
