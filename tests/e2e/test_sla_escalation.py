@@ -162,6 +162,9 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
     assert "处理人：未分配" in region  # nobody has taken it, in the digest's words
 
     await take(app, ticket)  # staff respond: the response ladder stops
+    await eventually(  # the card says the answer came, and came late
+        lambda: "（响应超时）" in (telegram.messages_in(PROJECT)[0].text or "")
+    )
     await sweep_at(app, clock, 48)  # HQ would have been told now; the resolution deadline is due
     await delivered(app)
     assert sla_texts(telegram, HQ) == []

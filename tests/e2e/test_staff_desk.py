@@ -55,6 +55,7 @@ async def test_take_assigns_the_ticket_and_the_card_shows_it(
         )
     )
     assert refreshed.text.startswith("👀")
+    assert "响应时限：2026-11-03 09:00（已按时响应）" in refreshed.text
     taken = await desk.reload(app, ticket.id)
     assert taken.status is TicketStatus.ACKNOWLEDGED and taken.first_responded_at is not None
     # The resident hears that someone is on it.

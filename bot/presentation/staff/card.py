@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -159,8 +160,12 @@ async def card_text(
         place=await _place(session, org, ticket, locale),
         resident=_resident(resident, locale),
         affected=ticket.affected_count,
-        respond_by=local_time(ticket.first_response_due_at, zone),
-        resolve_by=local_time(ticket.resolution_due_at, zone),
+        respond_by=_deadline(
+            locale, ticket.first_response_due_at, ticket.first_responded_at, zone, RESPONSE_OUTCOMES
+        ),
+        resolve_by=_deadline(
+            locale, ticket.resolution_due_at, ticket.resolved_at, zone, RESOLUTION_OUTCOMES
+        ),
         description=_DESCRIPTION,
     )
     if not whole_description:
@@ -168,6 +173,26 @@ async def card_text(
         if over > 0:
             description = truncate_html(description, max(units(description) - over, 1))
     return text.replace(_DESCRIPTION, description)
+
+
+# A deadline that has been met or missed says which (first response; resolution).
+RESPONSE_OUTCOMES = (N_("{time} (answered in time)"), N_("{time} (answered late)"))
+RESOLUTION_OUTCOMES = (N_("{time} (resolved in time)"), N_("{time} (resolved late)"))
+
+
+def _deadline(
+    locale: str,
+    due: datetime | None,
+    done: datetime | None,
+    zone: ZoneInfo,
+    outcomes: tuple[str, str],
+) -> str:
+    """A deadline as staff read it on the card: when, and once it is done whether in time."""
+    shown = local_time(due, zone)
+    if due is None or done is None:
+        return shown
+    in_time, late = outcomes
+    return translate(locale, in_time if done <= due else late, time=shown)
 
 
 # A language named in the reader's own ("英文" to a Chinese group, "Chinese" to an English one).
