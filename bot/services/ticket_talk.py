@@ -62,7 +62,6 @@ class OpenTicket:
     # The office's next promise: to respond (nobody has yet), else to resolve it; None
     # while its clock is stopped (waiting for the resident) or it is resolved.
     due_at: datetime | None
-    responded: bool
 
 
 def _theirs(person_id: int):
@@ -104,7 +103,6 @@ async def open_tickets(
             _next_promise(
                 row.status, row.first_response_due_at, row.first_responded_at, row.resolution_due_at
             ),
-            row.first_responded_at is not None,
         )
         for row in rows
     ]

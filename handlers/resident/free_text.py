@@ -139,7 +139,9 @@ async def route_message(
     if routing.answer_to is not None:
         await _add_to(message, state, session, ctx, actor, routing.answer_to, text, photos)
         return
-    news = routing.asks_for_news(text, bool(photos))
+    # "How are my requests getting on?" (not a question the FAQ answers: "when will the
+    # pool open?"; a danger gets the hotline first).
+    news = routing.asks_for_news(text, bool(photos)) and not faq.answers_at_once(ctx.org, text)
     if news and not await _danger(session, ctx, person, text, routing):
         await _ask_which(message, state, ctx, routing, text, photos, news=True)
         return

@@ -431,6 +431,9 @@ async def test_a_faq_question_beside_open_tickets_is_answered_not_asked_which(
     await two_open_tickets(alice)
     answer = await alice.say("How do I pay the management fee?")
     assert "Pay the management fee at the service centre" in answer.params["text"]
+    # Worded like asking after the tickets ("how long"), but the FAQ's: answered.
+    answer = await alice.say("How long do I have to pay the management fees?")
+    assert "Pay the management fee at the service centre" in answer.params["text"]
     which = await alice.say("Is the lift fixed yet?")  # not the FAQ's: which ticket?
     assert which.params["text"].startswith("You have open tickets SG-000002, SG-000001")
 
