@@ -15,7 +15,7 @@ from bot.presentation.residents.keyboards import main_menu, share_phone_keyboard
 from bot.services.announcements.sending import set_muted
 from bot.services.errors import StaleButton
 from bot.services.registration import set_full_name, set_own_phone
-from bot.services.resident_units import unbind
+from bot.services.resident_units import is_bound, unbind, unit_label
 from handlers.common.language import ask_language
 from handlers.resident import binding
 from handlers.resident.common import replace_text
@@ -29,10 +29,30 @@ def _message(callback: CallbackQuery) -> Message:
     return callback.message
 
 
+async def remove_asked(callback: CallbackQuery, callback_data: ProfileAction, turn: Turn) -> None:
+    """➖ Remove: asked first, in place of the profile."""
+    unit = await unit_label(turn.session, callback_data.id)
+    if unit is None or not await is_bound(turn.session, turn.person.id, unit.unit_id):
+        raise StaleButton()
+    await callback.answer()
+    reply = texts.remove_question(unit.named_for(turn.ctx.org, turn.locale))
+    await replace_text(_message(callback), reply.text, reply_markup=reply.markup)
+
+
 async def unit_removed(callback: CallbackQuery, callback_data: ProfileAction, turn: Turn) -> None:
     if not await unbind(turn.session, turn.person.id, callback_data.id):
         raise StaleButton()
     await callback.answer(_("Removed."))
+    await _show_profile(callback, turn)
+
+
+async def profile_again(callback: CallbackQuery, turn: Turn) -> None:
+    await callback.answer()
+    await _show_profile(callback, turn)
+
+
+async def _show_profile(callback: CallbackQuery, turn: Turn) -> None:
+    """The profile as it is now, in place of the pressed message."""
     reply = await texts.profile(turn.session, turn.person, turn.ctx.org)
     await replace_text(_message(callback), reply.text, reply_markup=reply.markup)
 
@@ -41,8 +61,7 @@ async def mute_toggled(callback: CallbackQuery, callback_data: MuteNotices, turn
     """Mute or unmute general notices (outage and incident notices always come)."""
     await set_muted(turn.session, turn.ctx, turn.person.id, callback_data.mute)
     await callback.answer(_("Saved."))
-    reply = await texts.profile(turn.session, turn.person, turn.ctx.org)
-    await replace_text(_message(callback), reply.text, reply_markup=reply.markup)
+    await _show_profile(callback, turn)
 
 
 async def change_name(callback: CallbackQuery, turn: Turn) -> None:
@@ -102,7 +121,9 @@ async def phone_expected(message: Message) -> None:
 def build_router() -> Router:
     router = Router(name="resident.profile")
     button = router.callback_query.register
-    button(unit_removed, ProfileAction.filter(F.what == ProfileStep.REMOVE_UNIT))
+    button(remove_asked, ProfileAction.filter(F.what == ProfileStep.REMOVE_UNIT))
+    button(unit_removed, ProfileAction.filter(F.what == ProfileStep.REMOVE_CONFIRMED))
+    button(profile_again, ProfileAction.filter(F.what == ProfileStep.PROFILE))
     button(change_name, ProfileAction.filter(F.what == ProfileStep.NAME))
     button(change_phone, ProfileAction.filter(F.what == ProfileStep.PHONE))
     button(change_language, ProfileAction.filter(F.what == ProfileStep.LANGUAGE))

@@ -42,8 +42,20 @@ async def test_profile_shows_and_changes_name_phone_language_and_units(
 
     profile = await say(telegram, resident_en, "👤 Profile")
     assert "Phone: +15550002222" in profile.params["text"]
-    removed = await residents.press(
+    asked = await residents.press(
         telegram, resident_en, profile, "➖ Remove 1号楼 101", expect="editMessageText"
+    )
+    assert asked.params["text"].startswith("Remove <b>阳光花园 1号楼 101</b> from your units?")
+    assert residents.buttons(asked) == ["Yes, remove it", "No, keep it"]
+    kept = await residents.press(
+        telegram, resident_en, asked, "No, keep it", expect="editMessageText"
+    )
+    assert "• 阳光花园 1号楼 101" in kept.params["text"]  # a slip of the finger costs nothing
+    asked = await residents.press(
+        telegram, resident_en, kept, "➖ Remove 1号楼 101", expect="editMessageText"
+    )
+    removed = await residents.press(
+        telegram, resident_en, asked, "Yes, remove it", expect="editMessageText"
     )
     assert "You have no unit yet." in removed.params["text"]
 

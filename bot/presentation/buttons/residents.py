@@ -96,7 +96,9 @@ class ProfileStep(enum.StrEnum):
     PHONE = "phone"
     LANGUAGE = "language"
     ADD_UNIT = "add_unit"
-    REMOVE_UNIT = "remove_unit"  # id: the property unit
+    REMOVE_UNIT = "remove_unit"  # id: the property unit; asks first
+    REMOVE_CONFIRMED = "unit_gone"  # id: the property unit
+    PROFILE = "profile"  # the profile again (keep the unit)
 
 
 class ProfileAction(CallbackData, prefix="rp"):

@@ -14,7 +14,7 @@ from bot.presentation.buttons.announcements import MuteNotices
 from bot.presentation.buttons.residents import ProfileAction, ProfileStep
 from bot.presentation.residents.keyboards import InlineReply, Row, inline
 from bot.services.announcements.sending import is_muted
-from bot.services.resident_units import units_of
+from bot.services.resident_units import UnitLabel, units_of
 from bot.services.unit_binding import pending_requests
 from storage.models import Person
 
@@ -57,3 +57,14 @@ async def profile(session: AsyncSession, person: Person, org: Organisation) -> I
         for u in units
     ]
     return InlineReply("\n".join(lines), inline(rows))
+
+
+def remove_question(unit: UnitLabel) -> InlineReply:
+    """Removing a unit is asked about first: adding it back needs the office again."""
+    text = _(
+        "Remove <b>{unit}</b> from your units? To add it again you will need the office's "
+        "confirmation or a unit code. Your tickets stay as they are."
+    ).format(unit=html.escape(unit.full))
+    yes = ProfileAction(what=ProfileStep.REMOVE_CONFIRMED, id=unit.unit_id).pack()
+    no = ProfileAction(what=ProfileStep.PROFILE).pack()
+    return InlineReply(text, inline([[(_("Yes, remove it"), yes), (_("No, keep it"), no)]]))
