@@ -363,3 +363,27 @@ async def test_a_comment_refused_because_the_ticket_moved_on_ends_with_the_menu(
     assert "📋 My tickets" in menu  # the conversation is over: the menu is back
     after = await alice.say("📋 My tickets")  # and it works
     assert any("SG-000001" in b for b in buttons(after))
+
+
+async def test_a_neighbour_who_joined_hears_the_filer_cancelled_and_may_report_again(
+    alice: ResidentChat, bob: ResidentChat
+) -> None:
+    await bob.registered_in_unit()
+    first = await file_directly(bob, "Lift 2 is stuck", category_key="lift")
+    await alice.registered_in_unit()
+    app = alice.app
+    assert app.sessionmaker is not None and app.organisation is not None
+    async with app.sessionmaker() as session, session.begin():
+        joined = await session.scalar(select(Person.id).where(Person.telegram_id == alice.id))
+        assert joined is not None
+        session.add(TicketFollower(ticket_id=first, person_id=joined, joined_at=app.clock.now()))
+    mark = alice.mark()
+    async with app.sessionmaker() as session, session.begin():
+        bob_actor = await resolve_actor(session, bob.id)
+        ctx = Context(app.organisation, app.clock.now())
+        await lifecycle.cancel_by_resident(session, ctx, first, bob_actor, "it works again")
+    told = await alice.telegram.wait_for("sendMessage", chat_id=alice.id, since=mark)
+    assert told.params["text"] == (
+        "🚫 SG-000001 was cancelled by the resident who filed it. If the problem is still "
+        "there for you, write to me here and I will help you report it."
+    )

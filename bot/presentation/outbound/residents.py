@@ -36,7 +36,11 @@ STATUS_NEWS = {
     TicketStatus.CLOSED: N_(
         "🏁 {number} is closed. If the problem comes back, just write to me here."
     ),
-    TicketStatus.CANCELLED: N_("🚫 {number} was cancelled."),
+    # Only the neighbours who joined hear it: the resident who filed it cancelled it.
+    TicketStatus.CANCELLED: N_(
+        "🚫 {number} was cancelled by the resident who filed it. If the problem is still "
+        "there for you, write to me here and I will help you report it."
+    ),
 }
 STAFF_REPLIED = N_("Reply from the property office about {number}:\n{text}")
 ASKED_FOR_ANSWER = N_(
