@@ -42,7 +42,7 @@ i18n-extract: $(VENV)/.installed
 		--no-location --sort-output -o $(LOCALES)/messages.pot .
 	for lang in zh_CN en; do \
 		if [ -f $(LOCALES)/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel -q update --no-fuzzy-matching -i $(LOCALES)/messages.pot \
+			$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -i $(LOCALES)/messages.pot \
 				-d $(LOCALES) -D messages -l $$lang; \
 		else \
 			$(BIN)/pybabel -q init -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages -l $$lang; \
