@@ -91,6 +91,14 @@ def buttons(call: ApiCall) -> list[dict[str, Any]]:
     return [button for row in markup.get("inline_keyboard", []) for button in row]
 
 
+def filing_buttons(call: ApiCall | None) -> list[dict[str, Any]]:
+    """The buttons of a filing step (``rf:``): a message that has none is not the step the
+    resident expects (another answer came first), and is left alone."""
+    if call is None:
+        return []
+    return [b for b in buttons(call) if str(b.get("callback_data", "")).startswith("rf:")]
+
+
 @dataclass
 class Tally:
     updates: int = 0
@@ -263,24 +271,25 @@ class Resident:
         step, me = self.driver.step, self.user.id
         question = await step(tally, me, self.say("🔧 Report a repair"), has_buttons)
         for _ in ("category", "place"):  # the first button of each
-            choices = buttons(question) if question is not None else []
+            choices = filing_buttons(question)
             if question is None or not choices:
                 return  # the bot answered otherwise (counted by its latency, nothing more)
             # Usually a new message; a button that goes back (a resident with an open
             # ticket may be asked about it first) edits the question in place instead.
             question = await step(tally, me, self.press(question, choices[0]), _new_or_edited)
         photos = await step(tally, me, self.say(self.rng.choice(DESCRIPTIONS)), has_buttons)
-        if photos is None:
+        if photos is None or not filing_buttons(photos):
             return
-        urgency = await step(tally, me, self.press(photos, buttons(photos)[0]), has_buttons)
-        if urgency is None:
+        no_photos = filing_buttons(photos)[0]
+        urgency = await step(tally, me, self.press(photos, no_photos), has_buttons)
+        if urgency is None or not filing_buttons(urgency):
             return
-        summary = await step(tally, me, self.press(urgency, buttons(urgency)[-1]), has_buttons)
-        if summary is None:
+        not_urgent = filing_buttons(urgency)[-1]
+        summary = await step(tally, me, self.press(urgency, not_urgent), has_buttons)
+        if summary is None or not filing_buttons(summary):
             return
-        await step(
-            tally, me, self.press(summary, buttons(summary)[0]), lambda c: c.method == "sendMessage"
-        )
+        submit = filing_buttons(summary)[0]
+        await step(tally, me, self.press(summary, submit), lambda c: c.method == "sendMessage")
 
     async def my_tickets(self, tally: Tally) -> None:
         await self.driver.step(tally, self.user.id, self.say("📋 My tickets"))
