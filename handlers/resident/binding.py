@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 from typing import NoReturn
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -157,7 +159,12 @@ async def place_chosen(callback: CallbackQuery, callback_data: BindChoice, turn:
     else:
         await callback.answer()
         await clear_buttons(message)
-        await _request(message, turn.state, turn.session, turn.ctx, callback.from_user.id, chosen)
+        label = await _request(
+            message, turn.state, turn.session, turn.ctx, callback.from_user.id, chosen
+        )
+        if label is not None:  # the question shows its answer, not a question left hanging
+            with contextlib.suppress(TelegramBadRequest):
+                await message.edit_text(_("🏠 Chosen: {unit}").format(unit=html.escape(label)))
 
 
 async def _offer_buildings(
@@ -217,28 +224,31 @@ async def _request(
     ctx: Context,
     telegram_id: int,
     unit_id: int,
-) -> None:
+) -> str | None:
     """Ask the project's staff to confirm the unit; a refusal is answered in the chat
-    (also after a button press, whose buttons are gone by then)."""
+    (also after a button press, whose buttons are gone by then). The unit's name as the
+    resident reads it when asked; None when refused."""
     person = await registered_resident(
         session, telegram_id, ctx.org.residents.privacy_notice_version
     )
     if person is None:
         await state.clear()
         await message.answer(_("Please register first: send /start."))
-        return
+        return None
     try:
         label = await request_binding(session, ctx, person, unit_id)
     except BindingError as error:
         await message.answer(refusal_text(error))
-        return
+        return None
     await state.clear()
+    name = label.named_for(ctx.org, get_i18n().current_locale).full
     await message.answer(
         _(
             "Your request for {unit} was sent to the property office. I will tell you "
             "as soon as they confirm it."
-        ).format(unit=html.escape(label.named_for(ctx.org, get_i18n().current_locale).full))
+        ).format(unit=html.escape(name))
     )
+    return name
 
 
 async def unit_number_typed(

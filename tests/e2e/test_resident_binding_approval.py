@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import BindingRequest, BindingStatus, ResidentUnit
+from tests.conftest import eventually
 from tests.e2e import residents
 from tests.e2e.conftest import AppFactory, org_file_edited, say
 
@@ -201,6 +202,15 @@ async def test_english_speakers_choose_and_read_the_english_names(
     )
     sent = await residents.press(telegram, resident_en, units, "201")
     assert sent.params["text"].startswith("Your request for Sunshine Garden Building 1 201 was")
+    question = units.result["message_id"]  # now says what was chosen, not asking any more
+    chosen = await eventually(
+        lambda: (
+            (found := telegram.message(resident_en.id, question)) is not None
+            and found.text == "🏠 Chosen: Sunshine Garden Building 1 201"
+            and found
+        )
+    )
+    assert not chosen.buttons()
 
     card = await group_card(telegram)
     assert "阳光花园 1号楼 201" in card.params["text"]
