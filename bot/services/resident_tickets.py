@@ -19,7 +19,7 @@ from bot.config.orgfile import Organisation
 from bot.services import access
 from bot.services.context import Context
 from bot.services.people import Actor
-from bot.services.resident_units import unit_label
+from bot.services.resident_units import project_name, unit_label
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from bot.services.tickets.queries import TicketNotFound, history
@@ -154,11 +154,15 @@ def _pages(total: int) -> int:
 
 
 async def _place(session: AsyncSession, ticket: Ticket, org: Organisation, locale: str) -> str:
+    """The unit (and the words saying where in it); without a unit, the property's common
+    area: its name and the words ("阳光花园 – 3号楼电梯"), as the filing summary had it."""
+    if ticket.property_unit_id is None:
+        project = await project_name(session, ticket.project_id, org, locale)
+        return f"{project} – {ticket.location_text}" if ticket.location_text else project
     parts = []
-    if ticket.property_unit_id is not None:
-        label = await unit_label(session, ticket.property_unit_id)
-        if label is not None:
-            parts.append(label.named_for(org, locale).short)
+    label = await unit_label(session, ticket.property_unit_id)
+    if label is not None:
+        parts.append(label.named_for(org, locale).short)
     if ticket.location_text:
         parts.append(ticket.location_text)
     return " / ".join(parts)

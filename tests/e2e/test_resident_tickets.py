@@ -387,3 +387,11 @@ async def test_a_neighbour_who_joined_hears_the_filer_cancelled_and_may_report_a
         "🚫 SG-000001 was cancelled by the resident who filed it. If the problem is still "
         "there for you, write to me here and I will help you report it."
     )
+
+
+async def test_a_common_area_ticket_names_its_property(alice: ResidentChat) -> None:
+    await alice.registered_in_unit()
+    await file_directly(alice, "Lift 2 stuck", category_key="lift", location_text="Building 1")
+    listing = await alice.say("📋 My tickets")
+    detail = await alice.press(listing, buttons(listing)[0], expect="editMessageText")
+    assert "Where: 阳光花园 – Building 1\n" in detail.params["text"]
