@@ -277,6 +277,10 @@ class Resident:
             # Usually a new message; a button that goes back (a resident with an open
             # ticket may be asked about it first) edits the question in place instead.
             question = await step(tally, me, self.press(question, choices[0]), _new_or_edited)
+        if ":area:" in str(choices[0].get("callback_data")):  # a common area: where exactly?
+            where = self.say("By the lifts on the ground floor")
+            if await step(tally, me, where, lambda c: c.method == "sendMessage") is None:
+                return
         photos = await step(tally, me, self.say(self.rng.choice(DESCRIPTIONS)), has_buttons)
         if photos is None or not filing_buttons(photos):
             return
