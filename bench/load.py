@@ -18,8 +18,9 @@ two phases of ``--seconds`` each:
    take the new tickets from their cards;
 2. open loop at half the rate reached (or at ``--rate``, the same for both bots: to
    compare two versions' latency, which half of each one's maximum would not): actions
-   offered at that rate, latency = update offered → the bot's first answer in that chat
-   (or to that button press).
+   offered at that rate, latency = update offered → the bot's first answer to it in
+   that chat (the message the step waits for: the list for My tickets, the next question
+   while filing) or to that button press.
 
 With ``--webhook-instances N`` the bot runs as N ``resident-bot webhook`` processes on one
 database (PostgreSQL for N > 1), and the fake Bot API delivers each update to them in
@@ -116,6 +117,7 @@ def _what(update: dict[str, Any]) -> str:
 
 
 _Answer = asyncio.Future[ApiCall]
+_Wanted = Callable[[ApiCall], bool] | None
 
 
 class Driver:
@@ -126,7 +128,9 @@ class Driver:
         # The bot takes its updates with getUpdates (not webhook deliveries, which the
         # fake does not hold back): see ``_after``.
         self.polled = polled
-        self.first: dict[Any, list[tuple[float, asyncio.Future[float]]]] = defaultdict(list)
+        # Per chat (or press): when an update was offered, what answers it, its first answer.
+        self.first: dict[Any, list[tuple[float, _Wanted, asyncio.Future[float]]]]
+        self.first = defaultdict(list)
         # Per chat (or press): when the update was offered, what answer it waits for.
         self.waiters: dict[Any, list[tuple[float, Callable[[ApiCall], bool], _Answer]]]
         self.waiters = defaultdict(list)
@@ -151,9 +155,9 @@ class Driver:
         for key in keys:
             self.last[key] = call
             waiting = self.first.pop(key, [])
-            for offered, first in waiting:
-                if not self._after(offered, call):
-                    self.first[key].append((offered, first))
+            for offered, answers, first in waiting:
+                if not self._after(offered, call) or (answers is not None and not answers(call)):
+                    self.first[key].append((offered, answers, first))
                 elif not first.done():
                     first.set_result(call.at)
             for waiter in list(self.waiters.get(key, [])):
@@ -178,7 +182,13 @@ class Driver:
         push: Callable[[], dict[str, Any]],
         expect: Callable[[ApiCall], bool] | None = None,
     ) -> ApiCall | None:
-        """Offer one update (``push``), wait for the first answer (and ``expect``)."""
+        """Offer one update (``push``), wait for the first answer (and ``expect``).
+
+        A message in the chat is taken for the first answer only if ``expect`` accepts it:
+        the bot may still be sending the second message of an earlier answer, and a driver
+        that took that one for the answer to this update would act on the wrong message
+        from then on (pressing a common area's button as "No photos", say). A press is
+        answered first by its own ``answerCallbackQuery``, or by the message expected."""
         loop = asyncio.get_running_loop()
         first: asyncio.Future[float] = loop.create_future()
         wanted: asyncio.Future[ApiCall] = loop.create_future()
@@ -186,11 +196,11 @@ class Driver:
         update = push()
         if "callback_query" in update:
             callback_key = ("cb", update["callback_query"]["id"])
-            self.first[callback_key].append((offered, first))
+            self.first[callback_key].append((offered, None, first))
             if key == callback_key:
                 key = None
         if key is not None:
-            self.first[key].append((offered, first))
+            self.first[key].append((offered, expect, first))
         if expect is not None:
             self.waiters[key].append((offered, expect, wanted))
             if "callback_query" in update:
@@ -250,13 +260,13 @@ class Resident:
         agree = next((b for b in buttons(notice) if "agree" in b["text"].lower()), None)
         if agree is None:
             return False
-        await step(tally, me, self.press(notice, agree), lambda c: c.method == "sendMessage")
-        await step(tally, me, self.say(self.user.first_name), lambda c: c.method == "sendMessage")
+        await step(tally, me, self.press(notice, agree), says("your name"))
+        await step(tally, me, self.say(self.user.first_name), says("phone number"))
         done = await step(
             tally,
             me,
             lambda: self.server.send_contact(self.user, phone_number=f"861391{me % 100_000:05d}"),
-            lambda c: c.method == "sendMessage",
+            asks_unit,  # the last message of the answer: "Now tell me which unit …"
         )
         return done is not None
 
@@ -269,7 +279,7 @@ class Resident:
 
     async def file(self, tally: Tally) -> None:
         step, me = self.driver.step, self.user.id
-        question = await step(tally, me, self.say("🔧 Report a repair"), has_buttons)
+        question = await step(tally, me, self.say("🔧 Report a repair"), asks_filing)
         for _ in ("category", "place"):  # the first button of each
             choices = filing_buttons(question)
             if question is None or not choices:
@@ -279,7 +289,7 @@ class Resident:
             question = await step(tally, me, self.press(question, choices[0]), _new_or_edited)
         if ":area:" in str(choices[0].get("callback_data")):  # a common area: where exactly?
             where = self.say("By the lifts on the ground floor")
-            if await step(tally, me, where, lambda c: c.method == "sendMessage") is None:
+            if await step(tally, me, where, says("describe")) is None:
                 return
         photos = await step(tally, me, self.say(self.rng.choice(DESCRIPTIONS)), has_buttons)
         if photos is None or not filing_buttons(photos):
@@ -293,22 +303,53 @@ class Resident:
         if summary is None or not filing_buttons(summary):
             return
         submit = filing_buttons(summary)[0]
-        await step(tally, me, self.press(summary, submit), lambda c: c.method == "sendMessage")
+        filed = await step(tally, me, self.press(summary, submit), _sent)
+        similar = [b for b in filing_buttons(filed) if ":join:" in b["callback_data"]]
+        if filed is not None and similar:  # neighbours reported it: join theirs, or file anew
+            fresh = [b for b in filing_buttons(filed) if ":new:" in b["callback_data"]]
+            choice = self.rng.choice(similar[:1] + fresh[:1])
+            await step(tally, me, self.press(filed, choice), _sent)
 
     async def my_tickets(self, tally: Tally) -> None:
-        await self.driver.step(tally, self.user.id, self.say("📋 My tickets"))
+        await self.driver.step(tally, self.user.id, self.say("📋 My tickets"), lists_tickets)
 
     async def tickets(self, tally: Tally) -> None:
-        await self.driver.step(tally, self.user.id, self.say("/tickets"))
+        await self.driver.step(tally, self.user.id, self.say("/tickets"), lists_tickets)
 
     async def profile(self, tally: Tally) -> None:
-        await self.driver.step(tally, self.user.id, self.say("👤 Profile"))
+        await self.driver.step(tally, self.user.id, self.say("👤 Profile"), says("Your profile"))
 
     async def help(self, tally: Tally) -> None:
-        await self.driver.step(tally, self.user.id, self.say("/help"))
+        await self.driver.step(tally, self.user.id, self.say("/help"), says("What I can do"))
 
     async def free_text(self, tally: Tally) -> None:
-        await self.driver.step(tally, self.user.id, self.say(self.rng.choice(FREE_TEXTS)))
+        await self.driver.step(tally, self.user.id, self.say(self.rng.choice(FREE_TEXTS)), _sent)
+
+
+def says(*fragments: str) -> Callable[[ApiCall], bool]:
+    """The answer whose text holds one of ``fragments`` (the residents speak English)."""
+
+    def answers(call: ApiCall) -> bool:
+        text = str(call.params.get("text") or "")
+        return call.method == "sendMessage" and any(fragment in text for fragment in fragments)
+
+    return answers
+
+
+lists_tickets = says("Your tickets", "You have no tickets")
+
+
+def asks_filing(call: ApiCall) -> bool:
+    """The first question of a filing (the buttons of its first step)."""
+    return bool(filing_buttons(call))
+
+
+def asks_unit(call: ApiCall) -> bool:
+    return any(str(b.get("callback_data", "")).startswith("rb:") for b in buttons(call))
+
+
+def _sent(call: ApiCall) -> bool:
+    return call.method == "sendMessage"
 
 
 def _refused(call: ApiCall) -> bool:
