@@ -295,7 +295,14 @@ async def reprompt(message: Message, turn: Turn) -> None:
     if (flow := await current_flow(turn)) is None:
         return
     current = await turn.state.get_state()
-    await message.answer(texts.hint(Step(current.split(":", 1)[1]) if current else None))
+    step = Step(current.split(":", 1)[1]) if current else None
+    await message.answer(texts.hint(step))
+    if step is Step.DUPLICATES:  # the neighbours' reports again, not the summary
+        session, org = turn.session, turn.ctx.org
+        if found := await filing.find_duplicates(session, org, turn.person.id, flow.draft):
+            reply = texts.duplicates(flow, found)
+            await message.answer(reply.text, reply_markup=reply.markup)
+            return
     await advance(message, turn, flow)
 
 

@@ -189,7 +189,13 @@ async def test_filing_a_new_one_despite_a_duplicate(
     summary = await xiaoming.press(urgent, "⚡ 是，紧急")
     duplicates = await xiaoming.press(summary, "✅ 提交")
     assert "邻居已经反映过类似问题" in duplicates.params["text"]
-    filed = await xiaoming.press(duplicates, "📝 新建一单")
+    # Words instead of a button: the neighbours' reports are asked about again.
+    hint = await xiaoming.say("是同一部电梯吗？")
+    assert hint.params["text"] == "请点击其中一个按钮。"
+    again = await xiaoming.message_after(hint)
+    assert again.params["text"] == duplicates.params["text"]
+    assert buttons(again) == buttons(duplicates)
+    filed = await xiaoming.press(again, "📝 新建一单")
     assert "SG-000002" in filed.params["text"]
 
 
