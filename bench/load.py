@@ -280,13 +280,15 @@ class Resident:
     async def file(self, tally: Tally) -> None:
         step, me = self.driver.step, self.user.id
         question = await step(tally, me, self.say("🔧 Report a repair"), asks_filing)
-        for _ in ("category", "place"):  # the first button of each
+        # The first button of each; the category's answer is the place question (usually a
+        # new message; a button that goes back edits it in place), the place's is a question
+        # without buttons (where exactly, or the description). The question answered shows
+        # its answer under it (an edit without buttons), which is not the next one.
+        for expected in (asks_filing, _sent):
             choices = filing_buttons(question)
             if question is None or not choices:
                 return  # the bot answered otherwise (counted by its latency, nothing more)
-            # Usually a new message; a button that goes back (a resident with an open
-            # ticket may be asked about it first) edits the question in place instead.
-            question = await step(tally, me, self.press(question, choices[0]), _new_or_edited)
+            question = await step(tally, me, self.press(question, choices[0]), expected)
         if ":area:" in str(choices[0].get("callback_data")):  # a common area: where exactly?
             where = self.say("By the lifts on the ground floor")
             if await step(tally, me, where, says("describe")) is None:
@@ -354,10 +356,6 @@ def _sent(call: ApiCall) -> bool:
 
 def _refused(call: ApiCall) -> bool:
     return call.method == "answerCallbackQuery" and bool(call.params.get("show_alert"))
-
-
-def _new_or_edited(call: ApiCall) -> bool:
-    return call.method in ("sendMessage", "editMessageText")
 
 
 class Agent:

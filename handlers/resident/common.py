@@ -4,6 +4,7 @@ the bot's earlier messages."""
 from __future__ import annotations
 
 import contextlib
+import html
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -46,6 +47,23 @@ async def done_with_buttons(callback: CallbackQuery) -> Message:
     await callback.answer()
     await clear_buttons(callback.message)
     return callback.message
+
+
+async def answered_with_button(callback: CallbackQuery) -> Message:
+    """A question answered with a button: the press acknowledged, and the buttons give way
+    to the answer chosen under the question (“» Water leak”), so that the chat reads back
+    as questions and answers. A button no longer on the message only loses its buttons."""
+    message = callback.message
+    assert isinstance(message, Message)
+    await callback.answer()
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else []
+    label = next((b.text for row in rows for b in row if b.callback_data == callback.data), None)
+    if label is None or not message.text:
+        await clear_buttons(message)
+        return message
+    with contextlib.suppress(TelegramBadRequest):  # too old to edit, or already edited
+        await message.edit_text(f"{message.html_text}\n» {html.escape(label)}", reply_markup=None)
+    return message
 
 
 async def set_buttons(message: Message, reply_markup: InlineKeyboardMarkup | None) -> None:

@@ -23,7 +23,13 @@ from bot.services.intake import emergency, filing
 from bot.services.intake.conversation import Flow, Step, forget, next_step
 from bot.services.intake.drafts import Draft, clean_description, clean_location
 from handlers.resident import binding, self_service
-from handlers.resident.common import done_with_buttons, edit_sent, photo_of, set_buttons
+from handlers.resident.common import (
+    answered_with_button,
+    done_with_buttons,
+    edit_sent,
+    photo_of,
+    set_buttons,
+)
 from handlers.resident.registered import Turn
 from handlers.resident.states import Filing
 from storage.models import TicketKind
@@ -113,8 +119,8 @@ async def begin_filing(
 
 
 async def step_done(callback: CallbackQuery, turn: Turn, flow: Flow) -> None:
-    """A question answered with a button: its buttons go, the next question comes."""
-    await advance(await done_with_buttons(callback), turn, flow)
+    """A question answered with a button: the answer shows under it, the next one comes."""
+    await advance(await answered_with_button(callback), turn, flow)
 
 
 async def ended(callback: CallbackQuery, turn: Turn, text: str) -> None:
@@ -162,7 +168,7 @@ async def field_chosen(callback: CallbackQuery, callback_data: FilingChoice, tur
     flow = await flow_of(turn, callback_data)
     forget(flow.draft, callback_data.value)
     flow.changed()
-    await step_done(callback, turn, flow)
+    await advance(await done_with_buttons(callback), turn, flow)
 
 
 async def edit_chosen(callback: CallbackQuery, callback_data: FilingChoice, turn: Turn) -> None:

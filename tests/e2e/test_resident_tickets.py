@@ -135,6 +135,12 @@ async def test_duplicate_is_offered_and_joining_makes_a_follower(
     urgent = await alice.press(photos, "No photos")
     summary = await alice.press(urgent, "No")
     duplicates = await alice.press(summary, "✅ Submit")
+    # Each question answered with a button shows the answer under it, its buttons gone.
+    await residents.settled(alice.app)
+    for asked, answer in ((question, "Lift"), (place, "🌳 阳光花园: common area or general")):
+        stored = alice.telegram.message(alice.id, residents.message_of(asked)["message_id"])
+        assert stored is not None and stored.data["text"].endswith(f"\n» {answer}")
+        assert "reply_markup" not in stored.data
     text = duplicates.params["text"]
     assert text.startswith("Neighbours have already reported something similar:")
     assert "<b>SG-000001</b>" in text and "13912345678" not in text  # a neighbour's phone hidden
