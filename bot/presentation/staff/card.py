@@ -94,7 +94,8 @@ async def _place(session: AsyncSession, org: Organisation, ticket: Ticket, local
 
 
 async def _last_change(session: AsyncSession, ticket: Ticket, zone: ZoneInfo, locale: str) -> str:
-    """Who moved the ticket to its status, and when ("王芳 11-03 14:20"); "" if nobody did."""
+    """Who moved the ticket to its status, and when ("王芳 11-03 14:20"); "" if nobody did.
+    The assignee's own change is only its time: the card names them on the same line."""
     found = (
         await session.execute(
             select(TicketEvent.actor_id, TicketEvent.at)
@@ -107,6 +108,8 @@ async def _last_change(session: AsyncSession, ticket: Ticket, zone: ZoneInfo, lo
         return ""
     actor_id, at = found
     when = at.astimezone(zone).strftime("%m-%d %H:%M")
+    if actor_id is not None and actor_id == ticket.assignee_id:
+        return when
     person = await session.get(Person, actor_id) if actor_id is not None else None
     if person is None:
         return f"{translate(locale, SYSTEM)} {when}"
