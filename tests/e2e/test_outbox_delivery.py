@@ -237,7 +237,7 @@ async def test_an_escalation_refused_by_a_staff_group_goes_one_level_up(
             method="sendMessage",
             payload={"text": "🔺 <b>SG-000001</b> overdue", "parse_mode": "HTML"},
             now=app.clock.now(),
-            ref=f"esc:{project.id}",
+            ref=f"esct:7:{project.id}",  # ticket 7's escalation to the project
         )
     app.sender.wake()
     await eventually(lambda: len(texts_in(telegram, region_group)) == 1)
@@ -246,6 +246,16 @@ async def test_an_escalation_refused_by_a_staff_group_goes_one_level_up(
     assert forwarded.endswith("🔺 SG-000001 overdue")
     await settled(app)
     assert [s for _, s, _ in await statuses(app)] == [OutboxStatus.INACTIVE, OutboxStatus.SENT]
+    async with app.sessionmaker() as session:
+        refs = (
+            await session.scalars(
+                select(OutboxMessage.ref)
+                .where(OutboxMessage.ref.startswith("esc"))
+                .order_by(OutboxMessage.id)
+            )
+        ).all()
+        region = await session.scalar(select(OrgUnit.id).where(OrgUnit.key == "east"))
+    assert refs == [f"esct:7:{project.id}", f"esct:7:{region}"]  # still ticket 7's, up there
     async with app.sessionmaker() as session:
         assert await session.get(InactiveChat, GROUP) is not None
     assert len(telegram.calls_of("sendMessage", chat_id=GROUP)) == 1  # no retry loop

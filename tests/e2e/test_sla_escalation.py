@@ -165,6 +165,13 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
     await eventually(  # the card says the answer came, and came late
         lambda: "（响应超时）" in (telegram.messages_in(PROJECT)[0].text or "")
     )
+    # Each escalation follows the ticket: where it stands now, and no Take any more.
+    for group in (PROJECT, REGION):
+        escalated = next(m for m in telegram.messages_in(group) if (m.text or "").startswith("🔺"))
+        await eventually(lambda m=escalated: "当前：" in (m.text or ""))
+        assert (escalated.text or "").endswith("\n\n👀 当前：已接单 · 处理人：王芳")
+        assert "首次响应已超时" in (escalated.text or "")  # what was late stays above
+        assert escalated.button_texts() == ["转派", "详情"]
     await sweep_at(app, clock, 48)  # HQ would have been told now; the resolution deadline is due
     await delivered(app)
     assert sla_texts(telegram, HQ) == []

@@ -170,8 +170,9 @@ async def test_a_sweep_records_history_and_queues_messages_in_one_transaction(
     assert [(e.data["ladder"], e.data["level"], e.data["unit"]) for e in events] == [
         ("response", 1, "sunshine")
     ]
-    assert [m.ref for m in messages if m.ref.startswith("esc:")] == [
-        f"esc:{await _unit_id(sessionmaker, 'sunshine')}"
+    # One ticket's escalation: its ref names the ticket (it follows it) and the unit.
+    assert [m.ref for m in messages if m.ref.startswith("esc")] == [
+        f"esct:{ticket.id}:{await _unit_id(sessionmaker, 'sunshine')}"
     ]
 
 

@@ -3,9 +3,12 @@ reminders, and an escalation forwarded up when a group refused it.
 
 Times are shown in the reader's timezone: the project's for its group and its
 staff, the organisation's for regional and HQ groups. Escalations carry the ref
-``esc:<unit>`` so that one a group refuses (403) can be forwarded one level up. In a
-forum group where a ticket has its own topic, a message about that one ticket goes to
-the topic (a digest of several, to the group).
+``esc:<unit>`` (a digest) or ``esct:<ticket>:<unit>`` (one ticket's) so that one a group
+refuses (403) can be forwarded one level up. One ticket's escalation follows the ticket
+once sent: when it changes, the message says where it stands now and offers only what
+still applies (no Take once someone holds it). In a forum group where a ticket has its
+own topic, a message about that one ticket goes to the topic (a digest of several, to
+the group).
 """
 
 from __future__ import annotations
@@ -29,15 +32,26 @@ from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import CardAction, StaffTicketAction, ticket_button
 from bot.presentation.outbound import topics
 from bot.presentation.recipients import StaffGroup, person_locale, staff_group
-from bot.presentation.texts import category_name, kind_name, local_time, project_label, span
+from bot.presentation.staff.card import shows
+from bot.presentation.texts import (
+    STATUS_ICONS,
+    category_name,
+    kind_name,
+    local_time,
+    project_label,
+    span,
+    staff_status_name,
+)
+from bot.services.access import unit_chain
 from bot.services.context import Context
 from bot.services.delivery_outcomes import IN_TOPIC_OF
 from bot.services.sla.escalations import group_above
 from bot.services.sla.notices import Deadline, DeadlinesMissed, DeadlinesNear
-from storage.models import OrgLevel, OrgUnit, OutboxMessage, Person, Ticket
+from storage.models import OrgLevel, OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
 
 M = TypeVar("M", Ticket, Person, OrgUnit)
 ESCALATION_REF_PREFIX = "esc:"
+TICKET_ESCALATION_REF_PREFIX = "esct:"
 DIGEST_BUTTONS = 8
 
 LADDER_NAMES = {
@@ -69,6 +83,7 @@ REMINDER = N_(
 )
 REMINDER_LINE = N_("• <b>{number}</b> · the resident is waiting for an answer since {due}")
 NOBODY = N_("nobody")
+NOW = N_("{icon} Now: {status} · held by {holder}")
 FORWARDED = N_("⚠️ Forwarded here: the group of {unit} could not be reached.")
 BUTTONS = (
     (CardAction.TAKE, N_("Take")),
@@ -77,8 +92,24 @@ BUTTONS = (
 )
 
 
-def escalation_ref(unit_id: int) -> str:
-    return f"{ESCALATION_REF_PREFIX}{unit_id}"
+def escalation_ref(unit_id: int, ticket_id: int | None = None) -> str:
+    """A digest's ref names the unit; one ticket's, the ticket first (found by its prefix)."""
+    if ticket_id is None:
+        return f"{ESCALATION_REF_PREFIX}{unit_id}"
+    return f"{TICKET_ESCALATION_REF_PREFIX}{ticket_id}:{unit_id}"
+
+
+def _escalated_to(ref: str | None) -> tuple[int, int | None] | None:
+    """The unit (and ticket) of an escalation's ref; None for any other message."""
+    try:
+        if ref and ref.startswith(TICKET_ESCALATION_REF_PREFIX):
+            ticket_id, unit_id = ref.removeprefix(TICKET_ESCALATION_REF_PREFIX).split(":")
+            return int(unit_id), int(ticket_id)
+        if ref and ref.startswith(ESCALATION_REF_PREFIX):
+            return int(ref.removeprefix(ESCALATION_REF_PREFIX)), None
+    except ValueError:
+        return None
+    return None
 
 
 def _zone(org: Organisation, project_key: str | None) -> ZoneInfo:
@@ -196,10 +227,13 @@ def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool) -> st
     )
 
 
-def _buttons(locale: str, ticket: Ticket) -> dict[str, Any]:
+def _buttons(locale: str, ticket: Ticket, *, following: bool = False) -> dict[str, Any]:
+    """Take, Reassign, Details; once the ticket has moved on (``following``), only those
+    its status still allows."""
     row = [
         ticket_button(StaffTicketAction, action, ticket, translate(locale, label))
         for action, label in BUTTONS
+        if not following or shows(action, ticket)
     ]
     return as_payload(InlineKeyboardMarkup(inline_keyboard=[row]))
 
@@ -256,7 +290,17 @@ async def _send(
         return
     for line in lines:
         buttons = _buttons(chat.locale, line.ticket)
-        await _queue(session, ctx, chat, text(line, False), buttons, about=line.ticket)
+        one = _with_ref(chat, line.ticket)
+        await _queue(session, ctx, one, text(line, False), buttons, about=line.ticket)
+
+
+def _with_ref(chat: _Chat, ticket: Ticket) -> _Chat:
+    """``chat`` with the ref of one ticket's escalation (the unit kept from its own)."""
+    escalated = _escalated_to(chat.ref)
+    if escalated is None:
+        return chat
+    ref = escalation_ref(escalated[0], ticket.id)
+    return _Chat(chat.chat_id, chat.locale, chat.zone, chat.thread_id, ref)
 
 
 @renders(DeadlinesMissed)
@@ -304,12 +348,10 @@ async def forward_refused_escalation(
 
     Returns the chat it was forwarded to, or None (not an escalation, or no one above).
     """
-    if not message.ref or not message.ref.startswith(ESCALATION_REF_PREFIX):
+    escalated = _escalated_to(message.ref)
+    if escalated is None:
         return None
-    try:
-        unit_id = int(message.ref.removeprefix(ESCALATION_REF_PREFIX))
-    except ValueError:
-        return None
+    unit_id, ticket_id = escalated
     found = await group_above(session, unit_id, message.chat_id)
     if found is None:
         return None
@@ -328,6 +370,56 @@ async def forward_refused_escalation(
         method="sendMessage",
         payload=forwarded,
         now=now,
-        ref=escalation_ref(above.id),
+        ref=escalation_ref(above.id, ticket_id),
     )
     return group.chat_id
+
+
+async def follow_ticket(
+    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime
+) -> None:
+    """Each escalation sent about ``ticket`` (one message in a group of its project's
+    chain) is edited to end with where the ticket stands now, its buttons those that
+    still apply; the words it was sent with stay above (what was late, by how much)."""
+    chain = await unit_chain(session, ticket.project_id)
+    units = {escalation_ref(unit.id, ticket.id): unit for unit in chain}
+    sent = await session.execute(
+        select(
+            OutboxMessage.chat_id,
+            OutboxMessage.telegram_message_id,
+            OutboxMessage.payload,
+            OutboxMessage.ref,
+        ).where(
+            OutboxMessage.ref.in_(units),
+            OutboxMessage.method == "sendMessage",
+            OutboxMessage.status == OutboxStatus.SENT,
+            OutboxMessage.telegram_message_id.is_not(None),
+        )
+    )
+    holder = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+    for chat_id, message_id, payload, ref in sent:
+        if not isinstance(payload.get("text"), str):
+            continue  # words erased (privacy), or sealed: left as they are
+        locale = org.group_language(units[ref].key)
+        now_line = translate(
+            locale,
+            NOW,
+            icon=STATUS_ICONS[ticket.status],
+            status=staff_status_name(locale, ticket.status),
+            holder=html.escape(holder.full_name or "—") if holder else translate(locale, NOBODY),
+        )
+        edit_ref = f"{ref}:{message_id}"
+        await outbox.replace_pending_edit(session, edit_ref)
+        await outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            method="editMessageText",
+            now=now,
+            ref=edit_ref,
+            payload={
+                "message_id": message_id,
+                "text": f"{payload['text']}\n\n{now_line}",
+                "parse_mode": "HTML",
+                "reply_markup": _buttons(locale, ticket, following=True),
+            },
+        )

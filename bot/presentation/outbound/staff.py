@@ -18,7 +18,7 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
-from bot.presentation.outbound import topics
+from bot.presentation.outbound import escalations, topics
 from bot.presentation.recipients import recipient_of, staff_group
 from bot.presentation.staff.card import render_card
 from bot.presentation.texts import project_label
@@ -156,6 +156,7 @@ async def _filed(session: AsyncSession, ctx: Context, notice: TicketFiled) -> No
 async def _changed(session: AsyncSession, ctx: Context, notice: TicketChanged) -> None:
     ticket = await _ticket(session, notice.ticket_id)
     await refresh_card(session, ctx.org, ticket, ctx.now)
+    await escalations.follow_ticket(session, ctx.org, ticket, ctx.now)
     project = await session.get(OrgUnit, ticket.project_id)
     await topics.sync_topic(session, ctx.org, ticket, ctx.now, group_locale(ctx.org, project))
 
