@@ -182,6 +182,33 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
     ]
 
 
+async def test_an_escalation_follows_its_ticket_moved_to_another_project_and_resolved(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    (ticket,) = await file_complaints(app)
+    await sweep_at(app, clock, 32)  # the project and the region have been told
+    await delivered(app)
+    (region,) = [m for m in telegram.messages_in(REGION) if (m.text or "").startswith("🔺")]
+    assert region.button_texts() == ["接单", "转派", "详情"]
+
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():  # the region's manager
+        plaza = await project_id(session, "plaza")
+        await lifecycle.reassign(
+            session, ctx(app), ticket.id, await actor(session, 5010), to_project_id=plaza
+        )
+    await eventually(lambda: "当前：" in (region.text or ""))
+    assert (region.text or "").endswith("\n\n🆕 当前：待处理 · 处理人：未分配")
+    assert region.button_texts() == ["接单", "转派", "详情"]  # nobody holds it in plaza yet
+
+    await take(app, ticket, 5010)
+    await resolve(app, ticket, 5010)
+    await eventually(lambda: "已解决" in (region.text or "").rsplit("\n", 1)[-1])
+    assert (region.text or "").endswith("\n\n✅ 当前：已解决 · 处理人：陈静")
+    assert region.button_texts() == ["详情"]
+    assert (region.text or "").count("当前：") == 1  # the line replaced, never added to
+
+
 async def test_resolution_ladder_continues_until_resolved(
     app: Application, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
