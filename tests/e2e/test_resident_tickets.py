@@ -235,6 +235,20 @@ async def test_my_tickets_are_paged_open_first_with_detail_and_history(alice: Re
     assert "resolved: Replaced the seal" in text  # what was done, as the resident was told
     assert buttons(detail)[:2] == ["✅ It is fixed", "↩️ Not fixed"]
 
+    # An open ticket shows what is promised, until the office answers: then what is left.
+    async def opened(number: str) -> str:
+        listing = await alice.say("📋 My tickets")
+        label = next(b for b in buttons(listing) if number in b)
+        return (await alice.press(listing, label, expect="editMessageText")).params["text"]
+
+    promised = "Respond by: 2026-11-03 09:00 · Resolve by: 2026-11-04 09:00"
+    assert promised in await opened("SG-000005")
+    await by_the_agent(
+        alice.app, lambda session, ctx, agent: lifecycle.take(session, ctx, ids[4], agent, None)
+    )
+    text = await opened("SG-000005")
+    assert "Respond by" not in text and "\nResolve by: 2026-11-04 09:00\n" in text
+
 
 async def test_comment_with_photos_cancel_confirm_and_reopen(alice: ResidentChat) -> None:
     await alice.registered_in_unit()

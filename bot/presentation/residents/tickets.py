@@ -155,13 +155,16 @@ def _blocks(view: TicketView) -> list[str]:
     blocks = [_("Status: {status}").format(status=_(STATUS_NAMES[ticket.status]))]
     if view.place:
         blocks.append(_("Where: {place}").format(place=html.escape(view.place)))
-    if is_open(ticket.status):
+    resolve_by = local_time(ticket.resolution_due_at, view.zone)
+    if is_open(ticket.status) and ticket.first_responded_at is None:
         blocks.append(
             _("Respond by: {respond_by} · Resolve by: {resolve_by}").format(
                 respond_by=local_time(ticket.first_response_due_at, view.zone),
-                resolve_by=local_time(ticket.resolution_due_at, view.zone),
+                resolve_by=resolve_by,
             )
         )
+    elif is_open(ticket.status):  # answered: the history says when; what is still due
+        blocks.append(_("Resolve by: {resolve_by}").format(resolve_by=resolve_by))
     if ticket.affected_count > 1:
         blocks.append(_("Residents affected: {count}").format(count=ticket.affected_count))
     if view.follow_up_of is not None:  # its description is the staff's brief
