@@ -259,6 +259,17 @@ async def replace_pending_edit(session: AsyncSession, ref: str) -> None:
     )
 
 
+async def enqueue_newest_edit(
+    session: AsyncSession, *, ref: str, chat_id: int, payload: dict[str, Any], now: datetime
+) -> None:
+    """Queue an edit of the message ``ref`` names (``payload`` with its ``message_id``,
+    or without: the message first sent with ``ref``), in place of any not sent yet."""
+    await replace_pending_edit(session, ref)
+    await enqueue(
+        session, chat_id=chat_id, method="editMessageText", now=now, ref=ref, payload=payload
+    )
+
+
 async def rewrite_pending(session: AsyncSession, *, ref: str, method: str, **changes: Any) -> bool:
     """A queued ``method`` call under ``ref`` not yet taken by the sender goes with
     ``changes`` to its parameters (sealed again if it was). False when there is none to

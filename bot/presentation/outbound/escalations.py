@@ -408,18 +408,15 @@ async def follow_ticket(
             status=staff_status_name(locale, ticket.status),
             holder=html.escape(holder.full_name or "—") if holder else translate(locale, NOBODY),
         )
-        edit_ref = f"{ref}:{message_id}"
-        await outbox.replace_pending_edit(session, edit_ref)
-        await outbox.enqueue(
+        await outbox.enqueue_newest_edit(
             session,
+            ref=f"{ref}:{message_id}",
             chat_id=chat_id,
-            method="editMessageText",
-            now=now,
-            ref=edit_ref,
             payload={
                 "message_id": message_id,
                 "text": f"{payload['text']}\n\n{now_line}",
                 "parse_mode": "HTML",
                 "reply_markup": _buttons(locale, ticket, following=True),
             },
+            now=now,
         )

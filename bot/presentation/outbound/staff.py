@@ -83,15 +83,12 @@ async def refresh_card(
     if chat_id is None:
         return
     text, markup = await render_card(session, org, ticket, group_locale(org, project))
-    ref = CARD_REF.format(ticket_id=ticket.id)
-    await outbox.replace_pending_edit(session, ref)
-    await outbox.enqueue(
+    await outbox.enqueue_newest_edit(
         session,
+        ref=CARD_REF.format(ticket_id=ticket.id),
         chat_id=chat_id,
-        method="editMessageText",
-        now=now,
-        ref=ref,
         payload={"text": text, "parse_mode": "HTML", "reply_markup": as_payload(markup)},
+        now=now,
     )
 
 
