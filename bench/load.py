@@ -18,9 +18,9 @@ two phases of ``--seconds`` each:
    take the new tickets from their cards;
 2. open loop at half the rate reached (or at ``--rate``, the same for both bots: to
    compare two versions' latency, which half of each one's maximum would not): actions
-   offered at that rate, latency = update offered → the bot's first answer to it in
-   that chat (the message the step waits for: the list for My tickets, the next question
-   while filing) or to that button press.
+   offered at that rate, latency = update offered → the bot's first answer in that chat
+   (or to that button press); each step then waits for the answer it expects (the list
+   for My tickets, the next question while filing) before the resident acts again.
 
 With ``--webhook-instances N`` the bot runs as N ``resident-bot webhook`` processes on one
 database (PostgreSQL for N > 1), and the fake Bot API delivers each update to them in
@@ -117,7 +117,6 @@ def _what(update: dict[str, Any]) -> str:
 
 
 _Answer = asyncio.Future[ApiCall]
-_Wanted = Callable[[ApiCall], bool] | None
 
 
 class Driver:
@@ -128,9 +127,7 @@ class Driver:
         # The bot takes its updates with getUpdates (not webhook deliveries, which the
         # fake does not hold back): see ``_after``.
         self.polled = polled
-        # Per chat (or press): when an update was offered, what answers it, its first answer.
-        self.first: dict[Any, list[tuple[float, _Wanted, asyncio.Future[float]]]]
-        self.first = defaultdict(list)
+        self.first: dict[Any, list[tuple[float, asyncio.Future[float]]]] = defaultdict(list)
         # Per chat (or press): when the update was offered, what answer it waits for.
         self.waiters: dict[Any, list[tuple[float, Callable[[ApiCall], bool], _Answer]]]
         self.waiters = defaultdict(list)
@@ -155,9 +152,9 @@ class Driver:
         for key in keys:
             self.last[key] = call
             waiting = self.first.pop(key, [])
-            for offered, answers, first in waiting:
-                if not self._after(offered, call) or (answers is not None and not answers(call)):
-                    self.first[key].append((offered, answers, first))
+            for offered, first in waiting:
+                if not self._after(offered, call):
+                    self.first[key].append((offered, first))
                 elif not first.done():
                     first.set_result(call.at)
             for waiter in list(self.waiters.get(key, [])):
@@ -182,13 +179,14 @@ class Driver:
         push: Callable[[], dict[str, Any]],
         expect: Callable[[ApiCall], bool] | None = None,
     ) -> ApiCall | None:
-        """Offer one update (``push``), wait for the first answer (and ``expect``).
+        """Offer one update (``push``); its latency is to the first answer (a message in
+        the chat, or the press's ``answerCallbackQuery``); the step ends at the answer
+        ``expect`` accepts, which it returns.
 
-        A message in the chat is taken for the first answer only if ``expect`` accepts it:
-        the bot may still be sending the second message of an earlier answer, and a driver
-        that took that one for the answer to this update would act on the wrong message
-        from then on (pressing a common area's button as "No photos", say). A press is
-        answered first by its own ``answerCallbackQuery``, or by the message expected."""
+        Each step names the answer it waits for, the last message of the bot's reply: a
+        driver that went on at the first message would meet the reply's second one in
+        its next step, take it for that step's answer, and act on the wrong message from
+        then on (pressing a common area's button as "No photos", say)."""
         loop = asyncio.get_running_loop()
         first: asyncio.Future[float] = loop.create_future()
         wanted: asyncio.Future[ApiCall] = loop.create_future()
@@ -196,11 +194,11 @@ class Driver:
         update = push()
         if "callback_query" in update:
             callback_key = ("cb", update["callback_query"]["id"])
-            self.first[callback_key].append((offered, None, first))
+            self.first[callback_key].append((offered, first))
             if key == callback_key:
                 key = None
         if key is not None:
-            self.first[key].append((offered, expect, first))
+            self.first[key].append((offered, first))
         if expect is not None:
             self.waiters[key].append((offered, expect, wanted))
             if "callback_query" in update:
@@ -279,12 +277,12 @@ class Resident:
 
     async def file(self, tally: Tally) -> None:
         step, me = self.driver.step, self.user.id
-        question = await step(tally, me, self.say("🔧 Report a repair"), asks_filing)
+        question = await step(tally, me, self.say("🔧 Report a repair"), asks("cat"))
         # The first button of each; the category's answer is the place question (usually a
         # new message; a button that goes back edits it in place), the place's is a question
         # without buttons (where exactly, or the description). The question answered shows
         # its answer under it (an edit without buttons), which is not the next one.
-        for expected in (asks_filing, _sent):
+        for expected in (asks("unit", "area"), says("describe", "Where exactly")):
             choices = filing_buttons(question)
             if question is None or not choices:
                 return  # the bot answered otherwise (counted by its latency, nothing more)
@@ -293,24 +291,24 @@ class Resident:
             where = self.say("By the lifts on the ground floor")
             if await step(tally, me, where, says("describe")) is None:
                 return
-        photos = await step(tally, me, self.say(self.rng.choice(DESCRIPTIONS)), has_buttons)
+        photos = await step(tally, me, self.say(self.rng.choice(DESCRIPTIONS)), asks("photos_done"))
         if photos is None or not filing_buttons(photos):
             return
         no_photos = filing_buttons(photos)[0]
-        urgency = await step(tally, me, self.press(photos, no_photos), has_buttons)
+        urgency = await step(tally, me, self.press(photos, no_photos), asks("urgent"))
         if urgency is None or not filing_buttons(urgency):
             return
         not_urgent = filing_buttons(urgency)[-1]
-        summary = await step(tally, me, self.press(urgency, not_urgent), has_buttons)
+        summary = await step(tally, me, self.press(urgency, not_urgent), asks("submit"))
         if summary is None or not filing_buttons(summary):
             return
         submit = filing_buttons(summary)[0]
-        filed = await step(tally, me, self.press(summary, submit), _sent)
+        filed = await step(tally, me, self.press(summary, submit), files_or_asks_to_join)
         similar = [b for b in filing_buttons(filed) if ":join:" in b["callback_data"]]
         if filed is not None and similar:  # neighbours reported it: join theirs, or file anew
             fresh = [b for b in filing_buttons(filed) if ":new:" in b["callback_data"]]
             choice = self.rng.choice(similar[:1] + fresh[:1])
-            await step(tally, me, self.press(filed, choice), _sent)
+            await step(tally, me, self.press(filed, choice), says("is filed as", "You joined"))
 
     async def my_tickets(self, tally: Tally) -> None:
         await self.driver.step(tally, self.user.id, self.say("📋 My tickets"), lists_tickets)
@@ -341,9 +339,19 @@ def says(*fragments: str) -> Callable[[ApiCall], bool]:
 lists_tickets = says("Your tickets", "You have no tickets")
 
 
-def asks_filing(call: ApiCall) -> bool:
-    """The first question of a filing (the buttons of its first step)."""
-    return bool(filing_buttons(call))
+def asks(*steps: str) -> Callable[[ApiCall], bool]:
+    """A filing question with the buttons of one of ``steps`` (``cat``, ``unit``, …)."""
+
+    def answers(call: ApiCall) -> bool:
+        data = [str(b.get("callback_data", "")) for b in filing_buttons(call)]
+        return any(f":{step}:" in d for step in steps for d in data)
+
+    return answers
+
+
+def files_or_asks_to_join(call: ApiCall) -> bool:
+    """What a submitted request gets: its number, or the neighbours' similar reports."""
+    return says("is filed as")(call) or asks("join")(call)
 
 
 def asks_unit(call: ApiCall) -> bool:
