@@ -14,7 +14,9 @@ with me first") sends from a task that runs after the update
 The calls are kept with the inbox row, in the statement that marks the update done
 (:func:`storage.inbox.mark_done`), so they commit with everything the update did,
 or not at all: no reply announces a change a failed commit never stored, and no
-transaction waits on Telegram. Once committed, :func:`deliver` makes them in order:
+transaction waits on Telegram. Once committed, :func:`deliver` makes them, each chat's
+in the order they were made, side by side where one cannot change another's outcome
+(a press's callback answer, another chat, an edit of an earlier message: :func:`lanes`):
 
 - a placeholder used by a later call (an edit of a message sent just before) is
   replaced by the real id; a placeholder the handler stored in the conversation
@@ -280,8 +282,69 @@ class Delivery:
 
 
 async def send_calls(bot: Bot, calls: list[Call], delivery: Delivery) -> None:
-    """Make ``calls`` in order (see the module); fills ``delivery`` as it goes, so a
-    cancellation leaves in it what is known so far."""
+    """Make ``calls`` (see the module); fills ``delivery`` as it goes, so a cancellation
+    leaves in it what is known so far.
+
+    Calls that cannot change each other's outcome go side by side, each of Telegram's
+    round-trips no longer waiting for the one before (:func:`lanes`): a press's callback
+    answer, each chat's messages, an edit of a message sent earlier. Within a lane the
+    calls keep their order."""
+    grouped = lanes(calls)
+    if len(grouped) == 1:
+        await _send_in_order(bot, grouped[0], delivery)
+        return
+    async with asyncio.TaskGroup() as group:
+        for lane in grouped:
+            group.create_task(_send_in_order(bot, lane, delivery))
+
+
+def lanes(calls: list[Call]) -> list[list[Call]]:
+    """``calls`` split into lanes that may be made side by side, each in its order:
+
+    - a callback answer on its own (it only stops the button's spinner);
+    - an edit or deletion of a message sent before this update, with the other changes
+      of that message (two edits of one message stay in order);
+    - the rest by chat: what a chat reads arrives in the order it was written;
+    - a call that refers to a message this update sends (an edit of it, a reply to it)
+      in the lane of the call that sends it, wherever it goes."""
+    by_key: dict[object, list[Call]] = {}
+    lane_of_placeholder: dict[int, object] = {}
+    for call in calls:
+        key = _lane_key(call, lane_of_placeholder)
+        by_key.setdefault(key, []).append(call)
+        if call.placeholder is not None:
+            lane_of_placeholder[call.placeholder] = key
+    return list(by_key.values())
+
+
+def _lane_key(call: Call, lane_of_placeholder: dict[int, object]) -> object:
+    for placeholder in _placeholders_in(call.params):
+        if placeholder in lane_of_placeholder:
+            return lane_of_placeholder[placeholder]
+    if call.api_method == "answerCallbackQuery":
+        return ("callback", id(call))
+    message_id = (call.params or {}).get("message_id")
+    if (
+        call.api_method.startswith(("edit", "delete"))
+        and isinstance(message_id, int)
+        and not is_placeholder(message_id)
+    ):
+        return ("message", call.chat_id, message_id)
+    return ("chat", call.chat_id)
+
+
+def _placeholders_in(value: Any) -> Iterator[int]:
+    if is_placeholder(value):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _placeholders_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _placeholders_in(item)
+
+
+async def _send_in_order(bot: Bot, calls: list[Call], delivery: Delivery) -> None:
     held_chats: set[int | None] = set()
     for index, call in enumerate(calls):
         try:
