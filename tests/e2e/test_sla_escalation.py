@@ -190,6 +190,7 @@ async def test_an_escalation_follows_its_ticket_moved_to_another_project_and_res
     await delivered(app)
     (region,) = [m for m in telegram.messages_in(REGION) if (m.text or "").startswith("🔺")]
     assert region.button_texts() == ["接单", "转派", "详情"]
+    (old_project,) = [m for m in telegram.messages_in(PROJECT) if (m.text or "").startswith("🔺")]
 
     assert app.sessionmaker is not None
     async with app.sessionmaker() as session, session.begin():  # the region's manager
@@ -200,6 +201,11 @@ async def test_an_escalation_follows_its_ticket_moved_to_another_project_and_res
     await eventually(lambda: "当前：" in (region.text or ""))
     assert (region.text or "").endswith("\n\n🆕 当前：待处理 · 处理人：未分配")
     assert region.button_texts() == ["接单", "转派", "详情"]  # nobody holds it in plaza yet
+    # The project it left reads where it went, with nothing left for it to press.
+    await eventually(lambda: "当前：" in (old_project.text or ""))
+    assert (old_project.text or "").endswith("\n\n➡️ 当前：已转到 星河广场")
+    assert "SG-000001" in (old_project.text or "")  # what was late stays above
+    assert old_project.button_texts() == []
 
     await take(app, ticket, 5010)
     await resolve(app, ticket, 5010)
@@ -207,6 +213,7 @@ async def test_an_escalation_follows_its_ticket_moved_to_another_project_and_res
     assert (region.text or "").endswith("\n\n✅ 当前：已解决 · 处理人：陈静")
     assert region.button_texts() == ["详情"]
     assert (region.text or "").count("当前：") == 1  # the line replaced, never added to
+    assert (old_project.text or "").endswith("\n\n➡️ 当前：已转到 星河广场")  # not theirs now
 
 
 async def test_resolution_ladder_continues_until_resolved(

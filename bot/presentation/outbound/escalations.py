@@ -84,6 +84,7 @@ REMINDER = N_(
 REMINDER_LINE = N_("• <b>{number}</b> · the resident is waiting for an answer since {due}")
 NOBODY = N_("nobody")
 NOW = N_("{icon} Now: {status} · held by {holder}")
+MOVED_NOW = N_("➡️ Now: moved to {project}")
 FORWARDED = N_("⚠️ Forwarded here: the group of {unit} could not be reached.")
 BUTTONS = (
     (CardAction.TAKE, N_("Take")),
@@ -376,13 +377,24 @@ async def forward_refused_escalation(
 
 
 async def follow_ticket(
-    session: AsyncSession, org: Organisation, ticket: Ticket, now: datetime
+    session: AsyncSession,
+    org: Organisation,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    moved_from: int | None = None,
 ) -> None:
     """Each escalation sent about ``ticket`` (one message in a group of its project's
     chain) is edited to end with where the ticket stands now, its buttons those that
-    still apply; the words it was sent with stay above (what was late, by how much)."""
-    chain = await unit_chain(session, ticket.project_id)
-    units = {escalation_ref(unit.id, ticket.id): unit for unit in chain}
+    still apply; the words it was sent with stay above (what was late, by how much).
+    ``moved_from``: the project it has just left, whose groups (those not in the new
+    chain) read where it went, their buttons gone: it is no longer theirs to act on."""
+    chain = {unit.id: unit for unit in await unit_chain(session, ticket.project_id)}
+    left = [] if moved_from is None else await unit_chain(session, moved_from)
+    units = {
+        escalation_ref(unit.id, ticket.id): unit
+        for unit in [*chain.values(), *(u for u in left if u.id not in chain)]
+    }
     sent = await session.execute(
         select(
             OutboxMessage.chat_id,
@@ -397,26 +409,30 @@ async def follow_ticket(
         )
     )
     holder = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
+    held_by = html.escape(holder.full_name or "—") if holder else None
     for chat_id, message_id, payload, ref in sent:
         if not isinstance(payload.get("text"), str):
             continue  # words erased (privacy), or sealed: left as they are
-        locale = org.group_language(units[ref].key)
-        now_line = translate(
-            locale,
-            NOW,
-            icon=STATUS_ICONS[ticket.status],
-            status=staff_status_name(locale, ticket.status),
-            holder=html.escape(holder.full_name or "—") if holder else translate(locale, NOBODY),
-        )
+        unit = units[ref]
+        locale = org.group_language(unit.key)
+        edit: dict[str, Any] = {"message_id": message_id, "parse_mode": "HTML"}
+        if unit.id in chain:
+            now_line = translate(
+                locale,
+                NOW,
+                icon=STATUS_ICONS[ticket.status],
+                status=staff_status_name(locale, ticket.status),
+                holder=held_by or translate(locale, NOBODY),
+            )
+            edit["reply_markup"] = _buttons(locale, ticket, following=True)
+        else:  # without a keyboard the edit takes the buttons away
+            project = await session.get(OrgUnit, ticket.project_id)
+            name = project_label(org, locale, project.key, project.name) if project else "—"
+            now_line = translate(locale, MOVED_NOW, project=html.escape(name))
         await outbox.enqueue_newest_edit(
             session,
             ref=f"{ref}:{message_id}",
             chat_id=chat_id,
-            payload={
-                "message_id": message_id,
-                "text": f"{payload['text']}\n\n{now_line}",
-                "parse_mode": "HTML",
-                "reply_markup": _buttons(locale, ticket, following=True),
-            },
+            payload={**edit, "text": f"{payload['text']}\n\n{now_line}"},
             now=now,
         )

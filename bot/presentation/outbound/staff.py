@@ -225,7 +225,9 @@ async def _moved(session: AsyncSession, ctx: Context, notice: TicketMoved) -> No
     await outbox.replace_pending_edit(session, CARD_REF.format(ticket_id=ticket.id))
     await topics.leave_topic(session, ticket, ctx.now)
     await post_card(session, ctx.org, ticket, ctx.now)
-    await escalations.follow_ticket(session, ctx.org, ticket, ctx.now)  # the chain it is in now
+    await escalations.follow_ticket(
+        session, ctx.org, ticket, ctx.now, moved_from=notice.old_project_id
+    )
     if notice.old_card_chat_id is None or notice.old_card_message_id is None:
         return
     project = await session.get(OrgUnit, ticket.project_id)

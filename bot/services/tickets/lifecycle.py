@@ -561,7 +561,7 @@ async def reassign(
         o.project_id for o in await queries.reassign_projects(session, ticket)
     }:
         raise ForgedButton
-    old_card = (ticket.card_chat_id, ticket.card_message_id)
+    before = (ticket.card_chat_id, ticket.card_message_id, ticket.project_id)
     data: dict[str, Any] = {"from_person": ticket.assignee_id, "from_project": ticket.project_id}
     if to_project_id is not None and to_project_id != ticket.project_id:
         ticket.project_id = to_project_id
@@ -575,7 +575,7 @@ async def reassign(
         data["to_person"] = to_person_id
     _record(session, ctx, ticket, TicketEventKind.REASSIGNED, staff.person_id, data=data)
     if "to_project" in data:
-        await ctx.announce(session, TicketMoved(ticket.id, *old_card))
+        await ctx.announce(session, TicketMoved(ticket.id, *before))
     else:
         await ctx.announce(session, TicketChanged(ticket.id))
     if to_person_id is not None and to_person_id != staff.person_id:

@@ -34,6 +34,7 @@ class TicketMoved(Notice):
     ticket_id: int
     old_card_chat_id: int | None
     old_card_message_id: int | None
+    old_project_id: int | None = None
 
 
 @dataclass(frozen=True)
