@@ -259,6 +259,19 @@ async def replace_pending_edit(session: AsyncSession, ref: str) -> None:
     )
 
 
+async def drop_held(session: AsyncSession, *, ref: str, dedup_prefix: str) -> None:
+    """Drop messages with ``ref`` still waiting to go out (held back till later) whose
+    dedup key starts with ``dedup_prefix``: what they say is out of date."""
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.ref == ref,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.dedup_key.startswith(dedup_prefix, autoescape=True),
+            OutboxMessage.locked_by.is_(None),
+        )
+    )
+
+
 async def enqueue_newest_edit(
     session: AsyncSession, *, ref: str, chat_id: int, payload: dict[str, Any], now: datetime
 ) -> None:

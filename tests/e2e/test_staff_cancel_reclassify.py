@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.application import Application
+from bot.presentation.texts import local_time
 from fake_telegram import FakeTelegramServer, StoredMessage
 from storage.models import Ticket, TicketEvent, TicketStatus
 from tests.conftest import eventually
@@ -134,12 +135,19 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
     await manager.press(relabelled, "classify")
     second = await manager.bot_says("当前分类为“电梯”")
     await manager.press_label(second, "⚡ 标为紧急")
-    assert "marked urgent" in await _told_resident(telegram, "marked urgent")
+    told = await _told_resident(telegram, "marked urgent")
     urgent = await eventually(lambda: _urgent(app, ticket.id))
     # The urgent lift rule (30 min / 4 h) counts from the moment the ticket was filed.
     assert urgent.category_key == "lift"
     assert urgent.first_response_due_at == urgent.created_at + timedelta(minutes=30)
     assert urgent.resolution_due_at == urgent.created_at + timedelta(hours=4)
+    # The resident reads the deadlines they now have, not only that something changed.
+    zone = app.organisation.zone("sunshine")
+    assert told == (
+        f"The property office updated ticket {ticket.number}: category “Lift”, marked urgent.\n"
+        f"Respond by: {local_time(urgent.first_response_due_at, zone)} · "
+        f"Resolve by: {local_time(urgent.resolution_due_at, zone)}"
+    )
     changes = await _events(app, ticket.id, "deadlines_changed")
     assert [sorted(e.data or {}) for e in changes] == [
         ["category", "deadlines"],

@@ -670,6 +670,9 @@ class SlaPolicy(_Model):
     calendars: dict[Key, SlaCalendar] = {}
     # This many escalations (or warnings) for one chat in one sweep become one digest message.
     digest_threshold: Annotated[int, Field(ge=2)] = 5
+    # A ticket's residents hear from us, with an apology, when the response or the
+    # resolution they were promised is late (its ladder's first escalation).
+    tell_residents_when_late: bool = True
 
     @model_validator(mode="after")
     def _check_defaults(self) -> SlaPolicy:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +17,11 @@ from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
 from bot.presentation.buttons.tickets import ResidentAction, ResidentTicketAction, ticket_button
 from bot.presentation.recipients import Recipient, ticket_residents
-from bot.presentation.texts import category_name, status_name
+from bot.presentation.texts import category_name, local_time, status_name
+from bot.services.announcements.drafts import quiet_until
 from bot.services.context import Context
+from bot.services.resident_tickets import project_zone
+from bot.services.sla.notices import TicketLate
 from bot.services.ticket_talk import news_ref
 from bot.services.tickets.notices import (
     CancelledByStaff,
@@ -58,7 +63,24 @@ CANCELLED_WHAT_NOW = N_(
 )
 RECLASSIFIED = N_("The property office updated ticket {number}: category “{category}”{urgent}.")
 MARKED_URGENT = N_(", marked urgent")
+DUE_NOW = N_("Respond by: {respond_by} · Resolve by: {resolve_by}")
+RESOLVE_BY_NOW = N_("Resolve by: {resolve_by}")
 NOT_URGENT = N_(", no longer urgent")
+# A promise made when the ticket was filed is late (the ladder's first escalation).
+LATE = {
+    "response": N_(
+        "⏳ We are sorry: we promised to answer {number} by {deadline} and have not yet. "
+        "The property office has been alerted, and I will tell you here as soon as there "
+        "is news."
+    ),
+    "resolution": N_(
+        "⏳ We are sorry: we aimed to resolve {number} by {deadline} and it is not done yet. "
+        "The property office has been alerted, and I will tell you here as soon as there "
+        "is news."
+    ),
+}
+# The apology waits out the quiet hours under this key; news before then replaces it.
+LATE_KEY = "late:{ticket_id}:"
 
 
 def _button(
@@ -88,12 +110,18 @@ async def _send(
     *,
     except_person_id: int | None = None,
     photo_file_ids: Sequence[str] = (),
+    late: _Held | None = None,
 ) -> Ticket | None:
     """Each resident's message about the ticket, then the photos (if any), each with
-    the message's buttons and the ticket's number as caption."""
+    the message's buttons and the ticket's number as caption. ``late``: the message is
+    an apology for a late promise, held back as it says."""
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None:
         return None
+    if late is None and ctx.org.quiet_hours is not None and _escalated(ticket):
+        # News: an apology for lateness still held back by the quiet hours is outdated.
+        key = LATE_KEY.format(ticket_id=ticket.id)
+        await outbox.drop_held(session, ref=news_ref(ticket.id), dedup_prefix=key)
     for recipient in await ticket_residents(
         session, ticket, ctx.group_locale, exclude_person_id=except_person_id
     ):
@@ -103,8 +131,9 @@ async def _send(
             chat_id=recipient.chat_id,
             text=text,
             reply_markup=markup,
-            now=ctx.now,
+            now=ctx.now if late is None else late.due,
             ref=news_ref(ticket.id),  # a reply to it is about this ticket
+            dedup_key=None if late is None else f"{late.key}{recipient.chat_id}",
         )
         for file_id in photo_file_ids:
             await outbox.enqueue(
@@ -116,6 +145,39 @@ async def _send(
                 ref=news_ref(ticket.id),
             )
     return ticket
+
+
+def _escalated(ticket: Ticket) -> bool:
+    return bool(ticket.response_escalation_level or ticket.resolution_escalation_level)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """An apology's place in the outbox: due at ``due``, its dedup keys start with ``key``."""
+
+    due: datetime
+    key: str
+
+
+@renders(TicketLate)
+async def _late(session: AsyncSession, ctx: Context, notice: TicketLate) -> None:
+    """The residents hear that a promise is late, after the quiet hours if it is night;
+    once for each promise (a sweep repeated, or another instance's, adds nothing)."""
+    ticket = await session.get(Ticket, notice.ticket_id)
+    if ticket is None:
+        return
+    zone = await project_zone(session, ctx.org, ticket.project_id)
+    due = quiet_until(ctx.org.quiet_hours, ctx.now, zone) or ctx.now
+    key = LATE_KEY.format(ticket_id=ticket.id)
+    held = _Held(due, f"{key}{notice.ladder}:{notice.deadline.isoformat()}:")
+
+    def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
+        deadline = local_time(notice.deadline, zone)
+        return translate(
+            r.locale, LATE[notice.ladder], number=ticket.number, deadline=deadline
+        ), None
+
+    await _send(session, ctx, ticket.id, render, late=held)
 
 
 @renders(StatusChanged)
@@ -169,6 +231,10 @@ async def _cancelled(session: AsyncSession, ctx: Context, notice: CancelledBySta
 
 @renders(TicketReclassified)
 async def _reclassified(session: AsyncSession, ctx: Context, notice: TicketReclassified) -> None:
+    zone = None
+    if notice.deadlines_changed and (ticket := await session.get(Ticket, notice.ticket_id)):
+        zone = await project_zone(session, ctx.org, ticket.project_id)
+
     def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
         urgent = ""
         if notice.urgent_changed:
@@ -177,6 +243,15 @@ async def _reclassified(session: AsyncSession, ctx: Context, notice: TicketRecla
         text = translate(
             r.locale, RECLASSIFIED, number=ticket.number, category=category, urgent=urgent
         )
-        return text, None
+        if zone is None:
+            return text, None
+        # The deadlines the resident was given follow from the category and the urgency.
+        resolve_by = local_time(ticket.resolution_due_at, zone)
+        if ticket.first_responded_at is None:
+            respond_by = local_time(ticket.first_response_due_at, zone)
+            due = translate(r.locale, DUE_NOW, respond_by=respond_by, resolve_by=resolve_by)
+        else:
+            due = translate(r.locale, RESOLVE_BY_NOW, resolve_by=resolve_by)
+        return f"{text}\n{due}", None
 
     await _send(session, ctx, notice.ticket_id, render)

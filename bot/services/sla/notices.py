@@ -35,6 +35,16 @@ class DeadlinesMissed(Notice):
 
 
 @dataclass(frozen=True)
+class TicketLate(Notice):
+    """The response or the resolution the residents were promised (``ladder``) is late:
+    they hear it from us, once per ladder, before they have to ask."""
+
+    ticket_id: int
+    ladder: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
 class DeadlinesNear(Notice):
     """Warnings and reminders: for the assignee in private (``person_id``), else for
     the group of the ticket's project (``unit_id``, or the next one up)."""

@@ -9,6 +9,9 @@ twice at one level, however many sweeps run, late or at once. The ticket's
 history gets one ``escalated`` event per level reached and one ``warned`` event
 per notice; what people are told is announced (``ctx.announce``) in the same
 transaction, one notice per chat (``escalations.Tidings``: digests when many).
+A ticket's first escalation on the response or the resolution ladder also tells its
+residents that the promise they were given is late (``TicketLate``; the policy's
+``tell_residents_when_late``).
 
 After downtime the first sweep catches up: each ladder jumps straight to the
 highest level that is due, every group on the way is told once, with the real
@@ -28,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.context import Context
 from bot.services.sla.deadlines import clock_of
 from bot.services.sla.escalations import Tidings, load_people, load_units, messages_in
+from bot.services.sla.notices import TicketLate
 from bot.services.sla.policy import decide, plan_for
 from storage import sla_queue
 from storage.models import Ticket, TicketEvent, TicketEventKind
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500
 # A group that answered 403 is skipped for this long, then tried again.
 INACTIVE_RECHECK = timedelta(hours=6)
+# The promises a resident was given when filing (the update ladder is the staff's own).
+TOLD_WHEN_LATE = ("response", "resolution")
 
 
 @dataclass
@@ -74,6 +80,7 @@ async def sweep_due_tickets(
         people=await load_people(session, {t.assignee_id for t in tickets if t.assignee_id}),
     )
     events: list[dict] = []
+    late: list[TicketLate] = []  # the residents' apologies
     for ticket in tickets:
         project = units.get(ticket.project_id)
         plan = plan_for(
@@ -118,6 +125,9 @@ async def sweep_due_tickets(
             )
             result.escalations += 1
             result.levels[(action.ladder, action.level)] += 1
+            first = action.level == 1 and action.ladder in TOLD_WHEN_LATE
+            if first and org.sla.tell_residents_when_late:
+                late.append(TicketLate(ticket.id, action.ladder, action.deadline))
         for action in outcome.notices:
             if not await sla_queue.record_notice(
                 session, ticket.id, action.ladder, action.deadline, now
@@ -136,7 +146,7 @@ async def sweep_due_tickets(
     if events:
         await session.execute(insert(TicketEvent), events)
     notices = list(tidings.notices())
-    await ctx.announce(session, *notices)
+    await ctx.announce(session, *notices, *late)
     result.messages = messages_in(notices)
     if result.escalations or result.notices:
         log.info(

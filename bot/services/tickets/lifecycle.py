@@ -616,7 +616,9 @@ async def change_classification(
     await ctx.announce(
         session,
         TicketChanged(ticket.id),
-        TicketReclassified(ticket.id, "category" in data, "urgent" in data),
+        TicketReclassified(
+            ticket.id, "category" in data, "urgent" in data, bool(data["deadlines"])
+        ),
     )
     return ticket
 

@@ -117,3 +117,4 @@ class TicketReclassified(Notice):
     ticket_id: int
     category_changed: bool
     urgent_changed: bool
+    deadlines_changed: bool = False
