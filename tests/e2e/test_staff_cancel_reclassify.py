@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app.application import Application
+from bot.clock import ManualClock
 from bot.presentation.texts import local_time
 from fake_telegram import FakeTelegramServer, StoredMessage
 from storage.models import Ticket, TicketEvent, TicketStatus
@@ -156,6 +157,23 @@ async def test_staff_change_category_and_urgency_deadlines_follow_and_the_reside
     assert (changes[1].data or {})["urgent"] == [False, True]
     # The card is edited through the outbox, after the resident has been told.
     await _card_starting(telegram, "🆕", marked="⚡")
+
+
+async def test_a_resident_is_told_only_the_deadlines_still_ahead_after_a_change(
+    app: Application,
+    telegram: FakeTelegramServer,
+    ticket: Ticket,
+    manager: StaffChat,
+    clock: ManualClock,
+) -> None:
+    clock.advance(hours=2)  # marked urgent two hours after filing: answer within 30 min
+    menu = await manager.open_from_card(ticket, "classify", "改为")
+    await manager.press_label(menu, "⚡ 标为紧急")
+    told = await _told_resident(telegram, "marked urgent")
+    urgent = await eventually(lambda: _urgent(app, ticket.id))
+    resolve_by = local_time(urgent.resolution_due_at, app.organisation.zone("sunshine"))
+    # The answer is already late (the apology's to say); the fix is still ahead.
+    assert told.endswith(f"marked urgent.\nResolve by: {resolve_by}")
 
 
 async def test_staff_start_work_and_the_resident_hears_it_is_in_progress(

@@ -147,6 +147,10 @@ async def _send(
     return ticket
 
 
+def _ahead(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and moment > now
+
+
 def _escalated(ticket: Ticket) -> bool:
     return bool(ticket.response_escalation_level or ticket.resolution_escalation_level)
 
@@ -243,11 +247,12 @@ async def _reclassified(session: AsyncSession, ctx: Context, notice: TicketRecla
         text = translate(
             r.locale, RECLASSIFIED, number=ticket.number, category=category, urgent=urgent
         )
-        if zone is None:
+        # The deadlines the resident was given follow from the category and the urgency:
+        # those still ahead (one already passed is the apology's to tell).
+        if zone is None or not _ahead(ticket.resolution_due_at, ctx.now):
             return text, None
-        # The deadlines the resident was given follow from the category and the urgency.
         resolve_by = local_time(ticket.resolution_due_at, zone)
-        if ticket.first_responded_at is None:
+        if ticket.first_responded_at is None and _ahead(ticket.first_response_due_at, ctx.now):
             respond_by = local_time(ticket.first_response_due_at, zone)
             due = translate(r.locale, DUE_NOW, respond_by=respond_by, resolve_by=resolve_by)
         else:
