@@ -35,7 +35,7 @@ from bot.services.people import Actor
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from handlers.resident import binding, self_service
-from handlers.resident.common import done_with_buttons, photo_of, resident_for, set_buttons
+from handlers.resident.common import answered_with_button, photo_of, resident_for, set_buttons
 from handlers.resident.filing import begin_filing
 from handlers.resident.registered import Turn
 from handlers.resident.states import FreeText, SelfService
@@ -278,7 +278,7 @@ async def ticket_chosen(callback: CallbackQuery, callback_data: TicketChosen, tu
     data = await turn.state.get_data()
     if data.get("flow") != callback_data.flow:
         raise StaleButton()
-    message = await done_with_buttons(callback)
+    message = await answered_with_button(callback)
     photos = data.get("photos") or []
     if callback_data.ticket_id == NEW_REQUEST:
         await turn.state.clear()
@@ -310,7 +310,7 @@ async def offer_answered(callback: CallbackQuery, callback_data: OfferChoice, tu
         assert isinstance(callback.message, Message)
         await set_buttons(callback.message, texts.offer_kinds(callback_data.flow, offer))
         return
-    message = await done_with_buttons(callback)
+    message = await answered_with_button(callback)
     if callback_data.kind == NO_THANKS:
         await turn.state.clear()
         await message.answer(_("All right."), reply_markup=main_menu())

@@ -26,7 +26,7 @@ from bot.services.errors import StaleButton
 from bot.services.intake.conversation import Flow
 from bot.services.intake.offers import Offer
 from bot.services.resident_units import units_of
-from handlers.resident.common import done_with_buttons
+from handlers.resident.common import answered_with_button, done_with_buttons
 from handlers.resident.registered import Turn
 from handlers.resident.states import SelfService
 from storage.models import Person, TicketKind
@@ -145,7 +145,7 @@ async def settled_without_ticket(
     outcome = deflection.OK if callback_data.action == SelfServiceAction.OK else deflection.ANSWERED
     await deflection.decide(turn.session, turn.ctx, turn.person.id, callback_data.event_id, outcome)
     await turn.state.clear()
-    message = await done_with_buttons(callback)
+    message = await answered_with_button(callback)
     if outcome == deflection.OK:
         answer = _("👌 Thank you. The notice will tell you when it is over; nothing was filed.")
     else:

@@ -12,7 +12,7 @@ from bot.services.announcements import deflection
 from bot.services.errors import StaleButton
 from bot.services.intake.conversation import Flow
 from handlers.resident import filing, free_text
-from handlers.resident.common import done_with_buttons
+from handlers.resident.common import answered_with_button
 from handlers.resident.registered import Turn
 from handlers.resident.self_service import ORIGIN_FILING, shown_event
 from handlers.resident.states import SelfService
@@ -27,7 +27,7 @@ async def file_anyway(
         deflection.FILED if callback_data.action == SelfServiceAction.FILE else deflection.HELP
     )
     await deflection.decide(turn.session, turn.ctx, turn.person.id, callback_data.event_id, outcome)
-    message = await done_with_buttons(callback)
+    message = await answered_with_button(callback)
     if data.get("origin") == ORIGIN_FILING:
         flow = Flow.from_data(data)
         if flow is None:

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from bot.app.application import Application
 from bot.services.people import resolve_actor
 from bot.services.tickets import lifecycle
-from fake_telegram import FakeTelegramServer
+from fake_telegram import FakeTelegramServer, StoredMessage
 from fake_telegram.models import ApiCall
 from storage.models import Attachment, TicketEvent, TicketEventKind
+from tests.conftest import eventually
 from tests.e2e import residents
 from tests.e2e.chat import ResidentChat
 from tests.e2e.residents import buttons, message_of
@@ -176,6 +177,14 @@ async def test_asked_which_the_resident_may_say_it_is_a_new_request(
     offer = await alice.press(which, "📝 A new request")
     assert "pass this on to the property office" in offer.params["text"]
     assert await comments(app, first) == [] and await comments(app, second) == []
+    # The question reads back with its answer under it, its buttons gone.
+    asked = message_of(which)["message_id"]
+
+    def answered() -> StoredMessage | None:
+        shown = alice.telegram.message(alice.id, asked)
+        return shown if shown and (shown.text or "").endswith("\n» 📝 A new request") else None
+
+    assert (await eventually(answered)).buttons() == []
 
 
 async def staff_takes(app: Application, ticket_id: int) -> None:

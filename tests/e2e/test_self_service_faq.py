@@ -77,6 +77,10 @@ async def test_this_answered_it_ends_the_question_with_nothing_filed(
     assert "Every day 8:30–17:30." in answer.params["text"]
     thanks = await press(telegram, alice, answer, "✅ This answered it")
     assert "Glad it helped" in thanks.params["text"]
+    answered = await telegram.wait_for(  # the answer reads back under the question
+        "editMessageText", lambda c: c.params["text"].endswith("\n» ✅ This answered it")
+    )
+    assert "reply_markup" not in answered.params  # its buttons gone
     assert await rows(app, Ticket) == []
     [event] = await rows(app, SelfServiceEvent)
     assert (event.faq_key, event.outcome) == ("hours", "answered")
