@@ -8,12 +8,14 @@ import html
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation.buttons.surveys import SurveyAction, SurveyButton
 from bot.presentation.message_split import TEXT_LIMIT, units
-from bot.presentation.texts import unit_label
+from bot.presentation.texts import local_time, unit_label
+from bot.services.resident_tickets import project_zone
 from bot.services.surveys.campaigns import CampaignSummary, QuestionPrompt
 from bot.services.surveys.complaints import FollowupTaken, reason_names
 from bot.services.surveys.post_ticket import (
@@ -24,6 +26,7 @@ from bot.services.surveys.post_ticket import (
     RatingPrompt,
     ReasonsPrompt,
 )
+from storage.models import Ticket
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 CALLING_BACK = N_("📞 {name} is calling the resident back ({number}).")
@@ -128,10 +131,14 @@ def finished(result: Finished) -> str:
     return "\n".join(lines)
 
 
-def reopened(number: str) -> str:
+async def reopened(session: AsyncSession, org: Organisation, ticket: Ticket) -> str:
+    """The resident's "not fixed" heard: the ticket is open again, with a new resolution
+    deadline (counted from now)."""
+    zone = await project_zone(session, org, ticket.project_id)
     return _(
-        "Ticket {number} has been re-opened and the staff have been told what is wrong."
-    ).format(number=number)
+        "Ticket {number} has been re-opened and the staff have been told what is wrong. "
+        "We aim to resolve it by {resolve_by}."
+    ).format(number=ticket.number, resolve_by=local_time(ticket.resolution_due_at, zone))
 
 
 def followup_yours(taken: FollowupTaken) -> str:

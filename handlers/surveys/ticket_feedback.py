@@ -82,10 +82,10 @@ async def reason_given(message: Message, respondent: Respondent) -> None:
     assert message.text is not None
     invitation_id = await respondent.open_invitation()
     await respondent.state.clear()  # answered or refused, this question is over
-    number = await post_ticket.give_not_fixed_reason(
+    ticket = await post_ticket.give_not_fixed_reason(
         respondent.session, respondent.ctx, respondent.actor, invitation_id, message.text
     )
-    await message.answer(views.reopened(number))
+    await message.answer(await views.reopened(respondent.session, respondent.ctx.org, ticket))
 
 
 # ------------------------------------------------------------------ rating, reasons, comment

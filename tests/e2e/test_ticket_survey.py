@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.app.application import Application
 from bot.clock import ManualClock
+from bot.presentation.texts import local_time
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus
@@ -117,13 +118,18 @@ async def test_not_fixed_reopens_with_the_reason_and_a_fresh_resolution_deadline
     assert asked is not None and (asked.text or "").endswith("您的回答：❌ 未解决")
     mark = telegram.mark()
     reply = await say(telegram, resident_zh, "水龙头还在滴水")
-    assert "已重新打开" in reply.params["text"]
 
     reopened = await ticket(app, ticket_id)
     assert reopened.status is TicketStatus.IN_PROGRESS and reopened.reopen_count == 1
     assert reopened.resolved_at is None and reopened.resolution_escalation_level == 0
     resolution = app.organisation.sla.targets_for("repair", "water").resolution
     assert reopened.resolution_due_at == clock.now() + resolution
+    # The resident is told when it should be fixed now.
+    resolve_by = local_time(reopened.resolution_due_at, app.organisation.zone("sunshine"))
+    assert reply.params["text"] == (
+        f"工单 {reopened.number} 已重新打开，我们已将问题转告工作人员，"
+        f"力争在 {resolve_by} 前处理完毕。"
+    )
     assert reopened.resolution_due_at > before.resolution_due_at
     # The project group and the assignee (the agent) hear the reason.
     await surveys.bot_says(telegram, surveys.SUNSHINE_GROUP, "水龙头还在滴水", since=mark)

@@ -268,15 +268,15 @@ async def answer_not_fixed(
 
 async def give_not_fixed_reason(
     session: AsyncSession, ctx: Context, actor: Actor, invitation_id: int, reason: str
-) -> str:
-    """Re-open the ticket with the resident's reason; returns the ticket number."""
+) -> Ticket:
+    """Re-open the ticket with the resident's reason; returns it, re-opened."""
     invitation = await _own(session, actor, invitation_id, Stage.NOT_FIXED)
     return await _reopen(session, ctx, invitation, actor, reason.strip())
 
 
 async def _reopen(
     session: AsyncSession, ctx: Context, invitation: SurveyInvitation, actor: Actor, reason: str
-) -> str:
+) -> Ticket:
     invitation.updated_at = ctx.now
     try:
         ticket = await lifecycle.reopen(
@@ -287,7 +287,7 @@ async def _reopen(
         raise TicketChanged from None
     invitation.stage = Stage.REOPENED.value
     await _tell_assignee(session, ctx, ticket, reason)
-    return ticket.number
+    return ticket
 
 
 async def _tell_assignee(session: AsyncSession, ctx: Context, ticket: Ticket, reason: str) -> None:
