@@ -20,7 +20,9 @@ two phases of ``--seconds`` each:
    compare two versions' latency, which half of each one's maximum would not): actions
    offered at that rate, latency = update offered → the bot's first answer in that chat
    (or to that button press); each step then waits for the answer it expects (the list
-   for My tickets, the next question while filing) before the resident acts again.
+   for My tickets, the next question while filing) before the resident acts again. The
+   time to that answer, the last message of the reply, is printed too ("to the whole
+   answer", this bot only: the echo bot's answer is one message).
 
 With ``--webhook-instances N`` the bot runs as N ``resident-bot webhook`` processes on one
 database (PostgreSQL for N > 1), and the fake Bot API delivers each update to them in
@@ -105,6 +107,8 @@ class Tally:
     updates: int = 0
     failures: int = 0
     latencies: list[float] = field(default_factory=list)
+    # To the answer a step waits for, the last message of the reply (this bot only).
+    whole: list[float] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)  # what each failure was
 
 
@@ -215,7 +219,10 @@ class Driver:
             tally.updates += 1
             if expect is not None:
                 answer = await asyncio.wait_for(wanted, ANSWER_TIMEOUT)
-                return None if _refused(answer) else answer
+                if _refused(answer):
+                    return None
+                tally.whole.append(answer.at - offered)
+                return answer
         except TimeoutError:
             tally.failures += 1
             if first.done() and (last := self.last.get(key)) is not None:
@@ -604,6 +611,8 @@ class Figures:
     p50: float = 0.0
     p95: float = 0.0
     p99: float = 0.0
+    whole_p50: float | None = None  # to the whole answer (see Tally.whole)
+    whole_p99: float | None = None
     peak_rss: float = 0.0
     offered_rate: float = 0.0  # phase 2's updates a second
     failures: int = 0
@@ -687,6 +696,9 @@ async def measure(
     figures.p50 = percentile(half.latencies, 0.50)
     figures.p95 = percentile(half.latencies, 0.95)
     figures.p99 = percentile(half.latencies, 0.99)
+    if half.whole:
+        figures.whole_p50 = percentile(half.whole, 0.50)
+        figures.whole_p99 = percentile(half.whole, 0.99)
     figures.failures += half.failures
     figures.missed += half.missed
     figures.peak_rss = bot.peak_rss_mb()
@@ -804,6 +816,10 @@ async def run(args: argparse.Namespace) -> None:
     report(ours, theirs, len(updates), fixed_rate=args.rate is not None)
 
 
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
+
+
 def report(ours: Figures, theirs: Figures, replayed: int, *, fixed_rate: bool = False) -> None:
     def ratio(a: float | None, b: float | None) -> str:
         return f"{a / b:.1f}×" if a is not None and b else "–"
@@ -820,6 +836,8 @@ def report(ours: Figures, theirs: Figures, replayed: int, *, fixed_rate: bool = 
         (f"p50 ms {at}", ours.p50 * 1000, theirs.p50 * 1000, ".0f"),
         (f"p95 ms {at}", ours.p95 * 1000, theirs.p95 * 1000, ".0f"),
         (f"p99 ms {at}", ours.p99 * 1000, theirs.p99 * 1000, ".0f"),
+        ("  p50 ms to the whole answer", _ms(ours.whole_p50), None, ".0f"),
+        ("  p99 ms to the whole answer", _ms(ours.whole_p99), None, ".0f"),
         ("SQL statements per update", ours.statements, None, ".1f"),
         ("peak RSS MB (VmHWM)", ours.peak_rss, theirs.peak_rss, ".0f"),
     ]

@@ -36,6 +36,7 @@ def test_the_load_benchmark_prints_its_figures_for_both_bots() -> None:
         "CPU ms per update",
         "updates/s offered in phase 2",
         "p99 ms at half of max",
+        "  p99 ms to the whole answer",
         "SQL statements per update",
         "peak RSS MB (VmHWM)",
     ):
