@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.app.application import Application
+from bot.services.privacy.erasure import ERASED_TEXT
 from bot.services.tickets import lifecycle
 from fake_telegram import FakeTelegramServer, FakeUser
 from storage.models import (
@@ -97,6 +98,15 @@ async def test_forgetme_erases_the_person_everywhere_and_keeps_statistics(
 ) -> None:
     ticket = await resident_with_ticket(xiaoming, "我家厨房水管裂了，电话13912345678")
     app, telegram = xiaoming.app, xiaoming.telegram
+    # Another, which they cancelled with words that name them.
+    other = await file_ticket(
+        app, telegram, resident_id=xiaoming.id, name=xiaoming.name, description="门锁坏了"
+    )
+    await as_actor(
+        app,
+        xiaoming.id,
+        lambda s, c, a: lifecycle.cancel_by_resident(s, c, other.id, a, "搬家了，找张小明"),
+    )
     async with app.sessionmaker() as session, session.begin():
         session.add(
             Attachment(
@@ -211,13 +221,22 @@ async def test_retention_erases_inactive_residents_and_strips_old_tickets(
     await as_actor(app, 5001, lambda s, c, a: lifecycle.take(s, c, ticket.id, a, None))
     await as_actor(app, 5001, lambda s, c, a: lifecycle.resolve(s, c, ticket.id, a, "fixed"))
     await as_actor(app, alice.id, lambda s, c, a: lifecycle.confirm_fixed(s, c, ticket.id, a, None))
+    dropped = await file_ticket(
+        app, alice.telegram, resident_id=alice.id, name=alice.name, description="Door lock"
+    )
+    moving = "Moving out, call me on 13912345678"
+    await as_actor(
+        app, alice.id, lambda s, c, a: lifecycle.cancel_by_resident(s, c, dropped.id, a, moving)
+    )
 
     app.clock.advance(days=400)  # past the 365 days closed tickets keep their text
     report = await apply_data_retention(app)
-    assert (report.people_erased, report.tickets_stripped) == (0, 1)
+    assert (report.people_erased, report.tickets_stripped) == (0, 2)
     async with app.sessionmaker() as session:
         stored = await session.get(Ticket, ticket.id)
         assert stored is not None and "window" not in stored.description
+        cancelled = await session.get(Ticket, dropped.id)
+        assert cancelled is not None and cancelled.cancel_reason == ERASED_TEXT
         person = await session.scalar(select(Person).where(Person.telegram_id == alice.id))
         assert person is not None and person.full_name == "Alice Smith"  # active recently enough
 

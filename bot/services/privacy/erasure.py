@@ -93,6 +93,8 @@ async def erase_person(
         ticket.description = ERASED_TEXT
         ticket.location_text = None
         ticket.property_unit_id = None
+        if ticket.cancel_reason is not None:  # their words, or words about them
+            ticket.cancel_reason = ERASED_TEXT
         report.tickets_anonymised += 1
         await _forget_group_messages(session, ticket)
     report.texts_removed += await rows_changed(

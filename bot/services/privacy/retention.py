@@ -90,6 +90,8 @@ async def purge_failed_updates(session: AsyncSession, now: datetime) -> int:
 async def strip_ticket(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
     ticket.description = ERASED_TEXT
     ticket.location_text = None
+    if ticket.cancel_reason is not None:  # a resident's words, or words about them
+        ticket.cancel_reason = ERASED_TEXT
     ticket.personal_data_stripped_at = now
     residents_wrote = TicketEvent.kind.in_(["created", "comment", "reopened", "cancelled"])
     await session.execute(
