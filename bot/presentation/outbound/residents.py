@@ -177,9 +177,8 @@ async def _late(session: AsyncSession, ctx: Context, notice: TicketLate) -> None
 
     def render(ticket: Ticket, r: Recipient) -> tuple[str, None]:
         deadline = local_time(notice.deadline, zone)
-        return translate(
-            r.locale, LATE[notice.ladder], number=ticket.number, deadline=deadline
-        ), None
+        text = translate(r.locale, LATE[notice.ladder], number=ticket.number, deadline=deadline)
+        return text, None
 
     await _send(session, ctx, ticket.id, render, late=held)
 
