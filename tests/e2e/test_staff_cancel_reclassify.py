@@ -83,7 +83,10 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
     assert cancelled.status is TicketStatus.CANCELLED
     assert cancelled.cancel_reason == "重复报修，已合并处理"
     assert cancelled.next_sla_check_at is None  # no deadline runs for a cancelled ticket
-    assert (await _card_starting(telegram, "🚫")).button_texts() == ["详情"]
+    card = await _card_starting(telegram, "🚫")
+    assert card.button_texts() == ["详情"]
+    # Why stays on the card, above what the resident asked.
+    assert "\n取消原因：重复报修，已合并处理\n\n" in (card.text or ""), card.text
     [event] = await _events(app, ticket.id, "cancelled")
     assert event.body == "重复报修，已合并处理"
 

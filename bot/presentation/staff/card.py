@@ -31,7 +31,7 @@ from bot.services.tickets.transitions import (
     allowed_actions,
     is_open,
 )
-from storage.models import OrgUnit, Person, Ticket, TicketEvent
+from storage.models import OrgUnit, Person, Ticket, TicketEvent, TicketStatus
 
 # The card's buttons, row by row; each shows only where it makes sense (:func:`shows`).
 CARD_ROWS: tuple[tuple[tuple[CardAction, str], ...], ...] = (
@@ -70,6 +70,7 @@ CARD = N_(
     "Respond by: {respond_by} · Resolve by: {resolve_by}\n\n"
     "{description}"
 )
+CANCELLED_BECAUSE = N_("Cancelled because: {reason}")
 
 
 async def unit_place(
@@ -171,6 +172,10 @@ async def card_text(
         ),
         description=_DESCRIPTION,
     )
+    if ticket.status == TicketStatus.CANCELLED and ticket.cancel_reason:
+        # Why it was cancelled stays on the card, above what was asked.
+        because = translate(locale, CANCELLED_BECAUSE, reason=html.escape(ticket.cancel_reason))
+        text = text.replace("\n\n" + _DESCRIPTION, f"\n{because}\n\n{_DESCRIPTION}")
     if not whole_description:
         over = units(text) - 1 + units(description) - TEXT_LIMIT
         if over > 0:
