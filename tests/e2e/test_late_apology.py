@@ -33,7 +33,7 @@ from tests.e2e.test_sla_escalation import (
 
 RESIDENT, NEIGHBOUR = 7100, 7101
 ANSWER_LATE = (
-    "⏳ 很抱歉：我们承诺在 {deadline} 前答复 {number}，目前还没有做到。"
+    "⏳ 很抱歉：我们承诺在 {deadline} 前响应您的工单 {number}，目前还没有做到。"
     "已提醒物业服务中心尽快处理，一有进展我会在这里告诉您。"
 )
 FIX_LATE = (

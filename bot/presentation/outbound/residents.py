@@ -69,7 +69,7 @@ NOT_URGENT = N_(", no longer urgent")
 # A promise made when the ticket was filed is late (the ladder's first escalation).
 LATE = {
     "response": N_(
-        "⏳ We are sorry: we promised to answer {number} by {deadline} and have not yet. "
+        "⏳ We are sorry: we promised to respond to {number} by {deadline} and have not yet. "
         "The property office has been alerted, and I will tell you here as soon as there "
         "is news."
     ),
