@@ -124,8 +124,9 @@ async def step_done(callback: CallbackQuery, turn: Turn, flow: Flow) -> None:
 
 
 async def ended(callback: CallbackQuery, turn: Turn, text: str) -> None:
-    """The conversation is over: its buttons go, the main menu comes back."""
-    message = await done_with_buttons(callback)
+    """The conversation is over: the answer shows under its last question (“» ✅ Submit”),
+    the main menu comes back."""
+    message = await answered_with_button(callback)
     await turn.state.clear()
     await message.answer(text, reply_markup=main_menu())
 
@@ -204,7 +205,7 @@ async def submitted(callback: CallbackQuery, callback_data: FilingChoice, turn: 
             await save(turn, flow)
             await turn.state.set_state(Filing.duplicates)
             reply = texts.duplicates(flow, found)
-            message = await done_with_buttons(callback)
+            message = await answered_with_button(callback)
             await message.answer(reply.text, reply_markup=reply.markup)
             return
     ticket = await filing.submit(session, turn.ctx, turn.person, flow.draft)

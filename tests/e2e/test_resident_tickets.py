@@ -155,6 +155,12 @@ async def test_duplicate_is_offered_and_joining_makes_a_follower(
     assert "SG-000001" in card.params["text"]
     assert len(await alice.tickets()) == 1
     assert (await alice.ticket(first)).affected_count == 2
+    # So do the summary's Submit and the choice among the neighbours' tickets.
+    await residents.settled(alice.app)
+    for asked, answer in ((summary, "✅ Submit"), (duplicates, "Join SG-000001")):
+        stored = alice.telegram.message(alice.id, residents.message_of(asked)["message_id"])
+        assert stored is not None and stored.data["text"].endswith(f"\n» {answer}")
+        assert "reply_markup" not in stored.data
 
     # A follower gets every status update and sees the ticket, but not the neighbour's words.
     mark = alice.mark()
