@@ -1,10 +1,18 @@
-"""What the sandbox page is given to draw: an album as one bubble, a forum's topics."""
+"""What the sandbox page is given to draw (an album as one bubble, a forum's topics), and
+who may act in a group."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.app.sandbox.cast import build_cast
 from bot.app.sandbox.view import _merge_albums, chat_view
+from bot.app.sandbox.web import Refusal, _actor
+from bot.config.orgfile.loader import EXAMPLE_ORGANISATION_PATH, load_organisation
 from fake_telegram import FakeTelegramServer
 from fake_telegram.models import ForumTopicRecord
 
@@ -60,3 +68,20 @@ def test_a_forums_messages_carry_their_topic_and_the_chat_lists_its_topics() -> 
     assert created["service"] == {"kind": "created", "name": name}
     assert created["topic"] == answer["topic"] == thread
     assert "topic" not in general
+
+
+def test_who_acts_in_a_group_is_one_of_its_members_and_anything_else_is_refused() -> None:
+    cast = build_cast(load_organisation(EXAMPLE_ORGANISATION_PATH))
+    telegram = FakeTelegramServer()
+    cast.install(telegram)
+    sandbox: Any = SimpleNamespace(cast=cast, telegram=telegram)  # what _actor reads of it
+    group = next(p for p in cast.panes if p.is_group and len(p.speakers) > 1)
+    second = group.speakers[1].telegram_id
+    # The page sends the chosen member's id as a string; none chosen: the first member.
+    assert _actor(sandbox, {"pane": group.key, "as": str(second)})[1].id == second
+    assert _actor(sandbox, {"pane": group.key})[1].id == group.speakers[0].telegram_id
+    for forged in ("agent", "1", ["x"]):  # a name, a stranger, not even a number: a 400
+        with pytest.raises(Refusal):
+            _actor(sandbox, {"pane": group.key, "as": forged})
+    with pytest.raises(Refusal):
+        _actor(sandbox, {"pane": "nowhere"})

@@ -92,7 +92,10 @@ def _actor(sandbox: Sandbox, body: dict[str, Any]) -> tuple[Pane, FakeUser, int 
         raise Refusal("unknown pane") from None
     if pane.is_group:
         speakers = {p.telegram_id: p for p in pane.speakers}
-        chosen = int(body.get("as") or next(iter(speakers)))
+        try:  # the page sends the member's id as a string
+            chosen = int(body.get("as") or next(iter(speakers)))
+        except (TypeError, ValueError):
+            raise Refusal("not a member of this group") from None
         if chosen not in speakers:
             raise Refusal("not a member of this group")
         return pane, sandbox.telegram.state.users[chosen], pane.chat_id
