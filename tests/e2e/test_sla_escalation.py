@@ -216,6 +216,62 @@ async def test_an_escalation_follows_its_ticket_moved_to_another_project_and_res
     assert (old_project.text or "").endswith("\n\n➡️ 当前：已转到 星河广场")  # not theirs now
 
 
+async def test_a_digest_follows_its_tickets_taken_moved_and_resolved(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    tickets = await file_complaints(app, 5)  # digest_threshold: five at once make a digest
+    await sweep_at(app, clock, 32)  # the project and the region have each had a digest
+    await delivered(app)
+    (project,) = [m for m in telegram.messages_in(PROJECT) if (m.text or "").startswith("🔺")]
+    (region,) = [m for m in telegram.messages_in(REGION) if (m.text or "").startswith("🔺")]
+    assert (region.text or "").startswith("🔺 5 张超时工单需要处理：")
+    numbers = [t.number for t in tickets]
+
+    await take(app, tickets[0])
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():  # the region's manager
+        plaza = await project_id(session, "plaza")
+        await lifecycle.reassign(
+            session, ctx(app), tickets[1].id, await actor(session, 5010), to_project_id=plaza
+        )
+    await resolve(app, tickets[0])
+    await eventually(lambda: "✅" in (project.text or "").split("当前：")[-1])
+    await eventually(lambda: "✅" in (region.text or "").split("当前：")[-1])
+    waiting = [f"🆕 {n} · 待处理 · 处理人：未分配" for n in numbers[2:]]
+    # Under the digest's words, where each of its tickets stands now; the project reads
+    # where the moved one went, the region (plaza is in it too) where it stands there.
+    assert (project.text or "").endswith(
+        "\n\n"
+        + "\n".join(
+            [
+                "当前：",
+                f"✅ {numbers[0]} · 已解决 · 处理人：王芳",
+                f"➡️ {numbers[1]} · 已转到 星河广场",
+                *waiting,
+            ]
+        )
+    ), project.text
+    assert (region.text or "").endswith(
+        "\n\n"
+        + "\n".join(
+            [
+                "当前：",
+                f"✅ {numbers[0]} · 已解决 · 处理人：王芳",
+                f"🆕 {numbers[1]} · 待处理 · 处理人：未分配",
+                *waiting,
+            ]
+        )
+    ), region.text
+    assert (region.text or "").count("当前：") == 1  # the block replaced, never added to
+    assert "超时" in (region.text or "").split("当前：")[0]  # what was late stays above
+    assert region.button_texts() == numbers  # Details of each, as sent
+    mark = telegram.mark()
+    manager = telegram.user(id=5010, first_name="刘洋", language_code="zh-hans")
+    telegram.press(manager, region, text=numbers[0])
+    details = await telegram.wait_for("sendMessage", chat_id=5010, since=mark)
+    assert numbers[0] in details.params["text"] and "已解决" in details.params["text"]
+
+
 async def test_resolution_ladder_continues_until_resolved(
     app: Application, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:

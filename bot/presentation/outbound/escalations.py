@@ -4,11 +4,9 @@ reminders, and an escalation forwarded up when a group refused it.
 Times are shown in the reader's timezone: the project's for its group and its
 staff, the organisation's for regional and HQ groups. Escalations carry the ref
 ``esc:<unit>`` (a digest) or ``esct:<ticket>:<unit>`` (one ticket's) so that one a group
-refuses (403) can be forwarded one level up. One ticket's escalation follows the ticket
-once sent: when it changes, the message says where it stands now and offers only what
-still applies (no Take once someone holds it). In a forum group where a ticket has its
-own topic, a message about that one ticket goes to the topic (a digest of several, to
-the group).
+refuses (403) can be forwarded one level up, and followed once sent
+(:mod:`escalations_followed`). In a forum group where a ticket has its own topic, a
+message about that one ticket goes to the topic (a digest of several, to the group).
 """
 
 from __future__ import annotations
@@ -34,20 +32,17 @@ from bot.presentation.outbound import topics
 from bot.presentation.recipients import StaffGroup, person_locale, staff_group
 from bot.presentation.staff.card import shows
 from bot.presentation.texts import (
-    STATUS_ICONS,
     category_name,
     kind_name,
     local_time,
     project_label,
     span,
-    staff_status_name,
 )
-from bot.services.access import unit_chain
 from bot.services.context import Context
 from bot.services.delivery_outcomes import IN_TOPIC_OF
 from bot.services.sla.escalations import group_above
 from bot.services.sla.notices import Deadline, DeadlinesMissed, DeadlinesNear
-from storage.models import OrgLevel, OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
+from storage.models import OrgLevel, OrgUnit, OutboxMessage, Person, Ticket
 
 M = TypeVar("M", Ticket, Person, OrgUnit)
 ESCALATION_REF_PREFIX = "esc:"
@@ -83,8 +78,6 @@ REMINDER = N_(
 )
 REMINDER_LINE = N_("• <b>{number}</b> · the resident is waiting for an answer since {due}")
 NOBODY = N_("nobody")
-NOW = N_("{icon} Now: {status} · held by {holder}")
-MOVED_NOW = N_("➡️ Now: moved to {project}")
 FORWARDED = N_("⚠️ Forwarded here: the group of {unit} could not be reached.")
 BUTTONS = (
     (CardAction.TAKE, N_("Take")),
@@ -143,9 +136,9 @@ class _Line:
 
 async def _lines(session: AsyncSession, items: tuple[Deadline, ...]) -> list[_Line]:
     """The tickets (claimed by this sweep), their holders and projects, read at once."""
-    tickets = await _by_id(session, Ticket, {item.ticket_id for item in items})
-    holders = await _by_id(session, Person, {t.assignee_id for t in tickets.values()})
-    projects = await _by_id(session, OrgUnit, {t.project_id for t in tickets.values()})
+    tickets = await rows_by_id(session, Ticket, {item.ticket_id for item in items})
+    holders = await rows_by_id(session, Person, {t.assignee_id for t in tickets.values()})
+    projects = await rows_by_id(session, OrgUnit, {t.project_id for t in tickets.values()})
     lines = []
     for item in items:
         ticket = tickets[item.ticket_id]
@@ -161,7 +154,7 @@ async def _lines(session: AsyncSession, items: tuple[Deadline, ...]) -> list[_Li
     return lines
 
 
-async def _by_id(session: AsyncSession, model: type[M], ids: set[int | None]) -> dict[int, M]:
+async def rows_by_id(session: AsyncSession, model: type[M], ids: set[int | None]) -> dict[int, M]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
@@ -228,7 +221,7 @@ def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool) -> st
     )
 
 
-def _buttons(locale: str, ticket: Ticket, *, following: bool = False) -> dict[str, Any]:
+def ticket_buttons(locale: str, ticket: Ticket, *, following: bool = False) -> dict[str, Any]:
     """Take, Reassign, Details; once the ticket has moved on (``following``), only those
     its status still allows."""
     row = [
@@ -239,15 +232,15 @@ def _buttons(locale: str, ticket: Ticket, *, following: bool = False) -> dict[st
     return as_payload(InlineKeyboardMarkup(inline_keyboard=[row]))
 
 
-def _details_buttons(lines: list[_Line]) -> dict[str, Any]:
+def details_buttons(tickets: list[Ticket]) -> dict[str, Any]:
     buttons = [
         {
-            "text": line.ticket.number,
+            "text": ticket.number,
             "callback_data": StaffTicketAction(
-                action=CardAction.DETAILS, ticket_id=line.ticket.id, version=line.ticket.version
+                action=CardAction.DETAILS, ticket_id=ticket.id, version=ticket.version
             ).pack(),
         }
-        for line in lines[:DIGEST_BUTTONS]
+        for ticket in tickets[:DIGEST_BUTTONS]
     ]
     return {"inline_keyboard": [buttons[i : i + 4] for i in range(0, len(buttons), 4)]}
 
@@ -287,10 +280,11 @@ async def _send(
     if digest_header is not None:
         texts = [translate_plural(chat.locale, digest_header, len(lines), count=len(lines))]
         texts += [text(line, True) for line in lines]
-        await _queue(session, ctx, chat, "\n".join(texts), _details_buttons(lines))
+        markup = details_buttons([line.ticket for line in lines])
+        await _queue(session, ctx, chat, "\n".join(texts), markup)
         return
     for line in lines:
-        buttons = _buttons(chat.locale, line.ticket)
+        buttons = ticket_buttons(chat.locale, line.ticket)
         one = _with_ref(chat, line.ticket)
         await _queue(session, ctx, one, text(line, False), buttons, about=line.ticket)
 
@@ -374,65 +368,3 @@ async def forward_refused_escalation(
         ref=escalation_ref(above.id, ticket_id),
     )
     return group.chat_id
-
-
-async def follow_ticket(
-    session: AsyncSession,
-    org: Organisation,
-    ticket: Ticket,
-    now: datetime,
-    *,
-    moved_from: int | None = None,
-) -> None:
-    """Each escalation sent about ``ticket`` (one message in a group of its project's
-    chain) is edited to end with where the ticket stands now, its buttons those that
-    still apply; the words it was sent with stay above (what was late, by how much).
-    ``moved_from``: the project it has just left, whose groups (those not in the new
-    chain) read where it went, their buttons gone: it is no longer theirs to act on."""
-    chain = {unit.id: unit for unit in await unit_chain(session, ticket.project_id)}
-    left = [] if moved_from is None else await unit_chain(session, moved_from)
-    units = {
-        escalation_ref(unit.id, ticket.id): unit
-        for unit in [*chain.values(), *(u for u in left if u.id not in chain)]
-    }
-    sent = await session.execute(
-        select(
-            OutboxMessage.chat_id,
-            OutboxMessage.telegram_message_id,
-            OutboxMessage.payload,
-            OutboxMessage.ref,
-        ).where(
-            OutboxMessage.ref.in_(units),
-            OutboxMessage.method == "sendMessage",
-            OutboxMessage.status == OutboxStatus.SENT,
-            OutboxMessage.telegram_message_id.is_not(None),
-        )
-    )
-    holder = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
-    held_by = html.escape(holder.full_name or "—") if holder else None
-    for chat_id, message_id, payload, ref in sent:
-        if not isinstance(payload.get("text"), str):
-            continue  # words erased (privacy), or sealed: left as they are
-        unit = units[ref]
-        locale = org.group_language(unit.key)
-        edit: dict[str, Any] = {"message_id": message_id, "parse_mode": "HTML"}
-        if unit.id in chain:
-            now_line = translate(
-                locale,
-                NOW,
-                icon=STATUS_ICONS[ticket.status],
-                status=staff_status_name(locale, ticket.status),
-                holder=held_by or translate(locale, NOBODY),
-            )
-            edit["reply_markup"] = _buttons(locale, ticket, following=True)
-        else:  # without a keyboard the edit takes the buttons away
-            project = await session.get(OrgUnit, ticket.project_id)
-            name = project_label(org, locale, project.key, project.name) if project else "—"
-            now_line = translate(locale, MOVED_NOW, project=html.escape(name))
-        await outbox.enqueue_newest_edit(
-            session,
-            ref=f"{ref}:{message_id}",
-            chat_id=chat_id,
-            payload={**edit, "text": f"{payload['text']}\n\n{now_line}"},
-            now=now,
-        )

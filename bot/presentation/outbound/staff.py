@@ -18,7 +18,7 @@ from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.announce import renders
 from bot.presentation.buttons import as_payload
-from bot.presentation.outbound import escalations, topics
+from bot.presentation.outbound import escalations_followed, topics
 from bot.presentation.recipients import recipient_of, staff_group
 from bot.presentation.staff.card import render_card
 from bot.presentation.texts import project_label
@@ -153,7 +153,7 @@ async def _filed(session: AsyncSession, ctx: Context, notice: TicketFiled) -> No
 async def _changed(session: AsyncSession, ctx: Context, notice: TicketChanged) -> None:
     ticket = await _ticket(session, notice.ticket_id)
     await refresh_card(session, ctx.org, ticket, ctx.now)
-    await escalations.follow_ticket(session, ctx.org, ticket, ctx.now)
+    await escalations_followed.follow_ticket(session, ctx.org, ticket, ctx.now)
     project = await session.get(OrgUnit, ticket.project_id)
     await topics.sync_topic(session, ctx.org, ticket, ctx.now, group_locale(ctx.org, project))
 
@@ -225,7 +225,7 @@ async def _moved(session: AsyncSession, ctx: Context, notice: TicketMoved) -> No
     await outbox.replace_pending_edit(session, CARD_REF.format(ticket_id=ticket.id))
     await topics.leave_topic(session, ticket, ctx.now)
     await post_card(session, ctx.org, ticket, ctx.now)
-    await escalations.follow_ticket(
+    await escalations_followed.follow_ticket(
         session, ctx.org, ticket, ctx.now, moved_from=notice.old_project_id
     )
     if notice.old_card_chat_id is None or notice.old_card_message_id is None:
