@@ -7,9 +7,11 @@ Once usable words are given the conversation ends, whatever the answer: a refusa
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -60,11 +62,18 @@ async def ask(callback: CallbackQuery, callback_data: ResidentTicketAction, turn
     resident_tickets.check_follow_up(view, kind, callback_data.version)
     await callback.answer()
     ticket = view.ticket
-    await turn.state.set_state(STATES[kind])
-    await turn.state.set_data({"ticket_id": ticket.id, "version": ticket.version, "photos": []})
     reply = texts.follow_up_question(kind, ticket.id, ticket.number)
     assert isinstance(callback.message, Message)
-    await callback.message.answer(reply.text, reply_markup=reply.markup)
+    prompt = await callback.message.answer(reply.text, reply_markup=reply.markup)
+    await turn.state.set_state(STATES[kind])
+    await turn.state.set_data(
+        {
+            "ticket_id": ticket.id,
+            "version": ticket.version,
+            "photos": [],
+            "prompt_id": prompt.message_id,
+        }
+    )
 
 
 async def confirm(callback: CallbackQuery, callback_data: ResidentTicketAction, turn: Turn) -> None:
@@ -75,8 +84,15 @@ async def confirm(callback: CallbackQuery, callback_data: ResidentTicketAction, 
     await show_in_place(callback, texts.detail(view, turn.ctx.org))
 
 
-async def _finished(message: Message, turn: Turn, text: str) -> None:
+async def _finished(message: Message, turn: Turn, text: str, data: dict[str, Any]) -> None:
+    """The conversation is over: its question loses its “« Back”, the main menu comes back."""
     await turn.state.clear()
+    prompt_id = data.get("prompt_id")
+    if prompt_id and prompt_id != message.message_id and message.bot is not None:
+        with contextlib.suppress(TelegramBadRequest):  # already without, or too old
+            await message.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=prompt_id, reply_markup=None
+            )
     await message.answer(text, reply_markup=main_menu())
 
 
@@ -96,7 +112,7 @@ async def words_given(message: Message, turn: Turn) -> None:
         photos=_photos(data),
         version=data.get("version"),
     )
-    await _finished(message, turn, texts.follow_up_done(kind, ticket.number))
+    await _finished(message, turn, texts.follow_up_done(kind, ticket.number), data)
 
 
 async def comment_photo(message: Message, state: FSMContext, bot: Bot, ctx: Context) -> None:
@@ -125,12 +141,14 @@ async def photos_sent(callback: CallbackQuery, callback_data: FollowUpChoice, tu
     ticket = await lifecycle.add_resident_comment(
         turn.session, turn.ctx, callback_data.ticket_id, turn.actor, "📷", _photos(data)
     )
-    await _finished(await done_with_buttons(callback), turn, texts.photos_added(ticket.number))
+    message = await done_with_buttons(callback)
+    await _finished(message, turn, texts.photos_added(ticket.number), data)
 
 
 async def went_back(callback: CallbackQuery, callback_data: FollowUpChoice, turn: Turn) -> None:
-    await _pressed_data(turn.state, callback_data)
-    await _finished(await done_with_buttons(callback), turn, _("All right, nothing was changed."))
+    data = await _pressed_data(turn.state, callback_data)
+    message = await done_with_buttons(callback)
+    await _finished(message, turn, _("All right, nothing was changed."), data)
 
 
 async def words_expected(message: Message) -> None:

@@ -283,6 +283,10 @@ async def test_comment_with_photos_cancel_confirm_and_reopen(alice: ResidentChat
     )
     assert prompt.params["text"].startswith("Write your comment for SG-000001")
     assert ack.params["text"].startswith("Photos attached: 1")
+    # The conversation is over: its question keeps no “« Back” to press.
+    await residents.settled(alice.app)
+    stored = alice.telegram.message(alice.id, residents.message_of(prompt)["message_id"])
+    assert stored is not None and "reply_markup" not in stored.data
 
     # Cancel with a reason.
     detail = await open_detail("SG-000002")
