@@ -40,6 +40,7 @@ DIGEST_NOW = N_("Now:")
 DIGEST_NOW_LINE = N_("{icon} <b>{number}</b> · {status} · held by {holder}")
 DIGEST_MOVED_LINE = N_("➡️ <b>{number}</b> · moved to {project}")
 _DIGEST_NUMBER = re.compile(r"^• <b>([^<]+)</b>", re.MULTILINE)  # a line of DIGEST_LINE
+_DIGEST_HEAD = re.compile(r"^🔺", re.MULTILINE)  # DIGEST_HEADER (after a forwarding note)
 
 
 def _held_by(locale: str, holder: Person | None) -> str:
@@ -151,10 +152,10 @@ async def _digest_edit(
 ) -> _Edit | None:
     """A digest that lists ``ticket`` ends with where every ticket it lists stands now
     (one moved to a project outside the group's chain: where it went), its Details
-    buttons kept. None for a digest that does not list it, or one too long to take that
-    block (Telegram got it in parts): it is left as it was sent."""
-    if f"• <b>{ticket.number}</b>" not in text:
-        return None
+    buttons kept. None for a digest that does not list it, or one sent in parts (too long
+    for one message) or too long to take that block: it is left as it was sent."""
+    if f"• <b>{ticket.number}</b>" not in text or not _DIGEST_HEAD.search(text):
+        return None  # not listed; or the last part of one sent in parts (the ref's)
     listed = await _listed(session, _DIGEST_NUMBER.findall(text))
     block = await _digest_now(session, org, group, listed)
     if units(f"{text}\n\n{block}") > TEXT_LIMIT:
