@@ -22,13 +22,7 @@ from bot.config.orgfile import Organisation
 from bot.i18n import N_, translate
 from bot.presentation import outbox
 from bot.presentation.message_split import TEXT_LIMIT, units
-from bot.presentation.outbound.escalations import (
-    NOBODY,
-    details_buttons,
-    escalation_ref,
-    rows_by_id,
-    ticket_buttons,
-)
+from bot.presentation.outbound import escalations
 from bot.presentation.texts import STATUS_ICONS, project_label, staff_status_name
 from bot.services.access import unit_chain
 from storage.models import OrgUnit, OutboxMessage, OutboxStatus, Person, Ticket
@@ -46,7 +40,7 @@ _DIGEST_HEAD = re.compile(r"^🔺", re.MULTILINE)  # DIGEST_HEADER (after a forw
 def _held_by(locale: str, holder: Person | None) -> str:
     """Who holds a ticket now, as a followed message says it."""
     if holder is None:
-        return translate(locale, NOBODY)
+        return translate(locale, escalations.NOBODY)
     return html.escape(holder.full_name or "—")
 
 
@@ -76,8 +70,8 @@ async def follow_ticket(
     chain = {unit.id: unit for unit in await unit_chain(session, ticket.project_id)}
     left = [] if moved_from is None else await unit_chain(session, moved_from)
     groups = [*chain.values(), *(unit for unit in left if unit.id not in chain)]
-    singles = {escalation_ref(unit.id, ticket.id): unit for unit in groups}
-    digests = {escalation_ref(unit.id): unit for unit in groups}
+    singles = {escalations.escalation_ref(unit.id, ticket.id): unit for unit in groups}
+    digests = {escalations.escalation_ref(unit.id): unit for unit in groups}
     sent = await session.execute(
         select(
             OutboxMessage.chat_id,
@@ -144,7 +138,7 @@ async def _single_edit(
         status=staff_status_name(locale, ticket.status),
         holder=_held_by(locale, holder),
     )
-    return line, {"reply_markup": ticket_buttons(locale, ticket, following=True)}
+    return line, {"reply_markup": escalations.ticket_buttons(locale, ticket, following=True)}
 
 
 async def _digest_edit(
@@ -160,7 +154,7 @@ async def _digest_edit(
     block = await _digest_now(session, org, group, listed)
     if units(f"{text}\n\n{block}") > TEXT_LIMIT:
         return None
-    return block, {"reply_markup": details_buttons(listed)}
+    return block, {"reply_markup": escalations.details_buttons(listed)}
 
 
 async def _listed(session: AsyncSession, numbers: list[str]) -> list[Ticket]:
@@ -175,7 +169,7 @@ async def _digest_now(
 ) -> str:
     """“Now:” and a line per ticket, in the group's language."""
     locale = org.group_language(group.key)
-    holders = await rows_by_id(session, Person, {t.assignee_id for t in tickets})
+    holders = await escalations.rows_by_id(session, Person, {t.assignee_id for t in tickets})
     chains: dict[int, set[int]] = {}
     lines = [translate(locale, DIGEST_NOW)]
     for ticket in tickets:
