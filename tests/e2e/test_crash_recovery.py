@@ -23,6 +23,11 @@ from tests.db import read_all
 from tests.e2e.bot_subprocess import bot_env, bot_processes
 from tests.e2e.conftest import say
 
+# How long a step of a real bot process may take: a fresh process on a slow, busy machine
+# (CI's new virtual environment compiles its bytecode; the warm-up thread loads the chart
+# library and the word segmenter) can take far longer than usual. A bound, not a wait.
+PROCESS_STEP = 60.0
+
 
 @pytest.fixture
 async def bot_process(
@@ -43,7 +48,7 @@ async def bot_process(
 
 async def handled_count(database_url: str, expected: int) -> None:
     done = select(InboundUpdate).where(InboundUpdate.status == InboundStatus.DONE)
-    await eventually(lambda: _has(database_url, done, expected), timeout=10)
+    await eventually(lambda: _has(database_url, done, expected), timeout=PROCESS_STEP)
 
 
 async def _has(database_url: str, query, expected: int) -> bool:
@@ -51,7 +56,7 @@ async def _has(database_url: str, query, expected: int) -> bool:
 
 
 async def wait_until_polling(telegram: FakeTelegramServer, since: int) -> None:
-    await telegram.wait_for("getUpdates", since=since, timeout=30)
+    await telegram.wait_for("getUpdates", since=since, timeout=PROCESS_STEP)
 
 
 async def asked_for_a_language(
@@ -61,7 +66,7 @@ async def asked_for_a_language(
     (handled and committed)."""
     process = bot_process()
     await wait_until_polling(telegram, 0)
-    asked = await say(telegram, resident, "/language", timeout=15)
+    asked = await say(telegram, resident, "/language", timeout=PROCESS_STEP)
     await handled_count(database_url, 1)
     return process, asked
 
@@ -79,7 +84,7 @@ async def killed_while_sending(
     telegram.delay_next(method, 60, chat_id=resident.id, apply=False)
     mark = telegram.mark()
     telegram.send_text(resident, text)
-    await telegram.wait_for(method, chat_id=resident.id, since=mark, timeout=15)
+    await telegram.wait_for(method, chat_id=resident.id, since=mark, timeout=PROCESS_STEP)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
 
@@ -97,7 +102,7 @@ async def test_conversation_survives_a_crash_between_steps(
     mark = telegram.mark()
     bot_process()
     await wait_until_polling(telegram, mark)
-    reply = await say(telegram, resident, "English", timeout=15)
+    reply = await say(telegram, resident, "English", timeout=PROCESS_STEP)
     assert reply.params["text"] == "Language set to English."
 
 
@@ -122,7 +127,9 @@ async def test_reply_owed_when_the_process_dies_after_the_commit_is_sent_once_af
     telegram.clear_faults()
     mark = telegram.mark()
     bot_process()
-    reply = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=30)
+    reply = await telegram.wait_for(
+        "sendMessage", chat_id=resident.id, since=mark, timeout=PROCESS_STEP
+    )
     assert reply.params["text"] == "Language set to English."
     await handled_count(database_url, 2)  # "/language" and "English", each handled once
 
@@ -133,7 +140,7 @@ async def test_reply_owed_when_the_process_dies_after_the_commit_is_sent_once_af
     rows = await read_all(database_url, select(InboundUpdate))
     assert [r.attempts for r in rows] == [0, 0]  # neither handled again
     # A marker: once its answer is out, any duplicate of the earlier reply would be too.
-    marker = await say(telegram, resident, "/help", timeout=15)
+    marker = await say(telegram, resident, "/help", timeout=PROCESS_STEP)
     replies = [
         c
         for c in telegram.calls_of("sendMessage", chat_id=resident.id)
@@ -149,7 +156,7 @@ async def test_a_file_owed_when_the_process_dies_after_the_commit_becomes_an_apo
     told to ask for their data copy again, rather than hearing nothing."""
     resident: FakeUser = telegram.user(id=7103, first_name="Carol", language_code="en")
     first, _ = await asked_for_a_language(bot_process, telegram, database_url, resident)
-    await say(telegram, resident, "English", timeout=15)
+    await say(telegram, resident, "English", timeout=PROCESS_STEP)
     await handled_count(database_url, 2)  # its reply's mark is written
 
     await killed_while_sending(first, telegram, resident, "/mydata", "sendDocument")
@@ -157,7 +164,9 @@ async def test_a_file_owed_when_the_process_dies_after_the_commit_becomes_an_apo
     telegram.clear_faults()
     mark = telegram.mark()
     bot_process()
-    told = await telegram.wait_for("sendMessage", chat_id=resident.id, since=mark, timeout=30)
+    told = await telegram.wait_for(
+        "sendMessage", chat_id=resident.id, since=mark, timeout=PROCESS_STEP
+    )
     assert told.params["text"] == "The file could not be sent just now. Please ask for it again."
     await handled_count(database_url, 3)  # /language, English, /mydata: each once
     assert [c for c in telegram.calls_of("sendDocument") if c.seq >= mark] == []
