@@ -87,6 +87,9 @@ async def test_staff_cancel_a_ticket_with_a_reason_and_the_resident_hears_why(
     assert card.button_texts() == ["详情"]
     # Why stays on the card, above what the resident asked.
     assert "\n取消原因：重复报修，已合并处理\n\n" in (card.text or ""), card.text
+    # Its deadlines stay for the record, marked as no longer running.
+    [deadlines] = [line for line in (card.text or "").splitlines() if line.startswith("响应时限")]
+    assert deadlines.count("（不再适用）") == 2, deadlines
     [event] = await _events(app, ticket.id, "cancelled")
     assert event.body == "重复报修，已合并处理"
 

@@ -165,10 +165,20 @@ async def card_text(
         resident=_resident(resident, locale),
         affected=ticket.affected_count,
         respond_by=_deadline(
-            locale, ticket.first_response_due_at, ticket.first_responded_at, zone, RESPONSE_OUTCOMES
+            locale,
+            ticket,
+            ticket.first_response_due_at,
+            ticket.first_responded_at,
+            zone,
+            RESPONSE_OUTCOMES,
         ),
         resolve_by=_deadline(
-            locale, ticket.resolution_due_at, ticket.resolved_at, zone, RESOLUTION_OUTCOMES
+            locale,
+            ticket,
+            ticket.resolution_due_at,
+            ticket.resolved_at,
+            zone,
+            RESOLUTION_OUTCOMES,
         ),
         description=_DESCRIPTION,
     )
@@ -186,17 +196,23 @@ async def card_text(
 # A deadline that has been met or missed says which (first response; resolution).
 RESPONSE_OUTCOMES = (N_("{time} (answered in time)"), N_("{time} (answered late)"))
 RESOLUTION_OUTCOMES = (N_("{time} (resolved in time)"), N_("{time} (resolved late)"))
+# A deadline the ticket was cancelled before meeting: nobody owes it any more.
+NO_LONGER_DUE = N_("{time} (no longer applies)")
 
 
 def _deadline(
     locale: str,
+    ticket: Ticket,
     due: datetime | None,
     done: datetime | None,
     zone: ZoneInfo,
     outcomes: tuple[str, str],
 ) -> str:
-    """A deadline as staff read it on the card: when, and once it is done whether in time."""
+    """A deadline as staff read it on the card: when, once it is done whether in time, and
+    on a cancelled ticket that it no longer applies."""
     shown = local_time(due, zone)
+    if due is not None and done is None and ticket.status == TicketStatus.CANCELLED:
+        return translate(locale, NO_LONGER_DUE, time=shown)
     if due is None or done is None:
         return shown
     in_time, late = outcomes
