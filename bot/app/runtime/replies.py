@@ -53,7 +53,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from aiogram import Bot, methods
@@ -67,6 +67,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods.base import TelegramMethod
 from aiogram.types import Chat, Message
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.runtime.sent_marks import SentMarks
@@ -168,7 +170,13 @@ def _without_defaults(value: Any) -> Any:
 
 def as_json(method: TelegramMethod[Any]) -> dict[str, Any] | None:
     """The call's parameters as JSON, the bot's defaults left to apply when it is made;
-    None when it carries a file to upload."""
+    None when it carries a file to upload.
+
+    What the handler set is kept, ``None`` included (``parse_mode=None`` means "no
+    formatting", not "the bot's default"), and so is every fixed value a type carries
+    without being set (``ReplyKeyboardRemove.remove_keyboard``, ``InputMediaPhoto.type``):
+    without them the call would be rebuilt as another type, or as nothing."""
+    _mark_fixed_values(method)
     try:
         dumped = method.model_dump(
             mode="json", exclude_unset=True, by_alias=True, fallback=_json_fallback
@@ -176,6 +184,37 @@ def as_json(method: TelegramMethod[Any]) -> dict[str, Any] | None:
     except Exception:  # an InputFile: bytes to upload
         return None
     return dict(_without_defaults(dumped))
+
+
+def _mark_fixed_values(model: BaseModel) -> None:
+    """Count as set each unset field of ``model`` and of the models it holds whose value
+    is a fixed one (not None, not the bot's default)."""
+    for name in _fixed_fields(type(model)):
+        if name not in model.model_fields_set and getattr(model, name) is not None:
+            model.model_fields_set.add(name)
+    for name in model.model_fields_set:
+        _mark_within(getattr(model, name, None))
+
+
+def _mark_within(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        _mark_fixed_values(value)
+    elif isinstance(value, list):
+        for item in value:
+            _mark_within(item)
+
+
+@cache
+def _fixed_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` with a default that is a value: a ``Literal`` type tag, a
+    ``remove_keyboard=True``."""
+    return tuple(
+        name
+        for name, info in cls.model_fields.items()
+        if info.default is not None
+        and info.default is not PydanticUndefined
+        and not isinstance(info.default, Default)
+    )
 
 
 def build_method(api_method: str, params: dict[str, Any]) -> TelegramMethod[Any]:
