@@ -3,6 +3,8 @@ rebuilt call must be the one the handler made."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from aiogram.methods import SendMediaGroup, SendMessage
 from aiogram.types import (
     ForceReply,
@@ -15,8 +17,10 @@ from aiogram.types import (
 
 from bot.app.runtime.replies import as_json, build_method
 
+M = TypeVar("M", SendMessage, SendMediaGroup)
 
-def _round_trip(method: SendMessage | SendMediaGroup) -> SendMessage | SendMediaGroup:
+
+def _round_trip(method: M) -> M:
     stored = as_json(method)
     assert stored is not None
     rebuilt = build_method(method.__api_method__, stored)
