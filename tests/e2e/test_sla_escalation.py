@@ -172,6 +172,11 @@ async def test_unanswered_complaint_climbs_the_response_ladder_until_staff_respo
         assert (escalated.text or "").endswith("\n\n👀 当前：已接单 · 处理人：王芳")
         assert "首次响应已超时" in (escalated.text or "")  # what was late stays above
         assert escalated.button_texts() == ["转派", "详情"]
+    # So does the warning sent before, to the group: nobody held the ticket then.
+    warned = next(m for m in telegram.messages_in(PROJECT) if (m.text or "").startswith("⏰"))
+    await eventually(lambda: "当前：" in (warned.text or ""))
+    assert (warned.text or "").endswith("处理人：未分配。\n\n👀 当前：已接单 · 处理人：王芳")
+    assert warned.button_texts() == ["转派", "详情"]
     await sweep_at(app, clock, 48)  # HQ would have been told now; the resolution deadline is due
     await delivered(app)
     assert sla_texts(telegram, HQ) == []
@@ -220,8 +225,11 @@ async def test_a_digest_follows_its_tickets_taken_moved_and_resolved(
     app: Application, telegram: FakeTelegramServer, clock: ManualClock
 ) -> None:
     tickets = await file_complaints(app, 5)  # digest_threshold: five at once make a digest
+    await sweep_at(app, clock, 18)  # the project is warned, in a digest too
     await sweep_at(app, clock, 32)  # the project and the region have each had a digest
     await delivered(app)
+    (warned,) = [m for m in telegram.messages_in(PROJECT) if (m.text or "").startswith("⏰")]
+    assert (warned.text or "").startswith("⏰ 5 张工单即将到期：")
     (project,) = [m for m in telegram.messages_in(PROJECT) if (m.text or "").startswith("🔺")]
     (region,) = [m for m in telegram.messages_in(REGION) if (m.text or "").startswith("🔺")]
     assert (region.text or "").startswith("🔺 5 张超时工单需要处理：")
@@ -265,6 +273,8 @@ async def test_a_digest_follows_its_tickets_taken_moved_and_resolved(
     assert (region.text or "").count("当前：") == 1  # the block replaced, never added to
     assert "超时" in (region.text or "").split("当前：")[0]  # what was late stays above
     assert region.button_texts() == numbers  # Details of each, as sent
+    # The warnings' digest follows its tickets the same way.
+    assert (warned.text or "").endswith((project.text or "").split("\n\n")[-1]), warned.text
     mark = telegram.mark()
     manager = telegram.user(id=5010, first_name="刘洋", language_code="zh-hans")
     telegram.press(manager, region, text=numbers[0])

@@ -4,8 +4,10 @@ reminders, and an escalation forwarded up when a group refused it.
 Times are shown in the reader's timezone: the project's for its group and its
 staff, the organisation's for regional and HQ groups. Escalations carry the ref
 ``esc:<unit>`` (a digest) or ``esct:<ticket>:<unit>`` (one ticket's) so that one a group
-refuses (403) can be forwarded one level up, and followed once sent
-(:mod:`escalations_followed`). In a forum group where a ticket has its own topic, a
+refuses (403) can be forwarded one level up; they and the warnings and reminders sent to
+a group (``near:<unit>``, ``neart:<ticket>:<unit>``) are followed once sent
+(:mod:`escalations_followed`). Those sent to the ticket's holder in private are not: the
+holder knows what they did. In a forum group where a ticket has its own topic, a
 message about that one ticket goes to the topic (a digest of several, to the group).
 """
 
@@ -45,9 +47,38 @@ from bot.services.sla.notices import Deadline, DeadlinesMissed, DeadlinesNear
 from storage.models import OrgLevel, OrgUnit, OutboxMessage, Person, Ticket
 
 M = TypeVar("M", Ticket, Person, OrgUnit)
-ESCALATION_REF_PREFIX = "esc:"
-TICKET_ESCALATION_REF_PREFIX = "esct:"
 DIGEST_BUTTONS = 8
+
+
+@dataclass(frozen=True)
+class RefFamily:
+    """The refs of one kind of deadline message sent to a unit's group: a digest's names
+    the unit; one ticket's, the ticket first (found by its prefix)."""
+
+    digest_prefix: str
+    ticket_prefix: str
+
+    def ref(self, unit_id: int, ticket_id: int | None = None) -> str:
+        if ticket_id is None:
+            return f"{self.digest_prefix}{unit_id}"
+        return f"{self.ticket_prefix}{ticket_id}:{unit_id}"
+
+    def parse(self, ref: str | None) -> tuple[int, int | None] | None:
+        """The unit (and ticket) of one of this family's refs; None for any other."""
+        try:
+            if ref and ref.startswith(self.ticket_prefix):
+                ticket_id, unit_id = ref.removeprefix(self.ticket_prefix).split(":")
+                return int(unit_id), int(ticket_id)
+            if ref and ref.startswith(self.digest_prefix):
+                return int(ref.removeprefix(self.digest_prefix)), None
+        except ValueError:
+            return None
+        return None
+
+
+ESCALATED = RefFamily("esc:", "esct:")
+NEAR = RefFamily("near:", "neart:")  # warnings and reminders
+FOLLOWED = (ESCALATED, NEAR)
 
 LADDER_NAMES = {
     "response": N_("First response"),
@@ -84,26 +115,6 @@ BUTTONS = (
     (CardAction.REASSIGN, N_("Reassign")),
     (CardAction.DETAILS, N_("Details")),
 )
-
-
-def escalation_ref(unit_id: int, ticket_id: int | None = None) -> str:
-    """A digest's ref names the unit; one ticket's, the ticket first (found by its prefix)."""
-    if ticket_id is None:
-        return f"{ESCALATION_REF_PREFIX}{unit_id}"
-    return f"{TICKET_ESCALATION_REF_PREFIX}{ticket_id}:{unit_id}"
-
-
-def _escalated_to(ref: str | None) -> tuple[int, int | None] | None:
-    """The unit (and ticket) of an escalation's ref; None for any other message."""
-    try:
-        if ref and ref.startswith(TICKET_ESCALATION_REF_PREFIX):
-            ticket_id, unit_id = ref.removeprefix(TICKET_ESCALATION_REF_PREFIX).split(":")
-            return int(unit_id), int(ticket_id)
-        if ref and ref.startswith(ESCALATION_REF_PREFIX):
-            return int(ref.removeprefix(ESCALATION_REF_PREFIX)), None
-    except ValueError:
-        return None
-    return None
 
 
 def _zone(org: Organisation, project_key: str | None) -> ZoneInfo:
@@ -290,19 +301,20 @@ async def _send(
 
 
 def _with_ref(chat: _Chat, ticket: Ticket) -> _Chat:
-    """``chat`` with the ref of one ticket's escalation (the unit kept from its own)."""
-    escalated = _escalated_to(chat.ref)
-    if escalated is None:
-        return chat
-    ref = escalation_ref(escalated[0], ticket.id)
-    return _Chat(chat.chat_id, chat.locale, chat.zone, chat.thread_id, ref)
+    """``chat`` with the ref of one ticket's message (the family and unit kept from its own)."""
+    for family in FOLLOWED:
+        found = family.parse(chat.ref)
+        if found is not None:
+            ref = family.ref(found[0], ticket.id)
+            return _Chat(chat.chat_id, chat.locale, chat.zone, chat.thread_id, ref)
+    return chat
 
 
 @renders(DeadlinesMissed)
 async def deadlines_missed(session: AsyncSession, ctx: Context, notice: DeadlinesMissed) -> None:
     unit = await session.get(OrgUnit, notice.unit_id)
     assert unit is not None
-    chat = _group_chat(ctx, unit, escalation_ref(unit.id))
+    chat = _group_chat(ctx, unit, ESCALATED.ref(unit.id))
 
     def text(line: _Line, in_digest: bool) -> str:
         return _missed_text(ctx, chat, line, DIGEST_LINE if in_digest else ESCALATION)
@@ -327,7 +339,7 @@ async def deadlines_near(session: AsyncSession, ctx: Context, notice: DeadlinesN
         assert notice.unit_id is not None
         unit = await session.get(OrgUnit, notice.unit_id)
         assert unit is not None
-        chat = _group_chat(ctx, unit, None)
+        chat = _group_chat(ctx, unit, NEAR.ref(unit.id))
 
     def text(line: _Line, in_digest: bool) -> str:
         return _near_text(ctx, chat, line, in_digest=in_digest)
@@ -343,7 +355,7 @@ async def forward_refused_escalation(
 
     Returns the chat it was forwarded to, or None (not an escalation, or no one above).
     """
-    escalated = _escalated_to(message.ref)
+    escalated = ESCALATED.parse(message.ref)
     if escalated is None:
         return None
     unit_id, ticket_id = escalated
@@ -365,6 +377,6 @@ async def forward_refused_escalation(
         method="sendMessage",
         payload=forwarded,
         now=now,
-        ref=escalation_ref(above.id, ticket_id),
+        ref=ESCALATED.ref(above.id, ticket_id),
     )
     return group.chat_id

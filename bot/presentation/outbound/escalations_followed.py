@@ -1,11 +1,12 @@
-"""Escalations follow their tickets once sent.
+"""Escalations, warnings and reminders in staff groups follow their tickets once sent.
 
-One ticket's escalation (ref ``esct:<ticket>:<unit>``) is edited, when the ticket
-changes, to end with where it stands now, offering only what still applies (no Take
-once someone holds it); in a group the ticket has left (moved to a project outside
-that group's chain) it ends with where it went, its buttons gone. A digest of several
-(ref ``esc:<unit>``) that listed the ticket ends with where each of its tickets stands
-now. The words they were sent with stay above: what was late, and by how much.
+One ticket's message (ref ``esct:<ticket>:<unit>``, ``neart:<ticket>:<unit>``) is
+edited, when the ticket changes, to end with where it stands now, offering only what
+still applies (no Take once someone holds it); in a group the ticket has left (moved to
+a project outside that group's chain) it ends with where it went, its buttons gone. A
+digest of several (ref ``esc:<unit>``, ``near:<unit>``) that listed the ticket ends with
+where each of its tickets stands now. The words they were sent with stay above: what
+was late or due, and when.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ DIGEST_NOW = N_("Now:")
 DIGEST_NOW_LINE = N_("{icon} <b>{number}</b> · {status} · held by {holder}")
 DIGEST_MOVED_LINE = N_("➡️ <b>{number}</b> · moved to {project}")
 _DIGEST_NUMBER = re.compile(r"^• <b>([^<]+)</b>", re.MULTILINE)  # a line of DIGEST_LINE
-_DIGEST_HEAD = re.compile(r"^🔺", re.MULTILINE)  # DIGEST_HEADER (after a forwarding note)
+# DIGEST_HEADER, WARNING_DIGEST_HEADER (after a forwarding note)
+_DIGEST_HEAD = re.compile(r"^(?:🔺|⏰)", re.MULTILINE)
 
 
 def _held_by(locale: str, holder: Person | None) -> str:
@@ -61,8 +63,8 @@ async def follow_ticket(
     *,
     moved_from: int | None = None,
 ) -> None:
-    """Each escalation sent about ``ticket`` (one message in a group of its project's
-    chain) is edited to end with where the ticket stands now, its buttons those that
+    """Each escalation, warning or reminder sent about ``ticket`` (one message in a group
+    of its project's chain) is edited to end with where the ticket stands now, its buttons those that
     still apply; the words it was sent with stay above (what was late, by how much).
     ``moved_from``: the project it has just left, whose groups (those not in the new
     chain) read where it went, their buttons gone: it is no longer theirs to act on.
@@ -70,8 +72,8 @@ async def follow_ticket(
     chain = {unit.id: unit for unit in await unit_chain(session, ticket.project_id)}
     left = [] if moved_from is None else await unit_chain(session, moved_from)
     groups = [*chain.values(), *(unit for unit in left if unit.id not in chain)]
-    singles = {escalations.escalation_ref(unit.id, ticket.id): unit for unit in groups}
-    digests = {escalations.escalation_ref(unit.id): unit for unit in groups}
+    singles = {f.ref(unit.id, ticket.id): unit for f in escalations.FOLLOWED for unit in groups}
+    digests = {f.ref(unit.id): unit for f in escalations.FOLLOWED for unit in groups}
     sent = await session.execute(
         select(
             OutboxMessage.chat_id,
