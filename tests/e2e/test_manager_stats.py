@@ -78,7 +78,7 @@ async def test_project_manager_gets_their_project_in_english_text_only(
     assert "Opened 6 · resolved 3 · open now 3 · overdue now 1" in text
     assert "Response on time: 50% (2 of 4)" in text
     assert "<b>Projects</b>" not in text  # one project: no project table
-    assert "王芳: handled 3" in text
+    assert "王芳: resolved 3 (33% on time) · first response 1 h · CSAT 67%" in text
     # Updates of one chat are handled in order: once the next answer is there, the
     # first command has finished, without a chart.
     await say(telegram, manager, "/stats today text")

@@ -421,9 +421,9 @@ def build_xlsx(report: StatsReport, tickets: TicketRows, org: Organisation, loca
             locale,
             (
                 N_("Name"),
-                N_("Handled"),
+                N_("Resolved"),
                 N_("First response median (hours)"),
-                N_("On time (%)"),
+                N_("Resolved on time (%)"),
                 N_("CSAT (%)"),
                 N_("Ratings"),
             ),

@@ -372,7 +372,9 @@ def _project_line(locale: str, row: ProjectRow) -> str:
 def _staff_line(locale: str, row: StaffRow) -> str:
     return translate(
         locale,
-        N_("handled {handled} · first response {first_response} · on time {on_time} · CSAT {csat}"),
+        N_(
+            "resolved {handled} ({on_time} on time) · first response {first_response} · CSAT {csat}"
+        ),
         handled=row.handled,
         first_response=duration(locale, row.first_response.median),
         on_time=pct(row.on_time.rate),
