@@ -11,11 +11,16 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.presentation.buttons.residents import ConsentChoice
+from bot.presentation.buttons.residents import ConsentChoice, ResidentSignUp
+from bot.presentation.commands import audience_of
+from bot.presentation.help import private_help
 from bot.presentation.residents import registration as texts
 from bot.presentation.residents.keyboards import Reply, main_menu, share_phone_keyboard
+from bot.presentation.texts import unit_label
 from bot.services import unit_codes
 from bot.services.context import Context
+from bot.services.intake.emergency import hotline_for_resident
+from bot.services.people import Actor, person_by_telegram_id
 from bot.services.registration import (
     RegistrationStep,
     record_consent,
@@ -25,7 +30,7 @@ from bot.services.registration import (
     step_of,
 )
 from handlers.resident import binding
-from handlers.resident.common import clear_buttons
+from handlers.resident.common import answered_with_button, clear_buttons
 from handlers.resident.states import Registration
 
 
@@ -62,6 +67,7 @@ async def start(
     ctx: Context,
     clock: Clock,
     i18n: I18n,
+    actor: Actor,
 ) -> None:
     assert message.from_user is not None
     code = command.args if command.args and unit_codes.looks_like_code(command.args) else None
@@ -74,13 +80,57 @@ async def start(
             return
         await message.answer(texts.welcome_back(), reply_markup=main_menu())
         return
+    if actor.is_staff and code is None:
+        # Staff work with the bot as they are: registering is for their own home, if ever.
+        await state.clear()
+        await _say(message, await _staff_welcome(actor, session, ctx, i18n.current_locale))
+        return
     data = await state.get_data()
-    await state.set_data({"pending_code": code or data.get("pending_code")})
+    await _begin(message, state, ctx, i18n, step, code or data.get("pending_code"))
+
+
+async def _begin(
+    message: Message,
+    state: FSMContext,
+    ctx: Context,
+    i18n: I18n,
+    step: RegistrationStep,
+    pending_code: str | None,
+) -> None:
+    """Registration from its first missing step: consent, name or phone number."""
+    await state.set_data({"pending_code": pending_code})
     if step is RegistrationStep.CONSENT:
         await state.set_state(Registration.consent)
         await _say(message, texts.consent_question(ctx.org, i18n.current_locale))
     else:
-        await _ask_next(message, state, step, message.from_user.full_name)
+        assert message.chat is not None
+        await _ask_next(message, state, step, message.chat.full_name)
+
+
+async def _staff_welcome(actor: Actor, session: AsyncSession, ctx: Context, locale: str) -> Reply:
+    person = await person_by_telegram_id(session, actor.telegram_id)
+    name = (person.full_name if person else None) or "—"
+    places = [unit_label(ctx.org, locale, g.org_unit_key, g.org_unit_key) for g in actor.roles]
+    audience = audience_of(actor.is_staff, actor.is_manager, actor.is_admin)
+    hotline = await hotline_for_resident(session, ctx.org, actor.person_id)
+    return texts.staff_welcome(
+        locale, name, list(dict.fromkeys(places)), private_help(audience, hotline)
+    )
+
+
+async def sign_up_as_resident(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, ctx: Context, i18n: I18n
+) -> None:
+    """A staff member's "Register as a resident": registration from its first step."""
+    message = await answered_with_button(callback)
+    step = await registration_step(
+        session, callback.from_user.id, ctx.org.residents.privacy_notice_version
+    )
+    if step is RegistrationStep.DONE:
+        await state.clear()
+        await message.answer(texts.welcome_back(), reply_markup=main_menu())
+        return
+    await _begin(message, state, ctx, i18n, step, None)
 
 
 async def consent_given(
@@ -164,6 +214,7 @@ async def name_expected(message: Message) -> None:
 def build_router() -> Router:
     router = Router(name="resident.registration")
     router.message.register(start, CommandStart())
+    router.callback_query.register(sign_up_as_resident, ResidentSignUp.filter())
     router.callback_query.register(
         consent_given, StateFilter(Registration.consent), ConsentChoice.filter()
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.app.application import Application
 from fake_telegram import FakeTelegramServer
 from tests.e2e.chat import ResidentChat, StaffChat
-from tests.e2e.residents import say
+from tests.e2e.residents import buttons, say
 from tests.e2e.staff_helpers import ADMIN, AGENT, MANAGER, SUNSHINE_GROUP
 
 
@@ -119,3 +119,35 @@ async def test_accepting_an_invitation_sends_the_new_roles_menu_to_that_chat(
     )
     commands = [c["command"] for c in call.params["commands"]]
     assert "queue" in commands and "stats" not in commands  # a new agent: the agent's menu
+
+
+async def test_staff_start_without_registering_and_may_register_as_residents_too(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    """A staff member opening the private chat (to get Details, say) is not asked to
+    register as a resident: they are greeted as staff, with their commands; registering
+    is for their own home, if they live in one of the properties."""
+    agent = telegram.user(id=AGENT, first_name="王芳", language_code="zh-hans")
+    welcome = await say(telegram, agent, "/start")
+    text = welcome.params["text"]
+    assert text.startswith("👋 您好，王芳！您是阳光花园的工作人员，工作中使用我无需登记为住户。")
+    assert "/queue" in text and "隐私声明" not in text
+    assert buttons(welcome) == ["🏠 登记为住户"]
+
+    mark = telegram.mark()
+    telegram.press(agent, telegram.messages_in(AGENT)[-1], text="🏠 登记为住户")
+    consent = await telegram.wait_for("sendMessage", chat_id=AGENT, since=mark)
+    assert "隐私声明" in consent.params["text"]
+    assert buttons(consent) == ["✅ 我同意", "不用了，谢谢"]
+    chosen = telegram.messages_in(AGENT)[-2]  # the welcome: its answer under it
+    assert (chosen.text or "").endswith("\n» 🏠 登记为住户") and chosen.buttons() == []
+
+    mark = telegram.mark()
+    telegram.press(agent, telegram.messages_in(AGENT)[-1], text="✅ 我同意")
+    phone = await telegram.wait_for("sendMessage", chat_id=AGENT, since=mark)
+    assert "分享您的电话号码" in phone.params["text"]  # their name is known already
+
+    english = telegram.user(id=MANAGER, first_name="Li", language_code="en")
+    welcome = await say(telegram, english, "/start")
+    assert welcome.params["text"].startswith("👋 Hello, 李强! You work for 阳光花园: you can use me for that")
+    assert "/stats" in welcome.params["text"]

@@ -3,6 +3,7 @@
 Packed forms (unchanged, buttons already sent keep working)::
 
     rc:<agree>                     the privacy notice: agree (1) or not (0)
+    rs                             a staff member registers as a resident too
     rf:<flow>:<step>:<value>       a step of one filing conversation
     ro:<flow>:<kind>               "shall I file this?" for a free-text message
     rw:<flow>:<ticket>             which open ticket a message is about (0: a new one)
@@ -24,6 +25,11 @@ from aiogram.filters.callback_data import CallbackData
 
 class ConsentChoice(CallbackData, prefix="rc"):
     agree: bool
+
+
+class ResidentSignUp(CallbackData, prefix="rs"):
+    """Offered to staff at /start: they work with the bot without registering, and may
+    register as residents of their own home too."""
 
 
 class FilingAction(enum.StrEnum):

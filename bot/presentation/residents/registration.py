@@ -9,8 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.config.orgfile import Organisation
-from bot.i18n import N_
-from bot.presentation.buttons.residents import ConsentChoice
+from bot.i18n import N_, listed
+from bot.presentation.buttons.residents import ConsentChoice, ResidentSignUp
 from bot.presentation.residents.keyboards import (
     Reply,
     inline,
@@ -73,6 +73,20 @@ def consent_question(org: Organisation, locale: str) -> Reply:
         ]
     )
     return Reply(f"{greeting()}\n\n{privacy_notice(org, locale)}", buttons)
+
+
+def staff_welcome(locale: str, name: str, places: list[str], help_text: str) -> Reply:
+    """/start from staff who have not registered as residents: they need not, to work."""
+    hello = _(
+        "👋 Hello, {name}! You work for {places}: you can use me for that without "
+        "registering as a resident."
+    ).format(name=html.escape(name), places=html.escape(listed(locale, places)))
+    home = _(
+        "If you also live in one of our properties and want to report something about your "
+        "own home, register as a resident too."
+    )
+    buttons = inline([[(_("🏠 Register as a resident"), ResidentSignUp().pack())]])
+    return Reply(f"{hello}\n\n{help_text}\n\n{home}", buttons)
 
 
 def welcome_back() -> str:
