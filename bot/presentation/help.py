@@ -13,34 +13,45 @@ def _line(name: str, description: str) -> str:
     return f"/{name} – {_(description)}"
 
 
-def private_help(audience: Audience, hotline: str | None) -> str:
-    """What the asker can do in this private chat (their role's commands)."""
-    lines = [_("What I can do:")]
+def private_help(audience: Audience, hotline: str | None, *, staff_first: bool = False) -> str:
+    """What the asker can do in this private chat (their role's commands). ``staff_first``:
+    for staff not registered as residents (a greeting above says so), whose resident
+    commands come last, as what they can do for their own home once registered."""
+    residents = [_line(c.name, c.description) for c in private_commands(Audience.RESIDENT)]
     if audience is Audience.RESIDENT:
-        lines.append(
+        residents.insert(
+            0,
             _(
                 "Use the menu buttons to report a repair, make a complaint or a suggestion, "
                 "ask a question, or follow your tickets. You can also simply write what the "
                 "problem is, with a photo."
-            )
+            ),
         )
-    lines += [_line(c.name, c.description) for c in private_commands(Audience.RESIDENT)]
     staff = [c for c in private_commands(audience) if c.audience > Audience.RESIDENT]
+    work = []
     if staff:
-        lines += ["", _("<b>For staff</b> (here or in your staff group):")]
-        lines += [_line(c.name, c.description) for c in staff if c.group]
-    managers = [c for c in staff if not c.group]
-    if managers:
-        lines += ["", _("<b>For managers</b> (in this private chat only):")]
-        lines += [_line(c.name, c.description) for c in managers]
-    if audience >= Audience.MANAGER:
-        lines.append(_("/bindgroup – in a group: make it the staff group of a unit"))
+        work.append(
+            [_("<b>For staff</b> (here or in your staff group):")]
+            + [_line(c.name, c.description) for c in staff if c.group]
+        )
+    private_only = [c for c in staff if not c.group]  # /notice, for agents too
+    if private_only:
+        work.append(
+            [_("<b>In this private chat only</b>:")]
+            + [_line(c.name, c.description) for c in private_only]
+        )
+    if audience >= Audience.MANAGER:  # a line of its own: it is sent in a group
+        work.append([_("/bindgroup – in a group: make it the staff group of a unit")])
+    if staff_first:
+        home = [_("<b>For your own home</b> (once registered as a resident):"), *residents]
+        blocks = [*work, home]
+    else:
+        blocks = [[_("What I can do:"), *residents], *work]
     if hotline:
-        lines += [
-            "",
-            _("☎️ Emergency hotline (24 hours): {number}").format(number=html.escape(hotline)),
-        ]
-    return "\n".join(lines)
+        blocks.append(
+            [_("☎️ Emergency hotline (24 hours): {number}").format(number=html.escape(hotline))]
+        )
+    return "\n\n".join("\n".join(block) for block in blocks)
 
 
 def group_help() -> str:

@@ -114,7 +114,7 @@ async def _staff_welcome(actor: Actor, session: AsyncSession, ctx: Context, loca
     audience = audience_of(actor.is_staff, actor.is_manager, actor.is_admin)
     hotline = await hotline_for_resident(session, ctx.org, actor.person_id)
     return texts.staff_welcome(
-        locale, name, list(dict.fromkeys(places)), private_help(audience, hotline)
+        locale, name, list(dict.fromkeys(places)), private_help(audience, hotline, staff_first=True)
     )
 
 

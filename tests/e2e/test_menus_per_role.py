@@ -132,6 +132,12 @@ async def test_staff_start_without_registering_and_may_register_as_residents_too
     text = welcome.params["text"]
     assert text.startswith("👋 您好，王芳！您是阳光花园的工作人员，工作中使用我无需登记为住户。")
     assert "/queue" in text and "隐私声明" not in text
+    # Their own commands first; a resident's last, for their own home.
+    assert (
+        text.index("/queue")
+        < text.index("住户功能</b>（登记为住户后可用）：")
+        < text.index("/tickets")
+    )
     assert buttons(welcome) == ["🏠 登记为住户"]
 
     mark = telegram.mark()
@@ -149,5 +155,7 @@ async def test_staff_start_without_registering_and_may_register_as_residents_too
 
     english = telegram.user(id=MANAGER, first_name="Li", language_code="en")
     welcome = await say(telegram, english, "/start")
-    assert welcome.params["text"].startswith("👋 Hello, 李强! You work for 阳光花园: you can use me for that")
+    assert welcome.params["text"].startswith(
+        "👋 Hello, 李强! You work for 阳光花园: you can use me for that"
+    )
     assert "/stats" in welcome.params["text"]
