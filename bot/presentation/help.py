@@ -33,6 +33,7 @@ def private_help(audience: Audience, hotline: str | None, *, staff_first: bool =
         work.append(
             [_("<b>For staff</b> (here or in your staff group):")]
             + [_line(c.name, c.description) for c in staff if c.group]
+            + [_("Here, a ticket number alone (SG-000123) opens it too.")]
         )
     private_only = [c for c in staff if not c.group]  # /notice, for agents too
     if private_only:

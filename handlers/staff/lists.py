@@ -1,4 +1,4 @@
-"""/queue, /mine and /ticket NUMBER: finding the work.
+"""/queue, /mine and /ticket NUMBER (or the number alone, in private): finding the work.
 
 In a private chat they answer staff only (anyone else's command goes on to the
 resident handlers); in a staff group they are refused for anyone without a
@@ -11,7 +11,7 @@ import contextlib
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -19,6 +19,7 @@ from bot.presentation.buttons.tickets import QueuePage, QueueScope
 from bot.presentation.staff.card import render_card
 from bot.presentation.staff.queue import queue_keyboard, render_queue
 from bot.services.tickets import queries
+from bot.services.tickets.numbering import typed_number
 from handlers.audiences import any_chat, private_chat, staff_groups
 from handlers.desk import Desk, at_desk
 from handlers.staff.common import editable, is_staff
@@ -59,10 +60,22 @@ async def open_ticket(message: Message, command: CommandObject, desk: Desk) -> N
     if not command.args:
         await message.reply(_("Which ticket? For example: /ticket SG-000123"))
         return
+    await _open(message, desk, command.args)
+
+
+async def open_typed_number(message: Message, desk: Desk) -> None:
+    """A ticket number alone, written in the private chat ("sg-123"): its card, as
+    /ticket would show it."""
+    await _open(message, desk, message.text or "")
+
+
+def _is_number(message: Message) -> bool:
+    return message.text is not None and typed_number(message.text) is not None
+
+
+async def _open(message: Message, desk: Desk, number: str) -> None:
     place = await desk.place(message.chat)
-    _staff, ticket = await queries.staff_ticket(
-        desk.session, desk.actor, place, number=command.args
-    )
+    _staff, ticket = await queries.staff_ticket(desk.session, desk.actor, place, number=number)
     locale = desk.reading_locale(message.chat)
     text, markup = await render_card(desk.session, desk.ctx.org, ticket, locale)
     await message.answer(text, reply_markup=markup)
@@ -85,6 +98,10 @@ def build_router() -> Router:
     for name, handler, audit in COMMANDS:
         for audience in (in_groups, in_private):
             audience.message.register(handler, Command(name), flags={"audit": audit})
+    # Not while a conversation is under way: the number may be part of what it asks.
+    in_private.message.register(
+        open_typed_number, StateFilter(None), _is_number, flags={"audit": "ticket.open"}
+    )
     router.callback_query.register(turn_page, QueuePage.filter(), flags={"audit": "ticket.queue"})
     router.include_routers(in_groups, in_private)
     return router

@@ -17,6 +17,7 @@ from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e.chat import StaffChat
 from tests.e2e.conftest import say
+from tests.e2e.residents import buttons
 from tests.e2e.test_update_failures import failing_commits, inbox_row, retry_after_backoff
 from tests.integration.ticket_fixtures import add_resident
 
@@ -476,3 +477,21 @@ def _tasks_named(name: str) -> list[asyncio.Task[object]]:
 
 async def _personal_data_views(app: Application):
     return [e for e in await desk.audit_entries(app) if e.action == "personal_data.view"]
+
+
+async def test_a_ticket_number_alone_in_private_opens_its_card_for_staff(
+    app: Application, telegram: FakeTelegramServer
+) -> None:
+    """Staff write a number as they read it to each other ("sg-1"): its card, as /ticket
+    shows it; someone else's number, from another project, is refused the same way."""
+    ticket = await desk.file_ticket(app, telegram, description="水管漏水，厨房")
+    agent = desk.staff_user(telegram, desk.AGENT)
+    opened = await say(telegram, agent, "sg-1")
+    assert opened.params["text"].startswith(f"🆕 <b>{ticket.number}</b>")
+    assert "水管漏水，厨房" in opened.params["text"]
+    assert "接单" in buttons(opened)
+
+    await desk.add_staff(app, 5201, "孙丽", StaffRole.AGENT, "plaza")
+    outsider = telegram.user(id=5201, first_name="孙丽", language_code="zh-hans")
+    refused = await say(telegram, outsider, ticket.number)
+    assert refused.params["text"] == "只有该工单所属项目的工作人员才能执行此操作。"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +12,19 @@ from storage.models import OrgUnit
 
 def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}-{seq:06d}"
+
+
+# As people type a number: any case, the zeros left out, a space for the dash ("sg 123").
+_TYPED = re.compile(r"\s*([A-Za-z]{1,6})\s*[-\s]\s*(\d{1,12})\s*")
+
+
+def typed_number(text: str) -> str | None:
+    """The ticket number ``text`` is, as stored ("sg-123" → "SG-000123"); None if it is
+    anything else."""
+    found = _TYPED.fullmatch(text)
+    if found is None:
+        return None
+    return format_number(found.group(1).upper(), int(found.group(2)))
 
 
 # One statement takes the number and moves the counter on. The increment is the

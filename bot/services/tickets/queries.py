@@ -23,6 +23,7 @@ from bot.services.errors import Refused
 from bot.services.people import Actor
 from bot.services.resident_units import PROJECT_TAKES_TICKETS
 from bot.services.surveys.answers import Feedback, ticket_feedback
+from bot.services.tickets.numbering import typed_number
 from bot.services.tickets.refusals import NotOpen, StaleAction, TicketNotFound
 from bot.services.tickets.transitions import OPEN_STATUSES, TicketAction, is_open, next_status
 from storage.models import (
@@ -41,7 +42,9 @@ PAGE_SIZE = 8
 
 
 async def find_by_number(session: AsyncSession, number: str) -> Ticket | None:
-    return await session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+    """The ticket with this number, as staff type it ("sg-123" is SG-000123)."""
+    wanted = typed_number(number) or number.strip().upper()
+    return await session.scalar(select(Ticket).where(Ticket.number == wanted))
 
 
 async def history(
