@@ -318,6 +318,8 @@ async def test_warning_goes_to_the_assignee_privately(
     (warning,) = sla_texts(telegram, agent.id)
     assert "SG-000001" in warning and "12 小时" in warning
     assert "2026-11-04 09:00" in warning  # the deadline, in the project's timezone
+    sent = next(m for m in telegram.messages_in(agent.id) if (m.text or "").startswith("⏰"))
+    assert sent.button_texts() == ["转派", "详情"]  # no Take: it is theirs already
     await sweep_at(app, clock, 37)
     await delivered(app)
     assert len(sla_texts(telegram, agent.id)) == 1  # once

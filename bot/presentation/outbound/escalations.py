@@ -232,13 +232,13 @@ def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool) -> st
     )
 
 
-def ticket_buttons(locale: str, ticket: Ticket, *, following: bool = False) -> dict[str, Any]:
-    """Take, Reassign, Details; once the ticket has moved on (``following``), only those
-    its status still allows."""
+def ticket_buttons(locale: str, ticket: Ticket) -> dict[str, Any]:
+    """Take, Reassign, Details: those the ticket's status allows (no Take once someone
+    holds it: a resolution deadline missed, a warning to its holder)."""
     row = [
         ticket_button(StaffTicketAction, action, ticket, translate(locale, label))
         for action, label in BUTTONS
-        if not following or shows(action, ticket)
+        if shows(action, ticket)
     ]
     return as_payload(InlineKeyboardMarkup(inline_keyboard=[row]))
 

@@ -64,8 +64,9 @@ async def follow_ticket(
     moved_from: int | None = None,
 ) -> None:
     """Each escalation, warning or reminder sent about ``ticket`` (one message in a group
-    of its project's chain) is edited to end with where the ticket stands now, its buttons those that
-    still apply; the words it was sent with stay above (what was late, by how much).
+    of its project's chain) is edited to end with where the ticket stands now, its
+    buttons those that still apply; the words it was sent with stay above (what was
+    late, by how much).
     ``moved_from``: the project it has just left, whose groups (those not in the new
     chain) read where it went, their buttons gone: it is no longer theirs to act on.
     A digest that listed it is followed too (:func:`_digest_edit`)."""
@@ -140,7 +141,7 @@ async def _single_edit(
         status=staff_status_name(locale, ticket.status),
         holder=_held_by(locale, holder),
     )
-    return line, {"reply_markup": escalations.ticket_buttons(locale, ticket, following=True)}
+    return line, {"reply_markup": escalations.ticket_buttons(locale, ticket)}
 
 
 async def _digest_edit(
