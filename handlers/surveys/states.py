@@ -1,10 +1,13 @@
-"""Conversation states of the surveys; the data holds ``survey_invitation_id``."""
+"""Conversation states of the surveys; the data holds ``survey_invitation_id`` (and
+the comment question's message id)."""
 
 from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
 
 INVITATION = "survey_invitation_id"
+# The comment question's message: its Skip goes once the comment is written.
+COMMENT_PROMPT = "survey_comment_prompt_id"
 
 
 class TicketFeedback(StatesGroup):

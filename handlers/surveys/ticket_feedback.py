@@ -32,7 +32,7 @@ from handlers.surveys.answering import (
     not_a_command,
     take_buttons_off,
 )
-from handlers.surveys.states import INVITATION, TicketFeedback
+from handlers.surveys.states import COMMENT_PROMPT, INVITATION, TicketFeedback
 
 
 def _state_for(prompt: Prompt) -> State:
@@ -53,7 +53,13 @@ async def _ask_next(
     await respondent.state.update_data({INVITATION: prompt.invitation_id})
     text, markup = views.ticket_prompt(prompt, respondent.locale)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    await respondent.bot.send_message(chat_id, text, reply_markup=markup)
+    asked = await respondent.bot.send_message(chat_id, text, reply_markup=markup)
+    await _remember_comment_prompt(respondent, prompt, asked)
+
+
+async def _remember_comment_prompt(respondent: Respondent, prompt: Prompt, asked: Message) -> None:
+    if isinstance(prompt, CommentPrompt):
+        await respondent.state.update_data({COMMENT_PROMPT: asked.message_id})
 
 
 # ------------------------------------------------------------------ "is it fixed?"
@@ -153,6 +159,7 @@ async def comment_skipped(
 
 async def comment_written(message: Message, respondent: Respondent) -> None:
     invitation_id = await respondent.open_invitation()
+    asked = (await respondent.state.get_data()).get(COMMENT_PROMPT)
     await respondent.state.clear()
     try:
         result = await post_ticket.finish(
@@ -160,6 +167,11 @@ async def comment_written(message: Message, respondent: Respondent) -> None:
         )
     except SurveyError:
         raise SkipHandler from None  # that survey is over: let the message be read as usual
+    if isinstance(asked, int):  # the question loses its Skip: the comment is given
+        with contextlib.suppress(TelegramBadRequest):  # already without, or too old
+            await respondent.bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=asked, reply_markup=None
+            )
     await message.answer(views.finished(result))
 
 
@@ -178,7 +190,10 @@ async def buttons_expected(message: Message, respondent: Respondent) -> None:
     if isinstance(prompt, CommentPrompt):
         await respondent.state.set_state(TicketFeedback.comment)
     text, markup = views.ticket_prompt(prompt, respondent.locale)
-    await message.answer(_("Please answer with the buttons.") + "\n\n" + text, reply_markup=markup)
+    asked = await message.answer(
+        _("Please answer with the buttons.") + "\n\n" + text, reply_markup=markup
+    )
+    await _remember_comment_prompt(respondent, prompt, asked)
 
 
 async def text_expected(message: Message) -> None:

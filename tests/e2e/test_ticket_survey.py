@@ -9,6 +9,7 @@ from bot.presentation.texts import local_time
 from fake_telegram import FakeTelegramServer, FakeUser
 from fake_telegram.models import ApiCall
 from storage.models import AuditEntry, Ticket, TicketKind, TicketStatus
+from tests.conftest import eventually
 from tests.e2e import staff_helpers as desk
 from tests.e2e import survey_support as surveys
 from tests.e2e.conftest import say
@@ -75,9 +76,10 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     assert labels == ["✅ Fast", "Polite staff", "Good quality work", "Done"]
 
     done = next(d for d in surveys.button_data(edited) if ":whydone:" in d)
-    await surveys.press_then(
+    comment = await surveys.press_then(
         telegram, resident_en, reasons, done, "Would you like to add a comment?"
     )
+    assert surveys.button_data(comment)  # Skip
     # The reasons question keeps what was ticked under it.
     ticked = telegram.message(resident_en.id, reasons.response["result"]["message_id"])
     assert ticked is not None and not ticked.inline_keyboard
@@ -87,6 +89,14 @@ async def test_fixed_then_rating_reason_and_comment_close_the_ticket(
     assert thanks.params["text"] == (
         "Thank you for your feedback!\nTicket SG-000001 is now closed."
     )
+    # The comment is given: its question loses its Skip.
+    comment_id = comment.response["result"]["message_id"]
+
+    def skip_gone() -> bool:
+        asked = telegram.message(resident_en.id, comment_id)
+        return asked is not None and not asked.inline_keyboard
+
+    await eventually(skip_gone)
     closed = await ticket(app, ticket_id)
     assert closed.status is TicketStatus.CLOSED and closed.closed_at is not None
     assert await surveys.answers(app, ticket_id=ticket_id) == [
