@@ -8,8 +8,11 @@ Refusals propagate to the refusal middleware.
 
 from __future__ import annotations
 
+import contextlib
+
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -28,7 +31,7 @@ from handlers.surveys.answering import (
     not_a_command,
     take_buttons_off,
 )
-from handlers.surveys.states import INVITATION, Questionnaire
+from handlers.surveys.states import INVITATION, QUESTION_PROMPT, Questionnaire
 
 
 async def _ask_or_thank(
@@ -39,9 +42,11 @@ async def _ask_or_thank(
         await respondent.bot.send_message(chat_id, views.thanks())
         return
     await respondent.state.set_state(Questionnaire.question)
-    await respondent.state.update_data({INVITATION: result.invitation_id})
     text, markup = views.question(result, respondent.locale)
-    await respondent.bot.send_message(chat_id, text, reply_markup=markup)
+    asked = await respondent.bot.send_message(chat_id, text, reply_markup=markup)
+    await respondent.state.update_data(
+        {INVITATION: result.invitation_id, QUESTION_PROMPT: asked.message_id}
+    )
 
 
 # ------------------------------------------------------------------ /survey
@@ -147,12 +152,25 @@ async def typed_answer(message: Message, respondent: Respondent) -> None:
             nudge = _("Please write your answer in words, or press Skip.")
         else:
             nudge = _("Please answer with the buttons below the question.")
-        await message.answer(nudge + "\n\n" + text, reply_markup=markup)
+        await _question_closed(respondent, message.chat.id)  # asked again below
+        asked = await message.answer(nudge + "\n\n" + text, reply_markup=markup)
+        await respondent.state.update_data({QUESTION_PROMPT: asked.message_id})
         return
     result = await campaigns.answer(
         session, ctx, actor, invitation_id, prompt.position, text=message.text
     )
+    await _question_closed(respondent, message.chat.id)  # the answer is under it
     await _ask_or_thank(respondent, message.chat.id, result)
+
+
+async def _question_closed(respondent: Respondent, chat_id: int) -> None:
+    """The open question's message loses its buttons (Skip, Pause)."""
+    question = (await respondent.state.get_data()).get(QUESTION_PROMPT)
+    if isinstance(question, int):
+        with contextlib.suppress(TelegramBadRequest):  # already without, or too old
+            await respondent.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=question, reply_markup=None
+            )
 
 
 def build_router() -> Router:

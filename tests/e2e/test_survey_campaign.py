@@ -12,6 +12,7 @@ from bot.app.application import Application
 from bot.clock import ManualClock
 from fake_telegram import FakeTelegramServer
 from storage.models import SurveyCampaign
+from tests.conftest import eventually
 from tests.e2e import survey_support as surveys
 from tests.e2e.conftest import org_file_edited, say
 
@@ -85,6 +86,10 @@ async def test_campaign_partial_answers_resume_reminder_once_and_stop(
     assert nudge.params["text"].startswith("Please write your answer in words, or press Skip.")
     thanks = await say(telegram, alice, "More benches in the garden")
     assert thanks.params["text"] == "Thank you! Your answers have been recorded."
+    # The written question, asked twice, keeps no Skip or Pause once answered.
+    for asked in (q3, nudge):
+        message_id = asked.response["result"]["message_id"]
+        await eventually(lambda m=message_id: not telegram.message(alice.id, m).inline_keyboard)
     assert await surveys.answers(
         app, person_id=(await surveys.invitation(app, campaign_key=KEY, position=3)).person_id
     ) == [
