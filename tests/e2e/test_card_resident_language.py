@@ -25,10 +25,10 @@ async def test_an_english_readers_card_says_so_in_the_chinese_group(
         app, telegram, resident_id=xiaoming.id, name=xiaoming.name, description="水管漏水"
     )
     english_card = (await card(telegram, SUNSHINE_GROUP, english.number)).text or ""
-    assert "业主：A**（英文）" in english_card
+    assert "住户：A**（英文）" in english_card
     assert "Alice" not in english_card
     chinese_card = (await card(telegram, SUNSHINE_GROUP, chinese.number)).text or ""
-    assert "业主：张** · " in chinese_card  # the group's own language: nothing to say
+    assert "住户：张** · " in chinese_card  # the group's own language: nothing to say
 
     # Once she chooses Chinese, the card she files next says nothing more.
     asked = await alice.say("/language")
@@ -38,7 +38,7 @@ async def test_an_english_readers_card_says_so_in_the_chinese_group(
         app, telegram, resident_id=alice.id, name=alice.name, description="门锁坏了"
     )
     later_card = (await card(telegram, SUNSHINE_GROUP, later.number)).text or ""
-    assert "业主：A** · " in later_card and "英文" not in later_card
+    assert "住户：A** · " in later_card and "英文" not in later_card
 
 
 async def test_an_english_group_reads_that_a_resident_reads_chinese(

@@ -58,7 +58,7 @@ async def test_after_forgetme_the_refreshed_card_shows_no_initials(
         app, telegram, resident_id=xiaoming.id, name=xiaoming.name, description="厨房水管裂了"
     )
     shown = await card(telegram, SUNSHINE_GROUP, ticket.number)
-    assert "业主：张**" in (shown.text or "")  # initials only, while the resident is here
+    assert "住户：张**" in (shown.text or "")  # initials only, while the resident is here
 
     mark = telegram.mark()
     await _forget(app, xiaoming)
@@ -72,7 +72,7 @@ async def test_after_forgetme_the_refreshed_card_shows_no_initials(
 
     refreshed = await eventually(card_once_erased)
     assert "张" not in refreshed and "小明" not in refreshed
-    assert "业主：—" in refreshed
+    assert "住户：—" in refreshed
 
 
 async def test_a_topic_still_queued_when_the_resident_leaves_is_created_without_their_unit(

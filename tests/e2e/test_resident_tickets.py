@@ -296,9 +296,9 @@ async def test_comment_with_photos_cancel_confirm_and_reopen(alice: ResidentChat
     assert cancelled.params["text"] == "Ticket SG-000002 is cancelled."
     # The project's staff hear why, beside the card that now says cancelled.
     told = await residents.bot_says(
-        alice.telegram, residents.SUNSHINE_GROUP, "已被业主取消", since=mark
+        alice.telegram, residents.SUNSHINE_GROUP, "已被住户取消", since=mark
     )
-    assert told.params["text"] == "🚫 SG-000002 已被业主取消：Found a glazier myself"
+    assert told.params["text"] == "🚫 SG-000002 已被住户取消：Found a glazier myself"
     assert (await alice.ticket(second)).status is TicketStatus.CANCELLED
     assert (await alice.ticket(second)).cancel_reason == "Found a glazier myself"
 
