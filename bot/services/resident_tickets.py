@@ -22,7 +22,7 @@ from bot.services.people import Actor
 from bot.services.resident_units import project_name, unit_label
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
-from bot.services.tickets.queries import TicketNotFound, history
+from bot.services.tickets.queries import TicketNotFound, find_by_number, history
 from bot.services.tickets.refusals import StaleAction
 from bot.services.tickets.transitions import OPEN_STATUSES, is_open, takes_comments
 from storage.models import (
@@ -166,6 +166,17 @@ async def _place(session: AsyncSession, ticket: Ticket, org: Organisation, local
     if ticket.location_text:
         parts.append(ticket.location_text)
     return " / ".join(parts)
+
+
+async def typed_ticket_view(
+    session: AsyncSession, org: Organisation, actor: Actor, number: str, locale: str = ""
+) -> TicketView | None:
+    """The resident's own ticket (or one they joined) whose number they typed ("sg-3");
+    None when there is none of theirs: whether it is someone else's is not said."""
+    ticket = await find_by_number(session, number)
+    if ticket is None or not await access.is_resident_party(session, actor, ticket):
+        return None
+    return await ticket_view(session, org, actor, ticket.id, locale)
 
 
 async def ticket_view(

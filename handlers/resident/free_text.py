@@ -25,8 +25,9 @@ from bot.presentation.buttons.residents import (
     TicketChosen,
 )
 from bot.presentation.residents import filing as texts
+from bot.presentation.residents import tickets as tickets_texts
 from bot.presentation.residents.keyboards import main_menu
-from bot.services import faq, ticket_talk, unit_codes
+from bot.services import faq, resident_tickets, ticket_talk, unit_codes
 from bot.services.context import Context
 from bot.services.errors import StaleButton
 from bot.services.intake import emergency, offers, quick, small_talk
@@ -34,6 +35,7 @@ from bot.services.intake.drafts import clean_description
 from bot.services.people import Actor
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
+from bot.services.tickets.numbering import typed_number
 from handlers.resident import binding, self_service
 from handlers.resident.common import answered_with_button, photo_of, resident_for, set_buttons
 from handlers.resident.filing import begin_filing
@@ -64,7 +66,30 @@ async def text_outside_flows(
     if unit_codes.looks_like_code(text) and _replied_to_bot(message) is None:
         await binding.redeem_code(message, session, ctx.org, clock, text)
         return
+    number = typed_number(text, ctx.org.ticket_prefixes())
+    if number is not None and _replied_to_bot(message) is None:
+        await _show_typed_ticket(message, session, ctx, actor, number)
+        return
     await route_message(message, state, session, ctx, actor, text, photos=[])
+
+
+async def _show_typed_ticket(
+    message: Message, session: AsyncSession, ctx: Context, actor: Actor, number: str
+) -> None:
+    """A ticket number alone: that ticket, as “My tickets” shows it, if it is theirs."""
+    view = await resident_tickets.typed_ticket_view(
+        session, ctx.org, actor, number, get_i18n().current_locale
+    )
+    if view is None:
+        await message.answer(
+            _("I cannot find {number} among your tickets; “My tickets” lists them all.").format(
+                number=number
+            ),
+            reply_markup=main_menu(),
+        )
+        return
+    reply = tickets_texts.detail(view, ctx.org)
+    await message.answer(reply.text, reply_markup=reply.markup)
 
 
 async def photo_outside_flows(

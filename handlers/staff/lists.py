@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.presentation.buttons.tickets import QueuePage, QueueScope
 from bot.presentation.staff.card import render_card
 from bot.presentation.staff.queue import queue_keyboard, render_queue
+from bot.services.context import Context
 from bot.services.tickets import queries
 from bot.services.tickets.numbering import typed_number
 from handlers.audiences import any_chat, private_chat, staff_groups
@@ -69,8 +70,11 @@ async def open_typed_number(message: Message, desk: Desk) -> None:
     await _open(message, desk, message.text or "")
 
 
-def _is_number(message: Message) -> bool:
-    return message.text is not None and typed_number(message.text) is not None
+def _is_number(message: Message, ctx: Context) -> bool:
+    return (
+        message.text is not None
+        and typed_number(message.text, ctx.org.ticket_prefixes()) is not None
+    )
 
 
 async def _open(message: Message, desk: Desk, number: str) -> None:

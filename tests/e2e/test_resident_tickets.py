@@ -362,6 +362,28 @@ async def test_another_residents_ticket_is_never_shown(
     assert (await alice.ticket(theirs)).status is TicketStatus.NEW
 
 
+async def test_a_ticket_number_alone_shows_that_ticket_if_it_is_ones_own(
+    alice: ResidentChat, bob: ResidentChat
+) -> None:
+    await bob.registered_in_unit()
+    await file_directly(bob, "Private matter in my flat")  # SG-000001
+    await alice.registered_in_unit()
+    await file_directly(alice, "Kitchen tap drips")  # SG-000002
+    shown = await alice.say("sg-2")  # as people type it
+    assert shown.params["text"].startswith("🆕 <b>SG-000002</b>")
+    assert "Kitchen tap drips" in shown.params["text"]
+    assert "« All my tickets" in buttons(shown)
+    # Someone else's is not shown, nor said to be someone else's.
+    other = await alice.say("SG-000001")
+    assert other.params["text"] == (
+        "I cannot find SG-000001 among your tickets; “My tickets” lists them all."
+    )
+    assert "Private matter" not in other.params["text"]
+    # Words that only look like one are words, read as any text is.
+    words = await alice.say("Room 302")
+    assert words.params["text"].startswith("Choose what you need from the menu below")
+
+
 async def test_free_text_from_a_resident_without_a_unit_is_offered_as_a_question(
     xiaoming: ResidentChat,
 ) -> None:

@@ -28,6 +28,14 @@ def test_anything_else_is_not_a_number(text: str) -> None:
     assert typed_number(text) is None
 
 
+def test_with_the_prefixes_in_use_a_space_counts_only_after_one_of_them() -> None:
+    prefixes = {"SG", "BJ"}
+    assert typed_number("sg 7", prefixes) == "SG-000007"
+    assert typed_number("Room 302", prefixes) is None
+    assert typed_number("Room-302", prefixes) == "ROOM-000302"  # a dash: a number's shape
+    assert typed_number("nh-5", prefixes) == "NH-000005"  # a project since removed, say
+
+
 def test_every_number_given_reads_back_as_itself() -> None:
     for seq in (1, 999_999, 1_000_000):
         assert typed_number(format_number("NH", seq)) == format_number("NH", seq)

@@ -1035,6 +1035,9 @@ class Organisation(_Model):
     def project(self, key: str) -> Project:
         return _by_key(self.projects, key, f'no project with key "{key}"')
 
+    def ticket_prefixes(self) -> frozenset[str]:
+        return frozenset(project.ticket_prefix for project in self.projects)
+
     def project_by_prefix(self, ticket_prefix: str) -> Project:
         for project in self.projects:
             if project.ticket_prefix == ticket_prefix:

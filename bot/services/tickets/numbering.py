@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,16 +16,20 @@ def format_number(prefix: str, seq: int) -> str:
 
 
 # As people type a number: any case, the zeros left out, a space for the dash ("sg 123").
-_TYPED = re.compile(r"\s*([A-Za-z]{1,6})\s*[-\s]\s*(\d{1,12})\s*")
+_TYPED = re.compile(r"\s*([A-Za-z]{1,6})\s*(-|\s)\s*(\d{1,12})\s*")
 
 
-def typed_number(text: str) -> str | None:
+def typed_number(text: str, prefixes: Collection[str] | None = None) -> str | None:
     """The ticket number ``text`` is, as stored ("sg-123" → "SG-000123"); None if it is
-    anything else."""
+    anything else. Given the ``prefixes`` in use, a number written with a space instead
+    of the dash counts only with one of them: "Room 302" is not a ticket."""
     found = _TYPED.fullmatch(text)
     if found is None:
         return None
-    return format_number(found.group(1).upper(), int(found.group(2)))
+    prefix, dash, digits = found.group(1).upper(), found.group(2) == "-", found.group(3)
+    if not dash and prefixes is not None and prefix not in prefixes:
+        return None
+    return format_number(prefix, int(digits))
 
 
 # One statement takes the number and moves the counter on. The increment is the
