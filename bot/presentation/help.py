@@ -27,6 +27,7 @@ def private_help(audience: Audience, hotline: str | None, *, staff_first: bool =
                 "problem is, with a photo."
             ),
         )
+        residents.insert(1, _("Send a ticket's number (SG-000123) to see where it stands."))
     staff = [c for c in private_commands(audience) if c.audience > Audience.RESIDENT]
     work = []
     if staff:
