@@ -344,6 +344,11 @@ async def test_queue_lists_open_tickets_soonest_deadline_first_and_pages(
     region = desk.staff_user(telegram, desk.REGION_MANAGER)
     everything = await said(telegram, region, "/queue")
     assert "XH-000001" in everything.text
+    # The region's queue spans two projects: each line says which.
+    lines = [line for line in everything.text.split("\n") if " · " in line and "-0000" in line]
+    assert all(line.split(" · ")[1] in ("阳光花园", "星河广场") for line in lines), lines
+    assert any(line.startswith("XH-000001 · 星河广场 · 待处理") for line in lines), lines
+    assert "阳光花园" not in listed.text  # one project's group: no need to say
 
     assert listed.text.startswith("按时限先后排列的未结工单（3）")
     mine = await said(telegram, agent, "/mine")

@@ -14,6 +14,7 @@ from bot.presentation.texts import (
     category_name,
     kind_name,
     local_time,
+    project_label,
     span,
     staff_status_name,
     with_aside,
@@ -31,8 +32,12 @@ def render_queue(page: Page, org: Organisation, locale: str, now: datetime, *, m
     lines = [with_aside(locale, f"<b>{title}</b>", str(page.total))]
     for item in page.items:
         zone = org.zone(item.project_key)
-        parts = [
-            f"<b>{item.number}</b>",
+        parts = [f"<b>{item.number}</b>"]
+        if page.projects > 1:  # a region's, HQ's or a multi-project person's queue: where
+            parts.append(
+                html.escape(project_label(org, locale, item.project_key, item.project_key))
+            )
+        parts += [
             staff_status_name(locale, item.status),
             kind_name(locale, item.kind),
             html.escape(category_name(org, locale, item.category_key)),

@@ -124,6 +124,7 @@ class QueuePage:
     page: int
     pages: int
     total: int
+    projects: int = 1  # how many projects the queue spans (more than one: each item says which)
 
 
 def _next_due() -> ColumnElement[Any]:
@@ -181,7 +182,7 @@ async def queue(
         )
         for t, due_at, name, key in rows
     ]
-    return QueuePage(items, page, pages, total)
+    return QueuePage(items, page, pages, total, projects=len(units))
 
 
 # ------------------------------------------------------------------ details
