@@ -233,6 +233,9 @@ async def test_a_digest_follows_its_tickets_taken_moved_and_resolved(
     (project,) = [m for m in telegram.messages_in(PROJECT) if (m.text or "").startswith("🔺")]
     (region,) = [m for m in telegram.messages_in(REGION) if (m.text or "").startswith("🔺")]
     assert (region.text or "").startswith("🔺 5 张超时工单需要处理：")
+    # The region's digest says each ticket's project; the project's own need not.
+    assert f"• {tickets[0].number} · 阳光花园 · 首次响应 · 超时" in (region.text or "")
+    assert "阳光花园" not in (project.text or "")
     numbers = [t.number for t in tickets]
 
     await take(app, tickets[0])

@@ -95,6 +95,10 @@ DIGEST_HEADER = NP_(
     "🔺 <b>{count} overdue tickets</b> need attention:",
 )
 DIGEST_LINE = N_("• <b>{number}</b> · {what} · overdue by {late} · level {level} · {holder}")
+# In a region's or HQ's group, whose digest may list several projects: which one.
+DIGEST_LINE_ABOVE = N_(
+    "• <b>{number}</b> · {project} · {what} · overdue by {late} · level {level} · {holder}"
+)
 WARNING = N_(
     "⏰ <b>{number}</b> · {kind} · {category}\n"
     "{what} is due in {left} (by {due}). Held by {holder}."
@@ -316,8 +320,10 @@ async def deadlines_missed(session: AsyncSession, ctx: Context, notice: Deadline
     assert unit is not None
     chat = _group_chat(ctx, unit, ESCALATED.ref(unit.id))
 
+    digest_line = DIGEST_LINE if unit.level is OrgLevel.PROJECT else DIGEST_LINE_ABOVE
+
     def text(line: _Line, in_digest: bool) -> str:
-        return _missed_text(ctx, chat, line, DIGEST_LINE if in_digest else ESCALATION)
+        return _missed_text(ctx, chat, line, digest_line if in_digest else ESCALATION)
 
     header = DIGEST_HEADER if notice.digest else None
     await _send(session, ctx, chat, await _lines(session, notice.items), header, text)

@@ -34,7 +34,7 @@ MOVED_NOW = N_("➡️ Now: moved to {project}")
 DIGEST_NOW = N_("Now:")
 DIGEST_NOW_LINE = N_("{icon} <b>{number}</b> · {status} · held by {holder}")
 DIGEST_MOVED_LINE = N_("➡️ <b>{number}</b> · moved to {project}")
-_DIGEST_NUMBER = re.compile(r"^• <b>([^<]+)</b>", re.MULTILINE)  # a line of DIGEST_LINE
+_DIGEST_NUMBER = re.compile(r"^• <b>([^<]+)</b>", re.MULTILINE)  # DIGEST_LINE, DIGEST_LINE_ABOVE
 # DIGEST_HEADER, WARNING_DIGEST_HEADER (after a forwarding note)
 _DIGEST_HEAD = re.compile(r"^(?:🔺|⏰)", re.MULTILINE)
 
