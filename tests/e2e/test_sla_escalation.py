@@ -11,7 +11,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.app.application import Application
 from bot.app.context import Context
@@ -22,7 +22,7 @@ from fake_telegram import FakeTelegramServer
 from scheduler import jobs
 from scheduler.sla_sweep import SlaSweeper
 from storage.db import create_engine, create_sessionmaker
-from storage.models import OutboxMessage, Ticket, TicketEvent, TicketKind
+from storage.models import OrgUnit, OutboxMessage, Ticket, TicketEvent, TicketKind
 from tests.conftest import eventually
 from tests.e2e.conftest import AppFactory
 from tests.integration.ticket_fixtures import actor, add_resident, project_id
@@ -283,6 +283,25 @@ async def test_a_digest_follows_its_tickets_taken_moved_and_resolved(
     telegram.press(manager, region, text=numbers[0])
     details = await telegram.wait_for("sendMessage", chat_id=5010, since=mark)
     assert numbers[0] in details.params["text"] and "已解决" in details.params["text"]
+
+
+async def test_warnings_for_a_project_without_a_group_go_up_naming_the_project(
+    app: Application, telegram: FakeTelegramServer, clock: ManualClock
+) -> None:
+    """Warnings a project's group cannot take go to the region's, whose digest may list
+    several projects: each line says which."""
+    tickets = await file_complaints(app, 5)
+    assert app.sessionmaker is not None
+    async with app.sessionmaker() as session, session.begin():  # sunshine's group unbound
+        await session.execute(
+            update(OrgUnit).where(OrgUnit.key == "sunshine").values(group_chat_id=None)
+        )
+    await sweep_at(app, clock, 18)
+    await delivered(app)
+    (warned,) = [m for m in telegram.messages_in(REGION) if (m.text or "").startswith("⏰")]
+    assert (warned.text or "").startswith("⏰ 5 张工单即将到期：")
+    for ticket in tickets:
+        assert f"• {ticket.number} · 阳光花园 · 首次响应将在 6 小时后到期" in (warned.text or "")
 
 
 async def test_resolution_ladder_continues_until_resolved(

@@ -95,7 +95,8 @@ DIGEST_HEADER = NP_(
     "🔺 <b>{count} overdue tickets</b> need attention:",
 )
 DIGEST_LINE = N_("• <b>{number}</b> · {what} · overdue by {late} · level {level} · {holder}")
-# In a region's or HQ's group, whose digest may list several projects: which one.
+# In a region's or HQ's group, or a person's chat, a digest may list several projects:
+# each line says which (the ``_ABOVE`` lines).
 DIGEST_LINE_ABOVE = N_(
     "• <b>{number}</b> · {project} · {what} · overdue by {late} · level {level} · {holder}"
 )
@@ -107,11 +108,17 @@ WARNING_DIGEST_HEADER = NP_(
     "⏰ <b>{count} ticket</b> is due soon:", "⏰ <b>{count} tickets</b> are due soon:"
 )
 WARNING_LINE = N_("• <b>{number}</b> · {what} due in {left} (by {due}) · {holder}")
+WARNING_LINE_ABOVE = N_(
+    "• <b>{number}</b> · {project} · {what} due in {left} (by {due}) · {holder}"
+)
 REMINDER = N_(
     "💬 <b>{number}</b>: the resident is waiting for an answer (it was due {due}). "
     "Held by {holder}."
 )
 REMINDER_LINE = N_("• <b>{number}</b> · the resident is waiting for an answer since {due}")
+REMINDER_LINE_ABOVE = N_(
+    "• <b>{number}</b> · {project} · the resident is waiting for an answer since {due}"
+)
 NOBODY = N_("nobody")
 FORWARDED = N_("⚠️ Forwarded here: the group of {unit} could not be reached.")
 BUTTONS = (
@@ -221,19 +228,29 @@ def _missed_text(ctx: Context, chat: _Chat, line: _Line, template: str) -> str:
     )
 
 
-def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool) -> str:
+def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool, projects: bool) -> str:
+    """A warning or a reminder; in a digest one line, naming the project if ``projects``."""
     item = line.deadline
     if item.ladder == "update":
-        template = REMINDER_LINE if in_digest else REMINDER
+        template = REMINDER if not in_digest else REMINDER_LINE_ABOVE if projects else REMINDER_LINE
     else:
-        template = WARNING_LINE if in_digest else WARNING
+        template = WARNING if not in_digest else WARNING_LINE_ABOVE if projects else WARNING_LINE
     return translate(
         chat.locale,
         template,
         **_about(ctx, chat.locale, line),
         left=span(chat.locale, item.deadline - ctx.now),
         due=local_time(item.deadline, chat.zone),
+        project=html.escape(_project(ctx, chat.locale, line.project)),
     )
+
+
+def _spans_projects(unit: OrgUnit | None, lines: list[_Line]) -> bool:
+    """Whether a digest's lines name their projects: in a group above a project's, or in
+    a person's chat about tickets of several projects."""
+    if unit is not None:
+        return unit.level is not OrgLevel.PROJECT
+    return len({line.ticket.project_id for line in lines}) > 1
 
 
 def ticket_buttons(locale: str, ticket: Ticket) -> dict[str, Any]:
@@ -320,7 +337,7 @@ async def deadlines_missed(session: AsyncSession, ctx: Context, notice: Deadline
     assert unit is not None
     chat = _group_chat(ctx, unit, ESCALATED.ref(unit.id))
 
-    digest_line = DIGEST_LINE if unit.level is OrgLevel.PROJECT else DIGEST_LINE_ABOVE
+    digest_line = DIGEST_LINE_ABOVE if _spans_projects(unit, []) else DIGEST_LINE
 
     def text(line: _Line, in_digest: bool) -> str:
         return _missed_text(ctx, chat, line, digest_line if in_digest else ESCALATION)
@@ -332,6 +349,7 @@ async def deadlines_missed(session: AsyncSession, ctx: Context, notice: Deadline
 @renders(DeadlinesNear)
 async def deadlines_near(session: AsyncSession, ctx: Context, notice: DeadlinesNear) -> None:
     lines = await _lines(session, notice.items)
+    unit: OrgUnit | None = None
     if notice.person_id is not None:
         person = await session.get(Person, notice.person_id)
         assert person is not None and person.telegram_id is not None
@@ -347,8 +365,10 @@ async def deadlines_near(session: AsyncSession, ctx: Context, notice: DeadlinesN
         assert unit is not None
         chat = _group_chat(ctx, unit, NEAR.ref(unit.id))
 
+    projects = _spans_projects(unit, lines)
+
     def text(line: _Line, in_digest: bool) -> str:
-        return _near_text(ctx, chat, line, in_digest=in_digest)
+        return _near_text(ctx, chat, line, in_digest=in_digest, projects=projects)
 
     header = WARNING_DIGEST_HEADER if notice.digest else None
     await _send(session, ctx, chat, lines, header, text)
