@@ -7,11 +7,9 @@ Once usable words are given the conversation ends, whatever the answer: a refusa
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -29,6 +27,7 @@ from bot.services.resident_tickets import FollowUp as Kind
 from bot.services.resident_tickets import ticket_view
 from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
+from handlers.prompts import close_prompt
 from handlers.resident.common import done_with_buttons, edit_sent, photo_of, show_in_place
 from handlers.resident.registered import Turn
 from handlers.resident.states import FollowUp
@@ -88,11 +87,8 @@ async def _finished(message: Message, turn: Turn, text: str, data: dict[str, Any
     """The conversation is over: its question loses its “« Back”, the main menu comes back."""
     await turn.state.clear()
     prompt_id = data.get("prompt_id")
-    if prompt_id and prompt_id != message.message_id and message.bot is not None:
-        with contextlib.suppress(TelegramBadRequest):  # already without, or too old
-            await message.bot.edit_message_reply_markup(
-                chat_id=message.chat.id, message_id=prompt_id, reply_markup=None
-            )
+    if prompt_id != message.message_id and message.bot is not None:
+        await close_prompt(message.bot, message.chat.id, prompt_id)
     await message.answer(text, reply_markup=main_menu())
 
 

@@ -44,6 +44,7 @@ from bot.services.tickets import lifecycle
 from bot.services.tickets.lifecycle import Photo
 from bot.services.tickets.refusals import PromptNotYours
 from handlers.desk import Desk, at_desk
+from handlers.prompts import close_prompt
 from handlers.staff.common import editable, mention, pressed_on, thread_of
 from storage.models import Ticket
 
@@ -171,10 +172,7 @@ async def _finish(desk: Desk, data: dict[str, Any], text: str, *, in_group: bool
 
 
 async def _close_prompt(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
-    with contextlib.suppress(TelegramBadRequest):
-        await bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=data["prompt_id"], reply_markup=None
-        )
+    await close_prompt(bot, chat_id, data["prompt_id"])
 
 
 # ------------------------------------------------------------------ messages

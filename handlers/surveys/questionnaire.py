@@ -8,11 +8,8 @@ Refusals propagate to the refusal middleware.
 
 from __future__ import annotations
 
-import contextlib
-
 from aiogram import F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -24,6 +21,7 @@ from bot.services.surveys.campaigns import CampaignFinished, QuestionPrompt
 from bot.services.surveys.errors import NoOpenSurvey, SurveyError
 from handlers.audiences import any_chat, private_chat
 from handlers.desk import at_desk
+from handlers.prompts import close_prompt
 from handlers.surveys.answering import (
     Respondent,
     as_respondent,
@@ -166,11 +164,7 @@ async def typed_answer(message: Message, respondent: Respondent) -> None:
 async def _question_closed(respondent: Respondent, chat_id: int) -> None:
     """The open question's message loses its buttons (Skip, Pause)."""
     question = (await respondent.state.get_data()).get(QUESTION_PROMPT)
-    if isinstance(question, int):
-        with contextlib.suppress(TelegramBadRequest):  # already without, or too old
-            await respondent.bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=question, reply_markup=None
-            )
+    await close_prompt(respondent.bot, chat_id, question)
 
 
 def build_router() -> Router:

@@ -25,6 +25,7 @@ from bot.services.surveys.errors import SurveyError
 from bot.services.surveys.post_ticket import CommentPrompt, NotFixedPrompt, Prompt
 from handlers.audiences import any_chat, private_chat, staff_groups
 from handlers.desk import KnownDesk, at_desk, known_actor
+from handlers.prompts import close_prompt
 from handlers.surveys.answering import (
     Respondent,
     as_respondent,
@@ -167,11 +168,7 @@ async def comment_written(message: Message, respondent: Respondent) -> None:
         )
     except SurveyError:
         raise SkipHandler from None  # that survey is over: let the message be read as usual
-    if isinstance(asked, int):  # the question loses its Skip: the comment is given
-        with contextlib.suppress(TelegramBadRequest):  # already without, or too old
-            await respondent.bot.edit_message_reply_markup(
-                chat_id=message.chat.id, message_id=asked, reply_markup=None
-            )
+    await close_prompt(respondent.bot, message.chat.id, asked)  # the comment is given
     await message.answer(views.finished(result))
 
 
