@@ -228,13 +228,18 @@ def _missed_text(ctx: Context, chat: _Chat, line: _Line, template: str) -> str:
     )
 
 
+# A warning, and a reminder (the ``update`` ladder): alone, a digest's line, with its project.
+_NEAR = {
+    False: (WARNING, WARNING_LINE, WARNING_LINE_ABOVE),
+    True: (REMINDER, REMINDER_LINE, REMINDER_LINE_ABOVE),
+}
+
+
 def _near_text(ctx: Context, chat: _Chat, line: _Line, *, in_digest: bool, projects: bool) -> str:
     """A warning or a reminder; in a digest one line, naming the project if ``projects``."""
     item = line.deadline
-    if item.ladder == "update":
-        template = REMINDER if not in_digest else REMINDER_LINE_ABOVE if projects else REMINDER_LINE
-    else:
-        template = WARNING if not in_digest else WARNING_LINE_ABOVE if projects else WARNING_LINE
+    alone, in_line, in_line_with_project = _NEAR[item.ladder == "update"]
+    template = (in_line_with_project if projects else in_line) if in_digest else alone
     return translate(
         chat.locale,
         template,
@@ -337,13 +342,14 @@ async def deadlines_missed(session: AsyncSession, ctx: Context, notice: Deadline
     assert unit is not None
     chat = _group_chat(ctx, unit, ESCALATED.ref(unit.id))
 
-    digest_line = DIGEST_LINE_ABOVE if _spans_projects(unit, []) else DIGEST_LINE
+    lines = await _lines(session, notice.items)
+    digest_line = DIGEST_LINE_ABOVE if _spans_projects(unit, lines) else DIGEST_LINE
 
     def text(line: _Line, in_digest: bool) -> str:
         return _missed_text(ctx, chat, line, digest_line if in_digest else ESCALATION)
 
     header = DIGEST_HEADER if notice.digest else None
-    await _send(session, ctx, chat, await _lines(session, notice.items), header, text)
+    await _send(session, ctx, chat, lines, header, text)
 
 
 @renders(DeadlinesNear)
